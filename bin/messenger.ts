@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { MessengerStack } from '../lib/messenger-stack';
+import { tokenIssuerFromContext } from '../lib/token-issuer-context';
+
+const app = new App();
+
+new MessengerStack(app, 'Messenger', {
+  description: 'Serverless messenger: WebSocket chat, groups, presence, history and push',
+  externalTokenIssuer: tokenIssuerFromContext(app.node),
+});

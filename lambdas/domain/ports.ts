@@ -1,0 +1,24 @@
+/** A live WebSocket connection as the registry keeps it. */
+export interface ConnectionRecord {
+  readonly userId: string;
+  readonly connectionId: string;
+  /** The client's device id, or the connection id when the client gave none. */
+  readonly deviceId: string;
+  /** Epoch milliseconds. */
+  readonly connectedAt: number;
+  /** Epoch milliseconds of the last frame that proved the connection alive. */
+  readonly lastActiveAt: number;
+  /** Epoch seconds after which the connection counts as stale (DynamoDB TTL). */
+  readonly expiresAt: number;
+}
+
+/** Where live connections are kept. */
+export interface ConnectionRegistry {
+  register(connection: ConnectionRecord): Promise<void>;
+  /**
+   * Records activity on a connection, registering it again if its record had already expired
+   * while the socket stayed open.
+   */
+  touch(connection: ConnectionRecord): Promise<void>;
+  remove(userId: string, connectionId: string): Promise<void>;
+}

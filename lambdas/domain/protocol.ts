@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { ErrorCode } from './errors';
+
+/** Frames are at most 32 KB (API Gateway's frame limit). */
+export const MAX_FRAME_BYTES = 32 * 1024;
+
+export const reqIdSchema = z.string().min(1).max(64);
+
+/** What every client frame has: the action that routes it and an optional request id. */
+export const frameEnvelopeSchema = z.object({
+  action: z.string().min(1).max(64),
+  reqId: reqIdSchema.optional(),
+});
+
+export type ServerFrame = { readonly type: string; readonly reqId?: string } & Record<string, unknown>;
+
+export function errorFrame(code: ErrorCode, message: string, reqId?: string): ServerFrame {
+  return { type: 'error', ...(reqId === undefined ? {} : { reqId }), code, message };
+}
+
+/**
+ * Best-effort extraction of `reqId` from a frame that may be invalid, so that even an error
+ * reply can be matched to its request.
+ */
+export function reqIdOf(frame: unknown): string | undefined {
+  if (typeof frame !== 'object' || frame === null) return undefined;
+  const parsed = reqIdSchema.safeParse((frame as { reqId?: unknown }).reqId);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Describes a schema failure for people: the first problem, named by its field. */
+export function describeIssues(error: z.ZodError): string {
+  const [issue] = error.issues;
+  if (issue === undefined) return 'invalid frame';
+  const field = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  return field ? `${field}: ${issue.message}` : issue.message;
+}

@@ -1,0 +1,30 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { openConnection } from '../domain/connections';
+import { deviceIdSchema } from '../domain/identity';
+import { documentClient } from '../shared/clients/dynamodb';
+import { env, loadConfig } from '../shared/config';
+import { instrumented, logger, metrics } from '../shared/observability';
+import { callerOf, type WebSocketEvent } from '../shared/websocket';
+
+const config = loadConfig({ CONNECTIONS_TABLE: env.name(), IDLE_TIMEOUT_SECONDS: env.positiveInt() });
+const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
+
+type ConnectEvent = WebSocketEvent & { queryStringParameters?: Record<string, string | undefined> };
+
+/** Registers the connection the authorizer let through; a non-2xx status refuses the handshake. */
+export const handler = instrumented(async (event: ConnectEvent): Promise<APIGatewayProxyResult> => {
+  const caller = callerOf(event);
+  const requestedDevice = event.queryStringParameters?.deviceId;
+  if (requestedDevice !== undefined && !deviceIdSchema.safeParse(requestedDevice).success) {
+    logger.info('handshake refused', { reason: 'invalid deviceId' });
+    return { statusCode: 400, body: 'deviceId must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
+  }
+  await openConnection(registry, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }, {
+    ...caller,
+    now: event.requestContext.requestTimeEpoch,
+  });
+  metrics.addMetric('ConnectionsOpened', MetricUnit.Count, 1);
+  return { statusCode: 200, body: '' };
+});

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** Thrown at cold start when the function's environment is not what the stack sets. */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/**
+ * Reads and validates environment variables once, at module load, so that a misconfigured
+ * function fails its first invocation with a message naming every bad variable instead of
+ * misbehaving later.
+ */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigurationError(`Invalid environment: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** Schemas for the kinds of values the stack puts into environments. */
+export const env = {
+  name: () => z.string().trim().min(1),
+  url: (protocols: readonly string[]) =>
+    z.url().refine((value) => protocols.includes(new URL(value).protocol), {
+      message: `must be a ${protocols.join(' or ')} URL`,
+    }),
+  positiveInt: () => z.coerce.number().int().positive(),
+};

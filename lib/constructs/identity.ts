@@ -1,0 +1,57 @@
+import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccountRecovery, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+
+/** Where tokens come from and how the authorizer checks them. */
+export interface TokenIssuer {
+  /** The `iss` claim every accepted token carries. */
+  readonly issuerUrl: string;
+  /** Where the issuer publishes its RS256 signing keys. */
+  readonly jwksUri: string;
+  /** The `aud` claim every accepted token carries. */
+  readonly audience: string;
+}
+
+export interface IdentityProps {
+  /**
+   * Accept tokens from this issuer instead of the stack's Cognito user pool.
+   * The user pool is created either way, so a deployment can switch without replacing it.
+   * @default the user pool's ID tokens
+   */
+  readonly externalTokenIssuer?: TokenIssuer;
+}
+
+/** The user directory: a Cognito user pool whose ID tokens open WebSocket connections. */
+export class Identity extends Construct {
+  public readonly userPool: UserPool;
+  public readonly userPoolClient: UserPoolClient;
+  /** The issuer the authorizer trusts. */
+  public readonly tokenIssuer: TokenIssuer;
+
+  constructor(scope: Construct, id: string, props: IdentityProps = {}) {
+    super(scope, id);
+
+    this.userPool = new UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.userPoolClient = this.userPool.addClient('MessengerClient', {
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+    });
+
+    const { region, urlSuffix } = Stack.of(this);
+    const poolIssuerUrl = `https://cognito-idp.${region}.${urlSuffix}/${this.userPool.userPoolId}`;
+    this.tokenIssuer = props.externalTokenIssuer ?? {
+      issuerUrl: poolIssuerUrl,
+      jwksUri: `${poolIssuerUrl}/.well-known/jwks.json`,
+      audience: this.userPoolClient.userPoolClientId,
+    };
+
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+  }
+}

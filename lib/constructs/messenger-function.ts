@@ -1,0 +1,60 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Folder of the Lambda entry points; every function's entry is a file in it. */
+const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
+
+export interface MessengerFunctionProps {
+  /** File name in `lambdas/handlers/` without extension, e.g. `connect`. */
+  readonly handler: string;
+  /** Environment beyond the shared Powertools settings. */
+  readonly environment?: Record<string, string>;
+  /** @default 128 */
+  readonly memorySize?: number;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /** @default one month */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * A Lambda function with the messenger's defaults: Node.js 22 on arm64, bundled and minified by
+ * esbuild with source maps, JSON logs in a log group with bounded retention, and X-Ray tracing.
+ */
+export class MessengerFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: MessengerFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: path.join(HANDLERS_DIR, `${props.handler}.ts`),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 128,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'messenger',
+        POWERTOOLS_METRICS_NAMESPACE: 'Messenger',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // The Node.js 22 runtime ships AWS SDK v3; bundling it again would only grow cold starts.
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ConnectionRegistry } from './constructs/connection-registry';
+import { Identity, type TokenIssuer } from './constructs/identity';
+import { MessengerFunction } from './constructs/messenger-function';
+import { WebSocketGateway } from './constructs/websocket-gateway';
+
+export interface MessengerStackProps extends StackProps {
+  /**
+   * Accept tokens from this issuer instead of the stack's Cognito user pool (the local cloud
+   * signs its own).
+   * @default the user pool's ID tokens
+   */
+  readonly externalTokenIssuer?: TokenIssuer;
+  /**
+   * Seconds without a frame after which a connection counts as stale. API Gateway closes idle
+   * connections after 10 minutes; the local cloud shortens this for its tests.
+   * @default 600
+   */
+  readonly idleTimeoutSeconds?: number;
+}
+
+/** The messenger: WebSocket API, its Lambdas, and the stores behind them. */
+export class MessengerStack extends Stack {
+  public readonly identity: Identity;
+  public readonly connections: ConnectionRegistry;
+  public readonly gateway: WebSocketGateway;
+
+  constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
+    super(scope, id, props);
+
+    this.identity = new Identity(this, 'Identity', { externalTokenIssuer: props.externalTokenIssuer });
+    this.connections = new ConnectionRegistry(this, 'Connections');
+
+    const connectionEnvironment = {
+      CONNECTIONS_TABLE: this.connections.table.tableName,
+      IDLE_TIMEOUT_SECONDS: String(props.idleTimeoutSeconds ?? 600),
+    };
+    const connect = new MessengerFunction(this, 'Connect', { handler: 'connect', environment: connectionEnvironment });
+    const disconnect = new MessengerFunction(this, 'Disconnect', { handler: 'disconnect', environment: connectionEnvironment });
+    const unknownAction = new MessengerFunction(this, 'UnknownAction', { handler: 'default' });
+    const presence = new MessengerFunction(this, 'Presence', { handler: 'presence', environment: connectionEnvironment });
+
+    this.connections.grantRegister(connect);
+    this.connections.grantRegister(disconnect);
+    this.connections.grantRegister(presence);
+
+    this.gateway = new WebSocketGateway(this, 'Gateway', {
+      tokenIssuer: this.identity.tokenIssuer,
+      connectHandler: connect,
+      disconnectHandler: disconnect,
+      defaultHandler: unknownAction,
+    });
+    this.gateway.addAction('ping', presence);
+  }
+}

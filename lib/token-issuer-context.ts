@@ -1,0 +1,34 @@
+import type { Node } from 'constructs';
+import type { TokenIssuer } from './constructs/identity';
+
+/** Context keys that point the authorizer at an identity provider other than the stack's Cognito pool. */
+export const TOKEN_ISSUER_CONTEXT = {
+  issuerUrl: 'messenger:tokenIssuerUrl',
+  jwksUri: 'messenger:tokenJwksUri',
+  audience: 'messenger:tokenAudience',
+} as const;
+
+/**
+ * Reads an external token issuer from CDK context (`-c messenger:tokenIssuerUrl=...`).
+ * The local cloud uses it to have tokens signed by its own identity endpoint; a deployment
+ * normally leaves it unset and uses the stack's user pool. All three keys or none.
+ */
+export function tokenIssuerFromContext(node: Node): TokenIssuer | undefined {
+  const values = Object.fromEntries(
+    Object.entries(TOKEN_ISSUER_CONTEXT).map(([field, key]) => [field, node.tryGetContext(key) as unknown]),
+  );
+  const given = Object.entries(values).filter(([, value]) => value !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length !== 3) {
+    throw new Error(`Set all of ${Object.values(TOKEN_ISSUER_CONTEXT).join(', ')} or none of them`);
+  }
+  for (const [field, value] of given) {
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new Error(`Context ${TOKEN_ISSUER_CONTEXT[field as keyof typeof TOKEN_ISSUER_CONTEXT]} must be a non-empty string`);
+    }
+    if (field !== 'audience' && !/^https?:\/\/\S+$/.test(value)) {
+      throw new Error(`Context ${TOKEN_ISSUER_CONTEXT[field as keyof typeof TOKEN_ISSUER_CONTEXT]} must be an http(s) URL, got "${value}"`);
+    }
+  }
+  return values as unknown as TokenIssuer;
+}
