@@ -1,15 +1,15 @@
-import { z } from 'zod';
+import * as z from './schema';
 import type { ErrorCode } from './errors';
 
 /** Frames are at most 32 KB (API Gateway's frame limit). */
 export const MAX_FRAME_BYTES = 32 * 1024;
 
-export const reqIdSchema = z.string().min(1).max(64);
+export const reqIdSchema = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** What every client frame has: the action that routes it and an optional request id. */
 export const frameEnvelopeSchema = z.object({
-  action: z.string().min(1).max(64),
-  reqId: reqIdSchema.optional(),
+  action: z.string().check(z.minLength(1), z.maxLength(64)),
+  reqId: z.optional(reqIdSchema),
 });
 
 export type ServerFrame = { readonly type: string; readonly reqId?: string } & Record<string, unknown>;
@@ -29,7 +29,7 @@ export function reqIdOf(frame: unknown): string | undefined {
 }
 
 /** Describes a schema failure for people: the first problem, named by its field. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   const [issue] = error.issues;
   if (issue === undefined) return 'invalid frame';
   const field = issue.path.join('.');

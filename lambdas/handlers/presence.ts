@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { keepAlive } from '../domain/connections';
 import { reqIdSchema } from '../domain/protocol';
+import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
@@ -11,7 +11,7 @@ const config = loadConfig({ CONNECTIONS_TABLE: env.name(), IDLE_TIMEOUT_SECONDS:
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const policy = { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS };
 
-const pingFrame = z.object({ action: z.literal('ping'), reqId: reqIdSchema.optional() });
+const pingFrame = z.object({ action: z.literal('ping'), reqId: z.optional(reqIdSchema) });
 
 /** Liveness and presence: `ping` keeps a connection counted as live. */
 export const handler = instrumented(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../domain/schema';
 
 /** Thrown at cold start when the function's environment is not what the stack sets. */
 export class ConfigurationError extends Error {
@@ -13,10 +13,10 @@ export class ConfigurationError extends Error {
  * function fails its first invocation with a message naming every bad variable instead of
  * misbehaving later.
  */
-export function loadConfig<Shape extends z.ZodRawShape>(
+export function loadConfig<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
   env: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<Shape>> {
+): z.infer<z.ZodMiniObject<Shape>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -27,10 +27,10 @@ export function loadConfig<Shape extends z.ZodRawShape>(
 
 /** Schemas for the kinds of values the stack puts into environments. */
 export const env = {
-  name: () => z.string().trim().min(1),
+  name: () => z.string().check(z.trim(), z.minLength(1)),
   url: (protocols: readonly string[]) =>
-    z.url().refine((value) => protocols.includes(new URL(value).protocol), {
-      message: `must be a ${protocols.join(' or ')} URL`,
-    }),
-  positiveInt: () => z.coerce.number().int().positive(),
+    z.url().check(
+      z.refine((value) => protocols.includes(new URL(value).protocol), `must be a ${protocols.join(' or ')} URL`),
+    ),
+  positiveInt: () => z.coerce.number().check(z.int(), z.positive()),
 };

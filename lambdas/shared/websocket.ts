@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../domain/schema';
 import { BadRequestError, MessengerError } from '../domain/errors';
 import { deviceIdSchema, userIdSchema } from '../domain/identity';
 import { describeIssues, errorFrame, frameEnvelopeSchema, reqIdOf, type ServerFrame } from '../domain/protocol';
@@ -14,7 +14,7 @@ export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 /** The authorizer's context (see `handlers/authorizer.ts`), as it arrives on later events. */
 const authorizerContextSchema = z.object({
   userId: userIdSchema,
-  deviceId: deviceIdSchema.optional(),
+  deviceId: z.optional(deviceIdSchema),
 });
 
 export interface ConnectionCaller {
@@ -35,13 +35,13 @@ export function callerOf(event: WebSocketEvent): ConnectionCaller {
 }
 
 /** One client action: the schema of its frame and what it does. */
-export interface Action<Schema extends z.ZodType> {
+export interface Action<Schema extends z.ZodMiniType> {
   readonly schema: Schema;
   readonly run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame>;
 }
 
 /** Declares an action with its frame type inferred from its schema. */
-export function action<Schema extends z.ZodType>(
+export function action<Schema extends z.ZodMiniType>(
   schema: Schema,
   run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame>,
 ): Action<Schema> {
@@ -67,7 +67,7 @@ function parseFrame(body: string | undefined): unknown {
  * and never described to the client.
  */
 export function actionRouter(
-  actions: Record<string, Action<z.ZodType>>,
+  actions: Record<string, Action<z.ZodMiniType>>,
 ): (event: WebSocketEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     let frame: unknown;
