@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { MessengerStack } from '../lib/messenger-stack';
-import { tokenIssuerFromContext } from '../lib/token-issuer-context';
+import { idleTimeoutFromContext, tokenIssuerFromContext } from '../lib/app-context';
 
 const app = new App();
 
 new MessengerStack(app, 'Messenger', {
   description: 'Serverless messenger: WebSocket chat, groups, presence, history and push',
   externalTokenIssuer: tokenIssuerFromContext(app.node),
+  idleTimeoutSeconds: idleTimeoutFromContext(app.node),
 });

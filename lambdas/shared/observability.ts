@@ -19,7 +19,7 @@ export function instrumented<Event, Result>(
     try {
       return await handler(event, context);
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   };

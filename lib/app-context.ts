@@ -32,3 +32,17 @@ export function tokenIssuerFromContext(node: Node): TokenIssuer | undefined {
   }
   return values as unknown as TokenIssuer;
 }
+
+/** Context key for the seconds without a frame after which a connection counts as stale. */
+export const IDLE_TIMEOUT_CONTEXT = 'messenger:idleTimeoutSeconds';
+
+/** Reads the idle timeout from CDK context; the local cloud shortens it for its tests. */
+export function idleTimeoutFromContext(node: Node): number | undefined {
+  const value = node.tryGetContext(IDLE_TIMEOUT_CONTEXT) as unknown;
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
+    throw new Error(`Context ${IDLE_TIMEOUT_CONTEXT} must be a whole number of seconds from 1 to 600, got "${String(value)}"`);
+  }
+  return seconds;
+}

@@ -1,0 +1,43 @@
+import type { ServerResponse } from 'node:http';
+import type { LocalIdentity } from '../identity/local-identity';
+
+export interface DevState {
+  readonly ready: boolean;
+  readonly identity?: LocalIdentity;
+}
+
+const DEFAULT_TOKEN_SECONDS = 3600;
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
+
+/**
+ * The endpoints of PROTOCOL.md section 5 that only the local cloud has: readiness, tokens for any
+ * user, and the signing keys the authorizer checks those tokens against.
+ */
+export async function handleDevRequest(url: URL, response: ServerResponse, state: DevState): Promise<void> {
+  switch (url.pathname) {
+    case '/dev/health':
+      return json(response, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'starting' });
+    case '/dev/jwks.json':
+      if (!state.identity) return json(response, 503, { message: 'starting' });
+      return json(response, 200, state.identity.jwks());
+    case '/dev/token': {
+      if (!state.identity) return json(response, 503, { message: 'starting' });
+      const user = url.searchParams.get('user');
+      const expiresIn = url.searchParams.get('expiresIn');
+      if (user === null) return json(response, 400, { message: 'user is required, e.g. /dev/token?user=alice' });
+      try {
+        const seconds = expiresIn === null ? DEFAULT_TOKEN_SECONDS : Number(expiresIn);
+        return json(response, 200, { token: await state.identity.issueToken(user, seconds) });
+      } catch (error) {
+        if (error instanceof RangeError) return json(response, 400, { message: error.message });
+        throw error;
+      }
+    }
+    default:
+      return json(response, 404, { message: 'Not found' });
+  }
+}

@@ -1,0 +1,302 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import { IDLE_TIMEOUT_CONTEXT, TOKEN_ISSUER_CONTEXT } from '../lib/app-context';
+import { readStackAssembly, resourcesOfType, type StackAssembly } from './assembly/cloud-assembly';
+import { IntrinsicResolver, type ResourceValues } from './assembly/intrinsics';
+import { synthesize } from './assembly/synth';
+import { PROJECT_ROOT, type LocalCloudConfig } from './config';
+import { handleDevRequest } from './gateway/dev-endpoints';
+import { WebSocketGateway, type GatewayRoutes, type RouteTarget } from './gateway/websocket-gateway';
+import { LocalIdentity, LOCAL_AUDIENCE } from './identity/local-identity';
+import { LambdaService } from './lambda/lambda-service';
+import { ensureTable, type TableProperties } from './provision/dynamodb';
+import { startDynamoDbLocal, type RunningStandIn } from './standins/dynamodb-local';
+
+const REGION = 'us-east-1';
+const ACCOUNT_ID = '000000000000';
+const API_ID = 'local';
+/** Credentials for the stand-ins, which accept any. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} is already taken by another program; set PORT to a free one`)
+          : error,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+/** The function a Lambda proxy integration or authorizer URI invokes, as the ARN in it. */
+function functionArnOf(invocationUri: string): string {
+  const arn = invocationUri.match(/\/functions\/(.+)\/invocations$/)?.[1];
+  if (arn === undefined) throw new Error(`not a Lambda invocation URI: ${invocationUri}`);
+  return arn;
+}
+
+/**
+ * The messenger on this machine: it synthesizes the CDK app, starts the stand-ins the template
+ * needs, creates the template's resources in them, runs its functions from their bundled assets
+ * and serves the WebSocket API, its management API and the `/dev` endpoints on one port.
+ */
+export class LocalCloud {
+  private readonly standIns: RunningStandIn[] = [];
+  private lambda?: LambdaService;
+  private gateway?: WebSocketGateway;
+  private identity?: LocalIdentity;
+  private ready = false;
+  private readonly server: Server;
+
+  private constructor(
+    private readonly config: LocalCloudConfig,
+    private readonly log: (message: string) => void,
+  ) {
+    this.server = createServer((request, response) => {
+      this.handleHttp(request, response).catch((error: Error) => {
+        this.log(`request ${request.method} ${request.url} failed: ${error.message}`);
+        if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify({ message: 'Internal server error' }));
+      });
+    });
+    this.server.on('upgrade', (request, socket, head) => {
+      if (!this.ready || this.gateway === undefined || new URL(request.url ?? '/', 'http://localhost').pathname !== '/') {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.gateway.handleUpgrade(request, socket, head).catch((error: Error) => {
+        this.log(`handshake failed: ${error.message}`);
+        socket.destroy();
+      });
+    });
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.config.port}`;
+  }
+
+  get webSocketUrl(): string {
+    return `ws://127.0.0.1:${this.config.port}/`;
+  }
+
+  /** Starts everything; on any failure stops what it started and rethrows with the reason. */
+  static async start(config: LocalCloudConfig, log: (message: string) => void): Promise<LocalCloud> {
+    const cloud = new LocalCloud(config, log);
+    try {
+      await cloud.boot();
+      return cloud;
+    } catch (error) {
+      await cloud.stop();
+      throw error;
+    }
+  }
+
+  private async boot(): Promise<void> {
+    const { dataDir, port } = this.config;
+    const logDir = path.join(dataDir, 'logs');
+    await mkdir(logDir, { recursive: true });
+    await listen(this.server, port);
+
+    this.identity = await LocalIdentity.open(dataDir, `${this.baseUrl}/dev`);
+    const outDir = path.join(dataDir, 'cdk.out');
+    this.log('synthesizing the CDK app');
+    await synthesize(outDir, {
+      [TOKEN_ISSUER_CONTEXT.issuerUrl]: this.identity.issuerUrl,
+      [TOKEN_ISSUER_CONTEXT.jwksUri]: this.identity.jwksUri,
+      [TOKEN_ISSUER_CONTEXT.audience]: LOCAL_AUDIENCE,
+      [IDLE_TIMEOUT_CONTEXT]: String(this.config.idleTimeoutSeconds),
+    });
+    const assembly = await readStackAssembly(outDir);
+    const resolver = new IntrinsicResolver({
+      region: REGION,
+      accountId: ACCOUNT_ID,
+      partition: 'aws',
+      urlSuffix: 'amazonaws.com',
+      stackName: assembly.stackName,
+    });
+    this.defineResources(assembly, resolver);
+
+    const runtimeEnvironment: Record<string, string> = {
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      // This machine's Node.js is older than Lambda's 22; the SDK's reminder of that is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    if (resourcesOfType(assembly, 'AWS::DynamoDB::Table').length > 0) {
+      this.log('starting DynamoDB Local');
+      const dynamodb = await startDynamoDbLocal(path.join(dataDir, 'dynamodb'), logDir);
+      this.standIns.push(dynamodb);
+      runtimeEnvironment.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+      await this.createTables(assembly, resolver, dynamodb.endpoint);
+    }
+
+    this.lambda = new LambdaService({
+      sdkRoot: PROJECT_ROOT,
+      logDir: path.join(logDir, 'lambda'),
+      runtimeEnvironment,
+      maxConcurrency: 8,
+      region: REGION,
+    });
+    for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::Lambda::Function')) {
+      const properties = resolver.resolve(resource.Properties) as {
+        Code: { S3Key: string };
+        Handler: string;
+        Timeout?: number;
+        MemorySize?: number;
+        Environment?: { Variables?: Record<string, string> };
+      };
+      const values = resolver.resolve({ Ref: logicalId }) as string;
+      this.lambda.register({
+        logicalId,
+        functionName: values,
+        functionArn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+        assetDirectory: assembly.assetDirectory(properties.Code.S3Key),
+        handler: properties.Handler,
+        timeoutSeconds: properties.Timeout ?? 3,
+        memoryMb: properties.MemorySize ?? 128,
+        environment: properties.Environment?.Variables ?? {},
+      });
+    }
+
+    this.gateway = new WebSocketGateway({
+      apiId: API_ID,
+      stage: this.stageName(assembly),
+      region: REGION,
+      accountId: ACCOUNT_ID,
+      domainName: `127.0.0.1:${port}`,
+      idleTimeoutMs: this.config.idleTimeoutSeconds * 1000,
+      maxConnectionMs: this.config.maxConnectionSeconds * 1000,
+      routes: this.gatewayRoutes(assembly, resolver),
+      lambda: this.lambda,
+      log: this.log,
+    });
+    this.ready = true;
+  }
+
+  /** What each template resource resolves to here, for `Ref` and `Fn::GetAtt`. */
+  private defineResources(assembly: StackAssembly, resolver: IntrinsicResolver): void {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
+    for (const [logicalId, resource] of assembly.resources) {
+      const physicalName = `${assembly.stackName}-${logicalId}`;
+      let values: ResourceValues;
+      switch (resource.Type) {
+        case 'AWS::DynamoDB::Table':
+          values = { ref: physicalName, attributes: { Arn: arn('dynamodb', `table/${physicalName}`) } };
+          break;
+        case 'AWS::Lambda::Function':
+          values = { ref: physicalName, attributes: { Arn: arn('lambda', `function:${physicalName}`) } };
+          break;
+        case 'AWS::ApiGatewayV2::Api':
+          values = { ref: API_ID, attributes: { ApiEndpoint: `ws://127.0.0.1:${this.config.port}`, ApiId: API_ID } };
+          break;
+        case 'AWS::ApiGatewayV2::Stage':
+          values = { ref: String((resource.Properties ?? {}).StageName), attributes: {} };
+          break;
+        case 'AWS::Cognito::UserPool':
+          values = { ref: `${REGION}_local`, attributes: { Arn: arn('cognito-idp', `userpool/${REGION}_local`), ProviderURL: this.identity!.issuerUrl } };
+          break;
+        case 'AWS::Cognito::UserPoolClient':
+          values = { ref: LOCAL_AUDIENCE, attributes: { ClientId: LOCAL_AUDIENCE } };
+          break;
+        case 'AWS::IAM::Role':
+          values = { ref: physicalName, attributes: { Arn: arn('iam', `role/${physicalName}`).replace(`:${REGION}:`, '::') } };
+          break;
+        case 'AWS::Logs::LogGroup':
+          values = { ref: physicalName, attributes: { Arn: arn('logs', `log-group:${physicalName}:*`) } };
+          break;
+        default:
+          values = { ref: logicalId, attributes: {} };
+      }
+      resolver.define(logicalId, values);
+    }
+  }
+
+  private async createTables(assembly: StackAssembly, resolver: IntrinsicResolver, endpoint: string): Promise<void> {
+    const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    try {
+      for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::DynamoDB::Table')) {
+        await ensureTable(client, resolver.resolveString({ Ref: logicalId }), resolver.resolve(resource.Properties) as TableProperties);
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+
+  private stageName(assembly: StackAssembly): string {
+    const stages = resourcesOfType(assembly, 'AWS::ApiGatewayV2::Stage');
+    if (stages.length !== 1) throw new Error(`expected one API Gateway stage in the template, found ${stages.length}`);
+    return String(stages[0][1].Properties?.StageName);
+  }
+
+  /** The WebSocket API's routes, integrations, route responses and authorizer, from the template. */
+  private gatewayRoutes(assembly: StackAssembly, resolver: IntrinsicResolver): GatewayRoutes {
+    const apis = resourcesOfType(assembly, 'AWS::ApiGatewayV2::Api').filter(([, api]) => api.Properties?.ProtocolType === 'WEBSOCKET');
+    if (apis.length !== 1) throw new Error(`expected one WebSocket API in the template, found ${apis.length}`);
+    const functionOf = (uri: unknown) => functionArnOf(resolver.resolveString(uri));
+    const routesWithResponse = new Set(
+      resourcesOfType(assembly, 'AWS::ApiGatewayV2::RouteResponse').map(([, response]) => (response.Properties?.RouteId as { Ref: string }).Ref),
+    );
+
+    const byKey = new Map<string, RouteTarget & { authorizerId?: string }>();
+    for (const [logicalId, route] of resourcesOfType(assembly, 'AWS::ApiGatewayV2::Route')) {
+      const properties = route.Properties ?? {};
+      const target = resolver.resolveString(properties.Target);
+      const integrationId = target.replace(/^integrations\//, '');
+      const integration = assembly.resources.get(integrationId);
+      if (integration?.Properties?.IntegrationType !== 'AWS_PROXY') {
+        throw new Error(`route ${String(properties.RouteKey)} targets ${integrationId}, which is not a Lambda proxy integration`);
+      }
+      byKey.set(String(properties.RouteKey), {
+        functionRef: functionOf(integration.Properties.IntegrationUri),
+        returnResponse: routesWithResponse.has(logicalId),
+        authorizerId: properties.AuthorizationType === 'CUSTOM' ? (properties.AuthorizerId as { Ref: string }).Ref : undefined,
+      });
+    }
+
+    const connect = byKey.get('$connect');
+    const authorizerResource = connect?.authorizerId ? assembly.resources.get(connect.authorizerId) : undefined;
+    const disconnect = byKey.get('$disconnect');
+    byKey.delete('$connect');
+    byKey.delete('$disconnect');
+    return {
+      routeSelectionExpression: String(apis[0][1].Properties?.RouteSelectionExpression),
+      connect: connect && {
+        ...connect,
+        authorizer: authorizerResource && {
+          functionRef: functionOf(authorizerResource.Properties?.AuthorizerUri),
+          identitySources: (authorizerResource.Properties?.IdentitySource as string[] | undefined) ?? [],
+        },
+      },
+      disconnect,
+      byKey,
+    };
+  }
+
+  private async handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', this.baseUrl);
+    const management = url.pathname.match(/^\/([^/]+)\/@connections\/([^/]+)$/);
+    if (management && this.ready && this.gateway) {
+      return this.gateway.handleManagementRequest(request, response, management[2]);
+    }
+    if (url.pathname.startsWith('/dev/')) {
+      return handleDevRequest(url, response, { ready: this.ready, identity: this.identity });
+    }
+    response.writeHead(404, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify({ message: 'Not found' }));
+  }
+
+  /** Stops everything this local cloud started. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    await this.gateway?.stop();
+    this.lambda?.stop();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.allSettled(this.standIns.map((standIn) => standIn.service.stop()));
+  }
+}

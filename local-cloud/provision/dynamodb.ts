@@ -1,0 +1,68 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+/** The properties of an `AWS::DynamoDB::Table` that shape the table, after intrinsics are resolved. */
+export interface TableProperties {
+  KeySchema: CreateTableCommandInput['KeySchema'];
+  AttributeDefinitions: CreateTableCommandInput['AttributeDefinitions'];
+  GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
+  LocalSecondaryIndexes?: CreateTableCommandInput['LocalSecondaryIndexes'];
+  StreamSpecification?: { StreamViewType: string };
+  TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+}
+
+function withoutProvisionedThroughput<T extends object>(index: T): T {
+  const { ProvisionedThroughput: _ignored, ...rest } = index as T & { ProvisionedThroughput?: unknown };
+  return rest as T;
+}
+
+/**
+ * Creates the table in DynamoDB Local as the template declares it, or checks that the table kept
+ * from an earlier run still has the declared keys and indexes.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, properties: TableProperties): Promise<void> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const existingIndexes = (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort();
+    const declaredIndexes = (properties.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort();
+    if (
+      JSON.stringify(Table?.KeySchema) !== JSON.stringify(properties.KeySchema) ||
+      JSON.stringify(existingIndexes) !== JSON.stringify(declaredIndexes)
+    ) {
+      throw new Error(
+        `table ${tableName} kept from an earlier run has other keys or indexes than the template declares; ` +
+          'delete the local data folder (LOCAL_DATA_DIR) to start afresh',
+      );
+    }
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: properties.KeySchema,
+      AttributeDefinitions: properties.AttributeDefinitions,
+      GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes?.map(withoutProvisionedThroughput),
+      LocalSecondaryIndexes: properties.LocalSecondaryIndexes,
+      StreamSpecification: properties.StreamSpecification
+        ? { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType as 'NEW_IMAGE' }
+        : undefined,
+    }),
+  );
+  if (properties.TimeToLiveSpecification?.Enabled) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: properties.TimeToLiveSpecification.AttributeName, Enabled: true },
+      }),
+    );
+  }
+}

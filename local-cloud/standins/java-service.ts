@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../config';
+
+/** Raised when a stand-in cannot be fetched or started; its message says which and why. */
+export class StandInError extends Error {
+  constructor(
+    public readonly standIn: string,
+    reason: string,
+  ) {
+    super(`${standIn}: ${reason}`);
+    this.name = 'StandInError';
+  }
+}
+
+const POM_DIR = path.join(__dirname, 'maven');
+const CLASSPATH_CACHE_DIR = path.join(PROJECT_ROOT, '.local-cloud', 'classpaths');
+
+function run(command: string, args: string[], standIn: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      reject(new StandInError(standIn, `cannot run ${command}: ${(error as Error).message}`));
+      return;
+    }
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    child.on('error', (error) =>
+      reject(new StandInError(standIn, `cannot run ${command} (is it installed and on PATH?): ${error.message}`)),
+    );
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new StandInError(standIn, `${command} ${args.join(' ')} failed (exit ${code}):\n${output.slice(-4000)}`)),
+    );
+  });
+}
+
+/**
+ * The jars of a stand-in, resolved by Maven from `maven/<name>.pom.xml` into the local Maven
+ * repository on first use. The resulting classpath is cached per pom content, so later starts
+ * neither run Maven nor touch the network.
+ */
+export async function resolveClasspath(name: string): Promise<string[]> {
+  const pomPath = path.join(POM_DIR, `${name}.pom.xml`);
+  const pom = await readFile(pomPath);
+  const cacheFile = path.join(CLASSPATH_CACHE_DIR, `${name}-${createHash('sha256').update(pom).digest('hex').slice(0, 16)}.txt`);
+  if (existsSync(cacheFile)) {
+    const jars = (await readFile(cacheFile, 'utf8')).split(path.delimiter).filter(Boolean);
+    if (jars.length > 0 && jars.every((jar) => existsSync(jar))) return jars;
+  }
+  await mkdir(CLASSPATH_CACHE_DIR, { recursive: true });
+  const outputFile = `${cacheFile}.partial`;
+  await run(
+    'mvn',
+    ['-B', '-q', '-f', pomPath, 'dependency:build-classpath', '-DincludeScope=runtime', `-Dmdep.outputFile=${outputFile}`],
+    name,
+  );
+  const classpath = await readFile(outputFile, 'utf8');
+  await writeFile(cacheFile, classpath);
+  return classpath.split(path.delimiter).filter(Boolean);
+}
+
+/** A port that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface JavaServiceOptions {
+  readonly name: string;
+  readonly classpath: string[];
+  readonly mainClass: string;
+  readonly jvmArgs: string[];
+  readonly args: string[];
+  /** The port the service listens on once it is ready. */
+  readonly readyPort: number;
+  readonly startTimeoutMs: number;
+  /** Where the service's own output goes. */
+  readonly logFile: string;
+}
+
+/** A stand-in running in its own JVM. */
+export class JavaService {
+  private constructor(
+    public readonly name: string,
+    private readonly process: ChildProcess,
+    private readonly logFile: string,
+  ) {}
+
+  /**
+   * Starts the JVM and waits until its port answers. Fails with the reason (Java missing, early
+   * exit with the tail of its log, or a timeout) rather than hanging.
+   */
+  static async start(options: JavaServiceOptions): Promise<JavaService> {
+    if (await portAnswers(options.readyPort)) {
+      throw new StandInError(options.name, `port ${options.readyPort} is already taken by another program`);
+    }
+    await mkdir(path.dirname(options.logFile), { recursive: true });
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    const child = spawn(
+      'java',
+      [...options.jvmArgs, '-cp', options.classpath.join(path.delimiter), options.mainClass, ...options.args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    const service = new JavaService(options.name, child, options.logFile);
+
+    const exited = new Promise<never>((_, reject) => {
+      child.once('error', (error) =>
+        reject(new StandInError(options.name, `cannot run java (is a JDK 17 on PATH?): ${error.message}`)),
+      );
+      child.once('exit', async (code, signal) => {
+        const tail = await service.logTail();
+        reject(new StandInError(options.name, `exited during start (${signal ?? `exit ${code}`}); its log ${options.logFile} ends:\n${tail}`));
+      });
+    });
+    const ready = (async () => {
+      const deadline = Date.now() + options.startTimeoutMs;
+      while (Date.now() < deadline) {
+        if (await portAnswers(options.readyPort)) return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      throw new StandInError(options.name, `did not listen on port ${options.readyPort} within ${options.startTimeoutMs / 1000} s; see ${options.logFile}`);
+    })();
+    try {
+      await Promise.race([ready, exited]);
+    } catch (error) {
+      await service.stop();
+      throw error;
+    }
+    exited.catch(() => undefined);
+    child.removeAllListeners('exit');
+    return service;
+  }
+
+  private async logTail(): Promise<string> {
+    try {
+      return (await readFile(this.logFile, 'utf8')).split('\n').slice(-25).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  /** Stops the JVM: SIGTERM, then SIGKILL if it lingers. */
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
+    this.process.kill('SIGTERM');
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
