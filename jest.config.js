@@ -1,0 +1,26 @@
+/** Unit, stack and integration tests; TypeScript is compiled by swc, without type checks (tsc does those). */
+// This machine's Node.js is older than Lambda's 22; the AWS SDK's reminder of that is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+};
+
+const project = (displayName, extra = {}) => ({
+  displayName,
+  testEnvironment: 'node',
+  transform,
+  testMatch: [`<rootDir>/test/${displayName}/**/*.test.ts`],
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    project('unit', { setupFiles: ['<rootDir>/test/unit/lambda-environment.ts'] }),
+    project('stack'),
+    project('integration', {
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    }),
+  ],
+};

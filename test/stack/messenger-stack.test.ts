@@ -1,0 +1,204 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MessengerStack, type MessengerStackProps } from '../../lib/messenger-stack';
+import { idleTimeoutFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
+
+/** A fresh stack per test; bundling is skipped, since these tests read the template only. */
+function synth(props: MessengerStackProps = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new MessengerStack(app, 'Test', props));
+}
+
+describe('WebSocket API', () => {
+  it('selects routes on the frame action', () => {
+    synth().hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+  });
+
+  it('guards $connect with a REQUEST authorizer reading the token query parameter', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.token'],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$connect',
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: Match.anyValue(),
+    });
+  });
+
+  it.each(['$default', 'ping'])('routes %s with a route response, so replies need no PostToConnection', (routeKey) => {
+    const template = synth();
+    const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } });
+    const [routeId] = Object.keys(routes);
+    template.hasResourceProperties('AWS::ApiGatewayV2::RouteResponse', {
+      RouteId: { Ref: routeId },
+      RouteResponseKey: '$default',
+    });
+  });
+
+  it('deploys a throttled stage and outputs its URL', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'prod',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+    template.hasOutput('*', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+  });
+});
+
+describe('identity', () => {
+  it('creates a user pool and points the authorizer at its issuer and client', () => {
+    const template = synth();
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          TOKEN_ISSUER_URL: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^https://cognito-idp\\.')])] },
+          TOKEN_AUDIENCE: { Ref: Match.stringLikeRegexp('UserPool.*Client') },
+        }),
+      },
+    });
+  });
+
+  it('accepts an external issuer instead of the user pool', () => {
+    synth({
+      externalTokenIssuer: { issuerUrl: 'http://127.0.0.1:8080/dev', jwksUri: 'http://127.0.0.1:8080/dev/jwks.json', audience: 'local' },
+    }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          TOKEN_ISSUER_URL: 'http://127.0.0.1:8080/dev',
+          TOKEN_JWKS_URI: 'http://127.0.0.1:8080/dev/jwks.json',
+          TOKEN_AUDIENCE: 'local',
+        }),
+      },
+    });
+  });
+
+  it('outputs the user pool and its client', () => {
+    const outputs = synth().toJSON().Outputs as Record<string, { Value: { Ref: string } }>;
+    const refs = Object.values(outputs).map((output) => JSON.stringify(output.Value));
+    expect(refs.some((ref) => /UserPool[0-9A-F]+"/.test(ref))).toBe(true);
+    expect(refs.some((ref) => /Client/.test(ref))).toBe(true);
+  });
+});
+
+describe('connection registry', () => {
+  it('is an on-demand table keyed by user then connection, encrypted, recoverable, with TTL', () => {
+    synth().hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'connectionId', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('passes the idle timeout to the functions that refresh connections', () => {
+    synth({ idleTimeoutSeconds: 30 }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ IDLE_TIMEOUT_SECONDS: '30' }) },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on arm64 with source maps, JSON logs and tracing', () => {
+    const template = synth();
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(5);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
+  });
+
+  it('log to groups with bounded retention', () => {
+    const template = synth();
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.keys(groups).length).toBe(Object.keys(template.findResources('AWS::Lambda::Function')).length);
+    for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toEqual(expect.any(Number));
+  });
+});
+
+describe('least privilege', () => {
+  it('grants nothing on every resource, except X-Ray writes, which have no resource ARNs', () => {
+    const policies = synth().findResources('AWS::IAM::Policy');
+    for (const policy of Object.values(policies)) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions = [statement.Action].flat() as string[];
+        expect(actions).not.toContain('*');
+        if (statement.Resource === '*') expect(actions.every((action) => action.startsWith('xray:'))).toBe(true);
+      }
+    }
+  });
+
+  it('lets $connect write connections and nothing else on the table', () => {
+    const template = synth();
+    const connectRole = template.findResources('AWS::IAM::Role', {
+      Metadata: { 'aws:cdk:path': Match.stringLikeRegexp('/Connect/ServiceRole/') },
+    });
+    const [roleId] = Object.keys(connectRole);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ConnectionsTable'), 'Arn'] },
+          },
+        ]),
+      },
+    });
+  });
+});
+
+describe('app context', () => {
+  function contextNode(context: Record<string, unknown>) {
+    return new App({ context }).node;
+  }
+
+  it('reads an external token issuer only when all three keys are given', () => {
+    expect(tokenIssuerFromContext(contextNode({}))).toBeUndefined();
+    expect(() => tokenIssuerFromContext(contextNode({ [TOKEN_ISSUER_CONTEXT.issuerUrl]: 'http://x' }))).toThrow(/all of/);
+    expect(
+      tokenIssuerFromContext(
+        contextNode({
+          [TOKEN_ISSUER_CONTEXT.issuerUrl]: 'http://127.0.0.1/dev',
+          [TOKEN_ISSUER_CONTEXT.jwksUri]: 'http://127.0.0.1/dev/jwks.json',
+          [TOKEN_ISSUER_CONTEXT.audience]: 'local',
+        }),
+      ),
+    ).toEqual({ issuerUrl: 'http://127.0.0.1/dev', jwksUri: 'http://127.0.0.1/dev/jwks.json', audience: 'local' });
+  });
+
+  it('rejects an issuer that is not a URL', () => {
+    expect(() =>
+      tokenIssuerFromContext(
+        contextNode({
+          [TOKEN_ISSUER_CONTEXT.issuerUrl]: 'issuer',
+          [TOKEN_ISSUER_CONTEXT.jwksUri]: 'http://127.0.0.1/dev/jwks.json',
+          [TOKEN_ISSUER_CONTEXT.audience]: 'local',
+        }),
+      ),
+    ).toThrow(/http\(s\) URL/);
+  });
+
+  it('validates the idle timeout', () => {
+    expect(idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': '45' }))).toBe(45);
+    expect(() => idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': '0' }))).toThrow(/1 to 600/);
+    expect(() => idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': 'soon' }))).toThrow(/1 to 600/);
+  });
+});

@@ -1,0 +1,79 @@
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler as unknownAction } from '../../../lambdas/handlers/default';
+import { handler as presence } from '../../../lambdas/handlers/presence';
+import { lambdaContext, messageEvent } from '../../support/lambda-events';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => dynamodb.reset());
+
+async function reply(handler: typeof presence, body: string, userId?: string) {
+  const result = await handler(messageEvent(body, userId) as never, lambdaContext);
+  expect(result.statusCode).toBe(200);
+  return JSON.parse(result.body) as Record<string, unknown>;
+}
+
+describe('ping', () => {
+  it('answers pong with the reqId and keeps the connection live for another idle period', async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    const before = Date.now();
+
+    expect(await reply(presence, '{"action":"ping","reqId":"r11"}')).toEqual({ type: 'pong', reqId: 'r11' });
+
+    const update = dynamodb.commandCalls(UpdateCommand)[0].args[0].input;
+    expect(update.Key).toEqual({ userId: 'alice', connectionId: 'conn-1=' });
+    const values = update.ExpressionAttributeValues!;
+    expect(values[':lastActiveAt']).toBeGreaterThanOrEqual(before);
+    expect(values[':expiresAt']).toBe(Math.floor(values[':lastActiveAt'] / 1000) + 600);
+    expect(values[':deviceId']).toBe('conn-1=');
+  });
+
+  it('answers pong without reqId when the client sent none', async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    expect(await reply(presence, '{"action":"ping"}')).toEqual({ type: 'pong' });
+  });
+
+  it.each([
+    ['a reqId that is not a string', '{"action":"ping","reqId":7}', /reqId/],
+    ['a reqId over 64 characters', `{"action":"ping","reqId":"${'x'.repeat(65)}"}`, /reqId/],
+    ['a frame that is not JSON', 'ping', /not valid JSON/],
+    ['a JSON value that is not an object', '"ping"', /expected object/],
+  ])('answers bad_request to %s and writes nothing', async (_case, body, message) => {
+    const frame = await reply(presence, body);
+    expect(frame).toMatchObject({ type: 'error', code: 'bad_request' });
+    expect(frame.message).toMatch(message);
+    expect(dynamodb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers internal, without details, when DynamoDB fails', async () => {
+    dynamodb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException at dynamodb.internal'));
+    const frame = await reply(presence, '{"action":"ping","reqId":"r1"}');
+    expect(frame).toEqual({ type: 'error', reqId: 'r1', code: 'internal', message: expect.any(String) });
+    expect(JSON.stringify(frame)).not.toMatch(/dynamodb|Exception|at /i);
+  });
+});
+
+describe('$default', () => {
+  it('answers bad_request naming the unknown action, with the reqId', async () => {
+    expect(await reply(unknownAction, '{"action":"fly","reqId":"r2"}')).toEqual({
+      type: 'error',
+      reqId: 'r2',
+      code: 'bad_request',
+      message: 'unknown action "fly"',
+    });
+  });
+
+  it('answers bad_request to a frame without an action', async () => {
+    expect(await reply(unknownAction, '{"reqId":"r3"}')).toMatchObject({ code: 'bad_request', reqId: 'r3', message: /action/ });
+  });
+
+  it('answers bad_request to a frame that is not JSON', async () => {
+    expect(await reply(unknownAction, '{oops')).toMatchObject({ code: 'bad_request', message: 'frame is not valid JSON' });
+  });
+
+  it('does not take inherited object keys for actions', async () => {
+    expect(await reply(unknownAction, '{"action":"constructor"}')).toMatchObject({ code: 'bad_request', message: 'unknown action "constructor"' });
+  });
+});

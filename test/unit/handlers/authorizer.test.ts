@@ -1,0 +1,72 @@
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { handler } from '../../../lambdas/handlers/authorizer';
+import { lambdaContext } from '../../support/lambda-events';
+import { tamper, TestSigner } from '../../support/tokens';
+
+const ISSUER = process.env.TOKEN_ISSUER_URL!;
+const AUDIENCE = process.env.TOKEN_AUDIENCE!;
+const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:api/prod/$connect';
+const signer = new TestSigner();
+
+function claims(overrides: Record<string, unknown> = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return { sub: 'alice', iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 3600, ...overrides };
+}
+
+function authorize(query: Record<string, string> | null) {
+  const event = { type: 'REQUEST', methodArn: METHOD_ARN, queryStringParameters: query } as APIGatewayRequestAuthorizerEvent;
+  return handler(event, lambdaContext);
+}
+
+let fetchSpy: jest.SpiedFunction<typeof fetch>;
+
+beforeEach(() => {
+  fetchSpy = jest
+    .spyOn(globalThis, 'fetch')
+    .mockImplementation(async () => new Response(JSON.stringify(signer.jwks), { status: 200 }));
+});
+
+afterEach(() => fetchSpy.mockRestore());
+
+describe('authorizer', () => {
+  it('allows a valid token and passes the user and device on in its context', async () => {
+    const result = await authorize({ token: signer.sign(claims()), deviceId: 'phone-1' });
+
+    expect(result.principalId).toBe('alice');
+    expect(result.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: METHOD_ARN },
+    ]);
+    expect(result.context).toEqual({ userId: 'alice', deviceId: 'phone-1' });
+  });
+
+  it('fetches the signing keys from the configured JWKS URI', async () => {
+    await authorize({ token: signer.sign(claims()) });
+    expect(fetchSpy.mock.calls.every(([uri]) => uri === process.env.TOKEN_JWKS_URI)).toBe(true);
+  });
+
+  it('leaves out a device id that does not match the contract, for $connect to refuse', async () => {
+    const result = await authorize({ token: signer.sign(claims()), deviceId: 'not a device!' });
+    expect(result.context).toEqual({ userId: 'alice' });
+  });
+
+  it.each([
+    ['no query string at all', null],
+    ['no token', { deviceId: 'phone' }],
+    ['an empty token', { token: '' }],
+    ['a token that is not a JWT', { token: 'garbage' }],
+  ])('refuses with 401 for %s', async (_case, query) => {
+    await expect(authorize(query)).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it.each([
+    ['expired', () => signer.sign(claims({ exp: Math.floor(Date.now() / 1000) - 60 }))],
+    ['from another issuer', () => signer.sign(claims({ iss: 'https://evil.example.com' }))],
+    ['for another audience', () => signer.sign(claims({ aud: 'someone-else' }))],
+    ['signed by another key with the same key id', () => new TestSigner().sign(claims())],
+    ['with a payload changed after signing', () => tamper(signer.sign(claims()), claims({ sub: 'mallory' }))],
+    ['with an unusable subject', () => signer.sign(claims({ sub: 'alice smith' }))],
+    ['without a subject', () => signer.sign(claims({ sub: undefined }))],
+  ])('refuses a token %s', async (_case, token) => {
+    await expect(authorize({ token: token() })).rejects.toThrow(/^Unauthorized$/);
+  });
+});

@@ -1,0 +1,66 @@
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler as connect } from '../../../lambdas/handlers/connect';
+import { handler as disconnect } from '../../../lambdas/handlers/disconnect';
+import { connectEvent, lambdaContext, messageEvent } from '../../support/lambda-events';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => dynamodb.reset());
+
+describe('$connect', () => {
+  it('registers the connection under its user with the device and an expiry one idle period ahead', async () => {
+    dynamodb.on(PutCommand).resolves({});
+    const event = connectEvent({ token: 't', deviceId: 'laptop' }, { userId: 'alice', deviceId: 'laptop', principalId: 'alice' });
+
+    const result = await connect(event as never, lambdaContext);
+
+    expect(result.statusCode).toBe(200);
+    const requestedAt = event.requestContext.requestTimeEpoch;
+    expect(dynamodb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'connections-table',
+      Item: {
+        userId: 'alice',
+        connectionId: 'conn-1=',
+        deviceId: 'laptop',
+        connectedAt: requestedAt,
+        lastActiveAt: requestedAt,
+        expiresAt: Math.floor(requestedAt / 1000) + 600,
+      },
+    });
+  });
+
+  it('makes each connection its own device when the client names none', async () => {
+    dynamodb.on(PutCommand).resolves({});
+    await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    expect(dynamodb.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({ deviceId: 'conn-1=' });
+  });
+
+  it('refuses an invalid deviceId with 400 and writes nothing', async () => {
+    const result = await connect(
+      connectEvent({ token: 't', deviceId: 'bad device' }, { userId: 'alice', principalId: 'alice' }) as never,
+      lambdaContext,
+    );
+    expect(result.statusCode).toBe(400);
+    expect(result.body).toMatch(/deviceId/);
+    expect(dynamodb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('fails, refusing the handshake, when the authorizer context is missing', async () => {
+    await expect(connect(connectEvent({ token: 't' }, undefined) as never, lambdaContext)).rejects.toThrow(/authorizer context/);
+    expect(dynamodb).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('$disconnect', () => {
+  it('deletes exactly the closed connection of its user', async () => {
+    dynamodb.on(DeleteCommand).resolves({});
+    const result = await disconnect(messageEvent('', 'bob', 'gone==') as never, lambdaContext);
+    expect(result.statusCode).toBe(200);
+    expect(dynamodb).toHaveReceivedCommandWith(DeleteCommand, {
+      TableName: 'connections-table',
+      Key: { userId: 'bob', connectionId: 'gone==' },
+    });
+  });
+});
