@@ -51,6 +51,7 @@ export class LocalCloud {
   private gateway?: WebSocketGateway;
   private identity?: LocalIdentity;
   private ready = false;
+  private readonly standInDescriptions: Record<string, unknown> = {};
   private readonly server: Server;
 
   private constructor(
@@ -132,7 +133,8 @@ export class LocalCloud {
       const dynamodb = await startDynamoDbLocal(path.join(dataDir, 'dynamodb'), logDir);
       this.standIns.push(dynamodb);
       runtimeEnvironment.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
-      await this.createTables(assembly, resolver, dynamodb.endpoint);
+      const tables = await this.createTables(assembly, resolver, dynamodb.endpoint);
+      this.standInDescriptions.dynamodb = { endpoint: dynamodb.endpoint, tables };
     }
 
     this.lambda = new LambdaService({
@@ -216,12 +218,16 @@ export class LocalCloud {
     }
   }
 
-  private async createTables(assembly: StackAssembly, resolver: IntrinsicResolver, endpoint: string): Promise<void> {
+  /** Creates the template's tables and returns their names by logical id. */
+  private async createTables(assembly: StackAssembly, resolver: IntrinsicResolver, endpoint: string): Promise<Record<string, string>> {
     const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    const tables: Record<string, string> = {};
     try {
       for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::DynamoDB::Table')) {
-        await ensureTable(client, resolver.resolveString({ Ref: logicalId }), resolver.resolve(resource.Properties) as TableProperties);
+        tables[logicalId] = resolver.resolveString({ Ref: logicalId });
+        await ensureTable(client, tables[logicalId], resolver.resolve(resource.Properties) as TableProperties);
       }
+      return tables;
     } finally {
       client.destroy();
     }
@@ -284,7 +290,7 @@ export class LocalCloud {
       return this.gateway.handleManagementRequest(request, response, management[2]);
     }
     if (url.pathname.startsWith('/dev/')) {
-      return handleDevRequest(url, response, { ready: this.ready, identity: this.identity });
+      return handleDevRequest(url, response, { ready: this.ready, identity: this.identity, standIns: this.standInDescriptions });
     }
     response.writeHead(404, { 'Content-Type': 'application/json' });
     response.end(JSON.stringify({ message: 'Not found' }));

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   log(`WebSocket:  ${cloud.webSocketUrl}?token=<jwt>`);
   log(`token:      ${cloud.baseUrl}/dev/token?user=alice`);
   log(`health:     ${cloud.baseUrl}/dev/health`);
+  log(`stand-ins:  ${cloud.baseUrl}/dev/stand-ins`);
   log(`data, logs: ${config.dataDir}`);
 
   let stopping = false;

@@ -4,6 +4,8 @@ import type { LocalIdentity } from '../identity/local-identity';
 export interface DevState {
   readonly ready: boolean;
   readonly identity?: LocalIdentity;
+  /** Where each stand-in listens and what the template's resources are called in it. */
+  readonly standIns: Readonly<Record<string, unknown>>;
 }
 
 const DEFAULT_TOKEN_SECONDS = 3600;
@@ -14,13 +16,16 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * The endpoints of PROTOCOL.md section 5 that only the local cloud has: readiness, tokens for any
- * user, and the signing keys the authorizer checks those tokens against.
+ * The endpoints only the local cloud has: those of PROTOCOL.md section 5 (readiness, tokens for
+ * any user), the signing keys the authorizer checks tokens against, and where the stand-ins
+ * listen, for poking at them with the AWS CLI or a test.
  */
 export async function handleDevRequest(url: URL, response: ServerResponse, state: DevState): Promise<void> {
   switch (url.pathname) {
     case '/dev/health':
       return json(response, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'starting' });
+    case '/dev/stand-ins':
+      return json(response, 200, state.standIns);
     case '/dev/jwks.json':
       if (!state.identity) return json(response, 503, { message: 'starting' });
       return json(response, 200, state.identity.jwks());

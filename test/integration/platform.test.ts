@@ -1,0 +1,176 @@
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { TestSigner, tamper } from '../support/tokens';
+import { connectionRegistry, connectUrl, eventually, localCloud, tokenFor, uniqueUser } from '../support/local-cloud-env';
+import { handshakeStatus, TestClient } from '../support/ws-client';
+
+jest.setTimeout(60_000);
+
+let registry: Awaited<ReturnType<typeof connectionRegistry>>;
+beforeAll(async () => {
+  registry = await connectionRegistry();
+});
+afterAll(() => registry.close());
+
+describe('handshake', () => {
+  it('opens with a token from /dev/token and answers ping with pong', async () => {
+    const client = await TestClient.connect(await connectUrl(uniqueUser('alice')));
+    expect(await client.request({ action: 'ping' })).toEqual({ type: 'pong', reqId: 'req-1' });
+    await client.close();
+  });
+
+  it('registers the connection under its user and device, and forgets it on close', async () => {
+    const user = uniqueUser('bob');
+    const client = await TestClient.connect(await connectUrl(user, { deviceId: 'phone' }));
+    const [record] = await registry.connectionsOf(user);
+    expect(record).toMatchObject({ userId: user, deviceId: 'phone', connectionId: expect.any(String) });
+    expect(record.expiresAt).toBeGreaterThan(Date.now() / 1000);
+
+    await client.close();
+    await eventually(async () => (await registry.connectionsOf(user)).length === 0, 5000, 'the record to be deleted on $disconnect');
+  });
+
+  it('keeps one record per connection when a user opens several', async () => {
+    const user = uniqueUser('carol');
+    const clients = await Promise.all([1, 2, 3].map(async () => TestClient.connect(await connectUrl(user))));
+    expect(await registry.connectionsOf(user)).toHaveLength(3);
+    await Promise.all(clients.map((client) => client.close()));
+  });
+
+  describe('refuses, and writes nothing, for', () => {
+    const user = uniqueUser('mallory');
+    afterAll(async () => expect(await registry.connectionsOf(user)).toEqual([]));
+
+    it('no token (401)', async () => {
+      expect(await handshakeStatus(localCloud().webSocketUrl)).toBe(401);
+    });
+
+    it('a token that is not a JWT (401)', async () => {
+      expect(await handshakeStatus(`${localCloud().webSocketUrl}?token=not-a-jwt`)).toBe(401);
+    });
+
+    it('an expired token (401)', async () => {
+      const token = await tokenFor(user, 1);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect(await handshakeStatus(`${localCloud().webSocketUrl}?token=${token}`)).toBe(401);
+    });
+
+    it('a token whose claims were changed after signing (401)', async () => {
+      const token = await tokenFor(uniqueUser('someone'));
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+      expect(await handshakeStatus(`${localCloud().webSocketUrl}?token=${tamper(token, { ...claims, sub: user })}`)).toBe(401);
+    });
+
+    it('a token signed by a key the issuer never published (401)', async () => {
+      const genuine = await tokenFor(user);
+      const claims = JSON.parse(Buffer.from(genuine.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+      const header = JSON.parse(Buffer.from(genuine.split('.')[0], 'base64url').toString()) as { kid: string };
+      const forged = new TestSigner(header.kid).sign(claims);
+      expect(await handshakeStatus(`${localCloud().webSocketUrl}?token=${forged}`)).toBe(401);
+    });
+
+    it('a device id outside the contract (400)', async () => {
+      expect(await handshakeStatus(await connectUrl(user, { deviceId: 'not/valid' }))).toBe(400);
+    });
+  });
+
+  it('refuses /dev/token for a user id outside the contract', async () => {
+    const response = await fetch(`${localCloud().baseUrl}/dev/token?user=${encodeURIComponent('a b')}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toMatch(/user/);
+  });
+});
+
+describe('frames', () => {
+  let client: TestClient;
+  beforeEach(async () => {
+    client = await TestClient.connect(await connectUrl(uniqueUser('dave')));
+  });
+  afterEach(() => client.close());
+
+  it('answers an unknown action with bad_request, echoing reqId', async () => {
+    expect(await client.request({ action: 'teleport' })).toEqual({
+      type: 'error',
+      reqId: 'req-1',
+      code: 'bad_request',
+      message: 'unknown action "teleport"',
+    });
+  });
+
+  it('answers a frame that is not JSON with bad_request and keeps the connection open', async () => {
+    client.send('hello?');
+    expect(await client.waitFor((frame) => frame.type === 'error')).toMatchObject({ code: 'bad_request' });
+    expect(await client.request({ action: 'ping' })).toMatchObject({ type: 'pong' });
+  });
+
+  it('closes the connection with 1009 for a frame over 32 KB', async () => {
+    client.send(JSON.stringify({ action: 'ping', padding: 'x'.repeat(33 * 1024) }));
+    expect((await client.closed).code).toBe(1009);
+  });
+
+  it('accepts a frame of just under 32 KB', async () => {
+    const reply = await client.request({ action: 'ping', padding: 'x'.repeat(32 * 1024 - 100) });
+    expect(reply).toMatchObject({ type: 'pong' });
+  });
+});
+
+describe('limits', () => {
+  it('closes a connection idle for longer than the idle limit and forgets it', async () => {
+    const user = uniqueUser('erin');
+    const client = await TestClient.connect(await connectUrl(user));
+    const started = Date.now();
+    const { code } = await client.closed;
+    const idleMs = Date.now() - started;
+    expect(code).toBe(1001);
+    expect(idleMs).toBeGreaterThanOrEqual(localCloud().idleTimeoutSeconds * 1000 - 250);
+    expect(idleMs).toBeLessThan(localCloud().idleTimeoutSeconds * 1000 + 3000);
+    await eventually(async () => (await registry.connectionsOf(user)).length === 0, 5000, 'the record to be deleted');
+  });
+
+  it('keeps a connection that pings open past the idle limit', async () => {
+    const client = await TestClient.connect(await connectUrl(uniqueUser('frank')));
+    const idleMs = localCloud().idleTimeoutSeconds * 1000;
+    for (let elapsed = 0; elapsed < idleMs * 1.5; elapsed += idleMs / 3) {
+      await new Promise((resolve) => setTimeout(resolve, idleMs / 3));
+      await client.request({ action: 'ping' });
+    }
+    expect(client.socket.readyState).toBe(client.socket.OPEN);
+    await client.close();
+  });
+});
+
+describe('@connections management API, through the unmodified AWS SDK client', () => {
+  const management = () =>
+    new ApiGatewayManagementApiClient({
+      endpoint: `${localCloud().baseUrl}/prod`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+
+  it('posts to, describes and deletes a connection, then answers 410 Gone', async () => {
+    const user = uniqueUser('grace');
+    const client = await TestClient.connect(await connectUrl(user));
+    const [{ connectionId }] = (await registry.connectionsOf(user)) as Array<{ connectionId: string }>;
+    const api = management();
+
+    await api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify({ type: 'hello' }) }));
+    expect(await client.waitFor((frame) => frame.type === 'hello')).toEqual({ type: 'hello' });
+
+    const described = await api.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+    expect(described.ConnectedAt).toBeInstanceOf(Date);
+    expect(described.Identity?.SourceIp).toBe('127.0.0.1');
+
+    await api.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    await client.closed;
+
+    const gone = api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: 'late' }));
+    await expect(gone).rejects.toBeInstanceOf(GoneException);
+    await expect(gone).rejects.toMatchObject({ $metadata: { httpStatusCode: 410 } });
+    api.destroy();
+  });
+});

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+/** A first run fetches the stand-ins with Maven; later runs start in well under a minute. */
+const START_TIMEOUT_MS = 300_000;
+
+export interface LocalCloudProcess {
+  readonly baseUrl: string;
+  readonly webSocketUrl: string;
+  readonly dataDir: string;
+  readonly outputFile: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the README's run command (`npm start`'s script) with the given environment. */
+export function runCommand(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [TSX_CLI, path.join(PROJECT_ROOT, 'local-cloud', 'main.ts')], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * Starts the local cloud as its own process, exactly as the README's run command does, on a free
+ * port with a fresh data folder, and waits until `/dev/health` answers 200. Fails loudly with the
+ * process's output if it exits or does not become ready.
+ */
+export async function startLocalCloud(settings: Record<string, string> = {}): Promise<LocalCloudProcess> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'messenger-local-cloud-'));
+  const outputFile = path.join(dataDir, 'run-command.log');
+  const output = createWriteStream(outputFile);
+  const child = runCommand({ PORT: String(port), LOCAL_DATA_DIR: dataDir, ...settings });
+  child.stdout?.pipe(output);
+  child.stderr?.pipe(output);
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    output.end();
+  };
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline && exitCode === undefined) {
+    try {
+      const response = await fetch(`${baseUrl}/dev/health`);
+      if (response.status === 200) return { baseUrl, webSocketUrl: `ws://127.0.0.1:${port}/`, dataDir, outputFile, stop };
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await stop();
+  const log = await readFile(outputFile, 'utf8').catch(() => '');
+  throw new Error(
+    `the local cloud ${exitCode === undefined ? `was not ready within ${START_TIMEOUT_MS / 1000} s` : `exited with ${exitCode}`}:\n${log.slice(-6000)}`,
+  );
+}
