@@ -65,6 +65,12 @@ export class LocalCloud {
         response.end(JSON.stringify({ message: 'Internal server error' }));
       });
     });
+    // Longer than clients' keep-alive, so that a client never reuses a socket the server is closing.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      this.log(`HTTP client error: ${error.code ?? ''} ${error.message}`);
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
     this.server.on('upgrade', (request, socket, head) => {
       if (!this.ready || this.gateway === undefined || new URL(request.url ?? '/', 'http://localhost').pathname !== '/') {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');

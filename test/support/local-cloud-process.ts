@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { get } from 'node:http';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -16,6 +17,21 @@ export interface LocalCloudProcess {
   readonly dataDir: string;
   readonly outputFile: string;
   stop(): Promise<void>;
+}
+
+/**
+ * The status of a GET, on a socket of its own: Jest's global setup shares its process with the
+ * tests when they run in band, and a pooled keep-alive socket left behind here could be reused
+ * by a test just as the server closes it.
+ */
+function statusOf(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+  });
 }
 
 export function freePort(): Promise<number> {
@@ -69,8 +85,7 @@ export async function startLocalCloud(settings: Record<string, string> = {}): Pr
   void exited.then((code) => (exitCode = code));
   while (Date.now() < deadline && exitCode === undefined) {
     try {
-      const response = await fetch(`${baseUrl}/dev/health`);
-      if (response.status === 200) return { baseUrl, webSocketUrl: `ws://127.0.0.1:${port}/`, dataDir, outputFile, stop };
+      if ((await statusOf(`${baseUrl}/dev/health`)) === 200) return { baseUrl, webSocketUrl: `ws://127.0.0.1:${port}/`, dataDir, outputFile, stop };
     } catch {
       // Not listening yet.
     }
