@@ -1,3 +1,5 @@
+import type { StoredMessage } from './messages';
+
 /** A live WebSocket connection as the registry keeps it. */
 export interface ConnectionRecord {
   readonly userId: string;
@@ -21,4 +23,10 @@ export interface ConnectionRegistry {
    */
   touch(connection: ConnectionRecord): Promise<void>;
   remove(userId: string, connectionId: string): Promise<void>;
+}
+
+/** The system of record for messages: the history of every thread. */
+export interface MessageHistory {
+  /** Stores a message; storing the same message again changes nothing. */
+  append(message: StoredMessage): Promise<void>;
 }

@@ -1,0 +1,40 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { Client, types } from 'cassandra-driver';
+import { KeyspacesSigV4AuthProvider } from '../../adapters/keyspaces-sigv4';
+import * as z from '../../domain/schema';
+import { env, loadConfig } from '../config';
+
+/**
+ * Amazon Keyspaces' endpoint is `cassandra.<region>.amazonaws.com:9142`, over TLS with SigV4.
+ * `AWS_ENDPOINT_URL_KEYSPACES` (`host:port`) points the client at a self-managed Cassandra instead,
+ * as `AWS_ENDPOINT_URL_<SERVICE>` does for the AWS SDK's clients: plain, unauthenticated, and in
+ * Cassandra's default data center. The local cloud sets it to its Cassandra.
+ */
+const config = loadConfig({
+  AWS_REGION: env.name(),
+  AWS_ENDPOINT_URL_KEYSPACES: z.optional(z.string().check(z.regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port'))),
+});
+
+function keyspacesClient(region: string): Client {
+  const host = `cassandra.${region}.amazonaws.com`;
+  return new Client({
+    contactPoints: [`${host}:9142`],
+    localDataCenter: region,
+    sslOptions: { host, servername: host, rejectUnauthorized: true },
+    authProvider: new KeyspacesSigV4AuthProvider(region, defaultProvider()),
+    queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
+  });
+}
+
+function selfManagedClient(endpoint: string): Client {
+  return new Client({
+    contactPoints: [endpoint],
+    localDataCenter: 'datacenter1',
+    queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
+  });
+}
+
+/** Created once per execution environment; the driver connects on first use. */
+export const cassandraClient = config.AWS_ENDPOINT_URL_KEYSPACES
+  ? selfManagedClient(config.AWS_ENDPOINT_URL_KEYSPACES)
+  : keyspacesClient(config.AWS_REGION);
