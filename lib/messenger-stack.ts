@@ -1,7 +1,9 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ConnectionRegistry } from './constructs/connection-registry';
+import { HistoryStore } from './constructs/history-store';
 import { Identity, type TokenIssuer } from './constructs/identity';
+import { MessagePipeline } from './constructs/message-pipeline';
 import { MessengerFunction } from './constructs/messenger-function';
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
@@ -25,6 +27,8 @@ export class MessengerStack extends Stack {
   public readonly identity: Identity;
   public readonly connections: ConnectionRegistry;
   public readonly gateway: WebSocketGateway;
+  public readonly history: HistoryStore;
+  public readonly messagePipeline: MessagePipeline;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -52,5 +56,8 @@ export class MessengerStack extends Stack {
       defaultHandler: unknownAction,
     });
     this.gateway.addAction('ping', presence);
+
+    this.history = new HistoryStore(this, 'History');
+    this.messagePipeline = new MessagePipeline(this, 'MessagePipeline', { history: this.history });
   }
 }

@@ -11,6 +11,11 @@ const schema = z.object({
   LOCAL_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(600),
   /** API Gateway's maximum connection duration (2 hours), shortened by tests. */
   LOCAL_MAX_CONNECTION_SECONDS: z.coerce.number().int().min(1).max(7200).default(7200),
+  /**
+   * Caps every queue's visibility timeout, so that tests see a failed message come back (and reach
+   * its dead-letter queue) in seconds rather than minutes. Unset, the template's timeouts hold.
+   */
+  LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43200).optional(),
 });
 
 export type LocalCloudConfig = {
@@ -18,6 +23,7 @@ export type LocalCloudConfig = {
   readonly dataDir: string;
   readonly idleTimeoutSeconds: number;
   readonly maxConnectionSeconds: number;
+  readonly sqsVisibilityTimeoutCapSeconds?: number;
 };
 
 /** Reads the local cloud's settings from the environment, naming every bad variable. */
@@ -32,5 +38,6 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     dataDir: path.resolve(result.data.LOCAL_DATA_DIR),
     idleTimeoutSeconds: result.data.LOCAL_IDLE_TIMEOUT_SECONDS,
     maxConnectionSeconds: result.data.LOCAL_MAX_CONNECTION_SECONDS,
+    sqsVisibilityTimeoutCapSeconds: result.data.LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS,
   };
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
@@ -12,13 +13,25 @@ import { WebSocketGateway, type GatewayRoutes, type RouteTarget } from './gatewa
 import { LocalIdentity, LOCAL_AUDIENCE } from './identity/local-identity';
 import { LambdaService } from './lambda/lambda-service';
 import { ensureTable, type TableProperties } from './provision/dynamodb';
+import { ensureKeyspaces, type CassandraTableProperties } from './provision/cassandra';
+import { ensureQueue, queueCreationOrder, type QueueProperties } from './provision/sqs';
+import { SqsEventSource } from './lambda/sqs-event-source';
+import { startCassandra } from './standins/cassandra';
 import { startDynamoDbLocal, type RunningStandIn } from './standins/dynamodb-local';
+import { startElasticMq } from './standins/elasticmq';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
 /** Credentials for the stand-ins, which accept any. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Where each started stand-in listens. */
+interface StandInEndpoints {
+  dynamodb?: string;
+  sqs?: string;
+  cassandra?: string;
+}
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -51,6 +64,8 @@ export class LocalCloud {
   private gateway?: WebSocketGateway;
   private identity?: LocalIdentity;
   private ready = false;
+  private sqsClient?: SQSClient;
+  private readonly eventSources: SqsEventSource[] = [];
   private readonly standInDescriptions: Record<string, unknown> = {};
   private readonly server: Server;
 
@@ -119,6 +134,8 @@ export class LocalCloud {
       [IDLE_TIMEOUT_CONTEXT]: String(this.config.idleTimeoutSeconds),
     });
     const assembly = await readStackAssembly(outDir);
+    const endpoints = await this.startStandIns(assembly, logDir);
+
     const resolver = new IntrinsicResolver({
       region: REGION,
       accountId: ACCOUNT_ID,
@@ -126,23 +143,18 @@ export class LocalCloud {
       urlSuffix: 'amazonaws.com',
       stackName: assembly.stackName,
     });
-    this.defineResources(assembly, resolver);
+    this.defineResources(assembly, resolver, endpoints);
+    await this.provision(assembly, resolver, endpoints);
 
     const runtimeEnvironment: Record<string, string> = {
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       // This machine's Node.js is older than Lambda's 22; the SDK's reminder of that is noise here.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(endpoints.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
+      ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
+      ...(endpoints.cassandra ? { AWS_ENDPOINT_URL_KEYSPACES: endpoints.cassandra } : {}),
     };
-    if (resourcesOfType(assembly, 'AWS::DynamoDB::Table').length > 0) {
-      this.log('starting DynamoDB Local');
-      const dynamodb = await startDynamoDbLocal(path.join(dataDir, 'dynamodb'), logDir);
-      this.standIns.push(dynamodb);
-      runtimeEnvironment.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
-      const tables = await this.createTables(assembly, resolver, dynamodb.endpoint);
-      this.standInDescriptions.dynamodb = { endpoint: dynamodb.endpoint, tables };
-    }
-
     this.lambda = new LambdaService({
       sdkRoot: PROJECT_ROOT,
       logDir: path.join(logDir, 'lambda'),
@@ -158,10 +170,9 @@ export class LocalCloud {
         MemorySize?: number;
         Environment?: { Variables?: Record<string, string> };
       };
-      const values = resolver.resolve({ Ref: logicalId }) as string;
       this.lambda.register({
         logicalId,
-        functionName: values,
+        functionName: resolver.resolveString({ Ref: logicalId }),
         functionArn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
         assetDirectory: assembly.assetDirectory(properties.Code.S3Key),
         handler: properties.Handler,
@@ -170,6 +181,7 @@ export class LocalCloud {
         environment: properties.Environment?.Variables ?? {},
       });
     }
+    this.startEventSources(assembly, resolver, endpoints);
 
     this.gateway = new WebSocketGateway({
       apiId: API_ID,
@@ -186,8 +198,114 @@ export class LocalCloud {
     this.ready = true;
   }
 
+  /** Starts, side by side, the stand-ins for the services the template uses. */
+  private async startStandIns(assembly: StackAssembly, logDir: string): Promise<StandInEndpoints> {
+    const dataDir = this.config.dataDir;
+    const uses = (type: string) => resourcesOfType(assembly, type).length > 0;
+    const starting: Array<Promise<[keyof StandInEndpoints, RunningStandIn]>> = [];
+    const start = (name: keyof StandInEndpoints, label: string, starter: () => Promise<RunningStandIn>) => {
+      this.log(`starting ${label}`);
+      starting.push(
+        starter().then((standIn) => {
+          this.standIns.push(standIn);
+          return [name, standIn];
+        }),
+      );
+    };
+    if (uses('AWS::DynamoDB::Table')) start('dynamodb', 'DynamoDB Local', () => startDynamoDbLocal(path.join(dataDir, 'dynamodb'), logDir));
+    if (uses('AWS::SQS::Queue')) start('sqs', 'ElasticMQ (SQS)', () => startElasticMq(path.join(dataDir, 'sqs'), logDir));
+    if (uses('AWS::Cassandra::Keyspace')) start('cassandra', 'Cassandra (Keyspaces)', () => startCassandra(path.join(dataDir, 'cassandra'), logDir));
+    const results = await Promise.allSettled(starting);
+    const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failures.length > 0) throw new Error(failures.map((failure) => (failure.reason as Error).message).join('\n'));
+    return Object.fromEntries(
+      results.map((result) => (result as PromiseFulfilledResult<[keyof StandInEndpoints, RunningStandIn]>).value).map(([name, standIn]) => [name, standIn.endpoint]),
+    );
+  }
+
+  /** Creates the template's tables, queues and keyspaces in the stand-ins. */
+  private async provision(assembly: StackAssembly, resolver: IntrinsicResolver, endpoints: StandInEndpoints): Promise<void> {
+    if (endpoints.dynamodb) {
+      this.standInDescriptions.dynamodb = { endpoint: endpoints.dynamodb, tables: await this.createTables(assembly, resolver, endpoints.dynamodb) };
+    }
+    if (endpoints.sqs) {
+      const client = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: LOCAL_CREDENTIALS });
+      const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId, resource]) => ({
+        logicalId,
+        name: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'QueueName'] }),
+        arn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+        properties: (resolver.resolve(resource.Properties) ?? {}) as QueueProperties,
+      }));
+      try {
+        for (const queue of queueCreationOrder(queues)) {
+          await ensureQueue(client, queue.name, queue.properties, this.config.sqsVisibilityTimeoutCapSeconds);
+        }
+      } finally {
+        client.destroy();
+      }
+      this.standInDescriptions.sqs = {
+        endpoint: endpoints.sqs,
+        queues: Object.fromEntries(queues.map((queue) => [queue.logicalId, resolver.resolveString({ Ref: queue.logicalId })])),
+      };
+    }
+    if (endpoints.cassandra) {
+      const keyspaces = resourcesOfType(assembly, 'AWS::Cassandra::Keyspace').map(([logicalId]) => resolver.resolveString({ Ref: logicalId }));
+      const tables = resourcesOfType(assembly, 'AWS::Cassandra::Table').map(
+        ([, resource]) => resolver.resolve(resource.Properties) as CassandraTableProperties,
+      );
+      await ensureKeyspaces(endpoints.cassandra, keyspaces, tables);
+      this.standInDescriptions.cassandra = {
+        endpoint: endpoints.cassandra,
+        tables: tables.map((table) => `${table.KeyspaceName}.${table.TableName}`),
+      };
+    }
+  }
+
+  /** Polls each SQS event source mapping's queue for its function. */
+  private startEventSources(assembly: StackAssembly, resolver: IntrinsicResolver, endpoints: StandInEndpoints): void {
+    const mappings = resourcesOfType(assembly, 'AWS::Lambda::EventSourceMapping');
+    if (mappings.length === 0) return;
+    if (!endpoints.sqs) throw new Error('the template maps event sources, but has no SQS queue: only SQS event sources run locally');
+    this.sqsClient = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: LOCAL_CREDENTIALS });
+    const queueByArn = new Map(
+      resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => [
+        resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+        resolver.resolveString({ Ref: logicalId }),
+      ]),
+    );
+    for (const [logicalId, resource] of mappings) {
+      const properties = resolver.resolve(resource.Properties) as {
+        EventSourceArn: string;
+        FunctionName: string;
+        BatchSize?: number;
+        MaximumBatchingWindowInSeconds?: number;
+        FunctionResponseTypes?: string[];
+        Enabled?: boolean;
+      };
+      const queueUrl = queueByArn.get(properties.EventSourceArn);
+      if (queueUrl === undefined) throw new Error(`event source mapping ${logicalId} reads ${properties.EventSourceArn}, which is not an SQS queue of the template`);
+      if (properties.Enabled === false) continue;
+      const source = new SqsEventSource(
+        {
+          functionRef: properties.FunctionName,
+          queueUrl,
+          queueArn: properties.EventSourceArn,
+          batchSize: properties.BatchSize ?? 10,
+          maximumBatchingWindowSeconds: properties.MaximumBatchingWindowInSeconds ?? 0,
+          reportBatchItemFailures: (properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+        },
+        this.sqsClient,
+        this.lambda!,
+        REGION,
+        this.log,
+      );
+      source.start();
+      this.eventSources.push(source);
+    }
+  }
+
   /** What each template resource resolves to here, for `Ref` and `Fn::GetAtt`. */
-  private defineResources(assembly: StackAssembly, resolver: IntrinsicResolver): void {
+  private defineResources(assembly: StackAssembly, resolver: IntrinsicResolver, endpoints: StandInEndpoints): void {
     const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
     for (const [logicalId, resource] of assembly.resources) {
       const physicalName = `${assembly.stackName}-${logicalId}`;
@@ -213,6 +331,18 @@ export class LocalCloud {
           break;
         case 'AWS::IAM::Role':
           values = { ref: physicalName, attributes: { Arn: arn('iam', `role/${physicalName}`).replace(`:${REGION}:`, '::') } };
+          break;
+        case 'AWS::SQS::Queue': {
+          const name = String(resource.Properties?.QueueName ?? physicalName);
+          const url = `${endpoints.sqs}/${ACCOUNT_ID}/${name}`;
+          values = { ref: url, attributes: { Arn: arn('sqs', name), QueueName: name, QueueUrl: url } };
+          break;
+        }
+        case 'AWS::Cassandra::Keyspace':
+          values = { ref: String(resource.Properties?.KeyspaceName ?? physicalName), attributes: {} };
+          break;
+        case 'AWS::Cassandra::Table':
+          values = { ref: `${String(resource.Properties?.KeyspaceName)}|${String(resource.Properties?.TableName)}`, attributes: {} };
           break;
         case 'AWS::Logs::LogGroup':
           values = { ref: physicalName, attributes: { Arn: arn('logs', `log-group:${physicalName}:*`) } };
@@ -306,6 +436,8 @@ export class LocalCloud {
   async stop(): Promise<void> {
     this.ready = false;
     await this.gateway?.stop();
+    await Promise.allSettled(this.eventSources.map((source) => source.stop()));
+    this.sqsClient?.destroy();
     this.lambda?.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

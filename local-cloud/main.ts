@@ -3,7 +3,8 @@ import { LocalCloud } from './local-cloud';
 
 /**
  * The README's run command: starts the messenger on this machine and runs until Ctrl-C.
- * Settings: PORT, LOCAL_DATA_DIR, LOCAL_IDLE_TIMEOUT_SECONDS, LOCAL_MAX_CONNECTION_SECONDS.
+ * Settings: PORT, LOCAL_DATA_DIR, LOCAL_IDLE_TIMEOUT_SECONDS, LOCAL_MAX_CONNECTION_SECONDS,
+ * LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS (see config.ts).
  */
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -20,18 +20,31 @@ export async function connectUrl(user: string, params: Record<string, string> = 
   return `${localCloud().webSocketUrl}?${new URLSearchParams({ token: await tokenFor(user), ...params })}`;
 }
 
-interface StandIns {
+export interface StandIns {
   dynamodb: { endpoint: string; tables: Record<string, string> };
+  sqs: { endpoint: string; queues: Record<string, string> };
+  cassandra: { endpoint: string; tables: string[] };
+}
+
+/** Where the local cloud's stand-ins listen, and what the template's resources are called there. */
+export async function standIns(): Promise<StandIns> {
+  return (await (await fetch(`${localCloud().baseUrl}/dev/stand-ins`)).json()) as StandIns;
+}
+
+/** The one resource whose logical id starts with `prefix`, from a map by logical id. */
+export function byLogicalId<T>(resources: Record<string, T>, prefix: string): T {
+  const matches = Object.entries(resources).filter(([logicalId]) => logicalId.startsWith(prefix));
+  if (matches.length !== 1) throw new Error(`expected one resource named ${prefix}*, found ${JSON.stringify(Object.keys(resources))}`);
+  return matches[0][1];
 }
 
 /** The connection registry in DynamoDB Local, read directly, as an operator would. */
 export async function connectionRegistry() {
-  const standIns = (await (await fetch(`${localCloud().baseUrl}/dev/stand-ins`)).json()) as StandIns;
-  const [tableName] = Object.entries(standIns.dynamodb.tables).filter(([logicalId]) => logicalId.startsWith('Connections'));
-  if (!tableName) throw new Error(`no connections table among ${JSON.stringify(standIns.dynamodb.tables)}`);
+  const { dynamodb } = await standIns();
+  const tableName = byLogicalId(dynamodb.tables, 'Connections');
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      endpoint: standIns.dynamodb.endpoint,
+      endpoint: dynamodb.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
@@ -40,7 +53,7 @@ export async function connectionRegistry() {
     async connectionsOf(userId: string): Promise<Array<Record<string, unknown>>> {
       const result = await client.send(
         new QueryCommand({
-          TableName: tableName[1],
+          TableName: tableName,
           KeyConditionExpression: 'userId = :userId',
           ExpressionAttributeValues: { ':userId': userId },
           ConsistentRead: true,

@@ -24,7 +24,7 @@ describe('Keyspaces SigV4 authentication', () => {
   it('is an auth provider the driver accepts, asking for SigV4 and answering the nonce', async () => {
     const provider = new KeyspacesSigV4AuthProvider('us-west-2', async () => EXAMPLE.credentials);
     expect(provider).toBeInstanceOf((auth as unknown as { AuthProvider: new () => object }).AuthProvider);
-    const authenticator = provider.newAuthenticator('host', 'name');
+    const authenticator = provider.newAuthenticator();
 
     const initial = await new Promise<Buffer>((resolve) => authenticator.initialResponse((_: unknown, r: Buffer) => resolve(r)));
     expect(initial.toString('utf8')).toBe('SigV4\0\0');
@@ -38,7 +38,7 @@ describe('Keyspaces SigV4 authentication', () => {
   });
 
   it('fails authentication when the challenge has no nonce', async () => {
-    const authenticator = new KeyspacesSigV4AuthProvider('us-west-2', async () => EXAMPLE.credentials).newAuthenticator('h', 'n');
+    const authenticator = new KeyspacesSigV4AuthProvider('us-west-2', async () => EXAMPLE.credentials).newAuthenticator();
     await expect(
       new Promise((resolve, reject) =>
         authenticator.evaluateChallenge(Buffer.from('garbage'), (error: Error | null, r: Buffer) => (error ? reject(error) : resolve(r))),

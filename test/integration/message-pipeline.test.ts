@@ -1,0 +1,82 @@
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Client } from 'cassandra-driver';
+import { byLogicalId, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+
+jest.setTimeout(90_000);
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let sqs: SQSClient;
+let cassandra: Client;
+let queueUrl: string;
+let deadLetterQueueUrl: string;
+
+beforeAll(async () => {
+  const { sqs: queues, cassandra: history } = await standIns();
+  sqs = new SQSClient({ endpoint: queues.endpoint, region: 'us-east-1', credentials });
+  queueUrl = byLogicalId(queues.queues, 'MessagePipelineQueue');
+  deadLetterQueueUrl = byLogicalId(queues.queues, 'MessagePipelineDeadLetterQueue');
+  cassandra = new Client({ contactPoints: [history.endpoint], localDataCenter: 'datacenter1' });
+});
+
+afterAll(async () => {
+  sqs.destroy();
+  await cassandra.shutdown();
+});
+
+function message(threadId: string, seq: number) {
+  return { threadId, seq, messageId: `m-${threadId}-${seq}`, senderId: 'alice', clientMsgId: `c-${seq}`, text: `hello ${seq}`, sentAt: Date.now() };
+}
+
+async function enqueue(body: unknown): Promise<void> {
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+}
+
+async function historyRows(threadId: string, bucket: number) {
+  const result = await cassandra.execute(
+    'SELECT seq, message_id, sender_id, client_msg_id, body, sent_at FROM messenger.messages WHERE thread_id = ? AND bucket = ?',
+    [threadId, bucket],
+    { prepare: true },
+  );
+  return result.rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+}
+
+describe('message pipeline: queue -> persistence function -> Cassandra', () => {
+  it('stores a queued message in its thread bucket, clustered by seq', async () => {
+    const thread = uniqueUser('thread');
+    await enqueue(message(thread, 2501));
+    await enqueue(message(thread, 2500));
+    await eventually(async () => (await historyRows(thread, 2)).length === 2, 15_000, 'both messages to reach history');
+    const rows = await historyRows(thread, 2);
+    expect(rows.map((row) => row.seq)).toEqual([2500, 2501]);
+    expect(rows[0]).toMatchObject({ message_id: `m-${thread}-2500`, sender_id: 'alice', client_msg_id: 'c-2500', body: 'hello 2500' });
+  });
+
+  it('stores a message delivered twice once', async () => {
+    const thread = uniqueUser('thread');
+    await enqueue(message(thread, 7));
+    await enqueue(message(thread, 7));
+    await eventually(async () => (await historyRows(thread, 0)).length === 1, 15_000, 'the message to reach history');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await historyRows(thread, 0)).toHaveLength(1);
+  });
+
+  it('moves a message that can never be stored to the dead-letter queue, after retries, losing nothing', async () => {
+    const marker = uniqueUser('poison');
+    await enqueue(JSON.stringify({ threadId: marker, seq: 'not a number' }));
+    let arrived: string | undefined;
+    await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 1 }),
+        );
+        arrived = Messages.find((candidate) => candidate.Body?.includes(marker))?.Body;
+        return arrived !== undefined;
+      },
+      60_000,
+      'the unreadable message to reach the DLQ',
+    );
+    expect(JSON.parse(arrived!)).toEqual({ threadId: marker, seq: 'not a number' });
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
+    expect(JSON.parse(Attributes!.RedrivePolicy!)).toMatchObject({ maxReceiveCount: 5 });
+  });
+});
