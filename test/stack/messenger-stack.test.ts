@@ -197,3 +197,85 @@ describe('app context', () => {
     expect(() => idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': 'soon' }))).toThrow(/1 to 600/);
   });
 });
+
+describe('history', () => {
+  it('is a Keyspaces table partitioned by thread and bucket, clustered by seq, on demand, recoverable', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::Cassandra::Keyspace', {
+      KeyspaceName: 'messenger',
+      ReplicationSpecification: { ReplicationStrategy: 'SINGLE_REGION' },
+    });
+    template.hasResourceProperties('AWS::Cassandra::Table', {
+      KeyspaceName: 'messenger',
+      TableName: 'messages',
+      PartitionKeyColumns: [
+        { ColumnName: 'thread_id', ColumnType: 'text' },
+        { ColumnName: 'bucket', ColumnType: 'int' },
+      ],
+      ClusteringKeyColumns: [{ Column: { ColumnName: 'seq', ColumnType: 'bigint' }, OrderBy: 'ASC' }],
+      BillingMode: { Mode: 'ON_DEMAND' },
+      PointInTimeRecoveryEnabled: true,
+      EncryptionSpecification: { EncryptionType: 'AWS_OWNED_KMS_KEY' },
+    });
+  });
+
+  it('creates the table after its keyspace and keeps both on stack deletion', () => {
+    const template = synth();
+    const [keyspaceId] = Object.keys(template.findResources('AWS::Cassandra::Keyspace'));
+    template.hasResource('AWS::Cassandra::Table', { DependsOn: [keyspaceId], DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::Cassandra::Keyspace', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('message pipeline', () => {
+  it('feeds an encrypted queue with a dead-letter queue to the persistence function, reporting partial failures', () => {
+    const template = synth();
+    const queues = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
+    const [[queueId, queue]] = Object.entries(queues);
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('keeps messages invisible long enough for the function to finish', () => {
+    const template = synth();
+    const [queue] = Object.values(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } }));
+    const [persist] = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ MESSAGES_TABLE: 'messages' }) } } }),
+    );
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * persist.Properties.Timeout);
+  });
+
+  it('alarms while messages wait in the dead-letter queue', () => {
+    synth().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it('lets the persistence function modify only the messages table, and read the system tables to connect', () => {
+    const template = synth();
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', { Metadata: Match.objectLike({ 'aws:cdk:path': Match.stringLikeRegexp('/Persist/ServiceRole/') }) }),
+    );
+    const cassandraStatements = policy.Properties.PolicyDocument.Statement.filter((statement: { Action: string | string[] }) =>
+      [statement.Action].flat().some((action) => action.startsWith('cassandra:')),
+    );
+    const rendered = JSON.stringify(cassandraStatements);
+    expect(rendered).toContain('cassandra:Modify');
+    expect(rendered).toContain(':/keyspace/messenger/table/messages');
+    expect(rendered).toContain(':/keyspace/system*');
+    for (const statement of cassandraStatements) {
+      if ([statement.Action].flat().includes('cassandra:Modify')) expect(JSON.stringify(statement.Resource)).not.toContain('system');
+    }
+  });
+});

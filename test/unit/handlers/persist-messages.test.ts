@@ -1,0 +1,72 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { lambdaContext } from '../../support/lambda-events';
+
+const execute = jest.fn();
+jest.mock('../../../lambdas/shared/clients/keyspaces', () => ({ cassandraClient: { execute } }));
+// The handler reads its config when loaded, so it is loaded after its client is mocked.
+process.env.HISTORY_KEYSPACE = 'messenger';
+process.env.MESSAGES_TABLE = 'messages';
+const { handler } = require('../../../lambdas/handlers/persist-messages') as typeof import('../../../lambdas/handlers/persist-messages');
+
+function record(messageId: string, body: unknown): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1', SenderId: 's', ApproximateFirstReceiveTimestamp: '1' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:queue',
+    awsRegion: 'us-east-1',
+  };
+}
+
+const message = (seq: number) => ({
+  threadId: 'thread-1',
+  seq,
+  messageId: `m-${seq}`,
+  senderId: 'alice',
+  clientMsgId: `c-${seq}`,
+  text: 'hi',
+  sentAt: 1_764_000_000_000,
+});
+
+const persist = (records: SQSRecord[]) => handler({ Records: records } as SQSEvent, lambdaContext);
+
+beforeEach(() => execute.mockReset().mockResolvedValue({}));
+
+describe('persist-messages', () => {
+  it('writes each message to its thread bucket and reports no failures', async () => {
+    expect(await persist([record('a', message(999)), record('b', message(1000))])).toEqual({ batchItemFailures: [] });
+    expect(execute).toHaveBeenCalledTimes(2);
+    const [query, params] = execute.mock.calls[0];
+    expect(query).toMatch(/^INSERT INTO "messenger"\."messages" \(thread_id, bucket, seq,/);
+    expect(params).toEqual(['thread-1', 0, 999, 'm-999', 'alice', 'c-999', 'hi', new Date(1_764_000_000_000)]);
+    expect(execute.mock.calls[1][1].slice(0, 3)).toEqual(['thread-1', 1, 1000]);
+  });
+
+  it('reports only the record whose write failed, for SQS to retry', async () => {
+    execute.mockImplementation(async (_query: string, params: unknown[]) => {
+      if (params[2] === 2) throw new Error('NoHostAvailableError');
+    });
+    expect(await persist([record('a', message(1)), record('b', message(2)), record('c', message(3))])).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'b' }],
+    });
+  });
+
+  it.each([
+    ['not JSON', 'hello'],
+    ['missing fields', { threadId: 'thread-1', seq: 1 }],
+    ['a seq that is not a positive integer', { ...message(1), seq: 1.5 }],
+    ['text over 4000 characters', { ...message(1), text: 'x'.repeat(4001) }],
+  ])('reports a record with %s as failed and writes nothing for it', async (_case, body) => {
+    expect(await persist([record('ok', message(5)), record('bad', body)])).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+    expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails the invocation when every record fails, as Powertools does', async () => {
+    execute.mockRejectedValue(new Error('down'));
+    await expect(persist([record('a', message(1))])).rejects.toThrow(/All records failed/);
+  });
+});
