@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { MessengerStack } from '../lib/messenger-stack';
-import { idleTimeoutFromContext, tokenIssuerFromContext } from '../lib/app-context';
+import { idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
 
 const app = new App();
 
@@ -9,4 +9,5 @@ new MessengerStack(app, 'Messenger', {
   description: 'Serverless messenger: WebSocket chat, groups, presence, history and push',
   externalTokenIssuer: tokenIssuerFromContext(app.node),
   idleTimeoutSeconds: idleTimeoutFromContext(app.node),
+  pushPlatformApplications: pushApplicationsFromContext(app.node),
 });

@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import type { TokenIssuer } from './constructs/identity';
+import type { PushPlatformApplications } from './constructs/push-notifications';
 
 /** Context keys that point the authorizer at an identity provider other than the stack's Cognito pool. */
 export const TOKEN_ISSUER_CONTEXT = {
@@ -45,4 +46,28 @@ export function idleTimeoutFromContext(node: Node): number | undefined {
     throw new Error(`Context ${IDLE_TIMEOUT_CONTEXT} must be a whole number of seconds from 1 to 600, got "${String(value)}"`);
   }
   return seconds;
+}
+
+/** Context keys for the ARNs of the SNS platform applications (created outside CloudFormation). */
+export const PUSH_APPLICATIONS_CONTEXT = {
+  apns: 'messenger:apnsPlatformApplicationArn',
+  fcm: 'messenger:fcmPlatformApplicationArn',
+} as const;
+
+const PLATFORM_APPLICATION_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:app\/(APNS|APNS_SANDBOX|GCM)\/[\w.-]+$/;
+
+/** Reads the platform application ARNs from CDK context; either may be left out. */
+export function pushApplicationsFromContext(node: Node): PushPlatformApplications {
+  const applications: { apns?: string; fcm?: string } = {};
+  for (const [platform, key] of Object.entries(PUSH_APPLICATIONS_CONTEXT) as Array<['apns' | 'fcm', string]>) {
+    const value = node.tryGetContext(key) as unknown;
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !PLATFORM_APPLICATION_ARN.test(value)) {
+      throw new Error(`Context ${key} must be an SNS platform application ARN (arn:aws:sns:<region>:<account>:app/<APNS|APNS_SANDBOX|GCM>/<name>), got "${String(value)}"`);
+    }
+    const expectedPlatform = platform === 'apns' ? /:app\/APNS/ : /:app\/GCM\//;
+    if (!expectedPlatform.test(value)) throw new Error(`Context ${key} names an application of another platform: ${value}`);
+    applications[platform] = value;
+  }
+  return applications;
 }

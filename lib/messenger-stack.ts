@@ -5,6 +5,7 @@ import { HistoryStore } from './constructs/history-store';
 import { Identity, type TokenIssuer } from './constructs/identity';
 import { MessagePipeline } from './constructs/message-pipeline';
 import { MessengerFunction } from './constructs/messenger-function';
+import { PushNotifications, type PushPlatformApplications } from './constructs/push-notifications';
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
 export interface MessengerStackProps extends StackProps {
@@ -20,6 +21,11 @@ export interface MessengerStackProps extends StackProps {
    * @default 600
    */
   readonly idleTimeoutSeconds?: number;
+  /**
+   * The SNS platform applications for APNs and FCM, which CloudFormation cannot create.
+   * @default none: no device can register for push
+   */
+  readonly pushPlatformApplications?: PushPlatformApplications;
 }
 
 /** The messenger: WebSocket API, its Lambdas, and the stores behind them. */
@@ -29,6 +35,7 @@ export class MessengerStack extends Stack {
   public readonly gateway: WebSocketGateway;
   public readonly history: HistoryStore;
   public readonly messagePipeline: MessagePipeline;
+  public readonly push: PushNotifications;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -59,5 +66,6 @@ export class MessengerStack extends Stack {
 
     this.history = new HistoryStore(this, 'History');
     this.messagePipeline = new MessagePipeline(this, 'MessagePipeline', { history: this.history });
+    this.push = new PushNotifications(this, 'Push', { platformApplications: props.pushPlatformApplications });
   }
 }

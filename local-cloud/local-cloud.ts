@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { IDLE_TIMEOUT_CONTEXT, TOKEN_ISSUER_CONTEXT } from '../lib/app-context';
+import { IDLE_TIMEOUT_CONTEXT, PUSH_APPLICATIONS_CONTEXT, TOKEN_ISSUER_CONTEXT } from '../lib/app-context';
 import { readStackAssembly, resourcesOfType, type StackAssembly } from './assembly/cloud-assembly';
 import { IntrinsicResolver, type ResourceValues } from './assembly/intrinsics';
 import { synthesize } from './assembly/synth';
@@ -19,10 +19,16 @@ import { SqsEventSource } from './lambda/sqs-event-source';
 import { startCassandra } from './standins/cassandra';
 import { startDynamoDbLocal, type RunningStandIn } from './standins/dynamodb-local';
 import { startElasticMq } from './standins/elasticmq';
+import { LocalSns, type LambdaSubscriptionTarget } from './standins/sns';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
+/** The SNS platform applications the local stand-in for APNs and FCM answers for. */
+const LOCAL_PUSH_APPLICATIONS = {
+  apns: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:app/APNS/messenger-local`,
+  fcm: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:app/GCM/messenger-local`,
+};
 /** Credentials for the stand-ins, which accept any. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -31,6 +37,7 @@ interface StandInEndpoints {
   dynamodb?: string;
   sqs?: string;
   cassandra?: string;
+  sns?: string;
 }
 
 function listen(server: Server, port: number): Promise<void> {
@@ -65,6 +72,7 @@ export class LocalCloud {
   private identity?: LocalIdentity;
   private ready = false;
   private sqsClient?: SQSClient;
+  private sns?: LocalSns;
   private readonly eventSources: SqsEventSource[] = [];
   private readonly standInDescriptions: Record<string, unknown> = {};
   private readonly server: Server;
@@ -132,6 +140,8 @@ export class LocalCloud {
       [TOKEN_ISSUER_CONTEXT.jwksUri]: this.identity.jwksUri,
       [TOKEN_ISSUER_CONTEXT.audience]: LOCAL_AUDIENCE,
       [IDLE_TIMEOUT_CONTEXT]: String(this.config.idleTimeoutSeconds),
+      [PUSH_APPLICATIONS_CONTEXT.apns]: LOCAL_PUSH_APPLICATIONS.apns,
+      [PUSH_APPLICATIONS_CONTEXT.fcm]: LOCAL_PUSH_APPLICATIONS.fcm,
     });
     const assembly = await readStackAssembly(outDir);
     const endpoints = await this.startStandIns(assembly, logDir);
@@ -145,6 +155,15 @@ export class LocalCloud {
     });
     this.defineResources(assembly, resolver, endpoints);
     await this.provision(assembly, resolver, endpoints);
+    if (resourcesOfType(assembly, 'AWS::SNS::Topic').length > 0) {
+      this.sns = await this.startSns(assembly, resolver, path.join(dataDir, 'sns'));
+      endpoints.sns = this.sns.endpoint;
+      this.standInDescriptions.sns = {
+        endpoint: this.sns.endpoint,
+        topics: Object.fromEntries(resourcesOfType(assembly, 'AWS::SNS::Topic').map(([logicalId]) => [logicalId, resolver.resolveString({ Ref: logicalId })])),
+        platformApplications: LOCAL_PUSH_APPLICATIONS,
+      };
+    }
 
     const runtimeEnvironment: Record<string, string> = {
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -154,6 +173,7 @@ export class LocalCloud {
       ...(endpoints.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
       ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
       ...(endpoints.cassandra ? { AWS_ENDPOINT_URL_KEYSPACES: endpoints.cassandra } : {}),
+      ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
     };
     this.lambda = new LambdaService({
       sdkRoot: PROJECT_ROOT,
@@ -181,7 +201,7 @@ export class LocalCloud {
         environment: properties.Environment?.Variables ?? {},
       });
     }
-    this.startEventSources(assembly, resolver, endpoints);
+    this.startEventSources(assembly, resolver);
 
     this.gateway = new WebSocketGateway({
       apiId: API_ID,
@@ -229,19 +249,16 @@ export class LocalCloud {
       this.standInDescriptions.dynamodb = { endpoint: endpoints.dynamodb, tables: await this.createTables(assembly, resolver, endpoints.dynamodb) };
     }
     if (endpoints.sqs) {
-      const client = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: LOCAL_CREDENTIALS });
+      this.sqsClient = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: LOCAL_CREDENTIALS });
+      const client = this.sqsClient;
       const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId, resource]) => ({
         logicalId,
         name: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'QueueName'] }),
         arn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
         properties: (resolver.resolve(resource.Properties) ?? {}) as QueueProperties,
       }));
-      try {
-        for (const queue of queueCreationOrder(queues)) {
-          await ensureQueue(client, queue.name, queue.properties, this.config.sqsVisibilityTimeoutCapSeconds);
-        }
-      } finally {
-        client.destroy();
+      for (const queue of queueCreationOrder(queues)) {
+        await ensureQueue(client, queue.name, queue.properties, this.config.sqsVisibilityTimeoutCapSeconds);
       }
       this.standInDescriptions.sqs = {
         endpoint: endpoints.sqs,
@@ -261,12 +278,52 @@ export class LocalCloud {
     }
   }
 
+  /** The SNS stand-in, with the template's topics and their Lambda subscriptions. */
+  private async startSns(assembly: StackAssembly, resolver: IntrinsicResolver, dataDir: string): Promise<LocalSns> {
+    const queueUrlByArn = new Map(
+      resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => [
+        resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+        resolver.resolveString({ Ref: logicalId }),
+      ]),
+    );
+    const subscriptions: LambdaSubscriptionTarget[] = [];
+    for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::SNS::Subscription')) {
+      const properties = resolver.resolve(resource.Properties) as {
+        Protocol: string;
+        Endpoint: string;
+        TopicArn: string;
+        RedrivePolicy?: { deadLetterTargetArn: string };
+      };
+      if (properties.Protocol !== 'lambda') throw new Error(`subscription ${logicalId} uses ${properties.Protocol}; only lambda subscriptions run locally`);
+      const deadLetterUrl = properties.RedrivePolicy && queueUrlByArn.get(properties.RedrivePolicy.deadLetterTargetArn);
+      if (properties.RedrivePolicy && deadLetterUrl === undefined) {
+        throw new Error(`subscription ${logicalId} redrives to ${properties.RedrivePolicy.deadLetterTargetArn}, which is not a queue of the template`);
+      }
+      subscriptions.push({
+        subscriptionArn: resolver.resolveString({ Ref: logicalId }),
+        topicArn: properties.TopicArn,
+        invoke: (event) => this.lambda!.invoke(properties.Endpoint, event),
+        deadLetter:
+          deadLetterUrl === undefined
+            ? undefined
+            : async (body) => {
+                await this.sqsClient!.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: body }));
+              },
+      });
+    }
+    return LocalSns.start({
+      dataDir,
+      topics: resourcesOfType(assembly, 'AWS::SNS::Topic').map(([logicalId]) => resolver.resolveString({ Ref: logicalId })),
+      subscriptions,
+      log: this.log,
+    });
+  }
+
   /** Polls each SQS event source mapping's queue for its function. */
-  private startEventSources(assembly: StackAssembly, resolver: IntrinsicResolver, endpoints: StandInEndpoints): void {
+  private startEventSources(assembly: StackAssembly, resolver: IntrinsicResolver): void {
     const mappings = resourcesOfType(assembly, 'AWS::Lambda::EventSourceMapping');
     if (mappings.length === 0) return;
-    if (!endpoints.sqs) throw new Error('the template maps event sources, but has no SQS queue: only SQS event sources run locally');
-    this.sqsClient = new SQSClient({ endpoint: endpoints.sqs, region: REGION, credentials: LOCAL_CREDENTIALS });
+    if (!this.sqsClient) throw new Error('the template maps event sources, but has no SQS queue: only SQS event sources run locally');
     const queueByArn = new Map(
       resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => [
         resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
@@ -338,6 +395,14 @@ export class LocalCloud {
           values = { ref: url, attributes: { Arn: arn('sqs', name), QueueName: name, QueueUrl: url } };
           break;
         }
+        case 'AWS::SNS::Topic': {
+          const name = String(resource.Properties?.TopicName ?? physicalName);
+          values = { ref: arn('sns', name), attributes: { TopicArn: arn('sns', name), TopicName: name } };
+          break;
+        }
+        case 'AWS::SNS::Subscription':
+          values = { ref: `${arn('sns', physicalName)}:${logicalId}`, attributes: {} };
+          break;
         case 'AWS::Cassandra::Keyspace':
           values = { ref: String(resource.Properties?.KeyspaceName ?? physicalName), attributes: {} };
           break;
@@ -426,7 +491,12 @@ export class LocalCloud {
       return this.gateway.handleManagementRequest(request, response, management[2]);
     }
     if (url.pathname.startsWith('/dev/')) {
-      return handleDevRequest(url, response, { ready: this.ready, identity: this.identity, standIns: this.standInDescriptions });
+      return handleDevRequest(url, response, {
+        ready: this.ready,
+        identity: this.identity,
+        standIns: this.standInDescriptions,
+        pushNotificationsFor: (userId) => this.sns?.notificationsFor(userId) ?? [],
+      });
     }
     response.writeHead(404, { 'Content-Type': 'application/json' });
     response.end(JSON.stringify({ message: 'Not found' }));
@@ -437,6 +507,7 @@ export class LocalCloud {
     this.ready = false;
     await this.gateway?.stop();
     await Promise.allSettled(this.eventSources.map((source) => source.stop()));
+    await this.sns?.stop();
     this.sqsClient?.destroy();
     this.lambda?.stop();
     this.server.closeAllConnections();

@@ -1,4 +1,5 @@
 import type { StoredMessage } from './messages';
+import type { PushDevice, PushNotification, PushOutcome } from './push';
 
 /** A live WebSocket connection as the registry keeps it. */
 export interface ConnectionRecord {
@@ -29,4 +30,15 @@ export interface ConnectionRegistry {
 export interface MessageHistory {
   /** Stores a message; storing the same message again changes nothing. */
   append(message: StoredMessage): Promise<void>;
+}
+
+/** The devices users registered for push notifications. */
+export interface PushDeviceRegistry {
+  devicesOf(userId: string): Promise<PushDevice[]>;
+  remove(device: PushDevice): Promise<void>;
+}
+
+/** The mobile push services (APNs, FCM), reached through SNS platform endpoints. */
+export interface PushSender {
+  send(device: PushDevice, notification: PushNotification): Promise<PushOutcome>;
 }

@@ -1,11 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { LocalIdentity } from '../identity/local-identity';
+import type { RecordedPush } from '../standins/sns';
 
 export interface DevState {
   readonly ready: boolean;
   readonly identity?: LocalIdentity;
   /** Where each stand-in listens and what the template's resources are called in it. */
   readonly standIns: Readonly<Record<string, unknown>>;
+  /** What the stand-in for the push services received for a user's devices. */
+  readonly pushNotificationsFor: (userId: string) => RecordedPush[];
 }
 
 const DEFAULT_TOKEN_SECONDS = 3600;
@@ -17,13 +20,20 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 
 /**
  * The endpoints only the local cloud has: those of PROTOCOL.md section 5 (readiness, tokens for
- * any user), the signing keys the authorizer checks tokens against, and where the stand-ins
+ * any user, the push notifications a user's devices got), the signing keys the authorizer checks tokens against, and where the stand-ins
  * listen, for poking at them with the AWS CLI or a test.
  */
 export async function handleDevRequest(url: URL, response: ServerResponse, state: DevState): Promise<void> {
   switch (url.pathname) {
     case '/dev/health':
       return json(response, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'starting' });
+    case '/dev/push': {
+      const user = url.searchParams.get('user');
+      if (user === null || !/^[A-Za-z0-9_-]{1,64}$/.test(user)) {
+        return json(response, 400, { message: 'user must be 1-64 characters of A-Z, a-z, 0-9, _ or -, e.g. /dev/push?user=bob' });
+      }
+      return json(response, 200, { notifications: state.pushNotificationsFor(user).map(({ userId: _user, ...notification }) => notification) });
+    }
     case '/dev/stand-ins':
       return json(response, 200, state.standIns);
     case '/dev/jwks.json':

@@ -24,6 +24,7 @@ export interface StandIns {
   dynamodb: { endpoint: string; tables: Record<string, string> };
   sqs: { endpoint: string; queues: Record<string, string> };
   cassandra: { endpoint: string; tables: string[] };
+  sns: { endpoint: string; topics: Record<string, string>; platformApplications: { apns: string; fcm: string } };
 }
 
 /** Where the local cloud's stand-ins listen, and what the template's resources are called there. */

@@ -1,0 +1,33 @@
+import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PushDeviceRegistry } from '../domain/ports';
+import type { PushDevice } from '../domain/push';
+
+/** Push devices in the table of `lib/constructs/push-notifications.ts`: partition key `userId`, sort key `deviceKey`. */
+export class DynamoDbPushDeviceRegistry implements PushDeviceRegistry {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async devicesOf(userId: string): Promise<PushDevice[]> {
+    const devices: PushDevice[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': userId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      devices.push(...((page.Items ?? []) as PushDevice[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return devices;
+  }
+
+  async remove(device: PushDevice): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId: device.userId, deviceKey: device.deviceKey } }));
+  }
+}

@@ -1,0 +1,41 @@
+import * as z from './schema';
+import { userIdSchema } from './identity';
+
+/** The push services a device can register with. */
+export const pushPlatformSchema = z.enum(['apns', 'fcm']);
+export type PushPlatform = z.infer<typeof pushPlatformSchema>;
+
+/** Longest message preview a notification carries. */
+export const PUSH_PREVIEW_LENGTH = 100;
+
+/** What the sending side publishes to the push topic: one message for a batch of offline recipients. */
+export const pushRequestSchema = z.object({
+  recipients: z.array(userIdSchema).check(z.minLength(1), z.maxLength(1024)),
+  senderId: userIdSchema,
+  threadId: z.string().check(z.minLength(1), z.maxLength(128)),
+  seq: z.int().check(z.positive()),
+  preview: z.string().check(z.maxLength(PUSH_PREVIEW_LENGTH)),
+});
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+/** A device registered for push, as the device registry keeps it. */
+export interface PushDevice {
+  readonly userId: string;
+  /** Identifies the device registration within its user: platform and a hash of the token. */
+  readonly deviceKey: string;
+  readonly platform: PushPlatform;
+  readonly token: string;
+  /** The SNS platform endpoint that delivers to this device. */
+  readonly endpointArn: string;
+}
+
+/** What a notification shows and carries to the app. */
+export interface PushNotification {
+  readonly senderId: string;
+  readonly threadId: string;
+  readonly seq: number;
+  readonly preview: string;
+}
+
+/** The outcome of one delivery attempt: `gone` means the push service will never deliver to the device again. */
+export type PushOutcome = 'sent' | 'gone';

@@ -1,0 +1,102 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { MessengerFunction } from './messenger-function';
+
+/** The SNS platform applications that reach the push services; CloudFormation cannot create them. */
+export interface PushPlatformApplications {
+  /** ARN of the SNS platform application for APNs (or APNs sandbox). */
+  readonly apns?: string;
+  /** ARN of the SNS platform application for FCM. */
+  readonly fcm?: string;
+}
+
+export interface PushNotificationsProps {
+  readonly platformApplications?: PushPlatformApplications;
+}
+
+/**
+ * Push notifications: an encrypted SNS topic that the sending side publishes one request to per
+ * message (for all its offline recipients), the function subscribed to it that sends to each
+ * recipient's devices through SNS mobile push, and the registry of those devices.
+ */
+export class PushNotifications extends Construct {
+  public readonly topic: Topic;
+  public readonly devicesTable: Table;
+  public readonly sendFunction: MessengerFunction;
+  /** Push requests the send function failed on, after SNS's retries. */
+  public readonly deadLetterQueue: Queue;
+  public readonly platformApplications: PushPlatformApplications;
+
+  constructor(scope: Construct, id: string, props: PushNotificationsProps = {}) {
+    super(scope, id);
+    this.platformApplications = props.platformApplications ?? {};
+
+    this.topic = new Topic(this, 'Topic', {
+      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+
+    this.devicesTable = new Table(this, 'Devices', {
+      partitionKey: { name: 'userId', type: AttributeType.STRING },
+      sortKey: { name: 'deviceKey', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    this.sendFunction = new MessengerFunction(this, 'Send', {
+      handler: 'send-push',
+      timeout: Duration.seconds(30),
+      environment: { PUSH_DEVICES_TABLE: this.devicesTable.tableName },
+    });
+    this.topic.addSubscription(new LambdaSubscription(this.sendFunction, { deadLetterQueue: this.deadLetterQueue }));
+    this.devicesTable.grant(this.sendFunction, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    this.grantPublishToDevices(this.sendFunction);
+  }
+
+  /** The ARNs of the platform applications that are configured. */
+  private get applicationArns(): string[] {
+    return [this.platformApplications.apns, this.platformApplications.fcm].filter((arn): arn is string => arn !== undefined);
+  }
+
+  /**
+   * Lets the grantee publish to device endpoints of the configured platform applications. SNS
+   * names an application's endpoints `…:endpoint/<platform>/<app>/<id>` after its `…:app/<platform>/<app>`.
+   */
+  private grantPublishToDevices(grantee: IGrantable): Grant | undefined {
+    const endpointArns = this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`);
+    if (endpointArns.length === 0) return undefined;
+    return Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: endpointArns });
+  }
+
+  /** Lets the grantee publish push requests for offline recipients. */
+  public grantRequestPush(grantee: IGrantable): Grant {
+    return this.topic.grantPublish(grantee);
+  }
+
+  /** Lets the grantee register and unregister devices: platform endpoints and their records. */
+  public grantRegisterDevices(grantee: IGrantable): Grant {
+    if (this.applicationArns.length > 0) {
+      Grant.addToPrincipal({ grantee, actions: ['sns:CreatePlatformEndpoint'], resourceArns: this.applicationArns });
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['sns:DeleteEndpoint', 'sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
+        resourceArns: this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`),
+      });
+    }
+    return this.devicesTable.grant(grantee, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
+  }
+}
