@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { MessengerStack, type MessengerStackProps } from '../../lib/messenger-stack';
-import { idleTimeoutFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
+import { idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
 
 /** A fresh stack per test, with construct paths in its metadata; bundling is skipped, since these tests read the template only. */
 function synth(props: MessengerStackProps = {}): Template {
@@ -277,5 +277,65 @@ describe('message pipeline', () => {
     for (const statement of cassandraStatements) {
       if ([statement.Action].flat().includes('cassandra:Modify')) expect(JSON.stringify(statement.Resource)).not.toContain('system');
     }
+  });
+});
+
+describe('push notifications', () => {
+  const applications = {
+    apns: 'arn:aws:sns:us-east-1:123456789012:app/APNS/messenger',
+    fcm: 'arn:aws:sns:us-east-1:123456789012:app/GCM/messenger',
+  };
+
+  it('has an encrypted topic with the send function subscribed, failures going to a dead-letter queue', () => {
+    const template = synth({ pushPlatformApplications: applications });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: topicId },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+    });
+  });
+
+  it('keeps devices in an encrypted, recoverable table keyed by user', () => {
+    synth().hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'deviceKey', KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('lets the send function publish only to endpoints of the configured platform applications', () => {
+    const template = synth({ pushPlatformApplications: applications });
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', { Metadata: Match.objectLike({ 'aws:cdk:path': Match.stringLikeRegexp('/Push/Send/ServiceRole/') }) }),
+    );
+    const publish = policy.Properties.PolicyDocument.Statement.find((statement: { Action: string | string[] }) =>
+      [statement.Action].flat().includes('sns:Publish'),
+    );
+    expect([publish.Resource].flat().sort()).toEqual([
+      'arn:aws:sns:us-east-1:123456789012:endpoint/APNS/messenger/*',
+      'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/messenger/*',
+    ]);
+  });
+
+  it('grants no publishing to devices when no platform application is configured', () => {
+    const policies = synth().findResources('AWS::IAM::Policy', {
+      Metadata: Match.objectLike({ 'aws:cdk:path': Match.stringLikeRegexp('/Push/Send/ServiceRole/') }),
+    });
+    expect(JSON.stringify(policies)).not.toContain('sns:Publish');
+  });
+
+  it('reads platform application ARNs from context, checking each names its platform', () => {
+    const node = (context: Record<string, unknown>) => new App({ context }).node;
+    expect(pushApplicationsFromContext(node({}))).toEqual({});
+    expect(
+      pushApplicationsFromContext(node({ 'messenger:apnsPlatformApplicationArn': applications.apns, 'messenger:fcmPlatformApplicationArn': applications.fcm })),
+    ).toEqual(applications);
+    expect(() => pushApplicationsFromContext(node({ 'messenger:apnsPlatformApplicationArn': applications.fcm }))).toThrow(/another platform/);
+    expect(() => pushApplicationsFromContext(node({ 'messenger:fcmPlatformApplicationArn': 'arn:aws:sns:x' }))).toThrow(/platform application ARN/);
   });
 });

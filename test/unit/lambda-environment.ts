@@ -3,6 +3,7 @@ Object.assign(process.env, {
   AWS_REGION: 'us-east-1',
   CONNECTIONS_TABLE: 'connections-table',
   IDLE_TIMEOUT_SECONDS: '600',
+  PUSH_DEVICES_TABLE: 'push-devices',
   TOKEN_ISSUER_URL: 'https://issuer.example.com/pool',
   TOKEN_JWKS_URI: 'https://issuer.example.com/pool/.well-known/jwks.json',
   TOKEN_AUDIENCE: 'messenger-client',

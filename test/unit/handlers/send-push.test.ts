@@ -1,0 +1,90 @@
+import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { EndpointDisabledException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SNSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../../lambdas/handlers/send-push';
+import { lambdaContext } from '../../support/lambda-events';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const sns = mockClient(SNSClient);
+
+function snsEvent(message: unknown): SNSEvent {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:push:sub',
+        Sns: {
+          Type: 'Notification',
+          MessageId: 'sns-1',
+          TopicArn: 'arn:aws:sns:us-east-1:123456789012:push',
+          Subject: '',
+          Message: typeof message === 'string' ? message : JSON.stringify(message),
+          Timestamp: '2026-11-23T00:00:00Z',
+          SignatureVersion: '1',
+          Signature: '',
+          SigningCertUrl: '',
+          UnsubscribeUrl: '',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
+const request = { recipients: ['bob'], senderId: 'alice', threadId: 'thread-1', seq: 42, preview: 'see you' };
+const fcmDevice = { userId: 'bob', deviceKey: 'fcm#1', platform: 'fcm', token: 'tok-1', endpointArn: 'arn:aws:sns:us-east-1:1:endpoint/GCM/app/1' };
+const apnsDevice = { userId: 'bob', deviceKey: 'apns#2', platform: 'apns', token: 'tok-2', endpointArn: 'arn:aws:sns:us-east-1:1:endpoint/APNS/app/2' };
+
+beforeEach(() => {
+  dynamodb.reset();
+  sns.reset();
+});
+
+describe('send-push', () => {
+  it('publishes to each device endpoint with a payload for its platform', async () => {
+    dynamodb.on(QueryCommand).resolves({ Items: [fcmDevice, apnsDevice] });
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+
+    await handler(snsEvent(request), lambdaContext);
+
+    expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'push-devices', ExpressionAttributeValues: { ':userId': 'bob' } });
+    const publishes = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(publishes.map((input) => input.TargetArn).sort()).toEqual([apnsDevice.endpointArn, fcmDevice.endpointArn].sort());
+    const fcm = JSON.parse(publishes.find((input) => input.TargetArn === fcmDevice.endpointArn)!.Message!);
+    expect(JSON.parse(fcm.GCM).fcmV1Message.message.data).toEqual({ senderId: 'alice', threadId: 'thread-1', seq: '42', preview: 'see you' });
+    const apns = JSON.parse(publishes.find((input) => input.TargetArn === apnsDevice.endpointArn)!.Message!);
+    expect(JSON.parse(apns.APNS)).toMatchObject({ aps: { alert: { title: 'alice', body: 'see you' } }, threadId: 'thread-1', seq: '42' });
+    expect(publishes.every((input) => input.MessageStructure === 'json')).toBe(true);
+  });
+
+  it('deletes the record of a device whose endpoint SNS has disabled', async () => {
+    dynamodb.on(QueryCommand).resolves({ Items: [fcmDevice] });
+    dynamodb.on(DeleteCommand).resolves({});
+    sns.on(PublishCommand).rejects(new EndpointDisabledException({ message: 'Endpoint is disabled', $metadata: {} }));
+
+    await handler(snsEvent(request), lambdaContext);
+
+    expect(dynamodb).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'push-devices', Key: { userId: 'bob', deviceKey: 'fcm#1' } });
+  });
+
+  it('fails on other publish errors, so that SNS retries the request', async () => {
+    dynamodb.on(QueryCommand).resolves({ Items: [fcmDevice] });
+    sns.on(PublishCommand).rejects(new Error('Throttling'));
+    await expect(handler(snsEvent(request), lambdaContext)).rejects.toThrow('Throttling');
+    expect(dynamodb).not.toHaveReceivedCommand(DeleteCommand);
+  });
+
+  it.each([
+    ['not JSON', 'hello'],
+    ['no recipients', { ...request, recipients: [] }],
+    ['a recipient id outside the contract', { ...request, recipients: ['b o b'] }],
+    ['a preview over 100 characters', { ...request, preview: 'x'.repeat(101) }],
+  ])('fails on a request with %s, sending nothing', async (_case, message) => {
+    await expect(handler(snsEvent(message), lambdaContext)).rejects.toThrow(/unreadable/);
+    expect(sns).not.toHaveReceivedAnyCommand();
+    expect(dynamodb).not.toHaveReceivedAnyCommand();
+  });
+});
