@@ -55,16 +55,16 @@ export function runCommand(env: Record<string, string>): ChildProcess {
 }
 
 /**
- * Starts the local cloud as its own process, exactly as the README's run command does, on a free
- * port with a fresh data folder, and waits until `/dev/health` answers 200. Fails loudly with the
+ * Starts the local cloud as its own process, exactly as the README's run command does (by default
+ * on a free port with a fresh data folder), and waits until `/dev/health` answers 200. Fails loudly with the
  * process's output if it exits or does not become ready.
  */
 export async function startLocalCloud(settings: Record<string, string> = {}): Promise<LocalCloudProcess> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'messenger-local-cloud-'));
+  const port = settings.PORT ?? String(await freePort());
+  const dataDir = settings.LOCAL_DATA_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'messenger-local-cloud-')));
   const outputFile = path.join(dataDir, 'run-command.log');
-  const output = createWriteStream(outputFile);
-  const child = runCommand({ PORT: String(port), LOCAL_DATA_DIR: dataDir, ...settings });
+  const output = createWriteStream(outputFile, { flags: 'a' });
+  const child = runCommand({ ...settings, PORT: port, LOCAL_DATA_DIR: dataDir });
   child.stdout?.pipe(output);
   child.stderr?.pipe(output);
   const baseUrl = `http://127.0.0.1:${port}`;
