@@ -13,6 +13,7 @@ import { WebSocketGateway, type GatewayRoutes, type RouteTarget } from './gatewa
 import { LocalIdentity, LOCAL_AUDIENCE } from './identity/local-identity';
 import { LambdaService } from './lambda/lambda-service';
 import { ensureTable, type TableProperties } from './provision/dynamodb';
+import { DynamoDbTtlSweeper, type ExpiringTable } from './provision/dynamodb-ttl';
 import { ensureKeyspaces, type CassandraTableProperties } from './provision/cassandra';
 import { ensureQueue, queueCreationOrder, type QueueProperties } from './provision/sqs';
 import { SqsEventSource } from './lambda/sqs-event-source';
@@ -29,6 +30,8 @@ const LOCAL_PUSH_APPLICATIONS = {
   apns: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:app/APNS/messenger-local`,
   fcm: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:app/GCM/messenger-local`,
 };
+/** How often expired DynamoDB items are deleted, as DynamoDB's TTL process would (only sooner). */
+const TTL_SWEEP_INTERVAL_MS = 5000;
 /** Credentials for the stand-ins, which accept any. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -72,6 +75,8 @@ export class LocalCloud {
   private identity?: LocalIdentity;
   private ready = false;
   private sqsClient?: SQSClient;
+  private dynamoDbClient?: DynamoDBClient;
+  private ttlSweeper?: DynamoDbTtlSweeper;
   private sns?: LocalSns;
   private readonly eventSources: SqsEventSource[] = [];
   private readonly standInDescriptions: Record<string, unknown> = {};
@@ -419,19 +424,29 @@ export class LocalCloud {
     }
   }
 
-  /** Creates the template's tables and returns their names by logical id. */
+  /** Creates the template's tables, starts expiring their TTL items, and returns their names by logical id. */
   private async createTables(assembly: StackAssembly, resolver: IntrinsicResolver, endpoint: string): Promise<Record<string, string>> {
-    const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    this.dynamoDbClient = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     const tables: Record<string, string> = {};
-    try {
-      for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::DynamoDB::Table')) {
-        tables[logicalId] = resolver.resolveString({ Ref: logicalId });
-        await ensureTable(client, tables[logicalId], resolver.resolve(resource.Properties) as TableProperties);
+    const expiring: ExpiringTable[] = [];
+    for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::DynamoDB::Table')) {
+      const tableName = resolver.resolveString({ Ref: logicalId });
+      const properties = resolver.resolve(resource.Properties) as TableProperties;
+      tables[logicalId] = tableName;
+      await ensureTable(this.dynamoDbClient, tableName, properties);
+      if (properties.TimeToLiveSpecification?.Enabled) {
+        expiring.push({
+          tableName,
+          ttlAttribute: properties.TimeToLiveSpecification.AttributeName,
+          keyAttributes: (properties.KeySchema ?? []).map((key) => key.AttributeName!),
+        });
       }
-      return tables;
-    } finally {
-      client.destroy();
     }
+    if (expiring.length > 0) {
+      this.ttlSweeper = new DynamoDbTtlSweeper(this.dynamoDbClient, expiring, this.log);
+      this.ttlSweeper.start(TTL_SWEEP_INTERVAL_MS);
+    }
+    return tables;
   }
 
   private stageName(assembly: StackAssembly): string {
@@ -508,6 +523,8 @@ export class LocalCloud {
     await this.gateway?.stop();
     await Promise.allSettled(this.eventSources.map((source) => source.stop()));
     await this.sns?.stop();
+    await this.ttlSweeper?.stop();
+    this.dynamoDbClient?.destroy();
     this.sqsClient?.destroy();
     this.lambda?.stop();
     this.server.closeAllConnections();

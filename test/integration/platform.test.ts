@@ -132,6 +132,15 @@ describe('limits', () => {
     await eventually(async () => (await registry.connectionsOf(user)).length === 0, 5000, 'the record to be deleted');
   });
 
+  it('deletes a connection record whose TTL has passed, as DynamoDB TTL does', async () => {
+    const user = uniqueUser('stale');
+    const now = Date.now();
+    await registry.put({ userId: user, connectionId: 'gone=', deviceId: 'gone=', connectedAt: now, lastActiveAt: now, expiresAt: Math.floor(now / 1000) - 1 });
+    await registry.put({ userId: user, connectionId: 'live=', deviceId: 'live=', connectedAt: now, lastActiveAt: now, expiresAt: Math.floor(now / 1000) + 600 });
+    await eventually(async () => (await registry.connectionsOf(user)).length === 1, 15_000, 'the expired record to be deleted');
+    expect((await registry.connectionsOf(user))[0]).toMatchObject({ connectionId: 'live=' });
+  });
+
   it('keeps a connection that pings open past the idle limit', async () => {
     const client = await TestClient.connect(await connectUrl(uniqueUser('frank')));
     const idleMs = localCloud().idleTimeoutSeconds * 1000;

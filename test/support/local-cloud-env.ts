@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 /** The shared local cloud that `test/integration/global-setup.ts` started. */
 export function localCloud() {
@@ -61,6 +61,10 @@ export async function connectionRegistry() {
         }),
       );
       return result.Items ?? [];
+    },
+    /** Writes a record directly, as if a connection had registered and then gone silent. */
+    async put(record: Record<string, unknown>): Promise<void> {
+      await client.send(new PutCommand({ TableName: tableName, Item: record }));
     },
     close: () => client.destroy(),
   };
