@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { realpathSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { localCloud } from '../support/local-cloud-env';
-import { runCommand } from '../support/local-cloud-process';
+import { freePort, runCommand } from '../support/local-cloud-process';
 
 jest.setTimeout(30_000);
 
@@ -27,4 +32,27 @@ describe('the run command', () => {
     expect(output).toMatch(/PORT/);
     expect(output).toMatch(/LOCAL_IDLE_TIMEOUT_SECONDS/);
   });
+});
+
+describe('the run command without Java', () => {
+  let binDir: string;
+  beforeAll(async () => {
+    // A PATH with what synthesizing needs (node, npx, sh) but no java: the stand-ins cannot start.
+    binDir = await mkdtemp(path.join(os.tmpdir(), 'no-java-'));
+    await symlink(process.execPath, path.join(binDir, 'node'));
+    for (const tool of ['npx', 'sh']) {
+      await symlink(realpathSync(execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim()), path.join(binDir, tool));
+    }
+  });
+  afterAll(() => rm(binDir, { recursive: true, force: true }));
+
+  it('exits non-zero, naming the stand-ins and the missing Java', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'no-java-data-'));
+    const { code, output } = await failure({ PORT: String(await freePort()), LOCAL_DATA_DIR: dataDir, PATH: binDir });
+    expect(code).toBe(1);
+    expect(output).toMatch(/cannot start/);
+    expect(output).toMatch(/dynamodb: cannot run java/);
+    expect(output).toMatch(/cassandra: cannot run java/);
+    await rm(dataDir, { recursive: true, force: true });
+  }, 120_000);
 });
