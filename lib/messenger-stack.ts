@@ -1,5 +1,6 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ChatStore } from './constructs/chat-store';
 import { ConnectionRegistry } from './constructs/connection-registry';
 import { HistoryStore } from './constructs/history-store';
 import { Identity, type TokenIssuer } from './constructs/identity';
@@ -7,6 +8,9 @@ import { MessagePipeline } from './constructs/message-pipeline';
 import { MessengerFunction } from './constructs/messenger-function';
 import { PushNotifications, type PushPlatformApplications } from './constructs/push-notifications';
 import { WebSocketGateway } from './constructs/websocket-gateway';
+
+/** The client actions (PROTOCOL.md section 3) that the chat function serves. */
+const CHAT_ACTIONS = ['sendMessage', 'getMessages'] as const;
 
 export interface MessengerStackProps extends StackProps {
   /**
@@ -36,6 +40,7 @@ export class MessengerStack extends Stack {
   public readonly history: HistoryStore;
   public readonly messagePipeline: MessagePipeline;
   public readonly push: PushNotifications;
+  public readonly chat: ChatStore;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -67,5 +72,25 @@ export class MessengerStack extends Stack {
     this.history = new HistoryStore(this, 'History');
     this.messagePipeline = new MessagePipeline(this, 'MessagePipeline', { history: this.history });
     this.push = new PushNotifications(this, 'Push', { platformApplications: props.pushPlatformApplications });
+
+    this.chat = new ChatStore(this, 'Chat');
+    const chat = new MessengerFunction(this, 'ChatActions', {
+      handler: 'chat',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      environment: {
+        ...this.chat.environment,
+        ...this.history.environment,
+        ...this.gateway.connectionsEnvironment,
+        CONNECTIONS_TABLE: this.connections.table.tableName,
+        MESSAGE_QUEUE_URL: this.messagePipeline.queue.queueUrl,
+      },
+    });
+    this.chat.grantReadWrite(chat);
+    this.connections.grantLookup(chat);
+    this.messagePipeline.grantEnqueue(chat);
+    this.history.grantReadMessages(chat);
+    this.gateway.stage.grantManagementApiAccess(chat);
+    for (const action of CHAT_ACTIONS) this.gateway.addAction(action, chat);
   }
 }

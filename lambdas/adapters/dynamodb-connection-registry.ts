@@ -1,8 +1,9 @@
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry } from '../domain/ports';
 
 /** The connection registry in the table of `lib/constructs/connection-registry.ts`. */
-export class DynamoDbConnectionRegistry implements ConnectionRegistry {
+export class DynamoDbConnectionRegistry implements ConnectionRegistry, ConnectionDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -32,5 +33,23 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry {
 
   async remove(userId: string, connectionId: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } }));
+  }
+
+  /** A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is checked here. */
+  async liveConnectionsOf(userId: string): Promise<LiveConnection[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'userId = :userId',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
+        ProjectionExpression: 'userId, connectionId',
+      }),
+    );
+    return Items.map((item) => ({ userId: String(item.userId), connectionId: String(item.connectionId) }));
+  }
+
+  forget(connection: LiveConnection): Promise<void> {
+    return this.remove(connection.userId, connection.connectionId);
   }
 }

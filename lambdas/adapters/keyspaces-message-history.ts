@@ -1,5 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import { historyBucketOf, type StoredMessage } from '../domain/messages';
+import type { HistoryReader } from '../domain/chat/ports';
 import type { MessageHistory } from '../domain/ports';
 
 /**
@@ -7,8 +8,9 @@ import type { MessageHistory } from '../domain/ports';
  * (thread, bucket of 1000 seqs), clustered by seq. Writing a message is an upsert of its row, so
  * a redelivered message is stored once.
  */
-export class KeyspacesMessageHistory implements MessageHistory {
+export class KeyspacesMessageHistory implements MessageHistory, HistoryReader {
   private readonly insert: string;
+  private readonly selectRange: string;
 
   constructor(
     private readonly client: Client,
@@ -18,6 +20,29 @@ export class KeyspacesMessageHistory implements MessageHistory {
     this.insert =
       `INSERT INTO "${keyspace}"."${table}" ` +
       '(thread_id, bucket, seq, message_id, sender_id, client_msg_id, body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+    this.selectRange =
+      `SELECT seq, message_id, sender_id, client_msg_id, body, sent_at FROM "${keyspace}"."${table}" ` +
+      'WHERE thread_id = ? AND bucket = ? AND seq >= ? AND seq <= ?';
+  }
+
+  /** One range read per bucket the range touches: one, or two at a bucket edge for pages up to 1000. */
+  async range(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
+    const messages: StoredMessage[] = [];
+    for (let bucket = historyBucketOf(fromSeq); bucket <= historyBucketOf(toSeq); bucket++) {
+      const result = await this.client.execute(this.selectRange, [threadId, bucket, fromSeq, toSeq]);
+      for (const row of result.rows) {
+        messages.push({
+          threadId,
+          seq: Number(row.seq),
+          messageId: String(row.message_id),
+          senderId: String(row.sender_id),
+          clientMsgId: String(row.client_msg_id),
+          text: String(row.body),
+          sentAt: (row.sent_at as Date).getTime(),
+        });
+      }
+    }
+    return messages;
   }
 
   async append(message: StoredMessage): Promise<void> {

@@ -34,5 +34,7 @@ export function describeIssues(error: z.core.$ZodError): string {
   if (issue === undefined) return 'invalid frame';
   const field = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
-  return field ? `${field}: ${issue.message}` : issue.message;
+  if (!field) return issue.message;
+  // Our own messages read on from the field's name ("text must be ..."); zod's stand apart.
+  return issue.message.startsWith('must ') ? `${field} ${issue.message}` : `${field}: ${issue.message}`;
 }

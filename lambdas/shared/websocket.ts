@@ -37,13 +37,14 @@ export function callerOf(event: WebSocketEvent): ConnectionCaller {
 /** One client action: the schema of its frame and what it does. */
 export interface Action<Schema extends z.ZodMiniType> {
   readonly schema: Schema;
-  readonly run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame>;
+  /** Returns the reply to the calling connection, or nothing when the action posted its own. */
+  readonly run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame | undefined>;
 }
 
 /** Declares an action with its frame type inferred from its schema. */
 export function action<Schema extends z.ZodMiniType>(
   schema: Schema,
-  run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame>,
+  run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame | undefined>,
 ): Action<Schema> {
   return { schema, run };
 }
@@ -83,6 +84,7 @@ export function actionRouter(
       const parsed = handler.schema.safeParse(frame);
       if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error));
       const result = await handler.run(parsed.data, caller);
+      if (result === undefined) return { statusCode: 200, body: '' };
       return reply(reqId === undefined ? result : { ...result, reqId });
     } catch (error) {
       const reqId = reqIdOf(frame);

@@ -1,0 +1,67 @@
+import type { StoredMessage } from '../messages';
+import type { ConnectionDirectory, ConnectionNotifier } from './ports';
+
+/** Posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
+const POST_CONCURRENCY = 32;
+
+export interface DeliveryReport {
+  readonly delivered: number;
+  readonly gone: number;
+  readonly failed: number;
+}
+
+/** The frame every other connection of every member receives. */
+export function messageFrame(message: StoredMessage) {
+  return {
+    type: 'message',
+    threadId: message.threadId,
+    seq: message.seq,
+    messageId: message.messageId,
+    senderId: message.senderId,
+    clientMsgId: message.clientMsgId,
+    text: message.text,
+    sentAt: message.sentAt,
+  };
+}
+
+async function inPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/**
+ * Posts the message to every live connection of every member except the one it was sent from. A
+ * connection the gateway reports gone is forgotten; any other failure is counted and skipped: a
+ * member who misses a frame catches up with `getMessages`.
+ */
+export async function deliverMessage(
+  message: StoredMessage,
+  members: string[],
+  fromConnectionId: string,
+  directory: ConnectionDirectory,
+  notifier: ConnectionNotifier,
+): Promise<DeliveryReport> {
+  const frame = messageFrame(message);
+  const connections = (await Promise.all(members.map((member) => directory.liveConnectionsOf(member))))
+    .flat()
+    .filter((connection) => connection.connectionId !== fromConnectionId);
+  let delivered = 0;
+  let gone = 0;
+  let failed = 0;
+  await inPool(connections, POST_CONCURRENCY, async (connection) => {
+    try {
+      if ((await notifier.post(connection.connectionId, frame)) === 'delivered') {
+        delivered += 1;
+      } else {
+        gone += 1;
+        await directory.forget(connection);
+      }
+    } catch {
+      failed += 1;
+    }
+  });
+  return { delivered, gone, failed };
+}

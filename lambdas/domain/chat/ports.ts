@@ -1,0 +1,81 @@
+import type { StoredMessage } from '../messages';
+import type { ThreadHead } from './threads';
+
+/** What a send produced, kept by (sender, clientMsgId) so that a retried send answers the same. */
+export interface SendRecord {
+  readonly threadId: string;
+  readonly seq: number;
+  readonly messageId: string;
+  readonly sentAt: number;
+}
+
+/** What the thread store knows before a send. */
+export interface SendContext {
+  /** The thread, or undefined when a one-to-one thread does not exist yet. */
+  readonly thread?: ThreadHead;
+  readonly senderIsMember: boolean;
+  /** The earlier send with the same clientMsgId, if any. */
+  readonly previous?: SendRecord;
+}
+
+/** How committing a message ended. */
+export type CommitOutcome =
+  | 'committed'
+  /** Another message took the seq first: read again and retry with the next one. */
+  | 'seq_taken'
+  /** A send with the same clientMsgId committed first. */
+  | 'duplicate'
+  /** The sender is no longer a member (removed meanwhile). */
+  | 'not_member';
+
+export interface CommitRequest {
+  readonly message: StoredMessage;
+  /** Creates the one-to-one thread of these two users along with its first message. */
+  readonly createDirectThread?: readonly [string, string];
+}
+
+/** Threads, memberships, staged messages and send records. */
+export interface ThreadStore {
+  loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext>;
+  /**
+   * Atomically: the thread's `lastSeq` moves from `message.seq - 1` to `message.seq`, the message is
+   * staged (durable, readable before history has it), the send is recorded, and the sender's
+   * membership holds. Nothing is written unless all of it is.
+   */
+  commitMessage(request: CommitRequest): Promise<CommitOutcome>;
+  /** The current members of a thread. */
+  membersOf(threadId: string): Promise<string[]>;
+  isMember(threadId: string, userId: string): Promise<boolean>;
+  /** The thread head, read strongly. */
+  head(threadId: string): Promise<ThreadHead | undefined>;
+  /** Staged messages of a thread with `fromSeq <= seq <= toSeq`, ascending. */
+  stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]>;
+}
+
+/** The queue to the persistence function. */
+export interface MessageQueue {
+  enqueue(message: StoredMessage): Promise<void>;
+}
+
+/** Reads of the history (Keyspaces). */
+export interface HistoryReader {
+  /** Messages of a thread with `fromSeq <= seq <= toSeq`, ascending. */
+  range(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]>;
+}
+
+/** A live connection to deliver to. */
+export interface LiveConnection {
+  readonly userId: string;
+  readonly connectionId: string;
+}
+
+export interface ConnectionDirectory {
+  liveConnectionsOf(userId: string): Promise<LiveConnection[]>;
+  /** Forgets a connection the gateway reported gone. */
+  forget(connection: LiveConnection): Promise<void>;
+}
+
+/** Posts frames to connections; `gone` when the gateway says the connection no longer exists. */
+export interface ConnectionNotifier {
+  post(connectionId: string, frame: object): Promise<'delivered' | 'gone'>;
+}

@@ -1,0 +1,28 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+export type ThreadKind = 'dm' | 'group';
+
+/** The head of a thread: what sending and listing need, without its members or messages. */
+export interface ThreadHead {
+  readonly threadId: string;
+  readonly kind: ThreadKind;
+  /** The seq of the newest message; 0 for a thread without messages. */
+  readonly lastSeq: number;
+}
+
+/**
+ * The one-to-one thread of two users: the same id from either side, derived rather than looked
+ * up, so that the first message can create it without a race between the two users.
+ */
+export function directThreadId(userA: string, userB: string): string {
+  const [first, second] = [userA, userB].sort();
+  return `dm_${createHash('sha256').update(`${first}\n${second}`).digest('base64url').slice(0, 27)}`;
+}
+
+export function newGroupThreadId(): string {
+  return `g_${randomUUID().replace(/-/g, '')}`;
+}
+
+export function newMessageId(): string {
+  return randomUUID();
+}

@@ -1,0 +1,59 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+function chatTable(scope: Construct, id: string, partitionKey: string, sortKey?: string, timeToLiveAttribute?: string): Table {
+  return new Table(scope, id, {
+    partitionKey: { name: partitionKey, type: AttributeType.STRING },
+    sortKey: sortKey === undefined ? undefined : { name: sortKey, type: AttributeType.STRING },
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: TableEncryption.AWS_MANAGED,
+    timeToLiveAttribute,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}
+
+/**
+ * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
+ * newest messages staged until history has them), each user's threads with their receipts, and
+ * the record of every send by (sender, clientMsgId) that makes sends idempotent.
+ */
+export class ChatStore extends Construct {
+  /** Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` or `msg#<seq>` (staged, TTL). */
+  public readonly threads: Table;
+  /** Partition key `userId`, sort key `threadId`: the user's threads and receipts. */
+  public readonly userThreads: Table;
+  /** Partition key `sendKey` (`<sender>#<clientMsgId>`): what each send produced, kept two days (TTL). */
+  public readonly sendRecords: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.threads = chatTable(this, 'Threads', 'threadId', 'sk', 'expiresAt');
+    this.userThreads = chatTable(this, 'UserThreads', 'userId', 'threadId');
+    this.sendRecords = chatTable(this, 'SendRecords', 'sendKey', undefined, 'expiresAt');
+  }
+
+  /** Lets the grantee read and write threads, memberships, receipts and send records. */
+  public grantReadWrite(grantee: IGrantable): Grant[] {
+    const actions = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ];
+    return [this.threads, this.userThreads, this.sendRecords].map((table) => table.grant(grantee, ...actions));
+  }
+
+  public get environment(): Record<string, string> {
+    return {
+      THREADS_TABLE: this.threads.tableName,
+      USER_THREADS_TABLE: this.userThreads.tableName,
+      SEND_RECORDS_TABLE: this.sendRecords.tableName,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { deliverMessage } from '../../../../lambdas/domain/chat/deliver-message';
+import { getMessages } from '../../../../lambdas/domain/chat/get-messages';
+import type { StoredMessage } from '../../../../lambdas/domain/messages';
+import { InMemoryConnections, InMemoryHistory, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
+
+const message = (seq: number, threadId = 't1'): StoredMessage => ({
+  threadId,
+  seq,
+  messageId: `m${seq}`,
+  senderId: 'alice',
+  clientMsgId: `c${seq}`,
+  text: `text ${seq}`,
+  sentAt: 1000 + seq,
+});
+
+describe('deliverMessage', () => {
+  const connections = () =>
+    new InMemoryConnections([
+      { userId: 'alice', connectionId: 'alice-phone' },
+      { userId: 'alice', connectionId: 'alice-laptop' },
+      { userId: 'bob', connectionId: 'bob-1' },
+      { userId: 'carol', connectionId: 'carol-gone' },
+      { userId: 'dave', connectionId: 'dave-1' },
+    ]);
+
+  it('posts the message frame to every connection of every member but the sending one', async () => {
+    const notifier = new RecordingNotifier();
+    const report = await deliverMessage(message(7), ['alice', 'bob', 'carol'], 'alice-phone', connections(), notifier);
+    expect(notifier.posts.map((post) => post.connectionId).sort()).toEqual(['alice-laptop', 'bob-1', 'carol-gone']);
+    expect(notifier.posts[0].frame).toEqual({
+      type: 'message',
+      threadId: 't1',
+      seq: 7,
+      messageId: 'm7',
+      senderId: 'alice',
+      clientMsgId: 'c7',
+      text: 'text 7',
+      sentAt: 1007,
+    });
+    expect(report).toEqual({ delivered: 3, gone: 0, failed: 0 });
+  });
+
+  it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {
+    const directory = connections();
+    const notifier = new RecordingNotifier((id) => (id === 'carol-gone' ? 'gone' : id === 'bob-1' ? 'error' : 'delivered'));
+    const report = await deliverMessage(message(1), ['alice', 'bob', 'carol'], 'alice-phone', directory, notifier);
+    expect(directory.forgotten).toEqual([{ userId: 'carol', connectionId: 'carol-gone' }]);
+    expect(report).toEqual({ delivered: 1, gone: 1, failed: 1 });
+  });
+});
+
+describe('getMessages', () => {
+  function store(lastSeq: number) {
+    const threads = new InMemoryThreadStore();
+    threads.addThread('t1', 'dm', ['alice', 'bob'], lastSeq);
+    return threads;
+  }
+
+  it('returns the newest page in ascending seq, from history and, where history lags, from staging', async () => {
+    const threads = store(5);
+    threads.staged.set('t1', [message(4), message(5)]);
+    const page = await getMessages({ userId: 'bob', threadId: 't1', limit: 3 }, threads, new InMemoryHistory([1, 2, 3].map((seq) => message(seq))));
+    expect(page.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
+    expect(page.hasMore).toBe(true);
+  });
+
+  it('pages forward after a seq and backward before one', async () => {
+    const threads = store(10);
+    const history = new InMemoryHistory(Array.from({ length: 10 }, (_, i) => message(i + 1)));
+    const after = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 6, limit: 3 }, threads, history);
+    expect(after.messages.map((m) => m.seq)).toEqual([7, 8, 9]);
+    expect(after.hasMore).toBe(true);
+    const last = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 9, limit: 50 }, threads, history);
+    expect(last.messages.map((m) => m.seq)).toEqual([10]);
+    expect(last.hasMore).toBe(false);
+    const before = await getMessages({ userId: 'alice', threadId: 't1', beforeSeq: 3, limit: 50 }, threads, history);
+    expect(before.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(before.hasMore).toBe(false);
+  });
+
+  it('returns an empty page past the end, and for a thread without messages', async () => {
+    const history = new InMemoryHistory();
+    expect(await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 3, limit: 5 }, store(3), history)).toEqual({ messages: [], hasMore: false });
+    expect(await getMessages({ userId: 'alice', threadId: 't1', limit: 5 }, store(0), history)).toEqual({ messages: [], hasMore: false });
+  });
+
+  it('refuses non-members and unknown threads', async () => {
+    await expect(getMessages({ userId: 'mallory', threadId: 't1', limit: 5 }, store(1), new InMemoryHistory())).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(getMessages({ userId: 'alice', threadId: 'zz', limit: 5 }, store(1), new InMemoryHistory())).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
