@@ -10,7 +10,7 @@ import { PushNotifications, type PushPlatformApplications } from './constructs/p
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
 /** The client actions (PROTOCOL.md section 3) that the chat function serves. */
-const CHAT_ACTIONS = ['sendMessage', 'getMessages'] as const;
+const CHAT_ACTIONS = ['sendMessage', 'ack', 'createGroup', 'addMembers', 'removeMember', 'listThreads', 'getMessages'] as const;
 
 export interface MessengerStackProps extends StackProps {
   /**
@@ -30,6 +30,11 @@ export interface MessengerStackProps extends StackProps {
    * @default none: no device can register for push
    */
   readonly pushPlatformApplications?: PushPlatformApplications;
+  /**
+   * Members a group may hold.
+   * @default 1024
+   */
+  readonly maxGroupMembers?: number;
 }
 
 /** The messenger: WebSocket API, its Lambdas, and the stores behind them. */
@@ -84,10 +89,13 @@ export class MessengerStack extends Stack {
         ...this.gateway.connectionsEnvironment,
         CONNECTIONS_TABLE: this.connections.table.tableName,
         MESSAGE_QUEUE_URL: this.messagePipeline.queue.queueUrl,
+        MAX_GROUP_MEMBERS: String(props.maxGroupMembers ?? 1024),
+        IDLE_TIMEOUT_SECONDS: connectionEnvironment.IDLE_TIMEOUT_SECONDS,
       },
     });
     this.chat.grantReadWrite(chat);
     this.connections.grantLookup(chat);
+    this.connections.grantRegister(chat);
     this.messagePipeline.grantEnqueue(chat);
     this.history.grantReadMessages(chat);
     this.gateway.stage.grantManagementApiAccess(chat);

@@ -1,13 +1,17 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { CommitOutcome, CommitRequest, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
-import type { ThreadHead } from '../domain/chat/threads';
+import type { Member, Receipts, ThreadHead } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
 
 export interface ChatTables {
@@ -21,6 +25,20 @@ const memberKey = (userId: string) => `member#${userId}`;
 /** Zero-padded, so that staged messages sort by seq. */
 const messageKey = (seq: number) => `msg#${String(seq).padStart(12, '0')}`;
 const sendKeyOf = (senderId: string, clientMsgId: string) => `${senderId}#${clientMsgId}`;
+
+function headOf(item: Record<string, unknown>): ThreadHead {
+  return {
+    threadId: String(item.threadId),
+    kind: item.kind as ThreadHead['kind'],
+    lastSeq: Number(item.lastSeq),
+    ...(item.name === undefined ? {} : { name: String(item.name) }),
+    ...(item.lastActivity === undefined ? {} : { lastActivity: Number(item.lastActivity) }),
+    ...(item.lastMessage === undefined ? {} : { lastMessage: item.lastMessage as ThreadHead['lastMessage'] }),
+  };
+}
+
+const BATCH_WRITE_SIZE = 25;
+const BATCH_GET_SIZE = 100;
 /** Staged messages outlive any plausible queue backlog; history has them long before. */
 const STAGED_SECONDS = 3 * 24 * 3600;
 /** Send records make retries idempotent for at least a day; they are kept two. */
@@ -38,22 +56,43 @@ export class DynamoDbThreadStore implements ThreadStore {
     private readonly tables: ChatTables,
   ) {}
 
+  /** A batch read, with the unprocessed keys retried until none are left. */
+  private async batchGet(request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }>): Promise<Record<string, unknown>[]> {
+    let pending: typeof request | undefined = request;
+    const items: Record<string, unknown>[] = [];
+    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const result = await this.client.send(new BatchGetCommand({ RequestItems: pending }));
+      for (const tableItems of Object.values(result.Responses ?? {})) items.push(...tableItems);
+      pending = result.UnprocessedKeys as typeof pending;
+    }
+    return items;
+  }
+
+  /** A batch write of puts and deletes, in chunks of 25, with unprocessed items retried. */
+  private async batchWrite(requests: Array<{ table: string; put?: Record<string, unknown>; deleteKey?: Record<string, unknown> }>): Promise<void> {
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_SIZE) {
+      let pending: Record<string, Array<Record<string, unknown>>> | undefined = {};
+      for (const request of requests.slice(start, start + BATCH_WRITE_SIZE)) {
+        (pending[request.table] ??= []).push(request.put ? { PutRequest: { Item: request.put } } : { DeleteRequest: { Key: request.deleteKey } });
+      }
+      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const result = await this.client.send(new BatchWriteCommand({ RequestItems: pending as never }));
+        pending = result.UnprocessedItems as typeof pending;
+      }
+    }
+  }
+
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
-    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+    const items = await this.batchGet({
       [this.tables.threads]: { Keys: [{ threadId, sk: META }, { threadId, sk: memberKey(senderId) }], ConsistentRead: true },
       [this.tables.sendRecords]: { Keys: [{ sendKey: sendKeyOf(senderId, clientMsgId) }], ConsistentRead: true },
-    };
-    const items: Record<string, unknown>[] = [];
-    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-      const result = await this.client.send(new BatchGetCommand({ RequestItems: request }));
-      for (const tableItems of Object.values(result.Responses ?? {})) items.push(...tableItems);
-      request = result.UnprocessedKeys as typeof request;
-    }
+    });
     const meta = items.find((item) => item.sk === META);
     const record = items.find((item) => 'sendKey' in item);
     return {
-      thread: meta && { threadId, kind: meta.kind as ThreadHead['kind'], lastSeq: Number(meta.lastSeq) },
+      thread: meta && headOf(meta),
       senderIsMember: items.some((item) => item.sk === memberKey(senderId)),
       previous: record && {
         threadId: String(record.threadId),
@@ -82,6 +121,7 @@ export class DynamoDbThreadStore implements ThreadStore {
             UpdateExpression: 'SET lastSeq = :seq, lastActivity = :sentAt, lastMessage = :lastMessage',
             ConditionExpression: 'lastSeq = :previous',
             ExpressionAttributeValues: { ':seq': seq, ':previous': seq - 1, ':sentAt': sentAt, ':lastMessage': lastMessage },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
           },
         };
     const membership = createDirectThread
@@ -119,15 +159,19 @@ export class DynamoDbThreadStore implements ThreadStore {
     ];
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'committed';
+      return { outcome: 'committed' };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
-      if (failed(2)) return 'duplicate';
-      if (!createDirectThread && failed(3)) return 'not_member';
-      // The head moved (or was created) meanwhile, or another transaction held it: read again.
-      if (failed(0) || reasons.some((reason) => reason.Code === 'TransactionConflict')) return 'seq_taken';
+      if (failed(2)) return { outcome: 'duplicate' };
+      if (!createDirectThread && failed(3)) return { outcome: 'not_member' };
+      if (failed(0)) {
+        // The head moved meanwhile; the failed condition returns it, sparing a read.
+        const current = reasons[0]?.Item?.lastSeq?.N;
+        return { outcome: 'seq_taken', lastSeq: current === undefined ? undefined : Number(current) };
+      }
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return { outcome: 'seq_taken' };
       throw error;
     }
   }
@@ -163,7 +207,7 @@ export class DynamoDbThreadStore implements ThreadStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tables.threads, Key: { threadId, sk: META }, ConsistentRead: true }),
     );
-    return Item && { threadId, kind: Item.kind as ThreadHead['kind'], lastSeq: Number(Item.lastSeq) };
+    return Item && headOf(Item);
   }
 
   async stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
@@ -193,5 +237,130 @@ export class DynamoDbThreadStore implements ThreadStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return messages;
+  }
+
+  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
+    const { threadId } = head;
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tables.threads,
+              Item: { threadId, sk: META, kind: 'group', name: head.name, createdAt: now, createdBy: creator, lastSeq: 0, lastActivity: now },
+              ConditionExpression: 'attribute_not_exists(threadId)',
+            },
+          },
+          { Put: { TableName: this.tables.threads, Item: { threadId, sk: memberKey(creator), userId: creator, role: 'admin', joinedAt: now } } },
+          { Put: { TableName: this.tables.userThreads, Item: { userId: creator, threadId, kind: 'group', joinedAt: now, deliveredSeq: 0, readSeq: 0 } } },
+        ],
+      }),
+    );
+    await this.addMembers(threadId, members, now);
+  }
+
+  async addMembers(threadId: string, userIds: readonly string[], now: number): Promise<void> {
+    await this.batchWrite(
+      userIds.flatMap((userId) => [
+        { table: this.tables.threads, put: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: now } },
+        { table: this.tables.userThreads, put: { userId, threadId, kind: 'group', joinedAt: now, deliveredSeq: 0, readSeq: 0 } },
+      ]),
+    );
+  }
+
+  async removeMember(threadId: string, userId: string): Promise<void> {
+    // The membership goes first: from then on the user can neither send nor read.
+    await this.client.send(new DeleteCommand({ TableName: this.tables.threads, Key: { threadId, sk: memberKey(userId) } }));
+    await this.client.send(new DeleteCommand({ TableName: this.tables.userThreads, Key: { userId, threadId } }));
+  }
+
+  async setRole(threadId: string, userId: string, role: Member['role']): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tables.threads,
+        Key: { threadId, sk: memberKey(userId) },
+        UpdateExpression: 'SET #role = :role',
+        ConditionExpression: 'attribute_exists(sk)',
+        ExpressionAttributeNames: { '#role': 'role' },
+        ExpressionAttributeValues: { ':role': role },
+      }),
+    );
+  }
+
+  async membersWithRoles(threadId: string): Promise<Member[]> {
+    const members: Member[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.threads,
+          KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
+          ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
+          ExpressionAttributeNames: { '#role': 'role' },
+          ProjectionExpression: 'userId, #role',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      members.push(...(page.Items ?? []).map((item) => ({ userId: String(item.userId), role: item.role === 'admin' ? ('admin' as const) : ('member' as const) })));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return members;
+  }
+
+  async heads(threadIds: readonly string[]): Promise<ThreadHead[]> {
+    const heads: ThreadHead[] = [];
+    for (let start = 0; start < threadIds.length; start += BATCH_GET_SIZE) {
+      const keys = threadIds.slice(start, start + BATCH_GET_SIZE).map((threadId) => ({ threadId, sk: META }));
+      heads.push(...(await this.batchGet({ [this.tables.threads]: { Keys: keys, ConsistentRead: false } })).map(headOf));
+    }
+    return heads;
+  }
+
+  async threadsOf(userId: string): Promise<Receipts[]> {
+    const receipts: Receipts[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.userThreads,
+          KeyConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': userId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      receipts.push(
+        ...(page.Items ?? []).map((item) => ({
+          threadId: String(item.threadId),
+          deliveredSeq: Number(item.deliveredSeq ?? 0),
+          readSeq: Number(item.readSeq ?? 0),
+        })),
+      );
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return receipts;
+  }
+
+  async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {
+    const advance = async (attribute: 'deliveredSeq' | 'readSeq') => {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tables.userThreads,
+            Key: { userId, threadId },
+            UpdateExpression: `SET ${attribute} = :seq`,
+            ConditionExpression: `attribute_exists(threadId) AND (attribute_not_exists(${attribute}) OR ${attribute} < :seq)`,
+            ExpressionAttributeValues: { ':seq': seq },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    };
+    // Read implies delivered: both move, each only forward.
+    const delivered = await advance('deliveredSeq');
+    return status === 'read' ? await advance('readSeq') : delivered;
   }
 }

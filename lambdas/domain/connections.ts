@@ -52,3 +52,28 @@ export async function keepAlive(
 export function closeConnection(registry: ConnectionRegistry, userId: string, connectionId: string): Promise<void> {
   return registry.remove(userId, connectionId);
 }
+
+/** Connections remembered per execution environment; beyond this the memory is simply started afresh. */
+const MAX_REMEMBERED_CONNECTIONS = 10_000;
+
+/**
+ * Keeps a connection counted as live while its client sends any frame, as the gateway does, at
+ * the cost of one write per connection per quarter idle period rather than one per frame: an
+ * execution environment remembers when it last refreshed each connection.
+ */
+export class ActivityTracker {
+  private readonly refreshedAt = new Map<string, number>();
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly policy: ConnectionPolicy,
+  ) {}
+
+  async noteActivity(connection: Omit<ConnectionActivity, 'now'>, now = Date.now()): Promise<void> {
+    const last = this.refreshedAt.get(connection.connectionId);
+    if (last !== undefined && now - last < (this.policy.idleTimeoutSeconds * 1000) / 4) return;
+    if (this.refreshedAt.size >= MAX_REMEMBERED_CONNECTIONS) this.refreshedAt.clear();
+    this.refreshedAt.set(connection.connectionId, now);
+    await keepAlive(this.registry, this.policy, { ...connection, now });
+  }
+}

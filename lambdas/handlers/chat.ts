@@ -4,17 +4,29 @@ import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-regi
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
 import { SqsMessageQueue } from '../adapters/sqs-message-queue';
-import { deliverMessage } from '../domain/chat/deliver-message';
-import { getMessagesFrame, sendMessageFrame } from '../domain/chat/frames';
+import { deliverToUsers, messageFrame } from '../domain/chat/deliver-message';
+import {
+  addMembersFrame,
+  createGroupFrame,
+  getMessagesFrame,
+  listThreadsFrame,
+  receiptFrame,
+  removeMemberFrame,
+  sendMessageFrame,
+} from '../domain/chat/frames';
 import { getMessages } from '../domain/chat/get-messages';
+import { addMembers, createGroup, removeMember, type MembershipChange } from '../domain/chat/groups';
+import { listThreads } from '../domain/chat/list-threads';
+import { recordReceipt } from '../domain/chat/receipts';
 import { sendMessage } from '../domain/chat/send-message';
+import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
 import { managementApiClient } from '../shared/clients/management-api';
 import { sqsClient } from '../shared/clients/sqs';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
-import { action, actionRouter } from '../shared/websocket';
+import { action, actionRouter, type ConnectionCaller } from '../shared/websocket';
 
 const config = loadConfig({
   THREADS_TABLE: env.name(),
@@ -24,6 +36,8 @@ const config = loadConfig({
   MESSAGE_QUEUE_URL: env.url(['https:', 'http:']),
   HISTORY_KEYSPACE: env.name(),
   MESSAGES_TABLE: env.name(),
+  MAX_GROUP_MEMBERS: env.positiveInt(),
+  IDLE_TIMEOUT_SECONDS: env.positiveInt(),
 });
 
 const threads = new DynamoDbThreadStore(documentClient, {
@@ -35,8 +49,16 @@ const queue = new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL);
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
+const activity = new ActivityTracker(connections, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 
-/** Messaging: sending with per-thread order, delivery to members, and reading history. */
+/** Tells every member about a membership change, then answers the caller with the same frame. */
+async function announce(change: MembershipChange, caller: ConnectionCaller) {
+  const frame = { type: 'thread', ...change.view };
+  await deliverToUsers(frame, change.notify, caller.connectionId, connections, notifier);
+  return frame;
+}
+
+/** Messaging: sending with one order per thread, delivery, receipts, groups and history. */
 export const handler = instrumented(
   actionRouter({
     sendMessage: action(sendMessageFrame, async (frame, caller) => {
@@ -55,11 +77,13 @@ export const handler = instrumented(
       });
       if (!isNew) return undefined;
       metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
-      const report = await deliverMessage(message, await threads.membersOf(message.threadId), caller.connectionId, connections, notifier);
+      const members = await threads.membersOf(message.threadId);
+      const report = await deliverToUsers(messageFrame(message), members, caller.connectionId, connections, notifier);
       metrics.addMetric('FramesDelivered', MetricUnit.Count, report.delivered);
       if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
       return undefined;
     }),
+
     getMessages: action(getMessagesFrame, async (frame, caller) => {
       const page = await getMessages({ ...frame, userId: caller.userId }, threads, history);
       return {
@@ -69,5 +93,31 @@ export const handler = instrumented(
         hasMore: page.hasMore,
       };
     }),
-  }),
+
+    ack: action(receiptFrame, async (frame, caller) => {
+      const receipt = await recordReceipt(threads, { ...frame, userId: caller.userId });
+      if (receipt !== undefined) {
+        const others = (await threads.membersOf(frame.threadId)).filter((member) => member !== caller.userId);
+        await deliverToUsers({ type: 'receipt', ...receipt }, others, caller.connectionId, connections, notifier);
+      }
+      return undefined;
+    }),
+
+    createGroup: action(createGroupFrame, async (frame, caller) =>
+      announce(await createGroup(threads, caller.userId, frame.name.trim(), frame.members, config.MAX_GROUP_MEMBERS, Date.now()), caller),
+    ),
+
+    addMembers: action(addMembersFrame, async (frame, caller) =>
+      announce(await addMembers(threads, caller.userId, frame.threadId, frame.userIds, config.MAX_GROUP_MEMBERS, Date.now()), caller),
+    ),
+
+    removeMember: action(removeMemberFrame, async (frame, caller) =>
+      announce(await removeMember(threads, caller.userId, frame.threadId, frame.userId), caller),
+    ),
+
+    listThreads: action(listThreadsFrame, async (frame, caller) => ({
+      type: 'threads',
+      ...(await listThreads(threads, caller.userId, frame.cursor)),
+    })),
+  }, { onActivity: (caller) => activity.noteActivity(caller) }),
 );

@@ -67,13 +67,20 @@ function parseFrame(body: string | undefined): unknown {
  * an error frame: client mistakes with their own message, anything else as `internal`, logged here
  * and never described to the client.
  */
+export interface RouterOptions {
+  /** Called for every frame of a known caller, before the action: keeps the connection counted as live. */
+  readonly onActivity?: (caller: ConnectionCaller) => Promise<void>;
+}
+
 export function actionRouter(
   actions: Record<string, Action<z.ZodMiniType>>,
+  options: RouterOptions = {},
 ): (event: WebSocketEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     let frame: unknown;
     try {
       const caller = callerOf(event);
+      await options.onActivity?.(caller);
       frame = parseFrame(event.body);
       const envelope = frameEnvelopeSchema.safeParse(frame);
       if (!envelope.success) throw new BadRequestError(describeIssues(envelope.error));

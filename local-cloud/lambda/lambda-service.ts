@@ -180,6 +180,8 @@ class FunctionPool {
   ) {
     mkdirSync(options.logDir, { recursive: true });
     this.log = createWriteStream(path.join(options.logDir, `${definition.functionName}.log`), { flags: 'a' });
+    // Every execution environment of the function pipes its output into this one stream.
+    this.log.setMaxListeners(0);
   }
 
   private async acquire(): Promise<ExecutionEnvironment> {

@@ -101,7 +101,7 @@ describe('one-to-one chat over real sockets', () => {
     const devices = [await connect(alice, 'a1'), await connect(alice, 'a2'), await connect(bob, 'b1'), await connect(bob, 'b2')];
     const first = await devices[0].request({ action: 'sendMessage', clientMsgId: 'open', to: bob, text: 'open' });
     const threadId = first.threadId;
-    const perDevice = 8;
+    const perDevice = 4;
     const acks = (
       await Promise.all(
         devices.map((device, d) =>

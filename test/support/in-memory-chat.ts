@@ -10,26 +10,29 @@ import type {
   SendRecord,
   ThreadStore,
 } from '../../lambdas/domain/chat/ports';
-import type { ThreadHead } from '../../lambdas/domain/chat/threads';
+import type { Member, Receipts, ThreadHead } from '../../lambdas/domain/chat/threads';
 import type { StoredMessage } from '../../lambdas/domain/messages';
 
 /** The thread store's contract, in memory, for domain tests. */
 export class InMemoryThreadStore implements ThreadStore {
-  readonly heads = new Map<string, ThreadHead>();
+  readonly headsById = new Map<string, ThreadHead>();
   readonly members = new Map<string, Set<string>>();
+  readonly roles = new Map<string, Member['role']>();
+  readonly receipts = new Map<string, Receipts & { userId: string }>();
   readonly staged = new Map<string, StoredMessage[]>();
   readonly records = new Map<string, SendRecord>();
   /** Outcomes to return instead of committing, one per call, for contention and races. */
   readonly forcedOutcomes: CommitOutcome[] = [];
 
   addThread(threadId: string, kind: ThreadHead['kind'], members: string[], lastSeq = 0): void {
-    this.heads.set(threadId, { threadId, kind, lastSeq });
+    this.headsById.set(threadId, { threadId, kind, lastSeq });
     this.members.set(threadId, new Set(members));
+    for (const userId of members) this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0 });
   }
 
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
     return {
-      thread: this.heads.get(threadId),
+      thread: this.headsById.get(threadId),
       senderIsMember: this.members.get(threadId)?.has(senderId) ?? false,
       previous: this.records.get(`${senderId}#${clientMsgId}`),
     };
@@ -39,15 +42,15 @@ export class InMemoryThreadStore implements ThreadStore {
     const forced = this.forcedOutcomes.shift();
     if (forced) return forced;
     const key = `${message.senderId}#${message.clientMsgId}`;
-    if (this.records.has(key)) return 'duplicate';
-    const head = this.heads.get(message.threadId);
-    if (createDirectThread ? head !== undefined : head?.lastSeq !== message.seq - 1) return 'seq_taken';
-    if (!createDirectThread && !this.members.get(message.threadId)?.has(message.senderId)) return 'not_member';
+    if (this.records.has(key)) return { outcome: 'duplicate' };
+    const head = this.headsById.get(message.threadId);
+    if (createDirectThread ? head !== undefined : head?.lastSeq !== message.seq - 1) return { outcome: 'seq_taken', lastSeq: head?.lastSeq };
+    if (!createDirectThread && !this.members.get(message.threadId)?.has(message.senderId)) return { outcome: 'not_member' };
     if (createDirectThread) this.addThread(message.threadId, 'dm', [...createDirectThread]);
-    this.heads.set(message.threadId, { ...this.heads.get(message.threadId)!, lastSeq: message.seq });
+    this.headsById.set(message.threadId, { ...this.headsById.get(message.threadId)!, lastSeq: message.seq });
     this.staged.set(message.threadId, [...(this.staged.get(message.threadId) ?? []), message]);
     this.records.set(key, { threadId: message.threadId, seq: message.seq, messageId: message.messageId, sentAt: message.sentAt });
-    return 'committed';
+    return { outcome: 'committed' };
   }
 
   async membersOf(threadId: string): Promise<string[]> {
@@ -59,11 +62,57 @@ export class InMemoryThreadStore implements ThreadStore {
   }
 
   async head(threadId: string): Promise<ThreadHead | undefined> {
-    return this.heads.get(threadId);
+    return this.headsById.get(threadId);
   }
 
   async stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
     return (this.staged.get(threadId) ?? []).filter((message) => message.seq >= fromSeq && message.seq <= toSeq);
+  }
+
+  async createGroup(head: ThreadHead, creator: string, members: readonly string[]): Promise<void> {
+    this.addThread(head.threadId, 'group', [creator]);
+    this.headsById.set(head.threadId, head);
+    this.roles.set(`${head.threadId}/${creator}`, 'admin');
+    this.receipts.set(`${creator}/${head.threadId}`, { userId: creator, threadId: head.threadId, deliveredSeq: 0, readSeq: 0 });
+    await this.addMembers(head.threadId, members);
+  }
+
+  async addMembers(threadId: string, userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) {
+      this.members.get(threadId)!.add(userId);
+      this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0 });
+    }
+  }
+
+  async removeMember(threadId: string, userId: string): Promise<void> {
+    this.members.get(threadId)?.delete(userId);
+    this.receipts.delete(`${userId}/${threadId}`);
+  }
+
+  async setRole(threadId: string, userId: string, role: Member['role']): Promise<void> {
+    this.roles.set(`${threadId}/${userId}`, role);
+  }
+
+  async membersWithRoles(threadId: string): Promise<Member[]> {
+    return [...(this.members.get(threadId) ?? [])].map((userId) => ({ userId, role: this.roles.get(`${threadId}/${userId}`) ?? 'member' }));
+  }
+
+  async heads(threadIds: readonly string[]): Promise<ThreadHead[]> {
+    return threadIds.map((threadId) => this.headsById.get(threadId)).filter((head): head is ThreadHead => head !== undefined);
+  }
+
+  async threadsOf(userId: string): Promise<Receipts[]> {
+    return [...this.receipts.values()].filter((receipt) => receipt.userId === userId);
+  }
+
+  async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {
+    const receipt = this.receipts.get(`${userId}/${threadId}`);
+    if (receipt === undefined) return false;
+    const delivered = Math.max(receipt.deliveredSeq, seq);
+    const read = status === 'read' ? Math.max(receipt.readSeq, seq) : receipt.readSeq;
+    const moved = status === 'read' ? read > receipt.readSeq : delivered > receipt.deliveredSeq;
+    this.receipts.set(`${userId}/${threadId}`, { ...receipt, deliveredSeq: delivered, readSeq: read });
+    return moved;
   }
 }
 

@@ -10,7 +10,7 @@ export interface DeliveryReport {
   readonly failed: number;
 }
 
-/** The frame every other connection of every member receives. */
+/** The frame every other connection of every member receives for a new message. */
 export function messageFrame(message: StoredMessage) {
   return {
     type: 'message',
@@ -33,18 +33,18 @@ async function inPool<T>(items: T[], concurrency: number, work: (item: T) => Pro
 }
 
 /**
- * Posts the message to every live connection of every member except the one it was sent from. A
- * connection the gateway reports gone is forgotten; any other failure is counted and skipped: a
- * member who misses a frame catches up with `getMessages`.
+ * Posts a frame to every live connection of the given users except the one the action came
+ * from. A connection the gateway reports gone is forgotten; any other failure is counted and
+ * skipped: a member who misses a frame catches up with `getMessages` and `listThreads`.
  */
-export async function deliverMessage(
-  message: StoredMessage,
-  members: string[],
+export async function deliverToUsers(
+  frame: object,
+  users: readonly string[],
   fromConnectionId: string,
   directory: ConnectionDirectory,
   notifier: ConnectionNotifier,
 ): Promise<DeliveryReport> {
-  const frame = messageFrame(message);
+  const members = [...new Set(users)];
   const connections = (await Promise.all(members.map((member) => directory.liveConnectionsOf(member))))
     .flat()
     .filter((connection) => connection.connectionId !== fromConnectionId);

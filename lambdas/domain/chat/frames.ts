@@ -34,3 +34,45 @@ export const getMessagesFrame = z
     limit: z._default(z.int().check(z.minimum(1, 'must be 1-100'), z.maximum(100, 'must be 1-100')), 50),
   })
   .check(z.refine((frame) => frame.afterSeq === undefined || frame.beforeSeq === undefined, 'give at most one of afterSeq and beforeSeq'));
+
+const userIdListSchema = z.array(userIdSchema).check(z.minLength(1, 'must list 1-1024 users'), z.maxLength(1024, 'must list 1-1024 users'));
+
+export const createGroupFrame = z.object({
+  action: z.literal('createGroup'),
+  reqId: z.optional(reqIdSchema),
+  name: z.string().check(
+    z.refine((name) => {
+      const length = [...name.trim()].length;
+      return length >= 1 && length <= 100;
+    }, 'must be 1-100 characters'),
+  ),
+  members: userIdListSchema,
+});
+
+export const addMembersFrame = z.object({
+  action: z.literal('addMembers'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  userIds: userIdListSchema,
+});
+
+export const removeMemberFrame = z.object({
+  action: z.literal('removeMember'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  userId: userIdSchema,
+});
+
+export const receiptFrame = z.object({
+  action: z.literal('ack'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  seq: z.int().check(z.positive()),
+  status: z.enum(['delivered', 'read']),
+});
+
+export const listThreadsFrame = z.object({
+  action: z.literal('listThreads'),
+  reqId: z.optional(reqIdSchema),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+});

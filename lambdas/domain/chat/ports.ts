@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../messages';
-import type { ThreadHead } from './threads';
+import type { Member, Receipts, ThreadHead } from './threads';
 
 /** What a send produced, kept by (sender, clientMsgId) so that a retried send answers the same. */
 export interface SendRecord {
@@ -20,13 +20,13 @@ export interface SendContext {
 
 /** How committing a message ended. */
 export type CommitOutcome =
-  | 'committed'
-  /** Another message took the seq first: read again and retry with the next one. */
-  | 'seq_taken'
+  | { readonly outcome: 'committed' }
+  /** Another message took the seq first; `lastSeq` is the thread's seq now, when the store knows it. */
+  | { readonly outcome: 'seq_taken'; readonly lastSeq?: number }
   /** A send with the same clientMsgId committed first. */
-  | 'duplicate'
+  | { readonly outcome: 'duplicate' }
   /** The sender is no longer a member (removed meanwhile). */
-  | 'not_member';
+  | { readonly outcome: 'not_member' };
 
 export interface CommitRequest {
   readonly message: StoredMessage;
@@ -50,6 +50,24 @@ export interface ThreadStore {
   head(threadId: string): Promise<ThreadHead | undefined>;
   /** Staged messages of a thread with `fromSeq <= seq <= toSeq`, ascending. */
   stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]>;
+  /** Creates a group whose first admin is `creator`. */
+  createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void>;
+  /** Adds members (existing ones stay as they are). */
+  addMembers(threadId: string, userIds: readonly string[], now: number): Promise<void>;
+  /** Removes a member; takes effect for sending and reading at once. */
+  removeMember(threadId: string, userId: string): Promise<void>;
+  setRole(threadId: string, userId: string, role: Member['role']): Promise<void>;
+  /** The members with their roles. */
+  membersWithRoles(threadId: string): Promise<Member[]>;
+  /** Heads of many threads (missing ones left out). */
+  heads(threadIds: readonly string[]): Promise<ThreadHead[]>;
+  /** Every thread of a user, with the user's receipts. */
+  threadsOf(userId: string): Promise<Receipts[]>;
+  /**
+   * Moves a receipt forward to `seq`; `read` also moves `delivered`. Returns false when the
+   * receipt was already at or past `seq`.
+   */
+  advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean>;
 }
 
 /** The queue to the persistence function. */

@@ -18,8 +18,14 @@ export interface SendDependencies {
   readonly now: () => number;
 }
 
-/** Concurrent senders in one thread race for each seq; the loser reads again and takes the next. */
-const MAX_SEQ_ATTEMPTS = 25;
+/** Concurrent senders in one thread race for each seq; the loser takes the next. */
+const MAX_SEQ_ATTEMPTS = 40;
+
+/** Exponential backoff with full jitter, so that racing senders spread out instead of colliding again. */
+function backOff(attempt: number): Promise<void> {
+  const ceilingMs = Math.min(1000, 10 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
+}
 
 export interface SentMessage {
   readonly message: StoredMessage;
@@ -43,8 +49,8 @@ export async function sendMessage(request: SendMessageRequest, deps: SendDepende
   }
   const threadId = request.threadId ?? directThreadId(request.senderId, request.to!);
 
+  let context = await deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
   for (let attempt = 1; attempt <= MAX_SEQ_ATTEMPTS; attempt++) {
-    const context = await deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
     if (context.previous) {
       const message = fromRecord(request, context.previous);
       await deps.queue.enqueue(message);
@@ -63,20 +69,27 @@ export async function sendMessage(request: SendMessageRequest, deps: SendDepende
       text: request.text,
       sentAt: deps.now(),
     };
-    const outcome = await deps.threads.commitMessage({
+    const result = await deps.threads.commitMessage({
       message,
       createDirectThread: creating ? [request.senderId, request.to!] : undefined,
     });
-    switch (outcome) {
+    switch (result.outcome) {
       case 'committed':
         await deps.queue.enqueue(message);
         return { message, isNew: true };
       case 'not_member':
         throw new ForbiddenError('you are not a member of this thread');
       case 'seq_taken':
+        await backOff(attempt);
+        // The store says where the thread is now, so the next attempt needs no read.
+        context =
+          result.lastSeq !== undefined && context.thread !== undefined
+            ? { ...context, thread: { ...context.thread, lastSeq: result.lastSeq } }
+            : await deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
+        continue;
       case 'duplicate':
-        // Read again: the next seq, or the send that committed first with this clientMsgId.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        // The same send committed meanwhile: its record answers this one.
+        context = await deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
         continue;
     }
   }

@@ -8,6 +8,25 @@ export interface ThreadHead {
   readonly kind: ThreadKind;
   /** The seq of the newest message; 0 for a thread without messages. */
   readonly lastSeq: number;
+  /** Groups only. */
+  readonly name?: string;
+  /** Epoch ms of the newest message, or of the thread's creation. */
+  readonly lastActivity?: number;
+  readonly lastMessage?: { readonly seq: number; readonly senderId: string; readonly text: string; readonly sentAt: number };
+}
+
+export type MemberRole = 'admin' | 'member';
+
+export interface Member {
+  readonly userId: string;
+  readonly role: MemberRole;
+}
+
+/** A user's own view of a thread: how far they have received and read. */
+export interface Receipts {
+  readonly threadId: string;
+  readonly deliveredSeq: number;
+  readonly readSeq: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { deliverMessage } from '../../../../lambdas/domain/chat/deliver-message';
+import { deliverToUsers, messageFrame } from '../../../../lambdas/domain/chat/deliver-message';
 import { getMessages } from '../../../../lambdas/domain/chat/get-messages';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
 import { InMemoryConnections, InMemoryHistory, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
@@ -13,7 +13,7 @@ const message = (seq: number, threadId = 't1'): StoredMessage => ({
   sentAt: 1000 + seq,
 });
 
-describe('deliverMessage', () => {
+describe('deliverToUsers', () => {
   const connections = () =>
     new InMemoryConnections([
       { userId: 'alice', connectionId: 'alice-phone' },
@@ -25,7 +25,7 @@ describe('deliverMessage', () => {
 
   it('posts the message frame to every connection of every member but the sending one', async () => {
     const notifier = new RecordingNotifier();
-    const report = await deliverMessage(message(7), ['alice', 'bob', 'carol'], 'alice-phone', connections(), notifier);
+    const report = await deliverToUsers(messageFrame(message(7)), ['alice', 'bob', 'carol'], 'alice-phone', connections(), notifier);
     expect(notifier.posts.map((post) => post.connectionId).sort()).toEqual(['alice-laptop', 'bob-1', 'carol-gone']);
     expect(notifier.posts[0].frame).toEqual({
       type: 'message',
@@ -43,7 +43,7 @@ describe('deliverMessage', () => {
   it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {
     const directory = connections();
     const notifier = new RecordingNotifier((id) => (id === 'carol-gone' ? 'gone' : id === 'bob-1' ? 'error' : 'delivered'));
-    const report = await deliverMessage(message(1), ['alice', 'bob', 'carol'], 'alice-phone', directory, notifier);
+    const report = await deliverToUsers(messageFrame(message(1)), ['alice', 'bob', 'carol'], 'alice-phone', directory, notifier);
     expect(directory.forgotten).toEqual([{ userId: 'carol', connectionId: 'carol-gone' }]);
     expect(report).toEqual({ delivered: 1, gone: 1, failed: 1 });
   });

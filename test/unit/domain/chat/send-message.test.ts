@@ -38,7 +38,7 @@ describe('sendMessage', () => {
     const first = await sendMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi' }, deps);
     const retry = await sendMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi' }, deps);
     expect(retry).toEqual({ isNew: false, message: first.message });
-    expect(threads.heads.get(first.message.threadId)?.lastSeq).toBe(1);
+    expect(threads.headsById.get(first.message.threadId)?.lastSeq).toBe(1);
     expect(queue.messages).toEqual([first.message, first.message]);
   });
 
@@ -66,7 +66,7 @@ describe('sendMessage', () => {
     const { deps, threads, queue } = setup();
     threads.addThread('g1', 'group', ['alice']);
     await expectError(sendMessage({ senderId: 'mallory', clientMsgId: 'c1', threadId: 'g1', text: 'x' }, deps), 'forbidden', /not a member/);
-    threads.forcedOutcomes.push('not_member');
+    threads.forcedOutcomes.push({ outcome: 'not_member' });
     await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'g1', text: 'x' }, deps), 'forbidden', /not a member/);
     expect(queue.messages).toEqual([]);
   });
@@ -81,7 +81,7 @@ describe('sendMessage', () => {
   it('gives up with rate_limited when the thread stays too contended', async () => {
     const { deps, threads } = setup();
     threads.addThread('g1', 'group', ['alice']);
-    threads.commitMessage = async () => 'seq_taken';
+    threads.commitMessage = async () => ({ outcome: 'seq_taken' });
     await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x' }, deps), 'rate_limited', /busy/);
   });
 });
