@@ -339,3 +339,39 @@ describe('push notifications', () => {
     expect(() => pushApplicationsFromContext(node({ 'messenger:fcmPlatformApplicationArn': 'arn:aws:sns:x' }))).toThrow(/platform application ARN/);
   });
 });
+
+describe('chat', () => {
+  it('routes every chat action of the protocol to one function with a route response for direct replies', () => {
+    const template = synth();
+    for (const routeKey of ['sendMessage', 'ack', 'createGroup', 'addMembers', 'removeMember', 'listThreads', 'getMessages']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, Target: Match.anyValue() });
+    }
+  });
+
+  it('keeps threads, user threads and send records in on-demand, recoverable, encrypted tables, staged items and records expiring', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'threadId', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'sendKey', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('lets the chat function post only to the stage’s connections', () => {
+    const template = synth();
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', { Metadata: Match.objectLike({ 'aws:cdk:path': Match.stringLikeRegexp('/ChatActions/ServiceRole/') }) }),
+    );
+    const manage = policy.Properties.PolicyDocument.Statement.find((statement: { Action: string | string[] }) =>
+      [statement.Action].flat().includes('execute-api:ManageConnections'),
+    );
+    expect(JSON.stringify(manage.Resource)).toMatch(/\/prod\/\*\/@connections\/\*/);
+  });
+});

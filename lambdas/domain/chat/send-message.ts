@@ -16,15 +16,18 @@ export interface SendDependencies {
   readonly threads: ThreadStore;
   readonly queue: MessageQueue;
   readonly now: () => number;
+  /** Waits between attempts. @default a timer */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Concurrent senders in one thread race for each seq; the loser takes the next. */
 const MAX_SEQ_ATTEMPTS = 40;
 
 /** Exponential backoff with full jitter, so that racing senders spread out instead of colliding again. */
-function backOff(attempt: number): Promise<void> {
-  const ceilingMs = Math.min(1000, 10 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
+function backOffMs(attempt: number): number {
+  return Math.random() * Math.min(1000, 10 * 2 ** attempt);
 }
 
 export interface SentMessage {
@@ -80,7 +83,7 @@ export async function sendMessage(request: SendMessageRequest, deps: SendDepende
       case 'not_member':
         throw new ForbiddenError('you are not a member of this thread');
       case 'seq_taken':
-        await backOff(attempt);
+        await (deps.sleep ?? timer)(backOffMs(attempt));
         // The store says where the thread is now, so the next attempt needs no read.
         context =
           result.lastSeq !== undefined && context.thread !== undefined

@@ -8,7 +8,7 @@ const now = () => 1_764_000_000_000;
 function setup() {
   const threads = new InMemoryThreadStore();
   const queue = new RecordingQueue();
-  return { threads, queue, deps: { threads, queue, now } };
+  return { threads, queue, deps: { threads, queue, now, sleep: async () => undefined } };
 }
 
 async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {
