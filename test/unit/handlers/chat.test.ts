@@ -1,0 +1,119 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { lambdaContext, messageEvent } from '../../support/lambda-events';
+
+jest.mock('../../../lambdas/shared/clients/keyspaces', () => ({ cassandraClient: { execute: jest.fn(async () => ({ rows: [] })) } }));
+// Loaded after the mock above is in place (it reads its config and creates its clients on load).
+const { handler } = require('../../../lambdas/handlers/chat') as typeof import('../../../lambdas/handlers/chat');
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+const gateway = mockClient(ApiGatewayManagementApiClient);
+
+beforeEach(() => {
+  dynamodb.reset();
+  sqs.reset();
+  gateway.reset();
+  dynamodb.on(UpdateCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({});
+  gateway.on(PostToConnectionCommand).resolves({});
+});
+
+const invoke = async (frame: object) => {
+  const result = await handler(messageEvent(JSON.stringify(frame), 'alice', 'alice-conn=') as never, lambdaContext);
+  return result.body ? (JSON.parse(result.body) as Record<string, unknown>) : undefined;
+};
+
+const postsTo = (connectionId: string) =>
+  gateway
+    .commandCalls(PostToConnectionCommand)
+    .filter((call) => call.args[0].input.ConnectionId === connectionId)
+    .map((call) => JSON.parse(String(call.args[0].input.Data)) as Record<string, unknown>);
+
+function groupThread(lastSeq: number) {
+  dynamodb.on(BatchGetCommand).resolves({
+    Responses: {
+      threads: [
+        { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq },
+        { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
+      ],
+      'send-records': [],
+    },
+  });
+  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+}
+
+describe('chat handler: sendMessage', () => {
+  it('commits in one transaction, queues for history, acks the sender, then delivers to the members', async () => {
+    groupThread(6);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [{ userId: 'alice', connectionId: 'alice-conn=' }],
+    }));
+
+    expect(await invoke({ action: 'sendMessage', reqId: 'r1', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
+
+    const transaction = dynamodb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
+    expect(transaction[0].Update).toMatchObject({ Key: { threadId: 'g_1', sk: 'meta' }, ConditionExpression: 'lastSeq = :previous' });
+    expect(transaction[0].Update!.ExpressionAttributeValues).toMatchObject({ ':seq': 7, ':previous': 6 });
+    expect(transaction[2].Put).toMatchObject({ TableName: 'send-records', Item: { sendKey: 'alice#c1', seq: 7 } });
+    expect(transaction[3].ConditionCheck).toMatchObject({ Key: { threadId: 'g_1', sk: 'member#alice' } });
+    expect(JSON.parse(String(sqs.commandCalls(SendMessageCommand)[0].args[0].input.MessageBody))).toMatchObject({ threadId: 'g_1', seq: 7, text: 'hi' });
+    expect(postsTo('alice-conn=')).toEqual([expect.objectContaining({ type: 'ack', reqId: 'r1', status: 'sent', seq: 7 })]);
+    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 7, senderId: 'alice', text: 'hi' })]);
+  });
+
+  it('takes the next seq, without another read, when another sender took this one', async () => {
+    groupThread(6);
+    dynamodb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { lastSeq: { N: '9' } } }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }],
+        }),
+      )
+      .resolves({});
+    dynamodb.on(QueryCommand).resolves({ Items: [] });
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+
+    const attempts = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems![0].Update!.ExpressionAttributeValues![':seq']);
+    expect(attempts).toEqual([7, 10]);
+    expect(dynamodb.commandCalls(BatchGetCommand)).toHaveLength(1);
+  });
+
+  it('forgets a recipient connection that is gone', async () => {
+    groupThread(1);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(DeleteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+    gateway.on(PostToConnectionCommand, { ConnectionId: 'bob-conn=' }).rejects(new GoneException({ message: 'gone', $metadata: {} }));
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+
+    expect(dynamodb).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'connections-table', Key: { userId: 'bob', connectionId: 'bob-conn=' } });
+  });
+
+  it('answers internal, queues nothing and acks nothing, when the commit fails', async () => {
+    groupThread(1);
+    dynamodb.on(TransactWriteCommand).rejects(new Error('InternalServerError'));
+    const reply = await invoke({ action: 'sendMessage', reqId: 'r9', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+    expect(reply).toEqual({ type: 'error', reqId: 'r9', code: 'internal', message: expect.any(String) });
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(postsTo('alice-conn=')).toEqual([]);
+  });
+});
+
+describe('chat handler: getMessages', () => {
+  it('answers forbidden to a caller who is not a member', async () => {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 3 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({});
+    expect(await invoke({ action: 'getMessages', reqId: 'r2', threadId: 'g_1' })).toMatchObject({ type: 'error', code: 'forbidden', reqId: 'r2' });
+  });
+});
