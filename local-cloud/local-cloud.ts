@@ -243,9 +243,11 @@ export class LocalCloud {
     const results = await Promise.allSettled(starting);
     const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failures.length > 0) throw new Error(failures.map((failure) => (failure.reason as Error).message).join('\n'));
-    return Object.fromEntries(
-      results.map((result) => (result as PromiseFulfilledResult<[keyof StandInEndpoints, RunningStandIn]>).value).map(([name, standIn]) => [name, standIn.endpoint]),
-    );
+    const started = results.map((result) => (result as PromiseFulfilledResult<[keyof StandInEndpoints, RunningStandIn]>).value);
+    for (const [name, standIn] of started) {
+      if (standIn.adminPorts) this.standInDescriptions[name] = { adminPorts: standIn.adminPorts };
+    }
+    return Object.fromEntries(started.map(([name, standIn]) => [name, standIn.endpoint]));
   }
 
   /** Creates the template's tables, queues and keyspaces in the stand-ins. */
@@ -277,6 +279,7 @@ export class LocalCloud {
       );
       await ensureKeyspaces(endpoints.cassandra, keyspaces, tables);
       this.standInDescriptions.cassandra = {
+        ...(this.standInDescriptions.cassandra as object),
         endpoint: endpoints.cassandra,
         tables: tables.map((table) => `${table.KeyspaceName}.${table.TableName}`),
       };

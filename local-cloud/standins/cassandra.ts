@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { freePort, JavaService, resolveClasspath, StandInError } from './java-service';
 import type { RunningStandIn } from './dynamodb-local';
 
-/** The module flags of Cassandra 5.0's `conf/jvm17-server.options`. */
-const JDK17_MODULE_FLAGS = [
+/** The module flags of Cassandra 5.0's `conf/jvm17-server.options` (its tools, such as nodetool, need them too). */
+export const JDK17_MODULE_FLAGS = [
   '--add-exports', 'java.base/jdk.internal.misc=ALL-UNNAMED',
   '--add-exports', 'java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED',
   '--add-exports', 'java.rmi/sun.rmi.registry=ALL-UNNAMED',
@@ -103,5 +103,5 @@ export async function startCassandra(dataDir: string, logDir: string): Promise<R
     startTimeoutMs: 180_000,
     logFile: path.join(logDir, 'cassandra.log'),
   });
-  return { service, endpoint: `127.0.0.1:${nativePort}` };
+  return { service, endpoint: `127.0.0.1:${nativePort}`, adminPorts: { jmx: jmxPort } };
 }

@@ -6,6 +6,8 @@ export interface RunningStandIn {
   readonly service: JavaService;
   /** The endpoint the AWS SDK talks to. */
   readonly endpoint: string;
+  /** Operator ports beside it, such as Cassandra's JMX port for nodetool. */
+  readonly adminPorts?: Readonly<Record<string, number>>;
 }
 
 /** DynamoDB Local, keeping its data in `dataDir` across restarts. */

@@ -23,7 +23,7 @@ export async function connectUrl(user: string, params: Record<string, string> = 
 export interface StandIns {
   dynamodb: { endpoint: string; tables: Record<string, string> };
   sqs: { endpoint: string; queues: Record<string, string> };
-  cassandra: { endpoint: string; tables: string[] };
+  cassandra: { endpoint: string; tables: string[]; adminPorts: { jmx: number } };
   sns: { endpoint: string; topics: Record<string, string>; platformApplications: { apns: string; fcm: string } };
 }
 

@@ -39,13 +39,19 @@ export async function getMessages(request: GetMessagesRequest, threads: ThreadSt
   }
   if (to < from) return { messages: [], hasMore: false };
 
-  const stored = await history.range(request.threadId, from, to);
+  // History down: the staged copies may still cover the page (they hold the last days' messages).
+  let historyFailure: unknown;
+  const stored = await history.range(request.threadId, from, to).catch((error: unknown) => {
+    historyFailure = error;
+    return [];
+  });
   const found = new Set(stored.map((message) => message.seq));
   const missing = [];
   for (let seq = from; seq <= to; seq++) if (!found.has(seq)) missing.push(seq);
   const staged = missing.length > 0 ? await threads.stagedMessages(request.threadId, missing[0], missing[missing.length - 1]) : [];
   const bySeq = new Map([...staged, ...stored].map((message) => [message.seq, message]));
   const messages = [...bySeq.values()].filter((message) => message.seq >= from && message.seq <= to).sort((a, b) => a.seq - b.seq);
+  if (historyFailure !== undefined && messages.length < to - from + 1) throw historyFailure;
   // Catching up pages forward, towards lastSeq; scrolling back and the newest page page backward, towards 1.
   return { messages, hasMore: request.afterSeq !== undefined ? to < head.lastSeq : from > 1 };
 }

@@ -89,3 +89,21 @@ describe('getMessages', () => {
     await expect(getMessages({ userId: 'alice', threadId: 'zz', limit: 5 }, store(1), new InMemoryHistory())).rejects.toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('getMessages while history is down', () => {
+  const failingHistory = { range: async () => Promise.reject(new Error('NoHostAvailableError')) };
+
+  it('serves the page from staged messages when they cover it', async () => {
+    const threads = new InMemoryThreadStore();
+    threads.addThread('t1', 'dm', ['alice', 'bob'], 2);
+    threads.staged.set('t1', [message(1), message(2)]);
+    expect((await getMessages({ userId: 'bob', threadId: 't1', limit: 10 }, threads, failingHistory)).messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('fails when they do not', async () => {
+    const threads = new InMemoryThreadStore();
+    threads.addThread('t1', 'dm', ['alice', 'bob'], 2);
+    threads.staged.set('t1', [message(2)]);
+    await expect(getMessages({ userId: 'bob', threadId: 't1', limit: 10 }, threads, failingHistory)).rejects.toThrow('NoHostAvailableError');
+  });
+});
