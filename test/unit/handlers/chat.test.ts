@@ -1,6 +1,15 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -115,5 +124,60 @@ describe('chat handler: getMessages', () => {
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 3 } });
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({});
     expect(await invoke({ action: 'getMessages', reqId: 'r2', threadId: 'g_1' })).toMatchObject({ type: 'error', code: 'forbidden', reqId: 'r2' });
+  });
+});
+
+describe('chat handler: receipts, groups and listing', () => {
+  it('records a read receipt (delivered too) and forwards it to the other members only', async () => {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+
+    expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'read' })).toBeUndefined();
+
+    const receiptUpdates = dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads');
+    expect(receiptUpdates.map((call) => call.args[0].input.UpdateExpression)).toEqual(['SET deliveredSeq = :seq', 'SET readSeq = :seq']);
+    expect(postsTo('bob-conn=')).toEqual([{ type: 'receipt', threadId: 'g_1', userId: 'alice', seq: 5, status: 'read' }]);
+    const queried = dynamodb.commandCalls(QueryCommand).filter((call) => call.args[0].input.TableName === 'connections-table');
+    expect(queried.map((call) => call.args[0].input.ExpressionAttributeValues![':userId'])).toEqual(['bob']);
+  });
+
+  it('creates a group with the caller as admin and announces it to the members', async () => {
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(BatchWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
+    }));
+
+    const reply = await invoke({ action: 'createGroup', reqId: 'r3', name: ' Trip ', members: ['bob', 'alice'] });
+
+    expect(reply).toEqual({ type: 'thread', reqId: 'r3', threadId: expect.stringMatching(/^g_/), kind: 'group', name: 'Trip', members: ['alice', 'bob'], admins: ['alice'] });
+    const [creation] = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(creation[1].Put!.Item).toMatchObject({ userId: 'alice', role: 'admin' });
+    const { RequestItems } = dynamodb.commandCalls(BatchWriteCommand)[0].args[0].input;
+    expect(RequestItems!.threads).toEqual([{ PutRequest: { Item: expect.objectContaining({ userId: 'bob', role: 'member' }) } }]);
+    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'thread', name: 'Trip' })]);
+  });
+
+  it('answers bad_request, writing nothing, to a group name that is only spaces', async () => {
+    expect(await invoke({ action: 'createGroup', name: '   ', members: ['bob'] })).toMatchObject({ code: 'bad_request', message: /name/ });
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('lists threads with the caller’s receipts and the thread heads', async () => {
+    dynamodb.on(QueryCommand, { TableName: 'user-threads' }).resolves({ Items: [{ userId: 'alice', threadId: 'g_1', deliveredSeq: 4, readSeq: 3 }] });
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: { threads: [{ threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 4, lastActivity: 5, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } }] },
+    });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+
+    expect(await invoke({ action: 'listThreads', reqId: 'r6' })).toEqual({
+      type: 'threads',
+      reqId: 'r6',
+      threads: [
+        { threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob'], lastSeq: 4, deliveredSeq: 4, readSeq: 3, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } },
+      ],
+    });
   });
 });
