@@ -1,4 +1,4 @@
-import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PushDeviceRegistry } from '../domain/ports';
 import type { PushDevice } from '../domain/push';
 
@@ -11,19 +11,11 @@ export class DynamoDbPushDeviceRegistry implements PushDeviceRegistry {
 
   async devicesOf(userId: string): Promise<PushDevice[]> {
     const devices: PushDevice[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'userId = :userId',
-          ExpressionAttributeValues: { ':userId': userId },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      devices.push(...((page.Items ?? []) as PushDevice[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.client },
+      { TableName: this.tableName, KeyConditionExpression: 'userId = :userId', ExpressionAttributeValues: { ':userId': userId } },
+    );
+    for await (const page of pages) devices.push(...((page.Items ?? []) as PushDevice[]));
     return devices;
   }
 

@@ -4,10 +4,11 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
-  QueryCommand,
+  paginateQuery,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { CommitOutcome, CommitRequest, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
@@ -176,24 +177,15 @@ export class DynamoDbThreadStore implements ThreadStore {
     }
   }
 
+  /** Every item a query matches, across pages. */
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for await (const page of paginateQuery({ client: this.client }, input)) items.push(...(page.Items ?? []));
+    return items;
+  }
+
   async membersOf(threadId: string): Promise<string[]> {
-    const members: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.threads,
-          KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
-          ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
-          ProjectionExpression: 'userId',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      members.push(...(page.Items ?? []).map((item) => String(item.userId)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return members;
+    return (await this.membersWithRoles(threadId)).map((member) => member.userId);
   }
 
   async isMember(threadId: string, userId: string): Promise<boolean> {
@@ -211,32 +203,21 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
-    const messages: StoredMessage[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.threads,
-          KeyConditionExpression: 'threadId = :threadId AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':threadId': threadId, ':from': messageKey(fromSeq), ':to': messageKey(toSeq) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        messages.push({
-          threadId,
-          seq: Number(item.seq),
-          messageId: String(item.messageId),
-          senderId: String(item.senderId),
-          clientMsgId: String(item.clientMsgId),
-          text: String(item.text),
-          sentAt: Number(item.sentAt),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return messages;
+    const items = await this.queryAll({
+      TableName: this.tables.threads,
+      KeyConditionExpression: 'threadId = :threadId AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':threadId': threadId, ':from': messageKey(fromSeq), ':to': messageKey(toSeq) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      threadId,
+      seq: Number(item.seq),
+      messageId: String(item.messageId),
+      senderId: String(item.senderId),
+      clientMsgId: String(item.clientMsgId),
+      text: String(item.text),
+      sentAt: Number(item.sentAt),
+    }));
   }
 
   async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
@@ -288,24 +269,15 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async membersWithRoles(threadId: string): Promise<Member[]> {
-    const members: Member[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.threads,
-          KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
-          ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
-          ExpressionAttributeNames: { '#role': 'role' },
-          ProjectionExpression: 'userId, #role',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      members.push(...(page.Items ?? []).map((item) => ({ userId: String(item.userId), role: item.role === 'admin' ? ('admin' as const) : ('member' as const) })));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return members;
+    const items = await this.queryAll({
+      TableName: this.tables.threads,
+      KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
+      ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
+      ExpressionAttributeNames: { '#role': 'role' },
+      ProjectionExpression: 'userId, #role',
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ userId: String(item.userId), role: item.role === 'admin' ? ('admin' as const) : ('member' as const) }));
   }
 
   async heads(threadIds: readonly string[]): Promise<ThreadHead[]> {
@@ -318,27 +290,16 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async threadsOf(userId: string): Promise<Receipts[]> {
-    const receipts: Receipts[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.userThreads,
-          KeyConditionExpression: 'userId = :userId',
-          ExpressionAttributeValues: { ':userId': userId },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      receipts.push(
-        ...(page.Items ?? []).map((item) => ({
-          threadId: String(item.threadId),
-          deliveredSeq: Number(item.deliveredSeq ?? 0),
-          readSeq: Number(item.readSeq ?? 0),
-        })),
-      );
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return receipts;
+    const items = await this.queryAll({
+      TableName: this.tables.userThreads,
+      KeyConditionExpression: 'userId = :userId',
+      ExpressionAttributeValues: { ':userId': userId },
+    });
+    return items.map((item) => ({
+      threadId: String(item.threadId),
+      deliveredSeq: Number(item.deliveredSeq ?? 0),
+      readSeq: Number(item.readSeq ?? 0),
+    }));
   }
 
   async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {
