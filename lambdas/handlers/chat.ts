@@ -64,7 +64,8 @@ export const handler = instrumented(
     sendMessage: action(sendMessageFrame, async (frame, caller) => {
       const { message, isNew } = await sendMessage({ ...frame, senderId: caller.userId }, { threads, queue, now: Date.now });
       logger.appendKeys({ threadId: message.threadId, seq: message.seq });
-      // The ack goes out before delivery starts, so its latency does not grow with the group.
+      // The ack goes out before delivery starts, so its latency does not grow with the group. A
+      // failed ack must not keep the message from the members: the sender's retry gets the ack.
       await notifier.post(caller.connectionId, {
         type: 'ack',
         ...(frame.reqId === undefined ? {} : { reqId: frame.reqId }),
@@ -74,7 +75,7 @@ export const handler = instrumented(
         seq: message.seq,
         messageId: message.messageId,
         sentAt: message.sentAt,
-      });
+      }).catch((error: Error) => logger.warn('ack not posted', { error }));
       if (!isNew) return undefined;
       metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
       const members = await threads.membersOf(message.threadId);

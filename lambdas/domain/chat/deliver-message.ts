@@ -1,7 +1,7 @@
 import type { StoredMessage } from '../messages';
-import type { ConnectionDirectory, ConnectionNotifier } from './ports';
+import type { ConnectionDirectory, ConnectionNotifier, LiveConnection } from './ports';
 
-/** Posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
+/** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
 
 export interface DeliveryReport {
@@ -44,10 +44,10 @@ export async function deliverToUsers(
   directory: ConnectionDirectory,
   notifier: ConnectionNotifier,
 ): Promise<DeliveryReport> {
-  const members = [...new Set(users)];
-  const connections = (await Promise.all(members.map((member) => directory.liveConnectionsOf(member))))
-    .flat()
-    .filter((connection) => connection.connectionId !== fromConnectionId);
+  const connections: LiveConnection[] = [];
+  await inPool([...new Set(users)], POST_CONCURRENCY, async (user) => {
+    connections.push(...(await directory.liveConnectionsOf(user)).filter((connection) => connection.connectionId !== fromConnectionId));
+  });
   let delivered = 0;
   let gone = 0;
   let failed = 0;

@@ -109,6 +109,17 @@ describe('chat handler: sendMessage', () => {
     expect(dynamodb).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'connections-table', Key: { userId: 'bob', connectionId: 'bob-conn=' } });
   });
 
+  it('still delivers to the members when the ack cannot be posted', async () => {
+    groupThread(1);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+    gateway.on(PostToConnectionCommand, { ConnectionId: 'alice-conn=' }).rejects(new Error('LimitExceededException'));
+
+    expect(await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
+
+    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 2 })]);
+  });
+
   it('answers internal, queues nothing and acks nothing, when the commit fails', async () => {
     groupThread(1);
     dynamodb.on(TransactWriteCommand).rejects(new Error('InternalServerError'));
