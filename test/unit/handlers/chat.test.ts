@@ -112,7 +112,10 @@ describe('chat handler: sendMessage', () => {
   it('still delivers to the members when the ack cannot be posted', async () => {
     groupThread(1);
     dynamodb.on(TransactWriteCommand).resolves({});
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table', ExpressionAttributeValues: { ':userId': 'bob' } }).resolves({
+      Items: [{ userId: 'bob', connectionId: 'bob-conn=' }],
+    });
     gateway.on(PostToConnectionCommand, { ConnectionId: 'alice-conn=' }).rejects(new Error('LimitExceededException'));
 
     expect(await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
