@@ -91,6 +91,7 @@ export class MessengerStack extends Stack {
         MESSAGE_QUEUE_URL: this.messagePipeline.queue.queueUrl,
         MAX_GROUP_MEMBERS: String(props.maxGroupMembers ?? 1024),
         IDLE_TIMEOUT_SECONDS: connectionEnvironment.IDLE_TIMEOUT_SECONDS,
+        PUSH_TOPIC_ARN: this.push.topic.topicArn,
       },
     });
     this.chat.grantReadWrite(chat);
@@ -98,7 +99,24 @@ export class MessengerStack extends Stack {
     this.connections.grantRegister(chat);
     this.messagePipeline.grantEnqueue(chat);
     this.history.grantReadMessages(chat);
+    this.push.grantRequestPush(chat);
     this.gateway.stage.grantManagementApiAccess(chat);
     for (const action of CHAT_ACTIONS) this.gateway.addAction(action, chat);
+
+    // Typing signals go to the other members: presence reads memberships and posts to connections.
+    for (const [name, value] of Object.entries({ ...this.chat.environment, ...this.gateway.connectionsEnvironment })) {
+      presence.addEnvironment(name, value);
+    }
+    this.chat.grantTypingSignals(presence);
+    this.connections.grantLookup(presence);
+    this.gateway.stage.grantManagementApiAccess(presence);
+    this.gateway.addAction('typing', presence);
+
+    const pushDevices = new MessengerFunction(this, 'PushDevices', {
+      handler: 'push-devices',
+      environment: this.push.registrationEnvironment,
+    });
+    this.push.grantRegisterDevices(pushDevices);
+    for (const action of ['registerPush', 'unregisterPush']) this.gateway.addAction(action, pushDevices);
   }
 }

@@ -39,3 +39,9 @@ export interface PushNotification {
 
 /** The outcome of one delivery attempt: `gone` means the push service will never deliver to the device again. */
 export type PushOutcome = 'sent' | 'gone';
+
+/** The preview a notification shows: the text cut to the preview length, by characters. */
+export function pushPreview(text: string): string {
+  const characters = [...text];
+  return characters.length <= PUSH_PREVIEW_LENGTH ? text : `${characters.slice(0, PUSH_PREVIEW_LENGTH - 1).join('')}…`;
+}

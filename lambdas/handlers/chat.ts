@@ -3,6 +3,7 @@ import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
+import { SnsPushRequester } from '../adapters/sns-push-requester';
 import { SqsMessageQueue } from '../adapters/sqs-message-queue';
 import { deliverToUsers, messageFrame } from '../domain/chat/deliver-message';
 import {
@@ -19,10 +20,12 @@ import { addMembers, createGroup, removeMember, type MembershipChange } from '..
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
 import { sendMessage } from '../domain/chat/send-message';
+import { pushPreview } from '../domain/push';
 import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
 import { managementApiClient } from '../shared/clients/management-api';
+import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
@@ -38,6 +41,7 @@ const config = loadConfig({
   MESSAGES_TABLE: env.name(),
   MAX_GROUP_MEMBERS: env.positiveInt(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
+  PUSH_TOPIC_ARN: env.name(),
 });
 
 const threads = new DynamoDbThreadStore(documentClient, {
@@ -49,6 +53,7 @@ const queue = new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL);
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
+const push = new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN);
 const activity = new ActivityTracker(connections, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 
 /** Tells every member about a membership change, then answers the caller with the same frame. */
@@ -82,6 +87,12 @@ export const handler = instrumented(
       const report = await deliverToUsers(messageFrame(message), members, caller.connectionId, connections, notifier);
       metrics.addMetric('FramesDelivered', MetricUnit.Count, report.delivered);
       if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
+      const offline = report.offline.filter((member) => member !== caller.userId);
+      if (offline.length > 0) {
+        await push
+          .request({ recipients: offline, senderId: message.senderId, threadId: message.threadId, seq: message.seq, preview: pushPreview(message.text) })
+          .catch((error: Error) => logger.error('push request not published', { error }));
+      }
       return undefined;
     }),
 

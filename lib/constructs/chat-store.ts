@@ -49,6 +49,11 @@ export class ChatStore extends Construct {
     return [this.threads, this.userThreads, this.sendRecords].map((table) => table.grant(grantee, ...actions));
   }
 
+  /** Lets the grantee read memberships and mark typing signals on them, and nothing else. */
+  public grantTypingSignals(grantee: IGrantable): Grant {
+    return this.threads.grant(grantee, 'dynamodb:Query', 'dynamodb:UpdateItem');
+  }
+
   public get environment(): Record<string, string> {
     return {
       THREADS_TABLE: this.threads.tableName,

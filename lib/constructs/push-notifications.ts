@@ -82,6 +82,15 @@ export class PushNotifications extends Construct {
     return Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: endpointArns });
   }
 
+  /** Environment a function needs to register devices. */
+  public get registrationEnvironment(): Record<string, string> {
+    return {
+      PUSH_DEVICES_TABLE: this.devicesTable.tableName,
+      ...(this.platformApplications.apns ? { APNS_PLATFORM_APPLICATION_ARN: this.platformApplications.apns } : {}),
+      ...(this.platformApplications.fcm ? { FCM_PLATFORM_APPLICATION_ARN: this.platformApplications.fcm } : {}),
+    };
+  }
+
   /** Lets the grantee publish push requests for offline recipients. */
   public grantRequestPush(grantee: IGrantable): Grant {
     return this.topic.grantPublish(grantee);
@@ -97,6 +106,6 @@ export class PushNotifications extends Construct {
         resourceArns: this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`),
       });
     }
-    return this.devicesTable.grant(grantee, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
+    return this.devicesTable.grant(grantee, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
   }
 }

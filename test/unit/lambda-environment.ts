@@ -13,6 +13,7 @@ Object.assign(process.env, {
   MAX_GROUP_MEMBERS: '1024',
   WEBSOCKET_API_ENDPOINT: 'wss://api.example.com',
   WEBSOCKET_STAGE: 'prod',
+  PUSH_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:push',
   TOKEN_ISSUER_URL: 'https://issuer.example.com/pool',
   TOKEN_JWKS_URI: 'https://issuer.example.com/pool/.well-known/jwks.json',
   TOKEN_AUDIENCE: 'messenger-client',

@@ -8,6 +8,8 @@ export interface DeliveryReport {
   readonly delivered: number;
   readonly gone: number;
   readonly failed: number;
+  /** Users with no live connection at all: the ones to reach by push instead. */
+  readonly offline: string[];
 }
 
 /** The frame every other connection of every member receives for a new message. */
@@ -45,8 +47,11 @@ export async function deliverToUsers(
   notifier: ConnectionNotifier,
 ): Promise<DeliveryReport> {
   const connections: LiveConnection[] = [];
+  const offline: string[] = [];
   await inPool([...new Set(users)], POST_CONCURRENCY, async (user) => {
-    connections.push(...(await directory.liveConnectionsOf(user)).filter((connection) => connection.connectionId !== fromConnectionId));
+    const live = await directory.liveConnectionsOf(user);
+    if (live.length === 0) offline.push(user);
+    connections.push(...live.filter((connection) => connection.connectionId !== fromConnectionId));
   });
   let delivered = 0;
   let gone = 0;
@@ -63,5 +68,5 @@ export async function deliverToUsers(
       failed += 1;
     }
   });
-  return { delivered, gone, failed };
+  return { delivered, gone, failed, offline };
 }

@@ -97,3 +97,8 @@ export interface ConnectionDirectory {
 export interface ConnectionNotifier {
   post(connectionId: string, frame: object): Promise<'delivered' | 'gone'>;
 }
+
+/** Push notifications for members who are not connected: one request per message. */
+export interface PushRequester {
+  request(push: { recipients: string[]; senderId: string; threadId: string; seq: number; preview: string }): Promise<void>;
+}

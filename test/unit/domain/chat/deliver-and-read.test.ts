@@ -37,7 +37,12 @@ describe('deliverToUsers', () => {
       text: 'text 7',
       sentAt: 1007,
     });
-    expect(report).toEqual({ delivered: 3, gone: 0, failed: 0 });
+    expect(report).toEqual({ delivered: 3, gone: 0, failed: 0, offline: [] });
+  });
+
+  it('names the users with no live connection, for push', async () => {
+    const report = await deliverToUsers(messageFrame(message(2)), ['alice', 'bob', 'erin', 'frank'], 'alice-phone', connections(), new RecordingNotifier());
+    expect(report.offline.sort()).toEqual(['erin', 'frank']);
   });
 
   it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {
@@ -45,7 +50,7 @@ describe('deliverToUsers', () => {
     const notifier = new RecordingNotifier((id) => (id === 'carol-gone' ? 'gone' : id === 'bob-1' ? 'error' : 'delivered'));
     const report = await deliverToUsers(messageFrame(message(1)), ['alice', 'bob', 'carol'], 'alice-phone', directory, notifier);
     expect(directory.forgotten).toEqual([{ userId: 'carol', connectionId: 'carol-gone' }]);
-    expect(report).toEqual({ delivered: 1, gone: 1, failed: 1 });
+    expect(report).toEqual({ delivered: 1, gone: 1, failed: 1, offline: [] });
   });
 });
 

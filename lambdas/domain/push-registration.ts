@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { BadRequestError } from './errors';
+import type { PushPlatform } from './push';
+
+/** The device registry entry of a token: one per platform and token, whoever holds it. */
+export function deviceKeyOf(platform: PushPlatform, token: string): string {
+  return `${platform}#${createHash('sha256').update(token).digest('base64url').slice(0, 32)}`;
+}
+
+/** Where a token's notifications go: the SNS platform endpoint for it. */
+export interface PlatformEndpoints {
+  /**
+   * Creates (or takes over) the endpoint of a token for `userId` and enables it. Returns its ARN,
+   * and the user who held the token before, if someone else did.
+   */
+  claim(platform: PushPlatform, token: string, userId: string): Promise<{ endpointArn: string; previousUserId?: string }>;
+  remove(endpointArn: string): Promise<void>;
+  /** Whether this deployment can reach the platform's push service at all. */
+  supports(platform: PushPlatform): boolean;
+}
+
+export interface DeviceRecords {
+  put(device: { userId: string; deviceKey: string; platform: PushPlatform; token: string; endpointArn: string; registeredAt: number }): Promise<void>;
+  /** Removes a user's record of a device; returns the endpoint it pointed at, if there was one. */
+  remove(userId: string, deviceKey: string): Promise<string | undefined>;
+}
+
+/**
+ * Registers a device for push: its SNS endpoint, and the record the push function reads. A token
+ * that another user registered before (a handed-on phone) now notifies only its new holder.
+ */
+export async function registerPushDevice(
+  endpoints: PlatformEndpoints,
+  records: DeviceRecords,
+  request: { userId: string; platform: PushPlatform; token: string; now: number },
+): Promise<void> {
+  if (!endpoints.supports(request.platform)) {
+    throw new BadRequestError(`platform: ${request.platform} push is not configured on this server`);
+  }
+  const deviceKey = deviceKeyOf(request.platform, request.token);
+  const { endpointArn, previousUserId } = await endpoints.claim(request.platform, request.token, request.userId);
+  if (previousUserId !== undefined && previousUserId !== request.userId) await records.remove(previousUserId, deviceKey);
+  await records.put({ userId: request.userId, deviceKey, platform: request.platform, token: request.token, endpointArn, registeredAt: request.now });
+}
+
+/** Unregisters a device: no more pushes reach it. Unregistering an unknown device changes nothing. */
+export async function unregisterPushDevice(
+  endpoints: PlatformEndpoints,
+  records: DeviceRecords,
+  request: { userId: string; platform: PushPlatform; token: string },
+): Promise<void> {
+  const endpointArn = await records.remove(request.userId, deviceKeyOf(request.platform, request.token));
+  if (endpointArn !== undefined) await endpoints.remove(endpointArn);
+}

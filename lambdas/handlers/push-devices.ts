@@ -1,0 +1,42 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDbDeviceRecords } from '../adapters/dynamodb-device-records';
+import { SnsPlatformEndpoints } from '../adapters/sns-platform-endpoints';
+import { reqIdSchema } from '../domain/protocol';
+import { pushPlatformSchema } from '../domain/push';
+import { registerPushDevice, unregisterPushDevice } from '../domain/push-registration';
+import * as z from '../domain/schema';
+import { documentClient } from '../shared/clients/dynamodb';
+import { snsClient } from '../shared/clients/sns';
+import { env, loadConfig } from '../shared/config';
+import { instrumented, metrics } from '../shared/observability';
+import { action, actionRouter } from '../shared/websocket';
+
+const applicationArn = z.optional(z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:app\/(APNS|APNS_SANDBOX|GCM)\/[\w.-]+$/, 'must be an SNS platform application ARN')));
+const config = loadConfig({
+  PUSH_DEVICES_TABLE: env.name(),
+  APNS_PLATFORM_APPLICATION_ARN: applicationArn,
+  FCM_PLATFORM_APPLICATION_ARN: applicationArn,
+});
+
+const endpoints = new SnsPlatformEndpoints(snsClient, { apns: config.APNS_PLATFORM_APPLICATION_ARN, fcm: config.FCM_PLATFORM_APPLICATION_ARN });
+const records = new DynamoDbDeviceRecords(documentClient, config.PUSH_DEVICES_TABLE);
+
+/** Device tokens are opaque to us; APNs tokens are 64 hex characters, FCM's about 160. */
+const tokenSchema = z.string().check(z.regex(/^\S{1,4096}$/, 'must be 1-4096 characters without spaces'));
+const deviceFrame = (name: 'registerPush' | 'unregisterPush') =>
+  z.object({ action: z.literal(name), reqId: z.optional(reqIdSchema), platform: pushPlatformSchema, token: tokenSchema });
+
+/** Registering and unregistering devices for push notifications. */
+export const handler = instrumented(
+  actionRouter({
+    registerPush: action(deviceFrame('registerPush'), async (frame, caller) => {
+      await registerPushDevice(endpoints, records, { userId: caller.userId, platform: frame.platform, token: frame.token, now: Date.now() });
+      metrics.addMetric('PushDevicesRegistered', MetricUnit.Count, 1);
+      return { type: 'pushRegistered' };
+    }),
+    unregisterPush: action(deviceFrame('unregisterPush'), async (frame, caller) => {
+      await unregisterPushDevice(endpoints, records, { userId: caller.userId, platform: frame.platform, token: frame.token });
+      return { type: 'pushUnregistered' };
+    }),
+  }),
+);

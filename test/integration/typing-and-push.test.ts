@@ -1,0 +1,84 @@
+import { connectUrl, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
+import { TestClient } from '../support/ws-client';
+
+jest.setTimeout(60_000);
+
+const open: TestClient[] = [];
+async function connect(user: string): Promise<TestClient> {
+  const client = await TestClient.connect(await connectUrl(user));
+  open.push(client);
+  return client;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((client) => client.close()));
+});
+
+async function pushesTo(user: string): Promise<Array<Record<string, unknown>>> {
+  const response = await fetch(`${localCloud().baseUrl}/dev/push?user=${user}`);
+  return ((await response.json()) as { notifications: Array<Record<string, unknown>> }).notifications;
+}
+
+describe('typing over real sockets', () => {
+  it('reaches the other members, not the typist, at most once a second', async () => {
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
+    const [aliceClient, bobClient, carolClient] = await Promise.all([alice, bob, carol].map((user) => connect(user)));
+    const { threadId } = await aliceClient.request({ action: 'createGroup', name: 'Typing', members: [bob, carol] });
+
+    aliceClient.send({ action: 'typing', threadId, state: 'start' });
+    aliceClient.send({ action: 'typing', threadId, state: 'start' });
+    const signal = { type: 'typing', threadId, userId: alice, state: 'start' };
+    expect(await bobClient.waitFor((frame) => frame.type === 'typing')).toEqual(signal);
+    expect(await carolClient.waitFor((frame) => frame.type === 'typing')).toEqual(signal);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(bobClient.frames.filter((frame) => frame.type === 'typing')).toHaveLength(1);
+    expect(aliceClient.frames.some((frame) => frame.type === 'typing')).toBe(false);
+
+    aliceClient.send({ action: 'typing', threadId, state: 'stop' });
+    await bobClient.waitFor((frame) => frame.type === 'typing' && frame.state === 'stop');
+  });
+
+  it('forbids typing in a thread you are not in, and refuses a bad state', async () => {
+    const [alice, bob, mallory] = ['alice', 'bob', 'mallory'].map(uniqueUser);
+    const owner = await connect(alice);
+    const { threadId } = await owner.request({ action: 'sendMessage', clientMsgId: 'c', to: bob, text: 'hi' });
+    const intruder = await connect(mallory);
+    expect(await intruder.request({ action: 'typing', threadId, state: 'start' })).toMatchObject({ code: 'forbidden' });
+    expect(await owner.request({ action: 'typing', threadId, state: 'dancing' })).toMatchObject({ code: 'bad_request', message: /state/ });
+  });
+});
+
+describe('push notifications over real sockets', () => {
+  it('notifies an offline recipient’s registered devices, not an online one’s, and stops after unregisterPush', async () => {
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
+    const bobPhone = await connect(bob);
+    expect(await bobPhone.request({ action: 'registerPush', platform: 'fcm', token: `fcm-${bob}` })).toEqual({ type: 'pushRegistered', reqId: 'req-1' });
+    await bobPhone.close();
+    const carolPhone = await connect(carol);
+    await carolPhone.request({ action: 'registerPush', platform: 'apns', token: `apns-${carol}` });
+
+    const sender = await connect(alice);
+    const { threadId } = await sender.request({ action: 'createGroup', name: 'Push', members: [bob, carol] });
+    const ack = await sender.request({ action: 'sendMessage', clientMsgId: 'p1', threadId, text: 'are you there?' });
+
+    await eventually(async () => (await pushesTo(bob)).length === 1, 10_000, 'the push to bob');
+    expect((await pushesTo(bob))[0]).toMatchObject({ platform: 'fcm', token: `fcm-${bob}`, senderId: alice, threadId, seq: ack.seq, preview: 'are you there?' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await pushesTo(carol)).toEqual([]);
+
+    const bobAgain = await connect(bob);
+    expect(await bobAgain.request({ action: 'unregisterPush', platform: 'fcm', token: `fcm-${bob}` })).toMatchObject({ type: 'pushUnregistered' });
+    await bobAgain.close();
+    await sender.request({ action: 'sendMessage', clientMsgId: 'p2', threadId, text: 'hello?' });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await pushesTo(bob)).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown platform', { platform: 'wns', token: 't' }, /platform/],
+    ['an empty token', { platform: 'fcm', token: '' }, /token/],
+    ['an oversized token', { platform: 'fcm', token: 'x'.repeat(4097) }, /token/],
+  ])('refuses registerPush with %s', async (_case, fields, message) => {
+    const client = await connect(uniqueUser('dave'));
+    expect(await client.request({ action: 'registerPush', ...fields })).toMatchObject({ code: 'bad_request', message: expect.stringMatching(message) });
+  });
+});
