@@ -375,3 +375,25 @@ describe('chat', () => {
     expect(JSON.stringify(manage.Resource)).toMatch(/\/prod\/\*\/@connections\/\*/);
   });
 });
+
+describe('typing and push registration', () => {
+  it('routes typing to the presence function and push registration to its own', () => {
+    const template = synth();
+    for (const routeKey of ['typing', 'registerPush', 'unregisterPush']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
+    }
+  });
+
+  it('lets the registration function create endpoints only in the configured platform applications', () => {
+    const template = synth({
+      pushPlatformApplications: { fcm: 'arn:aws:sns:us-east-1:123456789012:app/GCM/messenger' },
+    });
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', { Metadata: Match.objectLike({ 'aws:cdk:path': Match.stringLikeRegexp('/PushDevices/ServiceRole/') }) }),
+    );
+    const create = policy.Properties.PolicyDocument.Statement.find((statement: { Action: string | string[] }) =>
+      [statement.Action].flat().includes('sns:CreatePlatformEndpoint'),
+    );
+    expect(create.Resource).toBe('arn:aws:sns:us-east-1:123456789012:app/GCM/messenger');
+  });
+});

@@ -1,0 +1,64 @@
+import { deviceKeyOf, registerPushDevice, unregisterPushDevice, type DeviceRecords, type PlatformEndpoints } from '../../../lambdas/domain/push-registration';
+import type { PushPlatform } from '../../../lambdas/domain/push';
+
+class FakeEndpoints implements PlatformEndpoints {
+  readonly owners = new Map<string, string>();
+  readonly removed: string[] = [];
+  constructor(private readonly configured: PushPlatform[] = ['apns', 'fcm']) {}
+  supports(platform: PushPlatform) {
+    return this.configured.includes(platform);
+  }
+  async claim(platform: PushPlatform, token: string, userId: string) {
+    const endpointArn = `arn:endpoint/${platform}/${token}`;
+    const previousUserId = this.owners.get(endpointArn);
+    this.owners.set(endpointArn, userId);
+    return { endpointArn, ...(previousUserId && previousUserId !== userId ? { previousUserId } : {}) };
+  }
+  async remove(endpointArn: string) {
+    this.removed.push(endpointArn);
+  }
+}
+
+class FakeRecords implements DeviceRecords {
+  readonly items = new Map<string, Parameters<DeviceRecords['put']>[0]>();
+  async put(device: Parameters<DeviceRecords['put']>[0]) {
+    this.items.set(`${device.userId}/${device.deviceKey}`, device);
+  }
+  async remove(userId: string, deviceKey: string) {
+    const item = this.items.get(`${userId}/${deviceKey}`);
+    this.items.delete(`${userId}/${deviceKey}`);
+    return item?.endpointArn;
+  }
+}
+
+describe('push registration', () => {
+  it('records the device under its user with its endpoint', async () => {
+    const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
+    await registerPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'tok', now: 5 });
+    expect([...records.items.values()]).toEqual([
+      { userId: 'bob', deviceKey: deviceKeyOf('fcm', 'tok'), platform: 'fcm', token: 'tok', endpointArn: 'arn:endpoint/fcm/tok', registeredAt: 5 },
+    ]);
+  });
+
+  it('moves a token handed on to another user, so its former holder gets no more pushes on it', async () => {
+    const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
+    await registerPushDevice(endpoints, records, { userId: 'bob', platform: 'apns', token: 'phone', now: 1 });
+    await registerPushDevice(endpoints, records, { userId: 'carol', platform: 'apns', token: 'phone', now: 2 });
+    expect([...records.items.values()].map((device) => device.userId)).toEqual(['carol']);
+  });
+
+  it('answers bad_request for a platform this deployment has no application for', async () => {
+    await expect(
+      registerPushDevice(new FakeEndpoints(['fcm']), new FakeRecords(), { userId: 'bob', platform: 'apns', token: 't', now: 1 }),
+    ).rejects.toMatchObject({ code: 'bad_request', message: /apns push is not configured/ });
+  });
+
+  it('unregisters by deleting the record and the endpoint, and ignores unknown devices', async () => {
+    const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
+    await registerPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'tok', now: 1 });
+    await unregisterPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'tok' });
+    await unregisterPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'never' });
+    expect(records.items.size).toBe(0);
+    expect(endpoints.removed).toEqual(['arn:endpoint/fcm/tok']);
+  });
+});
