@@ -72,8 +72,8 @@ export class ActivityTracker {
   async noteActivity(connection: Omit<ConnectionActivity, 'now'>, now = Date.now()): Promise<void> {
     const last = this.refreshedAt.get(connection.connectionId);
     if (last !== undefined && now - last < (this.policy.idleTimeoutSeconds * 1000) / 4) return;
+    await keepAlive(this.registry, this.policy, { ...connection, now });
     if (this.refreshedAt.size >= MAX_REMEMBERED_CONNECTIONS) this.refreshedAt.clear();
     this.refreshedAt.set(connection.connectionId, now);
-    await keepAlive(this.registry, this.policy, { ...connection, now });
   }
 }

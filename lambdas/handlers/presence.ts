@@ -3,7 +3,7 @@ import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-regi
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { DynamoDbTypingGate } from '../adapters/dynamodb-typing-gate';
 import { deliverToUsers } from '../domain/chat/deliver-message';
-import { ActivityTracker, keepAlive } from '../domain/connections';
+import { ActivityTracker } from '../domain/connections';
 import { admitTyping } from '../domain/typing';
 import { reqIdSchema } from '../domain/protocol';
 import * as z from '../domain/schema';
@@ -21,8 +21,7 @@ const config = loadConfig({
   SEND_RECORDS_TABLE: env.name(),
 });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
-const policy = { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS };
-const activity = new ActivityTracker(registry, policy);
+const activity = new ActivityTracker(registry, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 const threads = new DynamoDbThreadStore(documentClient, {
   threads: config.THREADS_TABLE,
   userThreads: config.USER_THREADS_TABLE,
@@ -39,14 +38,15 @@ const typingFrame = z.object({
   state: z.enum(['start', 'stop']),
 });
 
-/** Liveness and presence: `ping` keeps a connection counted as live; `typing` tells the other members. */
+/**
+ * Liveness and presence: any frame keeps a connection counted as live (written at most once per
+ * quarter idle period per connection and execution environment); `typing` tells the other members.
+ */
 export const handler = instrumented(
   actionRouter(
     {
-      ping: action(pingFrame, async (_frame, caller) => {
-        await keepAlive(registry, policy, { ...caller, now: Date.now() });
-        return { type: 'pong' };
-      }),
+      // Like every frame, a ping refreshes the connection's expiry (onActivity, below).
+      ping: action(pingFrame, async () => ({ type: 'pong' })),
       typing: action(typingFrame, async (frame, caller) => {
         if (await admitTyping(typingGate, frame.threadId, caller.userId, Date.now())) {
           const others = (await threads.membersOf(frame.threadId)).filter((member) => member !== caller.userId);

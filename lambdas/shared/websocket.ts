@@ -80,8 +80,8 @@ export function actionRouter(
     let frame: unknown;
     try {
       const caller = callerOf(event);
-      await options.onActivity?.(caller);
       frame = parseFrame(event.body);
+      await options.onActivity?.(caller);
       const envelope = frameEnvelopeSchema.safeParse(frame);
       if (!envelope.success) throw new BadRequestError(describeIssues(envelope.error));
       const { action: name, reqId } = envelope.data;

@@ -9,8 +9,8 @@ const dynamodb = mockClient(DynamoDBDocumentClient);
 
 beforeEach(() => dynamodb.reset());
 
-async function reply(handler: typeof presence, body: string, userId?: string) {
-  const result = await handler(messageEvent(body, userId) as never, lambdaContext);
+async function reply(handler: typeof presence, body: string, userId?: string, connectionId?: string) {
+  const result = await handler(messageEvent(body, userId, connectionId) as never, lambdaContext);
   expect(result.statusCode).toBe(200);
   return JSON.parse(result.body) as Record<string, unknown>;
 }
@@ -32,7 +32,14 @@ describe('ping', () => {
 
   it('answers pong without reqId when the client sent none', async () => {
     dynamodb.on(UpdateCommand).resolves({});
-    expect(await reply(presence, '{"action":"ping"}')).toEqual({ type: 'pong' });
+    expect(await reply(presence, '{"action":"ping"}', 'alice', 'conn-2=')).toEqual({ type: 'pong' });
+  });
+
+  it('refreshes a connection at most once per quarter idle period', async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    await reply(presence, '{"action":"ping"}', 'alice', 'conn-3=');
+    await reply(presence, '{"action":"ping"}', 'alice', 'conn-3=');
+    expect(dynamodb.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
   it.each([
@@ -49,7 +56,7 @@ describe('ping', () => {
 
   it('answers internal, without details, when DynamoDB fails', async () => {
     dynamodb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException at dynamodb.internal'));
-    const frame = await reply(presence, '{"action":"ping","reqId":"r1"}');
+    const frame = await reply(presence, '{"action":"ping","reqId":"r1"}', 'alice', 'conn-failing=');
     expect(frame).toEqual({ type: 'error', reqId: 'r1', code: 'internal', message: expect.any(String) });
     expect(JSON.stringify(frame)).not.toMatch(/dynamodb|Exception|at /i);
   });
