@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
   const cloud = await startLocalCloud({
     LOCAL_IDLE_TIMEOUT_SECONDS: String(TEST_IDLE_TIMEOUT_SECONDS),
     LOCAL_MAX_CONNECTION_SECONDS: '300',
-    LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: '2',
+    LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: '4',
   });
   globalThis.localCloud = cloud;
   process.env.LOCAL_CLOUD_URL = cloud.baseUrl;

@@ -1,5 +1,5 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Client, types } from 'cassandra-driver';
+import { Client, policies, types } from 'cassandra-driver';
 import { KeyspacesSigV4AuthProvider } from '../../adapters/keyspaces-sigv4';
 import * as z from '../../domain/schema';
 import { env, loadConfig } from '../config';
@@ -15,6 +15,12 @@ const config = loadConfig({
   AWS_ENDPOINT_URL_KEYSPACES: z.optional(z.string().check(z.regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port'))),
 });
 
+/**
+ * A function lives minutes, not months: after an outage it should find the database again within
+ * a second, not after the driver's default exponential backoff, while SQS redelivers its batch.
+ */
+const reconnection = () => new policies.reconnection.ConstantReconnectionPolicy(1000);
+
 function keyspacesClient(region: string): Client {
   const host = `cassandra.${region}.amazonaws.com`;
   return new Client({
@@ -22,6 +28,7 @@ function keyspacesClient(region: string): Client {
     localDataCenter: region,
     sslOptions: { host, servername: host, rejectUnauthorized: true },
     authProvider: new KeyspacesSigV4AuthProvider(region, defaultProvider()),
+    policies: { reconnection: reconnection() },
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });
 }
@@ -30,6 +37,7 @@ function selfManagedClient(endpoint: string): Client {
   return new Client({
     contactPoints: [endpoint],
     localDataCenter: 'datacenter1',
+    policies: { reconnection: reconnection() },
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });
 }
