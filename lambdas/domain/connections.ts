@@ -33,8 +33,8 @@ export async function openConnection(
   return record;
 }
 
-/** Records that a connection is alive, as a ping proves. */
-export async function keepAlive(
+/** Records that a connection is alive. */
+async function keepAlive(
   registry: ConnectionRegistry,
   policy: ConnectionPolicy,
   request: ConnectionActivity,

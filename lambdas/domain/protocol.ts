@@ -1,9 +1,6 @@
 import * as z from './schema';
 import type { ErrorCode } from './errors';
 
-/** Frames are at most 32 KB (API Gateway's frame limit). */
-export const MAX_FRAME_BYTES = 32 * 1024;
-
 export const reqIdSchema = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** What every client frame has: the action that routes it and an optional request id. */
