@@ -100,7 +100,11 @@ export class LocalCloud {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
     this.server.on('upgrade', (request, socket, head) => {
-      if (!this.ready || this.gateway === undefined || new URL(request.url ?? '/', 'http://localhost').pathname !== '/') {
+      if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      if (!this.ready || this.gateway === undefined) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
         return;
       }

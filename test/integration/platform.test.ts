@@ -79,6 +79,10 @@ describe('handshake', () => {
     });
   });
 
+  it('answers 404 to a WebSocket handshake on another path', async () => {
+    expect(await handshakeStatus(`${localCloud().webSocketUrl}elsewhere?token=${await tokenFor(uniqueUser('lost'))}`)).toBe(404);
+  });
+
   it('refuses /dev/token for a user id outside the contract', async () => {
     const response = await fetch(`${localCloud().baseUrl}/dev/token?user=${encodeURIComponent('a b')}`);
     expect(response.status).toBe(400);
