@@ -5,6 +5,7 @@ import {
   DeleteCommand,
   GetCommand,
   paginateQuery,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -12,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { CommitOutcome, CommitRequest, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
-import type { Member, Receipts, ThreadHead } from '../domain/chat/threads';
+import type { Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
 
 export interface ChatTables {
@@ -39,6 +40,9 @@ function headOf(item: Record<string, unknown>): ThreadHead {
 }
 
 const BATCH_WRITE_SIZE = 25;
+/** The index of the user threads table that orders a user's threads by activity. */
+export const USER_THREADS_BY_ACTIVITY = 'byActivity';
+const ACTIVITY_CONCURRENCY = 16;
 const BATCH_GET_SIZE = 100;
 /** Staged messages outlive any plausible queue backlog; history has them long before. */
 const STAGED_SECONDS = 3 * 24 * 3600;
@@ -128,7 +132,12 @@ export class DynamoDbThreadStore implements ThreadStore {
     const membership = createDirectThread
       ? createDirectThread.flatMap((userId) => [
           { Put: { TableName: this.tables.threads, Item: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: sentAt } } },
-          { Put: { TableName: this.tables.userThreads, Item: { userId, threadId, kind: 'dm', joinedAt: sentAt, deliveredSeq: 0, readSeq: 0 } } },
+          {
+            Put: {
+              TableName: this.tables.userThreads,
+              Item: { userId, threadId, kind: 'dm', joinedAt: sentAt, lastActivity: sentAt, lastSeq: seq, deliveredSeq: 0, readSeq: 0 },
+            },
+          },
         ])
       : [
           {
@@ -233,7 +242,12 @@ export class DynamoDbThreadStore implements ThreadStore {
             },
           },
           { Put: { TableName: this.tables.threads, Item: { threadId, sk: memberKey(creator), userId: creator, role: 'admin', joinedAt: now } } },
-          { Put: { TableName: this.tables.userThreads, Item: { userId: creator, threadId, kind: 'group', joinedAt: now, deliveredSeq: 0, readSeq: 0 } } },
+          {
+            Put: {
+              TableName: this.tables.userThreads,
+              Item: { userId: creator, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 },
+            },
+          },
         ],
       }),
     );
@@ -244,7 +258,7 @@ export class DynamoDbThreadStore implements ThreadStore {
     await this.batchWrite(
       userIds.flatMap((userId) => [
         { table: this.tables.threads, put: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: now } },
-        { table: this.tables.userThreads, put: { userId, threadId, kind: 'group', joinedAt: now, deliveredSeq: 0, readSeq: 0 } },
+        { table: this.tables.userThreads, put: { userId, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 } },
       ]),
     );
   }
@@ -289,17 +303,49 @@ export class DynamoDbThreadStore implements ThreadStore {
     return heads;
   }
 
-  async threadsOf(userId: string): Promise<Receipts[]> {
-    const items = await this.queryAll({
-      TableName: this.tables.userThreads,
-      KeyConditionExpression: 'userId = :userId',
-      ExpressionAttributeValues: { ':userId': userId },
-    });
-    return items.map((item) => ({
+  async recentThreadsOf(userId: string, limit: number, after?: ThreadPosition): Promise<{ threads: UserThread[]; next?: ThreadPosition }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.userThreads,
+        IndexName: USER_THREADS_BY_ACTIVITY,
+        KeyConditionExpression: 'userId = :userId',
+        ExpressionAttributeValues: { ':userId': userId },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: after && { userId, threadId: after.threadId, lastActivity: after.lastActivity },
+      }),
+    );
+    const threads = (page.Items ?? []).map((item) => ({
       threadId: String(item.threadId),
+      lastActivity: Number(item.lastActivity ?? 0),
+      lastSeq: Number(item.lastSeq ?? 0),
       deliveredSeq: Number(item.deliveredSeq ?? 0),
       readSeq: Number(item.readSeq ?? 0),
     }));
+    const last = page.LastEvaluatedKey;
+    return { threads, ...(last ? { next: { lastActivity: Number(last.lastActivity), threadId: String(last.threadId) } } : {}) };
+  }
+
+  async advanceActivity(threadId: string, members: readonly string[], seq: number, at: number): Promise<void> {
+    const advance = async (userId: string) => {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tables.userThreads,
+            Key: { userId, threadId },
+            UpdateExpression: 'SET lastSeq = :seq, lastActivity = :at',
+            ConditionExpression: 'attribute_exists(threadId) AND (attribute_not_exists(lastSeq) OR lastSeq < :seq)',
+            ExpressionAttributeValues: { ':seq': seq, ':at': at },
+          }),
+        );
+      } catch (error) {
+        // Already at or past this message (a later one, or a redelivery), or no longer a member.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    };
+    for (let start = 0; start < members.length; start += ACTIVITY_CONCURRENCY) {
+      await Promise.all(members.slice(start, start + ACTIVITY_CONCURRENCY).map(advance));
+    }
   }
 
   async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {

@@ -1,15 +1,28 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
-import { storedMessageSchema } from '../domain/messages';
+import { storedMessageSchema, type StoredMessage } from '../domain/messages';
 import { describeIssues } from '../domain/protocol';
+import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
 
-const config = loadConfig({ HISTORY_KEYSPACE: env.name(), MESSAGES_TABLE: env.name() });
+const config = loadConfig({
+  HISTORY_KEYSPACE: env.name(),
+  MESSAGES_TABLE: env.name(),
+  THREADS_TABLE: env.name(),
+  USER_THREADS_TABLE: env.name(),
+  SEND_RECORDS_TABLE: env.name(),
+});
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
+const threads = new DynamoDbThreadStore(documentClient, {
+  threads: config.THREADS_TABLE,
+  userThreads: config.USER_THREADS_TABLE,
+  sendRecords: config.SEND_RECORDS_TABLE,
+});
 const processor = new BatchProcessor(EventType.SQS);
 
 /** A queue record that can never be stored; it is left to the queue's redrive to move it to the DLQ. */
@@ -18,6 +31,27 @@ class UnreadableMessageError extends Error {
     super(reason);
     this.name = 'UnreadableMessageError';
   }
+}
+
+/** The newest seq of each thread in the batch being processed: only its record updates the members' rows. */
+let newestInBatch = new Map<string, number>();
+
+function newestPerThread(records: SQSRecord[]): Map<string, number> {
+  const newest = new Map<string, number>();
+  for (const record of records) {
+    try {
+      const message = storedMessageSchema.safeParse(JSON.parse(record.body));
+      if (message.success && message.data.seq > (newest.get(message.data.threadId) ?? 0)) newest.set(message.data.threadId, message.data.seq);
+    } catch {
+      // Unreadable records are reported by persist().
+    }
+  }
+  return newest;
+}
+
+async function advanceMembers(message: StoredMessage): Promise<void> {
+  if (newestInBatch.get(message.threadId) !== message.seq) return;
+  await threads.advanceActivity(message.threadId, await threads.membersOf(message.threadId), message.seq, message.sentAt);
 }
 
 async function persist(record: SQSRecord): Promise<void> {
@@ -30,6 +64,7 @@ async function persist(record: SQSRecord): Promise<void> {
   const message = storedMessageSchema.safeParse(body);
   if (!message.success) throw new UnreadableMessageError(describeIssues(message.error));
   await history.append(message.data);
+  await advanceMembers(message.data);
 }
 
 async function persistAndCount(record: SQSRecord): Promise<void> {
@@ -49,10 +84,12 @@ async function persistAndCount(record: SQSRecord): Promise<void> {
 }
 
 /**
- * Writes messages from the queue to the history, each one on its own: the ones that fail are
+ * Writes messages from the queue to the history, and moves each member's thread row (its place
+ * in listThreads) to the newest message of the batch, each message on its own: the ones that fail are
  * reported back (partial batch response), so SQS retries only those and, after a few receives,
  * moves them to the dead-letter queue.
  */
-export const handler = instrumented(
-  (event: SQSEvent): Promise<SQSBatchResponse> => processPartialResponse(event, persistAndCount, processor),
-);
+export const handler = instrumented((event: SQSEvent): Promise<SQSBatchResponse> => {
+  newestInBatch = newestPerThread(event.Records);
+  return processPartialResponse(event, persistAndCount, processor);
+});

@@ -23,7 +23,10 @@ function chatTable(scope: Construct, id: string, partitionKey: string, sortKey?:
 export class ChatStore extends Construct {
   /** Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` or `msg#<seq>` (staged, TTL). */
   public readonly threads: Table;
-  /** Partition key `userId`, sort key `threadId`: the user's threads and receipts. */
+  /**
+   * Partition key `userId`, sort key `threadId`: the user's threads with `lastSeq`, `lastActivity`
+   * and receipts; index `byActivity` orders them by `lastActivity`.
+   */
   public readonly userThreads: Table;
   /** Partition key `sendKey` (`<sender>#<clientMsgId>`): what each send produced, kept two days (TTL). */
   public readonly sendRecords: Table;
@@ -32,6 +35,12 @@ export class ChatStore extends Construct {
     super(scope, id);
     this.threads = chatTable(this, 'Threads', 'threadId', 'sk', 'expiresAt');
     this.userThreads = chatTable(this, 'UserThreads', 'userId', 'threadId');
+    // A user's threads by latest activity, newest first, for listThreads: one Query per page.
+    this.userThreads.addGlobalSecondaryIndex({
+      indexName: 'byActivity',
+      partitionKey: { name: 'userId', type: AttributeType.STRING },
+      sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
+    });
     this.sendRecords = chatTable(this, 'SendRecords', 'sendKey', undefined, 'expiresAt');
   }
 
@@ -47,6 +56,11 @@ export class ChatStore extends Construct {
       'dynamodb:ConditionCheckItem',
     ];
     return [this.threads, this.userThreads, this.sendRecords].map((table) => table.grant(grantee, ...actions));
+  }
+
+  /** Lets the grantee read memberships and move members' thread rows to newer messages. */
+  public grantAdvanceActivity(grantee: IGrantable): Grant[] {
+    return [this.threads.grant(grantee, 'dynamodb:Query'), this.userThreads.grant(grantee, 'dynamodb:UpdateItem')];
   }
 
   /** Lets the grantee read memberships and mark typing signals on them, and nothing else. */

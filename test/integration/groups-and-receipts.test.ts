@@ -160,5 +160,16 @@ describe('listThreads over real sockets', () => {
     expect((second.threads as Frame[]).map((thread) => (thread.lastMessage as Frame).text)).toEqual([2, 1, 0].map((i) => `hi ${peers[i]}`));
     expect(second.cursor).toBeUndefined();
     expect(await client.request({ action: 'listThreads', cursor: 'garbage' })).toMatchObject({ code: 'bad_request', message: /cursor/ });
+
+    // New activity in the oldest thread brings it to the top, once history has the message.
+    await client.request({ action: 'sendMessage', clientMsgId: 'again', to: peers[0], text: 'back to you' });
+    await eventually(
+      async () => {
+        const top = ((await client.request({ action: 'listThreads' })).threads as Frame[])[0];
+        return (top.lastMessage as Frame).text === 'back to you' && top.lastSeq === 2;
+      },
+      20_000,
+      'the thread with the newest message to lead the list',
+    );
   });
 });

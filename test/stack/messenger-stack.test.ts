@@ -364,6 +364,24 @@ describe('chat', () => {
     });
   });
 
+  it('orders each user’s threads by activity in an index of the user threads table', () => {
+    synth().hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'threadId', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'byActivity',
+          KeySchema: [
+            { AttributeName: 'userId', KeyType: 'HASH' },
+            { AttributeName: 'lastActivity', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+    });
+  });
+
   it('lets the chat function post only to the stage’s connections', () => {
     const template = synth();
     const [policy] = Object.values(

@@ -10,7 +10,7 @@ import type {
   SendRecord,
   ThreadStore,
 } from '../../lambdas/domain/chat/ports';
-import type { Member, Receipts, ThreadHead } from '../../lambdas/domain/chat/threads';
+import type { Member, Receipts, ThreadHead, ThreadPosition, UserThread } from '../../lambdas/domain/chat/threads';
 import type { StoredMessage } from '../../lambdas/domain/messages';
 
 /** The thread store's contract, in memory, for domain tests. */
@@ -18,7 +18,7 @@ export class InMemoryThreadStore implements ThreadStore {
   readonly headsById = new Map<string, ThreadHead>();
   readonly members = new Map<string, Set<string>>();
   readonly roles = new Map<string, Member['role']>();
-  readonly receipts = new Map<string, Receipts & { userId: string }>();
+  readonly receipts = new Map<string, Receipts & { userId: string; lastActivity: number; lastSeq: number }>();
   readonly staged = new Map<string, StoredMessage[]>();
   readonly records = new Map<string, SendRecord>();
   /** Outcomes to return instead of committing, one per call, for contention and races. */
@@ -27,7 +27,7 @@ export class InMemoryThreadStore implements ThreadStore {
   addThread(threadId: string, kind: ThreadHead['kind'], members: string[], lastSeq = 0): void {
     this.headsById.set(threadId, { threadId, kind, lastSeq });
     this.members.set(threadId, new Set(members));
-    for (const userId of members) this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0 });
+    for (const userId of members) this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0, lastActivity: 0, lastSeq });
   }
 
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
@@ -73,14 +73,14 @@ export class InMemoryThreadStore implements ThreadStore {
     this.addThread(head.threadId, 'group', [creator]);
     this.headsById.set(head.threadId, head);
     this.roles.set(`${head.threadId}/${creator}`, 'admin');
-    this.receipts.set(`${creator}/${head.threadId}`, { userId: creator, threadId: head.threadId, deliveredSeq: 0, readSeq: 0 });
+    this.receipts.set(`${creator}/${head.threadId}`, { userId: creator, threadId: head.threadId, deliveredSeq: 0, readSeq: 0, lastActivity: 0, lastSeq: 0 });
     await this.addMembers(head.threadId, members);
   }
 
   async addMembers(threadId: string, userIds: readonly string[]): Promise<void> {
     for (const userId of userIds) {
       this.members.get(threadId)!.add(userId);
-      this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0 });
+      this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0, lastActivity: 0, lastSeq: 0 });
     }
   }
 
@@ -101,8 +101,21 @@ export class InMemoryThreadStore implements ThreadStore {
     return threadIds.map((threadId) => this.headsById.get(threadId)).filter((head): head is ThreadHead => head !== undefined);
   }
 
-  async threadsOf(userId: string): Promise<Receipts[]> {
-    return [...this.receipts.values()].filter((receipt) => receipt.userId === userId);
+  async recentThreadsOf(userId: string, limit: number, after?: ThreadPosition): Promise<{ threads: UserThread[]; next?: ThreadPosition }> {
+    const newestFirst = (a: ThreadPosition, b: ThreadPosition) => b.lastActivity - a.lastActivity || b.threadId.localeCompare(a.threadId);
+    const rows = [...this.receipts.values()]
+      .filter((row) => row.userId === userId)
+      .sort(newestFirst)
+      .filter((row) => after === undefined || newestFirst(after, row) < 0);
+    const threads = rows.slice(0, limit);
+    return { threads, ...(rows.length > limit ? { next: threads[threads.length - 1] } : {}) };
+  }
+
+  async advanceActivity(threadId: string, members: readonly string[], seq: number, at: number): Promise<void> {
+    for (const userId of members) {
+      const row = this.receipts.get(`${userId}/${threadId}`);
+      if (row && row.lastSeq < seq) this.receipts.set(`${userId}/${threadId}`, { ...row, lastSeq: seq, lastActivity: at });
+    }
   }
 
   async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {

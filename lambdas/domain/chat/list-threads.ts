@@ -1,5 +1,6 @@
 import { BadRequestError } from '../errors';
 import type { ThreadStore } from './ports';
+import type { ThreadPosition } from './threads';
 
 /** Threads per page: each carries its member list, so pages stay small. */
 export const THREADS_PAGE_SIZE = 20;
@@ -21,16 +22,11 @@ export interface ThreadsPage {
   readonly cursor?: string;
 }
 
-interface Position {
-  readonly lastActivity: number;
-  readonly threadId: string;
-}
-
-function encodeCursor(position: Position): string {
+function encodeCursor(position: ThreadPosition): string {
   return Buffer.from(JSON.stringify([position.lastActivity, position.threadId])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): Position {
+function decodeCursor(cursor: string): ThreadPosition {
   try {
     const [lastActivity, threadId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
     if (typeof lastActivity === 'number' && typeof threadId === 'string') return { lastActivity, threadId };
@@ -40,37 +36,30 @@ function decodeCursor(cursor: string): Position {
   throw new BadRequestError('cursor: not a cursor this server gave out');
 }
 
-const newestFirst = (a: Position, b: Position) => b.lastActivity - a.lastActivity || a.threadId.localeCompare(b.threadId);
-
 /**
- * The caller's threads, most recent activity first, with the caller's receipts. The user's
- * thread list is one Query and the heads one batch read; the cursor is the position of the last
- * thread of the page, so a page stays right while new messages reorder the list.
+ * The caller's threads, most recent activity first, with the caller's receipts: one page is one
+ * Query of the caller's thread list (ordered by activity in its index), one batch read of those
+ * threads' heads and one Query of members per thread.
  */
 export async function listThreads(threads: ThreadStore, userId: string, cursor?: string): Promise<ThreadsPage> {
-  const after = cursor === undefined ? undefined : decodeCursor(cursor);
-  const receipts = await threads.threadsOf(userId);
-  const heads = await threads.heads(receipts.map((receipt) => receipt.threadId));
-  const ordered = heads
-    .map((head) => ({ head, position: { lastActivity: head.lastActivity ?? 0, threadId: head.threadId } }))
-    .sort((a, b) => newestFirst(a.position, b.position))
-    .filter((entry) => after === undefined || newestFirst(after, entry.position) < 0);
-  const page = ordered.slice(0, THREADS_PAGE_SIZE);
-  const receiptsOf = new Map(receipts.map((receipt) => [receipt.threadId, receipt]));
+  const page = await threads.recentThreadsOf(userId, THREADS_PAGE_SIZE, cursor === undefined ? undefined : decodeCursor(cursor));
+  const heads = new Map((await threads.heads(page.threads.map((row) => row.threadId))).map((head) => [head.threadId, head]));
   const listings = await Promise.all(
-    page.map(async ({ head }) => ({
-      threadId: head.threadId,
-      kind: head.kind,
-      ...(head.name === undefined ? {} : { name: head.name }),
-      members: await threads.membersOf(head.threadId),
-      lastSeq: head.lastSeq,
-      deliveredSeq: receiptsOf.get(head.threadId)?.deliveredSeq ?? 0,
-      readSeq: receiptsOf.get(head.threadId)?.readSeq ?? 0,
-      ...(head.lastMessage === undefined ? {} : { lastMessage: head.lastMessage }),
-    })),
+    page.threads
+      .filter((row) => heads.has(row.threadId))
+      .map(async (row) => {
+        const head = heads.get(row.threadId)!;
+        return {
+          threadId: head.threadId,
+          kind: head.kind,
+          ...(head.name === undefined ? {} : { name: head.name }),
+          members: await threads.membersOf(head.threadId),
+          lastSeq: Math.max(head.lastSeq, row.lastSeq),
+          deliveredSeq: row.deliveredSeq,
+          readSeq: row.readSeq,
+          ...(head.lastMessage === undefined ? {} : { lastMessage: head.lastMessage }),
+        };
+      }),
   );
-  return {
-    threads: listings,
-    ...(ordered.length > page.length ? { cursor: encodeCursor(page[page.length - 1].position) } : {}),
-  };
+  return { threads: listings, ...(page.next === undefined ? {} : { cursor: encodeCursor(page.next) }) };
 }

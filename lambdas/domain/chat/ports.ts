@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../messages';
-import type { Member, Receipts, ThreadHead } from './threads';
+import type { Member, ThreadHead, ThreadPosition, UserThread } from './threads';
 
 /** What a send produced, kept by (sender, clientMsgId) so that a retried send answers the same. */
 export interface SendRecord {
@@ -61,8 +61,10 @@ export interface ThreadStore {
   membersWithRoles(threadId: string): Promise<Member[]>;
   /** Heads of many threads (missing ones left out). */
   heads(threadIds: readonly string[]): Promise<ThreadHead[]>;
-  /** Every thread of a user, with the user's receipts. */
-  threadsOf(userId: string): Promise<Receipts[]>;
+  /** A user's threads by latest activity, newest first: one page, and where the next starts. */
+  recentThreadsOf(userId: string, limit: number, after?: ThreadPosition): Promise<{ threads: UserThread[]; next?: ThreadPosition }>;
+  /** Moves the members' rows of a thread forward to a newer message (never back). */
+  advanceActivity(threadId: string, members: readonly string[], seq: number, at: number): Promise<void>;
   /**
    * Moves a receipt forward to `seq`; `read` also moves `delivered`. Returns false when the
    * receipt was already at or past `seq`.

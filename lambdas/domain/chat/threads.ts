@@ -29,6 +29,17 @@ export interface Receipts {
   readonly readSeq: number;
 }
 
+/** Where a thread stands in a user's list: by its latest activity, newest first. */
+export interface ThreadPosition {
+  readonly lastActivity: number;
+  readonly threadId: string;
+}
+
+/** A row of the user's thread list. */
+export interface UserThread extends Receipts, ThreadPosition {
+  readonly lastSeq: number;
+}
+
 /**
  * The one-to-one thread of two users: the same id from either side, derived rather than looked
  * up, so that the first message can create it without a race between the two users.

@@ -1,4 +1,6 @@
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../support/lambda-events';
 
 const execute = jest.fn();
@@ -34,7 +36,14 @@ const message = (seq: number) => ({
 
 const persist = (records: SQSRecord[]) => handler({ Records: records } as SQSEvent, lambdaContext);
 
-beforeEach(() => execute.mockReset().mockResolvedValue({}));
+const dynamodb = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => {
+  execute.mockReset().mockResolvedValue({});
+  dynamodb.reset();
+  dynamodb.on(QueryCommand).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+  dynamodb.on(UpdateCommand).resolves({});
+});
 
 describe('persist-messages', () => {
   it('writes each message to its thread bucket and reports no failures', async () => {
@@ -44,6 +53,20 @@ describe('persist-messages', () => {
     expect(query).toMatch(/^INSERT INTO "messenger"\."messages" \(thread_id, bucket, seq,/);
     expect(params).toEqual(['thread-1', 0, 999, 'm-999', 'alice', 'c-999', 'hi', new Date(1_764_000_000_000)]);
     expect(execute.mock.calls[1][1].slice(0, 3)).toEqual(['thread-1', 1, 1000]);
+  });
+
+  it('moves every member’s thread row to the newest message of the batch, once per thread', async () => {
+    await persist([record('a', message(3)), record('b', message(5)), record('c', message(4))]);
+    const updates = dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates.map((update) => update.Key)).toEqual([
+      { userId: 'alice', threadId: 'thread-1' },
+      { userId: 'bob', threadId: 'thread-1' },
+    ]);
+    expect(updates[0]).toMatchObject({
+      TableName: 'user-threads',
+      ExpressionAttributeValues: { ':seq': 5, ':at': 1_764_000_000_000 },
+      ConditionExpression: expect.stringContaining('lastSeq < :seq'),
+    });
   });
 
   it('reports only the record whose write failed, for SQS to retry', async () => {

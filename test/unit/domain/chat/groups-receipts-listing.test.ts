@@ -59,7 +59,7 @@ describe('receipts', () => {
     });
     expect(await recordReceipt(threads, { userId: 'bob', threadId: 't1', seq: 4, status: 'delivered' })).toBeUndefined();
     expect(await recordReceipt(threads, { userId: 'bob', threadId: 't1', seq: 8, status: 'read' })).toMatchObject({ seq: 8, status: 'read' });
-    expect((await threads.threadsOf('bob'))[0]).toMatchObject({ deliveredSeq: 8, readSeq: 8 });
+    expect((await threads.recentThreadsOf('bob', 10)).threads[0]).toMatchObject({ deliveredSeq: 8, readSeq: 8 });
   });
 
   it('refuses a seq beyond the last message and callers outside the thread', async () => {
@@ -77,7 +77,7 @@ describe('listThreads', () => {
     const count = THREADS_PAGE_SIZE + 3;
     for (let i = 0; i < count; i++) {
       threads.addThread(`t${i}`, 'dm', ['alice', `peer${i}`], i);
-      threads.headsById.set(`t${i}`, { threadId: `t${i}`, kind: 'dm', lastSeq: i, lastActivity: 1000 + i });
+      await threads.advanceActivity(`t${i}`, ['alice'], i + 1, 1000 + i);
     }
     const first = await listThreads(threads, 'alice');
     expect(first.threads.map((thread) => thread.threadId).slice(0, 3)).toEqual([`t${count - 1}`, `t${count - 2}`, `t${count - 3}`]);
@@ -85,7 +85,7 @@ describe('listThreads', () => {
     const second = await listThreads(threads, 'alice', first.cursor);
     expect(second.threads.map((thread) => thread.threadId)).toEqual(['t2', 't1', 't0']);
     expect(second.cursor).toBeUndefined();
-    expect(second.threads[0]).toMatchObject({ kind: 'dm', members: ['alice', 'peer2'], lastSeq: 2, deliveredSeq: 0, readSeq: 0 });
+    expect(second.threads[0]).toMatchObject({ kind: 'dm', members: ['alice', 'peer2'], lastSeq: 3, deliveredSeq: 0, readSeq: 0 });
   });
 
   it('refuses a cursor it did not give out', async () => {
