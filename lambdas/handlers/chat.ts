@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { DynamoDbSendRateCounter } from '../adapters/dynamodb-send-rate-counter';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
 import { SnsPushRequester } from '../adapters/sns-push-requester';
@@ -50,6 +51,7 @@ const threads = new DynamoDbThreadStore(documentClient, {
   sendRecords: config.SEND_RECORDS_TABLE,
 });
 const queue = new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL);
+const rate = new DynamoDbSendRateCounter(documentClient, config.SEND_RECORDS_TABLE);
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
@@ -67,7 +69,7 @@ async function announce(change: MembershipChange, caller: ConnectionCaller) {
 export const handler = instrumented(
   actionRouter({
     sendMessage: action(sendMessageFrame, async (frame, caller) => {
-      const { message, isNew } = await sendMessage({ ...frame, senderId: caller.userId }, { threads, queue, now: Date.now });
+      const { message, isNew } = await sendMessage({ ...frame, senderId: caller.userId }, { threads, queue, rate, now: Date.now });
       logger.appendKeys({ threadId: message.threadId, seq: message.seq });
       // The ack goes out before delivery starts, so its latency does not grow with the group. A
       // failed ack must not keep the message from the members: the sender's retry gets the ack.

@@ -7,6 +7,7 @@ import type {
   LiveConnection,
   MessageQueue,
   SendContext,
+  SendRateCounter,
   SendRecord,
   ThreadStore,
 } from '../../lambdas/domain/chat/ports';
@@ -162,5 +163,15 @@ export class RecordingNotifier implements ConnectionNotifier {
     if (outcome === 'error') throw new Error('throttled');
     if (outcome === 'delivered') this.posts.push({ connectionId, frame });
     return outcome;
+  }
+}
+
+export class InMemoryRateCounter implements SendRateCounter {
+  private readonly counts = new Map<string, number>();
+  async countSend(userId: string, now: number): Promise<number> {
+    const key = `${userId}#${Math.floor(now / 1000)}`;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return count;
   }
 }

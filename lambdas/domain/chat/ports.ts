@@ -104,3 +104,9 @@ export interface ConnectionNotifier {
 export interface PushRequester {
   request(push: { recipients: string[]; senderId: string; threadId: string; seq: number; preview: string }): Promise<void>;
 }
+
+/** Counts a user's sends per second, across all execution environments. */
+export interface SendRateCounter {
+  /** Counts one more send in the current second and returns how many this second holds now. */
+  countSend(userId: string, now: number): Promise<number>;
+}

@@ -1,6 +1,6 @@
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import type { StoredMessage } from '../messages';
-import type { MessageQueue, SendRecord, ThreadStore } from './ports';
+import type { MessageQueue, SendRateCounter, SendRecord, ThreadStore } from './ports';
 import { directThreadId, newMessageId } from './threads';
 
 /** A validated `sendMessage` frame: exactly one of `to` and `threadId`. */
@@ -15,12 +15,16 @@ export interface SendMessageRequest {
 export interface SendDependencies {
   readonly threads: ThreadStore;
   readonly queue: MessageQueue;
+  readonly rate: SendRateCounter;
   readonly now: () => number;
   /** Waits between attempts. @default a timer */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** PROTOCOL.md section 4: a user may send 20 messages a second; the excess is refused. */
+export const MAX_SENDS_PER_SECOND = 20;
 
 /** Concurrent senders in one thread race for each seq; the loser takes the next. */
 const MAX_SEQ_ATTEMPTS = 40;
@@ -52,7 +56,15 @@ export async function sendMessage(request: SendMessageRequest, deps: SendDepende
   }
   const threadId = request.threadId ?? directThreadId(request.senderId, request.to!);
 
-  let context = await deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
+  // Counting runs beside the read, so the limit adds no round trip to the send.
+  const [sendsThisSecond, loaded] = await Promise.all([
+    deps.rate.countSend(request.senderId, deps.now()),
+    deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId),
+  ]);
+  if (sendsThisSecond > MAX_SENDS_PER_SECOND) {
+    throw new MessengerError('rate_limited', `you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`);
+  }
+  let context = loaded;
   for (let attempt = 1; attempt <= MAX_SEQ_ATTEMPTS; attempt++) {
     if (context.previous) {
       const message = fromRecord(request, context.previous);

@@ -1,14 +1,14 @@
 import { sendMessage } from '../../../../lambdas/domain/chat/send-message';
 import { directThreadId } from '../../../../lambdas/domain/chat/threads';
 import { MessengerError } from '../../../../lambdas/domain/errors';
-import { InMemoryThreadStore, RecordingQueue } from '../../../support/in-memory-chat';
+import { InMemoryRateCounter, InMemoryThreadStore, RecordingQueue } from '../../../support/in-memory-chat';
 
 const now = () => 1_764_000_000_000;
 
 function setup() {
   const threads = new InMemoryThreadStore();
   const queue = new RecordingQueue();
-  return { threads, queue, deps: { threads, queue, now, sleep: async () => undefined } };
+  return { threads, queue, deps: { threads, queue, rate: new InMemoryRateCounter(), now, sleep: async () => undefined } };
 }
 
 async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {
@@ -76,6 +76,17 @@ describe('sendMessage', () => {
     await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'nope', text: 'x' }, deps), 'not_found', /no such thread/);
     await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'alice', text: 'x' }, deps), 'bad_request', /yourself/);
     expect(queue.messages).toEqual([]);
+  });
+
+  it('refuses the 21st message of a second with rate_limited, writing nothing for it, and sends again the next second', async () => {
+    const { deps, queue } = setup();
+    let clock = 1_764_000_000_000;
+    const timed = { ...deps, now: () => clock };
+    for (let i = 1; i <= 20; i++) await sendMessage({ senderId: 'alice', clientMsgId: `c${i}`, to: 'bob', text: `${i}` }, timed);
+    await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'too fast' }, timed), 'rate_limited', /20 messages a second/);
+    expect(queue.messages).toHaveLength(20);
+    clock += 1000;
+    expect((await sendMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'later' }, timed)).message.seq).toBe(21);
   });
 
   it('gives up with rate_limited when the thread stays too contended', async () => {
