@@ -123,6 +123,17 @@ describe('chat handler: sendMessage', () => {
     expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 2 })]);
   });
 
+  it('answers rate_limited to a user past 20 sends this second, writing nothing', async () => {
+    groupThread(1);
+    dynamodb.on(UpdateCommand, { TableName: 'send-records' }).resolves({ Attributes: { sends: 21 } });
+    const reply = await invoke({ action: 'sendMessage', reqId: 'r5', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+    expect(reply).toMatchObject({ type: 'error', reqId: 'r5', code: 'rate_limited' });
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    const counter = dynamodb.commandCalls(UpdateCommand).find((call) => call.args[0].input.TableName === 'send-records')!.args[0].input;
+    expect(counter.Key!.sendKey).toMatch(/^rate#alice#\d+$/);
+  });
+
   it('answers internal, queues nothing and acks nothing, when the commit fails', async () => {
     groupThread(1);
     dynamodb.on(TransactWriteCommand).rejects(new Error('InternalServerError'));
