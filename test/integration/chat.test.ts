@@ -1,25 +1,15 @@
 import { Client } from 'cassandra-driver';
-import { connectionRegistry, connectUrl, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
-import { TestClient } from '../support/ws-client';
+import { clientsClosedAfterEach, connectionRegistry, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(90_000);
 
 type Frame = Record<string, unknown>;
 
 let registry: Awaited<ReturnType<typeof connectionRegistry>>;
-const open: TestClient[] = [];
-
-async function connect(user: string, deviceId?: string): Promise<TestClient> {
-  const client = await TestClient.connect(await connectUrl(user, deviceId ? { deviceId } : {}));
-  open.push(client);
-  return client;
-}
+const connect = clientsClosedAfterEach();
 
 beforeAll(async () => {
   registry = await connectionRegistry();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()));
 });
 afterAll(() => registry.close());
 

@@ -1,20 +1,10 @@
-import { connectUrl, eventually, uniqueUser } from '../support/local-cloud-env';
+import { clientsClosedAfterEach, eventually, uniqueUser } from '../support/local-cloud-env';
 import { TestClient } from '../support/ws-client';
 
 jest.setTimeout(90_000);
 
 type Frame = Record<string, unknown>;
-const open: TestClient[] = [];
-
-async function connect(user: string): Promise<TestClient> {
-  const client = await TestClient.connect(await connectUrl(user));
-  open.push(client);
-  return client;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()));
-});
+const connect = clientsClosedAfterEach();
 
 const messagesIn = (client: TestClient, threadId: unknown) =>
   client.frames.filter((frame) => (frame.type === 'message' || frame.type === 'ack') && frame.threadId === threadId);

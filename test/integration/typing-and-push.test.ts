@@ -1,17 +1,8 @@
-import { connectUrl, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
-import { TestClient } from '../support/ws-client';
+import { clientsClosedAfterEach, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(60_000);
 
-const open: TestClient[] = [];
-async function connect(user: string): Promise<TestClient> {
-  const client = await TestClient.connect(await connectUrl(user));
-  open.push(client);
-  return client;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()));
-});
+const connect = clientsClosedAfterEach();
 
 async function pushesTo(user: string): Promise<Array<Record<string, unknown>>> {
   const response = await fetch(`${localCloud().baseUrl}/dev/push?user=${user}`);

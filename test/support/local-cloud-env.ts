@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TestClient } from './ws-client';
 
 /** The shared local cloud that `test/integration/global-setup.ts` started. */
 export function localCloud() {
@@ -83,4 +84,20 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
 /** A user id no other test uses, so tests can share one local cloud. */
 export function uniqueUser(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * A `connect(user, deviceId?)` for a test file: each client it opens is closed after the test,
+ * so that tests leave no connection (nor its presence) behind.
+ */
+export function clientsClosedAfterEach(): (user: string, deviceId?: string) => Promise<TestClient> {
+  const open: TestClient[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((client) => client.close()));
+  });
+  return async (user, deviceId) => {
+    const client = await TestClient.connect(await connectUrl(user, deviceId ? { deviceId } : {}));
+    open.push(client);
+    return client;
+  };
 }
