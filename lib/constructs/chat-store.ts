@@ -1,19 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-
-function chatTable(scope: Construct, id: string, partitionKey: string, sortKey?: string, timeToLiveAttribute?: string): Table {
-  return new Table(scope, id, {
-    partitionKey: { name: partitionKey, type: AttributeType.STRING },
-    sortKey: sortKey === undefined ? undefined : { name: sortKey, type: AttributeType.STRING },
-    billingMode: BillingMode.PAY_PER_REQUEST,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: TableEncryption.AWS_MANAGED,
-    timeToLiveAttribute,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-}
+import { MessengerTable } from './messenger-table';
 
 /**
  * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
@@ -33,15 +21,15 @@ export class ChatStore extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.threads = chatTable(this, 'Threads', 'threadId', 'sk', 'expiresAt');
-    this.userThreads = chatTable(this, 'UserThreads', 'userId', 'threadId');
+    this.threads = new MessengerTable(this, 'Threads', { partitionKey: 'threadId', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' });
+    this.userThreads = new MessengerTable(this, 'UserThreads', { partitionKey: 'userId', sortKey: 'threadId' });
     // A user's threads by latest activity, newest first, for listThreads: one Query per page.
     this.userThreads.addGlobalSecondaryIndex({
       indexName: 'byActivity',
       partitionKey: { name: 'userId', type: AttributeType.STRING },
       sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
     });
-    this.sendRecords = chatTable(this, 'SendRecords', 'sendKey', undefined, 'expiresAt');
+    this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
   }
 
   /** Lets the grantee read and write threads, memberships, receipts and send records. */

@@ -1,7 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { MessengerTable } from './messenger-table';
 
 /**
  * Live WebSocket connections, one item per connection, keyed by user so that all of a user's
@@ -15,12 +16,9 @@ export class ConnectionRegistry extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'userId', type: AttributeType.STRING },
-      sortKey: { name: 'connectionId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
+    this.table = new MessengerTable(this, 'Table', {
+      partitionKey: 'userId',
+      sortKey: 'connectionId',
       timeToLiveAttribute: 'expiresAt',
       // Connections are ephemeral: losing them on stack deletion loses nothing a client can't redo.
       removalPolicy: RemovalPolicy.DESTROY,

@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -7,6 +7,7 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MessengerFunction } from './messenger-function';
+import { MessengerTable } from './messenger-table';
 
 /** The SNS platform applications that reach the push services; CloudFormation cannot create them. */
 export interface PushPlatformApplications {
@@ -42,14 +43,7 @@ export class PushNotifications extends Construct {
       enforceSSL: true,
     });
 
-    this.devicesTable = new Table(this, 'Devices', {
-      partitionKey: { name: 'userId', type: AttributeType.STRING },
-      sortKey: { name: 'deviceKey', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.devicesTable = new MessengerTable(this, 'Devices', { partitionKey: 'userId', sortKey: 'deviceKey' });
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
