@@ -6,6 +6,7 @@ import { HistoryStore } from './constructs/history-store';
 import { Identity, type TokenIssuer } from './constructs/identity';
 import { MessagePipeline } from './constructs/message-pipeline';
 import { MessengerFunction } from './constructs/messenger-function';
+import { Presence } from './constructs/presence';
 import { PushNotifications, type PushPlatformApplications } from './constructs/push-notifications';
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
@@ -46,6 +47,7 @@ export class MessengerStack extends Stack {
   public readonly messagePipeline: MessagePipeline;
   public readonly push: PushNotifications;
   public readonly chat: ChatStore;
+  public readonly presence: Presence;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -60,7 +62,7 @@ export class MessengerStack extends Stack {
     const connect = new MessengerFunction(this, 'Connect', { handler: 'connect', environment: connectionEnvironment });
     const disconnect = new MessengerFunction(this, 'Disconnect', { handler: 'disconnect', environment: connectionEnvironment });
     const unknownAction = new MessengerFunction(this, 'UnknownAction', { handler: 'default' });
-    const presence = new MessengerFunction(this, 'Presence', { handler: 'presence', environment: connectionEnvironment });
+    const presence = new MessengerFunction(this, 'PresenceActions', { handler: 'presence', environment: connectionEnvironment });
 
     this.connections.grantRegister(connect);
     this.connections.grantRegister(disconnect);
@@ -114,6 +116,11 @@ export class MessengerStack extends Stack {
     this.connections.grantLookup(presence);
     this.gateway.stage.grantManagementApiAccess(presence);
     this.gateway.addAction('typing', presence);
+
+    this.presence = new Presence(this, 'Presence', { connections: this.connections, gateway: this.gateway });
+    for (const [name, value] of Object.entries(this.presence.environment)) presence.addEnvironment(name, value);
+    this.presence.grantSubscribe(presence);
+    this.gateway.addAction('subscribePresence', presence);
 
     const pushDevices = new MessengerFunction(this, 'PushDevices', {
       handler: 'push-devices',

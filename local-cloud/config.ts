@@ -16,6 +16,13 @@ const schema = z.object({
    * its dead-letter queue) in seconds rather than minutes. Unset, the template's timeouts hold.
    */
   LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43200).optional(),
+  /** Runs every scheduled rule this often instead of at its rate, so that tests see a minutely sweep in seconds. */
+  LOCAL_SCHEDULE_SECONDS: z.coerce.number().int().min(1).max(86400).optional(),
+  /**
+   * How often expired items are deleted, standing in for DynamoDB's TTL process (which takes up to
+   * days, so nothing may rely on its timing; tests lengthen this to prove nothing does).
+   */
+  LOCAL_TTL_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86400).default(5),
 });
 
 export type LocalCloudConfig = {
@@ -24,6 +31,8 @@ export type LocalCloudConfig = {
   readonly idleTimeoutSeconds: number;
   readonly maxConnectionSeconds: number;
   readonly sqsVisibilityTimeoutCapSeconds?: number;
+  readonly schedulePeriodSeconds?: number;
+  readonly ttlSweepSeconds: number;
 };
 
 /** Reads the local cloud's settings from the environment, naming every bad variable. */
@@ -39,5 +48,7 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     idleTimeoutSeconds: result.data.LOCAL_IDLE_TIMEOUT_SECONDS,
     maxConnectionSeconds: result.data.LOCAL_MAX_CONNECTION_SECONDS,
     sqsVisibilityTimeoutCapSeconds: result.data.LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS,
+    schedulePeriodSeconds: result.data.LOCAL_SCHEDULE_SECONDS,
+    ttlSweepSeconds: result.data.LOCAL_TTL_SWEEP_SECONDS,
   };
 }

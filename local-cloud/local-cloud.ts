@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,6 +18,9 @@ import { DynamoDbTtlSweeper, type ExpiringTable } from './provision/dynamodb-ttl
 import { ensureKeyspaces, type CassandraTableProperties } from './provision/cassandra';
 import { ensureQueue, queueCreationOrder, type QueueProperties } from './provision/sqs';
 import { SqsEventSource } from './lambda/sqs-event-source';
+import { DynamoDbStreamEventSource } from './lambda/dynamodb-stream-event-source';
+import { eventFilterOf } from './lambda/event-filter';
+import { ScheduleRunner, type ScheduledRule } from './lambda/schedules';
 import { startCassandra } from './standins/cassandra';
 import { startDynamoDbLocal, type RunningStandIn } from './standins/dynamodb-local';
 import { startElasticMq } from './standins/elasticmq';
@@ -30,8 +34,6 @@ const LOCAL_PUSH_APPLICATIONS = {
   apns: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:app/APNS/messenger-local`,
   fcm: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:app/GCM/messenger-local`,
 };
-/** How often expired DynamoDB items are deleted, as DynamoDB's TTL process would (only sooner). */
-const TTL_SWEEP_INTERVAL_MS = 5000;
 /** Credentials for the stand-ins, which accept any. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -78,7 +80,9 @@ export class LocalCloud {
   private dynamoDbClient?: DynamoDBClient;
   private ttlSweeper?: DynamoDbTtlSweeper;
   private sns?: LocalSns;
-  private readonly eventSources: SqsEventSource[] = [];
+  private readonly eventSources: Array<SqsEventSource | DynamoDbStreamEventSource> = [];
+  private streamsClient?: DynamoDBStreamsClient;
+  private schedules?: ScheduleRunner;
   private readonly standInDescriptions: Record<string, unknown> = {};
   private readonly server: Server;
 
@@ -210,7 +214,8 @@ export class LocalCloud {
         environment: properties.Environment?.Variables ?? {},
       });
     }
-    this.startEventSources(assembly, resolver);
+    await this.startEventSources(assembly, resolver, endpoints);
+    this.startSchedules(assembly, resolver);
 
     this.gateway = new WebSocketGateway({
       apiId: API_ID,
@@ -331,18 +336,21 @@ export class LocalCloud {
     });
   }
 
-  /** Polls each SQS event source mapping's queue for its function. */
-  private startEventSources(assembly: StackAssembly, resolver: IntrinsicResolver): void {
-    const mappings = resourcesOfType(assembly, 'AWS::Lambda::EventSourceMapping');
-    if (mappings.length === 0) return;
-    if (!this.sqsClient) throw new Error('the template maps event sources, but has no SQS queue: only SQS event sources run locally');
+  /** Polls each event source mapping's SQS queue or DynamoDB stream for its function. */
+  private async startEventSources(assembly: StackAssembly, resolver: IntrinsicResolver, endpoints: StandInEndpoints): Promise<void> {
     const queueByArn = new Map(
       resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => [
         resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
         resolver.resolveString({ Ref: logicalId }),
       ]),
     );
-    for (const [logicalId, resource] of mappings) {
+    const tableByStreamArn = new Map(
+      resourcesOfType(assembly, 'AWS::DynamoDB::Table').map(([logicalId]) => [
+        resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'StreamArn'] }),
+        resolver.resolveString({ Ref: logicalId }),
+      ]),
+    );
+    for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::Lambda::EventSourceMapping')) {
       const properties = resolver.resolve(resource.Properties) as {
         EventSourceArn: string;
         FunctionName: string;
@@ -350,27 +358,97 @@ export class LocalCloud {
         MaximumBatchingWindowInSeconds?: number;
         FunctionResponseTypes?: string[];
         Enabled?: boolean;
+        StartingPosition?: 'LATEST' | 'TRIM_HORIZON';
+        MaximumRetryAttempts?: number;
+        FilterCriteria?: { Filters?: Array<{ Pattern?: string }> };
+        DestinationConfig?: { OnFailure?: { Destination?: string } };
       };
-      const queueUrl = queueByArn.get(properties.EventSourceArn);
-      if (queueUrl === undefined) throw new Error(`event source mapping ${logicalId} reads ${properties.EventSourceArn}, which is not an SQS queue of the template`);
       if (properties.Enabled === false) continue;
-      const source = new SqsEventSource(
-        {
-          functionRef: properties.FunctionName,
-          queueUrl,
-          queueArn: properties.EventSourceArn,
-          batchSize: properties.BatchSize ?? 10,
-          maximumBatchingWindowSeconds: properties.MaximumBatchingWindowInSeconds ?? 0,
-          reportBatchItemFailures: (properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
-        },
-        this.sqsClient,
-        this.lambda!,
-        REGION,
-        this.log,
-      );
-      source.start();
-      this.eventSources.push(source);
+      const reportBatchItemFailures = (properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
+      const queueUrl = queueByArn.get(properties.EventSourceArn);
+      const tableName = tableByStreamArn.get(properties.EventSourceArn);
+      if (queueUrl !== undefined && this.sqsClient) {
+        const source = new SqsEventSource(
+          {
+            functionRef: properties.FunctionName,
+            queueUrl,
+            queueArn: properties.EventSourceArn,
+            batchSize: properties.BatchSize ?? 10,
+            maximumBatchingWindowSeconds: properties.MaximumBatchingWindowInSeconds ?? 0,
+            reportBatchItemFailures,
+          },
+          this.sqsClient,
+          this.lambda!,
+          REGION,
+          this.log,
+        );
+        source.start();
+        this.eventSources.push(source);
+      } else if (tableName !== undefined && this.dynamoDbClient && endpoints.dynamodb) {
+        this.streamsClient ??= new DynamoDBStreamsClient({ endpoint: endpoints.dynamodb, region: REGION, credentials: LOCAL_CREDENTIALS });
+        const failureDestination = properties.DestinationConfig?.OnFailure?.Destination;
+        const failureQueueUrl = failureDestination === undefined ? undefined : queueByArn.get(failureDestination);
+        if (failureDestination !== undefined && failureQueueUrl === undefined) {
+          throw new Error(`event source mapping ${logicalId} sends failures to ${failureDestination}; only SQS queues of the template are supported locally`);
+        }
+        const source = new DynamoDbStreamEventSource(
+          {
+            functionRef: properties.FunctionName,
+            tableName,
+            streamArn: properties.EventSourceArn,
+            startingPosition: properties.StartingPosition ?? 'LATEST',
+            batchSize: properties.BatchSize ?? 100,
+            maximumBatchingWindowSeconds: properties.MaximumBatchingWindowInSeconds ?? 0,
+            reportBatchItemFailures,
+            maximumRetryAttempts: properties.MaximumRetryAttempts ?? -1,
+            filter: eventFilterOf(properties.FilterCriteria, `event source mapping ${logicalId}`),
+            onFailure:
+              failureQueueUrl === undefined
+                ? undefined
+                : async (body) => {
+                    await this.sqsClient!.send(new SendMessageCommand({ QueueUrl: failureQueueUrl, MessageBody: body }));
+                  },
+          },
+          this.dynamoDbClient,
+          this.streamsClient,
+          this.lambda!,
+          REGION,
+          this.log,
+        );
+        await source.start();
+        this.eventSources.push(source);
+      } else {
+        throw new Error(`event source mapping ${logicalId} reads ${properties.EventSourceArn}; only SQS queues and DynamoDB streams of the template run locally`);
+      }
     }
+  }
+
+  /** Runs the template's scheduled EventBridge rules against their Lambda targets. */
+  private startSchedules(assembly: StackAssembly, resolver: IntrinsicResolver): void {
+    const rules: ScheduledRule[] = [];
+    for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::Events::Rule')) {
+      const properties = resolver.resolve(resource.Properties) as {
+        ScheduleExpression?: string;
+        State?: string;
+        Targets?: Array<{ Arn: string; Input?: string }>;
+      };
+      if (properties.ScheduleExpression === undefined) throw new Error(`rule ${logicalId} matches events; only scheduled rules run locally`);
+      if (properties.State === 'DISABLED') continue;
+      rules.push({
+        name: resolver.resolveString({ Ref: logicalId }),
+        arn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+        scheduleExpression: properties.ScheduleExpression,
+        targets: (properties.Targets ?? []).map((target) => ({ functionRef: target.Arn, input: target.Input })),
+      });
+    }
+    if (rules.length === 0) return;
+    this.schedules = new ScheduleRunner(
+      rules,
+      this.lambda!,
+      { region: REGION, accountId: ACCOUNT_ID, periodSecondsOverride: this.config.schedulePeriodSeconds },
+      this.log,
+    );
+    this.schedules.start();
   }
 
   /** What each template resource resolves to here, for `Ref` and `Fn::GetAtt`. */
@@ -381,7 +459,13 @@ export class LocalCloud {
       let values: ResourceValues;
       switch (resource.Type) {
         case 'AWS::DynamoDB::Table':
-          values = { ref: physicalName, attributes: { Arn: arn('dynamodb', `table/${physicalName}`) } };
+          values = {
+            ref: physicalName,
+            attributes: { Arn: arn('dynamodb', `table/${physicalName}`), StreamArn: arn('dynamodb', `table/${physicalName}/stream/local`) },
+          };
+          break;
+        case 'AWS::Events::Rule':
+          values = { ref: physicalName, attributes: { Arn: arn('events', `rule/${physicalName}`) } };
           break;
         case 'AWS::Lambda::Function':
           values = { ref: physicalName, attributes: { Arn: arn('lambda', `function:${physicalName}`) } };
@@ -451,7 +535,7 @@ export class LocalCloud {
     }
     if (expiring.length > 0) {
       this.ttlSweeper = new DynamoDbTtlSweeper(this.dynamoDbClient, expiring, this.log);
-      this.ttlSweeper.start(TTL_SWEEP_INTERVAL_MS);
+      this.ttlSweeper.start(this.config.ttlSweepSeconds * 1000);
     }
     return tables;
   }
@@ -513,11 +597,12 @@ export class LocalCloud {
       return this.gateway.handleManagementRequest(request, response, management[2]);
     }
     if (url.pathname.startsWith('/dev/')) {
-      return handleDevRequest(url, response, {
+      return handleDevRequest(request.method ?? 'GET', url, response, {
         ready: this.ready,
         identity: this.identity,
         standIns: this.standInDescriptions,
         pushNotificationsFor: (userId) => this.sns?.notificationsFor(userId) ?? [],
+        dropConnectionsOf: (userId) => this.gateway?.dropWithoutDisconnect(userId) ?? 0,
       });
     }
     response.writeHead(404, { 'Content-Type': 'application/json' });
@@ -530,7 +615,9 @@ export class LocalCloud {
     await this.gateway?.stop();
     await Promise.allSettled(this.eventSources.map((source) => source.stop()));
     await this.sns?.stop();
+    await this.schedules?.stop();
     await this.ttlSweeper?.stop();
+    this.streamsClient?.destroy();
     this.dynamoDbClient?.destroy();
     this.sqsClient?.destroy();
     this.lambda?.stop();

@@ -1,16 +1,33 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
-import type { ConnectionRecord, ConnectionRegistry } from '../domain/ports';
+import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
+
+/** The index of connections by expiry, and how many partitions it spreads them over. */
+export const EXPIRY_INDEX = 'byExpiry';
+const EXPIRY_SHARDS = 16;
+
+/**
+ * The expiry index's partition for a connection: spreading connections over a few partitions keeps
+ * the index's writes (one per refresh) off a single hot key, at the cost of one Query per shard a sweep.
+ */
+export function expiryShardOf(connectionId: string): number {
+  let hash = 0;
+  for (const char of connectionId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % EXPIRY_SHARDS;
+}
 
 /** The connection registry in the table of `lib/constructs/connection-registry.ts`. */
-export class DynamoDbConnectionRegistry implements ConnectionRegistry, ConnectionDirectory {
+export class DynamoDbConnectionRegistry implements ConnectionRegistry, ConnectionDirectory, StaleConnectionRegistry {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
   async register(connection: ConnectionRecord): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...connection } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...connection, expiryShard: expiryShardOf(connection.connectionId) } }),
+    );
   }
 
   async touch(connection: ConnectionRecord): Promise<void> {
@@ -19,11 +36,12 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
         TableName: this.tableName,
         Key: { userId: connection.userId, connectionId: connection.connectionId },
         UpdateExpression:
-          'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, ' +
+          'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard, ' +
           'connectedAt = if_not_exists(connectedAt, :connectedAt), deviceId = if_not_exists(deviceId, :deviceId)',
         ExpressionAttributeValues: {
           ':lastActiveAt': connection.lastActiveAt,
           ':expiresAt': connection.expiresAt,
+          ':expiryShard': expiryShardOf(connection.connectionId),
           ':connectedAt': connection.connectedAt,
           ':deviceId': connection.deviceId,
         },
@@ -51,5 +69,40 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
 
   forget(connection: LiveConnection): Promise<void> {
     return this.remove(connection.userId, connection.connectionId);
+  }
+
+  async *staleConnections(nowSeconds: number): AsyncIterable<StaleConnection> {
+    for (let shard = 0; shard < EXPIRY_SHARDS; shard++) {
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          IndexName: EXPIRY_INDEX,
+          KeyConditionExpression: 'expiryShard = :shard AND expiresAt < :now',
+          ExpressionAttributeValues: { ':shard': shard, ':now': nowSeconds },
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) yield { userId: String(item.userId), connectionId: String(item.connectionId) };
+      }
+    }
+  }
+
+  async removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { userId: connection.userId, connectionId: connection.connectionId },
+          // The index is eventually consistent: the connection may have proved alive since.
+          ConditionExpression: 'expiresAt < :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

@@ -1,7 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   paginateQuery,
@@ -12,6 +10,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { batchGet, batchWrite } from './dynamodb-batch';
 import type { CommitOutcome, CommitRequest, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
 import type { Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
@@ -39,7 +38,6 @@ function headOf(item: Record<string, unknown>): ThreadHead {
   };
 }
 
-const BATCH_WRITE_SIZE = 25;
 /** The index of the user threads table that orders a user's threads by activity. */
 export const USER_THREADS_BY_ACTIVITY = 'byActivity';
 const ACTIVITY_CONCURRENCY = 16;
@@ -61,36 +59,8 @@ export class DynamoDbThreadStore implements ThreadStore {
     private readonly tables: ChatTables,
   ) {}
 
-  /** A batch read, with the unprocessed keys retried until none are left. */
-  private async batchGet(request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }>): Promise<Record<string, unknown>[]> {
-    let pending: typeof request | undefined = request;
-    const items: Record<string, unknown>[] = [];
-    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-      const result = await this.client.send(new BatchGetCommand({ RequestItems: pending }));
-      for (const tableItems of Object.values(result.Responses ?? {})) items.push(...tableItems);
-      pending = result.UnprocessedKeys as typeof pending;
-    }
-    return items;
-  }
-
-  /** A batch write of puts and deletes, in chunks of 25, with unprocessed items retried. */
-  private async batchWrite(requests: Array<{ table: string; put?: Record<string, unknown>; deleteKey?: Record<string, unknown> }>): Promise<void> {
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_SIZE) {
-      let pending: Record<string, Array<Record<string, unknown>>> | undefined = {};
-      for (const request of requests.slice(start, start + BATCH_WRITE_SIZE)) {
-        (pending[request.table] ??= []).push(request.put ? { PutRequest: { Item: request.put } } : { DeleteRequest: { Key: request.deleteKey } });
-      }
-      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const result = await this.client.send(new BatchWriteCommand({ RequestItems: pending as never }));
-        pending = result.UnprocessedItems as typeof pending;
-      }
-    }
-  }
-
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
-    const items = await this.batchGet({
+    const items = await batchGet(this.client, {
       [this.tables.threads]: { Keys: [{ threadId, sk: META }, { threadId, sk: memberKey(senderId) }], ConsistentRead: true },
       [this.tables.sendRecords]: { Keys: [{ sendKey: sendKeyOf(senderId, clientMsgId) }], ConsistentRead: true },
     });
@@ -255,7 +225,8 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async addMembers(threadId: string, userIds: readonly string[], now: number): Promise<void> {
-    await this.batchWrite(
+    await batchWrite(
+      this.client,
       userIds.flatMap((userId) => [
         { table: this.tables.threads, put: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: now } },
         { table: this.tables.userThreads, put: { userId, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 } },
@@ -298,7 +269,7 @@ export class DynamoDbThreadStore implements ThreadStore {
     const heads: ThreadHead[] = [];
     for (let start = 0; start < threadIds.length; start += BATCH_GET_SIZE) {
       const keys = threadIds.slice(start, start + BATCH_GET_SIZE).map((threadId) => ({ threadId, sk: META }));
-      heads.push(...(await this.batchGet({ [this.tables.threads]: { Keys: keys, ConsistentRead: false } })).map(headOf));
+      heads.push(...(await batchGet(this.client, { [this.tables.threads]: { Keys: keys, ConsistentRead: false } })).map(headOf));
     }
     return heads;
   }

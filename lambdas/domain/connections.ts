@@ -1,4 +1,5 @@
-import type { ConnectionRecord, ConnectionRegistry } from './ports';
+import { inPool } from './pool';
+import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
 
 export interface ConnectionPolicy {
   /** Seconds without activity after which a connection counts as stale. */
@@ -76,4 +77,23 @@ export class ActivityTracker {
     if (this.refreshedAt.size >= MAX_REMEMBERED_CONNECTIONS) this.refreshedAt.clear();
     this.refreshedAt.set(connection.connectionId, now);
   }
+}
+
+/** Removals in flight at once during a sweep. */
+const SWEEP_CONCURRENCY = 16;
+
+/**
+ * Removes every connection that went stale without `$disconnect`, so that its user shows offline
+ * within a sweep interval of going quiet: DynamoDB's TTL deletes too late (within days) for that.
+ * Returns how many it removed.
+ */
+export async function sweepStaleConnections(registry: StaleConnectionRegistry, now: number): Promise<number> {
+  const nowSeconds = Math.floor(now / 1000);
+  const stale: StaleConnection[] = [];
+  for await (const connection of registry.staleConnections(nowSeconds)) stale.push(connection);
+  let removed = 0;
+  await inPool(stale, SWEEP_CONCURRENCY, async (connection) => {
+    if (await registry.removeIfStale(connection, nowSeconds)) removed += 1;
+  });
+  return removed;
 }

@@ -26,6 +26,20 @@ export interface ConnectionRegistry {
   remove(userId: string, connectionId: string): Promise<void>;
 }
 
+/** A connection record past its expiry, as the sweep finds it. */
+export interface StaleConnection {
+  readonly userId: string;
+  readonly connectionId: string;
+}
+
+/** Finds and removes connections that went stale without `$disconnect`. */
+export interface StaleConnectionRegistry {
+  /** Connections whose expiry (epoch seconds) is before `nowSeconds`. */
+  staleConnections(nowSeconds: number): AsyncIterable<StaleConnection>;
+  /** Removes the connection unless it proved alive since it was found; true when removed. */
+  removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean>;
+}
+
 /** The system of record for messages: the history of every thread. */
 export interface MessageHistory {
   /** Stores a message; storing the same message again changes nothing. */

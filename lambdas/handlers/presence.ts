@@ -1,9 +1,12 @@
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { DynamoDbTypingGate } from '../adapters/dynamodb-typing-gate';
 import { deliverToUsers } from '../domain/chat/deliver-message';
 import { ActivityTracker } from '../domain/connections';
+import { userIdSchema } from '../domain/identity';
+import { MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL, subscribeToPresence } from '../domain/presence';
 import { admitTyping } from '../domain/typing';
 import { reqIdSchema } from '../domain/protocol';
 import * as z from '../domain/schema';
@@ -19,6 +22,8 @@ const config = loadConfig({
   THREADS_TABLE: env.name(),
   USER_THREADS_TABLE: env.name(),
   SEND_RECORDS_TABLE: env.name(),
+  PRESENCE_TABLE: env.name(),
+  PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
 });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const activity = new ActivityTracker(registry, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
@@ -29,6 +34,10 @@ const threads = new DynamoDbThreadStore(documentClient, {
 });
 const typingGate = new DynamoDbTypingGate(documentClient, config.THREADS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
+const presenceStatuses = new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE);
+const presenceSubscriptions = new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE);
+/** API Gateway's longest connection: a subscription cannot outlive it. */
+const MAX_CONNECTION_SECONDS = 2 * 3600;
 
 const pingFrame = z.object({ action: z.literal('ping'), reqId: z.optional(reqIdSchema) });
 const typingFrame = z.object({
@@ -37,16 +46,31 @@ const typingFrame = z.object({
   threadId: z.string().check(z.minLength(1, 'must be 1-128 characters'), z.maxLength(128, 'must be 1-128 characters')),
   state: z.enum(['start', 'stop']),
 });
+const subscribePresenceFrame = z.object({
+  action: z.literal('subscribePresence'),
+  reqId: z.optional(reqIdSchema),
+  userIds: z.array(userIdSchema).check(
+      z.minLength(1, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
+      z.maxLength(MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
+    ),
+});
 
 /**
  * Liveness and presence: any frame keeps a connection counted as live (written at most once per
- * quarter idle period per connection and execution environment); `typing` tells the other members.
+ * quarter idle period per connection and execution environment); `subscribePresence` answers the
+ * users' current state and subscribes the connection to their changes (which
+ * `presence-changes.ts` pushes); `typing` tells the other members.
  */
 export const handler = instrumented(
   actionRouter(
     {
       // Like every frame, a ping refreshes the connection's expiry (onActivity, below).
       ping: action(pingFrame, async () => ({ type: 'pong' })),
+      subscribePresence: action(subscribePresenceFrame, async (frame, caller) => {
+        const subscriptionEndsAt = Math.floor(Date.now() / 1000) + MAX_CONNECTION_SECONDS;
+        const users = await subscribeToPresence(caller, frame.userIds, subscriptionEndsAt, presenceSubscriptions, presenceStatuses);
+        return { type: 'presence', users };
+      }),
       typing: action(typingFrame, async (frame, caller) => {
         if (await admitTyping(typingGate, frame.threadId, caller.userId, Date.now())) {
           const others = (await threads.membersOf(frame.threadId)).filter((member) => member !== caller.userId);

@@ -1,18 +1,35 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, ProjectionType, StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
+
+/** The index of connections by expiry that the sweep reads (`lambdas/adapters/dynamodb-connection-registry.ts`). */
+const EXPIRY_INDEX = 'byExpiry';
 
 /**
  * Live WebSocket connections, one item per connection, keyed by user so that all of a user's
  * connections are one Query. The other direction (connection -> user and device) needs no
  * lookup: the authorizer's context, which API Gateway attaches to every event of the
- * connection, carries it. Items expire by TTL when a connection goes stale without `$disconnect`.
+ * connection, carries it.
+ *
+ * A connection that goes quiet without `$disconnect` (which API Gateway sends on a best-effort
+ * basis) is removed by a sweep every minute, through an index of connections by expiry, since
+ * DynamoDB's TTL may take days; TTL stays as the backstop. The table's stream carries every
+ * connection opening and closing, whatever closed it, to whoever derives presence from them.
  */
 export class ConnectionRegistry extends Construct {
-  /** Partition key: the user id (the token's `sub`). Sort key: the connection id. */
+  /**
+   * Partition key: the user id (the token's `sub`). Sort key: the connection id. Index `byExpiry`:
+   * `expiryShard` (0-15) and `expiresAt`. Stream: new and old images.
+   */
   public readonly table: Table;
+  /** Removes stale connections; run every minute by `sweepSchedule`. */
+  public readonly staleConnectionSweeper: MessengerFunction;
+  public readonly sweepSchedule: Rule;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -20,18 +37,48 @@ export class ConnectionRegistry extends Construct {
       partitionKey: 'userId',
       sortKey: 'connectionId',
       timeToLiveAttribute: 'expiresAt',
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       // Connections are ephemeral: losing them on stack deletion loses nothing a client can't redo.
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: EXPIRY_INDEX,
+      partitionKey: { name: 'expiryShard', type: AttributeType.NUMBER },
+      sortKey: { name: 'expiresAt', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+
+    this.staleConnectionSweeper = new MessengerFunction(this, 'StaleConnectionSweeper', {
+      handler: 'sweep-stale-connections',
+      timeout: Duration.seconds(50),
+      environment: { CONNECTIONS_TABLE: this.table.tableName },
+    });
+    this.table.grant(this.staleConnectionSweeper, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    this.sweepSchedule = new Rule(this, 'SweepSchedule', {
+      description: 'Removes WebSocket connections that went stale without $disconnect, so their users show offline.',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      // A missed sweep is made good by the next one a minute later.
+      targets: [new LambdaFunction(this.staleConnectionSweeper, { retryAttempts: 0 })],
     });
   }
 
   /** Lets the grantee record connections opening, refreshing and closing. */
   public grantRegister(grantee: IGrantable): Grant {
-    return this.table.grant(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    return this.grantOnTable(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
   }
 
   /** Lets the grantee find a user's live connections and drop ones found gone. */
   public grantLookup(grantee: IGrantable): Grant {
-    return this.table.grant(grantee, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    return this.grantOnTable(grantee, 'dynamodb:Query', 'dynamodb:DeleteItem');
+  }
+
+  /** Lets the grantee find a user's live connections, and nothing else. */
+  public grantReadConnections(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, 'dynamodb:Query');
+  }
+
+  /** Actions on the table itself; unlike `Table.grant`, not on its index, which only the sweep reads. */
+  private grantOnTable(grantee: IGrantable, ...actions: string[]): Grant {
+    return Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
   }
 }

@@ -1,9 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
 import type { HistoryStore } from './history-store';
 import { MessengerFunction } from './messenger-function';
 
@@ -30,11 +31,11 @@ export class MessagePipeline extends Construct {
     super(scope, id);
     const functionTimeout = Duration.seconds(30);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    const deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
+      alarmDescription: 'Messages failed to reach history and wait in the dead-letter queue; fix the cause, then redrive them.',
     });
+    this.deadLetterQueue = deadLetters.queue;
+    this.deadLetterAlarm = deadLetters.alarm;
     this.queue = new Queue(this, 'Queue', {
       // Six times the function timeout, as AWS advises for queues that feed Lambda.
       visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6),
@@ -59,14 +60,6 @@ export class MessagePipeline extends Construct {
       }),
     );
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Messages failed to reach history and wait in the dead-letter queue; fix the cause, then redrive them.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
   }
 
   /** Lets the grantee hand messages to the pipeline. */

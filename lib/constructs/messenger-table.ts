@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption, type StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
 export interface MessengerTableProps {
@@ -9,6 +9,8 @@ export interface MessengerTableProps {
   readonly sortKey?: string;
   /** Attribute holding each item's expiry (epoch seconds), if items expire. */
   readonly timeToLiveAttribute?: string;
+  /** What the table's stream carries, if it has one. */
+  readonly stream?: StreamViewType;
   /** @default RETAIN: the table outlives the stack */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -26,6 +28,7 @@ export class MessengerTable extends Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: props.timeToLiveAttribute,
+      stream: props.stream,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
   }

@@ -1,11 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
 
@@ -32,6 +34,8 @@ export class PushNotifications extends Construct {
   public readonly sendFunction: MessengerFunction;
   /** Push requests the send function failed on, after SNS's retries. */
   public readonly deadLetterQueue: Queue;
+  /** In alarm while any push request waits in the dead-letter queue. */
+  public readonly deadLetterAlarm: Alarm;
   public readonly platformApplications: PushPlatformApplications;
 
   constructor(scope: Construct, id: string, props: PushNotificationsProps = {}) {
@@ -45,11 +49,11 @@ export class PushNotifications extends Construct {
 
     this.devicesTable = new MessengerTable(this, 'Devices', { partitionKey: 'userId', sortKey: 'deviceKey' });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    const deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
+      alarmDescription: 'Push requests failed after SNS retries and wait in the dead-letter queue; fix the cause, then republish them.',
     });
+    this.deadLetterQueue = deadLetters.queue;
+    this.deadLetterAlarm = deadLetters.alarm;
 
     this.sendFunction = new MessengerFunction(this, 'Send', {
       handler: 'send-push',

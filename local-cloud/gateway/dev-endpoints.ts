@@ -9,9 +9,17 @@ export interface DevState {
   readonly standIns: Readonly<Record<string, unknown>>;
   /** What the stand-in for the push services received for a user's devices. */
   readonly pushNotificationsFor: (userId: string) => RecordedPush[];
+  /** Cuts a user's connections as if their `$disconnect` were lost; how many. */
+  readonly dropConnectionsOf: (userId: string) => number;
 }
 
 const DEFAULT_TOKEN_SECONDS = 3600;
+const USER_RULE = 'user must be 1-64 characters of A-Z, a-z, 0-9, _ or -';
+
+function userParameter(url: URL): string | undefined {
+  const user = url.searchParams.get('user');
+  return user !== null && /^[A-Za-z0-9_-]{1,64}$/.test(user) ? user : undefined;
+}
 
 function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
@@ -20,19 +28,24 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 
 /**
  * The endpoints only the local cloud has: those of PROTOCOL.md section 5 (readiness, tokens for
- * any user, the push notifications a user's devices got), the signing keys the authorizer checks tokens against, and where the stand-ins
- * listen, for poking at them with the AWS CLI or a test.
+ * any user, the push notifications a user's devices got), the signing keys the authorizer checks
+ * tokens against, where the stand-ins listen (for poking at them with the AWS CLI or a test), and
+ * a fault to inject: connections cut without `$disconnect`.
  */
-export async function handleDevRequest(url: URL, response: ServerResponse, state: DevState): Promise<void> {
+export async function handleDevRequest(method: string, url: URL, response: ServerResponse, state: DevState): Promise<void> {
   switch (url.pathname) {
     case '/dev/health':
       return json(response, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'starting' });
     case '/dev/push': {
-      const user = url.searchParams.get('user');
-      if (user === null || !/^[A-Za-z0-9_-]{1,64}$/.test(user)) {
-        return json(response, 400, { message: 'user must be 1-64 characters of A-Z, a-z, 0-9, _ or -, e.g. /dev/push?user=bob' });
-      }
+      const user = userParameter(url);
+      if (user === undefined) return json(response, 400, { message: `${USER_RULE}, e.g. /dev/push?user=bob` });
       return json(response, 200, { notifications: state.pushNotificationsFor(user).map(({ userId: _user, ...notification }) => notification) });
+    }
+    case '/dev/drop': {
+      if (method !== 'POST') return json(response, 405, { message: 'use POST /dev/drop?user=<id>' });
+      const user = userParameter(url);
+      if (user === undefined) return json(response, 400, { message: `${USER_RULE}, e.g. POST /dev/drop?user=bob` });
+      return json(response, 200, { dropped: state.dropConnectionsOf(user) });
     }
     case '/dev/stand-ins':
       return json(response, 200, state.standIns);

@@ -55,6 +55,8 @@ interface LiveConnection {
   readonly authorizer?: Record<string, unknown>;
   idleTimer?: NodeJS.Timeout;
   readonly lifetimeTimer: NodeJS.Timeout;
+  /** Set when the connection is dropped as if API Gateway's `$disconnect` were lost. */
+  disconnectLost?: boolean;
 }
 
 function newConnectionId(): string {
@@ -319,7 +321,7 @@ export class WebSocketGateway {
     clearTimeout(connection.lifetimeTimer);
     this.connections.delete(connection.id);
     const disconnect = this.options.routes.disconnect;
-    if (!disconnect) return;
+    if (!disconnect || connection.disconnectLost) return;
     const headers = { Host: this.options.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' };
     void this.options.lambda
       .invoke(disconnect.functionRef, {
@@ -390,6 +392,22 @@ export class WebSocketGateway {
   }
 
   /** Closes every connection, as a gateway going down would. */
+  /**
+   * Cuts a user's connections without running `$disconnect`, as when API Gateway's best-effort
+   * `$disconnect` is lost: what becomes of their records (and presence) is then up to the stack.
+   * Returns how many were cut.
+   */
+  dropWithoutDisconnect(userId: string): number {
+    let dropped = 0;
+    for (const connection of this.connections.values()) {
+      if (connection.authorizer?.userId !== userId) continue;
+      connection.disconnectLost = true;
+      connection.socket.terminate();
+      dropped += 1;
+    }
+    return dropped;
+  }
+
   async stop(): Promise<void> {
     for (const connection of this.connections.values()) connection.socket.close(1001, 'Going away');
     this.server.close();

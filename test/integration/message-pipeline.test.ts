@@ -14,7 +14,7 @@ beforeAll(async () => {
   const { sqs: queues, cassandra: history } = await standIns();
   sqs = new SQSClient({ endpoint: queues.endpoint, region: 'us-east-1', credentials });
   queueUrl = byLogicalId(queues.queues, 'MessagePipelineQueue');
-  deadLetterQueueUrl = byLogicalId(queues.queues, 'MessagePipelineDeadLetterQueue');
+  deadLetterQueueUrl = byLogicalId(queues.queues, 'MessagePipelineDeadLetters');
   cassandra = new Client({ contactPoints: [history.endpoint], localDataCenter: 'datacenter1' });
 });
 

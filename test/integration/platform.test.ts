@@ -141,7 +141,7 @@ describe('limits', () => {
     const now = Date.now();
     await registry.put({ userId: user, connectionId: 'gone=', deviceId: 'gone=', connectedAt: now, lastActiveAt: now, expiresAt: Math.floor(now / 1000) - 1 });
     await registry.put({ userId: user, connectionId: 'live=', deviceId: 'live=', connectedAt: now, lastActiveAt: now, expiresAt: Math.floor(now / 1000) + 600 });
-    await eventually(async () => (await registry.connectionsOf(user)).length === 1, 15_000, 'the expired record to be deleted');
+    await eventually(async () => (await registry.connectionsOf(user)).length === 1, 30_000, 'the expired record to be deleted');
     expect((await registry.connectionsOf(user))[0]).toMatchObject({ connectionId: 'live=' });
   });
 

@@ -97,7 +97,7 @@ describe('push notifications: topic -> send function -> SNS mobile push -> push 
   it('moves a request it cannot read to the subscription dead-letter queue after retries', async () => {
     const marker = uniqueUser('unreadable');
     await requestPush({ recipients: [], marker });
-    const deadLetterQueueUrl = byLogicalId(stand.sqs.queues, 'PushDeadLetterQueue');
+    const deadLetterQueueUrl = byLogicalId(stand.sqs.queues, 'PushDeadLetters');
     let found = false;
     await eventually(
       async () => {

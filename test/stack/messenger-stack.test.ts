@@ -133,13 +133,13 @@ describe('functions', () => {
 });
 
 describe('least privilege', () => {
-  it('grants nothing on every resource, except X-Ray writes, which have no resource ARNs', () => {
+  it('grants nothing on every resource, except X-Ray writes and listing streams, which have no resource ARNs', () => {
     const policies = synth().findResources('AWS::IAM::Policy');
     for (const policy of Object.values(policies)) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         const actions = [statement.Action].flat() as string[];
         expect(actions).not.toContain('*');
-        if (statement.Resource === '*') expect(actions.every((action) => action.startsWith('xray:'))).toBe(true);
+        if (statement.Resource === '*') expect(actions.every((action) => action.startsWith('xray:') || action === 'dynamodb:ListStreams')).toBe(true);
       }
     }
   });
@@ -293,7 +293,7 @@ describe('push notifications', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
       TopicArn: { Ref: topicId },
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PushDeadLetters'), 'Arn'] } },
     });
   });
 
@@ -413,5 +413,112 @@ describe('typing and push registration', () => {
       [statement.Action].flat().includes('sns:CreatePlatformEndpoint'),
     );
     expect(create.Resource).toBe('arn:aws:sns:us-east-1:123456789012:app/GCM/messenger');
+  });
+});
+
+/** The statements of the policy of the function whose construct path contains `functionPath`, X-Ray's left out. */
+function dataStatementsOf(template: Template, functionPath: string): Array<{ Action: string | string[]; Resource: unknown }> {
+  const [policy] = Object.values(
+    template.findResources('AWS::IAM::Policy', {
+      Metadata: Match.objectLike({ 'aws:cdk:path': Match.stringLikeRegexp(`/${functionPath}/ServiceRole/`) }),
+    }),
+  );
+  return policy.Properties.PolicyDocument.Statement.filter(
+    (statement: { Action: string | string[] }) => ![statement.Action].flat().every((action) => action.startsWith('xray:')),
+  );
+}
+
+describe('presence', () => {
+  it('streams connection changes (old and new images) and indexes connections by expiry for the sweep', () => {
+    synth().hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'connectionId', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byExpiry',
+          KeySchema: [
+            { AttributeName: 'expiryShard', KeyType: 'HASH' },
+            { AttributeName: 'expiresAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+  });
+
+  it('sweeps stale connections every minute, with the sweeper allowed only to find and delete connections', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('StaleConnectionSweeper'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('StaleConnectionSweeper'), 'Arn'] },
+    });
+    const statements = dataStatementsOf(template, 'StaleConnectionSweeper');
+    expect(statements).toHaveLength(1);
+    expect([statements[0].Action].flat().sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query']);
+  });
+
+  it('feeds openings and closings (not refreshes) to the changes function, failures to an alarmed dead-letter queue', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ConnectionsTable'), 'StreamArn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('PresenceChangesFunction') },
+      StartingPosition: 'LATEST',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT', 'REMOVE'] }) }] },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('PresenceDeadLetters'), 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('PresenceDeadLetters'), 'QueueName'] } }],
+      Threshold: 0,
+    });
+  });
+
+  it('keeps statuses in a recoverable table and subscriptions, expiring, under the watched user with an index by subscriber', () => {
+    const template = synth();
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      }),
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'watchedUserId', KeyType: 'HASH' },
+        { AttributeName: 'connectionId', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'bySubscriber', KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }] })],
+    });
+  });
+
+  it('routes subscribePresence to the presence actions, which may only write subscriptions and read statuses beyond their own grants', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'subscribePresence' });
+    const actions = dataStatementsOf(template, 'PresenceActions').flatMap((statement) => [statement.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem']));
+    expect(actions).not.toContain('dynamodb:Scan');
+  });
+
+  it('lets the changes function read the stream, find connections, flip statuses and post to connections, without Scan', () => {
+    const statements = dataStatementsOf(synth(), 'Presence/ChangesFunction');
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:GetRecords', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'execute-api:ManageConnections']),
+    );
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions).not.toContain('dynamodb:PutItem');
   });
 });

@@ -7,7 +7,12 @@ export function localCloud() {
   const baseUrl = process.env.LOCAL_CLOUD_URL;
   const webSocketUrl = process.env.LOCAL_CLOUD_WS_URL;
   if (!baseUrl || !webSocketUrl) throw new Error('the integration tests run only under their global setup, which starts the local cloud');
-  return { baseUrl, webSocketUrl, idleTimeoutSeconds: Number(process.env.LOCAL_CLOUD_IDLE_SECONDS) };
+  return {
+    baseUrl,
+    webSocketUrl,
+    idleTimeoutSeconds: Number(process.env.LOCAL_CLOUD_IDLE_SECONDS),
+    scheduleSeconds: Number(process.env.LOCAL_CLOUD_SCHEDULE_SECONDS),
+  };
 }
 
 export async function tokenFor(user: string, expiresIn?: number): Promise<string> {

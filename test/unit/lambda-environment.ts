@@ -2,6 +2,8 @@
 Object.assign(process.env, {
   AWS_REGION: 'us-east-1',
   CONNECTIONS_TABLE: 'connections-table',
+  PRESENCE_TABLE: 'presence',
+  PRESENCE_SUBSCRIPTIONS_TABLE: 'presence-subscriptions',
   IDLE_TIMEOUT_SECONDS: '600',
   PUSH_DEVICES_TABLE: 'push-devices',
   THREADS_TABLE: 'threads',

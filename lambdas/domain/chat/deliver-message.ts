@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../messages';
+import { inPool } from '../pool';
 import type { ConnectionDirectory, ConnectionNotifier, LiveConnection } from './ports';
 
 /** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
@@ -24,14 +25,6 @@ export function messageFrame(message: StoredMessage) {
     text: message.text,
     sentAt: message.sentAt,
   };
-}
-
-async function inPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /**

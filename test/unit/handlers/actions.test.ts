@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler as unknownAction } from '../../../lambdas/handlers/default';
@@ -59,6 +59,61 @@ describe('ping', () => {
     const frame = await reply(presence, '{"action":"ping","reqId":"r1"}', 'alice', 'conn-failing=');
     expect(frame).toEqual({ type: 'error', reqId: 'r1', code: 'internal', message: expect.any(String) });
     expect(JSON.stringify(frame)).not.toMatch(/dynamodb|Exception|at /i);
+  });
+});
+
+describe('subscribePresence', () => {
+  it("subscribes the connection to each user until its longest life, then answers their current state", async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    dynamodb.on(BatchWriteCommand).resolves({});
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: { presence: [{ userId: 'bob', status: 'online' }, { userId: 'carol', status: 'offline', lastSeen: 1764000000000 }] },
+    });
+    const before = Math.floor(Date.now() / 1000);
+
+    const frame = await reply(presence, '{"action":"subscribePresence","reqId":"r9","userIds":["bob","carol","dave"]}', 'alice', 'conn-sub=');
+
+    expect(frame).toEqual({
+      type: 'presence',
+      reqId: 'r9',
+      users: [
+        { userId: 'bob', status: 'online' },
+        { userId: 'carol', status: 'offline', lastSeen: 1764000000000 },
+        { userId: 'dave', status: 'offline' },
+      ],
+    });
+    const puts = dynamodb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!['presence-subscriptions'];
+    expect(puts.map((put) => put.PutRequest!.Item)).toEqual(
+      ['bob', 'carol', 'dave'].map((watchedUserId) => ({ watchedUserId, connectionId: 'conn-sub=', subscriberUserId: 'alice', expiresAt: expect.any(Number) })),
+    );
+    expect(puts[0].PutRequest!.Item!.expiresAt).toBeGreaterThanOrEqual(before + 7200);
+    expect(dynamodb.commandCalls(BatchGetCommand)[0].args[0].input.RequestItems!.presence.Keys).toEqual([{ userId: 'bob' }, { userId: 'carol' }, { userId: 'dave' }]);
+  });
+
+  it('reads 500 users in batches of 100 and writes them in batches of 25', async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    dynamodb.on(BatchWriteCommand).resolves({});
+    dynamodb.on(BatchGetCommand).resolves({ Responses: { presence: [] } });
+    const userIds = Array.from({ length: 500 }, (_, index) => `user-${index}`);
+
+    const frame = await reply(presence, JSON.stringify({ action: 'subscribePresence', userIds }), 'alice', 'conn-many=');
+
+    expect((frame.users as unknown[]).length).toBe(500);
+    expect(dynamodb.commandCalls(BatchWriteCommand)).toHaveLength(20);
+    expect(dynamodb.commandCalls(BatchGetCommand)).toHaveLength(5);
+  });
+
+  it.each([
+    ['more than 500 user ids', JSON.stringify({ action: 'subscribePresence', userIds: Array.from({ length: 501 }, (_, index) => `u${index}`) }), /userIds must name 1-500 users/],
+    ['no user ids', '{"action":"subscribePresence","userIds":[]}', /userIds must name 1-500 users/],
+    ['an invalid user id', '{"action":"subscribePresence","userIds":["bob","no spaces"]}', /userIds\.1 must be 1-64 characters/],
+    ['userIds missing', '{"action":"subscribePresence"}', /userIds/],
+  ])('answers bad_request to %s and writes nothing', async (_case, body, message) => {
+    dynamodb.on(UpdateCommand).resolves({});
+    const frame = await reply(presence, body, 'alice', 'conn-bad-sub=');
+    expect(frame).toMatchObject({ type: 'error', code: 'bad_request', message });
+    expect(dynamodb).not.toHaveReceivedCommand(BatchWriteCommand);
+    expect(dynamodb).not.toHaveReceivedCommand(BatchGetCommand);
   });
 });
 

@@ -27,6 +27,7 @@ describe('$connect', () => {
         connectedAt: requestedAt,
         lastActiveAt: requestedAt,
         expiresAt: Math.floor(requestedAt / 1000) + 600,
+        expiryShard: expect.any(Number),
       },
     });
   });

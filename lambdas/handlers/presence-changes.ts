@@ -1,0 +1,98 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
+import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
+import { publishPresenceChanges, type ConnectionChange } from '../domain/presence';
+import { describeIssues } from '../domain/protocol';
+import * as z from '../domain/schema';
+import { documentClient } from '../shared/clients/dynamodb';
+import { managementApiClient } from '../shared/clients/management-api';
+import { env, loadConfig } from '../shared/config';
+import { instrumented, logger, metrics } from '../shared/observability';
+
+const config = loadConfig({
+  CONNECTIONS_TABLE: env.name(),
+  PRESENCE_TABLE: env.name(),
+  PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
+});
+const ports = {
+  connections: new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE),
+  statuses: new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE),
+  subscriptions: new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE),
+  notifier: new ApiGatewayConnectionNotifier(managementApiClient),
+};
+
+const stringValue = z.object({ S: z.string().check(z.minLength(1)) });
+const numberValue = z.pipe(
+  z.object({ N: z.string() }),
+  z.transform(({ N }) => Number(N)),
+);
+/** A connection record as the stream carries it (see `lambdas/adapters/dynamodb-connection-registry.ts`). */
+const connectionImage = z.object({
+  userId: stringValue,
+  connectionId: stringValue,
+  lastActiveAt: numberValue,
+  expiresAt: numberValue,
+});
+const streamRecord = z.object({
+  eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
+  dynamodb: z.object({
+    SequenceNumber: z.string().check(z.minLength(1)),
+    NewImage: z.optional(connectionImage),
+    OldImage: z.optional(connectionImage),
+  }),
+});
+
+function changeOf(record: z.infer<typeof streamRecord>, now: number): ConnectionChange | undefined {
+  const image = record.eventName === 'INSERT' ? record.dynamodb.NewImage : record.eventName === 'REMOVE' ? record.dynamodb.OldImage : undefined;
+  if (image === undefined) return undefined;
+  return {
+    kind: record.eventName === 'INSERT' ? 'opened' : 'closed',
+    userId: image.userId.S,
+    connectionId: image.connectionId.S,
+    // The record's own ApproximateCreationDateTime may be rounded down to the minute; the stream's lag is well under a second.
+    at: now,
+    lastActiveAt: image.lastActiveAt,
+    expiresAt: image.expiresAt,
+  };
+}
+
+/**
+ * Reads the connection registry's stream (connections opening and closing, however they close)
+ * and pushes each user's online/offline change to their subscribers. A user whose change could not
+ * be worked out fails their records, so that Lambda retries from the first of them; a record that
+ * can never be read is logged and skipped, since retrying it would hold up the whole shard.
+ */
+export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  const now = Date.now();
+  const changes: Array<{ change: ConnectionChange; sequenceNumber: string }> = [];
+  for (const raw of event.Records) {
+    const record = streamRecord.safeParse(raw);
+    if (!record.success) {
+      metrics.addMetric('UnreadableConnectionChanges', MetricUnit.Count, 1);
+      logger.error('connection change unreadable, skipped', { eventID: raw.eventID, reason: describeIssues(record.error) });
+      continue;
+    }
+    const change = changeOf(record.data, now);
+    if (change) changes.push({ change, sequenceNumber: record.data.dynamodb.SequenceNumber });
+  }
+
+  const report = await publishPresenceChanges(
+    changes.map(({ change }) => change),
+    ports,
+    now,
+  );
+  for (const { userId, error } of report.failures) logger.error('presence change failed; to be retried', { userId, error: error as Error });
+  if (report.failedPosts.length > 0) logger.warn('presence frames not delivered', { count: report.failedPosts.length, firstError: report.failedPosts[0] as Error });
+  metrics.addMetric('PresenceChanges', MetricUnit.Count, report.changed.length);
+  metrics.addMetric('PresenceFramesDelivered', MetricUnit.Count, report.delivered);
+  metrics.addMetric('PresenceFramesFailed', MetricUnit.Count, report.failedPosts.length);
+
+  const failedUsers = new Set(report.failures.map(({ userId }) => userId));
+  return {
+    batchItemFailures: changes
+      .filter(({ change }) => failedUsers.has(change.userId))
+      .map(({ sequenceNumber }) => ({ itemIdentifier: sequenceNumber })),
+  };
+});

@@ -1,0 +1,96 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, ProjectionType, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { ConnectionRegistry } from './connection-registry';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { MessengerFunction } from './messenger-function';
+import { MessengerTable } from './messenger-table';
+import type { WebSocketGateway } from './websocket-gateway';
+
+export interface PresenceProps {
+  /** The connections whose opening and closing make users online and offline. */
+  readonly connections: ConnectionRegistry;
+  /** Where subscribers' connections are reached. */
+  readonly gateway: WebSocketGateway;
+}
+
+/**
+ * Online/offline status, pushed to subscribers: a function on the connection registry's stream
+ * works out each user's status when one of their connections opens or closes (however it closes),
+ * records it, and posts each change to the connections subscribed to that user.
+ */
+export class Presence extends Construct {
+  /** Partition key `userId`: the user's last published `status`, `lastSeen` and `changedAt`. */
+  public readonly statusTable: Table;
+  /**
+   * Partition key `watchedUserId`, sort key `connectionId` (the subscriber), expiring (TTL
+   * `expiresAt`) with the longest a connection can live; index `bySubscriber` on `connectionId`.
+   */
+  public readonly subscriptionsTable: Table;
+  /** Reads the registry's stream and pushes changes. */
+  public readonly changesFunction: MessengerFunction;
+  /** Stream batches the changes function failed on after its retries (their shard and range, not the records). */
+  public readonly deadLetterQueue: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: PresenceProps) {
+    super(scope, id);
+    this.statusTable = new MessengerTable(this, 'Statuses', { partitionKey: 'userId' });
+    this.subscriptionsTable = new MessengerTable(this, 'Subscriptions', {
+      partitionKey: 'watchedUserId',
+      sortKey: 'connectionId',
+      timeToLiveAttribute: 'expiresAt',
+      // Subscriptions end with their connections; there is nothing to keep.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.subscriptionsTable.addGlobalSecondaryIndex({
+      indexName: 'bySubscriber',
+      partitionKey: { name: 'connectionId', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
+      alarmDescription:
+        'Presence changes failed after retries; subscribers may show stale statuses until the users reconnect. See the function logs for the cause.',
+    });
+    this.changesFunction = new MessengerFunction(this, 'ChangesFunction', {
+      handler: 'presence-changes',
+      timeout: Duration.seconds(30),
+      environment: {
+        ...this.environment,
+        ...props.gateway.connectionsEnvironment,
+        CONNECTIONS_TABLE: props.connections.table.tableName,
+      },
+    });
+    this.changesFunction.addEventSource(
+      new DynamoEventSource(props.connections.table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        onFailure: new SqsDlq(this.deadLetterQueue.queue),
+        // Refreshes of a connection's expiry change nobody's status.
+        filters: [FilterCriteria.filter({ eventName: FilterRule.or('INSERT', 'REMOVE') })],
+      }),
+    );
+    props.connections.grantReadConnections(this.changesFunction);
+    this.statusTable.grant(this.changesFunction, 'dynamodb:UpdateItem');
+    this.subscriptionsTable.grant(this.changesFunction, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    props.gateway.stage.grantManagementApiAccess(this.changesFunction);
+  }
+
+  /** Lets the grantee subscribe connections to users and read the users' current status. */
+  public grantSubscribe(grantee: IGrantable): Grant[] {
+    return [this.subscriptionsTable.grant(grantee, 'dynamodb:BatchWriteItem'), this.statusTable.grant(grantee, 'dynamodb:BatchGetItem')];
+  }
+
+  /** The tables' names, as the functions read them. */
+  public get environment(): Record<string, string> {
+    return {
+      PRESENCE_TABLE: this.statusTable.tableName,
+      PRESENCE_SUBSCRIPTIONS_TABLE: this.subscriptionsTable.tableName,
+    };
+  }
+}

@@ -1,0 +1,205 @@
+import type { LiveConnection } from '../../../lambdas/domain/chat/ports';
+import { sweepStaleConnections } from '../../../lambdas/domain/connections';
+import type { StaleConnection, StaleConnectionRegistry } from '../../../lambdas/domain/ports';
+import {
+  publishPresenceChanges,
+  subscribeToPresence,
+  type ConnectionChange,
+  type PresenceStatusStore,
+  type PresenceSubscriber,
+  type PresenceSubscriptions,
+  type UserPresence,
+} from '../../../lambdas/domain/presence';
+import { InMemoryConnections, RecordingNotifier } from '../../support/in-memory-chat';
+
+class InMemoryStatuses implements PresenceStatusStore {
+  readonly statuses = new Map<string, UserPresence>();
+  failFor?: string;
+  async statusesOf(userIds: readonly string[]): Promise<UserPresence[]> {
+    return userIds.flatMap((userId) => this.statuses.get(userId) ?? []);
+  }
+  async changeStatus(presence: UserPresence): Promise<boolean> {
+    if (presence.userId === this.failFor) throw new Error('throttled');
+    if (this.statuses.get(presence.userId)?.status === presence.status) return false;
+    this.statuses.set(presence.userId, presence);
+    return true;
+  }
+}
+
+class InMemorySubscriptions implements PresenceSubscriptions {
+  readonly rows: Array<{ watched: string; connectionId: string; expiresAt: number }> = [];
+  readonly calls: string[] = [];
+  async subscribe(subscriber: PresenceSubscriber, watched: readonly string[], expiresAt: number): Promise<void> {
+    this.calls.push('subscribe');
+    for (const user of watched) this.rows.push({ watched: user, connectionId: subscriber.connectionId, expiresAt });
+  }
+  async subscribersOf(watched: string): Promise<string[]> {
+    return this.rows.filter((row) => row.watched === watched).map((row) => row.connectionId);
+  }
+  async endSubscriptionsOf(connectionId: string): Promise<void> {
+    this.rows.splice(0, this.rows.length, ...this.rows.filter((row) => row.connectionId !== connectionId));
+  }
+}
+
+const NOW = 1_764_000_000_000;
+
+function setup(outcome?: (connectionId: string) => 'delivered' | 'gone' | 'error') {
+  const live: LiveConnection[] = [];
+  const ports = {
+    connections: new InMemoryConnections(live),
+    statuses: new InMemoryStatuses(),
+    subscriptions: new InMemorySubscriptions(),
+    notifier: new RecordingNotifier(outcome),
+  };
+  const open = (userId: string, connectionId: string): ConnectionChange => {
+    live.push({ userId, connectionId });
+    return { kind: 'opened', userId, connectionId, at: NOW, lastActiveAt: NOW, expiresAt: NOW / 1000 + 600 };
+  };
+  const close = (userId: string, connectionId: string, at = NOW + 5000, lastActiveAt = NOW + 1000, expiresAt = NOW / 1000 + 600): ConnectionChange => {
+    live.splice(live.findIndex((connection) => connection.connectionId === connectionId), 1);
+    return { kind: 'closed', userId, connectionId, at, lastActiveAt, expiresAt };
+  };
+  return { ports, open, close };
+}
+
+describe('subscribeToPresence', () => {
+  it("answers each user's current status, offline for users never seen, and subscribes before reading", async () => {
+    const { ports } = setup();
+    ports.statuses.statuses.set('bob', { userId: 'bob', status: 'online' });
+    ports.statuses.statuses.set('carol', { userId: 'carol', status: 'offline', lastSeen: NOW - 60_000 });
+    const statusesOf = jest.spyOn(ports.statuses, 'statusesOf').mockImplementation(async (ids) => {
+      ports.subscriptions.calls.push('read');
+      return ids.flatMap((id) => ports.statuses.statuses.get(id) ?? []);
+    });
+
+    const users = await subscribeToPresence({ userId: 'alice', connectionId: 'a1' }, ['bob', 'carol', 'dave', 'bob'], 1234, ports.subscriptions, ports.statuses);
+
+    expect(users).toEqual([
+      { userId: 'bob', status: 'online' },
+      { userId: 'carol', status: 'offline', lastSeen: NOW - 60_000 },
+      { userId: 'dave', status: 'offline' },
+    ]);
+    expect(ports.subscriptions.calls).toEqual(['subscribe', 'read']);
+    expect(ports.subscriptions.rows).toEqual(['bob', 'carol', 'dave'].map((watched) => ({ watched, connectionId: 'a1', expiresAt: 1234 })));
+    statusesOf.mockRestore();
+  });
+});
+
+describe('publishPresenceChanges', () => {
+  it("pushes online to the user's subscribers when their first connection opens", async () => {
+    const { ports, open } = setup();
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+
+    const report = await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
+
+    expect(report.changed).toEqual([{ userId: 'bob', status: 'online' }]);
+    expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
+  });
+
+  it('keeps a user online while one of two devices is still connected, and pushes offline after the last', async () => {
+    const { ports, open, close } = setup();
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
+    await publishPresenceChanges([open('bob', 'b2')], ports, NOW);
+    await publishPresenceChanges([close('bob', 'b1')], ports, NOW);
+    expect(ports.notifier.posts).toHaveLength(1);
+
+    const report = await publishPresenceChanges([close('bob', 'b2', NOW + 9000)], ports, NOW + 9500);
+
+    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }]);
+    expect(ports.notifier.posts.at(-1)!.frame).toEqual({ type: 'presence', users: [{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }] });
+  });
+
+  it('dates a stale connection from its last activity, not from when it was swept', async () => {
+    const { ports, open, close } = setup();
+    await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
+    const expiredAt = NOW / 1000 + 600;
+    const report = await publishPresenceChanges([close('bob', 'b1', NOW + 650_000, NOW + 1000, expiredAt)], ports, NOW + 650_000);
+    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 1000 }]);
+  });
+
+  it('publishes nothing when the same changes come again, as in a retried batch', async () => {
+    const { ports, open } = setup();
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const changes = [open('bob', 'b1')];
+    await publishPresenceChanges(changes, ports, NOW);
+    const again = await publishPresenceChanges(changes, ports, NOW);
+    expect(again.changed).toEqual([]);
+    expect(ports.notifier.posts).toHaveLength(1);
+  });
+
+  it("reads the user's status as it is now: opened then closed within one batch is offline", async () => {
+    const { ports, open, close } = setup();
+    const report = await publishPresenceChanges([open('bob', 'b1'), close('bob', 'b1', NOW + 2000)], ports, NOW + 3000);
+    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }]);
+  });
+
+  it('sends each subscriber one frame for all the users that changed', async () => {
+    const { ports, open } = setup();
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob', 'carol'], 9e9);
+    await ports.subscriptions.subscribe({ userId: 'dave', connectionId: 'd1' }, ['carol'], 9e9);
+
+    await publishPresenceChanges([open('bob', 'b1'), open('carol', 'c1')], ports, NOW);
+
+    const frames = Object.fromEntries(ports.notifier.posts.map((post) => [post.connectionId, post.frame]));
+    expect(frames.a1).toEqual({ type: 'presence', users: expect.arrayContaining([{ userId: 'bob', status: 'online' }, { userId: 'carol', status: 'online' }]) });
+    expect(frames.d1).toEqual({ type: 'presence', users: [{ userId: 'carol', status: 'online' }] });
+  });
+
+  it("ends a closed connection's own subscriptions, and a subscriber's that the gateway reports gone", async () => {
+    const { ports, open, close } = setup((connectionId) => (connectionId === 'gone1' ? 'gone' : 'delivered'));
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    await ports.subscriptions.subscribe({ userId: 'erin', connectionId: 'gone1' }, ['bob'], 9e9);
+    const aliceGoes = [open('alice', 'a1'), close('alice', 'a1')];
+
+    const report = await publishPresenceChanges([...aliceGoes, open('bob', 'b1')], ports, NOW);
+
+    expect(report.delivered).toBe(0);
+    expect(ports.notifier.posts).toEqual([]);
+    expect(ports.subscriptions.rows).toEqual([]);
+  });
+
+  it('reports a user whose status could not be recorded, and still publishes the others', async () => {
+    const { ports, open } = setup();
+    ports.statuses.failFor = 'bob';
+    const report = await publishPresenceChanges([open('bob', 'b1'), open('carol', 'c1')], ports, NOW);
+    expect(report.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
+    expect(report.changed).toEqual([{ userId: 'carol', status: 'online' }]);
+  });
+
+  it('counts a failed post without keeping the change from the other subscribers', async () => {
+    const { ports, open } = setup((connectionId) => (connectionId === 'x1' ? 'error' : 'delivered'));
+    await ports.subscriptions.subscribe({ userId: 'xavier', connectionId: 'x1' }, ['bob'], 9e9);
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const report = await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
+    expect(report.failedPosts).toHaveLength(1);
+    expect(report.delivered).toBe(1);
+  });
+});
+
+describe('sweepStaleConnections', () => {
+  it('removes the stale connections, except those that proved alive since they were found', async () => {
+    const found: StaleConnection[] = [
+      { userId: 'bob', connectionId: 'b1' },
+      { userId: 'carol', connectionId: 'c1' },
+    ];
+    const asked: Array<[string, number]> = [];
+    const registry: StaleConnectionRegistry = {
+      async *staleConnections(nowSeconds) {
+        asked.push(['find', nowSeconds]);
+        yield* found;
+      },
+      async removeIfStale(connection, nowSeconds) {
+        asked.push([connection.connectionId, nowSeconds]);
+        return connection.connectionId !== 'c1';
+      },
+    };
+
+    expect(await sweepStaleConnections(registry, NOW + 999)).toBe(1);
+    expect(asked).toEqual([
+      ['find', NOW / 1000],
+      ['b1', NOW / 1000],
+      ['c1', NOW / 1000],
+    ]);
+  });
+});

@@ -1,0 +1,121 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { handler } from '../../../lambdas/handlers/presence-changes';
+import { lambdaContext } from '../../support/lambda-events';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const gateway = mockClient(ApiGatewayManagementApiClient);
+
+const NOW_SECONDS = Math.floor(Date.now() / 1000);
+
+function image(userId: string, connectionId: string, expiresAt = NOW_SECONDS + 600) {
+  return {
+    userId: { S: userId },
+    connectionId: { S: connectionId },
+    deviceId: { S: connectionId },
+    connectedAt: { N: String((NOW_SECONDS - 60) * 1000) },
+    lastActiveAt: { N: String((NOW_SECONDS - 30) * 1000) },
+    expiresAt: { N: String(expiresAt) },
+  };
+}
+
+function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', sequence: string, userId: string, connectionId: string) {
+  const keys = { userId: { S: userId }, connectionId: { S: connectionId } };
+  return {
+    eventID: `event-${sequence}`,
+    eventName,
+    eventSource: 'aws:dynamodb',
+    dynamodb: {
+      ApproximateCreationDateTime: NOW_SECONDS,
+      Keys: keys,
+      SequenceNumber: sequence,
+      ...(eventName === 'REMOVE' ? {} : { NewImage: image(userId, connectionId) }),
+      ...(eventName === 'INSERT' ? {} : { OldImage: image(userId, connectionId) }),
+    },
+  };
+}
+
+const run = (records: unknown[]) => handler({ Records: records } as DynamoDBStreamEvent, lambdaContext);
+
+beforeEach(() => {
+  dynamodb.reset();
+  gateway.reset();
+  gateway.on(PostToConnectionCommand).resolves({});
+  dynamodb.on(UpdateCommand).resolves({});
+  dynamodb.on(BatchWriteCommand).resolves({});
+  // No subscriptions of closed connections to end unless a test says otherwise.
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', IndexName: 'bySubscriber' }).resolves({ Items: [] });
+});
+
+it("publishes online to the user's subscribers when their first connection opens", async () => {
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=' }] });
+
+  expect(await run([record('INSERT', '100', 'bob', 'b1=')])).toEqual({ batchItemFailures: [] });
+
+  expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+    TableName: 'presence',
+    Key: { userId: 'bob' },
+    ConditionExpression: 'attribute_not_exists(#status) OR #status <> :status',
+    ExpressionAttributeValues: expect.objectContaining({ ':status': 'online' }),
+  });
+  expect(gateway).toHaveReceivedCommandWith(PostToConnectionCommand, {
+    ConnectionId: 'a1=',
+    Data: JSON.stringify({ type: 'presence', users: [{ userId: 'bob', status: 'online' }] }),
+  });
+});
+
+it('publishes nothing when the status was already so', async () => {
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+  dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'already online', $metadata: {} }));
+
+  expect(await run([record('INSERT', '100', 'bob', 'b2=')])).toEqual({ batchItemFailures: [] });
+  expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+});
+
+it("publishes offline with lastSeen after the last connection closes, ends the closed connection's subscriptions, and drops a gone subscriber", async () => {
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+  dynamodb
+    .on(QueryCommand, { TableName: 'presence-subscriptions', IndexName: 'bySubscriber', ExpressionAttributeValues: { ':connection': 'b1=' } })
+    .resolves({ Items: [{ watchedUserId: 'carol', connectionId: 'b1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'gone=' }] });
+  gateway.on(PostToConnectionCommand).rejects(new GoneException({ message: 'gone', $metadata: {} }));
+
+  const before = Date.now();
+  await run([record('REMOVE', '200', 'bob', 'b1=')]);
+
+  const values = dynamodb.commandCalls(UpdateCommand)[0].args[0].input.ExpressionAttributeValues!;
+  expect(values[':status']).toBe('offline');
+  // Closed before it went stale: last seen when the close came through.
+  expect(values[':lastSeen']).toBeGreaterThanOrEqual(before);
+  expect(values[':lastSeen']).toBeLessThanOrEqual(Date.now());
+  const deletes = dynamodb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems!['presence-subscriptions']);
+  expect(deletes).toContainEqual([{ DeleteRequest: { Key: { watchedUserId: 'carol', connectionId: 'b1=' } } }]);
+  expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { IndexName: 'bySubscriber', ExpressionAttributeValues: { ':connection': 'gone=' } });
+});
+
+it("ignores refreshes (MODIFY) and skips a record it cannot read, without retrying the batch", async () => {
+  const unreadable = { eventID: 'bad', eventName: 'INSERT', dynamodb: { SequenceNumber: '300', NewImage: { userId: { S: 'bob' } } } };
+
+  expect(await run([record('MODIFY', '299', 'bob', 'b1='), unreadable])).toEqual({ batchItemFailures: [] });
+
+  expect(dynamodb).not.toHaveReceivedCommand(UpdateCommand);
+  expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+});
+
+it("fails the records of a user whose status could not be worked out, so that Lambda retries from them", async () => {
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+    if (input.ExpressionAttributeValues[':userId'] === 'bob') throw new Error('throttled');
+    return { Items: [{ userId: 'carol', connectionId: 'c1=' }] };
+  });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
+
+  const result = await run([record('INSERT', '401', 'carol', 'c1='), record('INSERT', '402', 'bob', 'b1='), record('REMOVE', '403', 'bob', 'b0=')]);
+
+  expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '402' }, { itemIdentifier: '403' }] });
+  expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { Key: { userId: 'carol' } });
+});

@@ -1,0 +1,41 @@
+import { eventFilterOf } from '../../../local-cloud/lambda/event-filter';
+import { rateSeconds } from '../../../local-cloud/lambda/schedules';
+
+describe('event filters of the local Lambda pollers', () => {
+  const criteria = (...patterns: object[]) => ({ Filters: patterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) });
+
+  it('passes records whose fields take one of the listed values, at any depth', () => {
+    const filter = eventFilterOf(criteria({ eventName: ['INSERT', 'REMOVE'], dynamodb: { Keys: { userId: { S: ['bob'] } } } }), 'test');
+    expect(filter({ eventName: 'INSERT', dynamodb: { Keys: { userId: { S: 'bob' } } } })).toBe(true);
+    expect(filter({ eventName: 'MODIFY', dynamodb: { Keys: { userId: { S: 'bob' } } } })).toBe(false);
+    expect(filter({ eventName: 'REMOVE', dynamodb: { Keys: { userId: { S: 'carol' } } } })).toBe(false);
+    expect(filter({ eventName: 'REMOVE' })).toBe(false);
+  });
+
+  it('passes a record that any filter matches, and every record without filters', () => {
+    const filter = eventFilterOf(criteria({ eventName: ['INSERT'] }, { eventName: ['REMOVE'] }), 'test');
+    expect(filter({ eventName: 'REMOVE' })).toBe(true);
+    expect(filter({ eventName: 'MODIFY' })).toBe(false);
+    expect(eventFilterOf(undefined, 'test')({ anything: 1 })).toBe(true);
+  });
+
+  it('refuses patterns it cannot evaluate instead of passing everything', () => {
+    expect(() => eventFilterOf(criteria({ eventName: [{ prefix: 'INS' }] }), 'mapping M')).toThrow(/mapping M: filter rule .*prefix.* not supported locally/);
+    expect(() => eventFilterOf(criteria({ eventName: 'INSERT' }), 'mapping M')).toThrow(/must be an object or an array/);
+  });
+});
+
+describe('schedule expressions', () => {
+  it.each([
+    ['rate(1 minute)', 60],
+    ['rate(5 minutes)', 300],
+    ['rate(2 hours)', 7200],
+    ['rate(1 day)', 86400],
+  ])('reads %s as %i seconds', (expression, seconds) => {
+    expect(rateSeconds(expression)).toBe(seconds);
+  });
+
+  it('refuses cron expressions rather than guess at them', () => {
+    expect(() => rateSeconds('cron(0 12 * * ? *)')).toThrow(/not supported locally/);
+  });
+});
