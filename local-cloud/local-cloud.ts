@@ -13,6 +13,7 @@ import { handleDevRequest } from './gateway/dev-endpoints';
 import { WebSocketGateway, type GatewayRoutes, type RouteTarget } from './gateway/websocket-gateway';
 import { LocalIdentity, LOCAL_AUDIENCE } from './identity/local-identity';
 import { LambdaService } from './lambda/lambda-service';
+import { Meter } from './lambda/metering';
 import { ensureTable, type TableProperties } from './provision/dynamodb';
 import { DynamoDbTtlSweeper, type ExpiringTable } from './provision/dynamodb-ttl';
 import { ensureKeyspaces, type CassandraTableProperties } from './provision/cassandra';
@@ -58,6 +59,20 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
+const MAX_DEV_BODY_BYTES = 6 * 1024 * 1024;
+
+/** A request's body, refused beyond Lambda's 6 MB payload limit. */
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_DEV_BODY_BYTES) throw new RangeError('request body over 6 MB');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The function a Lambda proxy integration or authorizer URI invokes, as the ARN in it. */
 function functionArnOf(invocationUri: string): string {
   const arn = invocationUri.match(/\/functions\/(.+)\/invocations$/)?.[1];
@@ -84,6 +99,7 @@ export class LocalCloud {
   private streamsClient?: DynamoDBStreamsClient;
   private schedules?: ScheduleRunner;
   private readonly standInDescriptions: Record<string, unknown> = {};
+  private readonly meter = new Meter();
   private readonly server: Server;
 
   private constructor(
@@ -194,6 +210,7 @@ export class LocalCloud {
       runtimeEnvironment,
       maxConcurrency: 8,
       region: REGION,
+      meter: this.meter,
     });
     for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::Lambda::Function')) {
       const properties = resolver.resolve(resource.Properties) as {
@@ -381,6 +398,7 @@ export class LocalCloud {
           this.lambda!,
           REGION,
           this.log,
+          this.meter,
         );
         source.start();
         this.eventSources.push(source);
@@ -603,6 +621,10 @@ export class LocalCloud {
         standIns: this.standInDescriptions,
         pushNotificationsFor: (userId) => this.sns?.notificationsFor(userId) ?? [],
         dropConnectionsOf: (userId) => this.gateway?.dropWithoutDisconnect(userId) ?? 0,
+        meter: this.meter,
+        invoke: (functionRef, event) => this.lambda!.invoke(functionRef, event),
+        readBody: () => readBody(request),
+        functions: () => this.lambda?.functions() ?? [],
       });
     }
     response.writeHead(404, { 'Content-Type': 'application/json' });

@@ -78,10 +78,12 @@ export function actionRouter(
 ): (event: WebSocketEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     let frame: unknown;
+    let activity: Promise<void> | undefined;
     try {
       const caller = callerOf(event);
       frame = parseFrame(event.body);
-      await options.onActivity?.(caller);
+      // Beside the action, not before it: keeping the connection live must not add a round trip.
+      activity = options.onActivity?.(caller);
       const envelope = frameEnvelopeSchema.safeParse(frame);
       if (!envelope.success) throw new BadRequestError(describeIssues(envelope.error));
       const { action: name, reqId } = envelope.data;
@@ -90,10 +92,12 @@ export function actionRouter(
       if (handler === undefined) throw new BadRequestError(`unknown action "${name}"`);
       const parsed = handler.schema.safeParse(frame);
       if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error));
-      const result = await handler.run(parsed.data, caller);
+      const [result] = await Promise.all([handler.run(parsed.data, caller), activity]);
       if (result === undefined) return { statusCode: 200, body: '' };
       return reply(reqId === undefined ? result : { ...result, reqId });
     } catch (error) {
+      // A refresh still in flight when the action failed is waited for, and its own failure only logged.
+      await activity?.catch((activityError: Error) => logger.warn('connection refresh failed', { error: activityError }));
       const reqId = reqIdOf(frame);
       if (error instanceof MessengerError) {
         metrics.addMetric('ClientErrors', MetricUnit.Count, 1);

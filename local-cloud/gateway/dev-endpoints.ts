@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { LocalIdentity } from '../identity/local-identity';
+import { FunctionError } from '../lambda/lambda-service';
+import type { Meter } from '../lambda/metering';
 import type { RecordedPush } from '../standins/sns';
 
 export interface DevState {
@@ -11,6 +13,13 @@ export interface DevState {
   readonly pushNotificationsFor: (userId: string) => RecordedPush[];
   /** Cuts a user's connections as if their `$disconnect` were lost; how many. */
   readonly dropConnectionsOf: (userId: string) => number;
+  /** What the functions did since the last reset: invocations, SDK calls, log volume. */
+  readonly meter: Meter;
+  /** Invokes a function by logical id, name or ARN, as Lambda's Invoke API does. */
+  readonly invoke: (functionRef: string, event: unknown) => Promise<unknown>;
+  readonly readBody: () => Promise<string>;
+  /** The functions as they run here: asset folder, handler, memory, resolved environment. */
+  readonly functions: () => unknown[];
 }
 
 const DEFAULT_TOKEN_SECONDS = 3600;
@@ -46,6 +55,32 @@ export async function handleDevRequest(method: string, url: URL, response: Serve
       const user = userParameter(url);
       if (user === undefined) return json(response, 400, { message: `${USER_RULE}, e.g. POST /dev/drop?user=bob` });
       return json(response, 200, { dropped: state.dropConnectionsOf(user) });
+    }
+    case '/dev/functions':
+      return json(response, 200, { functions: state.functions() });
+    case '/dev/stats':
+      return json(response, 200, state.meter.snapshot());
+    case '/dev/stats/reset':
+      if (method !== 'POST') return json(response, 405, { message: 'use POST /dev/stats/reset' });
+      state.meter.reset();
+      return json(response, 200, { reset: true });
+    case '/dev/invoke': {
+      if (method !== 'POST') return json(response, 405, { message: 'use POST /dev/invoke?function=<logical id, name or ARN> with the event as body' });
+      const functionRef = url.searchParams.get('function');
+      if (!functionRef) return json(response, 400, { message: 'function is required, e.g. POST /dev/invoke?function=MessagePipelinePersist…' });
+      let event: unknown;
+      try {
+        event = JSON.parse(await state.readBody());
+      } catch (error) {
+        return json(response, 400, { message: `the body must be the event as JSON: ${(error as Error).message}` });
+      }
+      try {
+        return json(response, 200, { result: await state.invoke(functionRef, event) });
+      } catch (error) {
+        if (error instanceof FunctionError) return json(response, 200, { functionError: error.errorType, message: error.errorMessage });
+        if ((error as Error).message.startsWith('no local function')) return json(response, 404, { message: (error as Error).message });
+        throw error;
+      }
     }
     case '/dev/stand-ins':
       return json(response, 200, state.standIns);

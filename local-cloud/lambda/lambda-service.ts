@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import type { InvocationRecord, Meter, SdkCall } from './metering';
 
 /** A function of the template, ready to run from its bundled asset. */
 export interface FunctionDefinition {
@@ -35,11 +36,17 @@ interface SerializedError {
   errorMessage: string;
 }
 
+/** What the runner measured of an invocation. */
+interface RunnerMeter {
+  durationMs: number;
+  meter: { calls: SdkCall[]; logBytes: number };
+}
+
 type RunnerMessage =
   | { type: 'ready' }
   | { type: 'initError'; error: SerializedError }
-  | { type: 'result'; id: string; result: unknown }
-  | { type: 'error'; id: string; error: SerializedError };
+  | ({ type: 'result'; id: string; result: unknown } & RunnerMeter)
+  | ({ type: 'error'; id: string; error: SerializedError } & RunnerMeter);
 
 export interface LambdaServiceOptions {
   /** Folder whose `node_modules` provides `@aws-sdk/*`, as the Lambda runtime does. */
@@ -51,6 +58,8 @@ export interface LambdaServiceOptions {
   /** Execution environments per function at most; further invocations wait. */
   readonly maxConcurrency: number;
   readonly region: string;
+  /** Where each invocation's duration, SDK calls and log volume are recorded. */
+  readonly meter: Meter;
 }
 
 const RUNNER = path.join(__dirname, 'runner.cjs');
@@ -64,7 +73,7 @@ class ExecutionEnvironment {
 
   constructor(
     private readonly definition: FunctionDefinition,
-    options: LambdaServiceOptions,
+    private readonly options: LambdaServiceOptions,
     log: WriteStream,
   ) {
     this.child = fork(RUNNER, [path.join(options.sdkRoot, 'node_modules')], {
@@ -109,6 +118,7 @@ class ExecutionEnvironment {
       if ((message.type === 'result' || message.type === 'error') && this.pending?.id === message.id) {
         const { resolve, reject } = this.pending;
         this.pending = undefined;
+        this.record(message);
         if (message.type === 'result') resolve(message.result);
         else reject(new FunctionError(definition.functionName, message.error.errorType, message.error.errorMessage));
       }
@@ -120,6 +130,21 @@ class ExecutionEnvironment {
       );
       this.pending = undefined;
     });
+  }
+
+  private record(message: RunnerMeter & { type: 'result' | 'error' }): void {
+    const record: InvocationRecord = {
+      logicalId: this.definition.logicalId,
+      functionName: this.definition.functionName,
+      start: Date.now() - message.durationMs,
+      durationMs: message.durationMs,
+      billedMs: Math.max(1, Math.ceil(message.durationMs)),
+      memoryMb: this.definition.memoryMb,
+      logBytes: message.meter.logBytes,
+      failed: message.type === 'error',
+      calls: message.meter.calls,
+    };
+    this.options.meter.recordInvocation(record);
   }
 
   get alive(): boolean {
@@ -231,6 +256,11 @@ export class LambdaService {
   register(definition: FunctionDefinition): void {
     const pool = new FunctionPool(definition, this.options);
     for (const key of [definition.logicalId, definition.functionName, definition.functionArn]) this.pools.set(key, pool);
+  }
+
+  /** Each function once, with what the runtime adds to its environment. */
+  functions(): Array<FunctionDefinition & { readonly runtimeEnvironment: Readonly<Record<string, string>> }> {
+    return [...new Set(this.pools.values())].map((pool) => ({ ...pool.definition, runtimeEnvironment: this.options.runtimeEnvironment }));
   }
 
   /** Invokes a function by logical id, name or ARN and returns what its handler returned. */

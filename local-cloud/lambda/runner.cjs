@@ -21,6 +21,85 @@ Module._resolveFilename = function resolveWithRuntimeSdk(request, parent, isMain
   return resolveFilename.call(this, request, parent, isMain, options);
 };
 
+/*
+ * Metering, for `/dev/stats` and the benchmark: every AWS SDK call the function makes is recorded
+ * by a middleware added to each client's stack on its first call (service, operation, timing, and
+ * for DynamoDB the consumed capacity, which the middleware asks for), and the bytes the function
+ * logs are counted. Each invocation reports its share with its result.
+ */
+let calls = [];
+let logBytes = 0;
+const DYNAMODB_CAPACITY_OPERATIONS = new Set([
+  'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
+]);
+const meteredStacks = new WeakSet();
+
+function capacityOf(consumed) {
+  const entries = [consumed].flat().filter(Boolean);
+  return {
+    readUnits: entries.reduce((sum, entry) => sum + (entry.ReadCapacityUnits ?? 0), 0),
+    writeUnits: entries.reduce((sum, entry) => sum + (entry.WriteCapacityUnits ?? 0), 0),
+    capacityUnits: entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0),
+  };
+}
+
+const meteringMiddleware = (next, context) => async (args) => {
+  const service = String(context.clientName || 'Unknown').replace(/Client$/, '');
+  const operation = String(context.commandName || 'Unknown').replace(/Command$/, '');
+  if (service === 'DynamoDB' && DYNAMODB_CAPACITY_OPERATIONS.has(operation) && args.input && args.input.ReturnConsumedCapacity === undefined) {
+    args = { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } };
+  }
+  const call = { service, operation, start: Date.now() };
+  calls.push(call);
+  try {
+    const result = await next(args);
+    if (result.output && result.output.ConsumedCapacity) call.capacity = capacityOf(result.output.ConsumedCapacity);
+    return result;
+  } catch (error) {
+    call.error = error && error.name;
+    throw error;
+  } finally {
+    call.end = Date.now();
+  }
+};
+
+function meter(Client) {
+  const send = Client.prototype.send;
+  Client.prototype.send = function sendMetered(...args) {
+    if (!meteredStacks.has(this.middlewareStack)) {
+      meteredStacks.add(this.middlewareStack);
+      this.middlewareStack.add(meteringMiddleware, { step: 'initialize', name: 'localCloudMetering', priority: 'high' });
+    }
+    return send.apply(this, args);
+  };
+}
+
+const meteredClients = new WeakSet();
+const load = Module._load;
+Module._load = function loadMetered(request, ...rest) {
+  const exported = load.call(this, request, ...rest);
+  if ((request === '@smithy/core/client' || request === '@smithy/smithy-client') && exported && exported.Client && !meteredClients.has(exported.Client)) {
+    meteredClients.add(exported.Client);
+    meter(exported.Client);
+  }
+  return exported;
+};
+
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return write(chunk, ...rest);
+  };
+}
+
+function takeMeter() {
+  const taken = { calls, logBytes };
+  calls = [];
+  logBytes = 0;
+  return taken;
+}
+
 function describe(error) {
   if (error instanceof Error) {
     return { errorType: error.name, errorMessage: error.message, stackTrace: (error.stack || '').split('\n') };
@@ -47,12 +126,14 @@ process.on('message', async (message) => {
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, context.deadlineMs - Date.now()),
   };
+  takeMeter();
+  const started = Date.now();
   try {
     const result = await handler(event, lambdaContext);
-    process.send({ type: 'result', id, result: result === undefined ? null : result });
+    process.send({ type: 'result', id, result: result === undefined ? null : result, durationMs: Date.now() - started, meter: takeMeter() });
   } catch (error) {
     console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', ...describe(error) }));
-    process.send({ type: 'error', id, error: describe(error) });
+    process.send({ type: 'error', id, error: describe(error), durationMs: Date.now() - started, meter: takeMeter() });
   }
 });
 

@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LambdaService } from './lambda-service';
+import type { Meter } from './metering';
 
 /** An `AWS::Lambda::EventSourceMapping` from an SQS queue, as the template declares it. */
 export interface SqsEventSourceMapping {
@@ -35,6 +36,7 @@ export class SqsEventSource {
     private readonly lambda: LambdaService,
     private readonly region: string,
     private readonly log: (message: string) => void,
+    private readonly meter: Meter,
   ) {}
 
   start(): void {
@@ -63,6 +65,8 @@ export class SqsEventSource {
         }),
         { abortSignal: this.abort.signal },
       );
+      // Lambda's poller pays for these too; the empty receives of an idle queue are a fixed cost, not a per-message one.
+      if (Messages.length > 0) this.meter.count('SQS.ReceiveMessage');
       batch.push(...Messages);
       if (batch.length > 0 && (Messages.length === 0 || Date.now() >= deadline)) break;
     }
@@ -111,6 +115,7 @@ export class SqsEventSource {
           this.log(`${this.mapping.functionRef} failed a batch of ${batch.length}: ${(error as Error).message}`);
         }
         for (let i = 0; i < done.length; i += 10) {
+          this.meter.count('SQS.DeleteMessageBatch');
           await this.sqs.send(
             new DeleteMessageBatchCommand({
               QueueUrl: this.mapping.queueUrl,

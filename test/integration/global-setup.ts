@@ -1,4 +1,4 @@
-import { startLocalCloud, type LocalCloudProcess } from '../support/local-cloud-process';
+import { startLocalCloud, type LocalCloudProcess } from '../../local-cloud/process';
 
 declare global {
   // Shared with global-teardown, which Jest runs in the same process.

@@ -4,7 +4,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from 'cassandra-driver';
 import type { StandIns } from '../support/local-cloud-env';
 import { eventually } from '../support/local-cloud-env';
-import { freePort, startLocalCloud, type LocalCloudProcess } from '../support/local-cloud-process';
+import { freePort, startLocalCloud, type LocalCloudProcess } from '../../local-cloud/process';
 import { TestClient } from '../support/ws-client';
 
 jest.setTimeout(300_000);

@@ -5,7 +5,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { localCloud } from '../support/local-cloud-env';
-import { freePort, runCommand } from '../support/local-cloud-process';
+import { freePort, runCommand } from '../../local-cloud/process';
 
 jest.setTimeout(30_000);
 

@@ -5,8 +5,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from './config';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** A first run fetches the stand-ins with Maven; later runs start in well under a minute. */
 const START_TIMEOUT_MS = 300_000;
@@ -55,7 +55,7 @@ export function runCommand(env: Record<string, string>): ChildProcess {
 }
 
 /**
- * Starts the local cloud as its own process, exactly as the README's run command does (by default
+ * Starts the local cloud as its own process (for the tests and the benchmark), exactly as the README's run command does (by default
  * on a free port with a fresh data folder), and waits until `/dev/health` answers 200. Fails loudly with the
  * process's output if it exits or does not become ready.
  */

@@ -1,0 +1,136 @@
+import prices from './prices.json';
+import type { MeterSnapshot } from './cloud';
+
+const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+/** Functions run by a schedule, whatever the clients do: a fixed cost per minute, not a share of any operation. */
+const SCHEDULED_FUNCTIONS = ['ConnectionsStaleConnectionSweeper'];
+
+/** What one operation (a message, a receipt, a connect...) used, averaged over the runs measured. */
+export interface OperationUsage {
+  readonly operation: string;
+  readonly samples: number;
+  /** SDK calls per operation, by function and `Service.Operation`. */
+  readonly sdkCalls: Record<string, Record<string, number>>;
+  readonly lambdaInvocations: number;
+  readonly lambdaGbSeconds: number;
+  readonly dynamodbReadUnits: number;
+  readonly dynamodbWriteUnits: number;
+  /** SQS requests: the functions' and Lambda's poller's (receives that returned messages, deletes). */
+  readonly sqsRequests: number;
+  readonly snsPublishes: number;
+  readonly snsMobilePushes: number;
+  /** Rows written to history: one per message, each under 1 KB, so one write unit. */
+  readonly keyspacesWriteUnits: number;
+  /** WebSocket frames both ways, each under 32 KB. */
+  readonly apiGatewayMessages: number;
+  readonly logBytes: number;
+  /** US dollars per million operations, by service and in total. */
+  readonly dollarsPerMillion: Record<string, number> & { total: number };
+}
+
+const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
+
+/**
+ * Turns what the local cloud metered during `samples` operations into usage and list-price cost
+ * per operation. DynamoDB units are DynamoDB Local's own consumed-capacity figures.
+ */
+export function usageOf(
+  operation: string,
+  snapshot: MeterSnapshot,
+  samples: number,
+  extra: { apiGatewayMessages: number; keyspacesWriteUnits: number },
+): OperationUsage {
+  const sdkCalls: Record<string, Record<string, number>> = {};
+  let gbSeconds = 0;
+  let readUnits = 0;
+  let writeUnits = 0;
+  let sqsRequests = 0;
+  let snsPublishes = 0;
+  let snsMobilePushes = 0;
+  let logBytes = 0;
+  const invocations = snapshot.invocations.filter((invocation) => !SCHEDULED_FUNCTIONS.some((prefix) => invocation.logicalId.startsWith(prefix)));
+  for (const invocation of invocations) {
+    gbSeconds += (invocation.billedMs / 1000) * (invocation.memoryMb / 1024);
+    logBytes += invocation.logBytes;
+    const byCall = (sdkCalls[invocation.logicalId] ??= {});
+    for (const call of invocation.calls) {
+      const name = `${call.service}.${call.operation}`;
+      byCall[name] = (byCall[name] ?? 0) + 1;
+      if (call.service === 'DynamoDB') {
+        const units = call.capacity?.capacityUnits ?? 0;
+        if (READ_OPERATIONS.has(call.operation)) readUnits += units;
+        else writeUnits += units;
+      }
+      if (call.service === 'SQS') sqsRequests += 1;
+      if (call.service === 'SNS' && call.operation === 'Publish') {
+        // A publish to a topic is a publish; one to a device endpoint is a mobile push.
+        if (invocation.logicalId.startsWith('PushSend')) snsMobilePushes += 1;
+        else snsPublishes += 1;
+      }
+    }
+  }
+  sqsRequests += Object.entries(snapshot.pollerRequests)
+    .filter(([name]) => name.startsWith('SQS.'))
+    .reduce((sum, [, count]) => sum + count, 0);
+
+  const per = (value: number) => value / samples;
+  const usage = {
+    lambdaInvocations: per(invocations.length),
+    lambdaGbSeconds: per(gbSeconds),
+    dynamodbReadUnits: per(readUnits),
+    dynamodbWriteUnits: per(writeUnits),
+    sqsRequests: per(sqsRequests),
+    snsPublishes: per(snsPublishes),
+    snsMobilePushes: per(snsMobilePushes),
+    keyspacesWriteUnits: per(extra.keyspacesWriteUnits),
+    apiGatewayMessages: per(extra.apiGatewayMessages),
+    logBytes: per(logBytes),
+  };
+  const million = 1_000_000;
+  const dollars = {
+    apiGateway: usage.apiGatewayMessages * prices.apiGateway.perMillionMessages,
+    lambdaRequests: usage.lambdaInvocations * prices.lambda.perMillionRequests,
+    lambdaDuration: usage.lambdaGbSeconds * prices.lambda.arm64PerGbSecond * million,
+    dynamodb: usage.dynamodbReadUnits * prices.dynamodb.perMillionReadUnits + usage.dynamodbWriteUnits * prices.dynamodb.perMillionWriteUnits,
+    sqs: usage.sqsRequests * prices.sqs.perMillionRequests,
+    sns: usage.snsPublishes * prices.sns.perMillionPublishes + usage.snsMobilePushes * prices.sns.perMillionMobilePush,
+    keyspaces: usage.keyspacesWriteUnits * prices.keyspaces.perMillionWriteUnits,
+    cloudwatchLogs: ((usage.logBytes * million) / 1024 ** 3) * prices.cloudwatchLogs.perGbIngested,
+  };
+  const total = Object.values(dollars).reduce((sum, value) => sum + value, 0);
+  for (const perFunction of Object.values(sdkCalls)) for (const name of Object.keys(perFunction)) perFunction[name] = round(per(perFunction[name]), 2);
+  return {
+    operation,
+    samples,
+    sdkCalls,
+    ...Object.fromEntries(Object.entries(usage).map(([key, value]) => [key, round(value, 4)])),
+    dollarsPerMillion: { ...Object.fromEntries(Object.entries(dollars).map(([key, value]) => [key, round(value)])), total: round(total) },
+  } as OperationUsage;
+}
+
+/**
+ * Sequential AWS round trips a send makes before its ack goes out: the calls of each sendMessage
+ * invocation that ended before the ack's PostToConnection started, grouped into waves of calls
+ * that overlapped in time (a wave is one round trip however many calls ran in it).
+ */
+export function roundTripsBeforeAck(snapshot: MeterSnapshot, chatFunctionPrefix: string): number[] {
+  const depths: number[] = [];
+  for (const invocation of snapshot.invocations) {
+    if (!invocation.logicalId.startsWith(chatFunctionPrefix)) continue;
+    const ack = invocation.calls.find((call) => call.service === 'ApiGatewayManagementApi' && call.operation === 'PostToConnection');
+    if (!ack) continue;
+    const before = invocation.calls.filter((call) => call.end <= ack.start).sort((a, b) => a.start - b.start);
+    let waves = 0;
+    let waveEnd = -Infinity;
+    for (const call of before) {
+      if (call.start >= waveEnd) {
+        waves += 1;
+        waveEnd = call.end;
+      } else {
+        waveEnd = Math.max(waveEnd, call.end);
+      }
+    }
+    depths.push(waves);
+  }
+  return depths;
+}

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: what a message costs and how fast it arrives, measured against the local
+ * cloud. `npm run bench -- --smoke` runs every measurement briefly, to prove the benchmark works
+ * (CI runs it). Prints a report and writes the same figures as JSON (date, commit, machine) to
+ * `bench/results/`, or where `--out` says. `BENCH_LOCAL_CLOUD_URL` (e.g. http://127.0.0.1:8080) uses an already running local cloud
+ * (`npm start`) instead of starting one.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../local-cloud/config';
+import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
+import { CloudClient } from './cloud';
+import { checkTargets, formatReport, type TargetCheck } from './report';
+import { measureAwsCalls, type AwsCallsReport } from './scenarios/aws-calls';
+import { measureColdStart, type ColdStartReport } from './scenarios/cold-start';
+import { measureFanOut, type FanOutReport } from './scenarios/fanout';
+import { measureLatency, type LatencyResult } from './scenarios/latency';
+import { measurePersistence, type PersistenceResult } from './scenarios/persistence';
+
+const SETTINGS = {
+  full: {
+    latency: [
+      { users: 100, ratePerSender: 0.2, durationSeconds: 60 },
+      { users: 1000, ratePerSender: 0.02, durationSeconds: 60 },
+    ],
+    fanOutSizes: [10, 100, 1024],
+    fanOutMessages: 5,
+    awsCallSamples: 20,
+    persistence: { batchSizes: [10, 100], messages: 2000, concurrency: 4 },
+    coldStartRuns: 5,
+  },
+  smoke: {
+    latency: [{ users: 10, ratePerSender: 1, durationSeconds: 3 }],
+    fanOutSizes: [3, 6],
+    fanOutMessages: 2,
+    awsCallSamples: 3,
+    persistence: { batchSizes: [10], messages: 40, concurrency: 2 },
+    coldStartRuns: 1,
+  },
+};
+
+export interface BenchmarkResults {
+  readonly mode: 'full' | 'smoke';
+  readonly date: string;
+  readonly commit: string;
+  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; platform: string; node: string };
+  readonly settings: (typeof SETTINGS)['full'];
+  readonly latency: LatencyResult[];
+  readonly awsCalls: AwsCallsReport;
+  readonly fanOut: FanOutReport;
+  readonly persistence: PersistenceResult[];
+  readonly coldStart: ColdStartReport;
+  readonly targets?: TargetCheck[];
+}
+
+function commitOf(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit}+changes` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(os.totalmem() / 1024 ** 3), platform: `${os.platform()} ${os.arch()}`, node: process.versions.node };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
+  const mode = values.smoke ? 'smoke' : 'full';
+  const settings = SETTINGS[mode];
+  const log = (message: string) => console.error(`[bench] ${message}`);
+
+  let started: LocalCloudProcess | undefined;
+  let cloud: CloudClient;
+  if (process.env.BENCH_LOCAL_CLOUD_URL) {
+    const baseUrl = process.env.BENCH_LOCAL_CLOUD_URL.replace(/\/$/, '');
+    cloud = new CloudClient(baseUrl, baseUrl.replace(/^http/, 'ws') + '/');
+  } else {
+    log('starting the local cloud');
+    started = await startLocalCloud();
+    cloud = new CloudClient(started.baseUrl, started.webSocketUrl);
+  }
+  const runId = Date.now().toString(36);
+  try {
+    const date = new Date().toISOString();
+    log('cold start: bundles and module load times');
+    const coldStart = await measureColdStart(cloud, settings.coldStartRuns);
+    log('AWS calls and cost per operation');
+    const awsCalls = await measureAwsCalls(cloud, settings.awsCallSamples, runId);
+    const latency: LatencyResult[] = [];
+    for (const run of settings.latency) {
+      log(`latency: ${run.users} users, ${run.ratePerSender} msg/s each sender, ${run.durationSeconds} s`);
+      latency.push(await measureLatency(cloud, run, runId));
+    }
+    log(`group fan-out: ${settings.fanOutSizes.join(', ')} members`);
+    const fanOut = await measureFanOut(cloud, settings.fanOutSizes, settings.fanOutMessages, runId);
+    log(`persistence: batch sizes ${settings.persistence.batchSizes.join(', ')}`);
+    const persistence = await measurePersistence(cloud, settings.persistence.batchSizes, settings.persistence.messages, settings.persistence.concurrency, runId);
+
+    const results: BenchmarkResults = { mode, date, commit: commitOf(), machine: machine(), settings, latency, awsCalls, fanOut, persistence, coldStart };
+    const targets = checkTargets(results);
+    console.log(formatReport(results, targets));
+    const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${results.commit}${mode === 'smoke' ? '-smoke' : ''}.json`);
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify({ ...results, targets }, null, 2) + '\n');
+    log(`results written to ${path.relative(process.cwd(), out)}`);
+  } finally {
+    await started?.stop();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`[bench] failed: ${error.stack ?? error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import { closeUsers, connectUsers, type BenchUser } from '../bench-user';
+import type { CloudClient, MeterSnapshot } from '../cloud';
+import { roundTripsBeforeAck, usageOf, type OperationUsage } from '../costs';
+import { distribution, sleep, type Distribution } from '../stats';
+
+export interface AwsCallsReport {
+  readonly operations: OperationUsage[];
+  /** Sequential AWS round trips before the `sent` ack, over the 1:1 sends measured. */
+  readonly roundTripsBeforeAck: Distribution;
+}
+
+/** Long enough for the batching window, the persistence function and the stream to finish. */
+const SETTLE_MS = 4000;
+
+const framesOf = (users: readonly BenchUser[]) => users.reduce((sum, user) => sum + user.framesSent + user.framesReceived, 0);
+
+/** Runs `work` between a meter reset and a settled snapshot, counting the frames the users exchanged. */
+async function metered(cloud: CloudClient, users: readonly BenchUser[], work: () => Promise<void>): Promise<{ snapshot: MeterSnapshot; frames: number }> {
+  await sleep(SETTLE_MS);
+  await cloud.resetMeter();
+  const framesBefore = framesOf(users);
+  await work();
+  await sleep(SETTLE_MS);
+  return { snapshot: await cloud.meter(), frames: framesOf(users) - framesBefore };
+}
+
+async function sendAndWait(sender: BenchUser, recipients: readonly BenchUser[], frame: Record<string, unknown>, clientMsgId: string): Promise<void> {
+  const arrivals = recipients.map((recipient) => recipient.next((got) => got.type === 'message' && got.clientMsgId === clientMsgId));
+  const acked = sender.next((got) => got.reqId === clientMsgId);
+  sender.send({ ...frame, clientMsgId, reqId: clientMsgId });
+  const { frame: reply } = await acked;
+  if (reply.type !== 'ack') throw new Error(`send failed: ${JSON.stringify(reply)}`);
+  await Promise.all(arrivals);
+}
+
+/**
+ * Every AWS call each function makes, and what it costs, per operation: a 1:1 message (send, ack,
+ * one delivery, persistence), a message to a 50-member group, a receipt, a connect and a
+ * disconnect. Each is run `samples` times one after another, metered by the local cloud's SDK
+ * middleware, and averaged.
+ */
+export async function measureAwsCalls(cloud: CloudClient, samples: number, runId: string): Promise<AwsCallsReport> {
+  const operations: OperationUsage[] = [];
+
+  const joiners = Array.from({ length: samples }, (_, index) => `b${runId}c${index}`);
+  let connected: BenchUser[] = [];
+  const connects = await metered(cloud, [], async () => {
+    connected = await connectUsers(cloud, joiners, 1);
+  });
+  operations.push(usageOf('connect', connects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
+  const disconnects = await metered(cloud, [], () => closeUsers(connected));
+  operations.push(usageOf('disconnect', disconnects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
+
+  const group = await connectUsers(cloud, Array.from({ length: 50 }, (_, index) => `b${runId}g${index}`));
+  try {
+    const [alice, bob] = group;
+    // The thread exists before metering: the first message of a pair creates it.
+    await sendAndWait(alice, [bob], { action: 'sendMessage', to: bob.userId, text: 'hello' }, 'warm-up');
+    let threadId = '';
+    const direct = await metered(cloud, group, async () => {
+      for (let index = 0; index < samples; index++) {
+        const ack = alice.next((got) => got.reqId === `d${index}`);
+        await sendAndWait(alice, [bob], { action: 'sendMessage', to: bob.userId, text: `direct message ${index} of the benchmark` }, `d${index}`);
+        threadId = String((await ack).frame.threadId);
+      }
+    });
+    operations.push(usageOf('1:1 message', direct.snapshot, samples, { apiGatewayMessages: direct.frames, keyspacesWriteUnits: samples }));
+    const roundTrips = roundTripsBeforeAck(direct.snapshot, 'ChatActions');
+
+    const receipts = await metered(cloud, group, async () => {
+      for (let index = 0; index < samples; index++) {
+        const echoed = alice.next((got) => got.type === 'receipt' && got.seq === index + 2);
+        bob.send({ action: 'ack', threadId, seq: index + 2, status: 'read' });
+        await echoed;
+      }
+    });
+    operations.push(usageOf('receipt', receipts.snapshot, samples, { apiGatewayMessages: receipts.frames, keyspacesWriteUnits: 0 }));
+
+    const created = alice.next((got) => got.reqId === 'group');
+    alice.send({ action: 'createGroup', reqId: 'group', name: 'benchmark 50', members: group.slice(1).map((user) => user.userId) });
+    const groupThread = String((await created).frame.threadId);
+    await sendAndWait(alice, group.slice(1), { action: 'sendMessage', threadId: groupThread, text: 'warm-up' }, 'gwarm');
+    const groupMessages = await metered(cloud, group, async () => {
+      for (let index = 0; index < samples; index++) {
+        await sendAndWait(alice, group.slice(1), { action: 'sendMessage', threadId: groupThread, text: `group message ${index} of the benchmark` }, `g${index}`);
+      }
+    });
+    operations.push(usageOf('50-member group message', groupMessages.snapshot, samples, { apiGatewayMessages: groupMessages.frames, keyspacesWriteUnits: samples }));
+    return { operations, roundTripsBeforeAck: distribution(roundTrips) };
+  } finally {
+    await closeUsers(group);
+  }
+}
