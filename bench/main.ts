@@ -29,6 +29,7 @@ const SETTINGS = {
     fanOutSizes: [10, 100, 1024],
     fanOutMessages: 5,
     awsCallSamples: 20,
+    awsCallPairs: 10,
     persistence: { batchSizes: [10, 100], messages: 2000, concurrency: 4 },
     coldStartRuns: 5,
   },
@@ -37,6 +38,7 @@ const SETTINGS = {
     fanOutSizes: [3, 6],
     fanOutMessages: 2,
     awsCallSamples: 3,
+    awsCallPairs: 2,
     persistence: { batchSizes: [10], messages: 40, concurrency: 2 },
     coldStartRuns: 1,
   },
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
     log('cold start: bundles and module load times');
     const coldStart = await measureColdStart(cloud, settings.coldStartRuns);
     log('AWS calls and cost per operation');
-    const awsCalls = await measureAwsCalls(cloud, settings.awsCallSamples, runId);
+    const awsCalls = await measureAwsCalls(cloud, settings.awsCallSamples, settings.awsCallPairs, runId);
     const latency: LatencyResult[] = [];
     for (const run of settings.latency) {
       log(`latency: ${run.users} users, ${run.ratePerSender} msg/s each sender, ${run.durationSeconds} s`);

@@ -123,7 +123,8 @@ export function formatReport(results: BenchmarkResults, checks: readonly TargetC
       ),
   );
   sections.push(
-    `6. Cold start: bundle size and module load (hello-world ${(results.coldStart.helloWorld.bytes / KB).toFixed(1)} KB, ${results.coldStart.helloWorld.loadMs} ms)\n` +
+    `6. Cold start: bundle size and module load (hello-world ${(results.coldStart.helloWorld.bytes / KB).toFixed(1)} KB, ${results.coldStart.helloWorld.loadMs} ms; ` +
+      `for context, hello-world creating a DynamoDB client ${results.coldStart.helloWorldWithSdk.loadMs} ms)\n` +
       table(
         ['function', 'KB', 'load ms', 'x hello-world'],
         results.coldStart.bundles.map((bundle) => [bundle.function, (bundle.bytes / KB).toFixed(0), bundle.loadMs, bundle.loadRatio]),

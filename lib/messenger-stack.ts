@@ -11,7 +11,7 @@ import { PushNotifications, type PushPlatformApplications } from './constructs/p
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
 /** The client actions (PROTOCOL.md section 3) that the chat function serves. */
-const CHAT_ACTIONS = ['sendMessage', 'ack', 'createGroup', 'addMembers', 'removeMember', 'listThreads', 'getMessages'] as const;
+const CHAT_ACTIONS = ['sendMessage', 'ack', 'createGroup', 'addMembers', 'removeMember', 'listThreads'] as const;
 
 export interface MessengerStackProps extends StackProps {
   /**
@@ -90,7 +90,6 @@ export class MessengerStack extends Stack {
       timeout: Duration.seconds(30),
       environment: {
         ...this.chat.environment,
-        ...this.history.environment,
         ...this.gateway.connectionsEnvironment,
         CONNECTIONS_TABLE: this.connections.table.tableName,
         MESSAGE_QUEUE_URL: this.messagePipeline.queue.queueUrl,
@@ -103,10 +102,20 @@ export class MessengerStack extends Stack {
     this.connections.grantLookup(chat);
     this.connections.grantRegister(chat);
     this.messagePipeline.grantEnqueue(chat);
-    this.history.grantReadMessages(chat);
     this.push.grantRequestPush(chat);
     this.gateway.stage.grantManagementApiAccess(chat);
     for (const action of CHAT_ACTIONS) this.gateway.addAction(action, chat);
+
+    // History reads have a function of their own: only it carries the Cassandra driver.
+    const getMessages = new MessengerFunction(this, 'GetMessages', {
+      handler: 'get-messages',
+      memorySize: 256,
+      environment: { ...this.chat.environment, ...this.history.environment, ...connectionEnvironment },
+    });
+    this.chat.grantReadThreads(getMessages);
+    this.history.grantReadMessages(getMessages);
+    this.connections.grantRegister(getMessages);
+    this.gateway.addAction('getMessages', getMessages);
 
     // Typing signals go to the other members: presence reads memberships and posts to connections.
     for (const [name, value] of Object.entries({ ...this.chat.environment, ...this.gateway.connectionsEnvironment })) {

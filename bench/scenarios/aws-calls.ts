@@ -37,9 +37,11 @@ async function sendAndWait(sender: BenchUser, recipients: readonly BenchUser[], 
  * Every AWS call each function makes, and what it costs, per operation: a 1:1 message (send, ack,
  * one delivery, persistence), a message to a 50-member group, a receipt, a connect and a
  * disconnect. Each is run `samples` times one after another, metered by the local cloud's SDK
- * middleware, and averaged.
+ * middleware, and averaged. 1:1 messages run in `pairs` conversations at once, as in a busy
+ * system, so that persistence works in batches as it does in production rather than a message
+ * at a time.
  */
-export async function measureAwsCalls(cloud: CloudClient, samples: number, runId: string): Promise<AwsCallsReport> {
+export async function measureAwsCalls(cloud: CloudClient, samples: number, pairs: number, runId: string): Promise<AwsCallsReport> {
   const operations: OperationUsage[] = [];
 
   const joiners = Array.from({ length: samples }, (_, index) => `b${runId}c${index}`);
@@ -51,20 +53,27 @@ export async function measureAwsCalls(cloud: CloudClient, samples: number, runId
   const disconnects = await metered(cloud, [], () => closeUsers(connected));
   operations.push(usageOf('disconnect', disconnects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
 
-  const group = await connectUsers(cloud, Array.from({ length: 50 }, (_, index) => `b${runId}g${index}`));
+  const group = await connectUsers(cloud, Array.from({ length: Math.max(50, pairs * 2) }, (_, index) => `b${runId}g${index}`));
   try {
-    const [alice, bob] = group;
-    // The thread exists before metering: the first message of a pair creates it.
-    await sendAndWait(alice, [bob], { action: 'sendMessage', to: bob.userId, text: 'hello' }, 'warm-up');
+    const senders = group.slice(0, pairs);
+    const recipients = group.slice(pairs, pairs * 2);
+    const [alice, bob] = [senders[0], recipients[0]];
+    // Each pair's thread exists before metering: the first message of a pair creates it.
+    await Promise.all(senders.map((sender, index) => sendAndWait(sender, [recipients[index]], { action: 'sendMessage', to: recipients[index].userId, text: 'hello' }, 'warm-up')));
     let threadId = '';
     const direct = await metered(cloud, group, async () => {
-      for (let index = 0; index < samples; index++) {
-        const ack = alice.next((got) => got.reqId === `d${index}`);
-        await sendAndWait(alice, [bob], { action: 'sendMessage', to: bob.userId, text: `direct message ${index} of the benchmark` }, `d${index}`);
-        threadId = String((await ack).frame.threadId);
-      }
+      await Promise.all(
+        senders.map(async (sender, pair) => {
+          for (let index = 0; index < samples; index++) {
+            const ack = sender.next((got) => got.reqId === `d${index}`);
+            await sendAndWait(sender, [recipients[pair]], { action: 'sendMessage', to: recipients[pair].userId, text: `direct message ${index} of the benchmark` }, `d${index}`);
+            if (pair === 0) threadId = String((await ack).frame.threadId);
+          }
+        }),
+      );
     });
-    operations.push(usageOf('1:1 message', direct.snapshot, samples, { apiGatewayMessages: direct.frames, keyspacesWriteUnits: samples }));
+    const directMessages = samples * pairs;
+    operations.push(usageOf('1:1 message', direct.snapshot, directMessages, { apiGatewayMessages: direct.frames, keyspacesWriteUnits: directMessages }));
     const roundTrips = roundTripsBeforeAck(direct.snapshot, 'ChatActions');
 
     const receipts = await metered(cloud, group, async () => {
@@ -77,12 +86,12 @@ export async function measureAwsCalls(cloud: CloudClient, samples: number, runId
     operations.push(usageOf('receipt', receipts.snapshot, samples, { apiGatewayMessages: receipts.frames, keyspacesWriteUnits: 0 }));
 
     const created = alice.next((got) => got.reqId === 'group');
-    alice.send({ action: 'createGroup', reqId: 'group', name: 'benchmark 50', members: group.slice(1).map((user) => user.userId) });
+    alice.send({ action: 'createGroup', reqId: 'group', name: 'benchmark 50', members: group.slice(1, 50).map((user) => user.userId) });
     const groupThread = String((await created).frame.threadId);
-    await sendAndWait(alice, group.slice(1), { action: 'sendMessage', threadId: groupThread, text: 'warm-up' }, 'gwarm');
+    await sendAndWait(alice, group.slice(1, 50), { action: 'sendMessage', threadId: groupThread, text: 'warm-up' }, 'gwarm');
     const groupMessages = await metered(cloud, group, async () => {
       for (let index = 0; index < samples; index++) {
-        await sendAndWait(alice, group.slice(1), { action: 'sendMessage', threadId: groupThread, text: `group message ${index} of the benchmark` }, `g${index}`);
+        await sendAndWait(alice, group.slice(1, 50), { action: 'sendMessage', threadId: groupThread, text: `group message ${index} of the benchmark` }, `g${index}`);
       }
     });
     operations.push(usageOf('50-member group message', groupMessages.snapshot, samples, { apiGatewayMessages: groupMessages.frames, keyspacesWriteUnits: samples }));

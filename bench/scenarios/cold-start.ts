@@ -24,6 +24,8 @@ export interface BundleResult {
 
 export interface ColdStartReport {
   readonly helloWorld: { bytes: number; loadMs: number };
+  /** For context, not a target: hello-world that also creates a DynamoDB client, as every function here does. */
+  readonly helloWorldWithSdk: { bytes: number; loadMs: number };
   readonly bundles: BundleResult[];
 }
 
@@ -39,11 +41,17 @@ async function loadTime(bundle: string, environment: Record<string, string>, run
   return median(times);
 }
 
-/** A handler that does nothing, bundled as the stack bundles its functions (minified CJS for Node.js 22). */
-async function helloWorldBundle(): Promise<string> {
+const HELLO_WORLD = "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n";
+const HELLO_WORLD_WITH_SDK =
+  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\n" +
+  'const client = new DynamoDBClient({});\n' +
+  "export const handler = async () => ({ statusCode: 200, body: String(typeof client.send) });\n";
+
+/** A handler bundled as the stack bundles its functions (minified CJS for Node.js 22, the SDK left to the runtime). */
+async function helloWorldBundle(source: string): Promise<string> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'bench-hello-'));
   const entry = path.join(folder, 'hello.ts');
-  await writeFile(entry, "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n");
+  await writeFile(entry, source);
   const outfile = path.join(folder, 'index.js');
   await build({ entryPoints: [entry], outfile, bundle: true, minify: true, sourcemap: true, platform: 'node', target: 'node22', format: 'cjs', external: ['@aws-sdk/*'] });
   return outfile;
@@ -55,8 +63,10 @@ async function helloWorldBundle(): Promise<string> {
  * beside a hello-world bundle built the same way.
  */
 export async function measureColdStart(cloud: CloudClient, runs: number): Promise<ColdStartReport> {
-  const hello = await helloWorldBundle();
+  const hello = await helloWorldBundle(HELLO_WORLD);
   const helloWorld = { bytes: (await stat(hello)).size, loadMs: await loadTime(hello, {}, runs) };
+  const helloSdk = await helloWorldBundle(HELLO_WORLD_WITH_SDK);
+  const helloWorldWithSdk = { bytes: (await stat(helloSdk)).size, loadMs: Math.round((await loadTime(helloSdk, { AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, runs)) * 10) / 10 };
   const bundles: BundleResult[] = [];
   for (const fn of await cloud.functions()) {
     const bundle = path.join(fn.assetDirectory, `${fn.handler.split('.')[0]}.js`);
@@ -69,5 +79,5 @@ export async function measureColdStart(cloud: CloudClient, runs: number): Promis
       loadRatio: Math.round((loadMs / helloWorld.loadMs) * 10) / 10,
     });
   }
-  return { helloWorld: { bytes: helloWorld.bytes, loadMs: Math.round(helloWorld.loadMs * 100) / 100 }, bundles };
+  return { helloWorld: { bytes: helloWorld.bytes, loadMs: Math.round(helloWorld.loadMs * 100) / 100 }, helloWorldWithSdk, bundles };
 }

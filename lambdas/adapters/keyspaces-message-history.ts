@@ -1,4 +1,4 @@
-import type { Client } from 'cassandra-driver';
+import type { Client } from '../shared/cassandra-driver';
 import { historyBucketOf, type StoredMessage } from '../domain/messages';
 import type { HistoryReader } from '../domain/chat/ports';
 import type { MessageHistory } from '../domain/ports';

@@ -1,13 +1,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { auth } from 'cassandra-driver';
+import type { auth as authTypes } from 'cassandra-driver';
+import { auth } from '../shared/cassandra-driver';
 
 const SERVICE = 'cassandra';
 
 // The driver checks `instanceof` against these runtime classes, which its typings declare as interfaces.
 const runtimeAuth = auth as unknown as Record<'Authenticator' | 'AuthProvider', new () => object>;
-const AuthenticatorBase = runtimeAuth.Authenticator as new () => auth.Authenticator;
-const AuthProviderBase = runtimeAuth.AuthProvider as new () => auth.AuthProvider;
+const AuthenticatorBase = runtimeAuth.Authenticator as new () => authTypes.Authenticator;
+const AuthProviderBase = runtimeAuth.AuthProvider as new () => authTypes.AuthProvider;
 
 function sha256Hex(data: string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -84,7 +85,7 @@ export class KeyspacesSigV4AuthProvider extends AuthProviderBase {
     super();
   }
 
-  newAuthenticator(): auth.Authenticator {
+  newAuthenticator(): authTypes.Authenticator {
     return new SigV4Authenticator(this.region, this.credentials);
   }
 }

@@ -3,20 +3,17 @@ import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbSendRateCounter } from '../adapters/dynamodb-send-rate-counter';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
-import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
 import { SnsPushRequester } from '../adapters/sns-push-requester';
 import { SqsMessageQueue } from '../adapters/sqs-message-queue';
 import { deliverToUsers, messageFrame } from '../domain/chat/deliver-message';
 import {
   addMembersFrame,
   createGroupFrame,
-  getMessagesFrame,
   listThreadsFrame,
   receiptFrame,
   removeMemberFrame,
   sendMessageFrame,
 } from '../domain/chat/frames';
-import { getMessages } from '../domain/chat/get-messages';
 import { addMembers, createGroup, removeMember, type MembershipChange } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
@@ -24,7 +21,6 @@ import { sendMessage } from '../domain/chat/send-message';
 import { pushPreview } from '../domain/push';
 import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
-import { cassandraClient } from '../shared/clients/keyspaces';
 import { managementApiClient } from '../shared/clients/management-api';
 import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
@@ -38,8 +34,6 @@ const config = loadConfig({
   SEND_RECORDS_TABLE: env.name(),
   CONNECTIONS_TABLE: env.name(),
   MESSAGE_QUEUE_URL: env.url(['https:', 'http:']),
-  HISTORY_KEYSPACE: env.name(),
-  MESSAGES_TABLE: env.name(),
   MAX_GROUP_MEMBERS: env.positiveInt(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
   PUSH_TOPIC_ARN: env.name(),
@@ -52,7 +46,6 @@ const threads = new DynamoDbThreadStore(documentClient, {
 });
 const queue = new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL);
 const rate = new DynamoDbSendRateCounter(documentClient, config.SEND_RECORDS_TABLE);
-const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const push = new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN);
@@ -65,7 +58,7 @@ async function announce(change: MembershipChange, caller: ConnectionCaller) {
   return frame;
 }
 
-/** Messaging: sending with one order per thread, delivery, receipts, groups and history. */
+/** Messaging: sending with one order per thread, delivery, receipts, groups and listing (history reads are `get-messages.ts`). */
 export const handler = instrumented(
   actionRouter({
     sendMessage: action(sendMessageFrame, async (frame, caller) => {
@@ -96,16 +89,6 @@ export const handler = instrumented(
           .catch((error: Error) => logger.error('push request not published', { error }));
       }
       return undefined;
-    }),
-
-    getMessages: action(getMessagesFrame, async (frame, caller) => {
-      const page = await getMessages({ ...frame, userId: caller.userId }, threads, history);
-      return {
-        type: 'messages',
-        threadId: frame.threadId,
-        messages: page.messages.map(({ threadId: _thread, ...message }) => message),
-        hasMore: page.hasMore,
-      };
     }),
 
     ack: action(receiptFrame, async (frame, caller) => {

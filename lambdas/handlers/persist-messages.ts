@@ -33,38 +33,42 @@ class UnreadableMessageError extends Error {
   }
 }
 
-/** The newest seq of each thread in the batch being processed: only its record updates the members' rows. */
-let newestInBatch = new Map<string, number>();
-
-function newestPerThread(records: SQSRecord[]): Map<string, number> {
-  const newest = new Map<string, number>();
-  for (const record of records) {
-    try {
-      const message = storedMessageSchema.safeParse(JSON.parse(record.body));
-      if (message.success && message.data.seq > (newest.get(message.data.threadId) ?? 0)) newest.set(message.data.threadId, message.data.seq);
-    } catch {
-      // Unreadable records are reported by persist().
-    }
-  }
-  return newest;
-}
-
-async function advanceMembers(message: StoredMessage): Promise<void> {
-  if (newestInBatch.get(message.threadId) !== message.seq) return;
-  await threads.advanceActivity(message.threadId, await threads.membersOf(message.threadId), message.seq, message.sentAt);
-}
-
-async function persist(record: SQSRecord): Promise<void> {
+/** Reads a queue record once: the message it carries, or why it can never be stored. */
+function readMessage(record: SQSRecord): StoredMessage | UnreadableMessageError {
   let body: unknown;
   try {
     body = JSON.parse(record.body);
   } catch {
-    throw new UnreadableMessageError('body is not JSON');
+    return new UnreadableMessageError('body is not JSON');
   }
   const message = storedMessageSchema.safeParse(body);
-  if (!message.success) throw new UnreadableMessageError(describeIssues(message.error));
-  await history.append(message.data);
-  await advanceMembers(message.data);
+  return message.success ? message.data : new UnreadableMessageError(describeIssues(message.error));
+}
+
+/** The batch being processed, each record read once, and the newest seq of each of its threads. */
+let batch = { messages: new Map<string, StoredMessage | UnreadableMessageError>(), newestSeq: new Map<string, number>() };
+
+function readBatch(records: SQSRecord[]): typeof batch {
+  const messages = new Map(records.map((record) => [record.messageId, readMessage(record)]));
+  const newestSeq = new Map<string, number>();
+  for (const message of messages.values()) {
+    if (!(message instanceof UnreadableMessageError) && message.seq > (newestSeq.get(message.threadId) ?? 0)) newestSeq.set(message.threadId, message.seq);
+  }
+  return { messages, newestSeq };
+}
+
+/** Only the newest message of each thread in the batch moves the members' rows. */
+async function advanceMembers(message: StoredMessage): Promise<void> {
+  if (batch.newestSeq.get(message.threadId) !== message.seq) return;
+  await threads.advanceActivity(message.threadId, await threads.membersOf(message.threadId), message.seq, message.sentAt);
+}
+
+async function persist(record: SQSRecord): Promise<void> {
+  const message = batch.messages.get(record.messageId) ?? readMessage(record);
+  if (message instanceof UnreadableMessageError) throw message;
+  // Side by side: a thread row may point at a message history does not have yet, since getMessages
+  // fills that from the staged copy; both writes are idempotent, so a retried record redoes both.
+  await Promise.all([history.append(message), advanceMembers(message)]);
 }
 
 async function persistAndCount(record: SQSRecord): Promise<void> {
@@ -90,6 +94,6 @@ async function persistAndCount(record: SQSRecord): Promise<void> {
  * moves them to the dead-letter queue.
  */
 export const handler = instrumented((event: SQSEvent): Promise<SQSBatchResponse> => {
-  newestInBatch = newestPerThread(event.Records);
+  batch = readBatch(event.Records);
   return processPartialResponse(event, persistAndCount, processor);
 });

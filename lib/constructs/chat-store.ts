@@ -46,6 +46,11 @@ export class ChatStore extends Construct {
     return [this.threads, this.userThreads, this.sendRecords].map((table) => table.grant(grantee, ...actions));
   }
 
+  /** Lets the grantee read thread heads, memberships and staged messages, and nothing else. */
+  public grantReadThreads(grantee: IGrantable): Grant {
+    return this.threads.grant(grantee, 'dynamodb:GetItem', 'dynamodb:Query');
+  }
+
   /** Lets the grantee read memberships and move members' thread rows to newer messages. */
   public grantAdvanceActivity(grantee: IGrantable): Grant[] {
     return [this.threads.grant(grantee, 'dynamodb:Query'), this.userThreads.grant(grantee, 'dynamodb:UpdateItem')];

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 
 /** Folder of the Lambda entry points; every function's entry is a file in it. */
 const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
+/** What `cassandra-driver` gets for `adm-zip`, which it needs only for DataStax Astra (see the file). */
+const ADM_ZIP_STAND_IN = path.join(__dirname, '..', '..', 'lambdas', 'shared', 'no-secure-connect-bundles.ts');
 
 export interface MessengerFunctionProps {
   /** File name in `lambdas/handlers/` without extension, e.g. `connect`. */
@@ -54,6 +56,7 @@ export class MessengerFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         // The Node.js 22 runtime ships AWS SDK v3; bundling it again would only grow cold starts.
         externalModules: ['@aws-sdk/*'],
+        esbuildArgs: { '--alias:adm-zip': ADM_ZIP_STAND_IN },
       },
     });
   }

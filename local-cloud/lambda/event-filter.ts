@@ -1,17 +1,22 @@
 /**
  * Lambda event filtering (`FilterCriteria`) for the patterns the local cloud understands: objects
- * whose leaves are arrays of exact values, e.g. `{"eventName":["INSERT","REMOVE"]}`. A record
- * passes when any filter matches. Richer patterns (prefix, numeric, exists...) are refused when
+ * whose leaves are arrays of exact values or `{"prefix": "..."}` rules, e.g.
+ * `{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"msg#"}]}}}}`. A record
+ * passes when any filter matches. Other rules (numeric, exists, anything-but...) are refused when
  * the mapping is read, rather than silently matching everything.
  */
 export type EventFilter = (record: unknown) => boolean;
 
-type Pattern = { readonly [key: string]: Pattern | readonly (string | number | boolean | null)[] };
+type Rule = string | number | boolean | null | { readonly prefix: string };
+type Pattern = { readonly [key: string]: Pattern | readonly Rule[] };
+
+const isPrefixRule = (rule: unknown): rule is { prefix: string } =>
+  typeof rule === 'object' && rule !== null && Object.keys(rule).length === 1 && typeof (rule as { prefix?: unknown }).prefix === 'string';
 
 function parsePattern(text: string, where: string): Pattern {
   const check = (value: unknown, path: string): void => {
     if (Array.isArray(value)) {
-      const unsupported = value.find((leaf) => typeof leaf === 'object' && leaf !== null);
+      const unsupported = value.find((leaf) => typeof leaf === 'object' && leaf !== null && !isPrefixRule(leaf));
       if (unsupported !== undefined) {
         throw new Error(`${where}: filter rule ${JSON.stringify(unsupported)} at ${path} is not supported locally; only exact values are`);
       }
@@ -28,7 +33,9 @@ function parsePattern(text: string, where: string): Pattern {
 function matches(pattern: Pattern, value: unknown): boolean {
   return Object.entries(pattern).every(([key, rule]) => {
     const field = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-    if (Array.isArray(rule)) return rule.includes(field as string);
+    if (Array.isArray(rule)) {
+      return (rule as readonly Rule[]).some((allowed) => (isPrefixRule(allowed) ? typeof field === 'string' && field.startsWith(allowed.prefix) : allowed === field));
+    }
     return matches(rule as Pattern, field);
   });
 }

@@ -341,11 +341,23 @@ describe('push notifications', () => {
 });
 
 describe('chat', () => {
-  it('routes every chat action of the protocol to one function with a route response for direct replies', () => {
+  it('routes every chat action of the protocol, with a route response for direct replies', () => {
     const template = synth();
     for (const routeKey of ['sendMessage', 'ack', 'createGroup', 'addMembers', 'removeMember', 'listThreads', 'getMessages']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, Target: Match.anyValue() });
     }
+  });
+
+  it('reads history only in the getMessages function, which may read threads but not write them', () => {
+    const template = synth();
+    const actionsOf = (functionPath: string) => dataStatementsOf(template, functionPath).flatMap((statement) => [statement.Action].flat());
+    expect(actionsOf('GetMessages')).toEqual(expect.arrayContaining(['cassandra:Select', 'dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actionsOf('GetMessages')).not.toContain('dynamodb:TransactWriteItems');
+    expect(actionsOf('ChatActions')).not.toContain('cassandra:Select');
+    const chatFunction = Object.values(template.findResources('AWS::Lambda::Function')).find((fn) =>
+      String(fn.Metadata?.['aws:cdk:path']).includes('/ChatActions/'),
+    );
+    expect(Object.keys(chatFunction!.Properties.Environment.Variables)).not.toContain('HISTORY_KEYSPACE');
   });
 
   it('keeps threads, user threads and send records in on-demand, recoverable, encrypted tables, staged items and records expiring', () => {

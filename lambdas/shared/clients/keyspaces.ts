@@ -1,5 +1,5 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Client, policies, types } from 'cassandra-driver';
+import { Client, policies, types } from '../cassandra-driver';
 import { KeyspacesSigV4AuthProvider } from '../../adapters/keyspaces-sigv4';
 import * as z from '../../domain/schema';
 import { env, loadConfig } from '../config';

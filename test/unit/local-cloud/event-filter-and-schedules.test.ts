@@ -19,8 +19,15 @@ describe('event filters of the local Lambda pollers', () => {
     expect(eventFilterOf(undefined, 'test')({ anything: 1 })).toBe(true);
   });
 
+  it('passes string fields that start with a prefix rule', () => {
+    const filter = eventFilterOf(criteria({ eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'msg#' }] } } } }), 'test');
+    expect(filter({ eventName: 'INSERT', dynamodb: { Keys: { sk: { S: 'msg#000000000001' } } } })).toBe(true);
+    expect(filter({ eventName: 'INSERT', dynamodb: { Keys: { sk: { S: 'member#bob' } } } })).toBe(false);
+    expect(filter({ eventName: 'INSERT', dynamodb: { Keys: { sk: { N: '1' } } } })).toBe(false);
+  });
+
   it('refuses patterns it cannot evaluate instead of passing everything', () => {
-    expect(() => eventFilterOf(criteria({ eventName: [{ prefix: 'INS' }] }), 'mapping M')).toThrow(/mapping M: filter rule .*prefix.* not supported locally/);
+    expect(() => eventFilterOf(criteria({ eventName: [{ 'anything-but': 'MODIFY' }] }), 'mapping M')).toThrow(/mapping M: filter rule .*anything-but.* not supported locally/);
     expect(() => eventFilterOf(criteria({ eventName: 'INSERT' }), 'mapping M')).toThrow(/must be an object or an array/);
   });
 });

@@ -1,0 +1,53 @@
+import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
+import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
+import { getMessagesFrame } from '../domain/chat/frames';
+import { getMessages } from '../domain/chat/get-messages';
+import { ActivityTracker } from '../domain/connections';
+import { documentClient } from '../shared/clients/dynamodb';
+import { cassandraClient } from '../shared/clients/keyspaces';
+import { env, loadConfig } from '../shared/config';
+import { instrumented } from '../shared/observability';
+import { action, actionRouter } from '../shared/websocket';
+
+const config = loadConfig({
+  THREADS_TABLE: env.name(),
+  USER_THREADS_TABLE: env.name(),
+  SEND_RECORDS_TABLE: env.name(),
+  CONNECTIONS_TABLE: env.name(),
+  HISTORY_KEYSPACE: env.name(),
+  MESSAGES_TABLE: env.name(),
+  IDLE_TIMEOUT_SECONDS: env.positiveInt(),
+});
+
+const threads = new DynamoDbThreadStore(documentClient, {
+  threads: config.THREADS_TABLE,
+  userThreads: config.USER_THREADS_TABLE,
+  sendRecords: config.SEND_RECORDS_TABLE,
+});
+const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
+const activity = new ActivityTracker(new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE), {
+  idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS,
+});
+
+/**
+ * History reads: a page of a thread's messages from Keyspaces, with what history does not have yet
+ * taken from the messages staged in DynamoDB. The only Keyspaces reader; the chat function, which
+ * sends, needs no Cassandra driver.
+ */
+export const handler = instrumented(
+  actionRouter(
+    {
+      getMessages: action(getMessagesFrame, async (frame, caller) => {
+        const page = await getMessages({ ...frame, userId: caller.userId }, threads, history);
+        return {
+          type: 'messages',
+          threadId: frame.threadId,
+          messages: page.messages.map(({ threadId: _thread, ...message }) => message),
+          hasMore: page.hasMore,
+        };
+      }),
+    },
+    { onActivity: (caller) => activity.noteActivity(caller) },
+  ),
+);

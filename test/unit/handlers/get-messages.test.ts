@@ -1,0 +1,58 @@
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { lambdaContext, messageEvent } from '../../support/lambda-events';
+
+const execute = jest.fn();
+jest.mock('../../../lambdas/shared/clients/keyspaces', () => ({ cassandraClient: { execute } }));
+// Loaded after the mock above is in place (it reads its config and creates its clients on load).
+const { handler } = require('../../../lambdas/handlers/get-messages') as typeof import('../../../lambdas/handlers/get-messages');
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => {
+  dynamodb.reset();
+  execute.mockReset();
+  dynamodb.on(UpdateCommand).resolves({});
+});
+
+const invoke = async (frame: object) => {
+  const result = await handler(messageEvent(JSON.stringify(frame), 'alice', 'alice-conn=') as never, lambdaContext);
+  return JSON.parse(result.body) as Record<string, unknown>;
+};
+
+const member = () => dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
+const head = (lastSeq: number) =>
+  dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq } });
+
+it('answers forbidden to a caller who is not a member, reading no history', async () => {
+  head(3);
+  dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({});
+  expect(await invoke({ action: 'getMessages', reqId: 'r2', threadId: 'g_1' })).toMatchObject({ type: 'error', code: 'forbidden', reqId: 'r2' });
+  expect(execute).not.toHaveBeenCalled();
+});
+
+it('returns the newest page from history, filling what history lacks from the staged messages', async () => {
+  head(3);
+  member();
+  const sentAt = new Date(1_764_000_000_000);
+  execute.mockResolvedValue({
+    rows: [1, 2].map((seq) => ({ seq, message_id: `m${seq}`, sender_id: 'bob', client_msg_id: `c${seq}`, body: `text ${seq}`, sent_at: sentAt })),
+  });
+  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({
+    Items: [{ threadId: 'g_1', sk: 'msg#000000000003', seq: 3, messageId: 'm3', senderId: 'alice', clientMsgId: 'c3', text: 'text 3', sentAt: 1_764_000_000_500 }],
+  });
+
+  const reply = await invoke({ action: 'getMessages', reqId: 'r1', threadId: 'g_1' });
+
+  expect(reply).toMatchObject({ type: 'messages', reqId: 'r1', threadId: 'g_1', hasMore: false });
+  expect((reply.messages as Array<{ seq: number }>).map((message) => message.seq)).toEqual([1, 2, 3]);
+  const [cql, params] = execute.mock.calls[0];
+  expect(cql).toMatch(/^SELECT .* WHERE thread_id = \? AND bucket = \? AND seq >= \? AND seq <= \?$/);
+  expect(params).toEqual(['g_1', 0, 1, 3]);
+});
+
+it('answers bad_request to a page size out of range, reading nothing', async () => {
+  expect(await invoke({ action: 'getMessages', threadId: 'g_1', limit: 101 })).toMatchObject({ type: 'error', code: 'bad_request', message: /limit/ });
+  expect(execute).not.toHaveBeenCalled();
+});
