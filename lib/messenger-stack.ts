@@ -81,9 +81,6 @@ export class MessengerStack extends Stack {
     this.push = new PushNotifications(this, 'Push', { platformApplications: props.pushPlatformApplications });
 
     this.chat = new ChatStore(this, 'Chat');
-    // Persistence also moves each member's thread row to the newest message, in batches.
-    for (const [name, value] of Object.entries(this.chat.environment)) this.messagePipeline.persistFunction.addEnvironment(name, value);
-    this.chat.grantAdvanceActivity(this.messagePipeline.persistFunction);
     const chat = new MessengerFunction(this, 'ChatActions', {
       handler: 'chat',
       memorySize: 256,

@@ -150,7 +150,12 @@ export class DynamoDbStreamEventSource {
         for (const cursor of this.cursors.values()) {
           if (!this.running) return;
           if (!this.readable(cursor) && cursor.pending.length === 0) continue;
-          busy = (await this.serviceShard(cursor, streamArn)) || busy;
+          try {
+            busy = (await this.serviceShard(cursor, streamArn)) || busy;
+          } catch (error) {
+            // One shard's trouble must not hold up the others.
+            await this.recover(cursor, streamArn, error as Error);
+          }
         }
       } catch (error) {
         if (!this.running) return;
@@ -158,6 +163,32 @@ export class DynamoDbStreamEventSource {
       }
       if (!busy) await this.sleep(IDLE_POLL_MS);
     }
+  }
+
+  /**
+   * After a failed read: an iterator past its life or into trimmed records (as after a restart
+   * of DynamoDB Local, whose old shards keep no records) starts again at the oldest record the
+   * shard still has; a shard that is gone is closed; anything else is logged and retried.
+   */
+  private async recover(cursor: ShardCursor, streamArn: string, error: Error): Promise<void> {
+    if (!this.running) return;
+    if (error.name === 'TrimmedDataAccessException' || error.name === 'ExpiredIteratorException') {
+      try {
+        const { ShardIterator } = await this.streams.send(
+          new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: cursor.shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        );
+        cursor.iterator = ShardIterator;
+        if (ShardIterator === undefined) cursor.closed = true;
+        return;
+      } catch (retryError) {
+        if ((retryError as Error).name !== 'ResourceNotFoundException' && (retryError as Error).name !== 'TrimmedDataAccessException') throw retryError;
+      }
+      cursor.closed = true;
+      cursor.iterator = undefined;
+      return;
+    }
+    this.log(`reading shard ${cursor.shard.ShardId} of ${this.mapping.tableName}'s stream failed: ${error.message}`);
+    await this.sleep(RETRY_DELAY_MS);
   }
 
   /** Reads what the shard has (up to a batch, within the batching window) and hands it on; true when it did work. */

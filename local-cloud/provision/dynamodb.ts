@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -38,6 +39,15 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, pro
       throw new Error(
         `table ${tableName} kept from an earlier run has other keys or indexes than the template declares; ` +
           'delete the local data folder (LOCAL_DATA_DIR) to start afresh',
+      );
+    }
+    if (properties.StreamSpecification && !Table?.StreamSpecification?.StreamEnabled) {
+      // A stream the template gained since the table was made (as a deployment would add it).
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType as 'NEW_IMAGE' },
+        }),
       );
     }
     return;

@@ -534,3 +534,29 @@ describe('presence', () => {
     expect(actions).not.toContain('dynamodb:PutItem');
   });
 });
+
+describe('thread activity', () => {
+  it("moves members' thread rows from the threads table's stream, newly staged messages only", () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'threadId', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ChatThreads'), 'StreamArn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('ChatActivity') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'msg#' }] } } } }) }] },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('ChatActivityDeadLetters'), 'Arn'] } } },
+    });
+  });
+
+  it('leaves the persistence function with history writes only', () => {
+    const actions = dataStatementsOf(synth(), 'MessagePipeline/Persist').flatMap((statement) => [statement.Action].flat());
+    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+    expect(actions).toContain('cassandra:Modify');
+  });
+});

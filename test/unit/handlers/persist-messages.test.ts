@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../support/lambda-events';
@@ -41,8 +41,6 @@ const dynamodb = mockClient(DynamoDBDocumentClient);
 beforeEach(() => {
   execute.mockReset().mockResolvedValue({});
   dynamodb.reset();
-  dynamodb.on(QueryCommand).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
-  dynamodb.on(UpdateCommand).resolves({});
 });
 
 describe('persist-messages', () => {
@@ -55,18 +53,9 @@ describe('persist-messages', () => {
     expect(execute.mock.calls[1][1].slice(0, 3)).toEqual(['thread-1', 1, 1000]);
   });
 
-  it('moves every member’s thread row to the newest message of the batch, once per thread', async () => {
-    await persist([record('a', message(3)), record('b', message(5)), record('c', message(4))]);
-    const updates = dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
-    expect(updates.map((update) => update.Key)).toEqual([
-      { userId: 'alice', threadId: 'thread-1' },
-      { userId: 'bob', threadId: 'thread-1' },
-    ]);
-    expect(updates[0]).toMatchObject({
-      TableName: 'user-threads',
-      ExpressionAttributeValues: { ':seq': 5, ':at': 1_764_000_000_000 },
-      ConditionExpression: expect.stringContaining('lastSeq < :seq'),
-    });
+  it('writes history only: members’ thread rows are the thread-activity function’s', async () => {
+    await persist([record('a', message(3)), record('b', message(5))]);
+    expect(dynamodb.calls()).toHaveLength(0);
   });
 
   it('reports only the record whose write failed, for SQS to retry', async () => {
