@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     cloud = new CloudClient(started.baseUrl, started.webSocketUrl);
   }
   const runId = Date.now().toString(36);
+  // What is measured is the tree as it was when the run began.
+  const commit = commitOf();
   try {
     const date = new Date().toISOString();
     log('cold start: bundles and module load times');
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
     log(`persistence: batch sizes ${settings.persistence.batchSizes.join(', ')}`);
     const persistence = await measurePersistence(cloud, settings.persistence.batchSizes, settings.persistence.messages, settings.persistence.concurrency, runId);
 
-    const results: BenchmarkResults = { mode, date, commit: commitOf(), machine: machine(), settings, latency, awsCalls, fanOut, persistence, coldStart };
+    const results: BenchmarkResults = { mode, date, commit, machine: machine(), settings, latency, awsCalls, fanOut, persistence, coldStart };
     const targets = checkTargets(results);
     console.log(formatReport(results, targets));
     const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${results.commit}${mode === 'smoke' ? '-smoke' : ''}.json`);
