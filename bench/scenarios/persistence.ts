@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, types } from 'cassandra-driver';
-import { historyBucketOf, type StoredMessage } from '../../lambdas/domain/messages';
+import { KeyspacesMessageHistory } from '../../lambdas/adapters/keyspaces-message-history';
+import type { StoredMessage } from '../../lambdas/domain/messages';
 import type { CloudClient } from '../cloud';
 import { now } from '../bench-user';
 
@@ -62,8 +63,8 @@ async function inBatches<T>(items: readonly T[], batchSize: number, concurrency:
 /**
  * Messages a second through the persistence function into Cassandra, invoked with SQS batches of
  * each size (as its event source mapping would, `concurrency` batches at once), beside the floor:
- * the same rows written by `cassandra-driver` straight from here, batch by batch, each batch's
- * rows in parallel, as the function writes them.
+ * the same rows written by `cassandra-driver` straight from here (through the function's own
+ * history adapter), batch by batch, each batch's rows in parallel, as the function writes them.
  */
 export async function measurePersistence(
   cloud: CloudClient,
@@ -80,36 +81,21 @@ export async function measurePersistence(
     localDataCenter: 'datacenter1',
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });
-  const insert =
-    `INSERT INTO "${keyspace}"."${table}" (thread_id, bucket, seq, message_id, sender_id, client_msg_id, body, sent_at) ` +
-    'VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
   try {
     await driver.connect();
+    // The function's own adapter on a plain driver: the same statement and values, without Lambda.
+    const direct = new KeyspacesMessageHistory(driver, keyspace, table);
     const results: PersistenceResult[] = [];
     for (const batchSize of batchSizes) {
-      // Warm both paths first: execution environments started, statements prepared.
+      // Warm the function first (execution environments started, its statement prepared); the raw driver prepares in its first batch.
       await cloud.invoke(persist.logicalId, sqsEvent(messagesFor(`${runId}-warm-${batchSize}`, batchSize)));
       const viaLambda = messagesFor(`${runId}-lambda-${batchSize}`, messages);
       const lambdaMs = await inBatches(viaLambda, batchSize, concurrency, async (batch) => {
         const result = (await cloud.invoke(persist.logicalId, sqsEvent(batch))) as { batchItemFailures?: unknown[] } | null;
         if (result?.batchItemFailures?.length) throw new Error(`the persistence function failed ${result.batchItemFailures.length} records`);
       });
-      const direct = messagesFor(`${runId}-raw-${batchSize}`, messages);
-      const rawMs = await inBatches(direct, batchSize, concurrency, async (batch) => {
-        await Promise.all(
-          batch.map((message) =>
-            driver.execute(insert, [
-              message.threadId,
-              historyBucketOf(message.seq),
-              message.seq,
-              message.messageId,
-              message.senderId,
-              message.clientMsgId,
-              message.text,
-              new Date(message.sentAt),
-            ]),
-          ),
-        );
+      const rawMs = await inBatches(messagesFor(`${runId}-raw-${batchSize}`, messages), batchSize, concurrency, async (batch) => {
+        await Promise.all(batch.map((message) => direct.append(message)));
       });
       const lambdaPerSecond = Math.round(messages / (lambdaMs / 1000));
       const rawDriverPerSecond = Math.round(messages / (rawMs / 1000));
