@@ -78,7 +78,7 @@ export class DynamoDbThreadStore implements ThreadStore {
     };
   }
 
-  async commitMessage({ message, createDirectThread }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const { threadId, seq, sentAt } = message;
     const lastMessage = { seq, senderId: message.senderId, text: message.text, sentAt };
     const headWrite = createDirectThread
@@ -109,15 +109,17 @@ export class DynamoDbThreadStore implements ThreadStore {
             },
           },
         ])
-      : [
-          {
-            ConditionCheck: {
-              TableName: this.tables.threads,
-              Key: { threadId, sk: memberKey(message.senderId) },
-              ConditionExpression: 'attribute_exists(sk)',
+      : recheckMembership
+        ? [
+            {
+              ConditionCheck: {
+                TableName: this.tables.threads,
+                Key: { threadId, sk: memberKey(message.senderId) },
+                ConditionExpression: 'attribute_exists(sk)',
+              },
             },
-          },
-        ];
+          ]
+        : [];
     const record: SendRecord & { sendKey: string; expiresAt: number } = {
       sendKey: sendKeyOf(message.senderId, message.clientMsgId),
       threadId,
@@ -145,7 +147,7 @@ export class DynamoDbThreadStore implements ThreadStore {
       const reasons = error.CancellationReasons ?? [];
       const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
       if (failed(2)) return { outcome: 'duplicate' };
-      if (!createDirectThread && failed(3)) return { outcome: 'not_member' };
+      if (recheckMembership && failed(3)) return { outcome: 'not_member' };
       if (failed(0)) {
         // The head moved meanwhile; the failed condition returns it, sparing a read.
         const current = reasons[0]?.Item?.lastSeq?.N;

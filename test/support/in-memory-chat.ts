@@ -39,14 +39,14 @@ export class InMemoryThreadStore implements ThreadStore {
     };
   }
 
-  async commitMessage({ message, createDirectThread }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const forced = this.forcedOutcomes.shift();
     if (forced) return forced;
     const key = `${message.senderId}#${message.clientMsgId}`;
     if (this.records.has(key)) return { outcome: 'duplicate' };
     const head = this.headsById.get(message.threadId);
     if (createDirectThread ? head !== undefined : head?.lastSeq !== message.seq - 1) return { outcome: 'seq_taken', lastSeq: head?.lastSeq };
-    if (!createDirectThread && !this.members.get(message.threadId)?.has(message.senderId)) return { outcome: 'not_member' };
+    if (recheckMembership && !this.members.get(message.threadId)?.has(message.senderId)) return { outcome: 'not_member' };
     if (createDirectThread) this.addThread(message.threadId, 'dm', [...createDirectThread]);
     this.headsById.set(message.threadId, { ...this.headsById.get(message.threadId)!, lastSeq: message.seq });
     this.staged.set(message.threadId, [...(this.staged.get(message.threadId) ?? []), message]);

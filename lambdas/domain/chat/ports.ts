@@ -32,6 +32,11 @@ export interface CommitRequest {
   readonly message: StoredMessage;
   /** Creates the one-to-one thread of these two users along with its first message. */
   readonly createDirectThread?: readonly [string, string];
+  /**
+   * Checks again, in the same write, that the sender is still a member: a group's members can
+   * change between the read and the commit; a one-to-one thread's two never do.
+   */
+  readonly recheckMembership: boolean;
 }
 
 /** Threads, memberships, staged messages and send records. */

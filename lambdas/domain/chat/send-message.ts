@@ -87,6 +87,7 @@ export async function sendMessage(request: SendMessageRequest, deps: SendDepende
     const result = await deps.threads.commitMessage({
       message,
       createDirectThread: creating ? [request.senderId, request.to!] : undefined,
+      recheckMembership: !creating && context.thread!.kind === 'group',
     });
     switch (result.outcome) {
       case 'committed':

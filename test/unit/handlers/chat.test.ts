@@ -13,6 +13,7 @@ import {
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { lambdaContext, messageEvent } from '../../support/lambda-events';
 
 import { handler } from '../../../lambdas/handlers/chat';
@@ -72,6 +73,28 @@ describe('chat handler: sendMessage', () => {
     expect(JSON.parse(String(sqs.commandCalls(SendMessageCommand)[0].args[0].input.MessageBody))).toMatchObject({ threadId: 'g_1', seq: 7, text: 'hi' });
     expect(postsTo('alice-conn=')).toEqual([expect.objectContaining({ type: 'ack', reqId: 'r1', status: 'sent', seq: 7 })]);
     expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 7, senderId: 'alice', text: 'hi' })]);
+  });
+
+  it('commits to an existing one-to-one thread without checking membership again, since its two members never change', async () => {
+    const threadId = directThreadId('alice', 'bob');
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: {
+        threads: [
+          { threadId, sk: 'meta', kind: 'dm', lastSeq: 2 },
+          { threadId, sk: 'member#alice', userId: 'alice', role: 'member' },
+        ],
+        'send-records': [],
+      },
+    });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+    dynamodb.on(TransactWriteCommand).resolves({});
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c2', to: 'bob', text: 'again' });
+
+    const transaction = dynamodb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
+    expect(transaction).toHaveLength(3);
+    expect(transaction.some((item) => item.ConditionCheck !== undefined)).toBe(false);
   });
 
   it('takes the next seq, without another read, when another sender took this one', async () => {

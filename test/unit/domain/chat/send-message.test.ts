@@ -50,7 +50,7 @@ describe('sendMessage', () => {
     threads.commitMessage = async (request) => {
       attempts += 1;
       // Bob's message takes seq 5 between Alice's read and her commit.
-      if (attempts === 1) await commit({ message: { ...request.message, senderId: 'bob', clientMsgId: 'b1', messageId: 'bob-5' } });
+      if (attempts === 1) await commit({ message: { ...request.message, senderId: 'bob', clientMsgId: 'b1', messageId: 'bob-5' }, recheckMembership: true });
       return commit(request);
     };
     const sent = await sendMessage({ senderId: 'alice', clientMsgId: 'c9', threadId: 'g1', text: 'race' }, deps);
