@@ -78,6 +78,8 @@ async function main(): Promise<void> {
   const mode = values.smoke ? 'smoke' : 'full';
   const settings = SETTINGS[mode];
   const log = (message: string) => console.error(`[bench] ${message}`);
+  // What is measured is the tree as it was when the run began, before the local cloud synthesizes it.
+  const commit = commitOf();
 
   let started: LocalCloudProcess | undefined;
   let cloud: CloudClient;
@@ -90,8 +92,6 @@ async function main(): Promise<void> {
     cloud = new CloudClient(started.baseUrl, started.webSocketUrl);
   }
   const runId = Date.now().toString(36);
-  // What is measured is the tree as it was when the run began.
-  const commit = commitOf();
   try {
     const date = new Date().toISOString();
     log('cold start: bundles and module load times');
