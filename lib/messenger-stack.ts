@@ -107,8 +107,10 @@ export class MessengerStack extends Stack {
     const getMessages = new MessengerFunction(this, 'GetMessages', {
       handler: 'get-messages',
       memorySize: 256,
-      environment: { ...this.chat.environment, ...this.history.environment, ...connectionEnvironment },
+      environment: { ...this.chat.environment, ...this.history.environment, ...connectionEnvironment, ...this.gateway.connectionsEnvironment },
     });
+    // Asks the gateway whether a connection whose record is gone is still open.
+    this.gateway.stage.grantManagementApiAccess(getMessages);
     this.chat.grantReadThreads(getMessages);
     this.history.grantReadMessages(getMessages);
     this.connections.grantRegister(getMessages);

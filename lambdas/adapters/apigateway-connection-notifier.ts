@@ -1,8 +1,14 @@
-import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+  type ApiGatewayManagementApiClient,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ConnectionNotifier } from '../domain/chat/ports';
+import type { ConnectionLiveness } from '../domain/ports';
 
-/** Posts frames through API Gateway's `@connections` management API. */
-export class ApiGatewayConnectionNotifier implements ConnectionNotifier {
+/** Posts frames to connections, and asks after them, through API Gateway's `@connections` management API. */
+export class ApiGatewayConnectionNotifier implements ConnectionNotifier, ConnectionLiveness {
   constructor(private readonly client: ApiGatewayManagementApiClient) {}
 
   async post(connectionId: string, frame: object): Promise<'delivered' | 'gone'> {
@@ -11,6 +17,16 @@ export class ApiGatewayConnectionNotifier implements ConnectionNotifier {
       return 'delivered';
     } catch (error) {
       if (error instanceof GoneException) return 'gone';
+      throw error;
+    }
+  }
+
+  async isOpen(connectionId: string): Promise<boolean> {
+    try {
+      await this.client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      return true;
+    } catch (error) {
+      if (error instanceof GoneException) return false;
       throw error;
     }
   }

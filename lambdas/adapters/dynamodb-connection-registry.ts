@@ -30,23 +30,27 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     );
   }
 
-  async touch(connection: ConnectionRecord): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { userId: connection.userId, connectionId: connection.connectionId },
-        UpdateExpression:
-          'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard, ' +
-          'connectedAt = if_not_exists(connectedAt, :connectedAt), deviceId = if_not_exists(deviceId, :deviceId)',
-        ExpressionAttributeValues: {
-          ':lastActiveAt': connection.lastActiveAt,
-          ':expiresAt': connection.expiresAt,
-          ':expiryShard': expiryShardOf(connection.connectionId),
-          ':connectedAt': connection.connectedAt,
-          ':deviceId': connection.deviceId,
-        },
-      }),
-    );
+  async touch(connection: ConnectionRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { userId: connection.userId, connectionId: connection.connectionId },
+          // Never re-creates a record that `$disconnect` or the sweep removed meanwhile.
+          ConditionExpression: 'attribute_exists(connectionId)',
+          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard',
+          ExpressionAttributeValues: {
+            ':lastActiveAt': connection.lastActiveAt,
+            ':expiresAt': connection.expiresAt,
+            ':expiryShard': expiryShardOf(connection.connectionId),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async remove(userId: string, connectionId: string): Promise<void> {

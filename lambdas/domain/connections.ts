@@ -1,5 +1,5 @@
 import { inPool } from './pool';
-import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
+import type { ConnectionLiveness, ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
 
 export interface ConnectionPolicy {
   /** Seconds without activity after which a connection counts as stale. */
@@ -34,20 +34,27 @@ export async function openConnection(
   return record;
 }
 
-/** Records that a connection is alive. */
+/**
+ * Records that a connection is alive. A record already gone is registered again only if the
+ * gateway still holds the connection open (it went quiet long enough to be swept, then spoke):
+ * a frame that raced `$disconnect` must not bring a closed connection back.
+ */
 async function keepAlive(
   registry: ConnectionRegistry,
+  gateway: ConnectionLiveness,
   policy: ConnectionPolicy,
   request: ConnectionActivity,
 ): Promise<void> {
-  await registry.touch({
+  const record: ConnectionRecord = {
     userId: request.userId,
     connectionId: request.connectionId,
     deviceId: request.deviceId ?? request.connectionId,
     connectedAt: request.now,
     lastActiveAt: request.now,
     expiresAt: staleAfter(request.now, policy),
-  });
+  };
+  if (await registry.touch(record)) return;
+  if (await gateway.isOpen(request.connectionId)) await registry.register(record);
 }
 
 export function closeConnection(registry: ConnectionRegistry, userId: string, connectionId: string): Promise<void> {
@@ -67,13 +74,14 @@ export class ActivityTracker {
 
   constructor(
     private readonly registry: ConnectionRegistry,
+    private readonly gateway: ConnectionLiveness,
     private readonly policy: ConnectionPolicy,
   ) {}
 
   async noteActivity(connection: Omit<ConnectionActivity, 'now'>, now = Date.now()): Promise<void> {
     const last = this.refreshedAt.get(connection.connectionId);
     if (last !== undefined && now - last < (this.policy.idleTimeoutSeconds * 1000) / 4) return;
-    await keepAlive(this.registry, this.policy, { ...connection, now });
+    await keepAlive(this.registry, this.gateway, this.policy, { ...connection, now });
     if (this.refreshedAt.size >= MAX_REMEMBERED_CONNECTIONS) this.refreshedAt.clear();
     this.refreshedAt.set(connection.connectionId, now);
   }

@@ -19,11 +19,17 @@ export interface ConnectionRecord {
 export interface ConnectionRegistry {
   register(connection: ConnectionRecord): Promise<void>;
   /**
-   * Records activity on a connection, registering it again if its record had already expired
-   * while the socket stayed open.
+   * Records activity on a connection that is still registered; false when its record is gone
+   * (closed, or removed as stale), which this never undoes by itself.
    */
-  touch(connection: ConnectionRecord): Promise<void>;
+  touch(connection: ConnectionRecord): Promise<boolean>;
   remove(userId: string, connectionId: string): Promise<void>;
+}
+
+/** The gateway's own view of a connection. */
+export interface ConnectionLiveness {
+  /** Whether the gateway still holds the connection open. */
+  isOpen(connectionId: string): Promise<boolean>;
 }
 
 /** A connection record past its expiry, as the sweep finds it. */

@@ -49,7 +49,7 @@ const rate = new DynamoDbSendRateCounter(documentClient, config.SEND_RECORDS_TAB
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const push = new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN);
-const activity = new ActivityTracker(connections, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
+const activity = new ActivityTracker(connections, notifier, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 
 /** Tells every member about a membership change, then answers the caller with the same frame. */
 async function announce(change: MembershipChange, caller: ConnectionCaller) {

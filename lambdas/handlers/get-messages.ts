@@ -1,3 +1,4 @@
+import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
@@ -6,6 +7,7 @@ import { getMessages } from '../domain/chat/get-messages';
 import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
+import { managementApiClient } from '../shared/clients/management-api';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
 import { action, actionRouter } from '../shared/websocket';
@@ -26,9 +28,11 @@ const threads = new DynamoDbThreadStore(documentClient, {
   sendRecords: config.SEND_RECORDS_TABLE,
 });
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
-const activity = new ActivityTracker(new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE), {
-  idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS,
-});
+const activity = new ActivityTracker(
+  new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE),
+  new ApiGatewayConnectionNotifier(managementApiClient),
+  { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS },
+);
 
 /**
  * History reads: a page of a thread's messages from Keyspaces, with what history does not have yet

@@ -26,14 +26,14 @@ const config = loadConfig({
   PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
 });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
-const activity = new ActivityTracker(registry, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
+const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
+const activity = new ActivityTracker(registry, notifier, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 const threads = new DynamoDbThreadStore(documentClient, {
   threads: config.THREADS_TABLE,
   userThreads: config.USER_THREADS_TABLE,
   sendRecords: config.SEND_RECORDS_TABLE,
 });
 const typingGate = new DynamoDbTypingGate(documentClient, config.THREADS_TABLE);
-const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const presenceStatuses = new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE);
 const presenceSubscriptions = new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE);
 /** API Gateway's longest connection: a subscription cannot outlive it. */

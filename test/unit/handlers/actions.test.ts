@@ -1,4 +1,6 @@
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler as unknownAction } from '../../../lambdas/handlers/default';
@@ -6,8 +8,12 @@ import { handler as presence } from '../../../lambdas/handlers/presence';
 import { lambdaContext, messageEvent } from '../../support/lambda-events';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
+const gateway = mockClient(ApiGatewayManagementApiClient);
 
-beforeEach(() => dynamodb.reset());
+beforeEach(() => {
+  dynamodb.reset();
+  gateway.reset();
+});
 
 async function reply(handler: typeof presence, body: string, userId?: string, connectionId?: string) {
   const result = await handler(messageEvent(body, userId, connectionId) as never, lambdaContext);
@@ -27,7 +33,27 @@ describe('ping', () => {
     const values = update.ExpressionAttributeValues!;
     expect(values[':lastActiveAt']).toBeGreaterThanOrEqual(before);
     expect(values[':expiresAt']).toBe(Math.floor(values[':lastActiveAt'] / 1000) + 600);
-    expect(values[':deviceId']).toBe('conn-1=');
+    expect(update.ConditionExpression).toBe('attribute_exists(connectionId)');
+  });
+
+  it('does not bring back a connection whose record $disconnect removed while the frame was on its way', async () => {
+    dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
+    gateway.on(GetConnectionCommand).rejects(new GoneException({ message: 'gone', $metadata: {} }));
+
+    expect(await reply(presence, '{"action":"ping","reqId":"r5"}', 'alice', 'conn-closing=')).toEqual({ type: 'pong', reqId: 'r5' });
+
+    expect(gateway).toHaveReceivedCommandWith(GetConnectionCommand, { ConnectionId: 'conn-closing=' });
+    expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('registers again a connection swept as stale that the gateway still holds open', async () => {
+    dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
+    dynamodb.on(PutCommand).resolves({});
+    gateway.on(GetConnectionCommand).resolves({});
+
+    await reply(presence, '{"action":"ping"}', 'alice', 'conn-quiet=');
+
+    expect(dynamodb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ userId: 'alice', connectionId: 'conn-quiet=' }) });
   });
 
   it('answers pong without reqId when the client sent none', async () => {
