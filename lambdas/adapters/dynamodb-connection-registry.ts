@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
+import { conditionHeld } from './dynamodb-conditions';
 
 /** The index of connections by expiry, and how many partitions it spreads them over. */
 export const EXPIRY_INDEX = 'byExpiry';
@@ -30,9 +30,9 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     );
   }
 
-  async touch(connection: ConnectionRecord): Promise<boolean> {
-    try {
-      await this.client.send(
+  touch(connection: ConnectionRecord): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
@@ -45,12 +45,8 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
             ':expiryShard': expiryShardOf(connection.connectionId),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async remove(userId: string, connectionId: string): Promise<void> {
@@ -92,9 +88,9 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     }
   }
 
-  async removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
-    try {
-      await this.client.send(
+  removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
@@ -102,11 +98,7 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
           ConditionExpression: 'expiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

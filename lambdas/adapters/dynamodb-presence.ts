@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PresenceStatusStore, PresenceSubscriber, PresenceSubscriptions, UserPresence } from '../domain/presence';
 import { batchGet, batchWrite } from './dynamodb-batch';
+import { conditionHeld } from './dynamodb-conditions';
 
 /** The subscriptions table's index by subscriber connection, which ends a connection's subscriptions. */
 export const SUBSCRIPTIONS_BY_CONNECTION = 'bySubscriber';
@@ -30,9 +30,9 @@ export class DynamoDbPresenceStatuses implements PresenceStatusStore {
     return statuses;
   }
 
-  async changeStatus(presence: UserPresence, now: number): Promise<boolean> {
-    try {
-      await this.client.send(
+  changeStatus(presence: UserPresence, now: number): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { userId: presence.userId },
@@ -48,12 +48,8 @@ export class DynamoDbPresenceStatuses implements PresenceStatusStore {
             ...(presence.lastSeen === undefined ? {} : { ':lastSeen': presence.lastSeen }),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 

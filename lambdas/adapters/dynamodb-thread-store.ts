@@ -9,8 +9,8 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { batchGet, batchWrite } from './dynamodb-batch';
+import { conditionHeld } from './dynamodb-conditions';
 import type { CommitOutcome, CommitRequest, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
 import type { Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
@@ -300,9 +300,10 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async advanceActivity(threadId: string, members: readonly string[], seq: number, at: number): Promise<void> {
-    const advance = async (userId: string) => {
-      try {
-        await this.client.send(
+    // A row already at or past this message (a later one, or a redelivery), or of a member who left, stays.
+    const advance = (userId: string) =>
+      conditionHeld(
+        this.client.send(
           new UpdateCommand({
             TableName: this.tables.userThreads,
             Key: { userId, threadId },
@@ -310,21 +311,17 @@ export class DynamoDbThreadStore implements ThreadStore {
             ConditionExpression: 'attribute_exists(threadId) AND (attribute_not_exists(lastSeq) OR lastSeq < :seq)',
             ExpressionAttributeValues: { ':seq': seq, ':at': at },
           }),
-        );
-      } catch (error) {
-        // Already at or past this message (a later one, or a redelivery), or no longer a member.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    };
+        ),
+      );
     for (let start = 0; start < members.length; start += ACTIVITY_CONCURRENCY) {
       await Promise.all(members.slice(start, start + ACTIVITY_CONCURRENCY).map(advance));
     }
   }
 
   async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {
-    const advance = async (attribute: 'deliveredSeq' | 'readSeq') => {
-      try {
-        await this.client.send(
+    const advance = (attribute: 'deliveredSeq' | 'readSeq') =>
+      conditionHeld(
+        this.client.send(
           new UpdateCommand({
             TableName: this.tables.userThreads,
             Key: { userId, threadId },
@@ -332,13 +329,8 @@ export class DynamoDbThreadStore implements ThreadStore {
             ConditionExpression: `attribute_exists(threadId) AND (attribute_not_exists(${attribute}) OR ${attribute} < :seq)`,
             ExpressionAttributeValues: { ':seq': seq },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
-    };
+        ),
+      );
     // Read implies delivered: both move, each only forward.
     const delivered = await advance('deliveredSeq');
     return status === 'read' ? await advance('readSeq') : delivered;
