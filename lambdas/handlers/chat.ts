@@ -24,14 +24,13 @@ import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
+import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
 import { action, actionRouter, type ConnectionCaller } from '../shared/websocket';
 
 const config = loadConfig({
-  THREADS_TABLE: env.name(),
-  USER_THREADS_TABLE: env.name(),
-  SEND_RECORDS_TABLE: env.name(),
+  ...chatTablesEnvironment,
   CONNECTIONS_TABLE: env.name(),
   MESSAGE_QUEUE_URL: env.url(['https:', 'http:']),
   MAX_GROUP_MEMBERS: env.positiveInt(),
@@ -39,11 +38,7 @@ const config = loadConfig({
   PUSH_TOPIC_ARN: env.name(),
 });
 
-const threads = new DynamoDbThreadStore(documentClient, {
-  threads: config.THREADS_TABLE,
-  userThreads: config.USER_THREADS_TABLE,
-  sendRecords: config.SEND_RECORDS_TABLE,
-});
+const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
 const queue = new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL);
 const rate = new DynamoDbSendRateCounter(documentClient, config.SEND_RECORDS_TABLE);
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);

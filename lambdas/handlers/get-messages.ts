@@ -8,25 +8,20 @@ import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
 import { managementApiClient } from '../shared/clients/management-api';
+import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
 import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
-  THREADS_TABLE: env.name(),
-  USER_THREADS_TABLE: env.name(),
-  SEND_RECORDS_TABLE: env.name(),
+  ...chatTablesEnvironment,
   CONNECTIONS_TABLE: env.name(),
   HISTORY_KEYSPACE: env.name(),
   MESSAGES_TABLE: env.name(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
 });
 
-const threads = new DynamoDbThreadStore(documentClient, {
-  threads: config.THREADS_TABLE,
-  userThreads: config.USER_THREADS_TABLE,
-  sendRecords: config.SEND_RECORDS_TABLE,
-});
+const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
 const activity = new ActivityTracker(
   new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE),

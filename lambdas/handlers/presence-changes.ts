@@ -4,11 +4,11 @@ import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
 import { publishPresenceChanges, type ConnectionChange } from '../domain/presence';
-import { describeIssues } from '../domain/protocol';
 import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { env, loadConfig } from '../shared/config';
+import { readStreamRecords, retryFrom, streamAttribute } from '../shared/dynamodb-stream';
 import { instrumented, logger, metrics } from '../shared/observability';
 
 const config = loadConfig({
@@ -23,17 +23,12 @@ const ports = {
   notifier: new ApiGatewayConnectionNotifier(managementApiClient),
 };
 
-const stringValue = z.object({ S: z.string().check(z.minLength(1)) });
-const numberValue = z.pipe(
-  z.object({ N: z.string() }),
-  z.transform(({ N }) => Number(N)),
-);
 /** A connection record as the stream carries it (see `lambdas/adapters/dynamodb-connection-registry.ts`). */
 const connectionImage = z.object({
-  userId: stringValue,
-  connectionId: stringValue,
-  lastActiveAt: numberValue,
-  expiresAt: numberValue,
+  userId: streamAttribute.string(),
+  connectionId: streamAttribute.string(),
+  lastActiveAt: streamAttribute.number(),
+  expiresAt: streamAttribute.number(),
 });
 const streamRecord = z.object({
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
@@ -66,17 +61,12 @@ function changeOf(record: z.infer<typeof streamRecord>, now: number): Connection
  */
 export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const now = Date.now();
-  const changes: Array<{ change: ConnectionChange; sequenceNumber: string }> = [];
-  for (const raw of event.Records) {
-    const record = streamRecord.safeParse(raw);
-    if (!record.success) {
-      metrics.addMetric('UnreadableConnectionChanges', MetricUnit.Count, 1);
-      logger.error('connection change unreadable, skipped', { eventID: raw.eventID, reason: describeIssues(record.error) });
-      continue;
-    }
-    const change = changeOf(record.data, now);
-    if (change) changes.push({ change, sequenceNumber: record.data.dynamodb.SequenceNumber });
-  }
+  const changes = readStreamRecords(event, streamRecord, { metric: 'UnreadableConnectionChanges', what: 'connection change' }).flatMap(
+    ({ record, sequenceNumber }) => {
+      const change = changeOf(record, now);
+      return change ? [{ change, sequenceNumber }] : [];
+    },
+  );
 
   const report = await publishPresenceChanges(
     changes.map(({ change }) => change),
@@ -90,9 +80,5 @@ export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<
   metrics.addMetric('PresenceFramesFailed', MetricUnit.Count, report.failedPosts.length);
 
   const failedUsers = new Set(report.failures.map(({ userId }) => userId));
-  return {
-    batchItemFailures: changes
-      .filter(({ change }) => failedUsers.has(change.userId))
-      .map(({ sequenceNumber }) => ({ itemIdentifier: sequenceNumber })),
-  };
+  return retryFrom(changes, ({ change }) => failedUsers.has(change.userId));
 });

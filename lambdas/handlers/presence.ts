@@ -12,6 +12,7 @@ import { reqIdSchema } from '../domain/protocol';
 import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
+import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
 import { action, actionRouter } from '../shared/websocket';
@@ -19,20 +20,14 @@ import { action, actionRouter } from '../shared/websocket';
 const config = loadConfig({
   CONNECTIONS_TABLE: env.name(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
-  THREADS_TABLE: env.name(),
-  USER_THREADS_TABLE: env.name(),
-  SEND_RECORDS_TABLE: env.name(),
+  ...chatTablesEnvironment,
   PRESENCE_TABLE: env.name(),
   PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
 });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const activity = new ActivityTracker(registry, notifier, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
-const threads = new DynamoDbThreadStore(documentClient, {
-  threads: config.THREADS_TABLE,
-  userThreads: config.USER_THREADS_TABLE,
-  sendRecords: config.SEND_RECORDS_TABLE,
-});
+const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
 const typingGate = new DynamoDbTypingGate(documentClient, config.THREADS_TABLE);
 const presenceStatuses = new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE);
 const presenceSubscriptions = new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE);

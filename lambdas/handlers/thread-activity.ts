@@ -1,38 +1,27 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
-import { advanceThreadActivity, type StagedMessage } from '../domain/chat/thread-activity';
-import { describeIssues } from '../domain/protocol';
+import { advanceThreadActivity } from '../domain/chat/thread-activity';
 import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
-import { env, loadConfig } from '../shared/config';
+import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
+import { loadConfig } from '../shared/config';
+import { readStreamRecords, retryFrom, streamAttribute } from '../shared/dynamodb-stream';
 import { instrumented, logger, metrics } from '../shared/observability';
 
-const config = loadConfig({
-  THREADS_TABLE: env.name(),
-  USER_THREADS_TABLE: env.name(),
-  SEND_RECORDS_TABLE: env.name(),
-});
-const threads = new DynamoDbThreadStore(documentClient, {
-  threads: config.THREADS_TABLE,
-  userThreads: config.USER_THREADS_TABLE,
-  sendRecords: config.SEND_RECORDS_TABLE,
-});
+const config = loadConfig(chatTablesEnvironment);
+const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
 
-const positiveNumber = z.pipe(
-  z.object({ N: z.string() }),
-  z.transform(({ N }) => Number(N)),
-);
 /** A staged message as the threads table's stream carries it (see `lambdas/adapters/dynamodb-thread-store.ts`). */
 const stagedMessageRecord = z.object({
   eventName: z.literal('INSERT'),
   dynamodb: z.object({
     SequenceNumber: z.string().check(z.minLength(1)),
     NewImage: z.object({
-      threadId: z.object({ S: z.string().check(z.minLength(1)) }),
+      threadId: streamAttribute.string(),
       sk: z.object({ S: z.string().check(z.startsWith('msg#')) }),
-      seq: positiveNumber,
-      sentAt: positiveNumber,
+      seq: streamAttribute.number(),
+      sentAt: streamAttribute.number(),
     }),
   }),
 });
@@ -44,17 +33,12 @@ const stagedMessageRecord = z.object({
  * retries from the first of them; a record that can never be read is logged and skipped.
  */
 export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const staged: Array<{ message: StagedMessage; sequenceNumber: string }> = [];
-  for (const raw of event.Records) {
-    const record = stagedMessageRecord.safeParse(raw);
-    if (!record.success) {
-      metrics.addMetric('UnreadableThreadChanges', MetricUnit.Count, 1);
-      logger.error('thread change unreadable, skipped', { eventID: raw.eventID, reason: describeIssues(record.error) });
-      continue;
-    }
-    const image = record.data.dynamodb.NewImage;
-    staged.push({ message: { threadId: image.threadId.S, seq: image.seq, sentAt: image.sentAt }, sequenceNumber: record.data.dynamodb.SequenceNumber });
-  }
+  const staged = readStreamRecords(event, stagedMessageRecord, { metric: 'UnreadableThreadChanges', what: 'thread change' }).map(
+    ({ record, sequenceNumber }) => {
+      const image = record.dynamodb.NewImage;
+      return { message: { threadId: image.threadId.S, seq: image.seq, sentAt: image.sentAt }, sequenceNumber };
+    },
+  );
 
   const report = await advanceThreadActivity(
     staged.map(({ message }) => message),
@@ -64,7 +48,5 @@ export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<
   metrics.addMetric('ThreadsAdvanced', MetricUnit.Count, report.threadsAdvanced);
 
   const failed = new Set(report.failures.map(({ threadId }) => threadId));
-  return {
-    batchItemFailures: staged.filter(({ message }) => failed.has(message.threadId)).map(({ sequenceNumber }) => ({ itemIdentifier: sequenceNumber })),
-  };
+  return retryFrom(staged, ({ message }) => failed.has(message.threadId));
 });
