@@ -73,6 +73,16 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Each resource of a type, its `Ref` by the value of one of its attributes (its ARN, say). */
+function refsByAttribute(assembly: StackAssembly, resolver: IntrinsicResolver, type: string, attribute: string): Map<string, string> {
+  return new Map(
+    resourcesOfType(assembly, type).map(([logicalId]) => [
+      resolver.resolveString({ 'Fn::GetAtt': [logicalId, attribute] }),
+      resolver.resolveString({ Ref: logicalId }),
+    ]),
+  );
+}
+
 /** The function a Lambda proxy integration or authorizer URI invokes, as the ARN in it. */
 function functionArnOf(invocationUri: string): string {
   const arn = invocationUri.match(/\/functions\/(.+)\/invocations$/)?.[1];
@@ -312,14 +322,16 @@ export class LocalCloud {
     }
   }
 
+  /** Sends each body it is given to a queue: where dead letters and failed batches are described. */
+  private sendsTo(queueUrl: string): (body: string) => Promise<void> {
+    return async (body) => {
+      await this.sqsClient!.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    };
+  }
+
   /** The SNS stand-in, with the template's topics and their Lambda subscriptions. */
   private async startSns(assembly: StackAssembly, resolver: IntrinsicResolver, dataDir: string): Promise<LocalSns> {
-    const queueUrlByArn = new Map(
-      resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => [
-        resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
-        resolver.resolveString({ Ref: logicalId }),
-      ]),
-    );
+    const queueUrlByArn = refsByAttribute(assembly, resolver, 'AWS::SQS::Queue', 'Arn');
     const subscriptions: LambdaSubscriptionTarget[] = [];
     for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::SNS::Subscription')) {
       const properties = resolver.resolve(resource.Properties) as {
@@ -337,12 +349,7 @@ export class LocalCloud {
         subscriptionArn: resolver.resolveString({ Ref: logicalId }),
         topicArn: properties.TopicArn,
         invoke: (event) => this.lambda!.invoke(properties.Endpoint, event),
-        deadLetter:
-          deadLetterUrl === undefined
-            ? undefined
-            : async (body) => {
-                await this.sqsClient!.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: body }));
-              },
+        deadLetter: deadLetterUrl === undefined ? undefined : this.sendsTo(deadLetterUrl),
       });
     }
     return LocalSns.start({
@@ -355,18 +362,8 @@ export class LocalCloud {
 
   /** Polls each event source mapping's SQS queue or DynamoDB stream for its function. */
   private async startEventSources(assembly: StackAssembly, resolver: IntrinsicResolver, endpoints: StandInEndpoints): Promise<void> {
-    const queueByArn = new Map(
-      resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => [
-        resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
-        resolver.resolveString({ Ref: logicalId }),
-      ]),
-    );
-    const tableByStreamArn = new Map(
-      resourcesOfType(assembly, 'AWS::DynamoDB::Table').map(([logicalId]) => [
-        resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'StreamArn'] }),
-        resolver.resolveString({ Ref: logicalId }),
-      ]),
-    );
+    const queueByArn = refsByAttribute(assembly, resolver, 'AWS::SQS::Queue', 'Arn');
+    const tableByStreamArn = refsByAttribute(assembly, resolver, 'AWS::DynamoDB::Table', 'StreamArn');
     for (const [logicalId, resource] of resourcesOfType(assembly, 'AWS::Lambda::EventSourceMapping')) {
       const properties = resolver.resolve(resource.Properties) as {
         EventSourceArn: string;
@@ -420,12 +417,7 @@ export class LocalCloud {
             reportBatchItemFailures,
             maximumRetryAttempts: properties.MaximumRetryAttempts ?? -1,
             filter: eventFilterOf(properties.FilterCriteria, `event source mapping ${logicalId}`),
-            onFailure:
-              failureQueueUrl === undefined
-                ? undefined
-                : async (body) => {
-                    await this.sqsClient!.send(new SendMessageCommand({ QueueUrl: failureQueueUrl, MessageBody: body }));
-                  },
+            onFailure: failureQueueUrl === undefined ? undefined : this.sendsTo(failureQueueUrl),
           },
           this.dynamoDbClient,
           this.streamsClient,
