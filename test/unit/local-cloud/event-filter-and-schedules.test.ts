@@ -1,5 +1,5 @@
-import { eventFilterOf } from '../../../local-cloud/lambda/event-filter';
-import { rateSeconds } from '../../../local-cloud/lambda/schedules';
+import { eventFilterOf } from '../../../local-cloud/services/lambda/event-filter';
+import { rateSeconds } from '../../../local-cloud/services/events/schedules';
 
 describe('event filters of the local Lambda pollers', () => {
   const criteria = (...patterns: object[]) => ({ Filters: patterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) });
