@@ -29,12 +29,12 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Whether a policy `Resource` (one ARN or a list, `*` as wildcard) covers the method ARN. */
+/** Whether a policy `Resource` (one ARN or a list, `*` and `?` as wildcards) covers the method ARN. */
 function covers(resource: unknown, methodArn: string): boolean {
   return (Array.isArray(resource) ? resource : [resource]).some(
     (pattern) =>
       typeof pattern === 'string' &&
-      new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(methodArn),
+      new RegExp(`^${pattern.split('*').map((part) => part.split('?').map(escapeRegExp).join('.')).join('.*')}$`).test(methodArn),
   );
 }
 

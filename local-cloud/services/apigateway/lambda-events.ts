@@ -23,7 +23,7 @@ export interface RequestIdentity {
 
 /** What the handshake request carried, as every `$connect` event repeats it. */
 export interface HandshakeRequest {
-  /** Header names in lower case. */
+  /** Header names as the client sent them (API Gateway keeps their case). */
   readonly headers: Record<string, string>;
   readonly multiValueHeaders: Record<string, string[]>;
   readonly queryStringParameters: Record<string, string> | null;
@@ -40,9 +40,16 @@ export interface ConnectionFacts {
   readonly authorizer?: Record<string, unknown>;
 }
 
-/** `requestContext.requestTime`. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const twoDigits = (value: number) => String(value).padStart(2, '0');
+
+/** `requestContext.requestTime`: `19/Jan/2023:21:13:26 +0000`, as API Gateway writes it. */
 export function requestTime(epochMs: number): string {
-  return new Date(epochMs).toUTCString();
+  const at = new Date(epochMs);
+  return (
+    `${twoDigits(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:` +
+    `${twoDigits(at.getUTCHours())}:${twoDigits(at.getUTCMinutes())}:${twoDigits(at.getUTCSeconds())} +0000`
+  );
 }
 
 export function methodArn(stage: StageIdentity, routeKey: string): string {
@@ -97,12 +104,12 @@ function multiValue(record: Record<string, string>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, [value]]));
 }
 
-/** Reads a handshake: headers (repeats joined with commas), query, caller. */
+/** Reads a handshake: headers (in the client's case; repeats joined with commas), query, caller. */
 export function readHandshake(url: string, rawHeaders: readonly string[], sourceIp: string | undefined): HandshakeRequest {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const [name, value] = [rawHeaders[i].toLowerCase(), rawHeaders[i + 1]];
+    const [name, value] = [rawHeaders[i], rawHeaders[i + 1]];
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
     (multiValueHeaders[name] ??= []).push(value);
   }
@@ -134,7 +141,6 @@ export function authorizerEvent(stage: StageIdentity, handshake: HandshakeReques
     type: 'REQUEST',
     methodArn: methodArn(stage, '$connect'),
     ...handshakeFields(handshake),
-    isBase64Encoded: false,
     stageVariables: {},
     requestContext: requestContext(stage, connectionId, 'CONNECT', '$connect', connectedAt, handshake.identity),
   };
