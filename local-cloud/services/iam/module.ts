@@ -1,5 +1,5 @@
 import { arn } from '../account';
-import type { CloudService } from '../service';
+import type { CloudService, DefinedResource } from '../service';
 
 /**
  * IAM: for now the roles' ARNs, which functions and policies refer to. Policies are not enforced
@@ -9,7 +9,7 @@ export class IamService implements CloudService {
   readonly name = 'iam';
 
   readonly resourceTypes = {
-    'AWS::IAM::Role': ({ physicalName }: { physicalName: string }) => ({
+    'AWS::IAM::Role': ({ physicalName }: DefinedResource) => ({
       ref: physicalName,
       attributes: { Arn: arn('iam', `role/${physicalName}`, '') },
     }),
