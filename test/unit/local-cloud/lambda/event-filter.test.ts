@@ -1,5 +1,4 @@
-import { eventFilterOf } from '../../../local-cloud/lambda/event-filter';
-import { rateSeconds } from '../../../local-cloud/lambda/schedules';
+import { eventFilterOf } from '../../../../local-cloud/services/lambda/event-filter';
 
 describe('event filters of the local Lambda pollers', () => {
   const criteria = (...patterns: object[]) => ({ Filters: patterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) });
@@ -29,20 +28,5 @@ describe('event filters of the local Lambda pollers', () => {
   it('refuses patterns it cannot evaluate instead of passing everything', () => {
     expect(() => eventFilterOf(criteria({ eventName: [{ 'anything-but': 'MODIFY' }] }), 'mapping M')).toThrow(/mapping M: filter rule .*anything-but.* not supported locally/);
     expect(() => eventFilterOf(criteria({ eventName: 'INSERT' }), 'mapping M')).toThrow(/must be an object or an array/);
-  });
-});
-
-describe('schedule expressions', () => {
-  it.each([
-    ['rate(1 minute)', 60],
-    ['rate(5 minutes)', 300],
-    ['rate(2 hours)', 7200],
-    ['rate(1 day)', 86400],
-  ])('reads %s as %i seconds', (expression, seconds) => {
-    expect(rateSeconds(expression)).toBe(seconds);
-  });
-
-  it('refuses cron expressions rather than guess at them', () => {
-    expect(() => rateSeconds('cron(0 12 * * ? *)')).toThrow(/not supported locally/);
   });
 });

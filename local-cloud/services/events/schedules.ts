@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LambdaService } from './lambda-service';
+import type { LambdaService } from '../lambda/lambda-service';
 
 /** An `AWS::Events::Rule` with a schedule and Lambda targets, as the template declares it. */
 export interface ScheduledRule {
