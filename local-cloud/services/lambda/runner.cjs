@@ -137,6 +137,9 @@ process.on('message', async (message) => {
   }
 });
 
+// The local cloud that forked this environment is gone, killed outright perhaps: so is its Lambda.
+process.on('disconnect', () => process.exit(0));
+
 // An error that escapes the handler ends the environment, as it does in Lambda.
 process.on('uncaughtException', (error) => {
   console.error(JSON.stringify({ level: 'ERROR', message: 'Uncaught Exception', ...describe(error) }));
