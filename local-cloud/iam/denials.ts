@@ -19,7 +19,7 @@ export interface DenialResponse {
 }
 
 /** The action as the service's error message spells it. */
-export function displayedAction(service: IamService, action: string): string {
+export function displayedAction(service: IamService | 'keyspaces', action: string): string {
   if (service === 'sqs') return action.toLowerCase();
   if (service === 'sns') return action.replace(/^sns:/, 'SNS:');
   return action;
@@ -27,7 +27,7 @@ export function displayedAction(service: IamService, action: string): string {
 
 /** IAM's message for a refused call, as AWS words it. */
 export function accessDeniedMessage(
-  service: IamService,
+  service: IamService | 'keyspaces',
   sessionArn: string,
   action: string,
   resource: string,
