@@ -22,11 +22,11 @@ let direct: Client;
 const clients: Client[] = [];
 const denials: string[] = [];
 
-function clientAs(accessKeyId: string): Client {
+function clientAs(accessKeyId: string, secretAccessKey = CALLER.secretAccessKey): Client {
   const client = new Client({
     contactPoints: [proxy.endpoint],
     localDataCenter: 'datacenter1',
-    authProvider: new KeyspacesSigV4AuthProvider('us-east-1', async () => ({ accessKeyId, secretAccessKey: CALLER.secretAccessKey })),
+    authProvider: new KeyspacesSigV4AuthProvider('us-east-1', async () => ({ accessKeyId, secretAccessKey })),
     queryOptions: { consistency: types.consistencies.localOne, prepare: true },
   });
   clients.push(client);
@@ -95,8 +95,11 @@ describe('Keyspaces IAM proxy', () => {
     await expect(clientAs(CALLER.accessKeyId).execute(statement, ['prepared'])).rejects.toMatchObject({ code: 0x2100 });
   });
 
-  it('refuses to authenticate an access key no function was given', async () => {
-    await expect(clientAs('LOCALSomeoneElse').connect()).rejects.toMatchObject({
+  it.each([
+    ['an access key no function was given', 'LOCALSomeoneElse', CALLER.secretAccessKey],
+    ["a function's key signed with another secret", CALLER.accessKeyId, 'not-the-secret'],
+  ])('refuses to authenticate %s', async (_, accessKeyId, secretAccessKey) => {
+    await expect(clientAs(accessKeyId, secretAccessKey).connect()).rejects.toMatchObject({
       name: 'NoHostAvailableError',
       message: expect.stringMatching(/security token included in the request is invalid/),
     });

@@ -46,7 +46,26 @@ describe('IAM from the messenger template', () => {
     expect(allowed(chat, 'sqs:SendMessage', queueArn('MessagePipelineQueue'))).toBe(true);
     expect(allowed(chat, 'sqs:ReceiveMessage', queueArn('MessagePipelineQueue'))).toBe(false);
     expect(allowed(chat, 'sqs:SendMessage', queueArn('MessagePipelineDeadLetters'))).toBe(false);
+    // The push dead-letter queue's policy lets SNS, not functions, send to it.
+    expect(allowed(chat, 'sqs:SendMessage', queueArn('PushDeadLetters'))).toBe(false);
     expect(allowed(chat, 'sns:Publish', `arn:aws:sns:${REGION}:${ACCOUNT}:${STACK}-${logicalIdOf(resources, 'AWS::SNS::Topic', 'PushTopic')}`)).toBe(true);
+  });
+
+  it('decides raw requests end to end: the caller by its key, the resource by the request', () => {
+    const request = (accessKeyId: string) => ({
+      method: 'POST',
+      path: '/prod/%40connections/abc%3D',
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20261130/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00` },
+      body: Buffer.from('hello'),
+    });
+    expect(enforcer.check('execute-api', request(fn('ChatActions').accessKeyId))).toMatchObject({ allowed: true });
+    const denied = enforcer.check('execute-api', request(fn('PushDevices').accessKeyId));
+    expect(denied).toMatchObject({ allowed: false, response: { status: 403 } });
+    expect(denied.allowed || denied.reason).toBe(
+      `User: ${fn('PushDevices').sessionArn} is not authorized to perform: execute-api:ManageConnections on resource: ` +
+        `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/prod/POST/@connections/abc= because no identity-based policy allows the execute-api:ManageConnections action`,
+    );
+    expect(enforcer.check('execute-api', request('local'))).toMatchObject({ allowed: false, reason: 'unknown or missing access key' });
   });
 
   it('lets the push-devices function manage endpoints of its applications only', () => {
