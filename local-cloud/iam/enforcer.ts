@@ -44,6 +44,12 @@ export class IamEnforcer {
     return this.byAccessKey.get(accessKeyId);
   }
 
+  /** The function a template reference names: its name, or its ARN (`…:function:NAME`). */
+  principalForFunction(functionRef: string): FunctionPrincipal | undefined {
+    const name = functionRef.split(':function:').pop()!.split(':')[0];
+    return [...this.byAccessKey.values()].find((principal) => principal.functionName === name);
+  }
+
   /** AWS's decision on one action and resource for a function. */
   decide(principal: FunctionPrincipal, action: string, resource: string) {
     const context: RequestContext = {

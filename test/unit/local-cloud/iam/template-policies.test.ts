@@ -1,5 +1,6 @@
 /** The enforcer reads the messenger's real template: what each function's role allows, and nothing more. */
 import { IamEnforcer } from '../../../../local-cloud/iam/enforcer';
+import { missingEventSourceGrants } from '../../../../local-cloud/iam/event-sources';
 import { functionPrincipals } from '../../../../local-cloud/iam/principals';
 import { ACCOUNT, API_ID, logicalIdOf, messengerResources, PUSH_APPLICATIONS, REGION, STACK, templateView } from './stack-template';
 
@@ -87,6 +88,22 @@ describe('IAM from the messenger template', () => {
   it('includes the AWS managed policy the roles attach (logs), and denies what no policy grants', () => {
     expect(allowed(fn('UnknownAction'), 'logs:PutLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:x:log-stream:y`)).toBe(true);
     expect(allowed(fn('UnknownAction'), 'dynamodb:GetItem', tableArn('ChatThreads'))).toBe(false);
+  });
+
+  it("checks that each event source mapping's role can read its source and send its failures", () => {
+    for (const [logicalId, resource] of Object.entries(resources).filter(([, candidate]) => candidate.Type === 'AWS::Lambda::EventSourceMapping')) {
+      const properties = template.resolve(resource.Properties) as { FunctionName: string; EventSourceArn: string; DestinationConfig?: { OnFailure?: { Destination?: string } } };
+      const mapping = { functionRef: properties.FunctionName, eventSourceArn: properties.EventSourceArn, onFailureArn: properties.DestinationConfig?.OnFailure?.Destination };
+      expect([logicalId, missingEventSourceGrants(enforcer, mapping)]).toEqual([logicalId, []]);
+    }
+    const persist = fn('MessagePipelinePersist');
+    expect(missingEventSourceGrants(enforcer, { functionRef: persist.functionName, eventSourceArn: `${tableArn('ChatThreads')}/stream/local`, onFailureArn: queueArn('PresenceDeadLetters') })).toEqual([
+      `the execution role of ${persist.functionName} does not allow dynamodb:DescribeStream on ${tableArn('ChatThreads')}/stream/local`,
+      `the execution role of ${persist.functionName} does not allow dynamodb:GetRecords on ${tableArn('ChatThreads')}/stream/local`,
+      `the execution role of ${persist.functionName} does not allow dynamodb:GetShardIterator on ${tableArn('ChatThreads')}/stream/local`,
+      `the execution role of ${persist.functionName} does not allow dynamodb:ListStreams on ${tableArn('ChatThreads')}/stream/local`,
+      `the execution role of ${persist.functionName} does not allow sqs:SendMessage on ${queueArn('PresenceDeadLetters')}`,
+    ]);
   });
 
   it('stops at start on a managed policy whose document it does not have, or a condition it cannot evaluate', () => {
