@@ -12,15 +12,15 @@ import { signKeyspacesChallenge } from '../../lambdas/adapters/keyspaces-sigv4';
 import { BodyReader, bytesBody, encodeFrame, ERROR_CODE, errorBody, FrameReader, OPCODE, responseTo, stringBody, type Frame } from './cql-frames';
 import { cassandraTableArn, classifyCql, UnclassifiableStatementError, type CqlStatement } from './cql-statements';
 import { accessDeniedMessage } from './denials';
-import { LOCAL_SECRET_ACCESS_KEY, type IamEnforcer } from './enforcer';
+import { LOCAL_SECRET_ACCESS_KEY, type EnforcerView } from './enforcer';
 import type { FunctionPrincipal } from './principals';
 
 export interface CqlIamProxyOptions {
   /** Cassandra's native port, `host:port`. */
   readonly upstream: string;
-  readonly enforcer: IamEnforcer;
-  readonly region: string;
-  readonly account: string;
+  readonly enforcer: EnforcerView;
+  /** The region and account of the ARNs statements are checked on (and the region signatures name). */
+  readonly placement: () => { readonly region: string; readonly account: string };
   readonly log: (message: string) => void;
 }
 
@@ -163,7 +163,8 @@ class ProxiedConnection {
       return false;
     }
     if (statements === undefined) return false;
-    const { region, account, enforcer } = this.options;
+    const { region, account } = this.options.placement();
+    const { enforcer } = this.options;
     for (const statement of statements) {
       if (statement.kind === 'use') continue;
       const arn = cassandraTableArn(region, account, statement.keyspace, statement.table);
@@ -192,7 +193,7 @@ class ProxiedConnection {
     const expected =
       principal &&
       !Number.isNaN(signedAt.getTime()) &&
-      signKeyspacesChallenge(this.nonce, this.options.region, { accessKeyId: principal.accessKeyId, secretAccessKey: LOCAL_SECRET_ACCESS_KEY }, signedAt);
+      signKeyspacesChallenge(this.nonce, this.options.placement().region, { accessKeyId: principal.accessKeyId, secretAccessKey: LOCAL_SECRET_ACCESS_KEY }, signedAt);
     if (!expected || expected.split(',')[0] !== `signature=${fields.signature}` || Math.abs(Date.now() - signedAt.getTime()) > SIGNATURE_LIFETIME_MS) {
       return this.refuse(frame, ERROR_CODE.BAD_CREDENTIALS, 'Authentication failure: The security token included in the request is invalid.');
     }

@@ -4,7 +4,7 @@
  */
 import { classifyRequest, UnclassifiableRequestError, type HttpRequestView, type IamService, type ServicePlacement } from './classify';
 import { accessDenied, accessDeniedMessage, invalidAccessKey, type DenialResponse } from './denials';
-import { evaluate, type LoadedPolicy, type RequestContext } from './policy';
+import { evaluate, type Decision, type LoadedPolicy, type RequestContext } from './policy';
 import { functionPrincipals, resourcePolicies, type FunctionPrincipal, type ResourcePolicy, type TemplateView } from './principals';
 
 /** The secret every function signs with locally: identities are told apart by key id, not verified. */
@@ -17,13 +17,16 @@ export function accessKeyIdOf(authorization: string | undefined): string | undef
 
 export type Verdict = { readonly allowed: true; readonly principal: FunctionPrincipal } | { readonly allowed: false; readonly response: DenialResponse; readonly reason: string };
 
+/** What the proxies ask of an enforcer. */
+export type EnforcerView = Pick<IamEnforcer, 'check' | 'principalFor' | 'decide'>;
+
 export class IamEnforcer {
   private readonly byAccessKey: ReadonlyMap<string, FunctionPrincipal>;
 
   constructor(
     principals: readonly FunctionPrincipal[],
     private readonly resourcePolicies: readonly ResourcePolicy[],
-    private readonly placement: ServicePlacement,
+    readonly placement: ServicePlacement,
   ) {
     this.byAccessKey = new Map(principals.map((principal) => [principal.accessKeyId, principal]));
   }
@@ -51,7 +54,7 @@ export class IamEnforcer {
   }
 
   /** AWS's decision on one action and resource for a function. */
-  decide(principal: FunctionPrincipal, action: string, resource: string) {
+  decide(principal: FunctionPrincipal, action: string, resource: string): Decision {
     const context: RequestContext = {
       principalArn: principal.roleArn,
       sessionArn: principal.sessionArn,

@@ -6,13 +6,13 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IamService } from './classify';
-import type { IamEnforcer } from './enforcer';
+import type { EnforcerView } from './enforcer';
 
 export interface IamProxyOptions {
   /** The stand-in, `http://127.0.0.1:PORT`. */
   readonly upstream: string;
   readonly service: IamService;
-  readonly enforcer: IamEnforcer;
+  readonly enforcer: EnforcerView;
   /** Told of each refusal, so that a denied call is visible in the local cloud's log. */
   readonly log: (message: string) => void;
 }

@@ -41,8 +41,7 @@ beforeAll(async () => {
   for (const table of ['allowed', 'forbidden']) await direct.execute(`CREATE TABLE ks.${table} (k text PRIMARY KEY, v int)`);
   proxy = await startCqlIamProxy({
     upstream: cassandra.endpoint,
-    region: 'us-east-1',
-    account: '000000000000',
+    placement: () => ({ region: 'us-east-1', account: '000000000000' }),
     log: (message) => denials.push(message),
     enforcer: enforcerAllowing([
       { Effect: 'Allow', Action: 'cassandra:Select', Resource: 'arn:aws:cassandra:us-east-1:000000000000:/keyspace/system*' },
