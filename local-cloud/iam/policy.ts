@@ -64,6 +64,7 @@ function validateStatement(policyName: string, kind: LoadedPolicy['kind'], state
   }
   for (const value of [...list(statement.Action), ...list(statement.NotAction), ...list(statement.Resource), ...list(statement.NotResource)]) {
     if (typeof value !== 'string') throw new UnsupportedPolicyError(policyName, `unresolved value ${JSON.stringify(value)} in a statement`);
+    if (value.includes('${')) throw new UnsupportedPolicyError(policyName, `policy variables (${value}) are not supported`);
   }
   if (statement.NotPrincipal !== undefined) throw new UnsupportedPolicyError(policyName, 'NotPrincipal is not supported');
   if (kind === 'resource' && statement.Principal === undefined) throw new UnsupportedPolicyError(policyName, 'a resource policy statement needs a Principal');

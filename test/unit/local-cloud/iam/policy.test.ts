@@ -97,6 +97,7 @@ describe('IAM policy evaluation', () => {
     expect(() => identity({ Statement: [{ Effect: 'Allow', Resource: '*' }] })).toThrow(/exactly one of Action and NotAction/);
     expect(() => identity({ Statement: [{ Effect: 'Allow', Action: '*' }] })).toThrow(/exactly one of Resource and NotResource/);
     expect(() => identity({ Statement: [{ Effect: 'Allow', Action: '*', Resource: { 'Fn::GetAtt': ['X', 'Arn'] } as never }] })).toThrow(/unresolved/);
+    expect(() => identity({ Statement: [{ Effect: 'Allow', Action: '*', Resource: 'arn:aws:dynamodb:*:*:table/${aws:username}' }] })).toThrow(/policy variables/);
     expect(() => loadPolicy('q', 'resource', { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', NotPrincipal: { AWS: '*' } }] })).toThrow(/NotPrincipal/);
   });
 
