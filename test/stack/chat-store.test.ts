@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ChatStore } from '../../lib/constructs/chat-store';
-import { actions, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
+import { actions, functionBaseline, grantee, logicalIdOf, permissionsOf, resource, testStack, withActionsOnAnyResource } from './template';
 
 function synthChat() {
   const stack = testStack();
@@ -98,11 +98,10 @@ describe('ChatStore', () => {
   it('lets the activity function read the stream and memberships, move user thread rows and dead-letter a batch, and nothing else', () => {
     const { stack, chat } = synthChat();
     expect(permissionsOf(stack, chat.activityFunction.role!)).toEqual({
-      '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams'),
+      ...withActionsOnAnyResource(functionBaseline(stack, chat.activityFunction), 'dynamodb:ListStreams'),
       [resource(stack, chat.threads.tableStreamArn!)]: actions('dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
       [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query'),
       [resource(stack, chat.userThreads.tableArn)]: actions('dynamodb:UpdateItem'),
-      [resource(stack, `${chat.userThreads.tableArn}/index/*`)]: actions('dynamodb:UpdateItem'),
       [resource(stack, chat.activityDeadLetterQueue.queue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
     });
   });
@@ -121,24 +120,51 @@ describe('ChatStore', () => {
     expect(permissionsOf(stack, role)).toEqual({ [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:UpdateItem') });
   });
 
-  it('grantReadWrite allows item reads and writes on the three tables', () => {
+  function grantsOf(grant: (chat: ChatStore, role: ReturnType<typeof grantee>) => unknown) {
     const { stack, chat } = synthChat();
     const role = grantee(stack);
-    chat.grantReadWrite(role);
-    const itemActions = actions(
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    );
-    expect(permissionsOf(stack, role)).toEqual({
-      [resource(stack, chat.threads.tableArn)]: itemActions,
-      [resource(stack, chat.userThreads.tableArn)]: itemActions,
-      [resource(stack, `${chat.userThreads.tableArn}/index/*`)]: itemActions,
-      [resource(stack, chat.sendRecords.tableArn)]: itemActions,
+    grant(chat, role);
+    const table = (name: 'threads' | 'userThreads' | 'sendRecords') => resource(stack, chat[name].tableArn);
+    return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byActivity`) };
+  }
+
+  it('grantSendMessages allows the rate count, the batch read, the transaction (with a new direct thread) and the member query', () => {
+    const { granted, table } = grantsOf((chat, role) => chat.grantSendMessages(role));
+    expect(granted).toEqual({
+      [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
+      [table('sendRecords')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+      [table('userThreads')]: actions('dynamodb:PutItem'),
+    });
+  });
+
+  it('grantRecordReceipts allows reading the thread and moving the user thread row', () => {
+    const { granted, table } = grantsOf((chat, role) => chat.grantRecordReceipts(role));
+    expect(granted).toEqual({
+      [table('threads')]: actions('dynamodb:GetItem', 'dynamodb:Query'),
+      [table('userThreads')]: actions('dynamodb:UpdateItem'),
+    });
+  });
+
+  it('grantManageGroups allows the creating transaction, batch writes of new members, removals and role changes', () => {
+    const { granted, table } = grantsOf((chat, role) => chat.grantManageGroups(role));
+    expect(granted).toEqual({
+      [table('threads')]: actions(
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+      ),
+      [table('userThreads')]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
+    });
+  });
+
+  it('grantListThreads allows querying the activity index (not the table) and reading heads and members', () => {
+    const { granted, table, byActivity } = grantsOf((chat, role) => chat.grantListThreads(role));
+    expect(granted).toEqual({
+      [byActivity]: actions('dynamodb:Query'),
+      [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:Query'),
     });
   });
 });

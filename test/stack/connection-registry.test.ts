@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConnectionRegistry } from '../../lib/constructs/connection-registry';
-import { actions, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
+import { actions, functionBaseline, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
 
 function synthRegistry() {
   const stack = testStack();
@@ -64,17 +64,19 @@ describe('ConnectionRegistry', () => {
     });
   });
 
-  it('lets the sweeper find and delete connections, and nothing else', () => {
+  it('lets the sweeper query the expiry index and delete from the table, and nothing else', () => {
     const { stack, registry } = synthRegistry();
     expect(permissionsOf(stack, registry.staleConnectionSweeper.role!)).toEqual({
-      '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords'),
-      [resource(stack, registry.table.tableArn)]: actions('dynamodb:Query', 'dynamodb:DeleteItem'),
-      [resource(stack, `${registry.table.tableArn}/index/*`)]: actions('dynamodb:Query', 'dynamodb:DeleteItem'),
+      ...functionBaseline(stack, registry.staleConnectionSweeper),
+      [resource(stack, `${registry.table.tableArn}/index/byExpiry`)]: actions('dynamodb:Query'),
+      [resource(stack, registry.table.tableArn)]: actions('dynamodb:DeleteItem'),
     });
   });
 
   it.each([
-    ['grantRegister', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']],
+    ['grantOpen', ['dynamodb:PutItem']],
+    ['grantClose', ['dynamodb:DeleteItem']],
+    ['grantKeepAlive', ['dynamodb:UpdateItem', 'dynamodb:PutItem']],
     ['grantLookup', ['dynamodb:Query', 'dynamodb:DeleteItem']],
     ['grantReadConnections', ['dynamodb:Query']],
   ] as const)('%s allows exactly %j on the table, not on its index', (method, granted) => {

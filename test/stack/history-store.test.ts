@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { HistoryStore } from '../../lib/constructs/history-store';
-import { actions, grantee, keyspacesArn, logicalIdOf, permissionsOf, testStack } from './template';
+import { Stack } from 'aws-cdk-lib';
+import { HistoryStore, keyspaceNameOf } from '../../lib/constructs/history-store';
+import { actions, grantee, keyspacesArn, logicalIdOf, permissionsOf, testApp, testStack } from './template';
 
 describe('HistoryStore', () => {
   it('is a keyspace with a messages table partitioned by thread and bucket, clustered by seq, on demand, recoverable, encrypted', () => {
@@ -8,11 +9,11 @@ describe('HistoryStore', () => {
     new HistoryStore(stack, 'History');
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Cassandra::Keyspace', {
-      KeyspaceName: 'messenger',
+      KeyspaceName: 'test',
       ReplicationSpecification: { ReplicationStrategy: 'SINGLE_REGION' },
     });
     template.hasResourceProperties('AWS::Cassandra::Table', {
-      KeyspaceName: 'messenger',
+      KeyspaceName: 'test',
       TableName: 'messages',
       PartitionKeyColumns: [
         { ColumnName: 'thread_id', ColumnType: 'text' },
@@ -42,7 +43,16 @@ describe('HistoryStore', () => {
 
   it('tells functions where the history is', () => {
     const history = new HistoryStore(testStack(), 'History');
-    expect(history.environment).toEqual({ HISTORY_KEYSPACE: 'messenger', MESSAGES_TABLE: 'messages' });
+    expect(history.environment).toEqual({ HISTORY_KEYSPACE: 'test', MESSAGES_TABLE: 'messages' });
+  });
+
+  it("names the keyspace after the stack, so that two stacks in one account keep apart, or as told", () => {
+    const app = testApp();
+    const names = ['Messenger', 'Messenger-Staging'].map((stackName) => new HistoryStore(new Stack(app, stackName), 'History').keyspaceName);
+    expect(names).toEqual(['messenger', 'messenger_staging']);
+    expect(new HistoryStore(testStack(), 'History', { keyspaceName: 'chat_history' }).keyspaceName).toBe('chat_history');
+    expect(keyspaceNameOf('M'.repeat(48))).toBe('m'.repeat(48));
+    expect(() => keyspaceNameOf('M'.repeat(49))).toThrow(/pass keyspaceName/);
   });
 
   it('lets a writer modify the messages table only, and read the system tables a driver reads to connect', () => {
@@ -50,7 +60,7 @@ describe('HistoryStore', () => {
     const writer = grantee(stack);
     new HistoryStore(stack, 'History').grantWriteMessages(writer);
     expect(permissionsOf(stack, writer)).toEqual({
-      [keyspacesArn('messenger/table/messages')]: actions('cassandra:Modify'),
+      [keyspacesArn('test/table/messages')]: actions('cassandra:Modify'),
       [keyspacesArn('system*')]: actions('cassandra:Select'),
     });
   });
@@ -60,7 +70,7 @@ describe('HistoryStore', () => {
     const reader = grantee(stack);
     new HistoryStore(stack, 'History').grantReadMessages(reader);
     expect(permissionsOf(stack, reader)).toEqual({
-      [keyspacesArn('messenger/table/messages')]: actions('cassandra:Select'),
+      [keyspacesArn('test/table/messages')]: actions('cassandra:Select'),
       [keyspacesArn('system*')]: actions('cassandra:Select'),
     });
   });

@@ -1,8 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MessengerFunction } from '../../lib/constructs/messenger-function';
-import { actions, logicalIdOf, permissionsOf, testStack } from './template';
+import { actions, logicalIdOf, permissionsOf, resource, testStack } from './template';
 
 function synthFunction(props: Partial<ConstructorParameters<typeof MessengerFunction>[2]> = {}) {
   const stack = testStack();
@@ -11,11 +11,11 @@ function synthFunction(props: Partial<ConstructorParameters<typeof MessengerFunc
 }
 
 describe('MessengerFunction', () => {
-  it('runs Node.js 22 on arm64 with source maps, JSON logs into its own group, tracing and Powertools settings', () => {
+  it('runs Node.js 24 on arm64 with source maps, JSON logs into its own group, tracing and Powertools settings', () => {
     const { stack, fn, template } = synthFunction();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 128,
       Timeout: 10,
@@ -43,8 +43,25 @@ describe('MessengerFunction', () => {
     synthFunction({ logRetention: RetentionDays.ONE_WEEK }).template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
-  it('may write traces, and nothing else until granted', () => {
+  it('may write traces and to its own log group, and nothing else until granted', () => {
     const { stack, fn } = synthFunction();
-    expect(permissionsOf(stack, fn.role!)).toEqual({ '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords') });
+    expect(permissionsOf(stack, fn.role!)).toEqual({
+      '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords'),
+      [resource(stack, fn.logGroup.logGroupArn)]: actions('logs:CreateLogStream', 'logs:PutLogEvents'),
+      [resource(stack, stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: fn.logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }))]: actions('logs:CreateLogStream', 'logs:PutLogEvents'),
+    });
+  });
+
+  it('has a role of its own without managed policies (no logs:CreateLogGroup on every log group)', () => {
+    const { stack, fn, template } = synthFunction();
+    const roleId = logicalIdOf(stack, fn.role!);
+    template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+    expect(template.toJSON().Resources[roleId].Properties).toEqual({
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+        Version: '2012-10-17',
+      },
+      Description: 'Runs the default function',
+    });
   });
 });

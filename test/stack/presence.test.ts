@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ConnectionRegistry } from '../../lib/constructs/connection-registry';
 import { Presence } from '../../lib/constructs/presence';
 import { WebSocketGateway } from '../../lib/constructs/websocket-gateway';
-import { actions, grantee, logicalIdOf, managementApiArn, permissionsOf, resource, stubFunction, testStack } from './template';
+import { actions, functionBaseline, grantee, logicalIdOf, managementApiArn, permissionsOf, resource, stubFunction, testStack, withActionsOnAnyResource } from './template';
 
 function synthPresence() {
   const stack = testStack();
@@ -84,13 +84,13 @@ describe('Presence', () => {
     const { stack, connections, gateway, presence } = synthPresence();
     const subscriptions = presence.subscriptionsTable.tableArn;
     expect(permissionsOf(stack, presence.changesFunction.role!)).toEqual({
-      '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams'),
+      ...withActionsOnAnyResource(functionBaseline(stack, presence.changesFunction), 'dynamodb:ListStreams'),
       [resource(stack, connections.table.tableStreamArn!)]: actions('dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
       [resource(stack, connections.table.tableArn)]: actions('dynamodb:Query'),
       [resource(stack, presence.statusTable.tableArn)]: actions('dynamodb:UpdateItem'),
       [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:BatchWriteItem'),
-      [resource(stack, `${subscriptions}/index/*`)]: actions('dynamodb:Query', 'dynamodb:BatchWriteItem'),
-      [managementApiArn(stack, gateway, '*/@connections/*')]: actions('execute-api:ManageConnections'),
+      [resource(stack, `${subscriptions}/index/bySubscriber`)]: actions('dynamodb:Query'),
+      [managementApiArn(stack, gateway, 'POST/@connections/*')]: actions('execute-api:ManageConnections'),
       [resource(stack, presence.deadLetterQueue.queue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
     });
   });
@@ -101,7 +101,6 @@ describe('Presence', () => {
     presence.grantSubscribe(role);
     expect(permissionsOf(stack, role)).toEqual({
       [resource(stack, presence.subscriptionsTable.tableArn)]: actions('dynamodb:BatchWriteItem'),
-      [resource(stack, `${presence.subscriptionsTable.tableArn}/index/*`)]: actions('dynamodb:BatchWriteItem'),
       [resource(stack, presence.statusTable.tableArn)]: actions('dynamodb:BatchGetItem'),
     });
   });

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PushNotifications, type PushPlatformApplications } from '../../lib/constructs/push-notifications';
-import { actions, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
+import { actions, functionBaseline, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
 
 const applications = {
   apns: 'arn:aws:sns:us-east-1:123456789012:app/APNS/messenger',
@@ -37,6 +37,16 @@ describe('PushNotifications', () => {
     });
   });
 
+  it('sends a request the function failed on, after two retries by Lambda, to the dead-letter queue', () => {
+    const { stack, push, template } = synthPush();
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(stack, push.sendFunction) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(stack, push.deadLetterQueue), 'Arn'] } } },
+    });
+  });
+
   it('keeps devices in an encrypted, recoverable table keyed by user and device', () => {
     const { stack, push, template } = synthPush();
     expect(template.toJSON().Resources[logicalIdOf(stack, push.devicesTable)]).toMatchObject({
@@ -55,8 +65,9 @@ describe('PushNotifications', () => {
   it('lets the send function find and forget devices and publish only to endpoints of the configured applications', () => {
     const { stack, push } = synthPush(applications);
     expect(permissionsOf(stack, push.sendFunction.role!)).toEqual({
-      '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords'),
+      ...functionBaseline(stack, push.sendFunction),
       [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:DeleteItem'),
+      [resource(stack, push.deadLetterQueue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
       [endpoints.apns]: actions('sns:Publish'),
       [endpoints.fcm]: actions('sns:Publish'),
     });
@@ -65,8 +76,9 @@ describe('PushNotifications', () => {
   it('grants no publishing to devices when no platform application is configured', () => {
     const { stack, push } = synthPush();
     expect(permissionsOf(stack, push.sendFunction.role!)).toEqual({
-      '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords'),
+      ...functionBaseline(stack, push.sendFunction),
       [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:DeleteItem'),
+      [resource(stack, push.deadLetterQueue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
     });
   });
 

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnElement, Stack, type IResolvable } from 'aws-cdk-lib';
+import { App, ArnFormat, CfnElement, Stack, type IResolvable } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnRole, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 
 /** The feature flags of `cdk.json`, so that tests synthesize what `cdk synth` deploys (policy minimizing among them). */
 const CDK_JSON_CONTEXT = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
@@ -79,4 +80,18 @@ export function actions(...names: string[]): string[] {
 /** An ARN of the gateway's `@connections` management API, `path` after the stage (e.g. `POST/@connections/*`), as a `permissionsOf` key. */
 export function managementApiArn(stack: Stack, gateway: { api: { apiId: string }; stage: { stageName: string } }, path: string): string {
   return resource(stack, stack.formatArn({ service: 'execute-api', resource: gateway.api.apiId, resourceName: `${gateway.stage.stageName}/${path}` }));
+}
+
+/** What every MessengerFunction may do before any grant: write traces, and write to its own log group. */
+export function functionBaseline(stack: Stack, fn: { logGroup: ILogGroup }): Record<string, string[]> {
+  return {
+    '"*"': actions('xray:PutTraceSegments', 'xray:PutTelemetryRecords'),
+    [resource(stack, fn.logGroup.logGroupArn)]: actions('logs:CreateLogStream', 'logs:PutLogEvents'),
+    [resource(stack, stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: fn.logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }))]: actions('logs:CreateLogStream', 'logs:PutLogEvents'),
+  };
+}
+
+/** `functionBaseline`, with more actions on `*` (such as `dynamodb:ListStreams`, which has no resource ARN). */
+export function withActionsOnAnyResource(baseline: Record<string, string[]>, ...extra: string[]): Record<string, string[]> {
+  return { ...baseline, '"*"': actions(...baseline['"*"'], ...extra) };
 }

@@ -1,10 +1,10 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { WebSocketGateway } from '../../lib/constructs/websocket-gateway';
-import { logicalIdOf, stubFunction, testStack } from './template';
+import { actions, grantee, logicalIdOf, managementApiArn, permissionsOf, stubFunction, testStack } from './template';
 
 const tokenIssuer = { issuerUrl: 'https://issuer.example', jwksUri: 'https://issuer.example/jwks.json', audience: 'client' };
 
-function synthGateway(props: { stageName?: string } = {}) {
+function synthGateway(props: { stageName?: string; setAccountLogRole?: boolean } = {}) {
   const stack = testStack();
   const handlers = {
     connectHandler: stubFunction(stack, 'Connect'),
@@ -95,5 +95,57 @@ describe('WebSocketGateway', () => {
       WEBSOCKET_API_ENDPOINT: { 'Fn::GetAtt': [logicalIdOf(stack, gateway.api), 'ApiEndpoint'] },
       WEBSOCKET_STAGE: 'prod',
     });
+  });
+
+  it('writes a JSON access log line per event into a log group kept a year and after the stack', () => {
+    const { stack, gateway, template } = synthGateway();
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 }, DeletionPolicy: 'Retain' });
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack, gateway.accessLogs), 'Arn'] });
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toEqual({
+      requestId: '$context.requestId',
+      requestTime: '$context.requestTimeEpoch',
+      connectionId: '$context.connectionId',
+      eventType: '$context.eventType',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      error: '$context.error.message',
+      integrationError: '$context.integration.error',
+    });
+  });
+
+  it("logs execution errors, not frames' contents, once the account's log role is set", () => {
+    const { template } = synthGateway();
+    const [[accountId, account]] = Object.entries(template.findResources('AWS::ApiGateway::Account'));
+    expect(account.DeletionPolicy).toBe('Retain');
+    const roleId = account.Properties.CloudWatchRoleArn['Fn::GetAtt'][0];
+    expect(template.toJSON().Resources[roleId]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' } }] },
+        ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']] }],
+      },
+    });
+    template.hasResource('AWS::ApiGatewayV2::Stage', {
+      Properties: Match.objectLike({ DefaultRouteSettings: Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false }) }),
+      DependsOn: [accountId],
+    });
+  });
+
+  it("leaves the account's log role alone when told another stack set it", () => {
+    const { template } = synthGateway({ setAccountLogRole: false });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.resourceCountIs('AWS::IAM::Role', 4);
+    expect(Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0].DependsOn).toBeUndefined();
+  });
+
+  it.each([
+    ['grantPostToConnections', 'POST'],
+    ['grantConnectionStatus', 'GET'],
+  ] as const)('%s allows the %s method of @connections on this stage only', (method, httpMethod) => {
+    const { stack, gateway } = synthGateway();
+    const role = grantee(stack);
+    gateway[method](role);
+    expect(permissionsOf(stack, role)).toEqual({ [managementApiArn(stack, gateway, `${httpMethod}/@connections/*`)]: actions('execute-api:ManageConnections') });
   });
 });
