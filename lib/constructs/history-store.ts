@@ -4,8 +4,20 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 export interface HistoryStoreProps {
-  /** @default 'messenger' */
+  /** @default the stack's name, lower case, `-` made `_` (`messenger` for the stack `Messenger`) */
   readonly keyspaceName?: string;
+}
+
+/**
+ * A keyspace name of the stack's own, so that two stacks in one account and region keep their
+ * history apart. Keyspaces names are 1-48 letters, digits and underscores, starting with a letter;
+ * stack names are letters, digits and hyphens starting with a letter. Lower case, because the
+ * functions quote the name in CQL, where quoted names are case-sensitive.
+ */
+export function keyspaceNameOf(stackName: string): string {
+  const name = stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  if (!/^[a-z]/.test(name) || name.length > 48) throw new Error(`cannot derive a Keyspaces name from stack name "${stackName}": pass keyspaceName`);
+  return name;
 }
 
 /**
@@ -22,7 +34,7 @@ export class HistoryStore extends Construct {
 
   constructor(scope: Construct, id: string, props: HistoryStoreProps = {}) {
     super(scope, id);
-    this.keyspaceName = props.keyspaceName ?? 'messenger';
+    this.keyspaceName = props.keyspaceName ?? keyspaceNameOf(Stack.of(this).stackName);
 
     this.keyspace = new CfnKeyspace(this, 'Keyspace', {
       keyspaceName: this.keyspaceName,
