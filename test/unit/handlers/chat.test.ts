@@ -11,6 +11,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
@@ -21,11 +23,14 @@ import { handler } from '../../../lambdas/handlers/chat';
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
 const gateway = mockClient(ApiGatewayManagementApiClient);
+const sns = mockClient(SNSClient);
 
 beforeEach(() => {
   dynamodb.reset();
   sqs.reset();
   gateway.reset();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'p-1' });
   dynamodb.on(UpdateCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({});
   gateway.on(PostToConnectionCommand).resolves({});
@@ -144,6 +149,41 @@ describe('chat handler: sendMessage', () => {
     expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 2 })]);
   });
 
+  it('publishes one push request to the topic for the members other than the sender with no live connection', async () => {
+    groupThread(3);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'are you there?' });
+
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const publish = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(publish.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:push');
+    expect(JSON.parse(publish.Message!)).toEqual({ recipients: ['bob'], senderId: 'alice', threadId: 'g_1', seq: 4, preview: 'are you there?' });
+  });
+
+  it('acks a retried send with its first seq, and delivers and pushes nothing again', async () => {
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: {
+        threads: [
+          { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 },
+          { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
+        ],
+        'send-records': [{ sendKey: 'alice#c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }],
+      },
+    });
+
+    expect(await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
+
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(gateway.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['alice-conn=']);
+    expect(postsTo('alice-conn=')).toEqual([{ type: 'ack', reqId: 'r2', status: 'sent', clientMsgId: 'c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }]);
+    expect(dynamodb).not.toHaveReceivedCommand(QueryCommand);
+    expect(sns).not.toHaveReceivedAnyCommand();
+    // History stores a message once however often it arrives, so the retry queues it again.
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
+
   it('answers rate_limited to a user past 20 sends this second, writing nothing', async () => {
     groupThread(1);
     dynamodb.on(UpdateCommand, { TableName: 'send-records' }).resolves({ Attributes: { sends: 21 } });
@@ -181,6 +221,27 @@ describe('chat handler: receipts, groups and listing', () => {
     expect(queried.map((call) => call.args[0].input.ExpressionAttributeValues![':userId'])).toEqual(['bob']);
   });
 
+  it('forwards nothing when the receipt was already there', async () => {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
+    dynamodb.on(UpdateCommand, { TableName: 'user-threads' }).rejects(new ConditionalCheckFailedException({ message: 'already there', $metadata: {} }));
+
+    expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'delivered' })).toBeUndefined();
+
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { TableName: 'user-threads', UpdateExpression: 'SET deliveredSeq = :seq' });
+    expect(dynamodb).not.toHaveReceivedCommand(QueryCommand);
+    expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('answers bad_request to a receipt beyond the last message, recording nothing', async () => {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
+
+    expect(await invoke({ action: 'ack', reqId: 'r4', threadId: 'g_1', seq: 10, status: 'read' })).toMatchObject({ type: 'error', reqId: 'r4', code: 'bad_request', message: /\(9\)/ });
+
+    expect(dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads')).toEqual([]);
+  });
+
   it('creates a group with the caller as admin and announces it to the members', async () => {
     dynamodb.on(TransactWriteCommand).resolves({});
     dynamodb.on(BatchWriteCommand).resolves({});
@@ -201,6 +262,64 @@ describe('chat handler: receipts, groups and listing', () => {
   it('answers bad_request, writing nothing, to a group name that is only spaces', async () => {
     expect(await invoke({ action: 'createGroup', name: '   ', members: ['bob'] })).toMatchObject({ code: 'bad_request', message: /name/ });
     expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  function group(members: Array<[string, 'admin' | 'member']>) {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 2 } });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: members.map(([userId, role]) => ({ userId, role })) });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: [{ userId: input.ExpressionAttributeValues[':userId'], connectionId: `${String(input.ExpressionAttributeValues[':userId'])}-conn=` }],
+    }));
+  }
+
+  it('adds members as an admin, writing only the new ones, and tells the whole group', async () => {
+    group([['alice', 'admin'], ['bob', 'member']]);
+    dynamodb.on(BatchWriteCommand).resolves({});
+
+    const reply = await invoke({ action: 'addMembers', reqId: 'r7', threadId: 'g_1', userIds: ['bob', 'carol'] });
+
+    expect(reply).toEqual({ type: 'thread', reqId: 'r7', threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
+    const written = dynamodb.commandCalls(BatchWriteCommand).flatMap((call) => call.args[0].input.RequestItems!.threads ?? []);
+    expect(written.map((request) => request.PutRequest!.Item!.userId)).toEqual(['carol']);
+    const { reqId: _reqId, ...event } = reply!;
+    expect(postsTo('bob-conn=')).toEqual([event]);
+    expect(postsTo('carol-conn=')).toEqual([event]);
+    expect(postsTo('alice-conn=')).toEqual([]);
+  });
+
+  it('answers forbidden to a member who is not an admin adding members, writing nothing', async () => {
+    group([['alice', 'member'], ['bob', 'admin']]);
+    expect(await invoke({ action: 'addMembers', threadId: 'g_1', userIds: ['carol'] })).toMatchObject({ type: 'error', code: 'forbidden' });
+    expect(dynamodb).not.toHaveReceivedCommand(BatchWriteCommand);
+    expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('removes a member as an admin, membership first, and tells the members and the removed one', async () => {
+    group([['alice', 'admin'], ['bob', 'member'], ['carol', 'member']]);
+    dynamodb.on(DeleteCommand).resolves({});
+
+    const reply = await invoke({ action: 'removeMember', threadId: 'g_1', userId: 'carol' });
+
+    expect(reply).toMatchObject({ type: 'thread', members: ['alice', 'bob'], admins: ['alice'] });
+    expect(dynamodb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: 'threads', Key: { threadId: 'g_1', sk: 'member#carol' } },
+      { TableName: 'user-threads', Key: { userId: 'carol', threadId: 'g_1' } },
+    ]);
+    expect(postsTo('carol-conn=')).toEqual([expect.objectContaining({ type: 'thread', members: ['alice', 'bob'] })]);
+    expect(postsTo('bob-conn=')).toHaveLength(1);
+  });
+
+  it('makes the first remaining member admin when the last admin leaves', async () => {
+    group([['alice', 'admin'], ['bob', 'member']]);
+    dynamodb.on(DeleteCommand).resolves({});
+
+    expect(await invoke({ action: 'removeMember', threadId: 'g_1', userId: 'alice' })).toMatchObject({ members: ['bob'], admins: ['bob'] });
+
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'threads',
+      Key: { threadId: 'g_1', sk: 'member#bob' },
+      ExpressionAttributeValues: { ':role': 'admin' },
+    });
   });
 
   it('lists threads with the caller’s receipts and the thread heads', async () => {
