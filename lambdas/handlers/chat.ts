@@ -16,7 +16,8 @@ import {
 import { addMembers, createGroup, removeMember } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
-import { sendMessage, type SendObserver } from '../domain/chat/send-message';
+import type { SendObserver } from '../domain/chat/ports';
+import { sendMessage } from '../domain/chat/send-message';
 import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';

@@ -3,18 +3,18 @@ import type {
   CommitRequest,
   ConnectionDirectory,
   ConnectionNotifier,
+  DeliveryReport,
   HistoryReader,
   LiveConnection,
   MessageQueue,
   PushRequester,
   SendContext,
+  SendObserver,
   SendRateCounter,
   SendRecord,
   ThreadStore,
 } from '../../lambdas/domain/chat/ports';
 import type { Member, Receipts, ThreadHead, ThreadPosition, UserThread } from '../../lambdas/domain/chat/threads';
-import type { DeliveryReport } from '../../lambdas/domain/chat/deliver-message';
-import type { SendObserver } from '../../lambdas/domain/chat/send-message';
 import type { StoredMessage } from '../../lambdas/domain/messages';
 
 /** The thread store's contract, in memory, for domain tests. */

@@ -1,18 +1,10 @@
 import type { StoredMessage } from '../messages';
 import { inPool } from '../pool';
 import { pushPreview } from '../push';
-import type { ConnectionDirectory, ConnectionNotifier, LiveConnection, PushRequester, ThreadStore } from './ports';
+import type { ConnectionDirectory, ConnectionNotifier, DeliveryObserver, DeliveryReport, LiveConnection, PushRequester, ThreadStore } from './ports';
 
 /** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
-
-export interface DeliveryReport {
-  readonly delivered: number;
-  readonly gone: number;
-  readonly failed: number;
-  /** Users with no live connection at all: the ones to reach by push instead. */
-  readonly offline: string[];
-}
 
 /** The ports that reach users' connections. */
 export interface DeliveryPorts {
@@ -74,13 +66,6 @@ export async function deliverToUsers({
     }
   });
   return { delivered, gone, failed, offline };
-}
-
-/** What delivering a message tells as it goes, for logs and metrics (the handler's or the relay's). */
-export interface DeliveryObserver {
-  delivered(report: DeliveryReport): void;
-  /** The push request could not be published: those members miss this notification. */
-  pushFailed(error: unknown): void;
 }
 
 /**

@@ -1,15 +1,7 @@
 import type { StoredMessage } from '../messages';
 import { commitMessage, type CommitPorts, type SendMessageRequest } from './commit-message';
-import { deliverMessage, type DeliveryObserver, type DeliveryPorts } from './deliver-message';
-import type { PushRequester } from './ports';
-
-/** What a send tells as it goes, for logs and metrics: step by step, so that a later failure loses nothing told before it. */
-export interface SendObserver extends DeliveryObserver {
-  /** The message is durable: new, or the one an earlier send with the same clientMsgId made. */
-  committed(message: StoredMessage, isNew: boolean): void;
-  /** The ack could not be posted; the sender's retry gets it. */
-  ackFailed(error: unknown): void;
-}
+import { deliverMessage, type DeliveryPorts } from './deliver-message';
+import type { PushRequester, SendObserver } from './ports';
 
 export interface SendPorts extends CommitPorts, DeliveryPorts {
   readonly push: PushRequester;
