@@ -1,9 +1,6 @@
 import { inPool } from './pool';
 import type { ConnectionDirectory, ConnectionNotifier } from './chat/ports';
 
-/** Most user ids one `subscribePresence` may name (PROTOCOL.md section 3). */
-export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL = 500;
-
 /** Posts and lookups in flight at once when telling subscribers. */
 const CONCURRENCY = 32;
 

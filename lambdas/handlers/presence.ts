@@ -5,11 +5,9 @@ import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { DynamoDbTypingGate } from '../adapters/dynamodb-typing-gate';
 import { deliverToUsers } from '../domain/chat/deliver-message';
 import { ActivityTracker } from '../domain/connections';
-import { userIdSchema } from '../domain/identity';
-import { MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL, subscribeToPresence } from '../domain/presence';
+import { pingFrame, subscribePresenceFrame, typingFrame } from '../../protocol/client-frames';
+import { subscribeToPresence } from '../domain/presence';
 import { admitTyping } from '../domain/typing';
-import { reqIdSchema } from '../domain/protocol';
-import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
@@ -33,22 +31,6 @@ const presenceStatuses = new DynamoDbPresenceStatuses(documentClient, config.PRE
 const presenceSubscriptions = new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE);
 /** API Gateway's longest connection: a subscription cannot outlive it. */
 const MAX_CONNECTION_SECONDS = 2 * 3600;
-
-const pingFrame = z.object({ action: z.literal('ping'), reqId: z.optional(reqIdSchema) });
-const typingFrame = z.object({
-  action: z.literal('typing'),
-  reqId: z.optional(reqIdSchema),
-  threadId: z.string().check(z.minLength(1, 'must be 1-128 characters'), z.maxLength(128, 'must be 1-128 characters')),
-  state: z.enum(['start', 'stop']),
-});
-const subscribePresenceFrame = z.object({
-  action: z.literal('subscribePresence'),
-  reqId: z.optional(reqIdSchema),
-  userIds: z.array(userIdSchema).check(
-      z.minLength(1, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
-      z.maxLength(MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
-    ),
-});
 
 /**
  * Liveness and presence: any frame keeps a connection counted as live (written at most once per
