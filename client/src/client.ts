@@ -1,0 +1,302 @@
+import type { PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
+import type { BackoffOptions } from './backoff';
+import { Connection, type ConnectionChange, type ConnectionState, type TokenProvider } from './connection';
+import { ProtocolError } from './errors';
+import { Emitter } from './events';
+import type { MessageHandle } from './message-handle';
+import { Outbox } from './outbox';
+import { MemoryOutboxStore, type OutboxStore } from './outbox-store';
+import { Presence } from './presence';
+import type { Thread } from './thread';
+import { Threads, type MessageEvent } from './threads';
+import { Typing, type TypingEvent } from './typing';
+import { globalWebSocket, type WebSocketConstructor } from './websocket';
+
+export interface MessengerClientOptions {
+  /** The WebSocket endpoint, e.g. `wss://…/prod` (locally `ws://127.0.0.1:8080/`). */
+  readonly url: string;
+  /** Called on every connect and reconnect: return a token that is valid now. */
+  readonly token: TokenProvider;
+  /** This device's id (1-64 of `A-Za-z0-9_-`); without it each connection is its own device. */
+  readonly deviceId?: string;
+  /** Defaults to the global `WebSocket` (browsers, Node.js 22+); pass `ws`'s on Node.js 20. */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Where unacked messages wait; defaults to memory. The web app passes an IndexedDB store. */
+  readonly outboxStore?: OutboxStore;
+  /** Acks `delivered` for arriving messages. Default true. */
+  readonly autoAckDelivered?: boolean;
+  /** A number in [0, 1) for backoff jitter; default `Math.random`. */
+  readonly random?: () => number;
+  /** Backoff between reconnects (default 500 ms doubling to 30 s, full jitter). */
+  readonly reconnect?: BackoffOptions;
+  /** Backoff between resends after `rate_limited` or `internal` (default 1 s doubling to 30 s). */
+  readonly sendRetry?: BackoffOptions;
+  /** Ping after this long without sending anything. Default 5 minutes (the gateway's idle limit is 10). */
+  readonly keepAliveMs?: number;
+  /** A socket whose pong takes longer is dead. Default 5 s. */
+  readonly pongTimeoutMs?: number;
+  /** Reconnect on purpose after this long. Default 1 h 55 min (the gateway's limit is 2 h). */
+  readonly renewAfterMs?: number;
+  /** Replies later than this fail the request. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** A message's ack later than this makes the outbox send it again (same `clientMsgId`). Default 10 s. */
+  readonly ackTimeoutMs?: number;
+  /** Indicators of others expire after this long without a signal. Default 5 s. */
+  readonly typingExpiryMs?: number;
+  /** After the last `typing()` call, `stop` goes out after this long. Default 3 s. */
+  readonly typingStopMs?: number;
+}
+
+/** Events of the client, by name. */
+export interface MessengerEvents {
+  message: MessageEvent;
+  receipt: ServerFrameOf<'receipt'>;
+  typing: TypingEvent;
+  presence: UserPresence;
+  /** A thread's membership, listing or own receipts changed. */
+  thread: Thread;
+  connection: ConnectionChange;
+  /** An error no request was waiting for: a refused receipt or typing signal, an invalid server frame. */
+  error: Error;
+}
+
+export type SendInput = { readonly text: string; readonly clientMsgId?: string } & ({ readonly to: string; readonly threadId?: never } | { readonly threadId: string; readonly to?: never });
+
+/** A client of the messenger: one logical connection, the user's threads, an outbox, presence and typing. */
+export class MessengerClient {
+  private readonly events = new Emitter<MessengerEvents>();
+  private readonly connection: Connection;
+  private readonly outbox: Outbox;
+  private readonly threadList: Threads;
+  private readonly presence: Presence;
+  private readonly typingSignals: Typing;
+  /** Sent messages whose receipts can still move them on, by thread. */
+  private readonly sentHandles = new Map<string, MessageHandle[]>();
+  private started: Promise<void> | undefined;
+
+  constructor(options: MessengerClientOptions) {
+    const random = options.random ?? Math.random;
+    this.connection = new Connection(
+      {
+        url: options.url,
+        token: options.token,
+        deviceId: options.deviceId,
+        WebSocket: options.WebSocket ?? globalWebSocket(),
+        random,
+        reconnect: options.reconnect ?? {},
+        keepAliveMs: options.keepAliveMs ?? 5 * 60_000,
+        pongTimeoutMs: options.pongTimeoutMs ?? 5_000,
+        renewAfterMs: options.renewAfterMs ?? 115 * 60_000,
+        requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      },
+      {
+        onState: (change) => this.events.emit('connection', change),
+        onFrame: (frame, answered) => this.dispatch(frame, answered),
+        onInvalidFrame: (error) => this.events.emit('error', error),
+        onOpen: (reconnected) => this.opened(reconnected),
+      },
+    );
+    const request = (frame: Parameters<Connection['request']>[0]) => this.connection.request(frame);
+    this.outbox = new Outbox({
+      store: options.outboxStore ?? new MemoryOutboxStore(),
+      request: (frame, timeoutMs) => this.connection.request(frame, timeoutMs),
+      random,
+      retry: options.sendRetry ?? { initialDelayMs: 1_000 },
+      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+      onSent: (handle) => this.sent(handle),
+    });
+    this.threadList = new Threads({
+      request,
+      post: (frame) => this.connection.post(frame),
+      userId: () => this.connection.userId,
+      autoAckDelivered: options.autoAckDelivered ?? true,
+      emitMessage: (event) => this.events.emit('message', event),
+      emitThread: (thread) => this.events.emit('thread', thread),
+      reportError: (error) => this.events.emit('error', error),
+    });
+    this.presence = new Presence({ request, emit: (user) => this.events.emit('presence', user) });
+    this.typingSignals = new Typing({
+      throttleMs: 1_000,
+      stopAfterMs: options.typingStopMs ?? 3_000,
+      expireAfterMs: options.typingExpiryMs ?? 5_000,
+      post: (threadId, state) => void this.connection.post({ action: 'typing', threadId, state }),
+      emit: (event) => this.events.emit('typing', event),
+    });
+  }
+
+  /** Connects (and restores the outbox); resolves once the first socket is open. */
+  connect(): Promise<void> {
+    if (this.started === undefined) {
+      this.connection.start();
+      void this.outbox.restore();
+      this.started = this.connection.whenOpen();
+    }
+    return this.started;
+  }
+
+  /** Closes for good; unacked messages stay in the outbox store for the next client. */
+  close(): void {
+    this.outbox.close();
+    this.typingSignals.close();
+    this.connection.stop();
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** The user the latest token is for (its `sub`), once connecting has begun. */
+  get userId(): string | undefined {
+    return this.connection.userId;
+  }
+
+  on<Name extends keyof MessengerEvents>(name: Name, listener: (event: MessengerEvents[Name]) => void): () => void {
+    return this.events.on(name, listener);
+  }
+
+  /** Sends a message through the outbox; throws `ProtocolError` at once for one the server would refuse. */
+  send(input: SendInput): MessageHandle {
+    const threadId = input.threadId;
+    if (threadId !== undefined) this.typingSignals.stop(threadId);
+    return this.outbox.enqueue({
+      clientMsgId: input.clientMsgId ?? globalThis.crypto.randomUUID(),
+      ...(input.to === undefined ? {} : { to: input.to }),
+      ...(threadId === undefined ? {} : { threadId }),
+      text: input.text,
+      createdAt: Date.now(),
+    });
+  }
+
+  /** Messages not acked yet, restored ones included, in sending order. */
+  pendingMessages(): MessageHandle[] {
+    return this.outbox.pending;
+  }
+
+  thread(threadId: string): Thread {
+    return this.threadList.get(threadId);
+  }
+
+  threads(): Thread[] {
+    return this.threadList.all();
+  }
+
+  /** A page of the user's threads, most recent activity first; pass `cursor` on for the next. */
+  listThreads(cursor?: string): Promise<{ threads: Thread[]; cursor?: string }> {
+    return this.threadList.list(cursor);
+  }
+
+  markRead(threadId: string, seq?: number): void {
+    this.thread(threadId).markRead(seq);
+  }
+
+  typing(threadId: string): void {
+    this.typingSignals.typing(threadId);
+  }
+
+  stopTyping(threadId: string): void {
+    this.typingSignals.stop(threadId);
+  }
+
+  /** Who is typing in a thread now. */
+  typingIn(threadId: string): string[] {
+    return this.typingSignals.typingIn(threadId);
+  }
+
+  watch(userIds: readonly string[]): Promise<void> {
+    return this.presence.watch(userIds);
+  }
+
+  unwatch(userIds: readonly string[]): void {
+    this.presence.unwatch(userIds);
+  }
+
+  presenceOf(userId: string): UserPresence | undefined {
+    return this.presence.get(userId);
+  }
+
+  async createGroup(name: string, members: string[]): Promise<Thread> {
+    return this.membership({ action: 'createGroup', name, members });
+  }
+
+  async addMembers(threadId: string, userIds: string[]): Promise<Thread> {
+    return this.membership({ action: 'addMembers', threadId, userIds });
+  }
+
+  async removeMember(threadId: string, userId: string): Promise<Thread> {
+    return this.membership({ action: 'removeMember', threadId, userId });
+  }
+
+  /** Leaves a group: removes the user themselves. */
+  async leave(threadId: string): Promise<Thread> {
+    await this.connection.whenOpen();
+    return this.removeMember(threadId, this.connection.userId!);
+  }
+
+  async registerPush(platform: PushPlatform, token: string): Promise<void> {
+    await this.connection.request({ action: 'registerPush', platform, token });
+  }
+
+  async unregisterPush(platform: PushPlatform, token: string): Promise<void> {
+    await this.connection.request({ action: 'unregisterPush', platform, token });
+  }
+
+  private async membership(frame: Parameters<Connection['request']>[0]): Promise<Thread> {
+    const reply = (await this.connection.request(frame)) as ServerFrameOf<'thread'>;
+    return this.thread(reply.threadId);
+  }
+
+  private opened(reconnected: boolean): void {
+    this.presence.resubscribe().catch((error: Error) => this.events.emit('error', error));
+    if (reconnected) this.threadList.catchUp().catch((error: Error) => this.events.emit('error', error));
+  }
+
+  private dispatch(frame: ServerFrame, answered: boolean): void {
+    switch (frame.type) {
+      case 'message': {
+        const { type: _type, threadId, ...message } = frame;
+        this.typingSignals.end(threadId, message.senderId);
+        this.threadList.receive(threadId, [message], 'live');
+        return;
+      }
+      case 'ack':
+        this.outbox.noteAck(frame);
+        return;
+      case 'receipt':
+        this.receipt(frame);
+        return;
+      case 'thread':
+        this.threadList.applyMembership(frame);
+        return;
+      case 'presence':
+        this.presence.apply(frame.users);
+        return;
+      case 'typing':
+        this.typingSignals.signal(frame.threadId, frame.userId, frame.state);
+        return;
+      case 'error':
+        // A request's error has rejected it already; this is one nobody waited for.
+        if (!answered) this.events.emit('error', new ProtocolError(frame.code, frame.message));
+        return;
+      default:
+        // Replies (threads, messages, pong, push) are their requests' business.
+        return;
+    }
+  }
+
+  private sent(handle: MessageHandle): void {
+    const threadId = handle.threadId!;
+    const handles = this.sentHandles.get(threadId) ?? [];
+    this.sentHandles.set(threadId, [...handles, handle]);
+    const { seq, messageId, sentAt, clientMsgId, text } = handle;
+    this.threadList.receive(threadId, [{ seq: seq!, messageId: messageId!, sentAt: sentAt!, clientMsgId, text, senderId: this.connection.userId! }], 'sent');
+  }
+
+  private receipt(frame: ServerFrameOf<'receipt'>): void {
+    this.thread(frame.threadId).applyReceipt(frame.userId, frame.seq, frame.status);
+    const handles = this.sentHandles.get(frame.threadId) ?? [];
+    for (const handle of handles) if (handle.seq! <= frame.seq) handle.markReceipt(frame.status);
+    // Read messages can move no further.
+    this.sentHandles.set(frame.threadId, handles.filter((handle) => handle.state !== 'read'));
+    this.events.emit('receipt', frame);
+  }
+}
