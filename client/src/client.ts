@@ -1,7 +1,7 @@
 import type { PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
 import type { BackoffOptions } from './backoff';
 import { Connection, type ConnectionChange, type ConnectionState, type TokenProvider } from './connection';
-import { ProtocolError } from './errors';
+import { ClientClosedError, ConnectionLostError, ProtocolError } from './errors';
 import { Emitter } from './events';
 import type { MessageHandle } from './message-handle';
 import { Outbox } from './outbox';
@@ -128,7 +128,7 @@ export class MessengerClient {
   connect(): Promise<void> {
     if (this.started === undefined) {
       this.connection.start();
-      void this.outbox.restore();
+      this.outbox.restore().catch((error: Error) => this.events.emit('error', error));
       this.started = this.connection.whenOpen();
     }
     return this.started;
@@ -246,8 +246,12 @@ export class MessengerClient {
   }
 
   private opened(reconnected: boolean): void {
-    this.presence.resubscribe().catch((error: Error) => this.events.emit('error', error));
-    if (reconnected) this.threadList.catchUp().catch((error: Error) => this.events.emit('error', error));
+    // Work cut short by the next drop (or by closing) is done again by the next open.
+    const report = (error: Error) => {
+      if (!(error instanceof ConnectionLostError || error instanceof ClientClosedError)) this.events.emit('error', error);
+    };
+    this.presence.resubscribe().catch(report);
+    if (reconnected) this.threadList.catchUp().catch(report);
   }
 
   private dispatch(frame: ServerFrame, answered: boolean): void {
