@@ -113,7 +113,7 @@ export class Outbox {
           // A lost connection waits in `request` for the next one; the rest wait here first.
           if (error instanceof ProtocolError || (error as Error).name === 'RequestTimeoutError') {
             const delay = fullJitterDelay(attempt, this.options.retry, this.options.random);
-            const ack = await Promise.race([new Promise<undefined>((resolve) => setTimeout(resolve, delay)), waitForAck]);
+            const ack = await Promise.race([new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), delay)), waitForAck]);
             if (ack !== undefined) return ack;
           }
         }

@@ -87,6 +87,24 @@ describe('threads', () => {
     client.close();
   });
 
+  it('catches up a thread it knew without loaded messages from the lastSeq it knew', async () => {
+    const client = fakeClient();
+    const first = await connected(client);
+    const listed = client.listThreads();
+    await advance();
+    first.reply('listThreads', { type: 'threads', threads: [listing('t1', 2)] });
+    await listed;
+    first.cut();
+    await advance(1000);
+    const second = FakeSocket.latest();
+    second.open();
+    await advance();
+    second.reply('listThreads', { type: 'threads', threads: [listing('t1', 4)] });
+    await advance();
+    expect(second.sentOf('getMessages')).toEqual([expect.objectContaining({ threadId: 't1', afterSeq: 2 })]);
+    client.close();
+  });
+
   it('scrolls back with beforeSeq and counts unread from lastSeq and readSeq', async () => {
     const client = fakeClient();
     const socket = await connected(client);
