@@ -71,7 +71,11 @@ export class Outbox {
   private pump(): void {
     if (this.pumping || this.closed) return;
     this.pumping = true;
-    void this.drain().finally(() => (this.pumping = false));
+    void this.drain().finally(() => {
+      this.pumping = false;
+      // A message queued after the loop's last look (say, from a listener of the last ack) is still sent.
+      if (this.queue.length > 0) this.pump();
+    });
   }
 
   private async drain(): Promise<void> {
