@@ -29,6 +29,11 @@ describe('protocol schemas', () => {
     expect(parseServerFrame(JSON.stringify({ type: 'ack', status: 'sent', clientMsgId: 'c', threadId: 't', seq: 1, messageId: 'm' }))).toMatchObject({ kind: 'invalid' });
     expect(parseServerFrame(JSON.stringify({ type: 'error', code: 'teapot', message: 'no' }))).toMatchObject({ kind: 'invalid' });
     expect(parseServerFrame(JSON.stringify({ type: 'reaction', emoji: '+1' }))).toEqual({ kind: 'unknown', type: 'reaction' });
+    expect(parseServerFrame(JSON.stringify({ message: 'Internal server error', connectionId: 'c', requestId: 'r' }))).toEqual({
+      kind: 'gatewayError',
+      message: 'Internal server error',
+    });
+    expect(parseServerFrame(JSON.stringify({ connectionId: 'c' }))).toEqual({ kind: 'invalid', problem: 'no type' });
   });
 
   it('keep the client frames the Lambdas validate with', () => {
