@@ -18,6 +18,7 @@ module.exports = {
   projects: [
     project('unit', { setupFiles: ['<rootDir>/test/unit/lambda-environment.ts'] }),
     project('stack'),
+    project('client', { testMatch: ['<rootDir>/client/test/**/*.test.ts'] }),
     project('integration', {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',

@@ -1,9 +1,6 @@
 import { inPool } from './pool';
 import type { ConnectionDirectory, ConnectionNotifier } from './chat/ports';
 
-/** Most user ids one `subscribePresence` may name (PROTOCOL.md section 3). */
-export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL = 500;
-
 /** API Gateway's longest connection: a subscription cannot outlive it. */
 export const MAX_CONNECTION_SECONDS = 2 * 3600;
 

@@ -12,7 +12,7 @@ import {
   receiptFrame,
   removeMemberFrame,
   sendMessageFrame,
-} from '../domain/chat/frames';
+} from '../../protocol/client-frames';
 import { addMembers, createGroup, removeMember } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { openConnection } from '../domain/connections';
-import { deviceIdSchema } from '../domain/identity';
+import { deviceIdSchema } from '../../protocol/fields';
 import { documentClient } from '../shared/clients/dynamodb';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';

@@ -2,7 +2,7 @@ import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
-import { getMessagesFrame } from '../domain/chat/frames';
+import { getMessagesFrame } from '../../protocol/client-frames';
 import { getMessages } from '../domain/chat/get-messages';
 import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';

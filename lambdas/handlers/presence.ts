@@ -4,11 +4,9 @@ import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adap
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { DynamoDbTypingGate } from '../adapters/dynamodb-typing-gate';
 import { ActivityTracker } from '../domain/connections';
-import { userIdSchema } from '../domain/identity';
-import { MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL, subscribeToPresence } from '../domain/presence';
+import { pingFrame, subscribePresenceFrame, typingFrame } from '../../protocol/client-frames';
+import { subscribeToPresence } from '../domain/presence';
 import { signalTyping } from '../domain/typing';
-import { reqIdSchema } from '../domain/protocol';
-import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
@@ -30,22 +28,6 @@ const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
 const typingGate = new DynamoDbTypingGate(documentClient, config.THREADS_TABLE);
 const presenceStatuses = new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE);
 const presenceSubscriptions = new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE);
-
-const pingFrame = z.object({ action: z.literal('ping'), reqId: z.optional(reqIdSchema) });
-const typingFrame = z.object({
-  action: z.literal('typing'),
-  reqId: z.optional(reqIdSchema),
-  threadId: z.string().check(z.minLength(1, 'must be 1-128 characters'), z.maxLength(128, 'must be 1-128 characters')),
-  state: z.enum(['start', 'stop']),
-});
-const subscribePresenceFrame = z.object({
-  action: z.literal('subscribePresence'),
-  reqId: z.optional(reqIdSchema),
-  userIds: z.array(userIdSchema).check(
-      z.minLength(1, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
-      z.maxLength(MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
-    ),
-});
 
 /**
  * Liveness and presence: any frame keeps a connection counted as live (written at most once per

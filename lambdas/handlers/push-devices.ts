@@ -1,8 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDbDeviceRecords } from '../adapters/dynamodb-device-records';
 import { SnsPlatformEndpoints } from '../adapters/sns-platform-endpoints';
-import { reqIdSchema } from '../domain/protocol';
-import { pushPlatformSchema } from '../domain/push';
+import { registerPushFrame, unregisterPushFrame } from '../../protocol/client-frames';
 import { registerPushDevice, unregisterPushDevice } from '../domain/push-registration';
 import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
@@ -23,20 +22,15 @@ const ports = {
   records: new DynamoDbDeviceRecords(documentClient, config.PUSH_DEVICES_TABLE),
 };
 
-/** Device tokens are opaque to us; APNs tokens are 64 hex characters, FCM's about 160. */
-const tokenSchema = z.string().check(z.regex(/^\S{1,4096}$/, 'must be 1-4096 characters without spaces'));
-const deviceFrame = (name: 'registerPush' | 'unregisterPush') =>
-  z.object({ action: z.literal(name), reqId: z.optional(reqIdSchema), platform: pushPlatformSchema, token: tokenSchema });
-
 /** Registering and unregistering devices for push notifications. */
 export const handler = instrumented(
   actionRouter({
-    registerPush: action(deviceFrame('registerPush'), async (frame, caller) => {
+    registerPush: action(registerPushFrame, async (frame, caller) => {
       await registerPushDevice({ userId: caller.userId, platform: frame.platform, token: frame.token, now: Date.now(), ...ports });
       metrics.addMetric('PushDevicesRegistered', MetricUnit.Count, 1);
       return { type: 'pushRegistered' };
     }),
-    unregisterPush: action(deviceFrame('unregisterPush'), async (frame, caller) => {
+    unregisterPush: action(unregisterPushFrame, async (frame, caller) => {
       await unregisterPushDevice({ userId: caller.userId, platform: frame.platform, token: frame.token, ...ports });
       return { type: 'pushUnregistered' };
     }),
