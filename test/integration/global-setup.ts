@@ -27,6 +27,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.localCloud = cloud;
   process.env.LOCAL_CLOUD_URL = cloud.baseUrl;
   process.env.LOCAL_CLOUD_WS_URL = cloud.webSocketUrl;
+  process.env.LOCAL_CLOUD_DATA_DIR = cloud.dataDir;
   process.env.LOCAL_CLOUD_IDLE_SECONDS = String(TEST_IDLE_TIMEOUT_SECONDS);
   process.env.LOCAL_CLOUD_SCHEDULE_SECONDS = String(TEST_SCHEDULE_SECONDS);
 }
