@@ -15,8 +15,6 @@ export function localCloud() {
     webSocketUrl,
     /** Its data folder: tables, queues, history, the signing key and each function's log. */
     dataDir,
-    idleTimeoutSeconds: Number(process.env.LOCAL_CLOUD_IDLE_SECONDS),
-    scheduleSeconds: Number(process.env.LOCAL_CLOUD_SCHEDULE_SECONDS),
   };
 }
 
@@ -82,7 +80,7 @@ export async function connectionRegistry() {
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
