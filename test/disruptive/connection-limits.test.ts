@@ -1,4 +1,5 @@
-import { connectionRegistry, connectUrl, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
+import { DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { byLogicalId, connectionRegistry, connectUrl, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 import { ownCloudForThisFile } from '../support/own-cloud';
 import { presenceOf } from '../support/presence';
 import { TestClient } from '../support/ws-client';
@@ -12,13 +13,13 @@ const MAX_CONNECTION_SECONDS = 20;
 const SCHEDULE_SECONDS = 2;
 
 // A cloud of its own: with limits this short, any test sharing it that paused for a few seconds
-// under load would lose its connections. DynamoDB's TTL stand-in sweeps seldom, so that a stale
-// connection showing offline within seconds proves the stack's own sweep did it.
+// under load would lose its connections. The local cloud's TTL sweep runs once a day here, as
+// DynamoDB's TTL may take days (see the lost-$disconnect test).
 ownCloudForThisFile({
   LOCAL_IDLE_TIMEOUT_SECONDS: String(IDLE_TIMEOUT_SECONDS),
   LOCAL_MAX_CONNECTION_SECONDS: String(MAX_CONNECTION_SECONDS),
   LOCAL_SCHEDULE_SECONDS: String(SCHEDULE_SECONDS),
-  LOCAL_TTL_SWEEP_SECONDS: '60',
+  LOCAL_TTL_SWEEP_SECONDS: '86400',
 });
 
 let registry: Awaited<ReturnType<typeof connectionRegistry>>;
@@ -60,6 +61,14 @@ describe('the idle limit', () => {
   });
 
   it('shows a user offline within the idle limit plus one sweep when their $disconnect is lost', async () => {
+    // DynamoDB Local deletes expired items itself within seconds, where DynamoDB takes up to days:
+    // with TTL off on the registry, only the stack's own sweep of stale connections can do it here.
+    const { dynamodb } = await standIns();
+    const tables = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await tables.send(
+      new UpdateTimeToLiveCommand({ TableName: byLogicalId(dynamodb.tables, 'ConnectionsTable'), TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: false } }),
+    );
+    tables.destroy();
     const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
     const subscriber = await TestClient.connect(await connectUrl(alice));
     const stopPinging = subscriber.pingEvery(1000);

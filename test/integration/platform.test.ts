@@ -144,7 +144,7 @@ describe('frames', () => {
 describe('expiry', () => {
   it('deletes an item whose TTL has passed, as DynamoDB TTL does', async () => {
     // The send records table: no function of the stack deletes its items (the stale-connection
-    // sweep would delete an expired connection record too), so only the TTL stand-in can.
+    // sweep would delete an expired connection record too), so only TTL can.
     const { dynamodb } = await standIns();
     const client = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
