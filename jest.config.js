@@ -2,7 +2,7 @@
  * Unit, stack, integration and disruptive tests; TypeScript is compiled by swc, without type
  * checks (tsc does those). Integration tests share one local cloud and run in parallel; disruptive
  * tests stop, restart, break or load a local cloud, so each file starts its own and they run one
- * at a time, after the rest.
+ * at a time, never beside the other projects' tests.
  */
 // This machine's Node.js is older than Lambda's 22; the AWS SDK's reminder of that is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
