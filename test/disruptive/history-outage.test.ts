@@ -9,11 +9,13 @@ import { byLogicalId, connectUrl, eventually, localCloud, standIns, uniqueUser }
 import { ownCloudForThisFile } from '../support/own-cloud';
 import { TestClient } from '../support/ws-client';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 // Its own cloud: turning Cassandra's binary protocol off would break every test sharing a cloud.
-// Failed messages come back after 4 s instead of the template's visibility timeout.
-ownCloudForThisFile({ LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: '4' });
+// Failed messages come back after 15 s instead of the template's visibility timeout: soon enough
+// to see a retry, late enough that the five receives before dead-lettering outlast the outage
+// even when nodetool (a JVM) takes half a minute to start on a loaded machine.
+ownCloudForThisFile({ LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: '15' });
 
 /** Runs Cassandra's own nodetool against the local cloud's Cassandra over JMX. */
 async function nodetool(command: string): Promise<void> {
@@ -43,7 +45,7 @@ describe('a Cassandra outage', () => {
     await client.close();
 
     // The one message of this cloud's queue is tried, fails (history is unreachable), and is tried again.
-    await eventually(async () => (await persistAttempts()) >= 2, 60_000, 'a failed attempt to persist the message and a retry');
+    await eventually(async () => (await persistAttempts()) >= 2, 120_000, 'a failed attempt to persist the message and a retry');
     const { sqs } = await standIns();
     const queues = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const waiting = async (queue: string) => {
