@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   ResourceNotFoundException,
   UpdateTableCommand,
+  DescribeTimeToLiveCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -50,6 +51,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, pro
         }),
       );
     }
+    await leaveExpiryToTheSweeper(client, tableName);
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -67,12 +69,19 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, pro
         : undefined,
     }),
   );
-  if (properties.TimeToLiveSpecification?.Enabled) {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: properties.TimeToLiveSpecification.AttributeName, Enabled: true },
-      }),
-    );
+  // TTL stays off in DynamoDB Local: see leaveExpiryToTheSweeper.
+}
+
+/**
+ * DynamoDB Local (2.x) deletes expired items within seconds, where DynamoDB takes up to a few days:
+ * code that relied on TTL's timing would pass here and fail there. So the local cloud leaves
+ * DynamoDB Local's TTL off (and turns it off on a table kept from a run that had it on) and
+ * expires items with its own sweeper, whose period is a setting.
+ */
+async function leaveExpiryToTheSweeper(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const attribute = TimeToLiveDescription?.AttributeName;
+  if (TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED' && attribute !== undefined) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: attribute, Enabled: false } }));
   }
 }
