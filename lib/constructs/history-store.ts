@@ -2,6 +2,7 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnKeyspace, CfnTable } from 'aws-cdk-lib/aws-cassandra';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 
 export interface HistoryStoreProps {
   /** @default the stack's name, lower case, `-` made `_` (`messenger` for the stack `Messenger`) */
@@ -84,19 +85,26 @@ export class HistoryStore extends Construct {
     });
   }
 
+  /** Lets the grantee read the system keyspaces, which every Cassandra driver reads when it connects. */
+  private grantConnect(grantee: IGrantable): void {
+    acknowledgeWildcardResource(
+      grantee,
+      this.systemTablesArn(),
+      'Cassandra drivers read the system keyspaces (system, system_schema, system_schema_mcs, ...) when they connect; read-only (cassandra:Select).',
+    );
+    Grant.addToPrincipal({ grantee, actions: ['cassandra:Select'], resourceArns: [this.systemTablesArn()] });
+  }
+
   /** Lets the grantee write messages (and connect: read the system tables drivers read). */
   public grantWriteMessages(grantee: IGrantable): Grant {
-    Grant.addToPrincipal({ grantee, actions: ['cassandra:Select'], resourceArns: [this.systemTablesArn()] });
+    this.grantConnect(grantee);
     return Grant.addToPrincipal({ grantee, actions: ['cassandra:Modify'], resourceArns: [this.tableArn(this.messagesTableName)] });
   }
 
   /** Lets the grantee read messages (and connect). */
   public grantReadMessages(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal({
-      grantee,
-      actions: ['cassandra:Select'],
-      resourceArns: [this.systemTablesArn(), this.tableArn(this.messagesTableName)],
-    });
+    this.grantConnect(grantee);
+    return Grant.addToPrincipal({ grantee, actions: ['cassandra:Select'], resourceArns: [this.tableArn(this.messagesTableName)] });
   }
 
   /** Environment a function needs to reach the history. */

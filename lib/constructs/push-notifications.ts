@@ -8,6 +8,7 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
@@ -87,9 +88,20 @@ export class PushNotifications extends Construct {
    * names an application's endpoints `…:endpoint/<platform>/<app>/<id>` after its `…:app/<platform>/<app>`.
    */
   private grantPublishToDevices(grantee: IGrantable): Grant | undefined {
-    const endpointArns = this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`);
-    if (endpointArns.length === 0) return undefined;
-    return Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: endpointArns });
+    if (this.endpointArns.length === 0) return undefined;
+    return Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: this.endpointArnsFor(grantee) });
+  }
+
+  /** Every device endpoint of the configured applications, acknowledged as the wildcard it is for the grantee. */
+  private endpointArnsFor(grantee: IGrantable): string[] {
+    for (const arn of this.endpointArns) {
+      acknowledgeWildcardResource(grantee, arn, 'Device endpoints are created at run time, one per registered device; the grant covers the endpoints of one configured platform application.');
+    }
+    return this.endpointArns;
+  }
+
+  private get endpointArns(): string[] {
+    return this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`);
   }
 
   /** Environment a function needs to register devices. */
@@ -113,7 +125,7 @@ export class PushNotifications extends Construct {
       Grant.addToPrincipal({
         grantee,
         actions: ['sns:DeleteEndpoint', 'sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
-        resourceArns: this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`),
+        resourceArns: this.endpointArnsFor(grantee),
       });
     }
     return this.devicesTable.grant(grantee, 'dynamodb:PutItem', 'dynamodb:DeleteItem');

@@ -9,6 +9,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TokenIssuer } from './identity';
 import { MessengerFunction } from './messenger-function';
+import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
 
 export interface WebSocketGatewayProps {
   /** The issuer whose RS256 tokens open connections. */
@@ -87,6 +88,12 @@ export class WebSocketGateway extends Construct {
       },
     });
 
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG4',
+      'A WebSocket API authorizes on $connect only (its Lambda authorizer checks the token); every later frame arrives on that authorized connection, with the authorizer context.',
+    );
+
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
@@ -126,6 +133,11 @@ export class WebSocketGateway extends Construct {
       managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
     });
     role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    acknowledge(
+      role,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      "API Gateway's own logging role for every API of the account and region, which creates and names its execution log groups itself: the managed policy AWS documents for it.",
+    );
     const account = new CfnAccount(this, 'Account', { cloudWatchRoleArn: role.roleArn });
     account.applyRemovalPolicy(RemovalPolicy.RETAIN);
     return account;
@@ -147,6 +159,7 @@ export class WebSocketGateway extends Construct {
       resource: this.api.apiId,
       resourceName: `${this.stage.stageName}/${method}/@connections/*`,
     });
+    acknowledgeWildcardResource(grantee, connectionsArn, 'Connection ids exist only at run time; the grant is limited to this API, this stage and this one method.');
     return Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: [connectionsArn] });
   }
 
