@@ -26,6 +26,7 @@ import { startCassandra } from './standins/cassandra';
 import { startDynamoDbLocal, type RunningStandIn } from './standins/dynamodb-local';
 import { startElasticMq } from './standins/elasticmq';
 import { LocalSns, type LambdaSubscriptionTarget } from './standins/sns';
+import { WebApp } from './web/web-app';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '000000000000';
@@ -111,6 +112,7 @@ export class LocalCloud {
   private readonly standInDescriptions: Record<string, unknown> = {};
   private readonly meter = new Meter();
   private readonly server: Server;
+  private webApp?: WebApp;
 
   private constructor(
     private readonly config: LocalCloudConfig,
@@ -169,6 +171,7 @@ export class LocalCloud {
     const { dataDir, port } = this.config;
     const logDir = path.join(dataDir, 'logs');
     await mkdir(logDir, { recursive: true });
+    this.webApp = await WebApp.build({ idleTimeoutSeconds: this.config.idleTimeoutSeconds });
     await listen(this.server, port);
 
     this.identity = await LocalIdentity.open(dataDir, `${this.baseUrl}/dev`);
@@ -619,6 +622,7 @@ export class LocalCloud {
         functions: () => this.lambda?.functions() ?? [],
       });
     }
+    if (this.webApp?.serve(request, response)) return;
     response.writeHead(404, { 'Content-Type': 'application/json' });
     response.end(JSON.stringify({ message: 'Not found' }));
   }
