@@ -45,6 +45,7 @@ export class Session {
   private readonly failed: MessageHandle[] = [];
   private readonly watched = new Set<string>();
   private listingAgain: Promise<void> | undefined;
+  private readonly fetchingNewest = new Set<Thread>();
 
   constructor(
     readonly userId: string,
@@ -66,6 +67,14 @@ export class Session {
     this.client.on('message', ({ threadId, message, source }) => this.received(threadId, message, source));
     this.client.on('thread', (thread) => {
       this.watchMembers(thread);
+      // A thread first heard of in a listing (after a reconnect, say): its newest message, for the list.
+      if (!this.loadingThreads && thread.messages.length === 0 && thread.lastSeq > 0 && !this.fetchingNewest.has(thread)) {
+        this.fetchingNewest.add(thread);
+        void this.attempt(thread.loadOlder(1)).then(() => {
+          this.fetchingNewest.delete(thread);
+          this.changed();
+        });
+      }
       this.changed();
     });
     for (const name of ['receipt', 'typing', 'presence'] as const) this.client.on(name, () => this.changed());

@@ -90,7 +90,7 @@ export function ChatView({ session, onBack }: { session: Session; onBack: () => 
           ))}
         </ol>
       </div>
-      <p class="typing" aria-live="polite">
+      <p class="typing-indicator" aria-live="polite">
         {typing.length > 0 ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…` : ''}
       </p>
       <Composer

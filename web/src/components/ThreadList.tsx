@@ -23,9 +23,9 @@ export function ThreadList({ session, onOpen }: { session: Session; onOpen: (thr
               <span class="avatar" aria-hidden="true">
                 {title.slice(0, 1).toUpperCase()}
               </span>
-              {peer !== undefined && <PresenceDot session={session} userId={peer} />}
               <span class="thread-main">
                 <span class="thread-title">{title}</span>
+                {peer !== undefined && <PresenceDot session={session} userId={peer} />}
                 <span class={`thread-preview${typing.length > 0 ? ' typing' : ''}`}>{preview}</span>
               </span>
               <span class="thread-meta">
