@@ -229,3 +229,25 @@ test('scroll-back loads older messages page by page, in order', async () => {
     Array.from({ length: 40 }, (_, i) => `old ${i + 1}`),
   );
 });
+
+test('the local cloud serves the built web app at /: its files with their types, nothing else from disk, GET and HEAD only', async () => {
+  const base = localCloud().baseUrl;
+  const page = await fetch(`${base}/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  const html = await page.text();
+  expect(html).toContain('<script type="module" src="/app.js">');
+  for (const [file, type] of [['/app.js', 'text/javascript'], ['/app.css', 'text/css'], ['/config.json', 'application/json']]) {
+    const response = await fetch(`${base}${file}`);
+    expect([file, response.status, response.headers.get('content-type')]).toEqual([file, 200, `${type}; charset=utf-8`]);
+  }
+  const head = await fetch(`${base}/`, { method: 'HEAD' });
+  expect([head.status, Number(head.headers.get('content-length'))]).toEqual([200, Buffer.byteLength(html)]);
+
+  for (const outside of ['/index.html/../../package.json', '/%2e%2e/package.json', '/web/index.html', '/src/main.tsx', '/..%2fpackage.json']) {
+    expect([outside, (await fetch(`${base}${outside}`)).status]).toEqual([outside, 404]);
+  }
+  const post = await fetch(`${base}/`, { method: 'POST', body: '{}' });
+  expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+});
