@@ -1,7 +1,6 @@
 import { MessengerClient, type ConnectionState, type MessageHandle, type Thread, type ThreadMessage, type UserPresence } from '@messenger/client';
 import type { WebConfig } from './config';
 import { IndexedDbOutboxStore } from './indexeddb-outbox-store';
-import { offlineAwareWebSocket } from './offline-aware-websocket';
 
 /** Messages fetched at a time when a chat opens or scrolls back. */
 export const PAGE_SIZE = 30;
@@ -45,7 +44,6 @@ export class Session {
   private readonly failed: MessageHandle[] = [];
   private readonly watched = new Set<string>();
   private listingAgain: Promise<void> | undefined;
-  private readonly fetchingNewest = new Set<Thread>();
 
   constructor(
     readonly userId: string,
@@ -56,7 +54,6 @@ export class Session {
       url: config.webSocketUrl,
       token: () => fetchToken(userId),
       deviceId,
-      WebSocket: offlineAwareWebSocket(),
       outboxStore: new IndexedDbOutboxStore(`${userId}/${deviceId}`),
       keepAliveMs: config.keepAliveMs,
     });
@@ -67,14 +64,6 @@ export class Session {
     this.client.on('message', ({ threadId, message, source }) => this.received(threadId, message, source));
     this.client.on('thread', (thread) => {
       this.watchMembers(thread);
-      // A thread first heard of in a listing (after a reconnect, say): its newest message, for the list.
-      if (!this.loadingThreads && thread.messages.length === 0 && thread.lastSeq > 0 && !this.fetchingNewest.has(thread)) {
-        this.fetchingNewest.add(thread);
-        void this.attempt(thread.loadOlder(1)).then(() => {
-          this.fetchingNewest.delete(thread);
-          this.changed();
-        });
-      }
       this.changed();
     });
     for (const name of ['receipt', 'typing', 'presence'] as const) this.client.on(name, () => this.changed());
