@@ -148,6 +148,11 @@ export type ParsedServerFrame =
   | { readonly kind: 'frame'; readonly frame: ServerFrame }
   /** A type this version does not know: a newer server's extension, to be ignored. */
   | { readonly kind: 'unknown'; readonly type: string }
+  /**
+   * API Gateway's own reply when the function behind a route failed (an error or a timeout), as
+   * `{"message":"Internal server error","connectionId":…,"requestId":…}`: no `type`, no `reqId`.
+   */
+  | { readonly kind: 'gatewayError'; readonly message: string }
   | { readonly kind: 'invalid'; readonly problem: string };
 
 /** Reads one text frame from the server: JSON, a known `type`, and that type's schema. */
@@ -159,7 +164,10 @@ export function parseServerFrame(text: string): ParsedServerFrame {
     return { kind: 'invalid', problem: 'not JSON' };
   }
   const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
-  if (typeof type !== 'string') return { kind: 'invalid', problem: 'no type' };
+  if (typeof type !== 'string') {
+    const message = typeof value === 'object' && value !== null ? (value as { message?: unknown }).message : undefined;
+    return typeof message === 'string' ? { kind: 'gatewayError', message } : { kind: 'invalid', problem: 'no type' };
+  }
   if (!Object.hasOwn(serverFrames, type)) return { kind: 'unknown', type };
   const parsed = serverFrames[type as ServerFrameType].safeParse(value);
   if (!parsed.success) {

@@ -1,51 +1,16 @@
 import type { PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
-import type { BackoffOptions } from './backoff';
-import { Connection, type ConnectionChange, type ConnectionState, type TokenProvider } from './connection';
-import { ProtocolError } from './errors';
+import { Connection, type ConnectionChange, type ConnectionState } from './connection';
+import { ClientClosedError, ConnectionLostError, ProtocolError } from './errors';
 import { Emitter } from './events';
 import type { MessageHandle } from './message-handle';
 import { Outbox } from './outbox';
-import { MemoryOutboxStore, type OutboxStore } from './outbox-store';
+import type { MessengerClientOptions } from './options';
+import { MemoryOutboxStore } from './outbox-store';
 import { Presence } from './presence';
 import type { Thread } from './thread';
 import { Threads, type MessageEvent } from './threads';
 import { Typing, type TypingEvent } from './typing';
-import { globalWebSocket, type WebSocketConstructor } from './websocket';
-
-export interface MessengerClientOptions {
-  /** The WebSocket endpoint, e.g. `wss://…/prod` (locally `ws://127.0.0.1:8080/`). */
-  readonly url: string;
-  /** Called on every connect and reconnect: return a token that is valid now. */
-  readonly token: TokenProvider;
-  /** This device's id (1-64 of `A-Za-z0-9_-`); without it each connection is its own device. */
-  readonly deviceId?: string;
-  /** Defaults to the global `WebSocket` (browsers, Node.js 22+); pass `ws`'s on Node.js 20. */
-  readonly WebSocket?: WebSocketConstructor;
-  /** Where unacked messages wait; defaults to memory. The web app passes an IndexedDB store. */
-  readonly outboxStore?: OutboxStore;
-  /** Acks `delivered` for arriving messages. Default true. */
-  readonly autoAckDelivered?: boolean;
-  /** A number in [0, 1) for backoff jitter; default `Math.random`. */
-  readonly random?: () => number;
-  /** Backoff between reconnects (default 500 ms doubling to 30 s, full jitter). */
-  readonly reconnect?: BackoffOptions;
-  /** Backoff between resends after `rate_limited` or `internal` (default 1 s doubling to 30 s). */
-  readonly sendRetry?: BackoffOptions;
-  /** Ping after this long without sending anything. Default 5 minutes (the gateway's idle limit is 10). */
-  readonly keepAliveMs?: number;
-  /** A socket whose pong takes longer is dead. Default 5 s. */
-  readonly pongTimeoutMs?: number;
-  /** Reconnect on purpose after this long. Default 1 h 55 min (the gateway's limit is 2 h). */
-  readonly renewAfterMs?: number;
-  /** Replies later than this fail the request. Default 30 s. */
-  readonly requestTimeoutMs?: number;
-  /** A message's ack later than this makes the outbox send it again (same `clientMsgId`). Default 10 s. */
-  readonly ackTimeoutMs?: number;
-  /** Indicators of others expire after this long without a signal. Default 5 s. */
-  readonly typingExpiryMs?: number;
-  /** After the last `typing()` call, `stop` goes out after this long. Default 3 s. */
-  readonly typingStopMs?: number;
-}
+import { globalWebSocket } from './websocket';
 
 /** Events of the client, by name. */
 export interface MessengerEvents {
@@ -128,7 +93,7 @@ export class MessengerClient {
   connect(): Promise<void> {
     if (this.started === undefined) {
       this.connection.start();
-      void this.outbox.restore();
+      this.outbox.restore().catch((error: Error) => this.events.emit('error', error));
       this.started = this.connection.whenOpen();
     }
     return this.started;
@@ -246,8 +211,12 @@ export class MessengerClient {
   }
 
   private opened(reconnected: boolean): void {
-    this.presence.resubscribe().catch((error: Error) => this.events.emit('error', error));
-    if (reconnected) this.threadList.catchUp().catch((error: Error) => this.events.emit('error', error));
+    // Work cut short by the next drop (or by closing) is done again by the next open.
+    const report = (error: Error) => {
+      if (!(error instanceof ConnectionLostError || error instanceof ClientClosedError)) this.events.emit('error', error);
+    };
+    this.presence.resubscribe().catch(report);
+    if (reconnected) this.threadList.catchUp().catch(report);
   }
 
   private dispatch(frame: ServerFrame, answered: boolean): void {

@@ -36,7 +36,8 @@ export interface ConnectionHooks {
   readonly onState: (change: ConnectionChange) => void;
   /** Every valid frame, replies included; `answered` when it settled a request that waited for it. */
   readonly onFrame: (frame: ServerFrame, answered: boolean) => void;
-  readonly onInvalidFrame: (error: InvalidFrameError) => void;
+  /** A frame that breaks the protocol, or the gateway's own error reply, which no request can be matched to. */
+  readonly onInvalidFrame: (error: InvalidFrameError | ProtocolError) => void;
   /** The socket is open; `reconnected` is false only the first time. */
   readonly onOpen: (reconnected: boolean) => void;
 }
@@ -172,6 +173,11 @@ export class Connection {
     if (parsed.kind === 'unknown') return;
     if (parsed.kind === 'invalid') {
       this.hooks.onInvalidFrame(new InvalidFrameError(parsed.problem));
+      return;
+    }
+    if (parsed.kind === 'gatewayError') {
+      // Which request failed is unknown: its own timeout (or the outbox's resend) takes care of it.
+      this.hooks.onInvalidFrame(new ProtocolError('internal', `the gateway answered: ${parsed.message}`));
       return;
     }
     const { frame } = parsed;

@@ -1,4 +1,5 @@
-export { MessengerClient, type MessengerClientOptions, type MessengerEvents, type SendInput } from './client';
+export { MessengerClient, type MessengerEvents, type SendInput } from './client';
+export type { MessengerClientOptions } from './options';
 export type { ConnectionChange, ConnectionState, TokenProvider } from './connection';
 export { ClientClosedError, ConnectionLostError, InvalidFrameError, ProtocolError, RequestTimeoutError } from './errors';
 export { MessageHandle, type MessageState } from './message-handle';

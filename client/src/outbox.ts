@@ -71,7 +71,11 @@ export class Outbox {
   private pump(): void {
     if (this.pumping || this.closed) return;
     this.pumping = true;
-    void this.drain().finally(() => (this.pumping = false));
+    void this.drain().finally(() => {
+      this.pumping = false;
+      // A message queued after the loop's last look (say, from a listener of the last ack) is still sent.
+      if (this.queue.length > 0) this.pump();
+    });
   }
 
   private async drain(): Promise<void> {
@@ -113,7 +117,7 @@ export class Outbox {
           // A lost connection waits in `request` for the next one; the rest wait here first.
           if (error instanceof ProtocolError || (error as Error).name === 'RequestTimeoutError') {
             const delay = fullJitterDelay(attempt, this.options.retry, this.options.random);
-            const ack = await Promise.race([new Promise<undefined>((resolve) => setTimeout(resolve, delay)), waitForAck]);
+            const ack = await Promise.race([new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), delay)), waitForAck]);
             if (ack !== undefined) return ack;
           }
         }

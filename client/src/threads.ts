@@ -1,4 +1,4 @@
-import { MAX_MESSAGES_PAGE, type ServerFrame, type ServerFrameOf, type ThreadListing, type ThreadMessage } from '../../protocol';
+import { DEFAULT_MESSAGES_PAGE, MAX_MESSAGES_PAGE, type ServerFrame, type ServerFrameOf, type ThreadListing, type ThreadMessage } from '../../protocol';
 import { ConnectionLostError } from './errors';
 import { Thread } from './thread';
 
@@ -85,8 +85,9 @@ export class Threads {
 
   /**
    * After a reconnect: read receipts made offline go out, then `listThreads` pages (newest
-   * activity first) until a page holds a known thread without news, and each thread with news
-   * whose messages are loaded fetches what it missed.
+   * activity first) until a page holds a known thread without news; each thread with news fetches
+   * what came after the newest message it holds (or the `lastSeq` it knew), and a thread new to
+   * the client its newest page.
    */
   async catchUp(): Promise<void> {
     for (const [threadId, seq] of this.unsentReads) {
@@ -100,8 +101,10 @@ export class Threads {
       for (const thread of page.threads) {
         const knownSeq = before.get(thread.threadId);
         if (knownSeq !== undefined && thread.lastSeq <= knownSeq) reachedOld = true;
-        const newest = thread.newestLoadedSeq;
-        if (newest !== undefined && thread.lastSeq > newest) await this.fetchAfter(thread, newest);
+        // What the client holds, else what it knew of; a thread it never heard of shows its newest page.
+        const from = thread.newestLoadedSeq ?? knownSeq;
+        if (from === undefined) this.receive(thread.threadId, (await this.page(thread.threadId, { limit: DEFAULT_MESSAGES_PAGE })).messages, 'fetched');
+        else if (thread.lastSeq > from) await this.fetchAfter(thread, from);
       }
       cursor = reachedOld ? undefined : page.cursor;
     } while (cursor !== undefined);

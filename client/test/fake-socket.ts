@@ -60,7 +60,7 @@ export class FakeSocket {
 }
 
 export function tokenOf(sub: string, version = 1): string {
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const encode = (value: object) => btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
   return `${encode({ alg: 'RS256' })}.${encode({ sub, v: version })}.signature`;
 }
 

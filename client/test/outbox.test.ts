@@ -74,6 +74,19 @@ describe('outbox', () => {
     client.close();
   });
 
+  it('sends a message queued the moment the one before it is acked', async () => {
+    const client = fakeClient();
+    const socket = await connected(client);
+    const first = client.send({ to: 'bob', text: 'one' });
+    await advance();
+    socket.reply('sendMessage', ackFor(socket.sentOf('sendMessage')[0]));
+    await first.sent;
+    client.send({ to: 'bob', text: 'two' });
+    await advance();
+    expect(socket.sentOf('sendMessage').map((frame) => frame.text)).toEqual(['one', 'two']);
+    client.close();
+  });
+
   it('backs off on rate_limited and fails at once on a refusal no retry can change', async () => {
     const client = fakeClient({ sendRetry: { initialDelayMs: 1_000 }, random: scriptedRandom([0.5, 0.5]) });
     const socket = await connected(client);

@@ -67,18 +67,41 @@ describe('threads', () => {
     expect(client.presenceOf('bob')).toEqual({ userId: 'bob', status: 'offline', lastSeen: 5000 });
     expect(presence.map((user) => user.status)).toEqual(['online', 'offline']);
 
-    // t1 has news and loaded messages: fetched. t3 is new, so the next page may hold more news; t2 has none.
+    // t1 has news after its loaded messages; t3 is new, so the next page may hold more news; t2 has none.
     second.reply('listThreads', { type: 'threads', threads: [listing('t1', 3), listing('t3', 1)], cursor: 'page2' });
     await advance();
-    expect(second.sentOf('getMessages')).toEqual([expect.objectContaining({ threadId: 't1', afterSeq: 1 })]);
+    expect(second.sentOf('getMessages')).toEqual([expect.objectContaining({ threadId: 't1', afterSeq: 1, limit: 100 })]);
     second.reply('getMessages', { type: 'messages', threadId: 't1', messages: [message(2), message(3)], hasMore: false });
+    await advance();
+    expect(second.sentOf('getMessages').at(-1)).toEqual({ action: 'getMessages', reqId: expect.any(String), threadId: 't3', limit: 50 });
+    second.reply('getMessages', { type: 'messages', threadId: 't3', messages: [message(1)], hasMore: false });
     await advance();
     second.reply('listThreads', { type: 'threads', threads: [listing('t2', 5, 5)], cursor: 'page3' });
     await advance();
     expect(second.sentOf('listThreads').map((frame) => frame.cursor)).toEqual([undefined, 'page2']);
+    expect(second.sentOf('getMessages')).toHaveLength(2);
     expect(client.thread('t1').messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(client.thread('t3').messages.map((m) => m.seq)).toEqual([1]);
     expect(client.thread('t1').unreadCount).toBe(3);
     expect(client.thread('t3').unreadCount).toBe(1);
+    client.close();
+  });
+
+  it('catches up a thread it knew without loaded messages from the lastSeq it knew', async () => {
+    const client = fakeClient();
+    const first = await connected(client);
+    const listed = client.listThreads();
+    await advance();
+    first.reply('listThreads', { type: 'threads', threads: [listing('t1', 2)] });
+    await listed;
+    first.cut();
+    await advance(1000);
+    const second = FakeSocket.latest();
+    second.open();
+    await advance();
+    second.reply('listThreads', { type: 'threads', threads: [listing('t1', 4)] });
+    await advance();
+    expect(second.sentOf('getMessages')).toEqual([expect.objectContaining({ threadId: 't1', afterSeq: 2 })]);
     client.close();
   });
 
