@@ -22,6 +22,8 @@ const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'web.png');
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** What the pages said and what went over their sockets, shown with a failure. */
+const browserLog: string[] = [];
 const connect = clientsClosedAfterEach();
 
 beforeAll(async () => {
@@ -44,6 +46,16 @@ async function signIn(user: string, viewport = DESKTOP): Promise<Page> {
 
 /** Signs in a tab; each tab is its own device. */
 async function signInTab(page: Page, user: string): Promise<Page> {
+  const note = (line: string) => browserLog.push(`${new Date().toISOString().slice(11, 23)} ${user} ${line}`);
+  page.on('console', (entry) => note(`console: ${entry.text()}`));
+  page.on('pageerror', (error) => note(`page error: ${error.message}`));
+  page.on('websocket', (socket) => {
+    note('socket open');
+    socket.on('close', () => note('socket closed'));
+    socket.on('framereceived', ({ payload }) => {
+      if (!String(payload).includes('"pong"')) note(`< ${String(payload).slice(0, 160)}`);
+    });
+  });
   await page.goto(`${localCloud().baseUrl}/`);
   await page.getByLabel('Your user id').fill(user);
   await page.getByLabel('Your user id').press('Enter');
@@ -60,6 +72,19 @@ const messages = (page: Page) => page.getByRole('log').getByRole('listitem');
 const message = (page: Page, text: string) => messages(page).filter({ hasText: text });
 const tick = (page: Page, text: string, state: string) => message(page, text).getByRole('img', { name: state });
 const chatSubtitle = (page: Page) => page.locator('.chat-header .subtitle');
+
+/** A test body whose failure carries the browser log. */
+function inBrowser(body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    browserLog.length = 0;
+    try {
+      await body();
+    } catch (error) {
+      (error as Error).message += `\n\nbrowser log:\n${browserLog.join('\n')}`;
+      throw error;
+    }
+  };
+}
 
 async function send(page: Page, text: string): Promise<void> {
   await composer(page).fill(text);
@@ -81,7 +106,7 @@ async function countIs(locator: Locator, count: number, what: string): Promise<v
   await eventually(async () => (await locator.count()) === count, WAIT_MS, `${what}: ${count}`);
 }
 
-test('alice and bob chat: the thread list shows unread and the last message, ticks move to read, typing shows, presence flips, a second tab is a second device', async () => {
+test('alice and bob chat: the thread list shows unread and the last message, ticks move to read, typing shows, presence flips, a second tab is a second device', inBrowser(async () => {
   // Short ids read better in the screenshot; four random characters still keep runs apart.
   const run = Math.random().toString(36).slice(2, 6);
   const [alice, bob] = [`alice-${run}`, `bob-${run}`];
@@ -127,9 +152,9 @@ test('alice and bob chat: the thread list shows unread and the last message, tic
 
   await b.context().close();
   await chatSubtitle(a).getByText(/^last seen/).waitFor();
-});
+}));
 
-test('a group of three: created, messages reach everyone, members added and removed, a member leaves', async () => {
+test('a group of three: created, messages reach everyone, members added and removed, a member leaves', inBrowser(async () => {
   const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map(uniqueUser);
   const a = await signIn(alice);
   const b = await signIn(bob);
@@ -173,9 +198,9 @@ test('a group of three: created, messages reach everyone, members added and remo
   await members.filter({ hasText: bob }).waitFor({ state: 'detached' });
   await send(a, 'after bob left');
   await threadButton(d, 'Trip').filter({ hasText: 'after bob left' }).waitFor();
-});
+}));
 
-test('a window taken offline misses messages, shows the reconnect banner, then catches up without duplicates', async () => {
+test('a window taken offline misses messages, shows the reconnect banner, then catches up without duplicates', inBrowser(async () => {
   const alice = uniqueUser('alice');
   const bob = uniqueUser('bob');
   const a = await signIn(alice);
@@ -203,9 +228,9 @@ test('a window taken offline misses messages, shows the reconnect banner, then c
   const all = ['before', 'missed one', 'missed two', 'missed three', 'written offline'];
   await textsAre(b, all);
   await textsAre(a, all);
-});
+}));
 
-test('scroll-back loads older messages page by page, in order', async () => {
+test('scroll-back loads older messages page by page, in order', inBrowser(async () => {
   const alice = uniqueUser('alice');
   const bob = uniqueUser('bob');
   const sender = await connect(bob);
@@ -228,7 +253,7 @@ test('scroll-back loads older messages page by page, in order', async () => {
     a,
     Array.from({ length: 40 }, (_, i) => `old ${i + 1}`),
   );
-});
+}));
 
 test('the local cloud serves the built web app at /: its files with their types, nothing else from disk, GET and HEAD only', async () => {
   const base = localCloud().baseUrl;

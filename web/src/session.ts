@@ -68,7 +68,7 @@ export class Session {
     });
     for (const name of ['receipt', 'typing', 'presence'] as const) this.client.on(name, () => this.changed());
     this.client.on('error', (error) => console.warn('messenger:', error.message));
-    document.addEventListener('visibilitychange', () => this.markOpenThreadRead());
+    document.addEventListener('visibilitychange', this.markOpenThreadRead);
   }
 
   async start(): Promise<void> {
@@ -82,6 +82,7 @@ export class Session {
   }
 
   close(): void {
+    document.removeEventListener('visibilitychange', this.markOpenThreadRead);
     this.client.close();
   }
 
@@ -240,12 +241,13 @@ export class Session {
     this.changed();
   }
 
-  private markOpenThreadRead(): void {
+  /** Marks what the user sees read: the open chat, while the page is visible. */
+  private readonly markOpenThreadRead = (): void => {
     const thread = this.openThread();
     if (thread === undefined || document.visibilityState !== 'visible') return;
     const newest = thread.newestLoadedSeq;
     if (newest !== undefined && newest > thread.readSeq) thread.markRead(newest);
-  }
+  };
 
   private listAgain(): Promise<void> {
     this.listingAgain ??= this.listAllThreads().finally(() => (this.listingAgain = undefined));

@@ -5,7 +5,7 @@ import { MembersPanel } from './MembersPanel';
 import { presenceText } from './Presence';
 
 const TICKS: Record<NonNullable<ShownMessage['status']>, { symbol: string; label: string }> = {
-  sending: { symbol: '🕓', label: 'Sending' },
+  sending: { symbol: '○', label: 'Sending' },
   sent: { symbol: '✓', label: 'Sent' },
   delivered: { symbol: '✓✓', label: 'Delivered' },
   read: { symbol: '✓✓', label: 'Read' },
