@@ -230,6 +230,33 @@ test('a window taken offline misses messages, shows the reconnect banner, then c
   await textsAre(a, all);
 }));
 
+test('a message written while the server never answers is sent after the page reloads: the outbox keeps it in IndexedDB', inBrowser(async () => {
+  const alice = uniqueUser('alice');
+  const bob = uniqueUser('bob');
+  const b = await signIn(bob);
+  const context = await browser.newContext({ viewport: DESKTOP });
+  context.setDefaultTimeout(WAIT_MS);
+  contexts.push(context);
+  const a = await context.newPage();
+  // Until the reload, the page's sockets open but reach nothing: no reply, no ack ever comes.
+  let cutOff = true;
+  await a.routeWebSocket(/.*/, (socket) => {
+    if (!cutOff) socket.connectToServer();
+  });
+  await signInTab(a, alice);
+  await a.getByRole('button', { name: 'New chat' }).click();
+  await a.getByLabel('User id').fill(bob);
+  await a.getByLabel('User id').press('Enter');
+  await send(a, 'kept across a reload');
+  await tick(a, 'kept across a reload', 'Sending').waitFor();
+
+  cutOff = false;
+  await a.reload();
+  await threadButton(b, alice).filter({ hasText: 'kept across a reload' }).click();
+  await threadButton(a, bob).filter({ hasText: 'You: kept across a reload' }).waitFor();
+  await textsAre(b, ['kept across a reload']);
+}));
+
 test('scroll-back loads older messages page by page, in order', inBrowser(async () => {
   const alice = uniqueUser('alice');
   const bob = uniqueUser('bob');

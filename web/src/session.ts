@@ -61,7 +61,7 @@ export class Session {
       this.connection = state;
       this.changed();
     });
-    this.client.on('message', ({ threadId, message, source }) => this.received(threadId, message, source));
+    this.client.on('message', ({ threadId, message }) => this.received(threadId, message));
     this.client.on('thread', (thread) => {
       this.watchMembers(thread);
       this.changed();
@@ -232,10 +232,10 @@ export class Session {
     return 'sent';
   }
 
-  private received(threadId: string, message: ThreadMessage, source: string): void {
+  private received(threadId: string, message: ThreadMessage): void {
     const thread = this.client.thread(threadId);
-    // A thread first heard of through a message: its listing says who is in it.
-    if (thread.kind === undefined && source !== 'sent') void this.listAgain();
+    // A thread first heard of through a message (even the user's own, sent from the outbox after a reload): its listing says who is in it.
+    if (thread.kind === undefined) void this.listAgain();
     if (this.openThread()?.threadId === threadId) this.markOpenThreadRead();
     if (message.senderId !== this.userId) this.watch([message.senderId]);
     this.changed();
