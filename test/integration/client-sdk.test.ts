@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { InvalidFrameError, MessengerClient, type MessageEvent, type MessengerClientOptions, type WebSocketConstructor } from '../../client/src';
-import { eventually, localCloud, tokenFor, uniqueUser } from '../support/local-cloud-env';
+import { eventually as eventuallyHolds, localCloud, tokenFor, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(120_000);
 
@@ -11,7 +11,10 @@ type Frame = Record<string, unknown>;
 
 const open: MessengerClient[] = [];
 const errors: Error[] = [];
+/** What the clients went through, for the message of a failed wait. */
+const history: string[] = [];
 afterEach(() => {
+  history.length = 0;
   for (const client of open.splice(0)) client.close();
   // Every frame the stack sent matched the protocol's schemas, or the SDK would have reported it.
   // (A function failing under load on a busy machine is the gateway's error, not the protocol's.)
@@ -24,15 +27,37 @@ function sdkClient(user: string, options: Partial<MessengerClientOptions> = {}):
     url: localCloud().webSocketUrl,
     token: () => tokenFor(user),
     WebSocket,
-    keepAliveMs: 4_000,
+    keepAliveMs: 2_000,
     // Generous: a cold start on a busy machine must not count as a dead socket.
     pongTimeoutMs: 30_000,
     reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
     ...options,
   });
-  client.on('error', (error) => errors.push(error));
+  client.on('error', (error) => {
+    errors.push(error);
+    history.push(`${user} error: ${error.message}`);
+  });
+  client.on('connection', (change) => history.push(`${user} ${JSON.stringify(change)}`));
   open.push(client);
   return client;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  try {
+    await eventuallyHolds(check, timeoutMs, what);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the clients went through: ${history.join('; ')}`);
+  }
+}
+
+/**
+ * Connects as an app starts: connect, then list the threads. The round trip also marks the
+ * connection live again, which matters with the tests' 6 s idle limit when a slow cold start
+ * has eaten most of the handshake's share of it.
+ */
+async function started(...clients: MessengerClient[]): Promise<void> {
+  await Promise.all(clients.map((client) => client.connect()));
+  await Promise.all(clients.map((client) => client.listThreads()));
 }
 
 function messagesOf(client: MessengerClient): MessageEvent[] {
@@ -95,7 +120,7 @@ describe('the client SDK against the local cloud', () => {
     const aliceClient = sdkClient(alice);
     const bobClient = sdkClient(bob);
     const bobHears = messagesOf(bobClient);
-    await Promise.all([aliceClient.connect(), bobClient.connect()]);
+    await started(aliceClient, bobClient);
 
     const hello = aliceClient.send({ to: bob, text: 'hi bob' });
     const states: string[] = [];
@@ -124,7 +149,7 @@ describe('the client SDK against the local cloud', () => {
     const aliceClient = sdkClient(alice, { WebSocket: cutMidSend(alice, sent) });
     const bobClient = sdkClient(bob);
     const bobHears = messagesOf(bobClient);
-    await Promise.all([aliceClient.connect(), bobClient.connect()]);
+    await started(aliceClient, bobClient);
 
     const handle = aliceClient.send({ to: bob, text: 'through the cut' });
     await handle.sent;
@@ -142,20 +167,37 @@ describe('the client SDK against the local cloud', () => {
 
   it('catches up after an offline period', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
-    let online: Promise<void> = Promise.resolve();
+    let offline: Promise<void> | undefined;
     let backOnline = () => {};
+    let waitingToReconnect = 0;
     const aliceClient = sdkClient(alice);
-    const bobClient = sdkClient(bob, { token: async () => (await online, tokenFor(bob)) });
+    const bobClient = sdkClient(bob, {
+      token: async () => {
+        if (offline !== undefined) {
+          waitingToReconnect += 1;
+          await offline;
+        }
+        return tokenFor(bob);
+      },
+    });
     const bobHears = messagesOf(bobClient);
-    await Promise.all([aliceClient.connect(), bobClient.connect()]);
+    await started(aliceClient, bobClient);
     const first = await aliceClient.send({ to: bob, text: 'one' }).sent;
     await eventually(async () => bobHears.length === 1, WAIT_MS, 'bob hears the first message');
 
-    // Bob goes offline: his sockets are cut and he cannot come back until the token provider answers.
-    online = new Promise((resolve) => (backOnline = resolve));
-    await dropSocketsOf(bob);
-    await eventually(async () => bobClient.state === 'reconnecting', WAIT_MS, 'bob offline');
+    // Bob goes offline: his sockets are cut (again, should one open meanwhile) until his client
+    // waits for a token, which it gets only when he is back.
+    offline = new Promise((resolve) => (backOnline = resolve));
+    await eventually(
+      async () => {
+        if (bobClient.state === 'open') await dropSocketsOf(bob);
+        return waitingToReconnect > 0 && bobClient.state === 'reconnecting';
+      },
+      WAIT_MS,
+      'bob offline',
+    );
     for (const text of ['two', 'three', 'four']) await aliceClient.send({ threadId: first.threadId!, text }).sent;
+    offline = undefined;
     backOnline();
 
     await eventually(async () => bobClient.thread(first.threadId!).messages.length === 4, WAIT_MS, 'bob caught up');
@@ -172,12 +214,12 @@ describe('the client SDK against the local cloud', () => {
   it('keeps watching presence across a reconnect', async () => {
     const [alice, carol] = [uniqueUser('alice'), uniqueUser('carol')];
     const aliceClient = sdkClient(alice);
-    await aliceClient.connect();
+    await started(aliceClient);
     await aliceClient.watch([carol]);
     expect(aliceClient.presenceOf(carol)).toEqual({ userId: carol, status: 'offline' });
 
     const carolClient = sdkClient(carol);
-    await carolClient.connect();
+    await started(carolClient);
     await eventually(async () => aliceClient.presenceOf(carol)?.status === 'online', WAIT_MS, 'carol online');
 
     // Alice's socket is cut; her subscription died with it, so only a new one can tell her more.
