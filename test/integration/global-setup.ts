@@ -14,6 +14,8 @@ export const TEST_SCHEDULE_SECONDS = 2;
  * seconds proves the stack's own sweep, not the stand-in's TTL, did it.
  */
 export const TEST_TTL_SWEEP_SECONDS = 20;
+/** Lambda's asynchronous retries wait this long instead of 1 and 2 minutes. */
+export const TEST_ASYNC_RETRY_DELAY_SECONDS = 1;
 
 /** One local cloud for every integration test, started as the README's run command starts it. */
 export default async function globalSetup(): Promise<void> {
@@ -23,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
     LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: '4',
     LOCAL_SCHEDULE_SECONDS: String(TEST_SCHEDULE_SECONDS),
     LOCAL_TTL_SWEEP_SECONDS: String(TEST_TTL_SWEEP_SECONDS),
+    LOCAL_ASYNC_RETRY_DELAY_SECONDS: String(TEST_ASYNC_RETRY_DELAY_SECONDS),
   });
   globalThis.localCloud = cloud;
   process.env.LOCAL_CLOUD_URL = cloud.baseUrl;
