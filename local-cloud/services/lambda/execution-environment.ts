@@ -197,6 +197,7 @@ export class FunctionPool {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly waiting: Array<() => void> = [];
+  private stopped = false;
   private readonly log: WriteStream;
 
   constructor(
@@ -211,6 +212,8 @@ export class FunctionPool {
 
   private async acquire(): Promise<ExecutionEnvironment> {
     for (;;) {
+      // An invocation queued (or retried) while the local cloud stops must not start a new environment.
+      if (this.stopped) throw new FunctionError(this.definition.functionName, 'Runtime.ExitError', 'the local cloud is stopping');
       const warm = this.idle.pop();
       if (warm?.alive) return warm;
       if (warm) {
@@ -242,7 +245,9 @@ export class FunctionPool {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const environment of this.all) environment.stop();
+    for (const wake of this.waiting.splice(0)) wake();
     this.log.end();
   }
 }

@@ -132,4 +132,9 @@ describe('the local Lambda service', () => {
   it('answers ResourceNotFoundException for a function it does not have', async () => {
     await expect(lambda.invokeAsync('Missing', {}, OPERATOR)).rejects.toMatchObject({ code: 'ResourceNotFoundException', status: 404 });
   });
+
+  it('starts no execution environment once stopped, so an asynchronous retry due at shutdown leaves no process behind', async () => {
+    await lambda.stop();
+    await expect(lambda.invoke('PushSendE338DEB8', {}, OPERATOR)).rejects.toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: 'the local cloud is stopping' });
+  });
 });
