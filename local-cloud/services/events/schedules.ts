@@ -31,8 +31,10 @@ export interface RuleCounts {
  * EventBridge scheduled rules: at the rule's rate, or at `periodSecondsOverride` when set (tests
  * shorten minutes to seconds), hands each target a "Scheduled Event" through Lambda's
  * asynchronous invocation, as the rule's ARN under `events.amazonaws.com`, so the function's
- * resource policy must let the rule in. Runs may overlap, as they do in AWS. An invocation Lambda
- * refuses counts as failed (the stack's targets retry 0 times) and is logged.
+ * resource policy must let the rule in. An invocation Lambda refuses counts as failed (the
+ * stack's targets retry 0 times) and is logged. Unlike AWS, a tick is skipped while Lambda is
+ * still busy with the target's previous event: at a shortened period, overlapping runs would
+ * start an execution environment (a process) each on this one machine.
  */
 export class ScheduleRunner {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -53,14 +55,20 @@ export class ScheduleRunner {
       for (const target of rule.targets) {
         const counts = this.countsOf(rule.name);
         const invoker = serviceInvoker('events.amazonaws.com', rule.arn, this.options.accountId);
+        let previous: Promise<unknown> | undefined;
         this.timers.push(
           setInterval(() => {
+            if (previous) return;
             counts.invocations += 1;
             const event = target.input === undefined ? this.scheduledEvent(rule) : JSON.parse(target.input);
-            this.lambda.invokeAsync(target.functionRef, event, invoker).catch((error: Error) => {
-              counts.failedInvocations += 1;
-              this.log(`scheduled ${rule.name} -> ${target.functionRef} failed: ${error.message}`);
-            });
+            previous = this.lambda
+              .invokeAsync(target.functionRef, event, invoker)
+              .then((queued) => queued.processed)
+              .catch((error: Error) => {
+                counts.failedInvocations += 1;
+                this.log(`scheduled ${rule.name} -> ${target.functionRef} failed: ${error.message}`);
+              })
+              .finally(() => (previous = undefined));
           }, period * 1000),
         );
       }

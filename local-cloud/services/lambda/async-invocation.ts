@@ -37,6 +37,12 @@ export interface AsyncTarget {
 
 export type FailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
 
+/** An event Lambda took: its request id, and when it is done with it (succeeded, retained or dropped). */
+export interface QueuedEvent {
+  readonly requestId: string;
+  readonly processed: Promise<void>;
+}
+
 /** What became of one function's asynchronous invocations, as `GET /dev/async` shows them. */
 export interface AsyncCounts {
   queued: number;
@@ -104,7 +110,7 @@ export class AsyncInvoker {
   constructor(private readonly options: AsyncInvokerOptions) {}
 
   /** Queues the event and returns its request id; what follows happens in the background. */
-  enqueue(target: AsyncTarget, event: unknown): string {
+  enqueue(target: AsyncTarget, event: unknown): QueuedEvent {
     const requestId = randomUUID();
     this.countsOf(target).queued += 1;
     const processing = this.process(target, event, requestId, Date.now()).catch((error: Error) =>
@@ -112,7 +118,7 @@ export class AsyncInvoker {
     );
     this.running.add(processing);
     void processing.finally(() => this.running.delete(processing));
-    return requestId;
+    return { requestId, processed: processing };
   }
 
   private async process(target: AsyncTarget, event: unknown, requestId: string, queuedAt: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { AsyncInvoker, DEFAULT_ASYNC_SETTINGS, type AsyncCounts, type AsyncInvocationSettings } from './async-invocation';
+import { AsyncInvoker, DEFAULT_ASYNC_SETTINGS, type AsyncCounts, type AsyncInvocationSettings, type QueuedEvent } from './async-invocation';
 import { FunctionPool, type ExecutionOptions, type FunctionDefinition } from './execution-environment';
 import { permits, type InvokePermission, type Invoker } from './resource-policy';
 import type { Log } from '../service';
@@ -79,10 +79,10 @@ export class LambdaService {
   }
 
   /**
-   * Queues the event for the function and returns the request id, as Lambda answers 202; the
+   * Queues the event for the function and returns its request id, as Lambda answers 202; the
    * invocation, its retries and the failure's destination follow in the background.
    */
-  async invokeAsync(functionRef: string, event: unknown, invoker: Invoker): Promise<string> {
+  async invokeAsync(functionRef: string, event: unknown, invoker: Invoker): Promise<QueuedEvent> {
     const { pool, asyncSettings } = this.authorized(functionRef, invoker);
     return this.asyncInvoker.enqueue({ functionName: pool.definition.functionName, functionArn: pool.definition.functionArn, settings: asyncSettings }, event);
   }

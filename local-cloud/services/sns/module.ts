@@ -22,7 +22,7 @@ const LOCAL_PUSH_APPLICATIONS = {
  * the topic under `sns.amazonaws.com`. Lambda's refusal (no such function, no permission for the
  * topic) is a client-side error SNS does not retry.
  */
-export function lambdaHandOver(lambda: LambdaService, functionRef: string, topicArn: string): (event: unknown) => Promise<string> {
+export function lambdaHandOver(lambda: LambdaService, functionRef: string, topicArn: string): (event: unknown) => Promise<unknown> {
   return (event) =>
     lambda.invokeAsync(functionRef, event, serviceInvoker('sns.amazonaws.com', topicArn, ACCOUNT_ID)).catch((error: Error) => {
       throw error instanceof InvocationRefused ? new EndpointRefused(error.message) : error;

@@ -65,4 +65,24 @@ describe('scheduled rules invoking their targets', () => {
     expect(runner.snapshot()).toEqual({ 'Messenger-Sweep': { invocations: 2, failedInvocations: 2 } });
     expect(logs[0]).toMatch(/not authorized to perform lambda:InvokeFunction/);
   });
+
+  it('skip a tick while Lambda is still busy with the previous event of the target', async () => {
+    let finish!: () => void;
+    const processed = new Promise<void>((resolve) => (finish = resolve));
+    const busyLambda = { invokeAsync: jest.fn(async () => ({ requestId: 'r', processed })) } as unknown as LambdaService;
+    const runner = new ScheduleRunner(
+      [{ name: 'Messenger-Sweep', arn: RULE_ARN, scheduleExpression: 'rate(1 minute)', targets: [{ functionRef: 'Sweeper' }] }],
+      busyLambda,
+      { region: 'us-east-1', accountId: '000000000000', periodSecondsOverride: 2 },
+      () => undefined,
+    );
+    runner.start();
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(busyLambda.invokeAsync).toHaveBeenCalledTimes(1);
+    finish();
+    await jest.advanceTimersByTimeAsync(2_000);
+    runner.stop();
+    expect(busyLambda.invokeAsync).toHaveBeenCalledTimes(2);
+    expect(runner.snapshot()).toEqual({ 'Messenger-Sweep': { invocations: 2, failedInvocations: 0 } });
+  });
 });

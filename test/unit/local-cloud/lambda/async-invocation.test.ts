@@ -55,7 +55,7 @@ describe("Lambda's asynchronous invocation", () => {
     const destination = recordingQueue();
     invoker = new AsyncInvoker({ run, log });
     const event = { Records: [{ Sns: { Message: '{"recipients":[]}' } }] };
-    const requestId = invoker.enqueue(targetWith({ onFailure: destination.send }), event);
+    const { requestId } = invoker.enqueue(targetWith({ onFailure: destination.send }), event);
 
     await advance(0);
     expect(attempts).toHaveLength(1);
@@ -109,7 +109,7 @@ describe("Lambda's asynchronous invocation", () => {
     const { run } = flakyFunction(Infinity);
     const deadLetter = recordingQueue();
     invoker = new AsyncInvoker({ run, log, retryDelaySecondsOverride: 1 });
-    const requestId = invoker.enqueue(targetWith({ deadLetter: deadLetter.send }), { marker: 'm' });
+    const { requestId } = invoker.enqueue(targetWith({ deadLetter: deadLetter.send }), { marker: 'm' });
     await advance(2_000);
     expect(deadLetter.sent).toEqual([{ body: '{"marker":"m"}', attributes: { RequestID: requestId, ErrorCode: '200', ErrorMessage: 'attempt 3 failed' } }]);
   });
