@@ -53,11 +53,16 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } }));
   }
 
-  /** A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is checked here. */
+  /**
+   * A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is checked here.
+   * Read strongly, so that a connection registered a moment ago is already among them (the base
+   * table allows it; the expiry index, a GSI, would not).
+   */
   async liveConnectionsOf(userId: string): Promise<LiveConnection[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
+        ConsistentRead: true,
         KeyConditionExpression: 'userId = :userId',
         FilterExpression: 'expiresAt > :now',
         ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
@@ -77,6 +82,8 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
         { client: this.client },
         {
           TableName: this.tableName,
+          // A global secondary index is read eventually consistently only (ConsistentRead is refused);
+          // removeIfStale checks each connection again on the base table.
           IndexName: EXPIRY_INDEX,
           KeyConditionExpression: 'expiryShard = :shard AND expiresAt < :now',
           ExpressionAttributeValues: { ':shard': shard, ':now': nowSeconds },

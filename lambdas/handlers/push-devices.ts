@@ -18,8 +18,10 @@ const config = loadConfig({
   FCM_PLATFORM_APPLICATION_ARN: applicationArn,
 });
 
-const endpoints = new SnsPlatformEndpoints(snsClient, { apns: config.APNS_PLATFORM_APPLICATION_ARN, fcm: config.FCM_PLATFORM_APPLICATION_ARN });
-const records = new DynamoDbDeviceRecords(documentClient, config.PUSH_DEVICES_TABLE);
+const ports = {
+  endpoints: new SnsPlatformEndpoints(snsClient, { apns: config.APNS_PLATFORM_APPLICATION_ARN, fcm: config.FCM_PLATFORM_APPLICATION_ARN }),
+  records: new DynamoDbDeviceRecords(documentClient, config.PUSH_DEVICES_TABLE),
+};
 
 /** Device tokens are opaque to us; APNs tokens are 64 hex characters, FCM's about 160. */
 const tokenSchema = z.string().check(z.regex(/^\S{1,4096}$/, 'must be 1-4096 characters without spaces'));
@@ -30,12 +32,12 @@ const deviceFrame = (name: 'registerPush' | 'unregisterPush') =>
 export const handler = instrumented(
   actionRouter({
     registerPush: action(deviceFrame('registerPush'), async (frame, caller) => {
-      await registerPushDevice(endpoints, records, { userId: caller.userId, platform: frame.platform, token: frame.token, now: Date.now() });
+      await registerPushDevice({ userId: caller.userId, platform: frame.platform, token: frame.token, now: Date.now(), ...ports });
       metrics.addMetric('PushDevicesRegistered', MetricUnit.Count, 1);
       return { type: 'pushRegistered' };
     }),
     unregisterPush: action(deviceFrame('unregisterPush'), async (frame, caller) => {
-      await unregisterPushDevice(endpoints, records, { userId: caller.userId, platform: frame.platform, token: frame.token });
+      await unregisterPushDevice({ userId: caller.userId, platform: frame.platform, token: frame.token, ...ports });
       return { type: 'pushUnregistered' };
     }),
   }),

@@ -1,46 +1,12 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-jest';
+import { BatchGetCommand, DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
-import { lambdaContext, messageEvent } from '../../support/lambda-events';
+import { chatHandlerHarness } from './chat-handler-harness';
 
-import { handler } from '../../../lambdas/handlers/chat';
-
-const dynamodb = mockClient(DynamoDBDocumentClient);
-const sqs = mockClient(SQSClient);
-const gateway = mockClient(ApiGatewayManagementApiClient);
-
-beforeEach(() => {
-  dynamodb.reset();
-  sqs.reset();
-  gateway.reset();
-  dynamodb.on(UpdateCommand).resolves({});
-  sqs.on(SendMessageCommand).resolves({});
-  gateway.on(PostToConnectionCommand).resolves({});
-});
-
-const invoke = async (frame: object) => {
-  const result = await handler(messageEvent(JSON.stringify(frame), 'alice', 'alice-conn=') as never, lambdaContext);
-  return result.body ? (JSON.parse(result.body) as Record<string, unknown>) : undefined;
-};
-
-const postsTo = (connectionId: string) =>
-  gateway
-    .commandCalls(PostToConnectionCommand)
-    .filter((call) => call.args[0].input.ConnectionId === connectionId)
-    .map((call) => JSON.parse(String(call.args[0].input.Data)) as Record<string, unknown>);
+const { dynamodb, sqs, gateway, sns, invoke, postsTo } = chatHandlerHarness();
 
 function groupThread(lastSeq: number) {
   dynamodb.on(BatchGetCommand).resolves({
@@ -54,6 +20,7 @@ function groupThread(lastSeq: number) {
   });
   dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
 }
+
 
 describe('chat handler: sendMessage', () => {
   it('commits in one transaction, queues for history, acks the sender, then delivers to the members', async () => {
@@ -144,6 +111,41 @@ describe('chat handler: sendMessage', () => {
     expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 2 })]);
   });
 
+  it('publishes one push request to the topic for the members other than the sender with no live connection', async () => {
+    groupThread(3);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'are you there?' });
+
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const publish = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(publish.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:push');
+    expect(JSON.parse(publish.Message!)).toEqual({ recipients: ['bob'], senderId: 'alice', threadId: 'g_1', seq: 4, preview: 'are you there?' });
+  });
+
+  it('acks a retried send with its first seq, and delivers and pushes nothing again', async () => {
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: {
+        threads: [
+          { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 },
+          { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
+        ],
+        'send-records': [{ sendKey: 'alice#c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }],
+      },
+    });
+
+    expect(await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
+
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(gateway.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['alice-conn=']);
+    expect(postsTo('alice-conn=')).toEqual([{ type: 'ack', reqId: 'r2', status: 'sent', clientMsgId: 'c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }]);
+    expect(dynamodb).not.toHaveReceivedCommand(QueryCommand);
+    expect(sns).not.toHaveReceivedAnyCommand();
+    // History stores a message once however often it arrives, so the retry queues it again.
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
+
   it('answers rate_limited to a user past 20 sends this second, writing nothing', async () => {
     groupThread(1);
     dynamodb.on(UpdateCommand, { TableName: 'send-records' }).resolves({ Attributes: { sends: 21 } });
@@ -162,60 +164,5 @@ describe('chat handler: sendMessage', () => {
     expect(reply).toEqual({ type: 'error', reqId: 'r9', code: 'internal', message: expect.any(String) });
     expect(sqs).not.toHaveReceivedAnyCommand();
     expect(postsTo('alice-conn=')).toEqual([]);
-  });
-});
-
-describe('chat handler: receipts, groups and listing', () => {
-  it('records a read receipt (delivered too) and forwards it to the other members only', async () => {
-    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
-    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
-    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
-
-    expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'read' })).toBeUndefined();
-
-    const receiptUpdates = dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads');
-    expect(receiptUpdates.map((call) => call.args[0].input.UpdateExpression)).toEqual(['SET deliveredSeq = :seq', 'SET readSeq = :seq']);
-    expect(postsTo('bob-conn=')).toEqual([{ type: 'receipt', threadId: 'g_1', userId: 'alice', seq: 5, status: 'read' }]);
-    const queried = dynamodb.commandCalls(QueryCommand).filter((call) => call.args[0].input.TableName === 'connections-table');
-    expect(queried.map((call) => call.args[0].input.ExpressionAttributeValues![':userId'])).toEqual(['bob']);
-  });
-
-  it('creates a group with the caller as admin and announces it to the members', async () => {
-    dynamodb.on(TransactWriteCommand).resolves({});
-    dynamodb.on(BatchWriteCommand).resolves({});
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
-    }));
-
-    const reply = await invoke({ action: 'createGroup', reqId: 'r3', name: ' Trip ', members: ['bob', 'alice'] });
-
-    expect(reply).toEqual({ type: 'thread', reqId: 'r3', threadId: expect.stringMatching(/^g_/), kind: 'group', name: 'Trip', members: ['alice', 'bob'], admins: ['alice'] });
-    const [creation] = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
-    expect(creation[1].Put!.Item).toMatchObject({ userId: 'alice', role: 'admin' });
-    const { RequestItems } = dynamodb.commandCalls(BatchWriteCommand)[0].args[0].input;
-    expect(RequestItems!.threads).toEqual([{ PutRequest: { Item: expect.objectContaining({ userId: 'bob', role: 'member' }) } }]);
-    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'thread', name: 'Trip' })]);
-  });
-
-  it('answers bad_request, writing nothing, to a group name that is only spaces', async () => {
-    expect(await invoke({ action: 'createGroup', name: '   ', members: ['bob'] })).toMatchObject({ code: 'bad_request', message: /name/ });
-    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
-  });
-
-  it('lists threads with the caller’s receipts and the thread heads', async () => {
-    dynamodb.on(QueryCommand, { TableName: 'user-threads' }).resolves({ Items: [{ userId: 'alice', threadId: 'g_1', deliveredSeq: 4, readSeq: 3 }] });
-    dynamodb.on(BatchGetCommand).resolves({
-      Responses: { threads: [{ threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 4, lastActivity: 5, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } }] },
-    });
-    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
-
-    expect(await invoke({ action: 'listThreads', reqId: 'r6' })).toEqual({
-      type: 'threads',
-      reqId: 'r6',
-      threads: [
-        { threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob'], lastSeq: 4, deliveredSeq: 4, readSeq: 3, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } },
-      ],
-    });
   });
 });
