@@ -5,7 +5,7 @@ import type { LambdaService } from '../lambda/lambda-service';
 import { FunctionError } from '../lambda/lambda-service';
 import type { Log } from '../service';
 import { evaluateAuthorizerResult, missingIdentitySource, type ConnectAuthorizer } from './authorizer';
-import { ConnectionRegistry, MAX_FRAME_BYTES, newConnectionId, type ConnectionLimits, type LiveConnection } from './connections';
+import { ConnectionRegistry, newConnectionId, type ConnectionLimits, type LiveConnection } from './connections';
 import {
   authorizerEvent,
   bodyOf,
@@ -18,6 +18,7 @@ import {
   statusOf,
   type StageIdentity,
 } from './lambda-events';
+import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, messageBytes, sendTextMessage } from './messages';
 
 export interface RouteTarget {
   /** The function the route's integration invokes, by logical id. */
@@ -37,10 +38,15 @@ export interface GatewayRoutes {
 export interface GatewayOptions {
   readonly stage: StageIdentity;
   readonly limits: ConnectionLimits;
+  /** How long a route's integration has to answer (API Gateway: 50 ms to 29 s, 29 s by default). */
+  readonly integrationTimeoutMs: number;
   readonly routes: GatewayRoutes;
   readonly lambda: LambdaService;
   readonly log: Log;
 }
+
+/** The integration did not answer within the integration timeout. */
+class IntegrationTimeout extends Error {}
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' };
 
@@ -128,18 +134,47 @@ export class WebSocketGateway {
       this.send(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.id, requestId }));
       return;
     }
+    const invocation = lambda.invoke(target.functionRef, event);
+    let result: unknown;
     try {
-      const result = await lambda.invoke(target.functionRef, event);
-      const reply = target.returnResponse ? bodyOf(result) : undefined;
-      if (reply !== undefined && reply !== '') this.send(connection, reply);
+      result = await this.withinIntegrationTimeout(invocation);
     } catch (error) {
+      if (error instanceof IntegrationTimeout) {
+        log(`route ${routeKey} timed out after ${this.options.integrationTimeoutMs} ms; the function runs on`);
+        this.send(connection, JSON.stringify({ message: 'Endpoint request timed out', connectionId: connection.id, requestId }));
+        return;
+      }
       log(`route ${routeKey} failed: ${(error as Error).message}`);
       this.send(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.id, requestId }));
+      return;
     }
+    const reply = target.returnResponse ? bodyOf(result) : undefined;
+    if (reply === undefined || reply === '') return;
+    if (messageBytes(reply) > MAX_MESSAGE_BYTES) {
+      // AWS documents no answer for a route response over the 128 KB message quota; the client
+      // cannot get the reply, so it gets what API Gateway sends it for any integration failure.
+      log(`route ${routeKey} answered ${messageBytes(reply)} bytes, over the 128 KB message quota: not sent`);
+      this.send(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.id, requestId }));
+      return;
+    }
+    this.send(connection, reply);
+  }
+
+  /**
+   * The integration's result, or an IntegrationTimeout once the integration timeout passes. As on
+   * AWS the function is not stopped: it runs on to its own timeout, and its late result is dropped.
+   */
+  private withinIntegrationTimeout(invocation: Promise<unknown>): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new IntegrationTimeout()), this.options.integrationTimeoutMs);
+    });
+    invocation.catch(() => undefined); // A failure after the timeout is nobody's to report.
+    return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
   }
 
   private send(connection: LiveConnection, text: string): void {
-    if (connection.socket.readyState === WebSocket.OPEN) connection.socket.send(text);
+    if (connection.socket.readyState === WebSocket.OPEN) sendTextMessage(connection.socket, text);
   }
 
   private closed(connection: LiveConnection, code: number, reason: string): void {
