@@ -32,3 +32,39 @@ export function sendTextMessage(socket: WebSocket, text: string): void {
     socket.send(bytes.subarray(offset, offset + MAX_FRAME_BYTES), { binary: false, fin });
   }
 }
+
+/**
+ * Follows a client's frames on the raw socket for the 32 KB frame quota, which `ws` cannot keep:
+ * its `maxPayload` bounds whole messages (so it is set to the 128 KB message quota), and a message
+ * of up to 128 KB may come in several frames of 32 KB or less. Fed every chunk the client sends,
+ * before `ws` reads it, it tells when a frame over 32 KB begins (RFC 6455, section 5.2).
+ */
+export class ClientFrameSizes {
+  private header: number[] = [];
+  private payloadLeft = 0;
+
+  /** Reads on through `chunk`; true once a frame larger than 32 KB has begun. */
+  oversized(chunk: Buffer): boolean {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.payloadLeft > 0) {
+        const skipped = Math.min(this.payloadLeft, chunk.length - offset);
+        this.payloadLeft -= skipped;
+        offset += skipped;
+        continue;
+      }
+      this.header.push(chunk[offset++]);
+      if (this.header.length < 2) continue;
+      const shortLength = this.header[1] & 0x7f;
+      const lengthBytes = shortLength === 126 ? 2 : shortLength === 127 ? 8 : 0;
+      const maskBytes = this.header[1] & 0x80 ? 4 : 0;
+      if (this.header.length < 2 + lengthBytes + maskBytes) continue;
+      const extended = Buffer.from(this.header.slice(2, 2 + lengthBytes));
+      const length = lengthBytes === 0 ? shortLength : lengthBytes === 2 ? extended.readUInt16BE(0) : Number(extended.readBigUInt64BE(0));
+      this.header = [];
+      if (length > MAX_FRAME_BYTES) return true;
+      this.payloadLeft = length;
+    }
+    return false;
+  }
+}

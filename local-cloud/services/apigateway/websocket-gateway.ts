@@ -18,7 +18,7 @@ import {
   statusOf,
   type StageIdentity,
 } from './lambda-events';
-import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, messageBytes, sendTextMessage } from './messages';
+import { ClientFrameSizes, MAX_MESSAGE_BYTES, messageBytes, sendTextMessage } from './messages';
 
 export interface RouteTarget {
   /** The function the route's integration invokes, by logical id. */
@@ -65,7 +65,8 @@ function refuseHandshake(socket: Duplex, status: number, message: string): void 
  */
 export class WebSocketGateway {
   readonly connections: ConnectionRegistry;
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  /** `ws` closes with 1009 a message over 128 KB; a frame over 32 KB is watched for in `open`. */
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   constructor(private readonly options: GatewayOptions) {
     this.connections = new ConnectionRegistry(options.limits);
@@ -109,12 +110,20 @@ export class WebSocketGateway {
       }
     }
 
-    this.server.handleUpgrade(request, socket, head, (ws) => this.open(ws, connectionId, connectedAt, handshake.identity, authorizerContext));
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      // Ahead of ws's own reader, so that an oversized frame is never routed.
+      const frames = new ClientFrameSizes();
+      socket.prependListener('data', (chunk: Buffer) => {
+        if (ws.readyState === WebSocket.OPEN && frames.oversized(chunk)) ws.close(1009, 'Frame too big');
+      });
+      this.open(ws, connectionId, connectedAt, handshake.identity, authorizerContext);
+    });
   }
 
   private open(socket: WebSocket, id: string, connectedAt: number, identity: LiveConnection['identity'], authorizer?: Record<string, unknown>): void {
     const connection = this.connections.open(socket, id, connectedAt, identity, authorizer);
     socket.on('message', (data, isBinary) => {
+      if (socket.readyState !== WebSocket.OPEN) return; // closing, as for an oversized frame
       this.connections.touch(connection);
       void this.route(connection, data, isBinary);
     });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES, sendTextMessage } from '../../../../local-cloud/services/apigateway/messages';
+import { ClientFrameSizes, MAX_FRAME_BYTES, sendTextMessage } from '../../../../local-cloud/services/apigateway/messages';
 
 interface Frame {
   readonly fin: boolean;
@@ -91,5 +91,29 @@ describe('a message to a client', () => {
     });
     client.close();
     expect(received).toEqual({ data: message, isBinary: false });
+  });
+});
+
+describe("a client's frames", () => {
+  /** A masked client frame header (RFC 6455, 5.2) for a payload of `length` bytes, and the payload. */
+  const clientFrame = (length: number, fin = true) => {
+    const lengthField = length < 126 ? [length] : length < 65536 ? [126, length >> 8, length & 0xff] : [127, 0, 0, 0, 0, (length >>> 24) & 0xff, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff];
+    return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | 0x01, 0x80 | lengthField[0], ...lengthField.slice(1), 1, 2, 3, 4]), Buffer.alloc(length)]);
+  };
+
+  it('pass while each is 32 KB or less, however the bytes are cut', () => {
+    const stream = Buffer.concat([clientFrame(MAX_FRAME_BYTES, false), clientFrame(10, false), clientFrame(MAX_FRAME_BYTES)]);
+    const frames = new ClientFrameSizes();
+    const verdicts: boolean[] = [];
+    for (let offset = 0; offset < stream.length; offset += 7) verdicts.push(frames.oversized(stream.subarray(offset, offset + 7)));
+    expect(verdicts.includes(true)).toBe(false);
+  });
+
+  it('are caught at the header of one over 32 KB, in the 16-bit or the 64-bit length form', () => {
+    expect(new ClientFrameSizes().oversized(Buffer.concat([clientFrame(5), clientFrame(MAX_FRAME_BYTES + 1)]))).toBe(true);
+    const large = new ClientFrameSizes();
+    const header = clientFrame(70_000).subarray(0, 14);
+    expect(large.oversized(header.subarray(0, 5))).toBe(false);
+    expect(large.oversized(header.subarray(5))).toBe(true);
   });
 });

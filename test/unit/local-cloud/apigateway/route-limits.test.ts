@@ -22,8 +22,15 @@ describe('a route whose integration', () => {
     Slow: () => new Promise((resolve) => setTimeout(() => (finished.push('Slow'), resolve({ statusCode: 200, body: '{"late":true}' })), INTEGRATION_TIMEOUT_MS * 3)),
     Huge: async () => ({ statusCode: 200, body: JSON.stringify({ text: 'x'.repeat(MAX_MESSAGE_BYTES) }) }),
     Fits: async () => ({ statusCode: 200, body: JSON.stringify({ text: 'é'.repeat(60_000) }) }),
+    Measure: async () => ({ statusCode: 200, body: JSON.stringify({ received: lastBody.length }) }),
   };
-  const lambda = { invoke: (functionRef: string) => functions[functionRef]() } as unknown as LambdaService;
+  let lastBody = '';
+  const lambda = {
+    invoke: (functionRef: string, event: { body: string }) => {
+      lastBody = event.body;
+      return functions[functionRef]();
+    },
+  } as unknown as LambdaService;
 
   beforeAll(async () => {
     gateway = new WebSocketGateway({
@@ -80,5 +87,34 @@ describe('a route whose integration', () => {
     const frame = nextFrame();
     client.send(JSON.stringify({ action: 'fits' }));
     expect(await frame).toEqual({ text: 'é'.repeat(60_000) });
+  });
+
+  /** Sends `text` as a text message in frames of `frameBytes`. */
+  const sendInFrames = (text: string, frameBytes: number) => {
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length; offset += frameBytes) {
+      client.send(bytes.subarray(offset, offset + frameBytes), { binary: false, fin: offset + frameBytes >= bytes.length });
+    }
+  };
+
+  it('takes a client message of 100 KB sent in frames of 32 KB', async () => {
+    const message = JSON.stringify({ action: 'measure', text: 'x'.repeat(100 * 1024) });
+    const frame = nextFrame();
+    sendInFrames(message, 32 * 1024);
+    expect(await frame).toEqual({ received: message.length });
+  });
+
+  it('closes the connection with 1009 for a frame over 32 KB, without routing it', async () => {
+    lastBody = '';
+    const closed = new Promise<number>((resolve) => client.once('close', resolve));
+    sendInFrames(JSON.stringify({ action: 'measure', text: 'x'.repeat(40 * 1024) }), 33 * 1024);
+    expect(await closed).toBe(1009);
+    expect(lastBody).toBe('');
+  });
+
+  it('closes the connection with 1009 for a message over 128 KB, even in frames of 32 KB', async () => {
+    const closed = new Promise<number>((resolve) => client.once('close', resolve));
+    sendInFrames(JSON.stringify({ action: 'measure', text: 'x'.repeat(MAX_MESSAGE_BYTES) }), 32 * 1024);
+    expect(await closed).toBe(1009);
   });
 });
