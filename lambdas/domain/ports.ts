@@ -7,9 +7,10 @@
  *
  * Handlers build their ports once at cold start and spread them in (`{ ...frame, ...ports }`);
  * tests pass fakes the same way. `now` is a value when an operation reads the time once, `clock`
- * a port when it reads it more than once. Pure helpers of one or two values (`directThreadId(a, b)`,
- * `pushPreview(text)`) are not operations and keep plain parameters. Port methods themselves
- * (`ThreadStore.head(threadId)`) keep the shape of the store call they wrap.
+ * a port when it reads it more than once. Helpers that reach no port and decide nothing a client
+ * asked (`directThreadId(a, b)`, `pushPreview(text)`, `inPool(items, limit, work)`) keep plain
+ * parameters, and so do the ports' own methods (`ThreadStore.head(threadId)`), which mirror the
+ * store call they wrap.
  */
 import type { StoredMessage } from './messages';
 import type { PushDevice, PushNotification, PushOutcome } from './push';
