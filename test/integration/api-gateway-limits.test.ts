@@ -82,7 +82,7 @@ describe('getMessages within the quota', () => {
     for (let batch = 0; batch < 10; batch++) {
       const paced = new Promise((resolve) => setTimeout(resolve, 1000));
       const acks = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => client.request({ action: 'sendMessage', clientMsgId: `m${batch * 10 + i}`, to: bob, text }, 30_000)),
+        Array.from({ length: 10 }, (_, i) => client.request({ action: 'sendMessage', clientMsgId: `m${batch * 10 + i}`, to: bob, text }, 60_000)),
       );
       expect(acks.every((ack) => ack.status === 'sent')).toBe(true);
       threadId = String(acks[0].threadId);

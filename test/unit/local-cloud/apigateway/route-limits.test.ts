@@ -104,6 +104,20 @@ describe('a route whose integration', () => {
     expect(await frame).toEqual({ received: message.length });
   });
 
+  it('takes many messages sent back to back, however TCP cuts them', async () => {
+    const replies: unknown[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on('message', (data) => {
+        replies.push(JSON.parse(data.toString()));
+        if (replies.length === 20) resolve();
+      }),
+    );
+    for (let i = 0; i < 20; i++) client.send(JSON.stringify({ action: 'measure', text: '€'.repeat(4000 + i) }));
+    await all;
+    expect(client.readyState).toBe(WebSocket.OPEN);
+    expect(replies).toHaveLength(20);
+  });
+
   it('closes the connection with 1009 for a frame over 32 KB, without routing it', async () => {
     lastBody = '';
     const closed = new Promise<number>((resolve) => client.once('close', resolve));
