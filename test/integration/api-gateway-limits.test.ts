@@ -77,15 +77,15 @@ describe('getMessages within the quota', () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
     const { client } = await connect(alice);
     const text = '€'.repeat(4000); // 12,000 bytes in UTF-8
-    let threadId = '';
-    // Ten a second, half the send rate limit.
-    for (let batch = 0; batch < 10; batch++) {
+    // The first message opens the thread; the rest follow nine a second, under half the send rate limit.
+    const opened = await client.request({ action: 'sendMessage', clientMsgId: 'm0', to: bob, text }, 60_000);
+    expect(opened).toMatchObject({ status: 'sent', seq: 1 });
+    const threadId = String(opened.threadId);
+    for (let batch = 0; batch < 11; batch++) {
       const paced = new Promise((resolve) => setTimeout(resolve, 1000));
-      const acks = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => client.request({ action: 'sendMessage', clientMsgId: `m${batch * 10 + i}`, to: bob, text }, 60_000)),
-      );
+      const ids = Array.from({ length: 9 }, (_, i) => 1 + batch * 9 + i);
+      const acks = await Promise.all(ids.map((id) => client.request({ action: 'sendMessage', clientMsgId: `m${id}`, threadId, text }, 60_000)));
       expect(acks.every((ack) => ack.status === 'sent')).toBe(true);
-      threadId = String(acks[0].threadId);
       await paced;
     }
 
