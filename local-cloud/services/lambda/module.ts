@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { PROJECT_ROOT } from '../../config';
-import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
+import { arn, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
 import { lambdaDevRoutes } from './dev-routes';
 import { startEventSourceMappings, type EventSource } from './event-source-mappings';
@@ -46,8 +46,6 @@ export class LambdaModule implements CloudService {
       sdkRoot: PROJECT_ROOT,
       logDir: path.join(logDir, 'lambda'),
       runtimeEnvironment: {
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         // This machine's Node.js is older than Lambda's 22; the SDK's reminder of that is noise here.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...endpoints.functionEnvironment(),
@@ -57,6 +55,8 @@ export class LambdaModule implements CloudService {
       meter: this.meter,
     });
     this.lambda = lambda;
+    const iam = exposed.iam;
+    if (iam === undefined) throw new Error('functions run only with IAM enforced: the IAM service has not started');
     for (const [logicalId, resource] of resourcesOfType(assembly, FUNCTION)) {
       const properties = resolver.resolve(resource.Properties) as FunctionProperties;
       lambda.register({
@@ -67,7 +67,8 @@ export class LambdaModule implements CloudService {
         handler: properties.Handler,
         timeoutSeconds: properties.Timeout ?? 3,
         memoryMb: properties.MemorySize ?? 128,
-        environment: properties.Environment?.Variables ?? {},
+        // Its own key, so that its calls carry its role.
+        environment: { ...(properties.Environment?.Variables ?? {}), ...iam.credentialsFor(logicalId) },
       });
     }
     exposed.lambda = lambda;

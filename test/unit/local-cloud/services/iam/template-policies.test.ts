@@ -1,7 +1,7 @@
 /** The enforcer reads the messenger's real template: what each function's role allows, and nothing more. */
-import { IamEnforcer } from '../../../../local-cloud/iam/enforcer';
-import { missingEventSourceGrants } from '../../../../local-cloud/iam/event-sources';
-import { functionPrincipals } from '../../../../local-cloud/iam/principals';
+import { IamEnforcer } from '../../../../../local-cloud/services/iam/enforcer';
+import { missingEventSourceGrants } from '../../../../../local-cloud/services/iam/event-sources';
+import { functionPrincipals } from '../../../../../local-cloud/services/iam/principals';
 import { ACCOUNT, API_ID, logicalIdOf, messengerResources, PUSH_APPLICATIONS, REGION, STACK, templateView } from './stack-template';
 
 const resources = messengerResources();
