@@ -84,7 +84,7 @@ function rolePolicies(template: TemplateView): Map<string, LoadedPolicy[]> {
     for (const arn of (template.resolve(properties.ManagedPolicyArns) as string[] | undefined) ?? []) {
       const managed = customerManaged.get(arn) ?? (AWS_MANAGED[arn] && loadPolicy(arn, 'identity', AWS_MANAGED[arn].document as PolicyDocument));
       if (managed === undefined) {
-        throw new UnsupportedPolicyError(arn, `role ${roleId} attaches it, and its document is not in local-cloud/iam/aws-managed-policies.json`);
+        throw new UnsupportedPolicyError(arn, `role ${roleId} attaches it, and its document is not in local-cloud/services/iam/aws-managed-policies.json`);
       }
       add(roleId, managed);
     }

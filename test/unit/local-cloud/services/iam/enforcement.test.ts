@@ -39,7 +39,7 @@ describe('IAM enforcement for the local cloud', () => {
     expect(standIn.requests).toHaveLength(0);
 
     const unsupported = structuredClone(resources);
-    unsupported[logicalIdOf(resources, 'AWS::IAM::Role', 'ConnectServiceRole')].Properties!.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AdministratorAccess'];
+    unsupported[logicalIdOf(resources, 'AWS::IAM::Role', 'ConnectRole')].Properties!.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AdministratorAccess'];
     expect(() => iam.load(templateView(unsupported), { region: REGION, account: ACCOUNT })).toThrow(/AdministratorAccess/);
   });
 
