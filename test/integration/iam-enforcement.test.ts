@@ -32,20 +32,22 @@ beforeAll(async () => {
 describe('a function calling DynamoDB and SQS outside its role', () => {
   it('is refused with AccessDeniedException and nothing reaches the table, while its granted calls work', async () => {
     const connectionsTable = byLogicalId(stand.dynamodb.tables, 'Connections');
+    const devicesTable = byLogicalId(stand.dynamodb.tables, 'PushDevices');
     const asChat = new DynamoDBClient({ endpoint: stand.iam.endpoints.dynamodb, region: REGION, credentials: credentialsOf('ChatActions'), maxAttempts: 1 });
     const user = uniqueUser('mallory');
 
     const lookup = await asChat.send(new QueryCommand({ TableName: connectionsTable, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': { S: user } } }));
     expect(lookup.Items).toEqual([]);
 
-    const write = asChat.send(new PutItemCommand({ TableName: connectionsTable, Item: { userId: { S: user }, connectionId: { S: 'forged' } } }));
-    await expect(write).rejects.toMatchObject({
+    // The chat function asks for pushes through SNS; registering devices is another function's.
+    const device = { userId: { S: user }, deviceKey: { S: 'forged' } };
+    await expect(asChat.send(new PutItemCommand({ TableName: devicesTable, Item: device }))).rejects.toMatchObject({
       name: 'AccessDeniedException',
       $metadata: { httpStatusCode: 400 },
-      message: expect.stringMatching(deniedBecause('dynamodb:PutItem', `arn:aws:dynamodb:us-east-1:000000000000:table/${connectionsTable}`)),
+      message: expect.stringMatching(deniedBecause('dynamodb:PutItem', `arn:aws:dynamodb:us-east-1:000000000000:table/${devicesTable}`)),
     });
     const direct = new DynamoDBClient({ endpoint: stand.dynamodb.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    expect((await direct.send(new GetItemCommand({ TableName: connectionsTable, Key: { userId: { S: user }, connectionId: { S: 'forged' } } }))).Item).toBeUndefined();
+    expect((await direct.send(new GetItemCommand({ TableName: devicesTable, Key: device }))).Item).toBeUndefined();
     asChat.destroy();
     direct.destroy();
   });
@@ -56,7 +58,8 @@ describe('a function calling DynamoDB and SQS outside its role', () => {
     await expect(asChat.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }))).rejects.toMatchObject({
       name: 'AccessDenied',
       $metadata: { httpStatusCode: 403 },
-      message: expect.stringMatching(deniedBecause('sqs:ReceiveMessage', 'arn:aws:sqs:us-east-1:000000000000:[^ ]+')),
+      // SQS names the action in lower case in its message.
+      message: expect.stringMatching(deniedBecause('sqs:receivemessage', `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop()}`)),
     });
     asChat.destroy();
   });
