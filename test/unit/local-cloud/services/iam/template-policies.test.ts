@@ -1,7 +1,7 @@
 /** The enforcer reads the messenger's real template: what each function's role allows, and nothing more. */
 import { IamEnforcer } from '../../../../../local-cloud/services/iam/enforcer';
 import { missingEventSourceGrants } from '../../../../../local-cloud/services/iam/event-sources';
-import { functionPrincipals } from '../../../../../local-cloud/services/iam/principals';
+import { functionPrincipals, OPERATOR_ACCESS_KEY_ID } from '../../../../../local-cloud/services/iam/principals';
 import { ACCOUNT, API_ID, logicalIdOf, messengerResources, PUSH_APPLICATIONS, REGION, STACK, templateView } from './stack-template';
 
 const resources = messengerResources();
@@ -69,6 +69,15 @@ describe('IAM from the messenger template', () => {
         `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/prod/POST/@connections/abc= because no identity-based policy allows the execute-api:ManageConnections action`,
     );
     expect(enforcer.check('execute-api', request('local'))).toMatchObject({ allowed: false, reason: 'unknown or missing access key' });
+  });
+
+  it('knows the local operator as an administrator, and as no function', () => {
+    const operator = enforcer.principalFor(OPERATOR_ACCESS_KEY_ID)!;
+    expect(operator.sessionArn).toBe(`arn:aws:iam::${ACCOUNT}:user/local-operator`);
+    expect(allowed(operator, 'execute-api:ManageConnections', `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/prod/DELETE/@connections/abc=`)).toBe(true);
+    expect(allowed(operator, 'dynamodb:DeleteTable', tableArn('ChatThreads'))).toBe(true);
+    expect(() => enforcer.credentialsFor('')).toThrow(/not a function of the template/);
+    expect(enforcer.principalForFunction('')).toBeUndefined();
   });
 
   it('lets the push-devices function manage endpoints of its applications only', () => {
