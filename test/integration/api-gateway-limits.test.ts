@@ -1,6 +1,6 @@
 import { ApiGatewayManagementApiClient, PayloadTooLargeException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { RawData } from 'ws';
-import { connectionRegistry, connectUrl, localCloud, uniqueUser } from '../support/local-cloud-env';
+import { connectionRegistry, connectUrl, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 import { TestClient } from '../support/ws-client';
 
 jest.setTimeout(180_000);
@@ -16,7 +16,8 @@ beforeAll(async () => {
   management = new ApiGatewayManagementApiClient({
     endpoint: `${localCloud().baseUrl}/prod`,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // As an operator with an administrator's credentials: IAM is enforced, and the quota is what is tested.
+    credentials: { accessKeyId: (await standIns()).iam.operatorAccessKey, secretAccessKey: 'local' },
   });
 });
 afterEach(async () => {
