@@ -1,5 +1,5 @@
 import type { PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
-import { Connection, type ConnectionChange, type ConnectionState } from './connection';
+import { Connection, globalNetworkEvents, type ConnectionChange, type ConnectionState } from './connection';
 import { ClientClosedError, ConnectionLostError, ProtocolError } from './errors';
 import { Emitter } from './events';
 import type { MessageHandle } from './message-handle';
@@ -53,6 +53,7 @@ export class MessengerClient {
         pongTimeoutMs: options.pongTimeoutMs ?? 5_000,
         renewAfterMs: options.renewAfterMs ?? 115 * 60_000,
         requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+        network: options.network === undefined ? globalNetworkEvents() : (options.network ?? undefined),
       },
       {
         onState: (change) => this.events.emit('connection', change),

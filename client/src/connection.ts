@@ -30,6 +30,21 @@ export interface ConnectionOptions {
   /** Reconnects on purpose after this long, before the gateway's 2-hour limit cuts the connection. */
   readonly renewAfterMs: number;
   readonly requestTimeoutMs: number;
+  /** Where the device's `offline` and `online` events come from (a browser's window); none on Node.js. */
+  readonly network: NetworkEvents | undefined;
+}
+
+/** The part of a browser's `window` that says when the device loses and regains its network. */
+export interface NetworkEvents {
+  addEventListener(type: 'offline' | 'online', listener: () => void): void;
+  removeEventListener(type: 'offline' | 'online', listener: () => void): void;
+}
+
+/** The global scope where it sends `offline` and `online` (browsers), else undefined (Node.js). */
+export function globalNetworkEvents(): NetworkEvents | undefined {
+  const scope = globalThis as Partial<NetworkEvents> & { navigator?: { onLine?: unknown } };
+  const hasEvents = typeof scope.addEventListener === 'function' && typeof scope.removeEventListener === 'function';
+  return hasEvents && typeof scope.navigator?.onLine === 'boolean' ? (scope as NetworkEvents) : undefined;
 }
 
 export interface ConnectionHooks {
@@ -79,6 +94,8 @@ export class Connection {
   }
 
   start(): void {
+    this.options.network?.addEventListener('offline', this.wentOffline);
+    this.options.network?.addEventListener('online', this.cameOnline);
     this.setState({ state: 'connecting' });
     void this.open();
   }
@@ -87,6 +104,8 @@ export class Connection {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.options.network?.removeEventListener('offline', this.wentOffline);
+    this.options.network?.removeEventListener('online', this.cameOnline);
     clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     this.release(new ClientClosedError());
@@ -213,6 +232,25 @@ export class Connection {
     void this.open();
   }
 
+  /**
+   * The device lost its network: the socket is as good as dead, though a browser may not close it
+   * (and the pong deadline is minutes away at the gateway's idle limit), so say so now.
+   */
+  private readonly wentOffline = (): void => {
+    if (this.socket !== undefined) this.lose(this.socket, 'the device went offline');
+  };
+
+  /** The network is back: reconnect now instead of waiting out the backoff. */
+  private readonly cameOnline = (): void => {
+    // Only a wait between attempts is cut short; an attempt under way finishes on its own.
+    if (this.stopped || this.reconnectTimer === undefined) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.attempt = 0;
+    this.setState({ state: 'reconnecting', reason: 'the device is back online', delayMs: 0 });
+    void this.open();
+  };
+
   private lose(socket: WebSocketLike, reason: string): void {
     if (socket !== this.socket || this.stopped) return;
     this.release(new ConnectionLostError());
@@ -240,6 +278,9 @@ export class Connection {
     const delayMs = fullJitterDelay(this.attempt, this.options.reconnect, this.options.random);
     this.attempt += 1;
     this.setState({ state: 'reconnecting', reason, delayMs });
-    this.reconnectTimer = setTimeout(() => void this.open(), delayMs);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.open();
+    }, delayMs);
   }
 }

@@ -1,6 +1,6 @@
 export { MessengerClient, type MessengerEvents, type SendInput } from './client';
 export type { MessengerClientOptions } from './options';
-export type { ConnectionChange, ConnectionState, TokenProvider } from './connection';
+export type { ConnectionChange, ConnectionState, NetworkEvents, TokenProvider } from './connection';
 export { ClientClosedError, ConnectionLostError, InvalidFrameError, ProtocolError, RequestTimeoutError } from './errors';
 export { MessageHandle, type MessageState } from './message-handle';
 export { MemoryOutboxStore, type OutboxEntry, type OutboxStore } from './outbox-store';

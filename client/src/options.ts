@@ -1,5 +1,5 @@
 import type { BackoffOptions } from './backoff';
-import type { TokenProvider } from './connection';
+import type { NetworkEvents, TokenProvider } from './connection';
 import type { OutboxStore } from './outbox-store';
 import type { WebSocketConstructor } from './websocket';
 
@@ -32,6 +32,12 @@ export interface MessengerClientOptions {
   readonly requestTimeoutMs?: number;
   /** A message's ack later than this makes the outbox send it again (same `clientMsgId`). Default 10 s. */
   readonly ackTimeoutMs?: number;
+  /**
+   * Where `offline` and `online` events come from: going offline counts as a lost connection at once
+   * (`reconnecting`), coming online reconnects without waiting out the backoff. Defaults to the global
+   * scope in browsers; `null` turns it off. Node.js has no such events.
+   */
+  readonly network?: NetworkEvents | null;
   /** Indicators of others expire after this long without a signal. Default 5 s. */
   readonly typingExpiryMs?: number;
   /** After the last `typing()` call, `stop` goes out after this long. Default 3 s. */

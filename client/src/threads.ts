@@ -27,6 +27,8 @@ export interface ThreadsOptions {
 export class Threads {
   private readonly byId = new Map<string, Thread>();
   private readonly filling = new Set<string>();
+  /** Each thread's latest scroll-back, which the next one waits for. */
+  private readonly olderLoads = new Map<string, Promise<ThreadMessage[]>>();
   /** Read receipts made while no socket was open, sent on the next connection. */
   private readonly unsentReads = new Map<string, number>();
 
@@ -110,7 +112,23 @@ export class Threads {
     } while (cursor !== undefined);
   }
 
-  private async loadOlder(thread: Thread, limit: number): Promise<ThreadMessage[]> {
+  /**
+   * One scroll-back at a time per thread: a call made while another is on its way gets the page
+   * before what that one brought, not the same page again (a view that asks twice, e.g. while the
+   * first page of a chat is still loading, would otherwise stop a page short of where it meant to).
+   */
+  private loadOlder(thread: Thread, limit: number): Promise<ThreadMessage[]> {
+    const previous = this.olderLoads.get(thread.threadId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.loadPageBefore(thread, limit));
+    this.olderLoads.set(thread.threadId, next);
+    const forget = () => {
+      if (this.olderLoads.get(thread.threadId) === next) this.olderLoads.delete(thread.threadId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async loadPageBefore(thread: Thread, limit: number): Promise<ThreadMessage[]> {
     const oldest = thread.oldestLoadedSeq;
     if (oldest === 1) return [];
     const page = await this.page(thread.threadId, { ...(oldest === undefined ? {} : { beforeSeq: oldest }), limit });

@@ -126,4 +126,35 @@ describe('connection', () => {
     await expect(created).rejects.toMatchObject({ name: 'ProtocolError', code: 'forbidden', message: 'no' });
     client.close();
   });
+
+  it("treats the device's offline event as a lost connection and reconnects at once on its online event", async () => {
+    const network = new EventTarget();
+    const client = fakeClient({ network, reconnect: { initialDelayMs: 1000, maxDelayMs: 30_000 } });
+    const changes: ConnectionChange[] = [];
+    client.on('connection', (change) => changes.push(change));
+    const first = await connected(client);
+
+    // The browser keeps the socket "open"; the client gives up on it without waiting for a pong.
+    network.dispatchEvent(new Event('offline'));
+    expect(changes.at(-1)).toEqual({ state: 'reconnecting', reason: 'the device went offline', delayMs: 500 });
+    expect(first.closedWith).toBe(4000);
+    await advance(500);
+    FakeSocket.latest().onerror?.({});
+    // The next try would be up to 2 s away; the network coming back cuts the wait short.
+    expect(changes.at(-1)).toMatchObject({ state: 'reconnecting', delayMs: 1000 });
+    expect(FakeSocket.all).toHaveLength(2);
+    network.dispatchEvent(new Event('online'));
+    await advance();
+    expect(changes.at(-1)).toEqual({ state: 'reconnecting', reason: 'the device is back online', delayMs: 0 });
+    expect(FakeSocket.all).toHaveLength(3);
+    FakeSocket.latest().open();
+    expect(client.state).toBe('open');
+    // Online while connected changes nothing; after close, the events are no longer heard.
+    network.dispatchEvent(new Event('online'));
+    await advance(2000);
+    expect(FakeSocket.all).toHaveLength(3);
+    client.close();
+    network.dispatchEvent(new Event('offline'));
+    expect(client.state).toBe('closed');
+  });
 });

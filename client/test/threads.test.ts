@@ -121,6 +121,24 @@ describe('threads', () => {
     client.close();
   });
 
+  it('scrolls back page after page when asked again before the first page came', async () => {
+    const client = fakeClient();
+    const socket = await connected(client);
+    socket.receive(live(7));
+    const first = client.thread('t1').loadOlder(3);
+    const second = client.thread('t1').loadOlder(3);
+    await advance();
+    expect(socket.sentOf('getMessages')).toEqual([expect.objectContaining({ beforeSeq: 7, limit: 3 })]);
+    socket.reply('getMessages', { type: 'messages', threadId: 't1', messages: [message(4), message(5), message(6)], hasMore: true });
+    await advance();
+    expect(socket.sentOf('getMessages').at(-1)).toMatchObject({ beforeSeq: 4, limit: 3 });
+    socket.reply('getMessages', { type: 'messages', threadId: 't1', messages: [message(1), message(2), message(3)], hasMore: false });
+    expect((await first).map((m) => m.seq)).toEqual([4, 5, 6]);
+    expect((await second).map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(client.thread('t1').hasOlder).toBe(false);
+    client.close();
+  });
+
   it('sends a read receipt made offline once it is back', async () => {
     const client = fakeClient();
     const first = await connected(client);

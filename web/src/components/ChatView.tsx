@@ -59,6 +59,10 @@ export function ChatView({ session, onBack }: { session: Session; onBack: () => 
     follow.current = element.scrollHeight - element.scrollTop - element.clientHeight < FOLLOW_PX;
     if (element.scrollTop < FOLLOW_PX) void loadOlder();
   };
+  /** A chat too short to scroll sends no scroll events: wheeling up at the top asks for older ones too. */
+  const onWheel = (event: WheelEvent) => {
+    if (event.deltaY < 0 && scroller.current!.scrollTop < FOLLOW_PX) void loadOlder();
+  };
 
   const subtitle = isGroup ? `${thread!.members.length} members` : peer ? presenceText(session, peer) : '';
   return (
@@ -78,7 +82,7 @@ export function ChatView({ session, onBack }: { session: Session; onBack: () => 
         )}
       </header>
       {isGroup && showMembers && <MembersPanel session={session} thread={thread!} />}
-      <div class="scroller" ref={scroller} onScroll={onScroll}>
+      <div class="scroller" ref={scroller} onScroll={onScroll} onWheel={onWheel}>
         {thread?.hasOlder && (
           <button type="button" class="older" disabled={loadingOlder} onClick={() => void loadOlder()}>
             {loadingOlder ? 'Loading…' : 'Load older messages'}
