@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { InvalidFrameError, MessengerClient, type MessageEvent, type MessengerClientOptions, type WebSocketConstructor } from '../../client/src';
-import { eventually as eventuallyHolds, localCloud, tokenFor, uniqueUser } from '../support/local-cloud-env';
+import { connectUrl, eventually as eventuallyHolds, localCloud, tokenFor, uniqueUser } from '../support/local-cloud-env';
+import { TestClient } from '../support/ws-client';
 
 jest.setTimeout(120_000);
 
@@ -196,7 +197,15 @@ describe('the client SDK against the local cloud', () => {
       WAIT_MS,
       'bob offline',
     );
-    for (const text of ['two', 'three', 'four']) await aliceClient.send({ threadId: first.threadId!, text }).sent;
+    // The ack comes before delivery, so bob must not come back before the last message's delivery
+    // has looked him up: alice's second device is in the same delivery, and gets it only after that.
+    const aliceWatch = await TestClient.connect(await connectUrl(alice, { deviceId: 'watch' }));
+    try {
+      for (const text of ['two', 'three', 'four']) await aliceClient.send({ threadId: first.threadId!, text }).sent;
+      await aliceWatch.waitFor((frame) => frame.type === 'message' && frame.text === 'four', WAIT_MS);
+    } finally {
+      await aliceWatch.close();
+    }
     offline = undefined;
     backOnline();
 
