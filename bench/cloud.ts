@@ -1,4 +1,4 @@
-import type { InvocationRecord } from '../local-cloud/lambda/metering';
+import type { InvocationRecord } from '../local-cloud/services/lambda/metering';
 
 /** What the benchmark reads of a running local cloud, through its `/dev` endpoints. */
 export interface MeterSnapshot {

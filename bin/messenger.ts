@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { MessengerStack } from '../lib/messenger-stack';
-import { idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
+import { apiGatewayLogRoleFromContext, idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
 
 const app = new App();
 
@@ -10,4 +10,5 @@ new MessengerStack(app, 'Messenger', {
   externalTokenIssuer: tokenIssuerFromContext(app.node),
   idleTimeoutSeconds: idleTimeoutFromContext(app.node),
   pushPlatformApplications: pushApplicationsFromContext(app.node),
+  setApiGatewayAccountLogRole: apiGatewayLogRoleFromContext(app.node),
 });

@@ -71,3 +71,15 @@ export function pushApplicationsFromContext(node: Node): PushPlatformApplication
   }
   return applications;
 }
+
+/** Context key: `false` when another stack already set API Gateway's CloudWatch Logs role in this account and region. */
+export const API_GATEWAY_LOG_ROLE_CONTEXT = 'messenger:setApiGatewayAccountLogRole';
+
+/** Reads whether the stack sets API Gateway's CloudWatch Logs role (`true` or `false`; unset means true). */
+export function apiGatewayLogRoleFromContext(node: Node): boolean | undefined {
+  const value = node.tryGetContext(API_GATEWAY_LOG_ROLE_CONTEXT) as unknown;
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${API_GATEWAY_LOG_ROLE_CONTEXT} must be true or false, got "${String(value)}"`);
+}

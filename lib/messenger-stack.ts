@@ -36,7 +36,16 @@ export interface MessengerStackProps extends StackProps {
    * @default 1024
    */
   readonly maxGroupMembers?: number;
+  /**
+   * Whether the stack sets API Gateway's CloudWatch Logs role for the account and region, which the
+   * stage's logs need; false when another stack there already set it.
+   * @default true
+   */
+  readonly setApiGatewayAccountLogRole?: boolean;
 }
+
+/** API Gateway's longest wait for an integration; a function behind a route must be done before it. */
+const GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 
 /** The messenger: WebSocket API, its Lambdas, and the stores behind them. */
 export class MessengerStack extends Stack {
@@ -64,15 +73,15 @@ export class MessengerStack extends Stack {
     const unknownAction = new MessengerFunction(this, 'UnknownAction', { handler: 'default' });
     const presence = new MessengerFunction(this, 'PresenceActions', { handler: 'presence', environment: connectionEnvironment });
 
-    this.connections.grantRegister(connect);
-    this.connections.grantRegister(disconnect);
-    this.connections.grantRegister(presence);
+    this.connections.grantOpen(connect);
+    this.connections.grantClose(disconnect);
 
     this.gateway = new WebSocketGateway(this, 'Gateway', {
       tokenIssuer: this.identity.tokenIssuer,
       connectHandler: connect,
       disconnectHandler: disconnect,
       defaultHandler: unknownAction,
+      setAccountLogRole: props.setApiGatewayAccountLogRole,
     });
     this.gateway.addAction('ping', presence);
 
@@ -84,7 +93,8 @@ export class MessengerStack extends Stack {
     const chat = new MessengerFunction(this, 'ChatActions', {
       handler: 'chat',
       memorySize: 256,
-      timeout: Duration.seconds(30),
+      // The longest a group's fan-out may take, and still within the gateway's wait.
+      timeout: Duration.seconds(GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
       environment: {
         ...this.chat.environment,
         ...this.gateway.connectionsEnvironment,
@@ -95,12 +105,16 @@ export class MessengerStack extends Stack {
         PUSH_TOPIC_ARN: this.push.topic.topicArn,
       },
     });
-    this.chat.grantReadWrite(chat);
+    this.chat.grantSendMessages(chat);
+    this.chat.grantRecordReceipts(chat);
+    this.chat.grantManageGroups(chat);
+    this.chat.grantListThreads(chat);
     this.connections.grantLookup(chat);
-    this.connections.grantRegister(chat);
+    this.connections.grantKeepAlive(chat);
     this.messagePipeline.grantEnqueue(chat);
     this.push.grantRequestPush(chat);
-    this.gateway.stage.grantManagementApiAccess(chat);
+    this.gateway.grantPostToConnections(chat);
+    this.gateway.grantConnectionStatus(chat);
     for (const action of CHAT_ACTIONS) this.gateway.addAction(action, chat);
 
     // History reads have a function of their own: only it carries the Cassandra driver.
@@ -110,10 +124,10 @@ export class MessengerStack extends Stack {
       environment: { ...this.chat.environment, ...this.history.environment, ...connectionEnvironment, ...this.gateway.connectionsEnvironment },
     });
     // Asks the gateway whether a connection whose record is gone is still open.
-    this.gateway.stage.grantManagementApiAccess(getMessages);
+    this.gateway.grantConnectionStatus(getMessages);
     this.chat.grantReadThreads(getMessages);
     this.history.grantReadMessages(getMessages);
-    this.connections.grantRegister(getMessages);
+    this.connections.grantKeepAlive(getMessages);
     this.gateway.addAction('getMessages', getMessages);
 
     // Typing signals go to the other members: presence reads memberships and posts to connections.
@@ -121,8 +135,10 @@ export class MessengerStack extends Stack {
       presence.addEnvironment(name, value);
     }
     this.chat.grantTypingSignals(presence);
+    this.connections.grantKeepAlive(presence);
     this.connections.grantLookup(presence);
-    this.gateway.stage.grantManagementApiAccess(presence);
+    this.gateway.grantPostToConnections(presence);
+    this.gateway.grantConnectionStatus(presence);
     this.gateway.addAction('typing', presence);
 
     this.presence = new Presence(this, 'Presence', { connections: this.connections, gateway: this.gateway });

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const cloud = await LocalCloud.start(config, log);
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`web:        ${cloud.baseUrl}/`);
   log(`WebSocket:  ${cloud.webSocketUrl}?token=<jwt>`);
   log(`token:      ${cloud.baseUrl}/dev/token?user=alice`);
   log(`health:     ${cloud.baseUrl}/dev/health`);

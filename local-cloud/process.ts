@@ -5,9 +5,15 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from './config';
+import { diesWithParent } from './standins/java-service';
 
-const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+/**
+ * tsx as a loader in this very process, not tsx's CLI, which runs the script in a child process of
+ * its own: that child would outlive a CLI killed outright.
+ */
+const TSX_LOADER = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 /** A first run fetches the stand-ins with Maven; later runs start in well under a minute. */
 const START_TIMEOUT_MS = 300_000;
 
@@ -47,7 +53,9 @@ export function freePort(): Promise<number> {
 
 /** Runs the README's run command (`npm start`'s script) with the given environment. */
 export function runCommand(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [TSX_CLI, path.join(PROJECT_ROOT, 'local-cloud', 'main.ts')], {
+  // Dies with the test run or benchmark that started it, even one killed outright.
+  const [command, ...args] = diesWithParent([process.execPath, '--import', pathToFileURL(TSX_LOADER).href, path.join(PROJECT_ROOT, 'local-cloud', 'main.ts')]);
+  return spawn(command, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

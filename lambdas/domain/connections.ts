@@ -13,22 +13,22 @@ export interface ConnectionActivity {
   readonly now: number;
 }
 
-function staleAfter(now: number, policy: ConnectionPolicy): number {
-  return Math.floor(now / 1000) + policy.idleTimeoutSeconds;
+function staleAfter(now: number, idleTimeoutSeconds: number): number {
+  return Math.floor(now / 1000) + idleTimeoutSeconds;
 }
 
-export async function openConnection(
-  registry: ConnectionRegistry,
-  policy: ConnectionPolicy,
-  request: ConnectionActivity,
-): Promise<ConnectionRecord> {
+export async function openConnection({
+  registry,
+  idleTimeoutSeconds,
+  ...request
+}: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry }): Promise<ConnectionRecord> {
   const record: ConnectionRecord = {
     userId: request.userId,
     connectionId: request.connectionId,
     deviceId: request.deviceId ?? request.connectionId,
     connectedAt: request.now,
     lastActiveAt: request.now,
-    expiresAt: staleAfter(request.now, policy),
+    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
   };
   await registry.register(record);
   return record;
@@ -39,25 +39,33 @@ export async function openConnection(
  * gateway still holds the connection open (it went quiet long enough to be swept, then spoke):
  * a frame that raced `$disconnect` must not bring a closed connection back.
  */
-async function keepAlive(
-  registry: ConnectionRegistry,
-  gateway: ConnectionLiveness,
-  policy: ConnectionPolicy,
-  request: ConnectionActivity,
-): Promise<void> {
+async function keepAlive({
+  registry,
+  gateway,
+  idleTimeoutSeconds,
+  ...request
+}: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
   const record: ConnectionRecord = {
     userId: request.userId,
     connectionId: request.connectionId,
     deviceId: request.deviceId ?? request.connectionId,
     connectedAt: request.now,
     lastActiveAt: request.now,
-    expiresAt: staleAfter(request.now, policy),
+    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
   };
   if (await registry.touch(record)) return;
   if (await gateway.isOpen(request.connectionId)) await registry.register(record);
 }
 
-export function closeConnection(registry: ConnectionRegistry, userId: string, connectionId: string): Promise<void> {
+export function closeConnection({
+  userId,
+  connectionId,
+  registry,
+}: {
+  readonly userId: string;
+  readonly connectionId: string;
+  readonly registry: ConnectionRegistry;
+}): Promise<void> {
   return registry.remove(userId, connectionId);
 }
 
@@ -73,15 +81,14 @@ export class ActivityTracker {
   private readonly refreshedAt = new Map<string, number>();
 
   constructor(
-    private readonly registry: ConnectionRegistry,
-    private readonly gateway: ConnectionLiveness,
-    private readonly policy: ConnectionPolicy,
+    private readonly ports: ConnectionPolicy & { readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness },
   ) {}
 
-  async noteActivity(connection: Omit<ConnectionActivity, 'now'>, now = Date.now()): Promise<void> {
+  /** `now` defaults to the clock; a connection's other fields (the caller as the router has it) pass through. */
+  async noteActivity({ now = Date.now(), ...connection }: Omit<ConnectionActivity, 'now'> & { readonly now?: number }): Promise<void> {
     const last = this.refreshedAt.get(connection.connectionId);
-    if (last !== undefined && now - last < (this.policy.idleTimeoutSeconds * 1000) / 4) return;
-    await keepAlive(this.registry, this.gateway, this.policy, { ...connection, now });
+    if (last !== undefined && now - last < (this.ports.idleTimeoutSeconds * 1000) / 4) return;
+    await keepAlive({ userId: connection.userId, connectionId: connection.connectionId, deviceId: connection.deviceId, now, ...this.ports });
     if (this.refreshedAt.size >= MAX_REMEMBERED_CONNECTIONS) this.refreshedAt.clear();
     this.refreshedAt.set(connection.connectionId, now);
   }
@@ -95,7 +102,7 @@ const SWEEP_CONCURRENCY = 16;
  * within a sweep interval of going quiet: DynamoDB's TTL deletes too late (within days) for that.
  * Returns how many it removed.
  */
-export async function sweepStaleConnections(registry: StaleConnectionRegistry, now: number): Promise<number> {
+export async function sweepStaleConnections({ now, registry }: { readonly now: number; readonly registry: StaleConnectionRegistry }): Promise<number> {
   const nowSeconds = Math.floor(now / 1000);
   const stale: StaleConnection[] = [];
   for await (const connection of registry.staleConnections(nowSeconds)) stale.push(connection);

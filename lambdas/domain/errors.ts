@@ -1,5 +1,6 @@
-/** The error codes of the client contract (PROTOCOL.md section 2). */
-export type ErrorCode = 'bad_request' | 'forbidden' | 'not_found' | 'rate_limited' | 'internal';
+import type { ErrorCode } from '../../protocol/server-frames';
+
+export type { ErrorCode };
 
 /**
  * An error a client is told about. Its message is written for people and is sent as it is, so it

@@ -1,5 +1,5 @@
 import * as z from './schema';
-import { userIdSchema } from './identity';
+import { userIdSchema } from '../../protocol/fields';
 
 /** Messages of one thread per history partition: bounded partitions however long a thread gets. */
 export const HISTORY_BUCKET_SIZE = 1000;

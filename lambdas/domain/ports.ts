@@ -1,3 +1,17 @@
+/**
+ * How domain operations are called: every function under `lambdas/domain/` that does something
+ * (reaches a port, or decides a client's request) takes ONE object, holding the request's fields
+ * and the ports it needs side by side, each port named by its role:
+ *
+ *   createGroup({ creatorId, name, members, maxMembers, now, fromConnectionId, threads, connections, notifier })
+ *
+ * Handlers build their ports once at cold start and spread them in (`{ ...frame, ...ports }`);
+ * tests pass fakes the same way. `now` is a value when an operation reads the time once, `clock`
+ * a port when it reads it more than once. Helpers that reach no port and decide nothing a client
+ * asked (`directThreadId(a, b)`, `pushPreview(text)`, `inPool(items, limit, work)`) keep plain
+ * parameters, and so do the ports' own methods (`ThreadStore.head(threadId)`), which mirror the
+ * store call they wrap.
+ */
 import type { StoredMessage } from './messages';
 import type { PushDevice, PushNotification, PushOutcome } from './push';
 

@@ -1,8 +1,8 @@
 import { inPool } from './pool';
 import type { ConnectionDirectory, ConnectionNotifier } from './chat/ports';
 
-/** Most user ids one `subscribePresence` may name (PROTOCOL.md section 3). */
-export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL = 500;
+/** API Gateway's longest connection: a subscription cannot outlive it. */
+export const MAX_CONNECTION_SECONDS = 2 * 3600;
 
 /** Posts and lookups in flight at once when telling subscribers. */
 const CONCURRENCY = 32;
@@ -46,15 +46,22 @@ export interface PresenceSubscriptions {
  * Subscribes a connection and returns the users' current state. The subscriptions are written
  * before the state is read, so a change that lands between the two is pushed, not lost.
  */
-export async function subscribeToPresence(
-  subscriber: PresenceSubscriber,
-  userIds: readonly string[],
-  subscriptionEndsAt: number,
-  subscriptions: PresenceSubscriptions,
-  statuses: PresenceStatusStore,
-): Promise<UserPresence[]> {
+export async function subscribeToPresence({
+  subscriber,
+  userIds,
+  now,
+  subscriptions,
+  statuses,
+}: {
+  readonly subscriber: PresenceSubscriber;
+  readonly userIds: readonly string[];
+  readonly now: number;
+  readonly subscriptions: PresenceSubscriptions;
+  readonly statuses: PresenceStatusStore;
+}): Promise<UserPresence[]> {
   const unique = [...new Set(userIds)];
-  await subscriptions.subscribe(subscriber, unique, subscriptionEndsAt);
+  // A subscription ends with its connection, which API Gateway closes after its longest life at the latest.
+  await subscriptions.subscribe(subscriber, unique, Math.floor(now / 1000) + MAX_CONNECTION_SECONDS);
   const known = new Map((await statuses.statusesOf(unique)).map((presence) => [presence.userId, presence]));
   return unique.map((userId) => known.get(userId) ?? { userId, status: 'offline' });
 }
@@ -107,11 +114,11 @@ function lastSeenFrom(change: ConnectionChange): number {
  * one frame per subscriber connection. The status is read from the registry as it is now, not
  * inferred from the changes, so replaying a change (a retried batch) publishes nothing twice.
  */
-export async function publishPresenceChanges(
-  changes: readonly ConnectionChange[],
-  ports: PresencePorts,
-  now: number,
-): Promise<PresenceReport> {
+export async function publishPresenceChanges({
+  changes,
+  now,
+  ...ports
+}: PresencePorts & { readonly changes: readonly ConnectionChange[]; readonly now: number }): Promise<PresenceReport> {
   const byUser = new Map<string, ConnectionChange[]>();
   for (const change of changes) byUser.set(change.userId, [...(byUser.get(change.userId) ?? []), change]);
 

@@ -1,13 +1,6 @@
 import * as z from './schema';
 import type { ErrorCode } from './errors';
-
-export const reqIdSchema = z.string().check(z.minLength(1), z.maxLength(64));
-
-/** What every client frame has: the action that routes it and an optional request id. */
-export const frameEnvelopeSchema = z.object({
-  action: z.string().check(z.minLength(1), z.maxLength(64)),
-  reqId: z.optional(reqIdSchema),
-});
+import { reqIdSchema } from '../../protocol/fields';
 
 export type ServerFrame = { readonly type: string; readonly reqId?: string } & Record<string, unknown>;
 

@@ -15,11 +15,11 @@ export interface PushDeliveryReport {
  * the push services say are gone. A failure to reach a device fails the whole request, so that it
  * is retried (sending again to a device that already got it is the lesser harm than losing it).
  */
-export async function deliverPush(
-  request: PushRequest,
-  registry: PushDeviceRegistry,
-  sender: PushSender,
-): Promise<PushDeliveryReport> {
+export async function deliverPush({
+  registry,
+  sender,
+  ...request
+}: PushRequest & { readonly registry: PushDeviceRegistry; readonly sender: PushSender }): Promise<PushDeliveryReport> {
   const notification = { senderId: request.senderId, threadId: request.threadId, seq: request.seq, preview: request.preview };
   let sent = 0;
   let removed = 0;

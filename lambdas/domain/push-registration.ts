@@ -25,15 +25,27 @@ export interface DeviceRecords {
   remove(userId: string, deviceKey: string): Promise<string | undefined>;
 }
 
+/** A device's registration as its user asks for it. */
+export interface DeviceRequest {
+  readonly userId: string;
+  readonly platform: PushPlatform;
+  readonly token: string;
+}
+
+export interface PushRegistrationPorts {
+  readonly endpoints: PlatformEndpoints;
+  readonly records: DeviceRecords;
+}
+
 /**
  * Registers a device for push: its SNS endpoint, and the record the push function reads. A token
  * that another user registered before (a handed-on phone) now notifies only its new holder.
  */
-export async function registerPushDevice(
-  endpoints: PlatformEndpoints,
-  records: DeviceRecords,
-  request: { userId: string; platform: PushPlatform; token: string; now: number },
-): Promise<void> {
+export async function registerPushDevice({
+  endpoints,
+  records,
+  ...request
+}: DeviceRequest & { readonly now: number } & PushRegistrationPorts): Promise<void> {
   if (!endpoints.supports(request.platform)) {
     throw new BadRequestError(`platform: ${request.platform} push is not configured on this server`);
   }
@@ -44,11 +56,7 @@ export async function registerPushDevice(
 }
 
 /** Unregisters a device: no more pushes reach it. Unregistering an unknown device changes nothing. */
-export async function unregisterPushDevice(
-  endpoints: PlatformEndpoints,
-  records: DeviceRecords,
-  request: { userId: string; platform: PushPlatform; token: string },
-): Promise<void> {
+export async function unregisterPushDevice({ endpoints, records, ...request }: DeviceRequest & PushRegistrationPorts): Promise<void> {
   const endpointArn = await records.remove(request.userId, deviceKeyOf(request.platform, request.token));
   if (endpointArn !== undefined) await endpoints.remove(endpointArn);
 }

@@ -1,9 +1,7 @@
 import * as z from './schema';
-import { userIdSchema } from './identity';
+import { userIdSchema, type PushPlatform } from '../../protocol/fields';
 
-/** The push services a device can register with. */
-export const pushPlatformSchema = z.enum(['apns', 'fcm']);
-export type PushPlatform = z.infer<typeof pushPlatformSchema>;
+export type { PushPlatform };
 
 /** Longest message preview a notification carries. */
 export const PUSH_PREVIEW_LENGTH = 100;

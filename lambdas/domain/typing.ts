@@ -1,3 +1,5 @@
+import { deliverToUsers, type DeliveryPorts } from './chat/deliver-message';
+import type { ThreadStore } from './chat/ports';
 import { ForbiddenError } from './errors';
 
 /** One forward per user per thread per second at most: typing signals are frequent and worthless when stale. */
@@ -9,12 +11,33 @@ export interface TypingGate {
 }
 
 /**
- * Decides whether a typing signal goes out: members only (`forbidden` otherwise), and at most one
- * per second per user and thread; the excess is dropped without an error, since the next signal
- * says the same. Typing is never stored beyond that rate mark.
+ * Tells the other members' connections that a user is typing: members only (`forbidden`
+ * otherwise), and at most one signal per second per user and thread; the excess is dropped without
+ * an error, since the next signal says the same. Typing is never stored beyond that rate mark.
  */
-export async function admitTyping(gate: TypingGate, threadId: string, userId: string, now: number): Promise<boolean> {
+export async function signalTyping({
+  threadId,
+  userId,
+  state,
+  now,
+  fromConnectionId,
+  gate,
+  threads,
+  connections,
+  notifier,
+}: DeliveryPorts & {
+  readonly threadId: string;
+  readonly userId: string;
+  readonly state: 'start' | 'stop';
+  readonly now: number;
+  /** The typist's connection, which gets nothing back. */
+  readonly fromConnectionId: string;
+  readonly gate: TypingGate;
+  readonly threads: Pick<ThreadStore, 'membersOf'>;
+}): Promise<void> {
   const verdict = await gate.admit(threadId, userId, now);
   if (verdict === 'not_member') throw new ForbiddenError('you are not a member of this thread');
-  return verdict === 'admitted';
+  if (verdict !== 'admitted') return;
+  const others = (await threads.membersOf(threadId)).filter((member) => member !== userId);
+  await deliverToUsers({ frame: { type: 'typing', threadId, userId, state }, users: others, fromConnectionId, connections, notifier });
 }

@@ -3,7 +3,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { JwksFetcher } from '../adapters/jwks-fetcher';
-import { deviceIdSchema, userIdSchema } from '../domain/identity';
+import { deviceIdSchema, userIdSchema } from '../../protocol/fields';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
 

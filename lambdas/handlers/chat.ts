@@ -5,7 +5,6 @@ import { DynamoDbSendRateCounter } from '../adapters/dynamodb-send-rate-counter'
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { SnsPushRequester } from '../adapters/sns-push-requester';
 import { SqsMessageQueue } from '../adapters/sqs-message-queue';
-import { deliverToUsers, messageFrame } from '../domain/chat/deliver-message';
 import {
   addMembersFrame,
   createGroupFrame,
@@ -13,12 +12,12 @@ import {
   receiptFrame,
   removeMemberFrame,
   sendMessageFrame,
-} from '../domain/chat/frames';
-import { addMembers, createGroup, removeMember, type MembershipChange } from '../domain/chat/groups';
+} from '../../protocol/client-frames';
+import { addMembers, createGroup, removeMember } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
+import type { SendObserver } from '../domain/chat/ports';
 import { sendMessage } from '../domain/chat/send-message';
-import { pushPreview } from '../domain/push';
 import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
@@ -27,7 +26,7 @@ import { sqsClient } from '../shared/clients/sqs';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
-import { action, actionRouter, type ConnectionCaller } from '../shared/websocket';
+import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
   ...chatTablesEnvironment,
@@ -39,77 +38,67 @@ const config = loadConfig({
 });
 
 const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
-const queue = new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL);
-const rate = new DynamoDbSendRateCounter(documentClient, config.SEND_RECORDS_TABLE);
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
-const push = new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN);
-const activity = new ActivityTracker(connections, notifier, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
+const activity = new ActivityTracker({ registry: connections, gateway: notifier, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 
-/** Tells every member about a membership change, then answers the caller with the same frame. */
-async function announce(change: MembershipChange, caller: ConnectionCaller) {
-  const frame = { type: 'thread', ...change.view };
-  await deliverToUsers(frame, change.notify, caller.connectionId, connections, notifier);
-  return frame;
-}
+/** A send's steps, as logs and metrics. */
+const sendObserver: SendObserver = {
+  committed(message, isNew) {
+    logger.appendKeys({ threadId: message.threadId, seq: message.seq });
+    if (isNew) metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
+  },
+  ackFailed: (error) => logger.warn('ack not posted', { error: error as Error }),
+  delivered(report) {
+    metrics.addMetric('FramesDelivered', MetricUnit.Count, report.delivered);
+    if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
+  },
+  pushFailed: (error) => logger.error('push request not published', { error: error as Error }),
+};
+
+const deliveryPorts = { threads, connections, notifier };
+const sendPorts = {
+  ...deliveryPorts,
+  queue: new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL),
+  rate: new DynamoDbSendRateCounter(documentClient, config.SEND_RECORDS_TABLE),
+  push: new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN),
+  clock: Date.now,
+  observer: sendObserver,
+};
+const maxMembers = config.MAX_GROUP_MEMBERS;
 
 /** Messaging: sending with one order per thread, delivery, receipts, groups and listing (history reads are `get-messages.ts`). */
 export const handler = instrumented(
-  actionRouter({
-    sendMessage: action(sendMessageFrame, async (frame, caller) => {
-      const { message, isNew } = await sendMessage({ ...frame, senderId: caller.userId }, { threads, queue, rate, now: Date.now });
-      logger.appendKeys({ threadId: message.threadId, seq: message.seq });
-      // The ack goes out before delivery starts, so its latency does not grow with the group. A
-      // failed ack must not keep the message from the members: the sender's retry gets the ack.
-      await notifier.post(caller.connectionId, {
-        type: 'ack',
-        ...(frame.reqId === undefined ? {} : { reqId: frame.reqId }),
-        status: 'sent',
-        clientMsgId: message.clientMsgId,
-        threadId: message.threadId,
-        seq: message.seq,
-        messageId: message.messageId,
-        sentAt: message.sentAt,
-      }).catch((error: Error) => logger.warn('ack not posted', { error }));
-      if (!isNew) return undefined;
-      metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
-      const members = await threads.membersOf(message.threadId);
-      const report = await deliverToUsers(messageFrame(message), members, caller.connectionId, connections, notifier);
-      metrics.addMetric('FramesDelivered', MetricUnit.Count, report.delivered);
-      if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
-      const offline = report.offline.filter((member) => member !== caller.userId);
-      if (offline.length > 0) {
-        await push
-          .request({ recipients: offline, senderId: message.senderId, threadId: message.threadId, seq: message.seq, preview: pushPreview(message.text) })
-          .catch((error: Error) => logger.error('push request not published', { error }));
-      }
-      return undefined;
-    }),
+  actionRouter(
+    {
+      sendMessage: action(sendMessageFrame, async (frame, caller) => {
+        // The action posts its own ack, before delivery; the route response stays empty.
+        await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts });
+        return undefined;
+      }),
 
-    ack: action(receiptFrame, async (frame, caller) => {
-      const receipt = await recordReceipt(threads, { ...frame, userId: caller.userId });
-      if (receipt !== undefined) {
-        const others = (await threads.membersOf(frame.threadId)).filter((member) => member !== caller.userId);
-        await deliverToUsers({ type: 'receipt', ...receipt }, others, caller.connectionId, connections, notifier);
-      }
-      return undefined;
-    }),
+      ack: action(receiptFrame, async (frame, caller) => {
+        await recordReceipt({ ...frame, userId: caller.userId, fromConnectionId: caller.connectionId, ...deliveryPorts });
+        return undefined;
+      }),
 
-    createGroup: action(createGroupFrame, async (frame, caller) =>
-      announce(await createGroup(threads, caller.userId, frame.name.trim(), frame.members, config.MAX_GROUP_MEMBERS, Date.now()), caller),
-    ),
+      createGroup: action(createGroupFrame, async (frame, caller) =>
+        createGroup({ creatorId: caller.userId, name: frame.name.trim(), members: frame.members, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts }),
+      ),
 
-    addMembers: action(addMembersFrame, async (frame, caller) =>
-      announce(await addMembers(threads, caller.userId, frame.threadId, frame.userIds, config.MAX_GROUP_MEMBERS, Date.now()), caller),
-    ),
+      addMembers: action(addMembersFrame, async (frame, caller) =>
+        addMembers({ callerId: caller.userId, threadId: frame.threadId, userIds: frame.userIds, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts }),
+      ),
 
-    removeMember: action(removeMemberFrame, async (frame, caller) =>
-      announce(await removeMember(threads, caller.userId, frame.threadId, frame.userId), caller),
-    ),
+      removeMember: action(removeMemberFrame, async (frame, caller) =>
+        removeMember({ callerId: caller.userId, threadId: frame.threadId, userId: frame.userId, fromConnectionId: caller.connectionId, ...deliveryPorts }),
+      ),
 
-    listThreads: action(listThreadsFrame, async (frame, caller) => ({
-      type: 'threads',
-      ...(await listThreads(threads, caller.userId, frame.cursor)),
-    })),
-  }, { onActivity: (caller) => activity.noteActivity(caller) }),
+      listThreads: action(listThreadsFrame, async (frame, caller) => ({
+        type: 'threads',
+        ...(await listThreads({ userId: caller.userId, cursor: frame.cursor, threads })),
+      })),
+    },
+    { onActivity: (caller) => activity.noteActivity(caller) },
+  ),
 );

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { openConnection } from '../domain/connections';
-import { deviceIdSchema } from '../domain/identity';
+import { deviceIdSchema } from '../../protocol/fields';
 import { documentClient } from '../shared/clients/dynamodb';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
@@ -21,10 +21,7 @@ export const handler = instrumented(async (event: ConnectEvent): Promise<APIGate
     logger.info('handshake refused', { reason: 'invalid deviceId' });
     return { statusCode: 400, body: 'deviceId must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
   }
-  await openConnection(registry, { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }, {
-    ...caller,
-    now: event.requestContext.requestTimeEpoch,
-  });
+  await openConnection({ ...caller, now: event.requestContext.requestTimeEpoch, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS, registry });
   metrics.addMetric('ConnectionsOpened', MetricUnit.Count, 1);
   return { statusCode: 200, body: '' };
 });

@@ -13,7 +13,7 @@ const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIO
 /** Forgets a closed connection. API Gateway sends `$disconnect` on a best-effort basis only. */
 export const handler = instrumented(async (event: WebSocketEvent): Promise<APIGatewayProxyResult> => {
   const caller = callerOf(event);
-  await closeConnection(registry, caller.userId, caller.connectionId);
+  await closeConnection({ userId: caller.userId, connectionId: caller.connectionId, registry });
   metrics.addMetric('ConnectionsClosed', MetricUnit.Count, 1);
   return { statusCode: 200, body: '' };
 });

@@ -2,7 +2,7 @@ import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
-import { getMessagesFrame } from '../domain/chat/frames';
+import { getMessagesFrame } from '../../protocol/client-frames';
 import { getMessages } from '../domain/chat/get-messages';
 import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
@@ -23,11 +23,11 @@ const config = loadConfig({
 
 const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
-const activity = new ActivityTracker(
-  new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE),
-  new ApiGatewayConnectionNotifier(managementApiClient),
-  { idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS },
-);
+const activity = new ActivityTracker({
+  registry: new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE),
+  gateway: new ApiGatewayConnectionNotifier(managementApiClient),
+  idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS,
+});
 
 /**
  * History reads: a page of a thread's messages from Keyspaces, with what history does not have yet
@@ -38,7 +38,7 @@ export const handler = instrumented(
   actionRouter(
     {
       getMessages: action(getMessagesFrame, async (frame, caller) => {
-        const page = await getMessages({ ...frame, userId: caller.userId }, threads, history);
+        const page = await getMessages({ ...frame, userId: caller.userId, threads, history });
         return {
           type: 'messages',
           threadId: frame.threadId,

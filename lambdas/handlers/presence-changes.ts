@@ -68,11 +68,7 @@ export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<
     },
   );
 
-  const report = await publishPresenceChanges(
-    changes.map(({ change }) => change),
-    ports,
-    now,
-  );
+  const report = await publishPresenceChanges({ changes: changes.map(({ change }) => change), now, ...ports });
   for (const { userId, error } of report.failures) logger.error('presence change failed; to be retried', { userId, error: error as Error });
   if (report.failedPosts.length > 0) logger.warn('presence frames not delivered', { count: report.failedPosts.length, firstError: report.failedPosts[0] as Error });
   metrics.addMetric('PresenceChanges', MetricUnit.Count, report.changed.length);

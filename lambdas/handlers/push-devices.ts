@@ -1,8 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDbDeviceRecords } from '../adapters/dynamodb-device-records';
 import { SnsPlatformEndpoints } from '../adapters/sns-platform-endpoints';
-import { reqIdSchema } from '../domain/protocol';
-import { pushPlatformSchema } from '../domain/push';
+import { registerPushFrame, unregisterPushFrame } from '../../protocol/client-frames';
 import { registerPushDevice, unregisterPushDevice } from '../domain/push-registration';
 import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
@@ -18,24 +17,21 @@ const config = loadConfig({
   FCM_PLATFORM_APPLICATION_ARN: applicationArn,
 });
 
-const endpoints = new SnsPlatformEndpoints(snsClient, { apns: config.APNS_PLATFORM_APPLICATION_ARN, fcm: config.FCM_PLATFORM_APPLICATION_ARN });
-const records = new DynamoDbDeviceRecords(documentClient, config.PUSH_DEVICES_TABLE);
-
-/** Device tokens are opaque to us; APNs tokens are 64 hex characters, FCM's about 160. */
-const tokenSchema = z.string().check(z.regex(/^\S{1,4096}$/, 'must be 1-4096 characters without spaces'));
-const deviceFrame = (name: 'registerPush' | 'unregisterPush') =>
-  z.object({ action: z.literal(name), reqId: z.optional(reqIdSchema), platform: pushPlatformSchema, token: tokenSchema });
+const ports = {
+  endpoints: new SnsPlatformEndpoints(snsClient, { apns: config.APNS_PLATFORM_APPLICATION_ARN, fcm: config.FCM_PLATFORM_APPLICATION_ARN }),
+  records: new DynamoDbDeviceRecords(documentClient, config.PUSH_DEVICES_TABLE),
+};
 
 /** Registering and unregistering devices for push notifications. */
 export const handler = instrumented(
   actionRouter({
-    registerPush: action(deviceFrame('registerPush'), async (frame, caller) => {
-      await registerPushDevice(endpoints, records, { userId: caller.userId, platform: frame.platform, token: frame.token, now: Date.now() });
+    registerPush: action(registerPushFrame, async (frame, caller) => {
+      await registerPushDevice({ userId: caller.userId, platform: frame.platform, token: frame.token, now: Date.now(), ...ports });
       metrics.addMetric('PushDevicesRegistered', MetricUnit.Count, 1);
       return { type: 'pushRegistered' };
     }),
-    unregisterPush: action(deviceFrame('unregisterPush'), async (frame, caller) => {
-      await unregisterPushDevice(endpoints, records, { userId: caller.userId, platform: frame.platform, token: frame.token });
+    unregisterPush: action(unregisterPushFrame, async (frame, caller) => {
+      await unregisterPushDevice({ userId: caller.userId, platform: frame.platform, token: frame.token, ...ports });
       return { type: 'pushUnregistered' };
     }),
   }),

@@ -33,7 +33,7 @@ export const handler = instrumented(async (event: SNSEvent): Promise<void> => {
       throw new Error(`push request ${record.Sns.MessageId} is unreadable: ${describeIssues(request.error)}`);
     }
     logger.appendKeys({ threadId: request.data.threadId });
-    const report = await deliverPush(request.data, registry, sender);
+    const report = await deliverPush({ ...request.data, registry, sender });
     metrics.addMetric('PushNotificationsSent', MetricUnit.Count, report.sent);
     metrics.addMetric('PushDevicesRemoved', MetricUnit.Count, report.removed);
     logger.info('push request delivered', { snsMessageId: record.Sns.MessageId, ...report });

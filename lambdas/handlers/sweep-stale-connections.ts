@@ -14,7 +14,7 @@ const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIO
  * through the registry's stream, which tells the user's subscribers.
  */
 export const handler = instrumented(async (): Promise<{ removed: number }> => {
-  const removed = await sweepStaleConnections(registry, Date.now());
+  const removed = await sweepStaleConnections({ now: Date.now(), registry });
   metrics.addMetric('StaleConnectionsRemoved', MetricUnit.Count, removed);
   if (removed > 0) logger.info('stale connections removed', { removed });
   return { removed };

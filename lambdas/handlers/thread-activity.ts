@@ -40,10 +40,7 @@ export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<
     },
   );
 
-  const report = await advanceThreadActivity(
-    staged.map(({ message }) => message),
-    threads,
-  );
+  const report = await advanceThreadActivity({ messages: staged.map(({ message }) => message), threads });
   for (const { threadId, error } of report.failures) logger.error('thread activity not advanced; to be retried', { threadId, error: error as Error });
   metrics.addMetric('ThreadsAdvanced', MetricUnit.Count, report.threadsAdvanced);
 

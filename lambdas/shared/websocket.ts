@@ -1,8 +1,9 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import * as z from '../domain/schema';
 import { BadRequestError, MessengerError } from '../domain/errors';
-import { deviceIdSchema, userIdSchema } from '../domain/identity';
-import { describeIssues, errorFrame, frameEnvelopeSchema, reqIdOf, type ServerFrame } from '../domain/protocol';
+import { frameEnvelopeSchema } from '../../protocol/client-frames';
+import { deviceIdSchema, userIdSchema } from '../../protocol/fields';
+import { describeIssues, errorFrame, reqIdOf, type ServerFrame } from '../domain/protocol';
 import { logger, metrics } from './observability';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 

@@ -1,12 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import { AttributeType, StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
+
+/** The index of the user threads table that orders a user's threads by activity (`USER_THREADS_BY_ACTIVITY` of the thread store). */
+const USER_THREADS_BY_ACTIVITY = 'byActivity';
 
 /**
  * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
@@ -41,7 +44,7 @@ export class ChatStore extends Construct {
     this.userThreads = new MessengerTable(this, 'UserThreads', { partitionKey: 'userId', sortKey: 'threadId' });
     // A user's threads by latest activity, newest first, for listThreads: one Query per page.
     this.userThreads.addGlobalSecondaryIndex({
-      indexName: 'byActivity',
+      indexName: USER_THREADS_BY_ACTIVITY,
       partitionKey: { name: 'userId', type: AttributeType.STRING },
       sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
     });
@@ -71,33 +74,80 @@ export class ChatStore extends Construct {
     this.grantAdvanceActivity(this.activityFunction);
   }
 
-  /** Lets the grantee read and write threads, memberships, receipts and send records. */
-  public grantReadWrite(grantee: IGrantable): Grant[] {
-    const actions = [
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
+  /*
+   * What each action of the chat function does to the tables (lambdas/adapters/dynamodb-thread-store.ts,
+   * dynamodb-send-rate-counter.ts). A transaction needs the action of each of its items
+   * (PutItem, UpdateItem, ConditionCheckItem), not an action of its own.
+   */
+
+  /**
+   * Lets the grantee send messages: count the sender's rate, read the thread head, membership and
+   * earlier send in one batch, commit the message (head, staged copy, send record and, for a new
+   * one-to-one thread, both members' rows) in one transaction, and list the members to deliver to.
+   */
+  public grantSendMessages(grantee: IGrantable): Grant[] {
+    return [
+      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
+      this.grantOn(grantee, [this.sendRecords.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+      this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:PutItem'),
     ];
-    return [this.threads, this.userThreads, this.sendRecords].map((table) => table.grant(grantee, ...actions));
+  }
+
+  /** Lets the grantee move a member's receipts forward after reading the thread head, the membership and the members. */
+  public grantRecordReceipts(grantee: IGrantable): Grant[] {
+    return [
+      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:GetItem', 'dynamodb:Query'),
+      this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:UpdateItem'),
+    ];
+  }
+
+  /**
+   * Lets the grantee create groups and change their members: read the group, create it in one
+   * transaction, add members in batch writes (thread memberships and user thread rows), remove
+   * members, and hand the admin role on.
+   */
+  public grantManageGroups(grantee: IGrantable): Grant[] {
+    return [
+      this.grantOn(
+        grantee,
+        [this.threads.tableArn],
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+      ),
+      this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
+    ];
+  }
+
+  /** Lets the grantee page through a user's threads by activity and read their heads and members. */
+  public grantListThreads(grantee: IGrantable): Grant[] {
+    return [
+      this.grantOn(grantee, [`${this.userThreads.tableArn}/index/${USER_THREADS_BY_ACTIVITY}`], 'dynamodb:Query'),
+      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:Query'),
+    ];
   }
 
   /** Lets the grantee read thread heads, memberships and staged messages, and nothing else. */
   public grantReadThreads(grantee: IGrantable): Grant {
-    return this.threads.grant(grantee, 'dynamodb:GetItem', 'dynamodb:Query');
+    return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:GetItem', 'dynamodb:Query');
   }
 
   /** Lets the grantee read memberships and move members' thread rows to newer messages. */
   public grantAdvanceActivity(grantee: IGrantable): Grant[] {
-    return [this.threads.grant(grantee, 'dynamodb:Query'), this.userThreads.grant(grantee, 'dynamodb:UpdateItem')];
+    return [this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query'), this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:UpdateItem')];
   }
 
   /** Lets the grantee read memberships and mark typing signals on them, and nothing else. */
   public grantTypingSignals(grantee: IGrantable): Grant {
-    return this.threads.grant(grantee, 'dynamodb:Query', 'dynamodb:UpdateItem');
+    return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query', 'dynamodb:UpdateItem');
+  }
+
+  /** Actions on exactly these ARNs; unlike `Table.grant`, not on every index of the table too. */
+  private grantOn(grantee: IGrantable, resourceArns: string[], ...actions: string[]): Grant {
+    return Grant.addToPrincipal({ grantee, actions, resourceArns });
   }
 
   public get environment(): Record<string, string> {

@@ -53,7 +53,9 @@ export class ConnectionRegistry extends Construct {
       timeout: Duration.seconds(50),
       environment: { CONNECTIONS_TABLE: this.table.tableName },
     });
-    this.table.grant(this.staleConnectionSweeper, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    // The sweep reads the expiry index and deletes from the table (lambdas/adapters/dynamodb-connection-registry.ts).
+    Grant.addToPrincipal({ grantee: this.staleConnectionSweeper, actions: ['dynamodb:Query'], resourceArns: [this.expiryIndexArn] });
+    this.grantOnTable(this.staleConnectionSweeper, 'dynamodb:DeleteItem');
     this.sweepSchedule = new Rule(this, 'SweepSchedule', {
       description: 'Removes WebSocket connections that went stale without $disconnect, so their users show offline.',
       schedule: Schedule.rate(Duration.minutes(1)),
@@ -62,9 +64,22 @@ export class ConnectionRegistry extends Construct {
     });
   }
 
-  /** Lets the grantee record connections opening, refreshing and closing. */
-  public grantRegister(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+  /** Lets the grantee record connections opening (`$connect`), and nothing else. */
+  public grantOpen(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, 'dynamodb:PutItem');
+  }
+
+  /** Lets the grantee forget connections that closed (`$disconnect`), and nothing else. */
+  public grantClose(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, 'dynamodb:DeleteItem');
+  }
+
+  /**
+   * Lets the grantee keep a connection counted as live: refresh its record, or register it again
+   * when the sweep removed it while the gateway still holds it open.
+   */
+  public grantKeepAlive(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
   }
 
   /** Lets the grantee find a user's live connections and drop ones found gone. */
@@ -75,6 +90,10 @@ export class ConnectionRegistry extends Construct {
   /** Lets the grantee find a user's live connections, and nothing else. */
   public grantReadConnections(grantee: IGrantable): Grant {
     return this.grantOnTable(grantee, 'dynamodb:Query');
+  }
+
+  private get expiryIndexArn(): string {
+    return `${this.table.tableArn}/index/${EXPIRY_INDEX}`;
   }
 
   /** Actions on the table itself; unlike `Table.grant`, not on its index, which only the sweep reads. */

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag-acknowledgements';
 
 export interface DeadLetterQueueProps {
   /** What waiting messages mean and what the operator should do: the alarm's description. */
@@ -24,6 +25,7 @@ export class DeadLetterQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    acknowledge(this.queue, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter queue, of the work named in its alarm.');
     this.alarm = new Alarm(this, 'Alarm', {
       alarmDescription: props.alarmDescription,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),

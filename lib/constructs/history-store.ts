@@ -2,10 +2,23 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnKeyspace, CfnTable } from 'aws-cdk-lib/aws-cassandra';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 
 export interface HistoryStoreProps {
-  /** @default 'messenger' */
+  /** @default the stack's name, lower case, `-` made `_` (`messenger` for the stack `Messenger`) */
   readonly keyspaceName?: string;
+}
+
+/**
+ * A keyspace name of the stack's own, so that two stacks in one account and region keep their
+ * history apart. Keyspaces names are 1-48 letters, digits and underscores, starting with a letter;
+ * stack names are letters, digits and hyphens starting with a letter. Lower case, because the
+ * functions quote the name in CQL, where quoted names are case-sensitive.
+ */
+export function keyspaceNameOf(stackName: string): string {
+  const name = stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  if (!/^[a-z]/.test(name) || name.length > 48) throw new Error(`cannot derive a Keyspaces name from stack name "${stackName}": pass keyspaceName`);
+  return name;
 }
 
 /**
@@ -22,7 +35,7 @@ export class HistoryStore extends Construct {
 
   constructor(scope: Construct, id: string, props: HistoryStoreProps = {}) {
     super(scope, id);
-    this.keyspaceName = props.keyspaceName ?? 'messenger';
+    this.keyspaceName = props.keyspaceName ?? keyspaceNameOf(Stack.of(this).stackName);
 
     this.keyspace = new CfnKeyspace(this, 'Keyspace', {
       keyspaceName: this.keyspaceName,
@@ -72,19 +85,26 @@ export class HistoryStore extends Construct {
     });
   }
 
+  /** Lets the grantee read the system keyspaces, which every Cassandra driver reads when it connects. */
+  private grantConnect(grantee: IGrantable): void {
+    acknowledgeWildcardResource(
+      grantee,
+      this.systemTablesArn(),
+      'Cassandra drivers read the system keyspaces (system, system_schema, system_schema_mcs, ...) when they connect; read-only (cassandra:Select).',
+    );
+    Grant.addToPrincipal({ grantee, actions: ['cassandra:Select'], resourceArns: [this.systemTablesArn()] });
+  }
+
   /** Lets the grantee write messages (and connect: read the system tables drivers read). */
   public grantWriteMessages(grantee: IGrantable): Grant {
-    Grant.addToPrincipal({ grantee, actions: ['cassandra:Select'], resourceArns: [this.systemTablesArn()] });
+    this.grantConnect(grantee);
     return Grant.addToPrincipal({ grantee, actions: ['cassandra:Modify'], resourceArns: [this.tableArn(this.messagesTableName)] });
   }
 
   /** Lets the grantee read messages (and connect). */
   public grantReadMessages(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal({
-      grantee,
-      actions: ['cassandra:Select'],
-      resourceArns: [this.systemTablesArn(), this.tableArn(this.messagesTableName)],
-    });
+    this.grantConnect(grantee);
+    return Grant.addToPrincipal({ grantee, actions: ['cassandra:Select'], resourceArns: [this.tableArn(this.messagesTableName)] });
   }
 
   /** Environment a function needs to reach the history. */

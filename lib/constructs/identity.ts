@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccountRecovery, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag-acknowledgements';
 
 /** Where tokens come from and how the authorizer checks them. */
 export interface TokenIssuer {
@@ -37,7 +38,21 @@ export class Identity extends Construct {
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
+      // Offered, not imposed: an authenticator app as second factor.
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
     });
+    acknowledge(
+      this.userPool,
+      'AwsSolutions-COG2',
+      'Users are people signing in to a chat app; MFA is offered (authenticator app) but requiring it of everyone is a product decision the protocol does not make.',
+    );
+    acknowledge(
+      this.userPool,
+      'AwsSolutions-COG8',
+      "Threat protection (the Plus feature plan) is billed per user; an operator turns it on for the deployment, it is not the app's to impose.",
+    );
     this.userPoolClient = this.userPool.addClient('MessengerClient', {
       authFlows: { userSrp: true },
       preventUserExistenceErrors: true,

@@ -59,11 +59,10 @@ export class MessagePipeline extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-
   }
 
-  /** Lets the grantee hand messages to the pipeline. */
+  /** Lets the grantee hand messages to the pipeline (SendMessage by queue URL, which needs nothing else). */
   public grantEnqueue(grantee: IGrantable): Grant {
-    return this.queue.grantSendMessages(grantee);
+    return this.queue.grant(grantee, 'sqs:SendMessage');
   }
 }

@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag-acknowledgements';
 
 /** Folder of the Lambda entry points; every function's entry is a file in it. */
 const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
@@ -24,8 +26,12 @@ export interface MessengerFunctionProps {
 }
 
 /**
- * A Lambda function with the messenger's defaults: Node.js 22 on arm64, bundled and minified by
+ * A Lambda function with the messenger's defaults: Node.js 24 on arm64, bundled and minified by
  * esbuild with source maps, JSON logs in a log group with bounded retention, and X-Ray tracing.
+ *
+ * Its role may write to its own log group and nothing else until granted: not
+ * `AWSLambdaBasicExecutionRole`, which would also let it create any log group anywhere, when the
+ * stack already creates every function's.
  */
 export class MessengerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: MessengerFunctionProps) {
@@ -33,10 +39,22 @@ export class MessengerFunction extends NodejsFunction {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.handler} function`,
+    });
+    // Its log group, as CDK grants writing to one: the group's ARN and the ARN of its streams.
+    logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray trace writes (tracing) and dynamodb:ListStreams (stream event sources) have no resource-level permissions; test/stack/messenger-stack.test.ts fails on any other action on *.',
+    );
     super(scope, id, {
+      role,
       entry: path.join(HANDLERS_DIR, `${props.handler}.ts`),
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 128,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -52,9 +70,9 @@ export class MessengerFunction extends NodejsFunction {
       bundling: {
         minify: true,
         sourceMap: true,
-        target: 'node22',
+        target: 'node24',
         format: OutputFormat.CJS,
-        // The Node.js 22 runtime ships AWS SDK v3; bundling it again would only grow cold starts.
+        // The Node.js 24 runtime ships AWS SDK v3; bundling it again would only grow cold starts.
         externalModules: ['@aws-sdk/*'],
         esbuildArgs: { '--alias:adm-zip': ADM_ZIP_STAND_IN },
       },

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, ProjectionType, type Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
@@ -9,6 +9,9 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
 import type { WebSocketGateway } from './websocket-gateway';
+
+/** The subscriptions table's index by subscriber connection (`SUBSCRIPTIONS_BY_CONNECTION` of lambdas/adapters/dynamodb-presence.ts). */
+const SUBSCRIPTIONS_BY_SUBSCRIBER = 'bySubscriber';
 
 export interface PresenceProps {
   /** The connections whose opening and closing make users online and offline. */
@@ -46,7 +49,7 @@ export class Presence extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.subscriptionsTable.addGlobalSecondaryIndex({
-      indexName: 'bySubscriber',
+      indexName: SUBSCRIPTIONS_BY_SUBSCRIBER,
       partitionKey: { name: 'connectionId', type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
@@ -75,15 +78,26 @@ export class Presence extends Construct {
         filters: [FilterCriteria.filter({ eventName: FilterRule.or('INSERT', 'REMOVE') })],
       }),
     );
+    // What lambdas/handlers/presence-changes.ts does: find the user's live connections, flip the
+    // status, find the subscribers (and a closed connection's subscriptions, by the index), end
+    // subscriptions in batches and post to the subscribers.
     props.connections.grantReadConnections(this.changesFunction);
-    this.statusTable.grant(this.changesFunction, 'dynamodb:UpdateItem');
-    this.subscriptionsTable.grant(this.changesFunction, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
-    props.gateway.stage.grantManagementApiAccess(this.changesFunction);
+    Grant.addToPrincipal({ grantee: this.changesFunction, actions: ['dynamodb:UpdateItem'], resourceArns: [this.statusTable.tableArn] });
+    Grant.addToPrincipal({
+      grantee: this.changesFunction,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.subscriptionsTable.tableArn, `${this.subscriptionsTable.tableArn}/index/${SUBSCRIPTIONS_BY_SUBSCRIBER}`],
+    });
+    Grant.addToPrincipal({ grantee: this.changesFunction, actions: ['dynamodb:BatchWriteItem'], resourceArns: [this.subscriptionsTable.tableArn] });
+    props.gateway.grantPostToConnections(this.changesFunction);
   }
 
   /** Lets the grantee subscribe connections to users and read the users' current status. */
   public grantSubscribe(grantee: IGrantable): Grant[] {
-    return [this.subscriptionsTable.grant(grantee, 'dynamodb:BatchWriteItem'), this.statusTable.grant(grantee, 'dynamodb:BatchGetItem')];
+    return [
+      Grant.addToPrincipal({ grantee, actions: ['dynamodb:BatchWriteItem'], resourceArns: [this.subscriptionsTable.tableArn] }),
+      Grant.addToPrincipal({ grantee, actions: ['dynamodb:BatchGetItem'], resourceArns: [this.statusTable.tableArn] }),
+    ];
   }
 
   /** The tables' names, as the functions read them. */

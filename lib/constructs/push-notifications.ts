@@ -6,10 +6,15 @@ import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
+
+/** Lambda's retries of a push request the send function failed on (its most, and default). */
+const PUSH_RETRY_ATTEMPTS = 2;
 
 /** The SNS platform applications that reach the push services; CloudFormation cannot create them. */
 export interface PushPlatformApplications {
@@ -32,7 +37,10 @@ export class PushNotifications extends Construct {
   public readonly topic: Topic;
   public readonly devicesTable: Table;
   public readonly sendFunction: MessengerFunction;
-  /** Push requests the send function failed on, after SNS's retries. */
+  /**
+   * Push requests that failed: those the send function failed on after Lambda's retries (its
+   * on-failure destination), and those SNS could not hand to Lambda at all (the subscription's).
+   */
   public readonly deadLetterQueue: Queue;
   /** In alarm while any push request waits in the dead-letter queue. */
   public readonly deadLetterAlarm: Alarm;
@@ -50,7 +58,8 @@ export class PushNotifications extends Construct {
     this.devicesTable = new MessengerTable(this, 'Devices', { partitionKey: 'userId', sortKey: 'deviceKey' });
 
     const deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
-      alarmDescription: 'Push requests failed after SNS retries and wait in the dead-letter queue; fix the cause, then republish them.',
+      alarmDescription:
+        'Push requests failed after retries and wait in the dead-letter queue (the send function failed on them, or SNS could not invoke it); fix the cause, then republish them.',
     });
     this.deadLetterQueue = deadLetters.queue;
     this.deadLetterAlarm = deadLetters.alarm;
@@ -60,7 +69,11 @@ export class PushNotifications extends Construct {
       timeout: Duration.seconds(30),
       environment: { PUSH_DEVICES_TABLE: this.devicesTable.tableName },
     });
+    // SNS invokes Lambda asynchronously: Lambda accepts the event, so the subscription's dead-letter
+    // queue only gets what SNS could not hand over. What the function fails on, Lambda retries and
+    // then sends to the function's own on-failure destination.
     this.topic.addSubscription(new LambdaSubscription(this.sendFunction, { deadLetterQueue: this.deadLetterQueue }));
+    this.sendFunction.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetterQueue), retryAttempts: PUSH_RETRY_ATTEMPTS });
     this.devicesTable.grant(this.sendFunction, 'dynamodb:Query', 'dynamodb:DeleteItem');
     this.grantPublishToDevices(this.sendFunction);
   }
@@ -75,9 +88,20 @@ export class PushNotifications extends Construct {
    * names an application's endpoints `…:endpoint/<platform>/<app>/<id>` after its `…:app/<platform>/<app>`.
    */
   private grantPublishToDevices(grantee: IGrantable): Grant | undefined {
-    const endpointArns = this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`);
-    if (endpointArns.length === 0) return undefined;
-    return Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: endpointArns });
+    if (this.endpointArns.length === 0) return undefined;
+    return Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: this.endpointArnsFor(grantee) });
+  }
+
+  /** Every device endpoint of the configured applications, acknowledged as the wildcard it is for the grantee. */
+  private endpointArnsFor(grantee: IGrantable): string[] {
+    for (const arn of this.endpointArns) {
+      acknowledgeWildcardResource(grantee, arn, 'Device endpoints are created at run time, one per registered device; the grant covers the endpoints of one configured platform application.');
+    }
+    return this.endpointArns;
+  }
+
+  private get endpointArns(): string[] {
+    return this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`);
   }
 
   /** Environment a function needs to register devices. */
@@ -101,7 +125,7 @@ export class PushNotifications extends Construct {
       Grant.addToPrincipal({
         grantee,
         actions: ['sns:DeleteEndpoint', 'sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'],
-        resourceArns: this.applicationArns.map((arn) => `${arn.replace(':app/', ':endpoint/')}/*`),
+        resourceArns: this.endpointArnsFor(grantee),
       });
     }
     return this.devicesTable.grant(grantee, 'dynamodb:PutItem', 'dynamodb:DeleteItem');

@@ -1,11 +1,15 @@
-import { CfnOutput } from 'aws-cdk-lib';
-import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import { CfnStage, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Grant, ManagedPolicy, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TokenIssuer } from './identity';
 import { MessengerFunction } from './messenger-function';
+import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
 
 export interface WebSocketGatewayProps {
   /** The issuer whose RS256 tokens open connections. */
@@ -18,7 +22,30 @@ export interface WebSocketGatewayProps {
   readonly defaultHandler: IFunction;
   /** @default 'prod' */
   readonly stageName?: string;
+  /**
+   * Whether to set the role API Gateway logs to CloudWatch with (`AWS::ApiGateway::Account`), which
+   * a WebSocket stage's logging needs. It is one setting per account and region, shared by every
+   * API there: a second stack in the same account and region passes false and uses the one set.
+   * @default true
+   */
+  readonly setAccountLogRole?: boolean;
 }
+
+/**
+ * One JSON line per connection event and frame in the access log: who (connection), what (event
+ * and route), how it ended (status, error) and when. `$context` variables of WebSocket APIs, see
+ * "Configure logging for WebSocket APIs" in the API Gateway developer guide.
+ */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTimeEpoch',
+  connectionId: '$context.connectionId',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  error: '$context.error.message',
+  integrationError: '$context.integration.error',
+});
 
 /**
  * The clients' WebSocket endpoint: API Gateway with route selection on `$request.body.action`,
@@ -28,6 +55,8 @@ export class WebSocketGateway extends Construct {
   public readonly api: WebSocketApi;
   public readonly stage: WebSocketStage;
   public readonly authorizerFunction: MessengerFunction;
+  /** One JSON line per connection event and frame, kept a year, and kept when the stack goes. */
+  public readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
@@ -59,12 +88,25 @@ export class WebSocketGateway extends Construct {
       },
     });
 
+    acknowledge(
+      this.api,
+      'AwsSolutions-APIG4',
+      'A WebSocket API authorizes on $connect only (its Lambda authorizer checks the token); every later frame arrives on that authorized connection, with the authorizer context.',
+    );
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: props.stageName ?? 'prod',
       autoDeploy: true,
       throttle: { rateLimit: 1000, burstLimit: 500 },
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: AccessLogFormat.custom(ACCESS_LOG_FORMAT) },
     });
+    // Execution logs at ERROR: integration and authorizer failures, without frames' contents.
+    const stage = this.stage.node.defaultChild as CfnStage;
+    stage.addPropertyOverride('DefaultRouteSettings.LoggingLevel', 'ERROR');
+    stage.addPropertyOverride('DefaultRouteSettings.DataTraceEnabled', false);
+    if (props.setAccountLogRole ?? true) stage.addResourceDependency(this.setAccountLogRole());
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url });
   }
@@ -78,6 +120,47 @@ export class WebSocketGateway extends Construct {
       integration: new WebSocketLambdaIntegration(`${action}Integration`, handler),
       returnResponse: true,
     });
+  }
+
+  /**
+   * Sets the role API Gateway writes execution and access logs with. Both are kept when the stack
+   * goes: the account setting outlives it, and a deleted role would stop every API's logs in the region.
+   */
+  private setAccountLogRole(): CfnAccount {
+    const role = new Role(this, 'AccountLogRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      description: "API Gateway's role for writing execution and access logs to CloudWatch Logs, for every API of this account and region",
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+    });
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    acknowledge(
+      role,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      "API Gateway's own logging role for every API of the account and region, which creates and names its execution log groups itself: the managed policy AWS documents for it.",
+    );
+    const account = new CfnAccount(this, 'Account', { cloudWatchRoleArn: role.roleArn });
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return account;
+  }
+
+  /** Lets the grantee post frames to the stage's connections (`POST @connections`), and nothing else. */
+  public grantPostToConnections(grantee: IGrantable): Grant {
+    return this.grantManageConnections(grantee, 'POST');
+  }
+
+  /** Lets the grantee ask whether a connection is still open (`GET @connections`), and nothing else. */
+  public grantConnectionStatus(grantee: IGrantable): Grant {
+    return this.grantManageConnections(grantee, 'GET');
+  }
+
+  private grantManageConnections(grantee: IGrantable, method: 'POST' | 'GET'): Grant {
+    const connectionsArn = Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: this.api.apiId,
+      resourceName: `${this.stage.stageName}/${method}/@connections/*`,
+    });
+    acknowledgeWildcardResource(grantee, connectionsArn, 'Connection ids exist only at run time; the grant is limited to this API, this stage and this one method.');
+    return Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: [connectionsArn] });
   }
 
   /**

@@ -142,7 +142,7 @@ describe('one-to-one chat over real sockets', () => {
     await registry.put({ userId: bob, connectionId: 'ghost=', deviceId: 'ghost=', connectedAt: now, lastActiveAt: now, expiresAt: Math.floor(now / 1000) + 600 });
     const client = await connect(alice);
     expect(await client.request({ action: 'sendMessage', clientMsgId: 'g1', to: bob, text: 'anyone?' })).toMatchObject({ status: 'sent' });
-    await eventually(async () => (await registry.connectionsOf(bob)).length === 0, 5000, 'the gone connection to be forgotten');
+    await eventually(async () => (await registry.connectionsOf(bob)).length === 0, 15_000, 'the gone connection to be forgotten');
   });
 });
 

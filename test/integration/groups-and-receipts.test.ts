@@ -1,4 +1,5 @@
 import { clientsClosedAfterEach, eventually, uniqueUser } from '../support/local-cloud-env';
+import { connectionOf, invokeFrame } from '../support/local-functions';
 import { TestClient } from '../support/ws-client';
 
 jest.setTimeout(90_000);
@@ -54,7 +55,7 @@ describe('groups over real sockets', () => {
 
   it('lets only admins add and remove others, lets anyone leave, and stops all delivery to a removed member', async () => {
     const [admin, bob, carol, dave] = ['admin', 'bob', 'carol', 'dave'].map(uniqueUser);
-    const [adminClient, bobClient, carolClient, daveClient] = await Promise.all([admin, bob, carol, dave].map((user) => connect(user)));
+    const [adminClient, bobClient, carolClient, daveClient] = await Promise.all([admin, bob, carol, dave].map((user) => connect(user, 'desk')));
     const { threadId } = await adminClient.request({ action: 'createGroup', name: 'Team', members: [bob, carol] });
 
     expect(await bobClient.request({ action: 'addMembers', threadId, userIds: [dave] })).toMatchObject({ code: 'forbidden' });
@@ -67,9 +68,11 @@ describe('groups over real sockets', () => {
     expect(removed.members).not.toContain(bob);
     await bobClient.waitFor((frame) => frame.type === 'thread' && Array.isArray(frame.members) && !frame.members.includes(bob));
 
-    await adminClient.request({ action: 'sendMessage', clientMsgId: 'after', threadId, text: 'bob is gone' });
+    // Handed to the chat function directly: once it returns, every member's frame has been posted,
+    // and bob's pong, behind anything posted to him, shows he got none.
+    await invokeFrame('ChatActions', await connectionOf(admin, 'desk'), { action: 'sendMessage', clientMsgId: 'after', threadId, text: 'bob is gone' });
     await carolClient.waitFor((frame) => frame.type === 'message' && frame.text === 'bob is gone');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await bobClient.request({ action: 'ping' });
     expect(bobClient.frames.some((frame) => frame.type === 'message')).toBe(false);
     expect(await bobClient.request({ action: 'getMessages', threadId })).toMatchObject({ code: 'forbidden' });
     expect(await bobClient.request({ action: 'sendMessage', clientMsgId: 'x', threadId, text: 'hello?' })).toMatchObject({ code: 'forbidden' });
@@ -91,27 +94,39 @@ describe('groups over real sockets', () => {
 });
 
 describe('receipts over real sockets', () => {
-  it('forwards receipts to the other members, moving only forward, read implying delivered', async () => {
+  /** Alice sends bob `count` messages; both are connected from device 'desk'. */
+  async function conversation(count: number) {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
-    const [aliceClient, bobClient] = [await connect(alice), await connect(bob)];
+    const [aliceClient, bobClient] = [await connect(alice, 'desk'), await connect(bob, 'desk')];
     let threadId: unknown;
-    for (let i = 1; i <= 3; i++) {
+    for (let i = 1; i <= count; i++) {
       threadId = (await aliceClient.request({ action: 'sendMessage', clientMsgId: `c${i}`, to: bob, text: `m${i}` })).threadId;
     }
-    await bobClient.waitFor((frame) => frame.type === 'message' && frame.seq === 3);
+    await bobClient.waitFor((frame) => frame.type === 'message' && frame.seq === count);
+    return { alice, bob, aliceClient, bobClient, threadId, bobDevice: await connectionOf(bob, 'desk') };
+  }
+
+  /** Alice's receipts once everything posted to her so far has arrived (her pong comes behind it). */
+  async function receiptsAt(client: TestClient) {
+    await client.request({ action: 'ping' });
+    return client.frames.filter((frame) => frame.type === 'receipt');
+  }
+
+  it('forwards receipts to the other members, moving only forward', async () => {
+    const { alice, bob, aliceClient, bobClient, threadId, bobDevice } = await conversation(3);
 
     bobClient.send({ action: 'ack', threadId, seq: 3, status: 'delivered' });
     expect(await aliceClient.waitFor((frame) => frame.type === 'receipt')).toEqual({ type: 'receipt', threadId, userId: bob, seq: 3, status: 'delivered' });
-    bobClient.send({ action: 'ack', threadId, seq: 2, status: 'delivered' });
+    // Backwards: handed to the chat function directly, so that the test knows when it has been dealt with.
+    await invokeFrame('ChatActions', bobDevice, { action: 'ack', threadId, seq: 2, status: 'delivered' });
     bobClient.send({ action: 'ack', threadId, seq: 2, status: 'read' });
     await aliceClient.waitFor((frame) => frame.type === 'receipt' && frame.status === 'read');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const receipts = aliceClient.frames.filter((frame) => frame.type === 'receipt');
-    expect(receipts).toEqual([
+    await invokeFrame('ChatActions', bobDevice, { action: 'ack', threadId, seq: 1, status: 'read' });
+    expect(await receiptsAt(aliceClient)).toEqual([
       { type: 'receipt', threadId, userId: bob, seq: 3, status: 'delivered' },
       { type: 'receipt', threadId, userId: bob, seq: 2, status: 'read' },
     ]);
-    expect(bobClient.frames.some((frame) => frame.type === 'receipt')).toBe(false);
+    expect(await receiptsAt(bobClient)).toEqual([]);
 
     const listing = await bobClient.request({ action: 'listThreads' });
     expect((listing.threads as Frame[]).find((thread) => thread.threadId === threadId)).toMatchObject({
@@ -122,6 +137,23 @@ describe('receipts over real sockets', () => {
       readSeq: 2,
       lastMessage: { seq: 3, senderId: alice, text: 'm3' },
     });
+  });
+
+  it('takes a read receipt as delivered too', async () => {
+    const { bob, aliceClient, bobClient, threadId, bobDevice } = await conversation(3);
+
+    bobClient.send({ action: 'ack', threadId, seq: 2, status: 'read' });
+    expect(await aliceClient.waitFor((frame) => frame.type === 'receipt')).toEqual({ type: 'receipt', threadId, userId: bob, seq: 2, status: 'read' });
+    const thread = async () => ((await bobClient.request({ action: 'listThreads' })).threads as Frame[]).find((candidate) => candidate.threadId === threadId);
+    expect(await thread()).toMatchObject({ deliveredSeq: 2, readSeq: 2 });
+
+    // Delivered up to 2 is implied already: nothing moves, nobody hears of it.
+    await invokeFrame('ChatActions', bobDevice, { action: 'ack', threadId, seq: 2, status: 'delivered' });
+    expect(await receiptsAt(aliceClient)).toHaveLength(1);
+    // Delivered beyond what was read does move.
+    bobClient.send({ action: 'ack', threadId, seq: 3, status: 'delivered' });
+    expect(await aliceClient.waitFor((frame) => frame.type === 'receipt' && frame.seq === 3)).toMatchObject({ status: 'delivered' });
+    expect(await thread()).toMatchObject({ deliveredSeq: 3, readSeq: 2 });
   });
 
   it('refuses a receipt beyond the last message, from a non-member, and of an unknown status', async () => {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { localCloud } from '../support/local-cloud-env';
 import { freePort, runCommand } from '../../local-cloud/process';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 async function failure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = runCommand(env);
@@ -54,5 +54,5 @@ describe('the run command without Java', () => {
     expect(output).toMatch(/dynamodb: cannot run java/);
     expect(output).toMatch(/cassandra: cannot run java/);
     await rm(dataDir, { recursive: true, force: true });
-  }, 120_000);
+  }, 300_000);
 });

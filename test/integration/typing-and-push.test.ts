@@ -1,4 +1,5 @@
 import { clientsClosedAfterEach, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
+import { connectionOf, functionLog, invokeFrame } from '../support/local-functions';
 
 jest.setTimeout(60_000);
 
@@ -9,23 +10,43 @@ async function pushesTo(user: string): Promise<Array<Record<string, unknown>>> {
   return ((await response.json()) as { notifications: Array<Record<string, unknown>> }).notifications;
 }
 
+/** The push requests for a thread the push function has finished with, in order, as it logs them. */
+async function pushRequestsDone(threadId: unknown) {
+  return (await functionLog('PushSend')).filter((entry) => entry.threadId === threadId && typeof entry.sent === 'number');
+}
+
 describe('typing over real sockets', () => {
   it('reaches the other members, not the typist, at most once a second', async () => {
     const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
-    const [aliceClient, bobClient, carolClient] = await Promise.all([alice, bob, carol].map((user) => connect(user)));
+    const [aliceClient, bobClient, carolClient] = await Promise.all([alice, bob, carol].map((user) => connect(user, 'desk')));
     const { threadId } = await aliceClient.request({ action: 'createGroup', name: 'Typing', members: [bob, carol] });
+    const typist = await connectionOf(alice, 'desk');
 
-    aliceClient.send({ action: 'typing', threadId, state: 'start' });
+    const startedAt = Date.now();
     aliceClient.send({ action: 'typing', threadId, state: 'start' });
     const signal = { type: 'typing', threadId, userId: alice, state: 'start' };
     expect(await bobClient.waitFor((frame) => frame.type === 'typing')).toEqual(signal);
     expect(await carolClient.waitFor((frame) => frame.type === 'typing')).toEqual(signal);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect(bobClient.frames.filter((frame) => frame.type === 'typing')).toHaveLength(1);
+    // Ten more at once, handed to the function directly so that the test knows when all are dealt
+    // with; the pongs then come behind anything they posted. At most one a second gets through.
+    const burst = 10;
+    await Promise.all(Array.from({ length: burst }, () => invokeFrame('PresenceActions', typist, { action: 'typing', threadId, state: 'start' })));
+    const spanMs = Date.now() - startedAt;
+    await Promise.all([aliceClient, bobClient].map((client) => client.request({ action: 'ping' })));
+    const forwarded = bobClient.frames.filter((frame) => frame.type === 'typing').length;
+    expect(forwarded).toBeLessThanOrEqual(Math.floor(spanMs / 1000) + 1);
+    expect(forwarded).toBeLessThan(1 + burst);
     expect(aliceClient.frames.some((frame) => frame.type === 'typing')).toBe(false);
 
-    aliceClient.send({ action: 'typing', threadId, state: 'stop' });
-    await bobClient.waitFor((frame) => frame.type === 'typing' && frame.state === 'stop');
+    // Once the second has passed, the next signal goes out.
+    await eventually(
+      async () => {
+        aliceClient.send({ action: 'typing', threadId, state: 'stop' });
+        return bobClient.frames.some((frame) => frame.type === 'typing' && frame.state === 'stop');
+      },
+      15_000,
+      'a stop signal after the second',
+    );
   });
 
   it('forbids typing in a thread you are not in, and refuses a bad state', async () => {
@@ -53,14 +74,17 @@ describe('push notifications over real sockets', () => {
 
     await eventually(async () => (await pushesTo(bob)).length === 1, 10_000, 'the push to bob');
     expect((await pushesTo(bob))[0]).toMatchObject({ platform: 'fcm', token: `fcm-${bob}`, senderId: alice, threadId, seq: ack.seq, preview: 'are you there?' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Once the push function has logged the request done, all of its pushes have been recorded.
+    await eventually(async () => (await pushRequestsDone(threadId)).length === 1, 10_000, 'the push request to be done');
+    expect((await pushRequestsDone(threadId))[0]).toMatchObject({ sent: 1 });
     expect(await pushesTo(carol)).toEqual([]);
 
     const bobAgain = await connect(bob);
     expect(await bobAgain.request({ action: 'unregisterPush', platform: 'fcm', token: `fcm-${bob}` })).toMatchObject({ type: 'pushUnregistered' });
     await bobAgain.close();
     await sender.request({ action: 'sendMessage', clientMsgId: 'p2', threadId, text: 'hello?' });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await eventually(async () => (await pushRequestsDone(threadId)).length === 2, 10_000, 'the second push request to be done');
+    expect((await pushRequestsDone(threadId))[1]).toMatchObject({ sent: 0 });
     expect(await pushesTo(bob)).toHaveLength(1);
   });
 

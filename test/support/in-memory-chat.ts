@@ -3,10 +3,13 @@ import type {
   CommitRequest,
   ConnectionDirectory,
   ConnectionNotifier,
+  DeliveryReport,
   HistoryReader,
   LiveConnection,
   MessageQueue,
+  PushRequester,
   SendContext,
+  SendObserver,
   SendRateCounter,
   SendRecord,
   ThreadStore,
@@ -156,13 +159,49 @@ export class InMemoryConnections implements ConnectionDirectory {
 }
 
 export class RecordingNotifier implements ConnectionNotifier {
-  readonly posts: Array<{ connectionId: string; frame: object }> = [];
+  /** Every post the code made, in order, with what came of it. */
+  readonly attempts: Array<{ connectionId: string; frame: object; outcome: 'delivered' | 'gone' | 'error' }> = [];
   constructor(private readonly outcome: (connectionId: string) => 'delivered' | 'gone' | 'error' = () => 'delivered') {}
+  /** The posts that reached their connection. */
+  get posts(): Array<{ connectionId: string; frame: object }> {
+    return this.attempts.filter((attempt) => attempt.outcome === 'delivered').map(({ connectionId, frame }) => ({ connectionId, frame }));
+  }
   async post(connectionId: string, frame: object): Promise<'delivered' | 'gone'> {
     const outcome = this.outcome(connectionId);
+    this.attempts.push({ connectionId, frame, outcome });
     if (outcome === 'error') throw new Error('throttled');
-    if (outcome === 'delivered') this.posts.push({ connectionId, frame });
     return outcome;
+  }
+}
+
+export class RecordingPushRequester implements PushRequester {
+  readonly requests: Array<Parameters<PushRequester['request']>[0]> = [];
+  constructor(private readonly failure?: Error) {}
+  async request(push: Parameters<PushRequester['request']>[0]): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.requests.push(push);
+  }
+}
+
+/** Records what a send told, in order. */
+export class RecordingSendObserver implements SendObserver {
+  readonly events: Array<
+    | { event: 'committed'; message: StoredMessage; isNew: boolean }
+    | { event: 'ackFailed'; error: unknown }
+    | { event: 'delivered'; report: DeliveryReport }
+    | { event: 'pushFailed'; error: unknown }
+  > = [];
+  committed(message: StoredMessage, isNew: boolean): void {
+    this.events.push({ event: 'committed', message, isNew });
+  }
+  ackFailed(error: unknown): void {
+    this.events.push({ event: 'ackFailed', error });
+  }
+  delivered(report: DeliveryReport): void {
+    this.events.push({ event: 'delivered', report });
+  }
+  pushFailed(error: unknown): void {
+    this.events.push({ event: 'pushFailed', error });
   }
 }
 

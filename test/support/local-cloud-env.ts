@@ -2,16 +2,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TestClient } from './ws-client';
 
-/** The shared local cloud that `test/integration/global-setup.ts` started. */
+/** The local cloud of this test: the shared one `test/integration/global-setup.ts` started, or the file's own. */
 export function localCloud() {
   const baseUrl = process.env.LOCAL_CLOUD_URL;
   const webSocketUrl = process.env.LOCAL_CLOUD_WS_URL;
-  if (!baseUrl || !webSocketUrl) throw new Error('the integration tests run only under their global setup, which starts the local cloud');
+  const dataDir = process.env.LOCAL_CLOUD_DATA_DIR;
+  if (!baseUrl || !webSocketUrl || !dataDir) {
+    throw new Error('no local cloud: integration tests run under their global setup, disruptive tests start their own (own-cloud.ts)');
+  }
   return {
     baseUrl,
     webSocketUrl,
-    idleTimeoutSeconds: Number(process.env.LOCAL_CLOUD_IDLE_SECONDS),
-    scheduleSeconds: Number(process.env.LOCAL_CLOUD_SCHEDULE_SECONDS),
+    /** Its data folder: tables, queues, history, the signing key and each function's log. */
+    dataDir,
   };
 }
 
@@ -77,7 +80,7 @@ export async function connectionRegistry() {
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -35,7 +35,7 @@ export class TestClient {
   }
 
   /** The first received frame matching `predicate`, waiting up to `timeoutMs` for it. */
-  waitFor(predicate: (frame: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
+  waitFor(predicate: (frame: Frame) => boolean, timeoutMs = 15_000): Promise<Frame> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const frame = this.frames.find(predicate);
@@ -59,6 +59,14 @@ export class TestClient {
     const reqId = `req-${this.nextReqId++}`;
     this.send({ ...frame, reqId });
     return this.waitFor((reply) => reply.reqId === reqId, timeoutMs);
+  }
+
+  /** Pings every `intervalMs`, as a client app does to stay connected; returns a function that stops it. */
+  pingEvery(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      if (this.socket.readyState === WebSocket.OPEN) this.send({ action: 'ping' });
+    }, intervalMs);
+    return () => clearInterval(timer);
   }
 
   async close(): Promise<void> {

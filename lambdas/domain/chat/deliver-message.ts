@@ -1,16 +1,15 @@
 import type { StoredMessage } from '../messages';
 import { inPool } from '../pool';
-import type { ConnectionDirectory, ConnectionNotifier, LiveConnection } from './ports';
+import { pushPreview } from '../push';
+import type { ConnectionDirectory, ConnectionNotifier, DeliveryObserver, DeliveryReport, LiveConnection, PushRequester, ThreadStore } from './ports';
 
 /** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
 
-export interface DeliveryReport {
-  readonly delivered: number;
-  readonly gone: number;
-  readonly failed: number;
-  /** Users with no live connection at all: the ones to reach by push instead. */
-  readonly offline: string[];
+/** The ports that reach users' connections. */
+export interface DeliveryPorts {
+  readonly connections: ConnectionDirectory;
+  readonly notifier: ConnectionNotifier;
 }
 
 /** The frame every other connection of every member receives for a new message. */
@@ -32,13 +31,18 @@ export function messageFrame(message: StoredMessage) {
  * from. A connection the gateway reports gone is forgotten; any other failure is counted and
  * skipped: a member who misses a frame catches up with `getMessages` and `listThreads`.
  */
-export async function deliverToUsers(
-  frame: object,
-  users: readonly string[],
-  fromConnectionId: string,
-  directory: ConnectionDirectory,
-  notifier: ConnectionNotifier,
-): Promise<DeliveryReport> {
+export async function deliverToUsers({
+  frame,
+  users,
+  fromConnectionId,
+  connections: directory,
+  notifier,
+}: DeliveryPorts & {
+  readonly frame: object;
+  readonly users: readonly string[];
+  /** The connection the action came from, which gets its reply instead; none for work that no connection started. */
+  readonly fromConnectionId?: string;
+}): Promise<DeliveryReport> {
   const connections: LiveConnection[] = [];
   const offline: string[] = [];
   await inPool([...new Set(users)], POST_CONCURRENCY, async (user) => {
@@ -62,4 +66,36 @@ export async function deliverToUsers(
     }
   });
   return { delivered, gone, failed, offline };
+}
+
+/**
+ * Delivers a committed message: its frame to every live connection of every member but the one
+ * it was sent from, then one push request for the members other than the sender who have no live
+ * connection at all. Takes only the committed message, so that whatever finds a message not yet
+ * delivered (the send itself, or a relay after the send died) delivers it the same way.
+ */
+export async function deliverMessage({
+  message,
+  fromConnectionId,
+  threads,
+  connections,
+  notifier,
+  push,
+  observer,
+}: DeliveryPorts & {
+  readonly message: StoredMessage;
+  /** The sender's connection, which got the ack instead; none when the sender's connection is not known. */
+  readonly fromConnectionId?: string;
+  readonly threads: Pick<ThreadStore, 'membersOf'>;
+  readonly push: PushRequester;
+  readonly observer: DeliveryObserver;
+}): Promise<void> {
+  const members = await threads.membersOf(message.threadId);
+  const report = await deliverToUsers({ frame: messageFrame(message), users: members, fromConnectionId, connections, notifier });
+  observer.delivered(report);
+  const offline = report.offline.filter((member) => member !== message.senderId);
+  if (offline.length === 0) return;
+  await push
+    .request({ recipients: offline, senderId: message.senderId, threadId: message.threadId, seq: message.seq, preview: pushPreview(message.text) })
+    .catch((error: unknown) => observer.pushFailed(error));
 }

@@ -20,7 +20,11 @@ export interface MessagesPage {
  * of seqs below the thread's `lastSeq`: read from history, and whatever history does not have yet
  * (the queue may lag) from the messages staged at send time.
  */
-export async function getMessages(request: GetMessagesRequest, threads: ThreadStore, history: HistoryReader): Promise<MessagesPage> {
+export async function getMessages({
+  threads,
+  history,
+  ...request
+}: GetMessagesRequest & { readonly threads: ThreadStore; readonly history: HistoryReader }): Promise<MessagesPage> {
   const [head, member] = await Promise.all([threads.head(request.threadId), threads.isMember(request.threadId, request.userId)]);
   if (head === undefined) throw new NotFoundError('threadId: no such thread');
   if (!member) throw new ForbiddenError('you are not a member of this thread');

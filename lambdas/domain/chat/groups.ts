@@ -1,15 +1,17 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors';
+import { deliverToUsers, type DeliveryPorts } from './deliver-message';
 import type { ThreadStore } from './ports';
 import { newGroupThreadId, type Member, type ThreadHead } from './threads';
 
 /** The `thread` frame: the reply to a membership action and the event every member receives. */
-export interface ThreadView {
+// A type, not an interface, so that it reads as a plain frame (an index signature) to the router.
+export type ThreadView = {
   readonly threadId: string;
   readonly kind: 'group' | 'dm';
   readonly name?: string;
   readonly members: string[];
   readonly admins: string[];
-}
+};
 
 export function threadView(head: ThreadHead, members: readonly Member[]): ThreadView {
   return {
@@ -21,10 +23,21 @@ export function threadView(head: ThreadHead, members: readonly Member[]): Thread
   };
 }
 
-export interface MembershipChange {
-  readonly view: ThreadView;
-  /** Who should hear of the change: the members, and a removed member once more. */
-  readonly notify: readonly string[];
+/** The `thread` frame: the reply to a membership action and the event the members receive. */
+export type ThreadFrame = { readonly type: 'thread' } & ThreadView;
+
+/** What every membership action needs besides its request. */
+export type MembershipPorts = DeliveryPorts & {
+  readonly threads: ThreadStore;
+  /** The caller's connection, which gets the frame as its reply instead. */
+  readonly fromConnectionId: string;
+};
+
+/** Tells everyone concerned of a change (the members, and a removed member once more) and returns the caller's reply. */
+async function announce(view: ThreadView, notify: readonly string[], ports: MembershipPorts): Promise<ThreadFrame> {
+  const frame: ThreadFrame = { type: 'thread', ...view };
+  await deliverToUsers({ frame, users: notify, fromConnectionId: ports.fromConnectionId, connections: ports.connections, notifier: ports.notifier });
+  return frame;
 }
 
 async function groupOf(threads: ThreadStore, threadId: string): Promise<{ head: ThreadHead; members: Member[] }> {
@@ -33,60 +46,82 @@ async function groupOf(threads: ThreadStore, threadId: string): Promise<{ head: 
   return { head, members };
 }
 
-export async function createGroup(
-  threads: ThreadStore,
-  creator: string,
-  name: string,
-  invited: readonly string[],
-  maxMembers: number,
-  now: number,
-): Promise<MembershipChange> {
-  const others = [...new Set(invited)].filter((userId) => userId !== creator);
+/** Creates a group whose first admin is the creator, and announces it. */
+export async function createGroup({
+  creatorId,
+  name,
+  members: invited,
+  maxMembers,
+  now,
+  ...ports
+}: MembershipPorts & {
+  readonly creatorId: string;
+  readonly name: string;
+  readonly members: readonly string[];
+  readonly maxMembers: number;
+  readonly now: number;
+}): Promise<ThreadFrame> {
+  const others = [...new Set(invited)].filter((userId) => userId !== creatorId);
   if (others.length + 1 > maxMembers) throw new BadRequestError(`members: a group holds at most ${maxMembers} members`);
   const head: ThreadHead = { threadId: newGroupThreadId(), kind: 'group', name, lastSeq: 0, lastActivity: now };
-  await threads.createGroup(head, creator, others, now);
-  const members: Member[] = [{ userId: creator, role: 'admin' }, ...others.map((userId) => ({ userId, role: 'member' as const }))];
+  await ports.threads.createGroup(head, creatorId, others, now);
+  const members: Member[] = [{ userId: creatorId, role: 'admin' }, ...others.map((userId) => ({ userId, role: 'member' as const }))];
   const view = threadView(head, members);
-  return { view, notify: view.members };
+  return announce(view, view.members, ports);
 }
 
-export async function addMembers(
-  threads: ThreadStore,
-  caller: string,
-  threadId: string,
-  userIds: readonly string[],
-  maxMembers: number,
-  now: number,
-): Promise<MembershipChange> {
-  const { head, members } = await groupOf(threads, threadId);
-  const self = members.find((member) => member.userId === caller);
+/** An admin adds members (those already in stay as they are), and the group hears of it. */
+export async function addMembers({
+  callerId,
+  threadId,
+  userIds,
+  maxMembers,
+  now,
+  ...ports
+}: MembershipPorts & {
+  readonly callerId: string;
+  readonly threadId: string;
+  readonly userIds: readonly string[];
+  readonly maxMembers: number;
+  readonly now: number;
+}): Promise<ThreadFrame> {
+  const { head, members } = await groupOf(ports.threads, threadId);
+  const self = members.find((member) => member.userId === callerId);
   if (self === undefined) throw new ForbiddenError('you are not a member of this thread');
   if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have members to add');
   if (self.role !== 'admin') throw new ForbiddenError('only admins add members');
   const current = new Set(members.map((member) => member.userId));
   const added = [...new Set(userIds)].filter((userId) => !current.has(userId));
   if (current.size + added.length > maxMembers) throw new BadRequestError(`userIds: a group holds at most ${maxMembers} members`);
-  if (added.length > 0) await threads.addMembers(threadId, added, now);
+  if (added.length > 0) await ports.threads.addMembers(threadId, added, now);
   const view = threadView(head, [...members, ...added.map((userId) => ({ userId, role: 'member' as const }))]);
-  return { view, notify: view.members };
+  return announce(view, view.members, ports);
 }
 
-export async function removeMember(threads: ThreadStore, caller: string, threadId: string, userId: string): Promise<MembershipChange> {
-  const { head, members } = await groupOf(threads, threadId);
-  const self = members.find((member) => member.userId === caller);
+/**
+ * An admin removes a member, or anyone leaves; the removed member hears of it once more. A group
+ * is never left without an admin while it has members.
+ */
+export async function removeMember({
+  callerId,
+  threadId,
+  userId,
+  ...ports
+}: MembershipPorts & { readonly callerId: string; readonly threadId: string; readonly userId: string }): Promise<ThreadFrame> {
+  const { head, members } = await groupOf(ports.threads, threadId);
+  const self = members.find((member) => member.userId === callerId);
   if (self === undefined) throw new ForbiddenError('you are not a member of this thread');
   if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have members to remove');
-  if (userId !== caller && self.role !== 'admin') throw new ForbiddenError('only admins remove others; anyone may leave');
+  if (userId !== callerId && self.role !== 'admin') throw new ForbiddenError('only admins remove others; anyone may leave');
   if (!members.some((member) => member.userId === userId)) throw new NotFoundError('userId: not a member of this group');
 
-  await threads.removeMember(threadId, userId);
+  await ports.threads.removeMember(threadId, userId);
   let remaining = members.filter((member) => member.userId !== userId);
-  // A group is never left without an admin while it has members.
   if (remaining.length > 0 && !remaining.some((member) => member.role === 'admin')) {
     const [successor] = remaining;
-    await threads.setRole(threadId, successor.userId, 'admin');
+    await ports.threads.setRole(threadId, successor.userId, 'admin');
     remaining = remaining.map((member) => (member.userId === successor.userId ? { ...member, role: 'admin' as const } : member));
   }
   const view = threadView(head, remaining);
-  return { view, notify: [...view.members, userId] };
+  return announce(view, [...view.members, userId], ports);
 }

@@ -41,7 +41,16 @@ function decodeCursor(cursor: string): ThreadPosition {
  * Query of the caller's thread list (ordered by activity in its index), one batch read of those
  * threads' heads and one Query of members per thread.
  */
-export async function listThreads(threads: ThreadStore, userId: string, cursor?: string): Promise<ThreadsPage> {
+export async function listThreads({
+  userId,
+  cursor,
+  threads,
+}: {
+  readonly userId: string;
+  /** Where the page starts: a `cursor` an earlier page gave out. */
+  readonly cursor?: string;
+  readonly threads: ThreadStore;
+}): Promise<ThreadsPage> {
   const page = await threads.recentThreadsOf(userId, THREADS_PAGE_SIZE, cursor === undefined ? undefined : decodeCursor(cursor));
   const heads = new Map((await threads.heads(page.threads.map((row) => row.threadId))).map((head) => [head.threadId, head]));
   const listings = await Promise.all(

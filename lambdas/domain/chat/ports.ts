@@ -115,3 +115,27 @@ export interface SendRateCounter {
   /** Counts one more send in the current second and returns how many this second holds now. */
   countSend(userId: string, now: number): Promise<number>;
 }
+
+/** How a frame's delivery to users went. */
+export interface DeliveryReport {
+  readonly delivered: number;
+  readonly gone: number;
+  readonly failed: number;
+  /** Users with no live connection at all: the ones to reach by push instead. */
+  readonly offline: string[];
+}
+
+/** What delivering a message tells as it goes, for logs and metrics (the handler's or the relay's). */
+export interface DeliveryObserver {
+  delivered(report: DeliveryReport): void;
+  /** The push request could not be published: those members miss this notification. */
+  pushFailed(error: unknown): void;
+}
+
+/** What a send tells as it goes, for logs and metrics: step by step, so that a later failure loses nothing told before it. */
+export interface SendObserver extends DeliveryObserver {
+  /** The message is durable: new, or the one an earlier send with the same clientMsgId made. */
+  committed(message: StoredMessage, isNew: boolean): void;
+  /** The ack could not be posted; the sender's retry gets it. */
+  ackFailed(error: unknown): void;
+}

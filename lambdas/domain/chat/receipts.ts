@@ -1,4 +1,5 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors';
+import { deliverToUsers, type DeliveryPorts } from './deliver-message';
 import type { ThreadStore } from './ports';
 
 export interface ReceiptRequest {
@@ -18,13 +19,24 @@ export interface ReceiptEvent {
 
 /**
  * Records a cumulative receipt: everything up to `seq`. Receipts only move forward, and `read`
- * implies `delivered`. Returns the event to forward, or nothing when the receipt did not move.
+ * implies `delivered` (the store's part). When it moved, the other members' connections get the
+ * `receipt` frame; returns that event, or nothing when the receipt did not move.
  */
-export async function recordReceipt(threads: ThreadStore, request: ReceiptRequest): Promise<ReceiptEvent | undefined> {
+export async function recordReceipt({
+  fromConnectionId,
+  threads,
+  connections,
+  notifier,
+  ...request
+}: ReceiptRequest & DeliveryPorts & { readonly fromConnectionId: string; readonly threads: ThreadStore }): Promise<ReceiptEvent | undefined> {
   const [head, member] = await Promise.all([threads.head(request.threadId), threads.isMember(request.threadId, request.userId)]);
   if (head === undefined) throw new NotFoundError('threadId: no such thread');
   if (!member) throw new ForbiddenError('you are not a member of this thread');
   if (request.seq > head.lastSeq) throw new BadRequestError(`seq must not be beyond the thread's last message (${head.lastSeq})`);
   const moved = await threads.advanceReceipt(request.userId, request.threadId, request.seq, request.status);
-  return moved ? { threadId: request.threadId, userId: request.userId, seq: request.seq, status: request.status } : undefined;
+  if (!moved) return undefined;
+  const receipt: ReceiptEvent = { threadId: request.threadId, userId: request.userId, seq: request.seq, status: request.status };
+  const others = (await threads.membersOf(request.threadId)).filter((userId) => userId !== request.userId);
+  await deliverToUsers({ frame: { type: 'receipt', ...receipt }, users: others, fromConnectionId, connections, notifier });
+  return receipt;
 }

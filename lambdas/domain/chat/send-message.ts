@@ -1,113 +1,58 @@
-import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import type { StoredMessage } from '../messages';
-import type { MessageQueue, SendRateCounter, SendRecord, ThreadStore } from './ports';
-import { directThreadId, newMessageId } from './threads';
+import { commitMessage, type CommitPorts, type SendMessageRequest } from './commit-message';
+import { deliverMessage, type DeliveryPorts } from './deliver-message';
+import type { PushRequester, SendObserver } from './ports';
 
-/** A validated `sendMessage` frame: exactly one of `to` and `threadId`. */
-export interface SendMessageRequest {
-  readonly senderId: string;
-  readonly clientMsgId: string;
-  readonly text: string;
-  readonly to?: string;
-  readonly threadId?: string;
+export interface SendPorts extends CommitPorts, DeliveryPorts {
+  readonly push: PushRequester;
+  readonly observer: SendObserver;
 }
 
-export interface SendDependencies {
-  readonly threads: ThreadStore;
-  readonly queue: MessageQueue;
-  readonly rate: SendRateCounter;
-  readonly now: () => number;
-  /** Waits between attempts. @default a timer */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
-const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** PROTOCOL.md section 4: a user may send 20 messages a second; the excess is refused. */
-export const MAX_SENDS_PER_SECOND = 20;
-
-/** Concurrent senders in one thread race for each seq; the loser takes the next. */
-const MAX_SEQ_ATTEMPTS = 40;
-
-/** Exponential backoff with full jitter, so that racing senders spread out instead of colliding again. */
-function backOffMs(attempt: number): number {
-  return Math.random() * Math.min(1000, 10 * 2 ** attempt);
-}
-
-export interface SentMessage {
-  readonly message: StoredMessage;
-  /** False when this was a retry of a send that had already committed. */
-  readonly isNew: boolean;
-}
-
-function fromRecord(request: SendMessageRequest, record: SendRecord): StoredMessage {
-  return { ...record, senderId: request.senderId, clientMsgId: request.clientMsgId, text: request.text };
+/** The `sent` ack: the sender's answer, once the message is durable. */
+export function ackFrame(message: StoredMessage, reqId?: string) {
+  return {
+    type: 'ack',
+    ...(reqId === undefined ? {} : { reqId }),
+    status: 'sent',
+    clientMsgId: message.clientMsgId,
+    threadId: message.threadId,
+    seq: message.seq,
+    messageId: message.messageId,
+    sentAt: message.sentAt,
+  };
 }
 
 /**
- * Gives the message the thread's next seq and makes it durable, exactly once per
- * (sender, clientMsgId): a retry answers with the message it first created. Then hands it to the
- * queue for history; that step is repeated on a retry, since history stores a message once
- * however often it arrives.
+ * A `sendMessage` from start to end: commit (one order per thread, once per clientMsgId), ack the
+ * sender, deliver to the members and ask for push for those offline. The ack goes out before
+ * delivery starts, so that its latency does not grow with the group, and a failed ack does not
+ * keep the message from the members. A retry of a send that already committed is acked again and
+ * delivers nothing: the first send delivered it.
  */
-export async function sendMessage(request: SendMessageRequest, deps: SendDependencies): Promise<SentMessage> {
-  if (request.to !== undefined && request.to === request.senderId) {
-    throw new BadRequestError('to: you cannot start a conversation with yourself');
-  }
-  const threadId = request.threadId ?? directThreadId(request.senderId, request.to!);
+export async function sendMessage({
+  reqId,
+  fromConnectionId,
+  senderId,
+  clientMsgId,
+  text,
+  to,
+  threadId,
+  threads,
+  queue,
+  rate,
+  clock,
+  sleep,
+  connections,
+  notifier,
+  push,
+  observer,
+}: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<StoredMessage> {
+  const { message, isNew } = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, queue, rate, clock, sleep });
+  observer.committed(message, isNew);
 
-  // Counting runs beside the read, so the limit adds no round trip to the send.
-  const [sendsThisSecond, loaded] = await Promise.all([
-    deps.rate.countSend(request.senderId, deps.now()),
-    deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId),
-  ]);
-  if (sendsThisSecond > MAX_SENDS_PER_SECOND) {
-    throw new MessengerError('rate_limited', `you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`);
-  }
-  let context = loaded;
-  for (let attempt = 1; attempt <= MAX_SEQ_ATTEMPTS; attempt++) {
-    if (context.previous) {
-      const message = fromRecord(request, context.previous);
-      await deps.queue.enqueue(message);
-      return { message, isNew: false };
-    }
-    const creating = context.thread === undefined;
-    if (creating && request.to === undefined) throw new NotFoundError('threadId: no such thread');
-    if (!creating && !context.senderIsMember) throw new ForbiddenError('you are not a member of this thread');
+  await notifier.post(fromConnectionId, ackFrame(message, reqId)).catch((error: unknown) => observer.ackFailed(error));
+  if (!isNew) return message;
 
-    const message: StoredMessage = {
-      threadId,
-      seq: (context.thread?.lastSeq ?? 0) + 1,
-      messageId: newMessageId(),
-      senderId: request.senderId,
-      clientMsgId: request.clientMsgId,
-      text: request.text,
-      sentAt: deps.now(),
-    };
-    const result = await deps.threads.commitMessage({
-      message,
-      createDirectThread: creating ? [request.senderId, request.to!] : undefined,
-      recheckMembership: !creating && context.thread!.kind === 'group',
-    });
-    switch (result.outcome) {
-      case 'committed':
-        await deps.queue.enqueue(message);
-        return { message, isNew: true };
-      case 'not_member':
-        throw new ForbiddenError('you are not a member of this thread');
-      case 'seq_taken':
-        await (deps.sleep ?? timer)(backOffMs(attempt));
-        // The store says where the thread is now, so the next attempt needs no read.
-        context =
-          result.lastSeq !== undefined && context.thread !== undefined
-            ? { ...context, thread: { ...context.thread, lastSeq: result.lastSeq } }
-            : await deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
-        continue;
-      case 'duplicate':
-        // The same send committed meanwhile: its record answers this one.
-        context = await deps.threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
-        continue;
-    }
-  }
-  throw new MessengerError('rate_limited', 'this thread is too busy right now; retry the send');
+  await deliverMessage({ message, fromConnectionId, threads, connections, notifier, push, observer });
+  return message;
 }

@@ -23,10 +23,13 @@ export interface ActivityReport {
  * and thread, however many of the thread's messages came together. Rows never move back, so
  * messages arriving again or out of order change nothing.
  */
-export async function advanceThreadActivity(
-  messages: readonly StagedMessage[],
-  threads: Pick<ThreadStore, 'membersOf' | 'advanceActivity'>,
-): Promise<ActivityReport> {
+export async function advanceThreadActivity({
+  messages,
+  threads,
+}: {
+  readonly messages: readonly StagedMessage[];
+  readonly threads: Pick<ThreadStore, 'membersOf' | 'advanceActivity'>;
+}): Promise<ActivityReport> {
   const newest = new Map<string, StagedMessage>();
   for (const message of messages) {
     if (message.seq > (newest.get(message.threadId)?.seq ?? 0)) newest.set(message.threadId, message);

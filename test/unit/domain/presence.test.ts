@@ -72,7 +72,13 @@ describe('subscribeToPresence', () => {
       return ids.flatMap((id) => ports.statuses.statuses.get(id) ?? []);
     });
 
-    const users = await subscribeToPresence({ userId: 'alice', connectionId: 'a1' }, ['bob', 'carol', 'dave', 'bob'], 1234, ports.subscriptions, ports.statuses);
+    const users = await subscribeToPresence({
+      subscriber: { userId: 'alice', connectionId: 'a1' },
+      userIds: ['bob', 'carol', 'dave', 'bob'],
+      now: NOW + 999,
+      subscriptions: ports.subscriptions,
+      statuses: ports.statuses,
+    });
 
     expect(users).toEqual([
       { userId: 'bob', status: 'online' },
@@ -80,7 +86,8 @@ describe('subscribeToPresence', () => {
       { userId: 'dave', status: 'offline' },
     ]);
     expect(ports.subscriptions.calls).toEqual(['subscribe', 'read']);
-    expect(ports.subscriptions.rows).toEqual(['bob', 'carol', 'dave'].map((watched) => ({ watched, connectionId: 'a1', expiresAt: 1234 })));
+    // Until the connection's longest life (two hours) at the latest.
+    expect(ports.subscriptions.rows).toEqual(['bob', 'carol', 'dave'].map((watched) => ({ watched, connectionId: 'a1', expiresAt: NOW / 1000 + 7200 })));
     statusesOf.mockRestore();
   });
 });
@@ -90,7 +97,7 @@ describe('publishPresenceChanges', () => {
     const { ports, open } = setup();
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
 
-    const report = await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
+    const report = await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
 
     expect(report.changed).toEqual([{ userId: 'bob', status: 'online' }]);
     expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
@@ -99,12 +106,12 @@ describe('publishPresenceChanges', () => {
   it('keeps a user online while one of two devices is still connected, and pushes offline after the last', async () => {
     const { ports, open, close } = setup();
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
-    await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
-    await publishPresenceChanges([open('bob', 'b2')], ports, NOW);
-    await publishPresenceChanges([close('bob', 'b1')], ports, NOW);
+    await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
+    await publishPresenceChanges({ changes: [open('bob', 'b2')], now: NOW, ...ports });
+    await publishPresenceChanges({ changes: [close('bob', 'b1')], now: NOW, ...ports });
     expect(ports.notifier.posts).toHaveLength(1);
 
-    const report = await publishPresenceChanges([close('bob', 'b2', NOW + 9000)], ports, NOW + 9500);
+    const report = await publishPresenceChanges({ changes: [close('bob', 'b2', NOW + 9000)], now: NOW + 9500, ...ports });
 
     expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }]);
     expect(ports.notifier.posts.at(-1)!.frame).toEqual({ type: 'presence', users: [{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }] });
@@ -112,9 +119,9 @@ describe('publishPresenceChanges', () => {
 
   it('dates a stale connection from its last activity, not from when it was swept', async () => {
     const { ports, open, close } = setup();
-    await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
+    await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
     const expiredAt = NOW / 1000 + 600;
-    const report = await publishPresenceChanges([close('bob', 'b1', NOW + 650_000, NOW + 1000, expiredAt)], ports, NOW + 650_000);
+    const report = await publishPresenceChanges({ changes: [close('bob', 'b1', NOW + 650_000, NOW + 1000, expiredAt)], now: NOW + 650_000, ...ports });
     expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 1000 }]);
   });
 
@@ -122,15 +129,15 @@ describe('publishPresenceChanges', () => {
     const { ports, open } = setup();
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
     const changes = [open('bob', 'b1')];
-    await publishPresenceChanges(changes, ports, NOW);
-    const again = await publishPresenceChanges(changes, ports, NOW);
+    await publishPresenceChanges({ changes: changes, now: NOW, ...ports });
+    const again = await publishPresenceChanges({ changes: changes, now: NOW, ...ports });
     expect(again.changed).toEqual([]);
     expect(ports.notifier.posts).toHaveLength(1);
   });
 
   it("reads the user's status as it is now: opened then closed within one batch is offline", async () => {
     const { ports, open, close } = setup();
-    const report = await publishPresenceChanges([open('bob', 'b1'), close('bob', 'b1', NOW + 2000)], ports, NOW + 3000);
+    const report = await publishPresenceChanges({ changes: [open('bob', 'b1'), close('bob', 'b1', NOW + 2000)], now: NOW + 3000, ...ports });
     expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }]);
   });
 
@@ -139,7 +146,7 @@ describe('publishPresenceChanges', () => {
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob', 'carol'], 9e9);
     await ports.subscriptions.subscribe({ userId: 'dave', connectionId: 'd1' }, ['carol'], 9e9);
 
-    await publishPresenceChanges([open('bob', 'b1'), open('carol', 'c1')], ports, NOW);
+    await publishPresenceChanges({ changes: [open('bob', 'b1'), open('carol', 'c1')], now: NOW, ...ports });
 
     const frames = Object.fromEntries(ports.notifier.posts.map((post) => [post.connectionId, post.frame]));
     expect(frames.a1).toEqual({ type: 'presence', users: expect.arrayContaining([{ userId: 'bob', status: 'online' }, { userId: 'carol', status: 'online' }]) });
@@ -152,7 +159,7 @@ describe('publishPresenceChanges', () => {
     await ports.subscriptions.subscribe({ userId: 'erin', connectionId: 'gone1' }, ['bob'], 9e9);
     const aliceGoes = [open('alice', 'a1'), close('alice', 'a1')];
 
-    const report = await publishPresenceChanges([...aliceGoes, open('bob', 'b1')], ports, NOW);
+    const report = await publishPresenceChanges({ changes: [...aliceGoes, open('bob', 'b1')], now: NOW, ...ports });
 
     expect(report.delivered).toBe(0);
     expect(ports.notifier.posts).toEqual([]);
@@ -162,7 +169,7 @@ describe('publishPresenceChanges', () => {
   it('reports a user whose status could not be recorded, and still publishes the others', async () => {
     const { ports, open } = setup();
     ports.statuses.failFor = 'bob';
-    const report = await publishPresenceChanges([open('bob', 'b1'), open('carol', 'c1')], ports, NOW);
+    const report = await publishPresenceChanges({ changes: [open('bob', 'b1'), open('carol', 'c1')], now: NOW, ...ports });
     expect(report.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
     expect(report.changed).toEqual([{ userId: 'carol', status: 'online' }]);
   });
@@ -171,7 +178,7 @@ describe('publishPresenceChanges', () => {
     const { ports, open } = setup((connectionId) => (connectionId === 'x1' ? 'error' : 'delivered'));
     await ports.subscriptions.subscribe({ userId: 'xavier', connectionId: 'x1' }, ['bob'], 9e9);
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
-    const report = await publishPresenceChanges([open('bob', 'b1')], ports, NOW);
+    const report = await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
     expect(report.failedPosts).toHaveLength(1);
     expect(report.delivered).toBe(1);
   });
@@ -195,7 +202,7 @@ describe('sweepStaleConnections', () => {
       },
     };
 
-    expect(await sweepStaleConnections(registry, NOW + 999)).toBe(1);
+    expect(await sweepStaleConnections({ now: NOW + 999, registry })).toBe(1);
     expect(asked).toEqual([
       ['find', NOW / 1000],
       ['b1', NOW / 1000],

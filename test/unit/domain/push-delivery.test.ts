@@ -28,14 +28,14 @@ describe('deliverPush', () => {
       sent.push(target.token);
       return 'sent';
     } };
-    expect(await deliverPush(request, registry, sender)).toEqual({ sent: 3, removed: 0 });
+    expect(await deliverPush({ ...request, registry, sender })).toEqual({ sent: 3, removed: 0 });
     expect(sent.sort()).toEqual(['b1', 'b2', 'c1']);
   });
 
   it('removes devices the push services report gone, and keeps the others', async () => {
     const registry = new InMemoryRegistry([device('bob', 'gone'), device('bob', 'fine')]);
     const sender: PushSender = { send: async (target) => (target.token === 'gone' ? 'gone' : 'sent') };
-    expect(await deliverPush(request, registry, sender)).toEqual({ sent: 1, removed: 1 });
+    expect(await deliverPush({ ...request, registry, sender })).toEqual({ sent: 1, removed: 1 });
     expect(registry.removed.map((removed) => removed.token)).toEqual(['gone']);
   });
 
@@ -43,13 +43,13 @@ describe('deliverPush', () => {
     const registry = new InMemoryRegistry([device('alice', 'a1'), device('bob', 'b1')]);
     const sent: string[] = [];
     const sender: PushSender = { send: async (target) => (sent.push(target.token), 'sent') };
-    await deliverPush({ ...request, recipients: ['alice', 'bob', 'bob'] }, registry, sender);
+    await deliverPush({ ...request, recipients: ['alice', 'bob', 'bob'], registry, sender });
     expect(sent).toEqual(['b1']);
   });
 
   it('fails, for the request to be retried, when a device cannot be reached', async () => {
     const registry = new InMemoryRegistry([device('bob', 'b1')]);
     const sender: PushSender = { send: async () => Promise.reject(new Error('throttled')) };
-    await expect(deliverPush(request, registry, sender)).rejects.toThrow('throttled');
+    await expect(deliverPush({ ...request, registry, sender })).rejects.toThrow('throttled');
   });
 });

@@ -34,7 +34,7 @@ class FakeRecords implements DeviceRecords {
 describe('push registration', () => {
   it('records the device under its user with its endpoint', async () => {
     const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
-    await registerPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'tok', now: 5 });
+    await registerPushDevice({ userId: 'bob', platform: 'fcm', token: 'tok', now: 5, endpoints, records });
     expect([...records.items.values()]).toEqual([
       { userId: 'bob', deviceKey: deviceKeyOf('fcm', 'tok'), platform: 'fcm', token: 'tok', endpointArn: 'arn:endpoint/fcm/tok', registeredAt: 5 },
     ]);
@@ -42,22 +42,22 @@ describe('push registration', () => {
 
   it('moves a token handed on to another user, so its former holder gets no more pushes on it', async () => {
     const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
-    await registerPushDevice(endpoints, records, { userId: 'bob', platform: 'apns', token: 'phone', now: 1 });
-    await registerPushDevice(endpoints, records, { userId: 'carol', platform: 'apns', token: 'phone', now: 2 });
+    await registerPushDevice({ userId: 'bob', platform: 'apns', token: 'phone', now: 1, endpoints, records });
+    await registerPushDevice({ userId: 'carol', platform: 'apns', token: 'phone', now: 2, endpoints, records });
     expect([...records.items.values()].map((device) => device.userId)).toEqual(['carol']);
   });
 
   it('answers bad_request for a platform this deployment has no application for', async () => {
     await expect(
-      registerPushDevice(new FakeEndpoints(['fcm']), new FakeRecords(), { userId: 'bob', platform: 'apns', token: 't', now: 1 }),
+      registerPushDevice({ userId: 'bob', platform: 'apns', token: 't', now: 1, endpoints: new FakeEndpoints(['fcm']), records: new FakeRecords() }),
     ).rejects.toMatchObject({ code: 'bad_request', message: /apns push is not configured/ });
   });
 
   it('unregisters by deleting the record and the endpoint, and ignores unknown devices', async () => {
     const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
-    await registerPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'tok', now: 1 });
-    await unregisterPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'tok' });
-    await unregisterPushDevice(endpoints, records, { userId: 'bob', platform: 'fcm', token: 'never' });
+    await registerPushDevice({ userId: 'bob', platform: 'fcm', token: 'tok', now: 1, endpoints, records });
+    await unregisterPushDevice({ userId: 'bob', platform: 'fcm', token: 'tok', endpoints, records });
+    await unregisterPushDevice({ userId: 'bob', platform: 'fcm', token: 'never', endpoints, records });
     expect(records.items.size).toBe(0);
     expect(endpoints.removed).toEqual(['arn:endpoint/fcm/tok']);
   });

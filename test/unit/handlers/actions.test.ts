@@ -1,6 +1,6 @@
-import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler as unknownAction } from '../../../lambdas/handlers/default';
@@ -140,6 +140,59 @@ describe('subscribePresence', () => {
     expect(frame).toMatchObject({ type: 'error', code: 'bad_request', message });
     expect(dynamodb).not.toHaveReceivedCommand(BatchWriteCommand);
     expect(dynamodb).not.toHaveReceivedCommand(BatchGetCommand);
+  });
+});
+
+describe('typing', () => {
+  const typingGate = { TableName: 'threads', Key: { threadId: 'g_1', sk: 'member#alice' } };
+
+  beforeEach(() => {
+    // The connection refresh and the typing gate are both UpdateItems; the gate admits unless a test says otherwise.
+    dynamodb.on(UpdateCommand).resolves({});
+    gateway.on(PostToConnectionCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-1=' }] : [{ userId: 'alice', connectionId: 'alice-2=' }],
+    }));
+  });
+
+  it("passes the signal through the member's rate mark and on to the other members' connections, answering nothing", async () => {
+    const result = await presence(messageEvent('{"action":"typing","threadId":"g_1","state":"start"}', 'alice', 'alice-1=') as never, lambdaContext);
+
+    expect(result).toEqual({ statusCode: 200, body: '' });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { ...typingGate, UpdateExpression: 'SET typingAt = :now' });
+    const posts = gateway.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input);
+    expect(posts.map((post) => [post.ConnectionId, JSON.parse(String(post.Data))])).toEqual([
+      ['bob-1=', { type: 'typing', threadId: 'g_1', userId: 'alice', state: 'start' }],
+    ]);
+  });
+
+  it('drops a signal within a second of the last one silently', async () => {
+    dynamodb
+      .on(UpdateCommand, typingGate)
+      .rejects(new ConditionalCheckFailedException({ message: 'too soon', $metadata: {}, Item: { typingAt: { N: '1' } } }));
+
+    const result = await presence(messageEvent('{"action":"typing","threadId":"g_1","state":"stop"}', 'alice', 'alice-1=') as never, lambdaContext);
+
+    expect(result).toEqual({ statusCode: 200, body: '' });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, typingGate);
+    expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('answers forbidden to a typist outside the thread, telling no one', async () => {
+    dynamodb.on(UpdateCommand, typingGate).rejects(new ConditionalCheckFailedException({ message: 'no member', $metadata: {} }));
+
+    expect(await reply(presence, '{"action":"typing","reqId":"r8","threadId":"g_1","state":"start"}', 'alice', 'alice-1=')).toMatchObject({
+      type: 'error',
+      reqId: 'r8',
+      code: 'forbidden',
+    });
+    expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('answers bad_request to a state other than start or stop', async () => {
+    expect(await reply(presence, '{"action":"typing","threadId":"g_1","state":"maybe"}', 'alice', 'alice-1=')).toMatchObject({ code: 'bad_request', message: /state/ });
+    expect(dynamodb).not.toHaveReceivedCommandWith(UpdateCommand, typingGate);
   });
 });
 

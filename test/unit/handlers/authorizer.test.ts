@@ -13,9 +13,9 @@ function claims(overrides: Record<string, unknown> = {}) {
   return { sub: 'alice', iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 3600, ...overrides };
 }
 
-function authorize(query: Record<string, string> | null) {
+function authorize(query: Record<string, string> | null, authorizer = handler) {
   const event = { type: 'REQUEST', methodArn: METHOD_ARN, queryStringParameters: query } as APIGatewayRequestAuthorizerEvent;
-  return handler(event, lambdaContext);
+  return authorizer(event, lambdaContext);
 }
 
 let fetchSpy: jest.SpiedFunction<typeof fetch>;
@@ -40,8 +40,16 @@ describe('authorizer', () => {
   });
 
   it('fetches the signing keys from the configured JWKS URI', async () => {
-    await authorize({ token: signer.sign(claims()) });
-    expect(fetchSpy.mock.calls.every(([uri]) => uri === process.env.TOKEN_JWKS_URI)).toBe(true);
+    // A fresh module: the one above has the keys cached from earlier tests and would fetch nothing.
+    let fresh!: typeof handler;
+    jest.isolateModules(() => {
+      fresh = (require('../../../lambdas/handlers/authorizer') as { handler: typeof handler }).handler;
+    });
+
+    expect((await authorize({ token: signer.sign(claims()) }, fresh)).principalId).toBe('alice');
+
+    expect(fetchSpy).toHaveBeenCalled();
+    expect(fetchSpy.mock.calls.map(([uri]) => uri)).toEqual(fetchSpy.mock.calls.map(() => process.env.TOKEN_JWKS_URI));
   });
 
   it('leaves out a device id that does not match the contract, for $connect to refuse', async () => {

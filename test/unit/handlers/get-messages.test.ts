@@ -56,3 +56,19 @@ it('answers bad_request to a page size out of range, reading nothing', async () 
   expect(await invoke({ action: 'getMessages', threadId: 'g_1', limit: 101 })).toMatchObject({ type: 'error', code: 'bad_request', message: /limit/ });
   expect(execute).not.toHaveBeenCalled();
 });
+
+it('serves the page from the staged messages while Keyspaces is down, and answers internal when they do not cover it', async () => {
+  head(2);
+  member();
+  execute.mockRejectedValue(new Error('NoHostAvailableError'));
+  const stagedItem = (seq: number) => ({ threadId: 'g_1', sk: `msg#00000000000${seq}`, seq, messageId: `m${seq}`, senderId: 'bob', clientMsgId: `c${seq}`, text: `t${seq}`, sentAt: 1_764_000_000_000 + seq });
+  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [stagedItem(1), stagedItem(2)] });
+
+  const page = await invoke({ action: 'getMessages', reqId: 'r3', threadId: 'g_1' });
+
+  expect(page).toMatchObject({ type: 'messages', reqId: 'r3', hasMore: false });
+  expect((page.messages as Array<{ seq: number }>).map((message) => message.seq)).toEqual([1, 2]);
+
+  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [stagedItem(2)] });
+  expect(await invoke({ action: 'getMessages', reqId: 'r4', threadId: 'g_1' })).toEqual({ type: 'error', reqId: 'r4', code: 'internal', message: expect.any(String) });
+});

@@ -55,6 +55,7 @@ describe('persist-messages', () => {
 
   it('writes history only: members’ thread rows are the thread-activity function’s', async () => {
     await persist([record('a', message(3)), record('b', message(5))]);
+    expect(execute).toHaveBeenCalledTimes(2);
     expect(dynamodb.calls()).toHaveLength(0);
   });
 

@@ -74,6 +74,7 @@ it('publishes nothing when the status was already so', async () => {
   dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'already online', $metadata: {} }));
 
   expect(await run([record('INSERT', '100', 'bob', 'b2=')])).toEqual({ batchItemFailures: [] });
+  expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { TableName: 'presence', Key: { userId: 'bob' }, ExpressionAttributeValues: expect.objectContaining({ ':status': 'online' }) });
   expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
 });
 
@@ -101,10 +102,13 @@ it("publishes offline with lastSeen after the last connection closes, ends the c
 it("ignores refreshes (MODIFY) and skips a record it cannot read, without retrying the batch", async () => {
   const unreadable = { eventID: 'bad', eventName: 'INSERT', dynamodb: { SequenceNumber: '300', NewImage: { userId: { S: 'bob' } } } };
 
-  expect(await run([record('MODIFY', '299', 'bob', 'b1='), unreadable])).toEqual({ batchItemFailures: [] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'carol', connectionId: 'c1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
 
-  expect(dynamodb).not.toHaveReceivedCommand(UpdateCommand);
-  expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+  expect(await run([record('MODIFY', '299', 'bob', 'b1='), unreadable, record('INSERT', '301', 'carol', 'c1=')])).toEqual({ batchItemFailures: [] });
+
+  // Only carol's opening counts.
+  expect(dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([{ userId: 'carol' }]);
 });
 
 it("fails the records of a user whose status could not be worked out, so that Lambda retries from them", async () => {

@@ -58,6 +58,11 @@ it("moves each member's row of a thread once, to the newest of its messages in t
 it('changes nothing, and fails nothing, for rows already past the message or of members who left', async () => {
   dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'already newer', $metadata: {} }));
   expect(await run([staged('1', 'g_1', 3)])).toEqual({ batchItemFailures: [] });
+  // Both rows were asked to move; their conditions said no.
+  expect(dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([
+    { userId: 'alice', threadId: 'g_1' },
+    { userId: 'bob', threadId: 'g_1' },
+  ]);
 });
 
 it("fails only the records of a thread whose rows could not be moved, so that Lambda retries from them", async () => {
@@ -71,6 +76,8 @@ it("fails only the records of a thread whose rows could not be moved, so that La
 
 it('skips, without retrying, a record that is not a staged message', async () => {
   const head = { eventID: 'h', eventName: 'INSERT', dynamodb: { SequenceNumber: '9', NewImage: { threadId: { S: 'g_1' }, sk: { S: 'meta' } } } };
-  expect(await run([head])).toEqual({ batchItemFailures: [] });
-  expect(dynamodb).not.toHaveReceivedCommand(UpdateCommand);
+  expect(await run([head, staged('2', 'g_2', 1)])).toEqual({ batchItemFailures: [] });
+  // Only the staged message's thread moved.
+  const moved = dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key!.threadId);
+  expect(moved).toEqual(['g_2', 'g_2']);
 });

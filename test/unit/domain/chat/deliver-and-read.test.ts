@@ -25,7 +25,7 @@ describe('deliverToUsers', () => {
 
   it('posts the message frame to every connection of every member but the sending one', async () => {
     const notifier = new RecordingNotifier();
-    const report = await deliverToUsers(messageFrame(message(7)), ['alice', 'bob', 'carol'], 'alice-phone', connections(), notifier);
+    const report = await deliverToUsers({ frame: messageFrame(message(7)), users: ['alice', 'bob', 'carol'], fromConnectionId: 'alice-phone', connections: connections(), notifier: notifier });
     expect(notifier.posts.map((post) => post.connectionId).sort()).toEqual(['alice-laptop', 'bob-1', 'carol-gone']);
     expect(notifier.posts[0].frame).toEqual({
       type: 'message',
@@ -40,15 +40,21 @@ describe('deliverToUsers', () => {
     expect(report).toEqual({ delivered: 3, gone: 0, failed: 0, offline: [] });
   });
 
+  it('posts to every connection of every user when no connection started the work', async () => {
+    const notifier = new RecordingNotifier();
+    await deliverToUsers({ frame: { type: 'receipt' }, users: ['alice', 'bob'], connections: connections(), notifier });
+    expect(notifier.posts.map((post) => post.connectionId).sort()).toEqual(['alice-laptop', 'alice-phone', 'bob-1']);
+  });
+
   it('names the users with no live connection, for push', async () => {
-    const report = await deliverToUsers(messageFrame(message(2)), ['alice', 'bob', 'erin', 'frank'], 'alice-phone', connections(), new RecordingNotifier());
+    const report = await deliverToUsers({ frame: messageFrame(message(2)), users: ['alice', 'bob', 'erin', 'frank'], fromConnectionId: 'alice-phone', connections: connections(), notifier: new RecordingNotifier() });
     expect(report.offline.sort()).toEqual(['erin', 'frank']);
   });
 
   it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {
     const directory = connections();
     const notifier = new RecordingNotifier((id) => (id === 'carol-gone' ? 'gone' : id === 'bob-1' ? 'error' : 'delivered'));
-    const report = await deliverToUsers(messageFrame(message(1)), ['alice', 'bob', 'carol'], 'alice-phone', directory, notifier);
+    const report = await deliverToUsers({ frame: messageFrame(message(1)), users: ['alice', 'bob', 'carol'], fromConnectionId: 'alice-phone', connections: directory, notifier: notifier });
     expect(directory.forgotten).toEqual([{ userId: 'carol', connectionId: 'carol-gone' }]);
     expect(report).toEqual({ delivered: 1, gone: 1, failed: 1, offline: [] });
   });
@@ -64,7 +70,7 @@ describe('getMessages', () => {
   it('returns the newest page in ascending seq, from history and, where history lags, from staging', async () => {
     const threads = store(5);
     threads.staged.set('t1', [message(4), message(5)]);
-    const page = await getMessages({ userId: 'bob', threadId: 't1', limit: 3 }, threads, new InMemoryHistory([1, 2, 3].map((seq) => message(seq))));
+    const page = await getMessages({ userId: 'bob', threadId: 't1', limit: 3, threads, history: new InMemoryHistory([1, 2, 3].map((seq) => message(seq))) });
     expect(page.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
     expect(page.hasMore).toBe(true);
   });
@@ -72,26 +78,26 @@ describe('getMessages', () => {
   it('pages forward after a seq and backward before one', async () => {
     const threads = store(10);
     const history = new InMemoryHistory(Array.from({ length: 10 }, (_, i) => message(i + 1)));
-    const after = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 6, limit: 3 }, threads, history);
+    const after = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 6, limit: 3, threads, history });
     expect(after.messages.map((m) => m.seq)).toEqual([7, 8, 9]);
     expect(after.hasMore).toBe(true);
-    const last = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 9, limit: 50 }, threads, history);
+    const last = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 9, limit: 50, threads, history });
     expect(last.messages.map((m) => m.seq)).toEqual([10]);
     expect(last.hasMore).toBe(false);
-    const before = await getMessages({ userId: 'alice', threadId: 't1', beforeSeq: 3, limit: 50 }, threads, history);
+    const before = await getMessages({ userId: 'alice', threadId: 't1', beforeSeq: 3, limit: 50, threads, history });
     expect(before.messages.map((m) => m.seq)).toEqual([1, 2]);
     expect(before.hasMore).toBe(false);
   });
 
   it('returns an empty page past the end, and for a thread without messages', async () => {
     const history = new InMemoryHistory();
-    expect(await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 3, limit: 5 }, store(3), history)).toEqual({ messages: [], hasMore: false });
-    expect(await getMessages({ userId: 'alice', threadId: 't1', limit: 5 }, store(0), history)).toEqual({ messages: [], hasMore: false });
+    expect(await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 3, limit: 5, threads: store(3), history })).toEqual({ messages: [], hasMore: false });
+    expect(await getMessages({ userId: 'alice', threadId: 't1', limit: 5, threads: store(0), history })).toEqual({ messages: [], hasMore: false });
   });
 
   it('refuses non-members and unknown threads', async () => {
-    await expect(getMessages({ userId: 'mallory', threadId: 't1', limit: 5 }, store(1), new InMemoryHistory())).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(getMessages({ userId: 'alice', threadId: 'zz', limit: 5 }, store(1), new InMemoryHistory())).rejects.toMatchObject({ code: 'not_found' });
+    await expect(getMessages({ userId: 'mallory', threadId: 't1', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(getMessages({ userId: 'alice', threadId: 'zz', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 
@@ -102,13 +108,13 @@ describe('getMessages while history is down', () => {
     const threads = new InMemoryThreadStore();
     threads.addThread('t1', 'dm', ['alice', 'bob'], 2);
     threads.staged.set('t1', [message(1), message(2)]);
-    expect((await getMessages({ userId: 'bob', threadId: 't1', limit: 10 }, threads, failingHistory)).messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect((await getMessages({ userId: 'bob', threadId: 't1', limit: 10, threads: threads, history: failingHistory })).messages.map((m) => m.seq)).toEqual([1, 2]);
   });
 
   it('fails when they do not', async () => {
     const threads = new InMemoryThreadStore();
     threads.addThread('t1', 'dm', ['alice', 'bob'], 2);
     threads.staged.set('t1', [message(2)]);
-    await expect(getMessages({ userId: 'bob', threadId: 't1', limit: 10 }, threads, failingHistory)).rejects.toThrow('NoHostAvailableError');
+    await expect(getMessages({ userId: 'bob', threadId: 't1', limit: 10, threads: threads, history: failingHistory })).rejects.toThrow('NoHostAvailableError');
   });
 });

@@ -1,94 +1,168 @@
 import { addMembers, createGroup, removeMember } from '../../../../lambdas/domain/chat/groups';
 import { listThreads, THREADS_PAGE_SIZE } from '../../../../lambdas/domain/chat/list-threads';
 import { recordReceipt } from '../../../../lambdas/domain/chat/receipts';
-import { InMemoryThreadStore } from '../../../support/in-memory-chat';
+import { InMemoryConnections, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
+
+/** Alice acts from alice-1 and also has alice-2 open; bob and carol have one connection each; dave none. */
+function setup() {
+  const threads = new InMemoryThreadStore();
+  const notifier = new RecordingNotifier();
+  const connections = new InMemoryConnections([
+    { userId: 'alice', connectionId: 'alice-1' },
+    { userId: 'alice', connectionId: 'alice-2' },
+    { userId: 'bob', connectionId: 'bob-1' },
+    { userId: 'carol', connectionId: 'carol-1' },
+  ]);
+  const ports = { threads, connections, notifier, fromConnectionId: 'alice-1' };
+  const group = (members = ['bob', 'carol'], maxMembers = 1024) => createGroup({ creatorId: 'alice', name: 'Team', members, maxMembers, now: 1, ...ports });
+  const recipients = () => notifier.posts.map((post) => post.connectionId).sort();
+  return { threads, notifier, ports, group, recipients };
+}
 
 describe('groups', () => {
-  it('makes the creator the first admin and every invited user a member, once each', async () => {
-    const threads = new InMemoryThreadStore();
-    const change = await createGroup(threads, 'alice', 'Trip', ['bob', 'carol', 'bob', 'alice'], 1024, 1);
-    expect(change.view).toMatchObject({ kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
-    expect(change.notify).toEqual(['alice', 'bob', 'carol']);
-    expect(await threads.membersOf(change.view.threadId)).toEqual(['alice', 'bob', 'carol']);
+  it('makes the creator the first admin and every invited user a member, once each, and announces the group', async () => {
+    const { threads, notifier, ports, recipients } = setup();
+    const create = jest.spyOn(threads, 'createGroup');
+
+    const frame = await createGroup({ creatorId: 'alice', name: 'Trip', members: ['bob', 'carol', 'bob', 'alice'], maxMembers: 1024, now: 7, ...ports });
+
+    expect(frame).toMatchObject({ type: 'thread', kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
+    // What the store is asked to write: the creator apart, each invited user once.
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ threadId: frame.threadId, kind: 'group', name: 'Trip', lastSeq: 0 }), 'alice', ['bob', 'carol'], 7);
+    // Everyone's connections but the one that asked, which gets the frame as its reply.
+    expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
+    expect(notifier.posts.every((post) => post.frame === notifier.posts[0].frame)).toBe(true);
+    expect(notifier.posts[0].frame).toEqual(frame);
   });
 
-  it('keeps groups within the member limit', async () => {
-    const threads = new InMemoryThreadStore();
-    await expect(createGroup(threads, 'alice', 'Big', ['b', 'c', 'd'], 3, 1)).rejects.toMatchObject({ code: 'bad_request', message: /at most 3/ });
-    const { view } = await createGroup(threads, 'alice', 'Small', ['b'], 3, 1);
-    await expect(addMembers(threads, 'alice', view.threadId, ['c', 'd'], 3, 2)).rejects.toMatchObject({ code: 'bad_request' });
-    expect(await threads.membersOf(view.threadId)).toEqual(['alice', 'b']);
+  it('keeps groups within the member limit, writing nothing beyond it', async () => {
+    const { threads, ports, group } = setup();
+    await expect(group(['b', 'c', 'd'], 3)).rejects.toMatchObject({ code: 'bad_request', message: /at most 3/ });
+    const { threadId } = await group(['b'], 3);
+    const add = jest.spyOn(threads, 'addMembers');
+    await expect(addMembers({ callerId: 'alice', threadId, userIds: ['c', 'd'], maxMembers: 3, now: 2, ...ports })).rejects.toMatchObject({
+      code: 'bad_request',
+    });
+    expect(add).not.toHaveBeenCalled();
   });
 
-  it('lets only admins add or remove others, and anyone leave', async () => {
-    const threads = new InMemoryThreadStore();
-    const { view } = await createGroup(threads, 'alice', 'Team', ['bob', 'carol'], 1024, 1);
-    await expect(addMembers(threads, 'bob', view.threadId, ['dave'], 1024, 2)).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(removeMember(threads, 'bob', view.threadId, 'carol')).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(addMembers(threads, 'mallory', view.threadId, ['x'], 1024, 2)).rejects.toMatchObject({ code: 'forbidden' });
-    const left = await removeMember(threads, 'bob', view.threadId, 'bob');
-    expect(left.view.members).toEqual(['alice', 'carol']);
-    expect(left.notify).toEqual(['alice', 'carol', 'bob']);
+  it('adds only the users not in the group yet, and tells the whole group', async () => {
+    const { threads, ports, group, notifier, recipients } = setup();
+    const { threadId } = await group(['bob']);
+    notifier.attempts.length = 0;
+    const add = jest.spyOn(threads, 'addMembers');
+
+    const frame = await addMembers({ callerId: 'alice', threadId, userIds: ['carol', 'bob', 'carol'], maxMembers: 1024, now: 9, ...ports });
+
+    expect(add).toHaveBeenCalledWith(threadId, ['carol'], 9);
+    expect(frame).toMatchObject({ members: ['alice', 'bob', 'carol'], admins: ['alice'] });
+    expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
+  });
+
+  it('lets only admins add or remove others, and anyone leave; the one who left hears of it once more', async () => {
+    const { ports, group, notifier, recipients } = setup();
+    const { threadId } = await group();
+    const as = (callerId: string) => ({ ...ports, fromConnectionId: `${callerId}-1` });
+    await expect(addMembers({ callerId: 'bob', threadId, userIds: ['dave'], maxMembers: 1024, now: 2, ...as('bob') })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(removeMember({ callerId: 'bob', threadId, userId: 'carol', ...as('bob') })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(addMembers({ callerId: 'mallory', threadId, userIds: ['x'], maxMembers: 1024, now: 2, ...as('mallory') })).rejects.toMatchObject({ code: 'forbidden' });
+    notifier.attempts.length = 0;
+
+    const left = await removeMember({ callerId: 'bob', threadId, userId: 'bob', ...as('bob') });
+
+    expect(left.members).toEqual(['alice', 'carol']);
+    expect(recipients()).toEqual(['alice-1', 'alice-2', 'carol-1']);
+    expect(await ports.threads.isMember(threadId, 'bob')).toBe(false);
+  });
+
+  it('tells a removed member once, beside the members who stay', async () => {
+    const { ports, group, notifier, recipients } = setup();
+    const { threadId } = await group();
+    notifier.attempts.length = 0;
+    await removeMember({ callerId: 'alice', threadId, userId: 'carol', ...ports });
+    expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
   });
 
   it('hands the admin role on when the last admin leaves', async () => {
-    const threads = new InMemoryThreadStore();
-    const { view } = await createGroup(threads, 'alice', 'Team', ['bob', 'carol'], 1024, 1);
-    const change = await removeMember(threads, 'alice', view.threadId, 'alice');
-    expect(change.view.admins).toEqual(['bob']);
-    await expect(addMembers(threads, 'bob', view.threadId, ['dave'], 1024, 2)).resolves.toBeDefined();
+    const { threads, ports, group } = setup();
+    const { threadId } = await group();
+    const setRole = jest.spyOn(threads, 'setRole');
+    const frame = await removeMember({ callerId: 'alice', threadId, userId: 'alice', ...ports });
+    expect(frame.admins).toEqual(['bob']);
+    expect(setRole).toHaveBeenCalledWith(threadId, 'bob', 'admin');
   });
 
   it('refuses membership changes to one-to-one threads', async () => {
-    const threads = new InMemoryThreadStore();
+    const { threads, ports } = setup();
     threads.addThread('dm1', 'dm', ['alice', 'bob']);
-    await expect(addMembers(threads, 'alice', 'dm1', ['carol'], 1024, 1)).rejects.toMatchObject({ code: 'bad_request' });
-    await expect(removeMember(threads, 'alice', 'dm1', 'bob')).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(addMembers({ callerId: 'alice', threadId: 'dm1', userIds: ['carol'], maxMembers: 1024, now: 1, ...ports })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(removeMember({ callerId: 'alice', threadId: 'dm1', userId: 'bob', ...ports })).rejects.toMatchObject({ code: 'bad_request' });
   });
 });
 
 describe('receipts', () => {
-  it('move only forward, read implying delivered, and say when they moved', async () => {
-    const threads = new InMemoryThreadStore();
-    threads.addThread('t1', 'dm', ['alice', 'bob'], 10);
-    expect(await recordReceipt(threads, { userId: 'bob', threadId: 't1', seq: 5, status: 'delivered' })).toEqual({
-      threadId: 't1',
-      userId: 'bob',
-      seq: 5,
-      status: 'delivered',
-    });
-    expect(await recordReceipt(threads, { userId: 'bob', threadId: 't1', seq: 4, status: 'delivered' })).toBeUndefined();
-    expect(await recordReceipt(threads, { userId: 'bob', threadId: 't1', seq: 8, status: 'read' })).toMatchObject({ seq: 8, status: 'read' });
-    expect((await threads.recentThreadsOf('bob', 10)).threads[0]).toMatchObject({ deliveredSeq: 8, readSeq: 8 });
+  function receipts(moved: boolean) {
+    const { threads, notifier, ports, recipients } = setup();
+    threads.addThread('t1', 'group', ['alice', 'bob', 'carol'], 10);
+    // Whether the receipt moves is the store's answer (its conditional writes); what follows from it is the domain's.
+    const advance = jest.spyOn(threads, 'advanceReceipt').mockResolvedValue(moved);
+    const record = (seq: number, status: 'delivered' | 'read', userId = 'alice') => recordReceipt({ userId, threadId: 't1', seq, status, ...ports });
+    return { notifier, advance, record, recipients };
+  }
+
+  it("records the receipt and forwards it to the other members' connections when it moved", async () => {
+    const { notifier, advance, record, recipients } = receipts(true);
+
+    expect(await record(8, 'read')).toEqual({ threadId: 't1', userId: 'alice', seq: 8, status: 'read' });
+
+    expect(advance).toHaveBeenCalledWith('alice', 't1', 8, 'read');
+    expect(recipients()).toEqual(['bob-1', 'carol-1']);
+    expect(notifier.posts[0].frame).toEqual({ type: 'receipt', threadId: 't1', userId: 'alice', seq: 8, status: 'read' });
   });
 
-  it('refuses a seq beyond the last message and callers outside the thread', async () => {
-    const threads = new InMemoryThreadStore();
-    threads.addThread('t1', 'dm', ['alice', 'bob'], 3);
-    await expect(recordReceipt(threads, { userId: 'bob', threadId: 't1', seq: 4, status: 'read' })).rejects.toMatchObject({ code: 'bad_request' });
-    await expect(recordReceipt(threads, { userId: 'eve', threadId: 't1', seq: 1, status: 'read' })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(recordReceipt(threads, { userId: 'bob', threadId: 'nope', seq: 1, status: 'read' })).rejects.toMatchObject({ code: 'not_found' });
+  it('forwards nothing when the receipt was already there', async () => {
+    const { notifier, record } = receipts(false);
+    expect(await record(4, 'delivered')).toBeUndefined();
+    expect(notifier.attempts).toEqual([]);
+  });
+
+  it('refuses a seq beyond the last message and callers outside the thread, recording nothing', async () => {
+    const { advance, record } = receipts(true);
+    await expect(record(11, 'read')).rejects.toMatchObject({ code: 'bad_request', message: /\(10\)/ });
+    await expect(record(1, 'read', 'eve')).rejects.toMatchObject({ code: 'forbidden' });
+    expect(advance).not.toHaveBeenCalled();
+    const { ports } = setup();
+    await expect(recordReceipt({ userId: 'bob', threadId: 'nope', seq: 1, status: 'read', ...ports })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 
 describe('listThreads', () => {
-  it('orders by latest activity and pages with a cursor that survives reordering', async () => {
+  it('pages the store’s order with a cursor it can read back, and takes the newer of the two lastSeqs', async () => {
     const threads = new InMemoryThreadStore();
     const count = THREADS_PAGE_SIZE + 3;
     for (let i = 0; i < count; i++) {
       threads.addThread(`t${i}`, 'dm', ['alice', `peer${i}`], i);
+      // The member's row is one message ahead of the head (the head lags in this store), so lastSeq is the row's.
       await threads.advanceActivity(`t${i}`, ['alice'], i + 1, 1000 + i);
     }
-    const first = await listThreads(threads, 'alice');
-    expect(first.threads.map((thread) => thread.threadId).slice(0, 3)).toEqual([`t${count - 1}`, `t${count - 2}`, `t${count - 3}`]);
+    const first = await listThreads({ userId: 'alice', threads });
     expect(first.threads).toHaveLength(THREADS_PAGE_SIZE);
-    const second = await listThreads(threads, 'alice', first.cursor);
+    expect(first.cursor).toEqual(expect.any(String));
+    const second = await listThreads({ userId: 'alice', cursor: first.cursor, threads });
     expect(second.threads.map((thread) => thread.threadId)).toEqual(['t2', 't1', 't0']);
     expect(second.cursor).toBeUndefined();
-    expect(second.threads[0]).toMatchObject({ kind: 'dm', members: ['alice', 'peer2'], lastSeq: 3, deliveredSeq: 0, readSeq: 0 });
+    expect(second.threads[0]).toEqual({ threadId: 't2', kind: 'dm', members: ['alice', 'peer2'], lastSeq: 3, deliveredSeq: 0, readSeq: 0 });
+  });
+
+  it('leaves out a thread whose head is gone', async () => {
+    const threads = new InMemoryThreadStore();
+    threads.addThread('t1', 'dm', ['alice', 'bob']);
+    threads.addThread('t2', 'dm', ['alice', 'carol']);
+    threads.headsById.delete('t1');
+    expect((await listThreads({ userId: 'alice', threads })).threads.map((thread) => thread.threadId)).toEqual(['t2']);
   });
 
   it('refuses a cursor it did not give out', async () => {
-    await expect(listThreads(new InMemoryThreadStore(), 'alice', 'not-a-cursor')).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(listThreads({ userId: 'alice', cursor: 'not-a-cursor', threads: new InMemoryThreadStore() })).rejects.toMatchObject({ code: 'bad_request' });
   });
 });

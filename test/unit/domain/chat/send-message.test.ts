@@ -1,98 +1,145 @@
+import { deliverMessage } from '../../../../lambdas/domain/chat/deliver-message';
 import { sendMessage } from '../../../../lambdas/domain/chat/send-message';
-import { directThreadId } from '../../../../lambdas/domain/chat/threads';
-import { MessengerError } from '../../../../lambdas/domain/errors';
-import { InMemoryRateCounter, InMemoryThreadStore, RecordingQueue } from '../../../support/in-memory-chat';
+import type { LiveConnection } from '../../../../lambdas/domain/chat/ports';
+import type { StoredMessage } from '../../../../lambdas/domain/messages';
+import {
+  InMemoryConnections,
+  InMemoryRateCounter,
+  InMemoryThreadStore,
+  RecordingNotifier,
+  RecordingPushRequester,
+  RecordingQueue,
+  RecordingSendObserver,
+} from '../../../support/in-memory-chat';
 
-const now = () => 1_764_000_000_000;
+const SENT_AT = 1_764_000_000_000;
 
-function setup() {
+/** A group g1 of alice, bob and carol: alice on her phone (sending) and laptop, bob on one device, carol offline. */
+function setup(options: { notifier?: RecordingNotifier; push?: RecordingPushRequester; live?: LiveConnection[] } = {}) {
   const threads = new InMemoryThreadStore();
-  const queue = new RecordingQueue();
-  return { threads, queue, deps: { threads, queue, rate: new InMemoryRateCounter(), now, sleep: async () => undefined } };
-}
-
-async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
+  threads.addThread('g1', 'group', ['alice', 'bob', 'carol'], 4);
+  const journal: string[] = [];
+  const connections = new InMemoryConnections(
+    options.live ?? [
+      { userId: 'alice', connectionId: 'alice-phone' },
+      { userId: 'alice', connectionId: 'alice-laptop' },
+      { userId: 'bob', connectionId: 'bob-1' },
+    ],
   );
-  expect(error).toBeInstanceOf(MessengerError);
-  expect(error).toMatchObject({ code, message: expect.stringMatching(message) });
+  const notifier = options.notifier ?? new RecordingNotifier();
+  // One journal of the calls that make up delivery, to check what comes before what.
+  const lookUp = connections.liveConnectionsOf.bind(connections);
+  connections.liveConnectionsOf = async (userId) => (journal.push(`lookup ${userId}`), lookUp(userId));
+  const post = notifier.post.bind(notifier);
+  notifier.post = async (connectionId, frame) => (journal.push(`post ${(frame as { type: string }).type} ${connectionId}`), post(connectionId, frame));
+  const members = threads.membersOf.bind(threads);
+  threads.membersOf = async (threadId) => (journal.push('members'), members(threadId));
+  const ports = {
+    threads,
+    queue: new RecordingQueue(),
+    rate: new InMemoryRateCounter(),
+    clock: () => SENT_AT,
+    connections,
+    notifier,
+    push: options.push ?? new RecordingPushRequester(),
+    observer: new RecordingSendObserver(),
+  };
+  const send = (clientMsgId = 'c1', text = 'hello') =>
+    sendMessage({ reqId: 'r1', fromConnectionId: 'alice-phone', senderId: 'alice', clientMsgId, threadId: 'g1', text, ...ports });
+  return { ports, journal, notifier, send };
 }
 
-describe('sendMessage', () => {
-  it('creates the one-to-one thread on first use, the same from either side, and numbers from 1', async () => {
-    const { deps, threads, queue } = setup();
-    const first = await sendMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi' }, deps);
-    const reply = await sendMessage({ senderId: 'bob', clientMsgId: 'c1', to: 'alice', text: 'hello' }, deps);
+const framesTo = (notifier: RecordingNotifier, connectionId: string) =>
+  notifier.posts.filter((post) => post.connectionId === connectionId).map((post) => post.frame);
 
-    expect(first).toMatchObject({ isNew: true, message: { threadId: directThreadId('alice', 'bob'), seq: 1, senderId: 'alice', text: 'hi' } });
-    expect(reply.message).toMatchObject({ threadId: first.message.threadId, seq: 2 });
-    expect(directThreadId('bob', 'alice')).toBe(first.message.threadId);
-    expect(await threads.membersOf(first.message.threadId)).toEqual(['alice', 'bob']);
-    expect(queue.messages.map((message) => message.seq)).toEqual([1, 2]);
-  });
+describe('sendMessage, from commit to delivery', () => {
+  it('acks the sending connection before delivery starts, then delivers to every other connection of every member', async () => {
+    const { journal, notifier, send } = setup();
 
-  it('answers a retried clientMsgId with the first message, creating nothing, and queues it again', async () => {
-    const { deps, threads, queue } = setup();
-    const first = await sendMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi' }, deps);
-    const retry = await sendMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi' }, deps);
-    expect(retry).toEqual({ isNew: false, message: first.message });
-    expect(threads.headsById.get(first.message.threadId)?.lastSeq).toBe(1);
-    expect(queue.messages).toEqual([first.message, first.message]);
-  });
+    const message = await send();
 
-  it('takes the next seq when another sender got there first', async () => {
-    const { deps, threads } = setup();
-    threads.addThread('g1', 'group', ['alice', 'bob'], 4);
-    const commit = threads.commitMessage.bind(threads);
-    let attempts = 0;
-    threads.commitMessage = async (request) => {
-      attempts += 1;
-      // Bob's message takes seq 5 between Alice's read and her commit.
-      if (attempts === 1) await commit({ message: { ...request.message, senderId: 'bob', clientMsgId: 'b1', messageId: 'bob-5' }, recheckMembership: true });
-      return commit(request);
-    };
-    const sent = await sendMessage({ senderId: 'alice', clientMsgId: 'c9', threadId: 'g1', text: 'race' }, deps);
-    expect(sent.message.seq).toBe(6);
-    expect(attempts).toBe(2);
-    expect((await threads.stagedMessages('g1', 1, 10)).map((message) => [message.seq, message.senderId])).toEqual([
-      [5, 'bob'],
-      [6, 'alice'],
+    expect(message).toMatchObject({ threadId: 'g1', seq: 5, senderId: 'alice', text: 'hello', sentAt: SENT_AT });
+    expect(journal.slice(0, 2)).toEqual(['post ack alice-phone', 'members']);
+    expect(framesTo(notifier, 'alice-phone')).toEqual([
+      { type: 'ack', reqId: 'r1', status: 'sent', clientMsgId: 'c1', threadId: 'g1', seq: 5, messageId: message.messageId, sentAt: SENT_AT },
     ]);
+    const delivered = { type: 'message', threadId: 'g1', seq: 5, messageId: message.messageId, senderId: 'alice', clientMsgId: 'c1', text: 'hello', sentAt: SENT_AT };
+    expect(framesTo(notifier, 'alice-laptop')).toEqual([delivered]);
+    expect(framesTo(notifier, 'bob-1')).toEqual([delivered]);
   });
 
-  it('answers forbidden to a sender who is not a member, and to one removed while sending', async () => {
-    const { deps, threads, queue } = setup();
-    threads.addThread('g1', 'group', ['alice']);
-    await expectError(sendMessage({ senderId: 'mallory', clientMsgId: 'c1', threadId: 'g1', text: 'x' }, deps), 'forbidden', /not a member/);
-    threads.forcedOutcomes.push({ outcome: 'not_member' });
-    await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'g1', text: 'x' }, deps), 'forbidden', /not a member/);
-    expect(queue.messages).toEqual([]);
+  it('still delivers, and reports the failure, when the ack cannot be posted', async () => {
+    const notifier = new RecordingNotifier((connectionId) => (connectionId === 'alice-phone' ? 'error' : 'delivered'));
+    const { ports, send } = setup({ notifier });
+
+    await send();
+
+    expect(framesTo(notifier, 'bob-1')).toEqual([expect.objectContaining({ type: 'message', seq: 5 })]);
+    expect(ports.observer.events.map((event) => event.event)).toEqual(['committed', 'ackFailed', 'delivered']);
+    expect(ports.observer.events[2]).toMatchObject({ report: { delivered: 2, gone: 0, failed: 0 } });
   });
 
-  it('answers not_found for an unknown thread and bad_request for a message to yourself', async () => {
-    const { deps, queue } = setup();
-    await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'nope', text: 'x' }, deps), 'not_found', /no such thread/);
-    await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'alice', text: 'x' }, deps), 'bad_request', /yourself/);
-    expect(queue.messages).toEqual([]);
+  it('acks a retry of a send that already committed, with the same seq, and delivers and pushes nothing again', async () => {
+    const { ports, journal, notifier, send } = setup();
+    const first = await send('c7');
+    journal.length = 0;
+    notifier.attempts.length = 0;
+    ports.push.requests.length = 0;
+
+    const retry = await send('c7');
+
+    expect(retry).toEqual(first);
+    expect(journal).toEqual(['post ack alice-phone']);
+    expect(framesTo(notifier, 'alice-phone')).toEqual([expect.objectContaining({ type: 'ack', seq: first.seq, messageId: first.messageId })]);
+    expect(ports.push.requests).toEqual([]);
+    expect(ports.observer.events.at(-1)).toMatchObject({ event: 'committed', isNew: false });
   });
 
-  it('refuses the 21st message of a second with rate_limited, writing nothing for it, and sends again the next second', async () => {
-    const { deps, queue } = setup();
-    let clock = 1_764_000_000_000;
-    const timed = { ...deps, now: () => clock };
-    for (let i = 1; i <= 20; i++) await sendMessage({ senderId: 'alice', clientMsgId: `c${i}`, to: 'bob', text: `${i}` }, timed);
-    await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'too fast' }, timed), 'rate_limited', /20 messages a second/);
-    expect(queue.messages).toHaveLength(20);
-    clock += 1000;
-    expect((await sendMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'later' }, timed)).message.seq).toBe(21);
+  it('asks for push for the members with no live connection, never for the sender, with a preview of the text', async () => {
+    // Alice's sending connection is not in the directory (it went stale): she is still not pushed her own message.
+    const { ports, send } = setup({ live: [{ userId: 'bob', connectionId: 'bob-1' }] });
+
+    const message = await send('c1', 'x'.repeat(150));
+
+    expect(ports.push.requests).toEqual([{ recipients: ['carol'], senderId: 'alice', threadId: 'g1', seq: message.seq, preview: `${'x'.repeat(99)}…` }]);
   });
 
-  it('gives up with rate_limited when the thread stays too contended', async () => {
-    const { deps, threads } = setup();
-    threads.addThread('g1', 'group', ['alice']);
-    threads.commitMessage = async () => ({ outcome: 'seq_taken' });
-    await expectError(sendMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x' }, deps), 'rate_limited', /busy/);
+  it('asks for no push when every member is online', async () => {
+    const { ports, send } = setup({
+      live: [
+        { userId: 'alice', connectionId: 'alice-phone' },
+        { userId: 'bob', connectionId: 'bob-1' },
+        { userId: 'carol', connectionId: 'carol-1' },
+      ],
+    });
+    await send();
+    expect(ports.push.requests).toEqual([]);
+  });
+
+  it('reports a push request that could not be published instead of failing the send', async () => {
+    const { ports, send } = setup({ push: new RecordingPushRequester(new Error('SNS throttled')) });
+    await expect(send()).resolves.toMatchObject({ seq: 5 });
+    expect(ports.observer.events.at(-1)).toEqual({ event: 'pushFailed', error: new Error('SNS throttled') });
+  });
+
+  it('acks nothing and delivers nothing when the commit is refused', async () => {
+    const { notifier, ports } = setup();
+    await expect(
+      sendMessage({ fromConnectionId: 'mallory-1', senderId: 'mallory', clientMsgId: 'c1', threadId: 'g1', text: 'hi', ...ports }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    expect(notifier.attempts).toEqual([]);
+    expect(ports.push.requests).toEqual([]);
+  });
+});
+
+describe('deliverMessage, for a committed message whose sending connection is not known (the relay)', () => {
+  it("delivers to every live connection of every member, the sender's included, and pushes the offline ones", async () => {
+    const { ports, notifier } = setup();
+    const message: StoredMessage = { threadId: 'g1', seq: 3, messageId: 'm3', senderId: 'alice', clientMsgId: 'c3', text: 'late', sentAt: SENT_AT };
+
+    await deliverMessage({ message, ...ports });
+
+    expect(notifier.posts.map((post) => post.connectionId).sort()).toEqual(['alice-laptop', 'alice-phone', 'bob-1']);
+    expect(ports.push.requests).toEqual([{ recipients: ['carol'], senderId: 'alice', threadId: 'g1', seq: 3, preview: 'late' }]);
   });
 });

@@ -1,0 +1,12 @@
+export { MessengerClient, type MessengerEvents, type SendInput } from './client';
+export type { MessengerClientOptions } from './options';
+export type { ConnectionChange, ConnectionState, TokenProvider } from './connection';
+export { ClientClosedError, ConnectionLostError, InvalidFrameError, ProtocolError, RequestTimeoutError } from './errors';
+export { MessageHandle, type MessageState } from './message-handle';
+export { MemoryOutboxStore, type OutboxEntry, type OutboxStore } from './outbox-store';
+export { Thread, type MemberReceipts } from './thread';
+export type { MessageEvent } from './threads';
+export type { TypingEvent } from './typing';
+export type { WebSocketConstructor, WebSocketLike } from './websocket';
+export type { BackoffOptions } from './backoff';
+export type { ErrorCode, PushPlatform, ReceiptStatus, ServerFrame, ServerFrameOf, ThreadMessage, UserPresence } from '../../protocol';

@@ -1,0 +1,73 @@
+/**
+ * IAM for the whole local cloud: an enforcing proxy before each stand-in functions call
+ * (DynamoDB Local, ElasticMQ, the SNS stand-in, Cassandra for Keyspaces), and each function's
+ * environment pointing its SDK clients and its Keyspaces driver at them, signed with its own
+ * access key. The local cloud's own clients (provisioning, pollers) keep talking to the stand-ins
+ * directly, as AWS's services do not go through a function's IAM.
+ */
+import type { IamService, ServicePlacement } from './classify';
+import { startCqlIamProxy, type RunningCqlIamProxy } from './cql-proxy';
+import { IamEnforcer, type EnforcerView } from './enforcer';
+import type { TemplateView } from './principals';
+import { startIamProxy, type RunningIamProxy } from './proxy';
+
+/**
+ * The stand-ins a proxy guards, each with the variable that points functions' clients at it. The
+ * `@connections` API is the local cloud's own: its handler asks `enforcer.check('execute-api', …)`.
+ */
+type GuardedService = Exclude<IamService, 'execute-api'> | 'keyspaces';
+const ENDPOINT_VARIABLES: Readonly<Record<GuardedService, string>> = {
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  sqs: 'AWS_ENDPOINT_URL_SQS',
+  sns: 'AWS_ENDPOINT_URL_SNS',
+  keyspaces: 'AWS_ENDPOINT_URL_KEYSPACES',
+};
+
+export class LocalIam {
+  private enforcer?: IamEnforcer;
+  private readonly proxies: Array<RunningIamProxy | RunningCqlIamProxy> = [];
+  private readonly variables: Record<string, string> = {};
+  /** What the proxies consult: the loaded enforcer, or a refusal of every call until it is loaded. */
+  private readonly view: EnforcerView = {
+    check: (service, request) => this.current().check(service, request),
+    principalFor: (accessKeyId) => this.current().principalFor(accessKeyId),
+    decide: (principal, action, resource) => this.current().decide(principal, action, resource),
+  };
+
+  constructor(private readonly log: (message: string) => void) {}
+
+  private current(): IamEnforcer {
+    if (this.enforcer === undefined) throw new Error('IAM policies are not loaded yet');
+    return this.enforcer;
+  }
+
+  /**
+   * Starts a proxy before a stand-in (`http://…`, or Cassandra's `host:port` for `keyspaces`) and
+   * returns where functions should call instead. SQS queue URLs must name the SQS proxy's host,
+   * since the SDK sends to the queue URL's host.
+   */
+  async guard(service: GuardedService, upstream: string): Promise<string> {
+    const proxy =
+      service === 'keyspaces'
+        ? await startCqlIamProxy({ upstream, enforcer: this.view, placement: () => this.current().placement, log: this.log })
+        : await startIamProxy({ upstream, service, enforcer: this.view, log: this.log });
+    this.proxies.push(proxy);
+    this.variables[ENDPOINT_VARIABLES[service]] = proxy.endpoint;
+    return proxy.endpoint;
+  }
+
+  /** Reads the template's IAM once its resources are defined; throws on anything it cannot enforce. */
+  load(template: TemplateView, placement: ServicePlacement): IamEnforcer {
+    this.enforcer = IamEnforcer.fromTemplate(template, placement);
+    return this.enforcer;
+  }
+
+  /** A function's own credentials and the `AWS_ENDPOINT_URL_<SERVICE>` of each guarded service. */
+  functionEnvironment(functionLogicalId: string): Record<string, string> {
+    return { ...this.variables, ...this.current().credentialsFor(functionLogicalId) };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.proxies.map((proxy) => proxy.stop()));
+  }
+}

@@ -1,0 +1,151 @@
+'use strict';
+/*
+ * The bootstrap of one local Lambda execution environment. It runs in a Node.js process of its
+ * own with only the function's environment, as the Lambda runtime does, so it is plain
+ * JavaScript that needs nothing but Node. It loads the bundled asset once (the cold start), then
+ * runs one invocation at a time, as the parent sends them over IPC.
+ *
+ * Argument: the folder of the AWS SDK the runtime provides (Lambda's Node.js runtimes ship
+ * `@aws-sdk/*`, so bundles leave it out). Only `@aws-sdk/*` is resolved there: any other module
+ * a bundle forgot to include fails here as it would in Lambda.
+ */
+const Module = require('node:module');
+const path = require('node:path');
+
+const [sdkRoot] = process.argv.slice(2);
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function resolveWithRuntimeSdk(request, parent, isMain, options) {
+  if (request.startsWith('@aws-sdk/')) {
+    return resolveFilename.call(this, request, parent, isMain, { ...options, paths: [sdkRoot] });
+  }
+  return resolveFilename.call(this, request, parent, isMain, options);
+};
+
+/*
+ * Metering, for `/dev/stats` and the benchmark: every AWS SDK call the function makes is recorded
+ * by a middleware added to each client's stack on its first call (service, operation, timing, and
+ * for DynamoDB the consumed capacity, which the middleware asks for), and the bytes the function
+ * logs are counted. Each invocation reports its share with its result.
+ */
+let calls = [];
+let logBytes = 0;
+const DYNAMODB_CAPACITY_OPERATIONS = new Set([
+  'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
+]);
+const meteredStacks = new WeakSet();
+
+function capacityOf(consumed) {
+  const entries = [consumed].flat().filter(Boolean);
+  return {
+    readUnits: entries.reduce((sum, entry) => sum + (entry.ReadCapacityUnits ?? 0), 0),
+    writeUnits: entries.reduce((sum, entry) => sum + (entry.WriteCapacityUnits ?? 0), 0),
+    capacityUnits: entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0),
+  };
+}
+
+const meteringMiddleware = (next, context) => async (args) => {
+  const service = String(context.clientName || 'Unknown').replace(/Client$/, '');
+  const operation = String(context.commandName || 'Unknown').replace(/Command$/, '');
+  if (service === 'DynamoDB' && DYNAMODB_CAPACITY_OPERATIONS.has(operation) && args.input && args.input.ReturnConsumedCapacity === undefined) {
+    args = { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } };
+  }
+  const call = { service, operation, start: Date.now() };
+  calls.push(call);
+  try {
+    const result = await next(args);
+    if (result.output && result.output.ConsumedCapacity) call.capacity = capacityOf(result.output.ConsumedCapacity);
+    return result;
+  } catch (error) {
+    call.error = error && error.name;
+    throw error;
+  } finally {
+    call.end = Date.now();
+  }
+};
+
+function meter(Client) {
+  const send = Client.prototype.send;
+  Client.prototype.send = function sendMetered(...args) {
+    if (!meteredStacks.has(this.middlewareStack)) {
+      meteredStacks.add(this.middlewareStack);
+      this.middlewareStack.add(meteringMiddleware, { step: 'initialize', name: 'localCloudMetering', priority: 'high' });
+    }
+    return send.apply(this, args);
+  };
+}
+
+const meteredClients = new WeakSet();
+const load = Module._load;
+Module._load = function loadMetered(request, ...rest) {
+  const exported = load.call(this, request, ...rest);
+  if ((request === '@smithy/core/client' || request === '@smithy/smithy-client') && exported && exported.Client && !meteredClients.has(exported.Client)) {
+    meteredClients.add(exported.Client);
+    meter(exported.Client);
+  }
+  return exported;
+};
+
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return write(chunk, ...rest);
+  };
+}
+
+function takeMeter() {
+  const taken = { calls, logBytes };
+  calls = [];
+  logBytes = 0;
+  return taken;
+}
+
+function describe(error) {
+  if (error instanceof Error) {
+    return { errorType: error.name, errorMessage: error.message, stackTrace: (error.stack || '').split('\n') };
+  }
+  return { errorType: 'Error', errorMessage: String(error), stackTrace: [] };
+}
+
+let handler;
+try {
+  const [file, exportName] = process.env._HANDLER.split('.');
+  const loaded = require(path.join(process.env.LAMBDA_TASK_ROOT, file));
+  handler = loaded[exportName];
+  if (typeof handler !== 'function') throw new Error(`${process.env._HANDLER} is not a function`);
+  process.send({ type: 'ready' });
+} catch (error) {
+  process.send({ type: 'initError', error: describe(error) }, () => process.exit(1));
+}
+
+process.on('message', async (message) => {
+  if (message.type !== 'invoke') return;
+  const { id, event, context } = message;
+  const lambdaContext = {
+    ...context,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, context.deadlineMs - Date.now()),
+  };
+  takeMeter();
+  const started = Date.now();
+  try {
+    const result = await handler(event, lambdaContext);
+    process.send({ type: 'result', id, result: result === undefined ? null : result, durationMs: Date.now() - started, meter: takeMeter() });
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', ...describe(error) }));
+    process.send({ type: 'error', id, error: describe(error), durationMs: Date.now() - started, meter: takeMeter() });
+  }
+});
+
+// The local cloud that forked this environment is gone, killed outright perhaps: so is its Lambda.
+process.on('disconnect', () => process.exit(0));
+
+// An error that escapes the handler ends the environment, as it does in Lambda.
+process.on('uncaughtException', (error) => {
+  console.error(JSON.stringify({ level: 'ERROR', message: 'Uncaught Exception', ...describe(error) }));
+  process.exit(129);
+});
+process.on('unhandledRejection', (reason) => {
+  console.error(JSON.stringify({ level: 'ERROR', message: 'Unhandled Promise Rejection', ...describe(reason) }));
+  process.exit(128);
+});

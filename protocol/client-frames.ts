@@ -1,0 +1,142 @@
+/**
+ * Frames from client to server: what the Lambdas validate every request with, and what the SDK
+ * checks its own frames against before they leave.
+ */
+import * as z from 'zod/mini';
+import {
+  clientMsgIdSchema,
+  pushPlatformSchema,
+  receiptStatusSchema,
+  reqIdSchema,
+  seqOrZeroSchema,
+  seqSchema,
+  textSchema,
+  threadIdSchema,
+  typingStateSchema,
+  userIdSchema,
+} from './fields';
+
+/** What every client frame has: the action that routes it and an optional request id. */
+export const frameEnvelopeSchema = z.object({
+  action: z.string().check(z.minLength(1), z.maxLength(64)),
+  reqId: z.optional(reqIdSchema),
+});
+
+export const sendMessageFrame = z
+  .object({
+    action: z.literal('sendMessage'),
+    reqId: z.optional(reqIdSchema),
+    clientMsgId: clientMsgIdSchema,
+    to: z.optional(userIdSchema),
+    threadId: z.optional(threadIdSchema),
+    text: textSchema,
+  })
+  .check(z.refine((frame) => (frame.to === undefined) !== (frame.threadId === undefined), 'give exactly one of to and threadId'));
+
+/** Largest page of `getMessages`, and the page without `limit`. */
+export const MAX_MESSAGES_PAGE = 100;
+export const DEFAULT_MESSAGES_PAGE = 50;
+
+export const getMessagesFrame = z
+  .object({
+    action: z.literal('getMessages'),
+    reqId: z.optional(reqIdSchema),
+    threadId: threadIdSchema,
+    afterSeq: z.optional(seqOrZeroSchema),
+    beforeSeq: z.optional(seqSchema),
+    limit: z._default(z.int().check(z.minimum(1, 'must be 1-100'), z.maximum(MAX_MESSAGES_PAGE, 'must be 1-100')), DEFAULT_MESSAGES_PAGE),
+  })
+  .check(z.refine((frame) => frame.afterSeq === undefined || frame.beforeSeq === undefined, 'give at most one of afterSeq and beforeSeq'));
+
+const userIdListSchema = z.array(userIdSchema).check(z.minLength(1, 'must list 1-1024 users'), z.maxLength(1024, 'must list 1-1024 users'));
+
+export const createGroupFrame = z.object({
+  action: z.literal('createGroup'),
+  reqId: z.optional(reqIdSchema),
+  name: z.string().check(
+    z.refine((name) => {
+      const length = [...name.trim()].length;
+      return length >= 1 && length <= 100;
+    }, 'must be 1-100 characters'),
+  ),
+  members: userIdListSchema,
+});
+
+export const addMembersFrame = z.object({
+  action: z.literal('addMembers'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  userIds: userIdListSchema,
+});
+
+export const removeMemberFrame = z.object({
+  action: z.literal('removeMember'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  userId: userIdSchema,
+});
+
+export const receiptFrame = z.object({
+  action: z.literal('ack'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  seq: seqSchema,
+  status: receiptStatusSchema,
+});
+
+export const listThreadsFrame = z.object({
+  action: z.literal('listThreads'),
+  reqId: z.optional(reqIdSchema),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+});
+
+export const pingFrame = z.object({ action: z.literal('ping'), reqId: z.optional(reqIdSchema) });
+
+export const typingFrame = z.object({
+  action: z.literal('typing'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  state: typingStateSchema,
+});
+
+/** Most user ids one `subscribePresence` may name. */
+export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL = 500;
+
+export const subscribePresenceFrame = z.object({
+  action: z.literal('subscribePresence'),
+  reqId: z.optional(reqIdSchema),
+  userIds: z.array(userIdSchema).check(
+    z.minLength(1, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
+    z.maxLength(MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL, `must name 1-${MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL} users`),
+  ),
+});
+
+/** Device tokens are opaque to us; APNs tokens are 64 hex characters, FCM's about 160. */
+const pushTokenSchema = z.string().check(z.regex(/^\S{1,4096}$/, 'must be 1-4096 characters without spaces'));
+const pushDeviceFrame = <Name extends 'registerPush' | 'unregisterPush'>(name: Name) =>
+  z.object({ action: z.literal(name), reqId: z.optional(reqIdSchema), platform: pushPlatformSchema, token: pushTokenSchema });
+
+export const registerPushFrame = pushDeviceFrame('registerPush');
+export const unregisterPushFrame = pushDeviceFrame('unregisterPush');
+
+/** Every client frame by its action. */
+export const clientFrames = {
+  sendMessage: sendMessageFrame,
+  ack: receiptFrame,
+  createGroup: createGroupFrame,
+  addMembers: addMembersFrame,
+  removeMember: removeMemberFrame,
+  listThreads: listThreadsFrame,
+  getMessages: getMessagesFrame,
+  subscribePresence: subscribePresenceFrame,
+  typing: typingFrame,
+  registerPush: registerPushFrame,
+  unregisterPush: unregisterPushFrame,
+  ping: pingFrame,
+} as const;
+
+export type ClientAction = keyof typeof clientFrames;
+/** A client frame as it is written (optional fields, such as `limit`, may be left out). */
+export type ClientFrameInput<Action extends ClientAction> = z.input<(typeof clientFrames)[Action]>;
+/** A client frame as the server reads it, defaults applied. */
+export type ClientFrame<Action extends ClientAction> = z.output<(typeof clientFrames)[Action]>;

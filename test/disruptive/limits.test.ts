@@ -1,0 +1,125 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { byLogicalId, clientsClosedAfterEach, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { expectCleanError, internalNames } from '../support/error-replies';
+import { ownCloudForThisFile } from '../support/own-cloud';
+
+jest.setTimeout(300_000);
+
+// A cloud of its own: a 1024-member group and a burst of sends keep a local cloud busy for long
+// enough to slow every test sharing it past its deadlines.
+ownCloudForThisFile();
+
+type Frame = Record<string, unknown>;
+const connect = clientsClosedAfterEach();
+
+/** PROTOCOL.md: a group holds at most 1024 members; a user sends at most 20 messages a second. */
+const MAX_GROUP_MEMBERS = 1024;
+const MAX_SENDS_PER_SECOND = 20;
+
+describe('the group cap over real sockets', () => {
+  it('holds a group of 1024 members and refuses a 1025th, when creating and when adding', async () => {
+    const creator = uniqueUser('host');
+    // Short ids, so that 1024 of them fit in one 32 KB frame.
+    const run = Math.random().toString(36).slice(2, 8);
+    const others = Array.from({ length: MAX_GROUP_MEMBERS - 1 }, (_, i) => `m${i}-${run}`);
+    const extra = `m${MAX_GROUP_MEMBERS - 1}-${run}`;
+    const client = await connect(creator);
+
+    const tooBig = await client.request({ action: 'createGroup', name: 'Too big', members: [...others, extra] }, 120_000);
+    expect(tooBig).toMatchObject({ type: 'error', code: 'bad_request', message: expect.stringMatching(/1024/) });
+
+    const full = await client.request({ action: 'createGroup', name: 'Full', members: others }, 120_000);
+    expect(full).toMatchObject({ type: 'thread', kind: 'group', admins: [creator] });
+    expect(new Set(full.members as string[])).toEqual(new Set([creator, ...others]));
+    const { threadId } = full;
+
+    expect(await client.request({ action: 'addMembers', threadId, userIds: [extra] }, 120_000)).toMatchObject({
+      type: 'error',
+      code: 'bad_request',
+      message: expect.stringMatching(/1024/),
+    });
+    // A place freed is a place to fill.
+    await client.request({ action: 'removeMember', threadId, userId: others[0] }, 120_000);
+    const refilled = await client.request({ action: 'addMembers', threadId, userIds: [extra] }, 120_000);
+    expect(refilled.members).toHaveLength(MAX_GROUP_MEMBERS);
+    expect(refilled.members).toContain(extra);
+    expect(await client.request({ action: 'sendMessage', clientMsgId: 'hello-all', threadId, text: 'welcome, all 1023 of you' }, 120_000)).toMatchObject({
+      type: 'ack',
+      seq: 1,
+    });
+  });
+});
+
+describe('the send rate limit over real sockets', () => {
+  /**
+   * Counts `sends` into each second of the next two minutes of the user's send counter, as sends
+   * from the user's other devices would: the limit is then reached by a burst however slowly this
+   * machine runs the chat function (its eight execution environments may well take fewer than 20
+   * frames a second on a loaded machine, and then no burst could cross the limit on its own).
+   */
+  async function alreadySentEachSecond(userId: string, sends: number): Promise<void> {
+    const { dynamodb } = await standIns();
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    );
+    const table = byLogicalId(dynamodb.tables, 'ChatSendRecords');
+    const first = Math.floor(Date.now() / 1000);
+    try {
+      for (let second = first; second < first + 120; second += 25) {
+        const items = Array.from({ length: 25 }, (_, i) => ({ sendKey: `rate#${userId}#${second + i}`, sends, expiresAt: second + i + 60 }));
+        await client.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+
+  it('answers rate_limited to the excess of a burst, and loses and repeats none of the messages it took', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const [sender, receiver] = await Promise.all([connect(alice), connect(bob)]);
+    const { threadId } = await sender.request({ action: 'sendMessage', clientMsgId: 'first', to: bob, text: 'before the burst' });
+    const headroom = 1;
+    await alreadySentEachSecond(alice, MAX_SENDS_PER_SECOND - headroom);
+
+    const burst = 40;
+    const startedAt = Date.now();
+    const replies = await Promise.all(
+      Array.from({ length: burst }, (_, i) => sender.request({ action: 'sendMessage', clientMsgId: `b${i}`, threadId, text: `burst ${i}` }, 120_000)),
+    );
+    const endedAt = Date.now();
+    const accepted = replies.filter((reply) => reply.type === 'ack');
+    const refused = replies.flatMap((reply, i) => (reply.type === 'error' ? [{ reply, clientMsgId: `b${i}` }] : []));
+    expect(accepted.length + refused.length).toBe(burst);
+    const secondsSpanned = Math.floor(endedAt / 1000) - Math.floor(startedAt / 1000) + 1;
+    expect(accepted.length).toBeLessThanOrEqual(headroom * secondsSpanned);
+    expect(refused.length).toBeGreaterThan(0);
+    const names = await internalNames();
+    for (const { reply } of refused) {
+      expectCleanError(reply, names, 'rate_limited');
+      expect(reply.message).toMatch(/20 messages a second/);
+    }
+
+    // What was taken has one gapless order after the first message, each message once, for the recipient and in history.
+    const seqs = accepted.map((ack) => Number(ack.seq)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: accepted.length }, (_, i) => i + 2));
+    const acceptedIds = accepted.map((ack) => ack.clientMsgId).sort();
+    const received = () => receiver.frames.filter((frame) => frame.type === 'message' && frame.clientMsgId !== 'first');
+    await eventually(async () => received().length >= accepted.length, 20_000, 'the recipient to get every accepted message');
+    expect(received().map((frame) => frame.clientMsgId).sort()).toEqual(acceptedIds);
+    const history = await sender.request({ action: 'getMessages', threadId, limit: 100 });
+    expect((history.messages as Frame[]).map((message) => message.clientMsgId).sort()).toEqual(['first', ...acceptedIds].sort());
+
+    // A refused message sent again a moment later goes through, after everything before it.
+    let retried: Frame | undefined;
+    await eventually(
+      async () => {
+        retried = await sender.request({ action: 'sendMessage', clientMsgId: refused[0].clientMsgId, threadId, text: 'again' });
+        return retried.type === 'ack';
+      },
+      15_000,
+      'the refused message to be accepted when sent again',
+    );
+    expect(retried).toMatchObject({ seq: accepted.length + 2 });
+  });
+});

@@ -1,0 +1,52 @@
+import { App } from 'aws-cdk-lib';
+import { idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
+
+function contextNode(context: Record<string, unknown>) {
+  return new App({ context }).node;
+}
+
+describe('app context', () => {
+  it('reads an external token issuer only when all three keys are given', () => {
+    expect(tokenIssuerFromContext(contextNode({}))).toBeUndefined();
+    expect(() => tokenIssuerFromContext(contextNode({ [TOKEN_ISSUER_CONTEXT.issuerUrl]: 'http://x' }))).toThrow(/all of/);
+    expect(
+      tokenIssuerFromContext(
+        contextNode({
+          [TOKEN_ISSUER_CONTEXT.issuerUrl]: 'http://127.0.0.1/dev',
+          [TOKEN_ISSUER_CONTEXT.jwksUri]: 'http://127.0.0.1/dev/jwks.json',
+          [TOKEN_ISSUER_CONTEXT.audience]: 'local',
+        }),
+      ),
+    ).toEqual({ issuerUrl: 'http://127.0.0.1/dev', jwksUri: 'http://127.0.0.1/dev/jwks.json', audience: 'local' });
+  });
+
+  it('rejects an issuer that is not a URL', () => {
+    expect(() =>
+      tokenIssuerFromContext(
+        contextNode({
+          [TOKEN_ISSUER_CONTEXT.issuerUrl]: 'issuer',
+          [TOKEN_ISSUER_CONTEXT.jwksUri]: 'http://127.0.0.1/dev/jwks.json',
+          [TOKEN_ISSUER_CONTEXT.audience]: 'local',
+        }),
+      ),
+    ).toThrow(/http\(s\) URL/);
+  });
+
+  it('validates the idle timeout', () => {
+    expect(idleTimeoutFromContext(contextNode({}))).toBeUndefined();
+    expect(idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': '45' }))).toBe(45);
+    expect(() => idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': '0' }))).toThrow(/1 to 600/);
+    expect(() => idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': 'soon' }))).toThrow(/1 to 600/);
+  });
+
+  it('reads platform application ARNs, checking each names its platform', () => {
+    const apns = 'arn:aws:sns:us-east-1:123456789012:app/APNS/messenger';
+    const fcm = 'arn:aws:sns:us-east-1:123456789012:app/GCM/messenger';
+    expect(pushApplicationsFromContext(contextNode({}))).toEqual({});
+    expect(
+      pushApplicationsFromContext(contextNode({ 'messenger:apnsPlatformApplicationArn': apns, 'messenger:fcmPlatformApplicationArn': fcm })),
+    ).toEqual({ apns, fcm });
+    expect(() => pushApplicationsFromContext(contextNode({ 'messenger:apnsPlatformApplicationArn': fcm }))).toThrow(/another platform/);
+    expect(() => pushApplicationsFromContext(contextNode({ 'messenger:fcmPlatformApplicationArn': 'arn:aws:sns:x' }))).toThrow(/platform application ARN/);
+  });
+});

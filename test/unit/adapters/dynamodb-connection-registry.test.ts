@@ -1,0 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDbConnectionRegistry } from '../../../lambdas/adapters/dynamodb-connection-registry';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const registry = new DynamoDbConnectionRegistry(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'connections');
+
+beforeEach(() => dynamodb.reset());
+
+describe('DynamoDbConnectionRegistry', () => {
+  it("reads a user's live connections with one Query of the base table, leaving out stale ones", async () => {
+    dynamodb.on(QueryCommand).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+
+    expect(await registry.liveConnectionsOf('bob')).toEqual([{ userId: 'bob', connectionId: 'b1=' }]);
+
+    const [query] = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(query).toMatchObject({ TableName: 'connections', KeyConditionExpression: 'userId = :userId', FilterExpression: 'expiresAt > :now' });
+    expect(query.IndexName).toBeUndefined();
+  });
+
+  it('finds stale connections through the expiry index without asking for a consistent read, which a GSI refuses', async () => {
+    dynamodb.on(QueryCommand).resolves({ Items: [] });
+    for await (const _connection of registry.staleConnections(100)) {
+      // None.
+    }
+    const queries = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) {
+      expect(query.IndexName).toBe('byExpiry');
+      expect(query.ConsistentRead).not.toBe(true);
+    }
+  });
+});

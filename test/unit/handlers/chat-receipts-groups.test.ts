@@ -1,0 +1,140 @@
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { chatHandlerHarness } from './chat-handler-harness';
+
+const { dynamodb, gateway, invoke, postsTo } = chatHandlerHarness();
+
+describe('chat handler: receipts, groups and listing', () => {
+  it('records a read receipt (delivered too) and forwards it to the other members only', async () => {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+
+    expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'read' })).toBeUndefined();
+
+    const receiptUpdates = dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads');
+    expect(receiptUpdates.map((call) => call.args[0].input.UpdateExpression)).toEqual(['SET deliveredSeq = :seq', 'SET readSeq = :seq']);
+    expect(postsTo('bob-conn=')).toEqual([{ type: 'receipt', threadId: 'g_1', userId: 'alice', seq: 5, status: 'read' }]);
+    const queried = dynamodb.commandCalls(QueryCommand).filter((call) => call.args[0].input.TableName === 'connections-table');
+    expect(queried.map((call) => call.args[0].input.ExpressionAttributeValues![':userId'])).toEqual(['bob']);
+  });
+
+  it('forwards nothing when the receipt was already there', async () => {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
+    dynamodb.on(UpdateCommand, { TableName: 'user-threads' }).rejects(new ConditionalCheckFailedException({ message: 'already there', $metadata: {} }));
+
+    expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'delivered' })).toBeUndefined();
+
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { TableName: 'user-threads', UpdateExpression: 'SET deliveredSeq = :seq' });
+    expect(dynamodb).not.toHaveReceivedCommand(QueryCommand);
+    expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('answers bad_request to a receipt beyond the last message, recording nothing', async () => {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
+
+    expect(await invoke({ action: 'ack', reqId: 'r4', threadId: 'g_1', seq: 10, status: 'read' })).toMatchObject({ type: 'error', reqId: 'r4', code: 'bad_request', message: /\(9\)/ });
+
+    expect(dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads')).toEqual([]);
+  });
+
+  it('creates a group with the caller as admin and announces it to the members', async () => {
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(BatchWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
+    }));
+
+    const reply = await invoke({ action: 'createGroup', reqId: 'r3', name: ' Trip ', members: ['bob', 'alice'] });
+
+    expect(reply).toEqual({ type: 'thread', reqId: 'r3', threadId: expect.stringMatching(/^g_/), kind: 'group', name: 'Trip', members: ['alice', 'bob'], admins: ['alice'] });
+    const [creation] = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(creation[1].Put!.Item).toMatchObject({ userId: 'alice', role: 'admin' });
+    const { RequestItems } = dynamodb.commandCalls(BatchWriteCommand)[0].args[0].input;
+    expect(RequestItems!.threads).toEqual([{ PutRequest: { Item: expect.objectContaining({ userId: 'bob', role: 'member' }) } }]);
+    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'thread', name: 'Trip' })]);
+  });
+
+  it('answers bad_request, writing nothing, to a group name that is only spaces', async () => {
+    expect(await invoke({ action: 'createGroup', name: '   ', members: ['bob'] })).toMatchObject({ code: 'bad_request', message: /name/ });
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  function group(members: Array<[string, 'admin' | 'member']>) {
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 2 } });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: members.map(([userId, role]) => ({ userId, role })) });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: [{ userId: input.ExpressionAttributeValues[':userId'], connectionId: `${String(input.ExpressionAttributeValues[':userId'])}-conn=` }],
+    }));
+  }
+
+  it('adds members as an admin, writing only the new ones, and tells the whole group', async () => {
+    group([['alice', 'admin'], ['bob', 'member']]);
+    dynamodb.on(BatchWriteCommand).resolves({});
+
+    const reply = await invoke({ action: 'addMembers', reqId: 'r7', threadId: 'g_1', userIds: ['bob', 'carol'] });
+
+    expect(reply).toEqual({ type: 'thread', reqId: 'r7', threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
+    const written = dynamodb.commandCalls(BatchWriteCommand).flatMap((call) => call.args[0].input.RequestItems!.threads ?? []);
+    expect(written.map((request) => request.PutRequest!.Item!.userId)).toEqual(['carol']);
+    const { reqId: _reqId, ...event } = reply!;
+    expect(postsTo('bob-conn=')).toEqual([event]);
+    expect(postsTo('carol-conn=')).toEqual([event]);
+    expect(postsTo('alice-conn=')).toEqual([]);
+  });
+
+  it('answers forbidden to a member who is not an admin adding members, writing nothing', async () => {
+    group([['alice', 'member'], ['bob', 'admin']]);
+    expect(await invoke({ action: 'addMembers', threadId: 'g_1', userIds: ['carol'] })).toMatchObject({ type: 'error', code: 'forbidden' });
+    expect(dynamodb).not.toHaveReceivedCommand(BatchWriteCommand);
+    expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('removes a member as an admin, membership first, and tells the members and the removed one', async () => {
+    group([['alice', 'admin'], ['bob', 'member'], ['carol', 'member']]);
+    dynamodb.on(DeleteCommand).resolves({});
+
+    const reply = await invoke({ action: 'removeMember', threadId: 'g_1', userId: 'carol' });
+
+    expect(reply).toMatchObject({ type: 'thread', members: ['alice', 'bob'], admins: ['alice'] });
+    expect(dynamodb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: 'threads', Key: { threadId: 'g_1', sk: 'member#carol' } },
+      { TableName: 'user-threads', Key: { userId: 'carol', threadId: 'g_1' } },
+    ]);
+    expect(postsTo('carol-conn=')).toEqual([expect.objectContaining({ type: 'thread', members: ['alice', 'bob'] })]);
+    expect(postsTo('bob-conn=')).toHaveLength(1);
+  });
+
+  it('makes the first remaining member admin when the last admin leaves', async () => {
+    group([['alice', 'admin'], ['bob', 'member']]);
+    dynamodb.on(DeleteCommand).resolves({});
+
+    expect(await invoke({ action: 'removeMember', threadId: 'g_1', userId: 'alice' })).toMatchObject({ members: ['bob'], admins: ['bob'] });
+
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'threads',
+      Key: { threadId: 'g_1', sk: 'member#bob' },
+      ExpressionAttributeValues: { ':role': 'admin' },
+    });
+  });
+
+  it('lists threads with the caller’s receipts and the thread heads', async () => {
+    dynamodb.on(QueryCommand, { TableName: 'user-threads' }).resolves({ Items: [{ userId: 'alice', threadId: 'g_1', deliveredSeq: 4, readSeq: 3 }] });
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: { threads: [{ threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 4, lastActivity: 5, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } }] },
+    });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+
+    expect(await invoke({ action: 'listThreads', reqId: 'r6' })).toEqual({
+      type: 'threads',
+      reqId: 'r6',
+      threads: [
+        { threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob'], lastSeq: 4, deliveredSeq: 4, readSeq: 3, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } },
+      ],
+    });
+  });
+});

@@ -1,0 +1,168 @@
+import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { directThreadId } from '../../../lambdas/domain/chat/threads';
+import { chatHandlerHarness } from './chat-handler-harness';
+
+const { dynamodb, sqs, gateway, sns, invoke, postsTo } = chatHandlerHarness();
+
+function groupThread(lastSeq: number) {
+  dynamodb.on(BatchGetCommand).resolves({
+    Responses: {
+      threads: [
+        { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq },
+        { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
+      ],
+      'send-records': [],
+    },
+  });
+  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+}
+
+
+describe('chat handler: sendMessage', () => {
+  it('commits in one transaction, queues for history, acks the sender, then delivers to the members', async () => {
+    groupThread(6);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [{ userId: 'alice', connectionId: 'alice-conn=' }],
+    }));
+
+    expect(await invoke({ action: 'sendMessage', reqId: 'r1', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
+
+    const transaction = dynamodb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
+    expect(transaction[0].Update).toMatchObject({ Key: { threadId: 'g_1', sk: 'meta' }, ConditionExpression: 'lastSeq = :previous' });
+    expect(transaction[0].Update!.ExpressionAttributeValues).toMatchObject({ ':seq': 7, ':previous': 6 });
+    expect(transaction[2].Put).toMatchObject({ TableName: 'send-records', Item: { sendKey: 'alice#c1', seq: 7 } });
+    expect(transaction[3].ConditionCheck).toMatchObject({ Key: { threadId: 'g_1', sk: 'member#alice' } });
+    expect(JSON.parse(String(sqs.commandCalls(SendMessageCommand)[0].args[0].input.MessageBody))).toMatchObject({ threadId: 'g_1', seq: 7, text: 'hi' });
+    expect(postsTo('alice-conn=')).toEqual([expect.objectContaining({ type: 'ack', reqId: 'r1', status: 'sent', seq: 7 })]);
+    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 7, senderId: 'alice', text: 'hi' })]);
+  });
+
+  it('commits to an existing one-to-one thread without checking membership again, since its two members never change', async () => {
+    const threadId = directThreadId('alice', 'bob');
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: {
+        threads: [
+          { threadId, sk: 'meta', kind: 'dm', lastSeq: 2 },
+          { threadId, sk: 'member#alice', userId: 'alice', role: 'member' },
+        ],
+        'send-records': [],
+      },
+    });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+    dynamodb.on(TransactWriteCommand).resolves({});
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c2', to: 'bob', text: 'again' });
+
+    const transaction = dynamodb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
+    expect(transaction).toHaveLength(3);
+    expect(transaction.some((item) => item.ConditionCheck !== undefined)).toBe(false);
+  });
+
+  it('takes the next seq, without another read, when another sender took this one', async () => {
+    groupThread(6);
+    dynamodb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { lastSeq: { N: '9' } } }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }],
+        }),
+      )
+      .resolves({});
+    dynamodb.on(QueryCommand).resolves({ Items: [] });
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+
+    const attempts = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems![0].Update!.ExpressionAttributeValues![':seq']);
+    expect(attempts).toEqual([7, 10]);
+    expect(dynamodb.commandCalls(BatchGetCommand)).toHaveLength(1);
+  });
+
+  it('forgets a recipient connection that is gone', async () => {
+    groupThread(1);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(DeleteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+    gateway.on(PostToConnectionCommand, { ConnectionId: 'bob-conn=' }).rejects(new GoneException({ message: 'gone', $metadata: {} }));
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+
+    expect(dynamodb).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'connections-table', Key: { userId: 'bob', connectionId: 'bob-conn=' } });
+  });
+
+  it('still delivers to the members when the ack cannot be posted', async () => {
+    groupThread(1);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table', ExpressionAttributeValues: { ':userId': 'bob' } }).resolves({
+      Items: [{ userId: 'bob', connectionId: 'bob-conn=' }],
+    });
+    gateway.on(PostToConnectionCommand, { ConnectionId: 'alice-conn=' }).rejects(new Error('LimitExceededException'));
+
+    expect(await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
+
+    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 2 })]);
+  });
+
+  it('publishes one push request to the topic for the members other than the sender with no live connection', async () => {
+    groupThread(3);
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'are you there?' });
+
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const publish = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(publish.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:push');
+    expect(JSON.parse(publish.Message!)).toEqual({ recipients: ['bob'], senderId: 'alice', threadId: 'g_1', seq: 4, preview: 'are you there?' });
+  });
+
+  it('acks a retried send with its first seq, and delivers and pushes nothing again', async () => {
+    dynamodb.on(BatchGetCommand).resolves({
+      Responses: {
+        threads: [
+          { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 },
+          { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
+        ],
+        'send-records': [{ sendKey: 'alice#c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }],
+      },
+    });
+
+    expect(await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
+
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(gateway.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['alice-conn=']);
+    expect(postsTo('alice-conn=')).toEqual([{ type: 'ack', reqId: 'r2', status: 'sent', clientMsgId: 'c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }]);
+    expect(dynamodb).not.toHaveReceivedCommand(QueryCommand);
+    expect(sns).not.toHaveReceivedAnyCommand();
+    // History stores a message once however often it arrives, so the retry queues it again.
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+  });
+
+  it('answers rate_limited to a user past 20 sends this second, writing nothing', async () => {
+    groupThread(1);
+    dynamodb.on(UpdateCommand, { TableName: 'send-records' }).resolves({ Attributes: { sends: 21 } });
+    const reply = await invoke({ action: 'sendMessage', reqId: 'r5', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+    expect(reply).toMatchObject({ type: 'error', reqId: 'r5', code: 'rate_limited' });
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    const counter = dynamodb.commandCalls(UpdateCommand).find((call) => call.args[0].input.TableName === 'send-records')!.args[0].input;
+    expect(counter.Key!.sendKey).toMatch(/^rate#alice#\d+$/);
+  });
+
+  it('answers internal, queues nothing and acks nothing, when the commit fails', async () => {
+    groupThread(1);
+    dynamodb.on(TransactWriteCommand).rejects(new Error('InternalServerError'));
+    const reply = await invoke({ action: 'sendMessage', reqId: 'r9', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+    expect(reply).toEqual({ type: 'error', reqId: 'r9', code: 'internal', message: expect.any(String) });
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(postsTo('alice-conn=')).toEqual([]);
+  });
+});
