@@ -19,6 +19,12 @@ const schema = z.object({
   /** Runs every scheduled rule this often instead of at its rate, so that tests see a minutely sweep in seconds. */
   LOCAL_SCHEDULE_SECONDS: z.coerce.number().int().min(1).max(86400).optional(),
   /**
+   * Lambda waits 1 and then 2 minutes before retrying a failed asynchronous invocation (from SNS,
+   * EventBridge); set, each retry waits this many seconds instead, so tests see an event reach its
+   * on-failure destination in seconds. The event invoke configs' retry counts and ages still hold.
+   */
+  LOCAL_ASYNC_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(120).optional(),
+  /**
    * How often expired items are deleted, standing in for DynamoDB's TTL process (which takes up to
    * days, so nothing may rely on its timing; tests lengthen this to prove nothing does).
    */
@@ -32,6 +38,7 @@ export type LocalCloudConfig = {
   readonly maxConnectionSeconds: number;
   readonly sqsVisibilityTimeoutCapSeconds?: number;
   readonly schedulePeriodSeconds?: number;
+  readonly asyncRetryDelaySeconds?: number;
   readonly ttlSweepSeconds: number;
 };
 
@@ -49,6 +56,7 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     maxConnectionSeconds: result.data.LOCAL_MAX_CONNECTION_SECONDS,
     sqsVisibilityTimeoutCapSeconds: result.data.LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS,
     schedulePeriodSeconds: result.data.LOCAL_SCHEDULE_SECONDS,
+    asyncRetryDelaySeconds: result.data.LOCAL_ASYNC_RETRY_DELAY_SECONDS,
     ttlSweepSeconds: result.data.LOCAL_TTL_SWEEP_SECONDS,
   };
 }

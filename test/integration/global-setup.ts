@@ -9,10 +9,17 @@ declare global {
  * One local cloud for every integration test, started as the README's run command starts it,
  * with the gateway's limits left as API Gateway's (tests that watch them shortened run in a cloud
  * of their own, see test/disruptive). Failed queue messages come back after 4 s instead of the
- * template's visibility timeout, so that retries and dead-lettering show within a test.
+ * template's visibility timeout, and Lambda's asynchronous retries after 1 s, so that retries and
+ * dead-lettering show within a test.
  */
+/** Lambda's asynchronous retries wait this long instead of 1 and 2 minutes. */
+export const TEST_ASYNC_RETRY_DELAY_SECONDS = 1;
+
 export default async function globalSetup(): Promise<void> {
-  const cloud = await startLocalCloud({ LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: '4' });
+  const cloud = await startLocalCloud({
+    LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: '4',
+    LOCAL_ASYNC_RETRY_DELAY_SECONDS: String(TEST_ASYNC_RETRY_DELAY_SECONDS),
+  });
   globalThis.localCloud = cloud;
   process.env.LOCAL_CLOUD_URL = cloud.baseUrl;
   process.env.LOCAL_CLOUD_WS_URL = cloud.webSocketUrl;

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-d
 import { CreatePlatformEndpointCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { byLogicalId, eventually, localCloud, standIns, uniqueUser, type StandIns } from '../support/local-cloud-env';
+import { fixture, shapeOf } from '../unit/local-cloud/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -94,23 +95,33 @@ describe('push notifications: topic -> send function -> SNS mobile push -> push 
     await eventually(async () => (await pushesTo(dave)).length === 2, 10_000, 'the second push to the good device');
   });
 
-  it('moves a request it cannot read to the subscription dead-letter queue after retries', async () => {
+  it("sends a request the function fails on, after Lambda's two retries, to its on-failure destination: the push dead-letter queue", async () => {
     const marker = uniqueUser('unreadable');
     await requestPush({ recipients: [], marker });
     const deadLetterQueueUrl = byLogicalId(stand.sqs.queues, 'PushDeadLetters');
-    let found = false;
+    let record: Record<string, any> | undefined;
     await eventually(
       async () => {
         const { Messages = [] } = await sqs.send(
           new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 1 }),
         );
-        found = Messages.some((message) => message.Body?.includes(marker));
-        return found;
+        const body = Messages.map((message) => message.Body ?? '').find((candidate) => candidate.includes(marker));
+        record = body === undefined ? undefined : JSON.parse(body);
+        return record !== undefined;
       },
-      20_000,
-      'the request to reach the dead-letter queue',
+      30_000,
+      'the invocation record to reach the dead-letter queue',
     );
-    expect(found).toBe(true);
+    // Lambda's record, as AWS documents it, not SNS's envelope: SNS handed the request over.
+    const { requestPayload, responsePayload, ...context } = record!;
+    const { requestPayload: _request, responsePayload: _response, ...documented } = fixture('async-invocation-record-failure');
+    expect(shapeOf(context)).toEqual(shapeOf(documented));
+    const { functions } = (await (await fetch(`${localCloud().baseUrl}/dev/functions`)).json()) as { functions: Array<{ logicalId: string; functionArn: string }> };
+    const { functionArn } = functions.find((candidate) => candidate.logicalId.startsWith('PushSend'))!;
+    expect(context.requestContext).toMatchObject({ functionArn: `${functionArn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 });
+    expect(context.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    expect(JSON.parse(requestPayload.Records[0].Sns.Message)).toEqual({ recipients: [], marker });
+    expect(responsePayload).toEqual({ errorType: expect.any(String), errorMessage: expect.any(String) });
   });
 
   it('answers /dev/push for a user without devices with an empty list, and refuses a bad user id', async () => {

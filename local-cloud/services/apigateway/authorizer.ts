@@ -3,6 +3,8 @@ import { headerValue, type HandshakeRequest } from './lambda-events';
 /** A REQUEST authorizer on `$connect`, as the template declares it. */
 export interface ConnectAuthorizer {
   readonly functionRef: string;
+  /** `arn:aws:execute-api:{region}:{account}:{apiId}/authorizers/{authorizerId}`: the source Lambda's resource policy sees. */
+  readonly sourceArn: string;
   /** Identity sources such as `route.request.querystring.token`; a missing one refuses with 401. */
   readonly identitySources: readonly string[];
 }

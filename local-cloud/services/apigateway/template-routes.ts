@@ -1,5 +1,6 @@
 import { resourcesOfType, type StackAssembly } from '../../assembly/cloud-assembly';
 import type { IntrinsicResolver } from '../../assembly/intrinsics';
+import { ACCOUNT_ID, REGION } from '../account';
 import type { GatewayRoutes, RouteTarget } from './websocket-gateway';
 
 /** The function a Lambda proxy integration or authorizer URI invokes, as the ARN in it. */
@@ -52,6 +53,7 @@ export function gatewayRoutesOf(assembly: StackAssembly, resolver: IntrinsicReso
       ...connect,
       authorizer: authorizerResource && {
         functionRef: functionOf(authorizerResource.Properties?.AuthorizerUri),
+        sourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${resolver.resolveString({ Ref: apis[0][0] })}/authorizers/${resolver.resolveString({ Ref: connect.authorizerId })}`,
         identitySources: (authorizerResource.Properties?.IdentitySource as string[] | undefined) ?? [],
       },
     },

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { LambdaService } from '../lambda/lambda-service';
 import { FunctionError } from '../lambda/lambda-service';
+import { serviceInvoker, type Invoker } from '../lambda/resource-policy';
 import type { Log } from '../service';
 import { evaluateAuthorizerResult, missingIdentitySource, type ConnectAuthorizer } from './authorizer';
 import { ConnectionRegistry, MAX_FRAME_BYTES, newConnectionId, type ConnectionLimits, type LiveConnection } from './connections';
@@ -78,7 +79,7 @@ export class WebSocketGateway {
       if (missingIdentitySource(authorizer.identitySources, handshake)) return refuseHandshake(socket, 401, STATUS_TEXT[401]);
       let result: unknown;
       try {
-        result = await lambda.invoke(authorizer.functionRef, authorizerEvent(stage, handshake, connectionId, connectedAt));
+        result = await lambda.invoke(authorizer.functionRef, authorizerEvent(stage, handshake, connectionId, connectedAt), this.invoker(authorizer.sourceArn));
       } catch (error) {
         if (error instanceof FunctionError && error.errorMessage === 'Unauthorized') return refuseHandshake(socket, 401, STATUS_TEXT[401]);
         log(`authorizer failed: ${(error as Error).message}`);
@@ -95,7 +96,7 @@ export class WebSocketGateway {
     if (routes.connect) {
       const facts = { id: connectionId, connectedAt, identity: handshake.identity, authorizer: authorizerContext };
       try {
-        const status = statusOf(await lambda.invoke(routes.connect.functionRef, connectEvent(stage, handshake, facts)));
+        const status = statusOf(await lambda.invoke(routes.connect.functionRef, connectEvent(stage, handshake, facts), this.invoker(methodArn(stage, '$connect'))));
         if (status < 200 || status > 299) return refuseHandshake(socket, status, STATUS_TEXT[status] ?? 'Refused');
       } catch (error) {
         log(`$connect failed: ${(error as Error).message}`);
@@ -129,13 +130,18 @@ export class WebSocketGateway {
       return;
     }
     try {
-      const result = await lambda.invoke(target.functionRef, event);
+      const result = await lambda.invoke(target.functionRef, event, this.invoker(methodArn(stage, routeKey)));
       const reply = target.returnResponse ? bodyOf(result) : undefined;
       if (reply !== undefined && reply !== '') this.send(connection, reply);
     } catch (error) {
       log(`route ${routeKey} failed: ${(error as Error).message}`);
       this.send(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.id, requestId }));
     }
+  }
+
+  /** API Gateway as Lambda's resource policy sees it: the route's or authorizer's ARN. */
+  private invoker(sourceArn: string): Invoker {
+    return serviceInvoker('apigateway.amazonaws.com', sourceArn, this.options.stage.accountId);
   }
 
   private send(connection: LiveConnection, text: string): void {
@@ -147,7 +153,7 @@ export class WebSocketGateway {
     const disconnect = this.options.routes.disconnect;
     if (!disconnect || connection.disconnectLost) return;
     void this.options.lambda
-      .invoke(disconnect.functionRef, disconnectEvent(this.options.stage, connection, code, reason))
+      .invoke(disconnect.functionRef, disconnectEvent(this.options.stage, connection, code, reason), this.invoker(methodArn(this.options.stage, '$disconnect')))
       .catch((error: Error) => this.options.log(`$disconnect failed: ${error.message}`));
   }
 

@@ -1,11 +1,12 @@
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { ACCOUNT_ID, arn, REGION } from '../account';
-import type { CloudContext, CloudService, DefinedResource } from '../service';
+import { json } from '../../http';
+import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
 import { ScheduleRunner, type ScheduledRule } from './schedules';
 
 const RULE = 'AWS::Events::Rule';
 
-/** EventBridge: the template's scheduled rules, run against their Lambda targets. */
+/** EventBridge: the template's scheduled rules, run against their Lambda targets, and `/dev/schedules` to count what they sent. */
 export class EventsService implements CloudService {
   readonly name = 'events';
   private schedules?: ScheduleRunner;
@@ -42,7 +43,11 @@ export class EventsService implements CloudService {
     this.schedules.start();
   }
 
+  readonly routes: readonly HttpRoute[] = [
+    { path: '/dev/schedules', handle: (_request, response) => json(response, 200, { rules: this.schedules?.snapshot() ?? {} }) },
+  ];
+
   async stop(): Promise<void> {
-    await this.schedules?.stop();
+    this.schedules?.stop();
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LambdaService } from '../lambda/lambda-service';
+import { serviceInvoker } from '../lambda/resource-policy';
 
 /** An `AWS::Events::Rule` with a schedule and Lambda targets, as the template declares it. */
 export interface ScheduledRule {
@@ -20,14 +21,24 @@ export function rateSeconds(expression: string): number {
   return Number(rate[1]) * RATE_UNITS[rate[2]];
 }
 
+/** What a rule's targets were sent: EventBridge's `Invocations` and `FailedInvocations` metrics. */
+export interface RuleCounts {
+  invocations: number;
+  failedInvocations: number;
+}
+
 /**
- * EventBridge scheduled rules: invokes each target with a "Scheduled Event" at the rule's rate,
- * or at `periodSecondsOverride` when set (tests shorten minutes to seconds). An invocation still
- * running when the next is due is not overlapped; the tick is skipped, as a late schedule would.
+ * EventBridge scheduled rules: at the rule's rate, or at `periodSecondsOverride` when set (tests
+ * shorten minutes to seconds), hands each target a "Scheduled Event" through Lambda's
+ * asynchronous invocation, as the rule's ARN under `events.amazonaws.com`, so the function's
+ * resource policy must let the rule in. An invocation Lambda refuses counts as failed (the
+ * stack's targets retry 0 times) and is logged. Unlike AWS, a tick is skipped while Lambda is
+ * still busy with the target's previous event: at a shortened period, overlapping runs would
+ * start an execution environment (a process) each on this one machine.
  */
 export class ScheduleRunner {
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly counts = new Map<string, RuleCounts>();
 
   constructor(
     private readonly rules: readonly ScheduledRule[],
@@ -42,18 +53,22 @@ export class ScheduleRunner {
     for (const rule of this.rules) {
       const period = this.options.periodSecondsOverride ?? rateSeconds(rule.scheduleExpression);
       for (const target of rule.targets) {
-        let inFlight: Promise<unknown> | undefined;
+        const counts = this.countsOf(rule.name);
+        const invoker = serviceInvoker('events.amazonaws.com', rule.arn, this.options.accountId);
+        let previous: Promise<unknown> | undefined;
         this.timers.push(
           setInterval(() => {
-            if (inFlight) return;
-            inFlight = this.lambda
-              .invoke(target.functionRef, target.input === undefined ? this.scheduledEvent(rule) : JSON.parse(target.input))
-              .catch((error: Error) => this.log(`scheduled ${rule.name} -> ${target.functionRef} failed: ${error.message}`))
-              .finally(() => {
-                this.running.delete(inFlight!);
-                inFlight = undefined;
-              });
-            this.running.add(inFlight);
+            if (previous) return;
+            counts.invocations += 1;
+            const event = target.input === undefined ? this.scheduledEvent(rule) : JSON.parse(target.input);
+            previous = this.lambda
+              .invokeAsync(target.functionRef, event, invoker)
+              .then((queued) => queued.processed)
+              .catch((error: Error) => {
+                counts.failedInvocations += 1;
+                this.log(`scheduled ${rule.name} -> ${target.functionRef} failed: ${error.message}`);
+              })
+              .finally(() => (previous = undefined));
           }, period * 1000),
         );
       }
@@ -74,8 +89,21 @@ export class ScheduleRunner {
     };
   }
 
-  async stop(): Promise<void> {
+  private countsOf(ruleName: string): RuleCounts {
+    let counts = this.counts.get(ruleName);
+    if (counts === undefined) {
+      counts = { invocations: 0, failedInvocations: 0 };
+      this.counts.set(ruleName, counts);
+    }
+    return counts;
+  }
+
+  /** Counts by rule name. */
+  snapshot(): Record<string, RuleCounts> {
+    return Object.fromEntries([...this.counts].map(([name, counts]) => [name, { ...counts }]));
+  }
+
+  stop(): void {
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.allSettled([...this.running]);
   }
 }

@@ -1,15 +1,20 @@
 import { json, readBody } from '../../http';
 import type { HttpRoute } from '../service';
-import { FunctionError, type LambdaService } from './lambda-service';
+import { FunctionError, InvocationRefused, type LambdaService } from './lambda-service';
 import type { Meter } from './metering';
+import { OPERATOR } from './resource-policy';
 
 /**
  * Lambda's `/dev` endpoints: the functions as they run here, what they did since the last reset
- * (invocations, SDK calls, log volume, as the benchmark reads them), and Lambda's Invoke.
+ * (invocations, SDK calls, log volume, as the benchmark reads them), what became of asynchronous
+ * invocations (`/dev/async`: queued, retried, retained in a destination, dropped), and Lambda's
+ * Invoke. `/dev/invoke` is the operator's `aws lambda invoke` with administrator credentials:
+ * it bypasses the functions' resource policies, which only bind AWS services.
  */
 export function lambdaDevRoutes(meter: Meter, lambda: () => LambdaService | undefined): HttpRoute[] {
   return [
     { path: '/dev/functions', handle: (_request, response) => json(response, 200, { functions: lambda()?.functions() ?? [] }) },
+    { path: '/dev/async', handle: (_request, response) => json(response, 200, { functions: lambda()?.asyncCounts() ?? {} }) },
     { path: '/dev/stats', handle: (_request, response) => json(response, 200, meter.snapshot()) },
     {
       path: '/dev/stats/reset',
@@ -36,10 +41,10 @@ export function lambdaDevRoutes(meter: Meter, lambda: () => LambdaService | unde
         const service = lambda();
         if (service === undefined) return json(response, 503, { message: 'starting' });
         try {
-          return json(response, 200, { result: await service.invoke(functionRef, event) });
+          return json(response, 200, { result: await service.invoke(functionRef, event, OPERATOR) });
         } catch (error) {
           if (error instanceof FunctionError) return json(response, 200, { functionError: error.errorType, message: error.errorMessage });
-          if ((error as Error).message.startsWith('no local function')) return json(response, 404, { message: (error as Error).message });
+          if (error instanceof InvocationRefused) return json(response, error.status, { message: error.message });
           throw error;
         }
       },

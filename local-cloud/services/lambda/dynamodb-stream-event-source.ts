@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { EventFilter } from './event-filter';
 import type { LambdaService } from './lambda-service';
+import { EVENT_SOURCE_MAPPING } from './resource-policy';
 
 /** An `AWS::Lambda::EventSourceMapping` from a DynamoDB stream, as the template declares it. */
 export interface DynamoDbStreamMapping {
@@ -212,7 +213,7 @@ export class DynamoDbStreamEventSource {
     const batch = cursor.pending.slice(0, this.mapping.batchSize);
     let firstFailed = batch.length;
     try {
-      const result = await this.lambda.invoke(this.mapping.functionRef, { Records: batch });
+      const result = await this.lambda.invoke(this.mapping.functionRef, { Records: batch }, EVENT_SOURCE_MAPPING);
       firstFailed = this.firstFailure(batch, result);
     } catch (error) {
       this.log(`${this.mapping.functionRef} failed a batch of ${batch.length} stream records: ${(error as Error).message}`);

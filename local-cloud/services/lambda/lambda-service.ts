@@ -1,276 +1,116 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdirSync } from 'node:fs';
-import * as path from 'node:path';
-import type { InvocationRecord, Meter, SdkCall } from './metering';
+import { AsyncInvoker, DEFAULT_ASYNC_SETTINGS, type AsyncCounts, type AsyncInvocationSettings, type QueuedEvent } from './async-invocation';
+import { FunctionPool, type ExecutionOptions, type FunctionDefinition } from './execution-environment';
+import { permits, type InvokePermission, type Invoker } from './resource-policy';
+import type { Log } from '../service';
 
-/** A function of the template, ready to run from its bundled asset. */
-export interface FunctionDefinition {
-  readonly logicalId: string;
-  readonly functionName: string;
-  readonly functionArn: string;
-  readonly assetDirectory: string;
-  /** `file.export`, as in the template's `Handler`. */
-  readonly handler: string;
-  readonly timeoutSeconds: number;
-  readonly memoryMb: number;
-  /** The template's `Environment.Variables`, resolved. */
-  readonly environment: Readonly<Record<string, string>>;
+export { FunctionError, type FunctionDefinition } from './execution-environment';
+
+export interface LambdaServiceOptions extends ExecutionOptions {
+  /** Each asynchronous retry waits this long instead of Lambda's 1 and 2 minutes. */
+  readonly asyncRetryDelaySecondsOverride?: number;
+  readonly log: Log;
 }
 
-/** An invocation that failed inside the function, as Lambda reports it. */
-export class FunctionError extends Error {
+/** Lambda would not run the function: it does not exist, or the caller may not invoke it. */
+export class InvocationRefused extends Error {
   constructor(
-    public readonly functionName: string,
-    public readonly errorType: string,
-    public readonly errorMessage: string,
+    readonly code: 'ResourceNotFoundException' | 'AccessDeniedException',
+    readonly status: 403 | 404,
+    message: string,
   ) {
-    super(`${functionName} failed: ${errorType}: ${errorMessage}`);
-    this.name = 'FunctionError';
+    super(message);
+    this.name = 'InvocationRefused';
   }
 }
 
-interface SerializedError {
-  errorType: string;
-  errorMessage: string;
+/** One function with its resource policy and asynchronous invocation settings. */
+interface RegisteredFunction {
+  readonly pool: FunctionPool;
+  readonly permissions: InvokePermission[];
+  asyncSettings: AsyncInvocationSettings;
 }
 
-/** What the runner measured of an invocation. */
-interface RunnerMeter {
-  durationMs: number;
-  meter: { calls: SdkCall[]; logBytes: number };
-}
-
-type RunnerMessage =
-  | { type: 'ready' }
-  | { type: 'initError'; error: SerializedError }
-  | ({ type: 'result'; id: string; result: unknown } & RunnerMeter)
-  | ({ type: 'error'; id: string; error: SerializedError } & RunnerMeter);
-
-export interface LambdaServiceOptions {
-  /** Folder whose `node_modules` provides `@aws-sdk/*`, as the Lambda runtime does. */
-  readonly sdkRoot: string;
-  /** Each function's output goes to `<logDir>/<functionName>.log`. */
-  readonly logDir: string;
-  /** What the Lambda runtime adds to every function's environment (region, credentials, endpoints). */
-  readonly runtimeEnvironment: Readonly<Record<string, string>>;
-  /** Execution environments per function at most; further invocations wait. */
-  readonly maxConcurrency: number;
-  readonly region: string;
-  /** Where each invocation's duration, SDK calls and log volume are recorded. */
-  readonly meter: Meter;
-}
-
-const RUNNER = path.join(__dirname, 'runner.cjs');
-
-/** One execution environment: a Node.js process that loaded the function once and is reused. */
-class ExecutionEnvironment {
-  private readonly child: ChildProcess;
-  private readonly ready: Promise<void>;
-  private pending?: { id: string; resolve: (value: unknown) => void; reject: (error: Error) => void };
-  private exited = false;
-
-  constructor(
-    private readonly definition: FunctionDefinition,
-    private readonly options: LambdaServiceOptions,
-    log: WriteStream,
-  ) {
-    this.child = fork(RUNNER, [path.join(options.sdkRoot, 'node_modules')], {
-      cwd: definition.assetDirectory,
-      execArgv: [`--max-old-space-size=${definition.memoryMb}`],
-      env: {
-        PATH: process.env.PATH,
-        TZ: ':UTC',
-        LANG: 'en_US.UTF-8',
-        ...options.runtimeEnvironment,
-        AWS_REGION: options.region,
-        AWS_DEFAULT_REGION: options.region,
-        AWS_LAMBDA_FUNCTION_NAME: definition.functionName,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memoryMb),
-        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${definition.functionName}`,
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-        LAMBDA_TASK_ROOT: definition.assetDirectory,
-        _HANDLER: definition.handler,
-        ...definition.environment,
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    this.child.stdout?.pipe(log, { end: false });
-    this.child.stderr?.pipe(log, { end: false });
-
-    this.ready = new Promise((resolve, reject) => {
-      const onMessage = (message: RunnerMessage) => {
-        if (message.type === 'ready') resolve();
-        if (message.type === 'initError') {
-          reject(new FunctionError(definition.functionName, `Runtime.${message.error.errorType}`, message.error.errorMessage));
-        }
-      };
-      this.child.on('message', onMessage);
-      this.child.once('exit', (code, signal) =>
-        reject(new FunctionError(definition.functionName, 'Runtime.ExitError', `environment exited during init (${signal ?? code})`)),
-      );
-    });
-    this.ready.catch(() => undefined);
-
-    this.child.on('message', (message: RunnerMessage) => {
-      if ((message.type === 'result' || message.type === 'error') && this.pending?.id === message.id) {
-        const { resolve, reject } = this.pending;
-        this.pending = undefined;
-        this.record(message);
-        if (message.type === 'result') resolve(message.result);
-        else reject(new FunctionError(definition.functionName, message.error.errorType, message.error.errorMessage));
-      }
-    });
-    this.child.once('exit', (code, signal) => {
-      this.exited = true;
-      this.pending?.reject(
-        new FunctionError(definition.functionName, 'Runtime.ExitError', `environment exited (${signal ?? `exit ${code}`})`),
-      );
-      this.pending = undefined;
-    });
-  }
-
-  private record(message: RunnerMeter & { type: 'result' | 'error' }): void {
-    const record: InvocationRecord = {
-      logicalId: this.definition.logicalId,
-      functionName: this.definition.functionName,
-      start: Date.now() - message.durationMs,
-      durationMs: message.durationMs,
-      billedMs: Math.max(1, Math.ceil(message.durationMs)),
-      memoryMb: this.definition.memoryMb,
-      logBytes: message.meter.logBytes,
-      failed: message.type === 'error',
-      calls: message.meter.calls,
-    };
-    this.options.meter.recordInvocation(record);
-  }
-
-  get alive(): boolean {
-    return !this.exited;
-  }
-
-  async invoke(event: unknown): Promise<unknown> {
-    await this.ready;
-    const id = randomUUID();
-    const timeoutMs = this.definition.timeoutSeconds * 1000;
-    const result = new Promise<unknown>((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-    });
-    const timer = setTimeout(() => {
-      this.pending?.reject(
-        new FunctionError(this.definition.functionName, 'Sandbox.Timedout', `Task timed out after ${this.definition.timeoutSeconds}.00 seconds`),
-      );
-      this.pending = undefined;
-      this.stop();
-    }, timeoutMs);
-    this.child.send({
-      type: 'invoke',
-      id,
-      event,
-      context: {
-        awsRequestId: id,
-        functionName: this.definition.functionName,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: this.definition.functionArn,
-        memoryLimitInMB: String(this.definition.memoryMb),
-        logGroupName: `/aws/lambda/${this.definition.functionName}`,
-        logStreamName: `local/${this.child.pid}`,
-        deadlineMs: Date.now() + timeoutMs,
-      },
-    });
-    try {
-      return await result;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  stop(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
-  }
-}
-
-/** The execution environments of one function: reused while warm, at most `maxConcurrency` at once. */
-class FunctionPool {
-  private readonly idle: ExecutionEnvironment[] = [];
-  private readonly all = new Set<ExecutionEnvironment>();
-  private readonly waiting: Array<() => void> = [];
-  private readonly log: WriteStream;
-
-  constructor(
-    readonly definition: FunctionDefinition,
-    private readonly options: LambdaServiceOptions,
-  ) {
-    mkdirSync(options.logDir, { recursive: true });
-    this.log = createWriteStream(path.join(options.logDir, `${definition.functionName}.log`), { flags: 'a' });
-    // Every execution environment of the function pipes its output into this one stream.
-    this.log.setMaxListeners(0);
-  }
-
-  private async acquire(): Promise<ExecutionEnvironment> {
-    for (;;) {
-      const warm = this.idle.pop();
-      if (warm?.alive) return warm;
-      if (warm) {
-        this.all.delete(warm);
-        continue;
-      }
-      if (this.all.size < this.options.maxConcurrency) {
-        const environment = new ExecutionEnvironment(this.definition, this.options, this.log);
-        this.all.add(environment);
-        return environment;
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-  }
-
-  private release(environment: ExecutionEnvironment): void {
-    if (environment.alive) this.idle.push(environment);
-    else this.all.delete(environment);
-    this.waiting.shift()?.();
-  }
-
-  async invoke(event: unknown): Promise<unknown> {
-    const environment = await this.acquire();
-    try {
-      return await environment.invoke(event);
-    } finally {
-      this.release(environment);
-    }
-  }
-
-  stop(): void {
-    for (const environment of this.all) environment.stop();
-    this.log.end();
-  }
-}
-
-/** Runs the template's functions from their bundled assets, each invocation in an environment of its own function. */
+/**
+ * Lambda's Invoke: runs the template's functions from their bundled assets, each invocation in
+ * an environment of its own function, synchronously (`RequestResponse`) or through the
+ * asynchronous event queue (`Event`), letting in only the callers the function's resource
+ * policy allows.
+ */
 export class LambdaService {
-  private readonly pools = new Map<string, FunctionPool>();
+  private readonly functionsByRef = new Map<string, RegisteredFunction>();
+  private readonly asyncInvoker: AsyncInvoker;
 
-  constructor(private readonly options: LambdaServiceOptions) {}
+  constructor(private readonly options: LambdaServiceOptions) {
+    this.asyncInvoker = new AsyncInvoker({
+      run: (functionArn, event) => this.registered(functionArn).pool.invoke(event),
+      retryDelaySecondsOverride: options.asyncRetryDelaySecondsOverride,
+      log: options.log,
+    });
+  }
 
   register(definition: FunctionDefinition): void {
-    const pool = new FunctionPool(definition, this.options);
-    for (const key of [definition.logicalId, definition.functionName, definition.functionArn]) this.pools.set(key, pool);
+    const registered: RegisteredFunction = { pool: new FunctionPool(definition, this.options), permissions: [], asyncSettings: DEFAULT_ASYNC_SETTINGS };
+    for (const key of [definition.logicalId, definition.functionName, definition.functionArn]) this.functionsByRef.set(key, registered);
+  }
+
+  /** Adds a statement to a function's resource policy (an `AWS::Lambda::Permission`). */
+  addPermission(functionRef: string, permission: InvokePermission): void {
+    this.registered(functionRef).permissions.push(permission);
+  }
+
+  /** The logical id of the function with this logical id, name or ARN. */
+  logicalIdOf(functionRef: string): string {
+    return this.registered(functionRef).pool.definition.logicalId;
+  }
+
+  /** Sets a function's event invoke config and dead-letter queue. */
+  configureAsync(functionRef: string, settings: AsyncInvocationSettings): void {
+    this.registered(functionRef).asyncSettings = settings;
   }
 
   /** Each function once, with what the runtime adds to its environment. */
   functions(): Array<FunctionDefinition & { readonly runtimeEnvironment: Readonly<Record<string, string>> }> {
-    return [...new Set(this.pools.values())].map((pool) => ({ ...pool.definition, runtimeEnvironment: this.options.runtimeEnvironment }));
+    return [...new Set(this.functionsByRef.values())].map(({ pool }) => ({ ...pool.definition, runtimeEnvironment: this.options.runtimeEnvironment }));
   }
 
   /** Invokes a function by logical id, name or ARN and returns what its handler returned. */
-  invoke(functionRef: string, event: unknown): Promise<unknown> {
-    const pool = this.pools.get(functionRef);
-    if (pool === undefined) return Promise.reject(new Error(`no local function ${functionRef}`));
-    return pool.invoke(event);
+  async invoke(functionRef: string, event: unknown, invoker: Invoker): Promise<unknown> {
+    return this.authorized(functionRef, invoker).pool.invoke(event);
   }
 
-  stop(): void {
-    for (const pool of new Set(this.pools.values())) pool.stop();
+  /**
+   * Queues the event for the function and returns its request id, as Lambda answers 202; the
+   * invocation, its retries and the failure's destination follow in the background.
+   */
+  async invokeAsync(functionRef: string, event: unknown, invoker: Invoker): Promise<QueuedEvent> {
+    const { pool, asyncSettings } = this.authorized(functionRef, invoker);
+    return this.asyncInvoker.enqueue({ functionName: pool.definition.functionName, functionArn: pool.definition.functionArn, settings: asyncSettings }, event);
+  }
+
+  /** What became of asynchronous invocations, by function name. */
+  asyncCounts(): Record<string, AsyncCounts> {
+    return this.asyncInvoker.snapshot();
+  }
+
+  private registered(functionRef: string): RegisteredFunction {
+    const registered = this.functionsByRef.get(functionRef);
+    if (registered === undefined) throw new InvocationRefused('ResourceNotFoundException', 404, `Function not found: ${functionRef}`);
+    return registered;
+  }
+
+  private authorized(functionRef: string, invoker: Invoker): RegisteredFunction {
+    const registered = this.registered(functionRef);
+    if (!permits(registered.permissions, invoker)) {
+      const caller = invoker.kind === 'service' ? `${invoker.principal} (source ${invoker.sourceArn})` : invoker.kind;
+      this.options.log(`Lambda refused ${caller}: no permission of ${registered.pool.definition.functionName} allows it`);
+      throw new InvocationRefused('AccessDeniedException', 403, `${caller} is not authorized to perform lambda:InvokeFunction on ${registered.pool.definition.functionArn}`);
+    }
+    return registered;
+  }
+
+  async stop(): Promise<void> {
+    const stopping = this.asyncInvoker.stop();
+    for (const { pool } of new Set(this.functionsByRef.values())) pool.stop();
+    await stopping;
   }
 }

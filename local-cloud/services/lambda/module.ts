@@ -1,14 +1,19 @@
 import * as path from 'node:path';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { PROJECT_ROOT } from '../../config';
+import type { QueueAccess } from '../sqs/module';
 import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
+import { asyncSettingsOf, type DeadLetterConfig, type EventInvokeConfigProperties } from './async-config';
 import { lambdaDevRoutes } from './dev-routes';
 import { startEventSourceMappings, type EventSource } from './event-source-mappings';
 import { LambdaService } from './lambda-service';
 import { Meter } from './metering';
+import { invokePermissionOf } from './resource-policy';
 
 const FUNCTION = 'AWS::Lambda::Function';
+const PERMISSION = 'AWS::Lambda::Permission';
+const EVENT_INVOKE_CONFIG = 'AWS::Lambda::EventInvokeConfig';
 
 interface FunctionProperties {
   Code: { S3Key: string };
@@ -16,12 +21,15 @@ interface FunctionProperties {
   Timeout?: number;
   MemorySize?: number;
   Environment?: { Variables?: Record<string, string> };
+  DeadLetterConfig?: DeadLetterConfig;
 }
 
 /**
  * Lambda: the template's functions, run from their bundled assets in execution environments
- * of their own (with the endpoints of the stand-ins in their environment), the pollers of their
- * event source mappings, their log groups, and the `/dev` endpoints that meter and invoke them.
+ * of their own (with the endpoints of the stand-ins in their environment), their resource
+ * policies, asynchronous invocation settings and destinations, the pollers of their event
+ * source mappings, their log groups, and the `/dev` endpoints that meter and invoke them.
+ * `LOCAL_ASYNC_RETRY_DELAY_SECONDS` shortens the waits before asynchronous retries.
  */
 export class LambdaModule implements CloudService {
   readonly name = 'lambda';
@@ -41,7 +49,7 @@ export class LambdaModule implements CloudService {
   readonly routes: readonly HttpRoute[] = lambdaDevRoutes(this.meter, () => this.lambda);
 
   async start(context: CloudContext): Promise<void> {
-    const { assembly, resolver, endpoints, logDir, exposed } = context;
+    const { assembly, resolver, endpoints, logDir, exposed, config, log } = context;
     const lambda = new LambdaService({
       sdkRoot: PROJECT_ROOT,
       logDir: path.join(logDir, 'lambda'),
@@ -55,8 +63,11 @@ export class LambdaModule implements CloudService {
       maxConcurrency: 8,
       region: REGION,
       meter: this.meter,
+      asyncRetryDelaySecondsOverride: config.asyncRetryDelaySeconds,
+      log,
     });
     this.lambda = lambda;
+    const deadLetterConfigs = new Map<string, DeadLetterConfig | undefined>();
     for (const [logicalId, resource] of resourcesOfType(assembly, FUNCTION)) {
       const properties = resolver.resolve(resource.Properties) as FunctionProperties;
       lambda.register({
@@ -69,6 +80,12 @@ export class LambdaModule implements CloudService {
         memoryMb: properties.MemorySize ?? 128,
         environment: properties.Environment?.Variables ?? {},
       });
+      deadLetterConfigs.set(logicalId, properties.DeadLetterConfig);
+    }
+    configureAsyncInvocation(context, lambda, deadLetterConfigs, exposed.queues);
+    for (const [logicalId, resource] of resourcesOfType(assembly, PERMISSION)) {
+      const { functionRef, permission } = invokePermissionOf(logicalId, resolver.resolve(resource.Properties) as Parameters<typeof invokePermissionOf>[1]);
+      if (permission) lambda.addPermission(functionRef, permission);
     }
     exposed.lambda = lambda;
     await startEventSourceMappings(context, lambda, this.meter, this.eventSources);
@@ -76,6 +93,25 @@ export class LambdaModule implements CloudService {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.eventSources.map((source) => source.stop()));
-    this.lambda?.stop();
+    await this.lambda?.stop();
+  }
+}
+
+/** Gives every function its event invoke config (at most one) and dead-letter queue. */
+function configureAsyncInvocation(
+  { assembly, resolver }: CloudContext,
+  lambda: LambdaService,
+  deadLetterConfigs: ReadonlyMap<string, DeadLetterConfig | undefined>,
+  queues: QueueAccess | undefined,
+): void {
+  const configs = new Map<string, { logicalId: string; properties: EventInvokeConfigProperties }>();
+  for (const [logicalId, resource] of resourcesOfType(assembly, EVENT_INVOKE_CONFIG)) {
+    const properties = resolver.resolve(resource.Properties) as EventInvokeConfigProperties;
+    const functionLogicalId = lambda.logicalIdOf(properties.FunctionName);
+    if (configs.has(functionLogicalId)) throw new Error(`function ${functionLogicalId} has two event invoke configs`);
+    configs.set(functionLogicalId, { logicalId, properties });
+  }
+  for (const [functionLogicalId, deadLetterConfig] of deadLetterConfigs) {
+    lambda.configureAsync(functionLogicalId, asyncSettingsOf(functionLogicalId, configs.get(functionLogicalId), deadLetterConfig, queues));
   }
 }

@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LambdaService } from './lambda-service';
+import { EVENT_SOURCE_MAPPING } from './resource-policy';
 import type { Meter } from './metering';
 
 /** An `AWS::Lambda::EventSourceMapping` from an SQS queue, as the template declares it. */
@@ -109,7 +110,7 @@ export class SqsEventSource {
         if (batch.length === 0) continue;
         let done: Message[] = [];
         try {
-          const result = await this.lambda.invoke(this.mapping.functionRef, { Records: batch.map((message) => this.toRecord(message)) });
+          const result = await this.lambda.invoke(this.mapping.functionRef, { Records: batch.map((message) => this.toRecord(message)) }, EVENT_SOURCE_MAPPING);
           done = this.succeeded(batch, result);
         } catch (error) {
           this.log(`${this.mapping.functionRef} failed a batch of ${batch.length}: ${(error as Error).message}`);

@@ -2,9 +2,11 @@ import * as path from 'node:path';
 import { PUSH_APPLICATIONS_CONTEXT } from '../../../lib/app-context';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { json, USER_RULE, userParameter } from '../../http';
-import { arn } from '../account';
+import { ACCOUNT_ID, arn } from '../account';
+import { InvocationRefused, type LambdaService } from '../lambda/lambda-service';
+import { serviceInvoker } from '../lambda/resource-policy';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute, LaunchContext } from '../service';
-import { LocalSns, type LambdaSubscriptionTarget } from './sns-server';
+import { EndpointRefused, LocalSns, type LambdaSubscriptionTarget } from './sns-server';
 
 const TOPIC = 'AWS::SNS::Topic';
 const SUBSCRIPTION = 'AWS::SNS::Subscription';
@@ -14,6 +16,18 @@ const LOCAL_PUSH_APPLICATIONS = {
   apns: arn('sns', 'app/APNS/messenger-local'),
   fcm: arn('sns', 'app/GCM/messenger-local'),
 };
+
+/**
+ * How SNS hands a topic's message to a subscribed function: Lambda's asynchronous invocation, as
+ * the topic under `sns.amazonaws.com`. Lambda's refusal (no such function, no permission for the
+ * topic) is a client-side error SNS does not retry.
+ */
+export function lambdaHandOver(lambda: LambdaService, functionRef: string, topicArn: string): (event: unknown) => Promise<unknown> {
+  return (event) =>
+    lambda.invokeAsync(functionRef, event, serviceInvoker('sns.amazonaws.com', topicArn, ACCOUNT_ID)).catch((error: Error) => {
+      throw error instanceof InvocationRefused ? new EndpointRefused(error.message) : error;
+    });
+}
 
 /**
  * SNS: the stand-in server (launched early, so that functions are given its endpoint), the
@@ -63,7 +77,7 @@ export class SnsService implements CloudService {
       subscriptions.push({
         subscriptionArn: resolver.resolveString({ Ref: logicalId }),
         topicArn: properties.TopicArn,
-        invoke: (event) => lambda.invoke(properties.Endpoint, event),
+        handOver: lambdaHandOver(lambda, properties.Endpoint, properties.TopicArn),
         deadLetter: deadLetterUrl === undefined ? undefined : exposed.queues!.sendsTo(deadLetterUrl),
       });
     }

@@ -8,16 +8,27 @@ import { required, SnsError, xmlError, xmlResponse } from './query-protocol';
 export interface LambdaSubscriptionTarget {
   readonly subscriptionArn: string;
   readonly topicArn: string;
-  readonly invoke: (event: unknown) => Promise<unknown>;
+  /**
+   * Hands the event to Lambda's asynchronous invocation: resolves once Lambda queued it (what the
+   * function then does is Lambda's to retry), rejects when Lambda would not take it.
+   */
+  readonly handOver: (event: unknown) => Promise<unknown>;
   /** Where a message goes once delivery failed for good (the subscription's redrive policy). */
   readonly deadLetter?: (body: string) => Promise<void>;
 }
 
+/**
+ * A client-side delivery error: the endpoint refused the message for good (the function is gone,
+ * or its resource policy does not let SNS in). SNS does not retry these.
+ */
+export class EndpointRefused extends Error {}
+
 const DELIVERY_ATTEMPTS = 3;
 
 /**
- * The local stand-in for SNS: topics with Lambda subscriptions (delivered with retries, then to the
- * subscription's dead-letter queue), and mobile push through platform endpoints, whose push
+ * The local stand-in for SNS: topics with Lambda subscriptions (handed to Lambda's asynchronous
+ * invocation; only a message Lambda would not take is retried, a client-side refusal not at all,
+ * then it goes to the subscription's dead-letter queue), and mobile push through platform endpoints, whose push
  * services are simulated: every notification is recorded for `/dev/push`. It speaks SNS's query
  * protocol, so the unmodified `@aws-sdk/client-sns` client talks to it. Endpoints and recorded
  * notifications are kept in the data folder across restarts.
@@ -157,14 +168,16 @@ export class LocalSns {
     const event = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: subscription.subscriptionArn, Sns: envelope }] };
     for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
       try {
-        await subscription.invoke(event);
+        await subscription.handOver(event);
         return;
       } catch (error) {
         this.log(`SNS delivery ${messageId} to ${subscription.subscriptionArn} failed (attempt ${attempt}): ${(error as Error).message}`);
+        if (error instanceof EndpointRefused) break;
         if (attempt < DELIVERY_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
       }
     }
     if (subscription.deadLetter) await subscription.deadLetter(JSON.stringify(envelope));
+    else this.log(`SNS discarded ${messageId} for ${subscription.subscriptionArn}: no dead-letter queue`);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,9 @@ import * as path from 'node:path';
  * REQUEST authorizers"), `authorizer-response-allow.json` follows "Output from an API Gateway
  * Lambda authorizer"; the `$connect`, message and `$disconnect` events follow events API Gateway
  * delivered to a Lambda proxy integration, with this stack's route and authorizer context.
+ * `async-invocation-record-failure.json` is the Lambda developer guide's example invocation record
+ * ("Capturing records of Lambda asynchronous invocations"); `lambda-permissions.json` holds
+ * `AWS::Lambda::Permission` resources as `cdk synth` writes them for this stack.
  */
 export function fixture<T = Record<string, any>>(name: string): T {
   return JSON.parse(readFileSync(path.join(__dirname, 'fixtures', `${name}.json`), 'utf8')) as T;
