@@ -11,6 +11,8 @@ const schema = z.object({
   LOCAL_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(600),
   /** API Gateway's maximum connection duration (2 hours), shortened by tests. */
   LOCAL_MAX_CONNECTION_SECONDS: z.coerce.number().int().min(1).max(7200).default(7200),
+  /** API Gateway's integration timeout (29 s, its maximum and default), shortened by tests. */
+  LOCAL_INTEGRATION_TIMEOUT_MS: z.coerce.number().int().min(50).max(29000).default(29000),
   /**
    * Caps every queue's visibility timeout, so that tests see a failed message come back (and reach
    * its dead-letter queue) in seconds rather than minutes. Unset, the template's timeouts hold.
@@ -36,6 +38,7 @@ export type LocalCloudConfig = {
   readonly dataDir: string;
   readonly idleTimeoutSeconds: number;
   readonly maxConnectionSeconds: number;
+  readonly integrationTimeoutMs: number;
   readonly sqsVisibilityTimeoutCapSeconds?: number;
   readonly schedulePeriodSeconds?: number;
   readonly asyncRetryDelaySeconds?: number;
@@ -54,6 +57,7 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     dataDir: path.resolve(result.data.LOCAL_DATA_DIR),
     idleTimeoutSeconds: result.data.LOCAL_IDLE_TIMEOUT_SECONDS,
     maxConnectionSeconds: result.data.LOCAL_MAX_CONNECTION_SECONDS,
+    integrationTimeoutMs: result.data.LOCAL_INTEGRATION_TIMEOUT_MS,
     sqsVisibilityTimeoutCapSeconds: result.data.LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS,
     schedulePeriodSeconds: result.data.LOCAL_SCHEDULE_SECONDS,
     asyncRetryDelaySeconds: result.data.LOCAL_ASYNC_RETRY_DELAY_SECONDS,

@@ -1,7 +1,11 @@
+import type { types } from 'cassandra-driver';
 import type { Client } from '../shared/cassandra-driver';
 import { historyBucketOf, type StoredMessage } from '../domain/messages';
 import type { HistoryReader } from '../domain/chat/ports';
 import type { MessageHistory } from '../domain/ports';
+
+/** Rows asked for per round trip: a page of getMessages at most. */
+export const HISTORY_FETCH_SIZE = 100;
 
 /**
  * Thread history in the Keyspaces table of `lib/constructs/history-store.ts`: partitioned by
@@ -25,24 +29,35 @@ export class KeyspacesMessageHistory implements MessageHistory, HistoryReader {
       'WHERE thread_id = ? AND bucket = ? AND seq >= ? AND seq <= ?';
   }
 
-  /** One range read per bucket the range touches: one, or two at a bucket edge for pages up to 1000. */
+  /**
+   * One range read per bucket the range touches (one, or two at a bucket edge for pages up to
+   * 1000), each followed to its last page: Keyspaces ends a page once it has read 1 MB, whatever
+   * the fetch size ("Paginate results", Keyspaces developer guide), and 100 messages of 4000
+   * characters can pass that.
+   */
   async range(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
     const messages: StoredMessage[] = [];
     for (let bucket = historyBucketOf(fromSeq); bucket <= historyBucketOf(toSeq); bucket++) {
-      const result = await this.client.execute(this.selectRange, [threadId, bucket, fromSeq, toSeq]);
-      for (const row of result.rows) {
-        messages.push({
-          threadId,
-          seq: Number(row.seq),
-          messageId: String(row.message_id),
-          senderId: String(row.sender_id),
-          clientMsgId: String(row.client_msg_id),
-          text: String(row.body),
-          sentAt: (row.sent_at as Date).getTime(),
-        });
-      }
+      let pageState: string | undefined;
+      do {
+        const result = await this.client.execute(this.selectRange, [threadId, bucket, fromSeq, toSeq], { fetchSize: HISTORY_FETCH_SIZE, pageState });
+        messages.push(...result.rows.map((row) => this.messageOf(threadId, row)));
+        pageState = result.pageState ?? undefined;
+      } while (pageState !== undefined);
     }
     return messages;
+  }
+
+  private messageOf(threadId: string, row: types.Row): StoredMessage {
+    return {
+      threadId,
+      seq: Number(row.seq),
+      messageId: String(row.message_id),
+      senderId: String(row.sender_id),
+      clientMsgId: String(row.client_msg_id),
+      text: String(row.body),
+      sentAt: (row.sent_at as Date).getTime(),
+    };
   }
 
   async append(message: StoredMessage): Promise<void> {

@@ -1,6 +1,7 @@
 import { ForbiddenError, NotFoundError } from '../errors';
 import type { StoredMessage } from '../messages';
 import type { HistoryReader, ThreadStore } from './ports';
+import { countWithinBudget } from './reply-budget';
 
 export interface GetMessagesRequest {
   readonly userId: string;
@@ -18,7 +19,9 @@ export interface MessagesPage {
 /**
  * A page of a thread's messages in ascending seq. Seqs have no holes, so a page is an exact range
  * of seqs below the thread's `lastSeq`: read from history, and whatever history does not have yet
- * (the queue may lag) from the messages staged at send time.
+ * (the queue may lag) from the messages staged at send time. A page is also bounded in bytes, so
+ * that its frame stays within API Gateway's 128 KB: fewer than `limit` messages then come back,
+ * with `hasMore`, and the next page starts where this one stopped.
  */
 export async function getMessages({
   threads,
@@ -56,6 +59,12 @@ export async function getMessages({
   const bySeq = new Map([...staged, ...stored].map((message) => [message.seq, message]));
   const messages = [...bySeq.values()].filter((message) => message.seq >= from && message.seq <= to).sort((a, b) => a.seq - b.seq);
   if (historyFailure !== undefined && messages.length < to - from + 1) throw historyFailure;
-  // Catching up pages forward, towards lastSeq; scrolling back and the newest page page backward, towards 1.
-  return { messages, hasMore: request.afterSeq !== undefined ? to < head.lastSeq : from > 1 };
+  // Catching up pages forward, towards lastSeq: it keeps the oldest that fit. Scrolling back and
+  // the newest page page backward, towards 1: they keep the newest that fit.
+  if (request.afterSeq !== undefined) {
+    const fitting = countWithinBudget(messages);
+    return { messages: messages.slice(0, fitting), hasMore: fitting < messages.length || to < head.lastSeq };
+  }
+  const fitting = countWithinBudget([...messages].reverse());
+  return { messages: messages.slice(messages.length - fitting), hasMore: fitting < messages.length || from > 1 };
 }

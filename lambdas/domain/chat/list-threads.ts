@@ -1,8 +1,9 @@
 import { BadRequestError } from '../errors';
 import type { ThreadStore } from './ports';
+import { countWithinBudget } from './reply-budget';
 import type { ThreadPosition } from './threads';
 
-/** Threads per page: each carries its member list, so pages stay small. */
+/** Threads per page at most: each carries its member list, so pages are also bounded in bytes. */
 export const THREADS_PAGE_SIZE = 20;
 
 export interface ThreadListing {
@@ -39,7 +40,8 @@ function decodeCursor(cursor: string): ThreadPosition {
 /**
  * The caller's threads, most recent activity first, with the caller's receipts: one page is one
  * Query of the caller's thread list (ordered by activity in its index), one batch read of those
- * threads' heads and one Query of members per thread.
+ * threads' heads and one Query of members per thread. A page stops short of API Gateway's 128 KB
+ * (large groups carry long member lists): its cursor then points after the last thread it holds.
  */
 export async function listThreads({
   userId,
@@ -53,22 +55,23 @@ export async function listThreads({
 }): Promise<ThreadsPage> {
   const page = await threads.recentThreadsOf(userId, THREADS_PAGE_SIZE, cursor === undefined ? undefined : decodeCursor(cursor));
   const heads = new Map((await threads.heads(page.threads.map((row) => row.threadId))).map((head) => [head.threadId, head]));
-  const listings = await Promise.all(
-    page.threads
-      .filter((row) => heads.has(row.threadId))
-      .map(async (row) => {
-        const head = heads.get(row.threadId)!;
-        return {
-          threadId: head.threadId,
-          kind: head.kind,
-          ...(head.name === undefined ? {} : { name: head.name }),
-          members: await threads.membersOf(head.threadId),
-          lastSeq: Math.max(head.lastSeq, row.lastSeq),
-          deliveredSeq: row.deliveredSeq,
-          readSeq: row.readSeq,
-          ...(head.lastMessage === undefined ? {} : { lastMessage: head.lastMessage }),
-        };
-      }),
+  const rows = page.threads.filter((row) => heads.has(row.threadId));
+  const listings: ThreadListing[] = await Promise.all(
+    rows.map(async (row) => {
+      const head = heads.get(row.threadId)!;
+      return {
+        threadId: head.threadId,
+        kind: head.kind,
+        ...(head.name === undefined ? {} : { name: head.name }),
+        members: await threads.membersOf(head.threadId),
+        lastSeq: Math.max(head.lastSeq, row.lastSeq),
+        deliveredSeq: row.deliveredSeq,
+        readSeq: row.readSeq,
+        ...(head.lastMessage === undefined ? {} : { lastMessage: head.lastMessage }),
+      };
+    }),
   );
+  const fitting = countWithinBudget(listings);
+  if (fitting < listings.length) return { threads: listings.slice(0, fitting), cursor: encodeCursor(rows[fitting - 1]) };
   return { threads: listings, ...(page.next === undefined ? {} : { cursor: encodeCursor(page.next) }) };
 }

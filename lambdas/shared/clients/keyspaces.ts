@@ -21,13 +21,29 @@ const config = loadConfig({
  */
 const reconnection = () => new policies.reconnection.ConstantReconnectionPolicy(1000);
 
+/**
+ * Amazon Keyspaces' port. The driver dials every endpoint listed in `system.peers` (the Keyspaces
+ * developer guide, "Optimize client driver connections") at `protocolOptions.port`, 9042 unless
+ * set: the contact point's own port does not carry over to the peers.
+ */
+export const KEYSPACES_PORT = 9142;
+
+/**
+ * The driver's defaults (5 s to connect, 12 s for an answer) would let one slow read outlast the
+ * history reader's 10 s timeout; these fail a read early enough for getMessages to fall back to
+ * the staged copies and still answer within API Gateway's 29 s.
+ */
+export const socketOptions = { connectTimeout: 2000, readTimeout: 4000 } as const;
+
 function keyspacesClient(region: string): Client {
   const host = `cassandra.${region}.amazonaws.com`;
   return new Client({
-    contactPoints: [`${host}:9142`],
+    contactPoints: [host],
+    protocolOptions: { port: KEYSPACES_PORT },
     localDataCenter: region,
     sslOptions: { host, servername: host, rejectUnauthorized: true },
     authProvider: new KeyspacesSigV4AuthProvider(region, defaultProvider()),
+    socketOptions,
     policies: { reconnection: reconnection() },
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });
@@ -37,6 +53,7 @@ function selfManagedClient(endpoint: string): Client {
   return new Client({
     contactPoints: [endpoint],
     localDataCenter: 'datacenter1',
+    socketOptions,
     policies: { reconnection: reconnection() },
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });

@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { ConnectionFacts, RequestIdentity } from './lambda-events';
 
-/** API Gateway's frame size limit: a larger frame closes the connection with 1009. */
-export const MAX_FRAME_BYTES = 32 * 1024;
-
 /** API Gateway's connection limits, in milliseconds. */
 export interface ConnectionLimits {
   /** A connection with no frame from its client for this long is closed (1001). */

@@ -1,8 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConnectionRegistry } from './connections';
+import { MAX_MESSAGE_BYTES, sendTextMessage } from './messages';
 
-/** API Gateway's limit for a PostToConnection payload. */
-export const MAX_POST_BYTES = 128 * 1024;
+/**
+ * PostToConnection's answer to data over 128 KB, as the SDK's model of the API has it
+ * (`@aws-sdk/client-apigatewaymanagementapi`): `PayloadTooLargeException`, HTTP 413, its one
+ * member `Message` in the JSON body as `message` (AWS documents no text for it; this one is ours).
+ */
+const PAYLOAD_TOO_LARGE = { status: 413, type: 'PayloadTooLargeException', message: 'Data is over the 128 KB message quota' } as const;
 
 /** The management API's path: `/{stage}/@connections/{connectionId}`. */
 export const MANAGEMENT_PATH = /^\/([^/]+)\/@connections\/([^/]+)$/;
@@ -31,14 +36,15 @@ export async function handleManagementRequest(
   if (connection === undefined) return fail(410, 'GoneException', `Connection ${connectionId} is gone`);
   switch (request.method) {
     case 'POST': {
+      // The whole body is read even when too large, so that the caller gets the answer, not a reset.
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of request) {
         size += (chunk as Buffer).length;
-        if (size > MAX_POST_BYTES) return fail(413, 'PayloadTooLargeException', 'Data exceeds 128 KB');
-        chunks.push(chunk as Buffer);
+        if (size <= MAX_MESSAGE_BYTES) chunks.push(chunk as Buffer);
       }
-      connection.socket.send(Buffer.concat(chunks).toString('utf8'));
+      if (size > MAX_MESSAGE_BYTES) return fail(PAYLOAD_TOO_LARGE.status, PAYLOAD_TOO_LARGE.type, PAYLOAD_TOO_LARGE.message);
+      sendTextMessage(connection.socket, Buffer.concat(chunks).toString('utf8'));
       response.writeHead(200, { 'Content-Type': 'application/json' });
       return void response.end();
     }

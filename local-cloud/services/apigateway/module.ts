@@ -37,6 +37,7 @@ export class ApiGatewayService implements CloudService {
     this.gateway = new WebSocketGateway({
       stage: { apiId: API_ID, stage: stageNameOf(assembly), region: REGION, accountId: ACCOUNT_ID, domainName: `127.0.0.1:${config.port}` },
       limits: { idleTimeoutMs: config.idleTimeoutSeconds * 1000, maxConnectionMs: config.maxConnectionSeconds * 1000 },
+      integrationTimeoutMs: config.integrationTimeoutMs,
       routes: gatewayRoutesOf(assembly, resolver),
       lambda: exposed.lambda,
       log,

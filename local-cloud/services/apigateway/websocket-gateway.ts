@@ -6,7 +6,7 @@ import { FunctionError } from '../lambda/lambda-service';
 import { serviceInvoker, type Invoker } from '../lambda/resource-policy';
 import type { Log } from '../service';
 import { evaluateAuthorizerResult, missingIdentitySource, type ConnectAuthorizer } from './authorizer';
-import { ConnectionRegistry, MAX_FRAME_BYTES, newConnectionId, type ConnectionLimits, type LiveConnection } from './connections';
+import { ConnectionRegistry, newConnectionId, type ConnectionLimits, type LiveConnection } from './connections';
 import {
   authorizerEvent,
   bodyOf,
@@ -19,6 +19,7 @@ import {
   statusOf,
   type StageIdentity,
 } from './lambda-events';
+import { ClientFrameSizes, MAX_MESSAGE_BYTES, messageBytes, sendTextMessage } from './messages';
 
 export interface RouteTarget {
   /** The function the route's integration invokes, by logical id. */
@@ -38,10 +39,15 @@ export interface GatewayRoutes {
 export interface GatewayOptions {
   readonly stage: StageIdentity;
   readonly limits: ConnectionLimits;
+  /** How long a route's integration has to answer (API Gateway: 50 ms to 29 s, 29 s by default). */
+  readonly integrationTimeoutMs: number;
   readonly routes: GatewayRoutes;
   readonly lambda: LambdaService;
   readonly log: Log;
 }
+
+/** The integration did not answer within the integration timeout. */
+class IntegrationTimeout extends Error {}
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' };
 
@@ -60,7 +66,8 @@ function refuseHandshake(socket: Duplex, status: number, message: string): void 
  */
 export class WebSocketGateway {
   readonly connections: ConnectionRegistry;
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  /** `ws` closes with 1009 a message over 128 KB; a frame over 32 KB is watched for in `open`. */
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   constructor(private readonly options: GatewayOptions) {
     this.connections = new ConnectionRegistry(options.limits);
@@ -104,12 +111,20 @@ export class WebSocketGateway {
       }
     }
 
-    this.server.handleUpgrade(request, socket, head, (ws) => this.open(ws, connectionId, connectedAt, handshake.identity, authorizerContext));
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      // Ahead of ws's own reader, so that an oversized frame is never routed.
+      const frames = new ClientFrameSizes();
+      socket.prependListener('data', (chunk: Buffer) => {
+        if (ws.readyState === WebSocket.OPEN && frames.oversized(chunk)) ws.close(1009, 'Frame too big');
+      });
+      this.open(ws, connectionId, connectedAt, handshake.identity, authorizerContext);
+    });
   }
 
   private open(socket: WebSocket, id: string, connectedAt: number, identity: LiveConnection['identity'], authorizer?: Record<string, unknown>): void {
     const connection = this.connections.open(socket, id, connectedAt, identity, authorizer);
     socket.on('message', (data, isBinary) => {
+      if (socket.readyState !== WebSocket.OPEN) return; // closing, as for an oversized frame
       this.connections.touch(connection);
       void this.route(connection, data, isBinary);
     });
@@ -129,14 +144,43 @@ export class WebSocketGateway {
       this.send(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.id, requestId }));
       return;
     }
+    const invocation = lambda.invoke(target.functionRef, event, this.invoker(methodArn(stage, routeKey)));
+    let result: unknown;
     try {
-      const result = await lambda.invoke(target.functionRef, event, this.invoker(methodArn(stage, routeKey)));
-      const reply = target.returnResponse ? bodyOf(result) : undefined;
-      if (reply !== undefined && reply !== '') this.send(connection, reply);
+      result = await this.withinIntegrationTimeout(invocation);
     } catch (error) {
+      if (error instanceof IntegrationTimeout) {
+        log(`route ${routeKey} timed out after ${this.options.integrationTimeoutMs} ms; the function runs on`);
+        this.send(connection, JSON.stringify({ message: 'Endpoint request timed out', connectionId: connection.id, requestId }));
+        return;
+      }
       log(`route ${routeKey} failed: ${(error as Error).message}`);
       this.send(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.id, requestId }));
+      return;
     }
+    const reply = target.returnResponse ? bodyOf(result) : undefined;
+    if (reply === undefined || reply === '') return;
+    if (messageBytes(reply) > MAX_MESSAGE_BYTES) {
+      // AWS documents no answer for a route response over the 128 KB message quota; the client
+      // cannot get the reply, so it gets what API Gateway sends it for any integration failure.
+      log(`route ${routeKey} answered ${messageBytes(reply)} bytes, over the 128 KB message quota: not sent`);
+      this.send(connection, JSON.stringify({ message: 'Internal server error', connectionId: connection.id, requestId }));
+      return;
+    }
+    this.send(connection, reply);
+  }
+
+  /**
+   * The integration's result, or an IntegrationTimeout once the integration timeout passes. As on
+   * AWS the function is not stopped: it runs on to its own timeout, and its late result is dropped.
+   */
+  private withinIntegrationTimeout(invocation: Promise<unknown>): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new IntegrationTimeout()), this.options.integrationTimeoutMs);
+    });
+    invocation.catch(() => undefined); // A failure after the timeout is nobody's to report.
+    return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** API Gateway as Lambda's resource policy sees it: the route's or authorizer's ARN. */
@@ -145,7 +189,7 @@ export class WebSocketGateway {
   }
 
   private send(connection: LiveConnection, text: string): void {
-    if (connection.socket.readyState === WebSocket.OPEN) connection.socket.send(text);
+    if (connection.socket.readyState === WebSocket.OPEN) sendTextMessage(connection.socket, text);
   }
 
   private closed(connection: LiveConnection, code: number, reason: string): void {

@@ -72,3 +72,32 @@ it('serves the page from the staged messages while Keyspaces is down, and answer
   dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [stagedItem(2)] });
   expect(await invoke({ action: 'getMessages', reqId: 'r4', threadId: 'g_1' })).toEqual({ type: 'error', reqId: 'r4', code: 'internal', message: expect.any(String) });
 });
+
+describe('a page of long messages', () => {
+  const sentAt = new Date(1_764_000_000_000);
+  const row = (seq: number) => ({ seq, message_id: `m${seq}`, sender_id: 'bob', client_msg_id: `c${seq}`, body: '€'.repeat(4000), sent_at: sentAt });
+
+  it('follows Keyspaces’ pages to the last, and answers under 128 KB with hasMore', async () => {
+    head(100);
+    member();
+    // Keyspaces stops a page at 1 MB read: here after 60 of the 100 rows.
+    execute
+      .mockResolvedValueOnce({ rows: Array.from({ length: 60 }, (_, i) => row(i + 1)), pageState: 'next-page' })
+      .mockResolvedValueOnce({ rows: Array.from({ length: 40 }, (_, i) => row(i + 61)), pageState: null });
+    dynamodb.on(QueryCommand).resolves({ Items: [] });
+
+    const result = await handler(messageEvent(JSON.stringify({ action: 'getMessages', reqId: 'r1', threadId: 'g_1', afterSeq: 0, limit: 100 }), 'alice', 'alice-conn=') as never, lambdaContext);
+
+    expect(execute.mock.calls.map((call) => call[2])).toEqual([
+      { fetchSize: 100, pageState: undefined },
+      { fetchSize: 100, pageState: 'next-page' },
+    ]);
+    expect(Buffer.byteLength(result.body, 'utf8')).toBeLessThanOrEqual(128 * 1024);
+    const reply = JSON.parse(result.body) as { hasMore: boolean; messages: Array<{ seq: number; text: string }> };
+    expect(reply.hasMore).toBe(true);
+    expect(reply.messages.length).toBeGreaterThan(1);
+    expect(reply.messages.map((message) => message.seq)).toEqual(Array.from({ length: reply.messages.length }, (_, i) => i + 1));
+    // Nothing is missing from history, so the staged copies were not needed.
+    expect(dynamodb).not.toHaveReceivedCommandWith(QueryCommand, { TableName: 'threads' });
+  });
+});

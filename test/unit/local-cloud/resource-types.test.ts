@@ -16,7 +16,7 @@ describe('the Ref and Fn::GetAtt values the service modules give the template`s 
 
   beforeAll(async () => {
     const dataDir = '/nonexistent';
-    const config = { port: 8080, dataDir, idleTimeoutSeconds: 600, maxConnectionSeconds: 7200, ttlSweepSeconds: 5 } satisfies LocalCloudConfig;
+    const config = { port: 8080, dataDir, idleTimeoutSeconds: 600, maxConnectionSeconds: 7200, integrationTimeoutMs: 29_000, ttlSweepSeconds: 5 } satisfies LocalCloudConfig;
     const setup = { config, log: () => undefined, baseUrl: 'http://127.0.0.1:8080', logDir: dataDir };
     const services = cloudServices();
     for (const service of services) await service.synthContext?.(setup);

@@ -48,6 +48,7 @@ describe("the local API Gateway under the functions' resource policies", () => {
   const gateway = new WebSocketGateway({
     stage: { apiId: 'local', stage: 'prod', region: 'us-east-1', accountId: '000000000000', domainName: '127.0.0.1' },
     limits: { idleTimeoutMs: 60_000, maxConnectionMs: 60_000 },
+    integrationTimeoutMs: 29_000,
     routes: { routeSelectionExpression: '$request.body.action', connect: { functionRef: 'Connect', returnResponse: false }, byKey: new Map() },
     lambda,
     log: (message) => void logs.push(message),

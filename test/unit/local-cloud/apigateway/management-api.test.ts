@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { ConnectionRegistry } from '../../../../local-cloud/services/apigateway/connections';
-import { handleManagementRequest, MANAGEMENT_PATH, MAX_POST_BYTES } from '../../../../local-cloud/services/apigateway/management-api';
+import { handleManagementRequest, MANAGEMENT_PATH } from '../../../../local-cloud/services/apigateway/management-api';
+import { MAX_MESSAGE_BYTES } from '../../../../local-cloud/services/apigateway/messages';
 
 function request(method: string, body = ''): IncomingMessage {
   return Object.assign(Readable.from(body.length > 0 ? [Buffer.from(body)] : []), { method }) as unknown as IncomingMessage;
@@ -45,12 +46,21 @@ describe('the @connections management API', () => {
     expect(socket.send).toHaveBeenCalledWith('{"type":"pong"}');
   });
 
-  it('refuses a POST over 128 KB with 413 and sends nothing', async () => {
+  it('refuses a POST over 128 KB, counted in UTF-8 bytes, with PayloadTooLargeException as the SDK models it, and sends nothing', async () => {
     const { fake, recorded } = response();
-    await handleManagementRequest(request('POST', 'x'.repeat(MAX_POST_BYTES + 1)), fake, encodeURIComponent(id), connections);
+    // 43,691 three-byte characters: 131,073 bytes, one over the quota, though far fewer characters.
+    await handleManagementRequest(request('POST', '€'.repeat(Math.ceil((MAX_MESSAGE_BYTES + 1) / 3))), fake, encodeURIComponent(id), connections);
     expect(recorded.status).toBe(413);
     expect(recorded.headers['x-amzn-ErrorType']).toBe('PayloadTooLargeException');
+    expect(JSON.parse(recorded.body)).toEqual({ message: expect.any(String) });
     expect(socket.send).not.toHaveBeenCalled();
+  });
+
+  it('sends a POST of exactly 128 KB', async () => {
+    const { fake, recorded } = response();
+    await handleManagementRequest(request('POST', 'x'.repeat(MAX_MESSAGE_BYTES)), fake, encodeURIComponent(id), connections);
+    expect(recorded.status).toBe(200);
+    expect(socket.send).toHaveBeenCalled();
   });
 
   it('GET describes the connection as GetConnection does', async () => {
