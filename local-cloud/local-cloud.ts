@@ -89,6 +89,7 @@ export class LocalCloud {
     const launched = await Promise.allSettled(this.services.map((service) => service.launch?.(launch)));
     const failures = launched.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failures.length > 0) throw new Error(failures.map((failure) => (failure.reason as Error).message).join('\n'));
+    for (const service of this.services) await service.interpose?.(launch);
 
     const resolver = new IntrinsicResolver({ region: REGION, accountId: ACCOUNT_ID, partition: 'aws', urlSuffix: 'amazonaws.com', stackName: assembly.stackName });
     this.defineResources(assembly, resolver, launch);

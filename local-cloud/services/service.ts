@@ -5,6 +5,7 @@ import type { IntrinsicResolver, ResourceValues } from '../assembly/intrinsics';
 import type { LocalCloudConfig } from '../config';
 import type { DynamoDbAccess } from './dynamodb/module';
 import type { ServiceEndpoints } from './endpoints';
+import type { IamAccess } from './iam/module';
 import type { LambdaService } from './lambda/lambda-service';
 import type { QueueAccess } from './sqs/module';
 
@@ -28,6 +29,7 @@ export interface LaunchContext extends SetupContext {
 
 /** What the services started earlier offer to those started after them. */
 export interface ExposedServices {
+  iam?: IamAccess;
   lambda?: LambdaService;
   queues?: QueueAccess;
   dynamodb?: DynamoDbAccess;
@@ -62,6 +64,8 @@ export interface HttpRoute {
  * The composer runs every service through the same phases, in its order:
  *  1. `synthContext`: CDK context the app must be synthesized with (before the template exists);
  *  2. `launch`: starts the service's stand-in process, side by side with the others';
+ *  2b. `interpose`: once every stand-in listens, puts what stands between them and the functions
+ *     (IAM's enforcing proxies) in front of them, before any endpoint is handed out;
  *  3. `resourceTypes`: the `Ref`/`Fn::GetAtt` values of the resource types it owns;
  *  4. `start`: creates its resources from the template and runs what serves them, in order,
  *     using what earlier services exposed;
@@ -71,6 +75,7 @@ export interface CloudService {
   readonly name: string;
   synthContext?(context: SetupContext): Promise<Record<string, string>>;
   launch?(context: LaunchContext): Promise<void>;
+  interpose?(context: LaunchContext): Promise<void>;
   readonly resourceTypes?: Readonly<Record<string, ResourceDefinition>>;
   start?(context: CloudContext): Promise<void>;
   stop(): Promise<void>;

@@ -165,18 +165,19 @@ describe('expiry', () => {
 });
 
 describe('@connections management API, through the unmodified AWS SDK client', () => {
-  const management = () =>
+  // As an operator with an administrator's credentials: no function's role may delete connections.
+  const management = async () =>
     new ApiGatewayManagementApiClient({
       endpoint: `${localCloud().baseUrl}/prod`,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: { accessKeyId: (await standIns()).iam.operatorAccessKey, secretAccessKey: 'local' },
     });
 
   it('posts to, describes and deletes a connection, then answers 410 Gone', async () => {
     const user = uniqueUser('grace');
     const client = await TestClient.connect(await connectUrl(user));
     const [{ connectionId }] = (await registry.connectionsOf(user)) as Array<{ connectionId: string }>;
-    const api = management();
+    const api = await management();
 
     await api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify({ type: 'hello' }) }));
     expect(await client.waitFor((frame) => frame.type === 'hello')).toEqual({ type: 'hello' });

@@ -34,6 +34,8 @@ export interface StandIns {
   sqs: { endpoint: string; queues: Record<string, string> };
   cassandra: { endpoint: string; tables: string[]; adminPorts: { jmx: number } };
   sns: { endpoint: string; topics: Record<string, string>; platformApplications: { apns: string; fcm: string } };
+  /** The IAM proxies functions call, and the access keys of the functions and the operator (secret `local`). */
+  iam: { endpoints: Record<'dynamodb' | 'sqs' | 'sns' | 'keyspaces', string>; functionAccessKeys: Record<string, string>; operatorAccessKey: string };
 }
 
 /** Where the local cloud's stand-ins listen, and what the template's resources are called there. */

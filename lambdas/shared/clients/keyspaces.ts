@@ -7,8 +7,9 @@ import { env, loadConfig } from '../config';
 /**
  * Amazon Keyspaces' endpoint is `cassandra.<region>.amazonaws.com:9142`, over TLS with SigV4.
  * `AWS_ENDPOINT_URL_KEYSPACES` (`host:port`) points the client at a self-managed Cassandra instead,
- * as `AWS_ENDPOINT_URL_<SERVICE>` does for the AWS SDK's clients: plain, unauthenticated, and in
- * Cassandra's default data center. The local cloud sets it to its Cassandra.
+ * as `AWS_ENDPOINT_URL_<SERVICE>` does for the AWS SDK's clients: plain (no TLS), SigV4-signed as
+ * on Keyspaces, and in Cassandra's default data center. The local cloud sets it to its IAM proxy
+ * in front of its Cassandra.
  */
 const config = loadConfig({
   AWS_REGION: env.name(),
@@ -54,6 +55,8 @@ function selfManagedClient(endpoint: string): Client {
     contactPoints: [endpoint],
     localDataCenter: 'datacenter1',
     socketOptions,
+    // Signed as the function's role, which the local cloud's Keyspaces IAM proxy checks each statement against.
+    authProvider: new KeyspacesSigV4AuthProvider(config.AWS_REGION, defaultProvider()),
     policies: { reconnection: reconnection() },
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });

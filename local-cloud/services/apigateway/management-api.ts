@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IamAccess } from '../iam/module';
+import type { Log } from '../service';
 import type { ConnectionRegistry } from './connections';
 import { MAX_MESSAGE_BYTES, sendTextMessage } from './messages';
 
@@ -11,6 +13,19 @@ const PAYLOAD_TOO_LARGE = { status: 413, type: 'PayloadTooLargeException', messa
 
 /** The management API's path: `/{stage}/@connections/{connectionId}`. */
 export const MANAGEMENT_PATH = /^\/([^/]+)\/@connections\/([^/]+)$/;
+
+/**
+ * Whether the caller's role allows `execute-api:ManageConnections` on this connection; if not,
+ * answers as API Gateway does. (The body is not read: the action and resource are in the path.)
+ */
+export function allowedByIam(iam: IamAccess, request: IncomingMessage, response: ServerResponse, log: Log): boolean {
+  const verdict = iam.check('execute-api', { method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body: Buffer.alloc(0) });
+  if (verdict.allowed) return true;
+  log(`IAM denied an @connections call: ${verdict.reason}`);
+  response.writeHead(verdict.response.status, verdict.response.headers);
+  response.end(verdict.response.body);
+  return false;
+}
 
 /**
  * The `@connections` management API: POST sends, GET describes, DELETE closes; a connection that

@@ -4,7 +4,8 @@ import { IDLE_TIMEOUT_CONTEXT } from '../../../lib/app-context';
 import { json, notFound, USER_RULE, userParameter } from '../../http';
 import { ACCOUNT_ID, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute, LaunchContext, Log, SetupContext } from '../service';
-import { handleManagementRequest, MANAGEMENT_PATH } from './management-api';
+import type { IamAccess } from '../iam/module';
+import { allowedByIam, handleManagementRequest, MANAGEMENT_PATH } from './management-api';
 import { gatewayRoutesOf, stageNameOf } from './template-routes';
 import { WebSocketGateway } from './websocket-gateway';
 
@@ -18,6 +19,7 @@ export class ApiGatewayService implements CloudService {
   readonly name = 'apigateway';
   private gateway?: WebSocketGateway;
   private log: Log = () => undefined;
+  private iam?: IamAccess;
 
   async synthContext({ config }: SetupContext): Promise<Record<string, string>> {
     return { [IDLE_TIMEOUT_CONTEXT]: String(config.idleTimeoutSeconds) };
@@ -34,6 +36,7 @@ export class ApiGatewayService implements CloudService {
   async start({ assembly, resolver, config, log, exposed }: CloudContext): Promise<void> {
     this.log = log;
     if (exposed.lambda === undefined) throw new Error('the WebSocket API integrates functions, and no functions run');
+    this.iam = exposed.iam;
     this.gateway = new WebSocketGateway({
       stage: { apiId: API_ID, stage: stageNameOf(assembly), region: REGION, accountId: ACCOUNT_ID, domainName: `127.0.0.1:${config.port}` },
       limits: { idleTimeoutMs: config.idleTimeoutSeconds * 1000, maxConnectionMs: config.maxConnectionSeconds * 1000 },
@@ -63,7 +66,8 @@ export class ApiGatewayService implements CloudService {
     {
       path: MANAGEMENT_PATH,
       handle: (request, response, _url, match) => {
-        if (this.gateway === undefined) return notFound(response);
+        if (this.gateway === undefined || this.iam === undefined) return notFound(response);
+        if (!allowedByIam(this.iam, request, response, this.log)) return;
         return handleManagementRequest(request, response, match[2], this.gateway.connections);
       },
     },

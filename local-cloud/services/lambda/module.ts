@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { PROJECT_ROOT } from '../../config';
 import type { QueueAccess } from '../sqs/module';
-import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
+import { arn, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
 import { asyncSettingsOf, type DeadLetterConfig, type EventInvokeConfigProperties } from './async-config';
 import { lambdaDevRoutes } from './dev-routes';
@@ -54,8 +54,6 @@ export class LambdaModule implements CloudService {
       sdkRoot: PROJECT_ROOT,
       logDir: path.join(logDir, 'lambda'),
       runtimeEnvironment: {
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         // This machine's Node.js is older than Lambda's 22; the SDK's reminder of that is noise here.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...endpoints.functionEnvironment(),
@@ -67,6 +65,8 @@ export class LambdaModule implements CloudService {
       log,
     });
     this.lambda = lambda;
+    const iam = exposed.iam;
+    if (iam === undefined) throw new Error('functions run only with IAM enforced: the IAM service has not started');
     const deadLetterConfigs = new Map<string, DeadLetterConfig | undefined>();
     for (const [logicalId, resource] of resourcesOfType(assembly, FUNCTION)) {
       const properties = resolver.resolve(resource.Properties) as FunctionProperties;
@@ -78,7 +78,8 @@ export class LambdaModule implements CloudService {
         handler: properties.Handler,
         timeoutSeconds: properties.Timeout ?? 3,
         memoryMb: properties.MemorySize ?? 128,
-        environment: properties.Environment?.Variables ?? {},
+        // Its own key, so that its calls carry its role.
+        environment: { ...(properties.Environment?.Variables ?? {}), ...iam.credentialsFor(logicalId) },
       });
       deadLetterConfigs.set(logicalId, properties.DeadLetterConfig);
     }

@@ -35,7 +35,8 @@ export class SqsService implements CloudService {
   readonly resourceTypes = {
     [QUEUE]: ({ resource, physicalName }: DefinedResource, { endpoints }: LaunchContext) => {
       const name = String(resource.Properties?.QueueName ?? physicalName);
-      const url = `${endpoints.standIn('sqs')}/${ACCOUNT_ID}/${name}`;
+      // Functions' SDK sends to the queue URL's host, so the URL names the endpoint functions are given.
+      const url = `${endpoints.functionEndpoint('sqs')}/${ACCOUNT_ID}/${name}`;
       return { ref: url, attributes: { Arn: arn('sqs', name), QueueName: name, QueueUrl: url } };
     },
   };

@@ -29,6 +29,8 @@ describe('the Ref and Fn::GetAtt values the service modules give the template`s 
     }
     const endpoints = new ServiceEndpoints();
     endpoints.publish('sqs', 'http://127.0.0.1:9324');
+    // Queue URLs name the IAM proxy functions call, since their SDK sends to the queue URL's host.
+    endpoints.guard('sqs', 'http://127.0.0.1:9400');
     context = { ...setup, assembly: { stackName: 'Messenger', resources: new Map(), assetDirectory: () => '' }, endpoints };
   });
 
@@ -39,8 +41,8 @@ describe('the Ref and Fn::GetAtt values the service modules give the template`s 
 
   it.each([
     ['AWS::DynamoDB::Table', 'T', {}, { ref: 'Messenger-T', attributes: { Arn: 'arn:aws:dynamodb:us-east-1:000000000000:table/Messenger-T', StreamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/Messenger-T/stream/local' } }],
-    ['AWS::SQS::Queue', 'Q', {}, { ref: 'http://127.0.0.1:9324/000000000000/Messenger-Q', attributes: { Arn: 'arn:aws:sqs:us-east-1:000000000000:Messenger-Q', QueueName: 'Messenger-Q', QueueUrl: 'http://127.0.0.1:9324/000000000000/Messenger-Q' } }],
-    ['AWS::SQS::Queue', 'Q', { QueueName: 'named' }, { ref: 'http://127.0.0.1:9324/000000000000/named', attributes: { Arn: 'arn:aws:sqs:us-east-1:000000000000:named', QueueName: 'named', QueueUrl: 'http://127.0.0.1:9324/000000000000/named' } }],
+    ['AWS::SQS::Queue', 'Q', {}, { ref: 'http://127.0.0.1:9400/000000000000/Messenger-Q', attributes: { Arn: 'arn:aws:sqs:us-east-1:000000000000:Messenger-Q', QueueName: 'Messenger-Q', QueueUrl: 'http://127.0.0.1:9400/000000000000/Messenger-Q' } }],
+    ['AWS::SQS::Queue', 'Q', { QueueName: 'named' }, { ref: 'http://127.0.0.1:9400/000000000000/named', attributes: { Arn: 'arn:aws:sqs:us-east-1:000000000000:named', QueueName: 'named', QueueUrl: 'http://127.0.0.1:9400/000000000000/named' } }],
     ['AWS::SNS::Topic', 'P', {}, { ref: 'arn:aws:sns:us-east-1:000000000000:Messenger-P', attributes: { TopicArn: 'arn:aws:sns:us-east-1:000000000000:Messenger-P', TopicName: 'Messenger-P' } }],
     ['AWS::SNS::Subscription', 'S', {}, { ref: 'arn:aws:sns:us-east-1:000000000000:Messenger-S:S', attributes: {} }],
     ['AWS::Lambda::Function', 'F', {}, { ref: 'Messenger-F', attributes: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:Messenger-F' } }],

@@ -5,7 +5,7 @@
 import { classifyRequest, UnclassifiableRequestError, type HttpRequestView, type IamService, type ServicePlacement } from './classify';
 import { accessDenied, accessDeniedMessage, invalidAccessKey, type DenialResponse } from './denials';
 import { evaluate, type Decision, type LoadedPolicy, type RequestContext } from './policy';
-import { functionPrincipals, resourcePolicies, type FunctionPrincipal, type ResourcePolicy, type TemplateView } from './principals';
+import { functionPrincipals, operatorPrincipal, resourcePolicies, type FunctionPrincipal, type ResourcePolicy, type TemplateView } from './principals';
 
 /** The secret every function signs with locally: identities are told apart by key id, not verified. */
 export const LOCAL_SECRET_ACCESS_KEY = 'local';
@@ -33,12 +33,13 @@ export class IamEnforcer {
 
   /** Reads every role, policy and resource policy of the template; throws on anything it cannot enforce. */
   static fromTemplate(template: TemplateView, placement: ServicePlacement): IamEnforcer {
-    return new IamEnforcer(functionPrincipals(template, placement.account), resourcePolicies(template), placement);
+    const functions = functionPrincipals(template, placement.account);
+    return new IamEnforcer([...functions, operatorPrincipal(placement.account)], resourcePolicies(template), placement);
   }
 
   /** The credentials a function's environment gets, so that its calls carry its identity. */
   credentialsFor(functionLogicalId: string): { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string } {
-    const principal = [...this.byAccessKey.values()].find((candidate) => candidate.functionLogicalId === functionLogicalId);
+    const principal = [...this.byAccessKey.values()].find((candidate) => candidate.functionLogicalId !== '' && candidate.functionLogicalId === functionLogicalId);
     if (principal === undefined) throw new Error(`function ${functionLogicalId} is not a function of the template`);
     return { AWS_ACCESS_KEY_ID: principal.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY };
   }
@@ -50,7 +51,7 @@ export class IamEnforcer {
   /** The function a template reference names: its name, or its ARN (`…:function:NAME`). */
   principalForFunction(functionRef: string): FunctionPrincipal | undefined {
     const name = functionRef.split(':function:').pop()!.split(':')[0];
-    return [...this.byAccessKey.values()].find((principal) => principal.functionName === name);
+    return [...this.byAccessKey.values()].find((principal) => principal.functionName !== '' && principal.functionName === name);
   }
 
   /** AWS's decision on one action and resource for a function. */

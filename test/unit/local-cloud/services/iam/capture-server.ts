@@ -1,8 +1,8 @@
 /** A local HTTP server that records the requests an AWS SDK client sends and answers as told. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpRequestView } from '../../../../local-cloud/iam/classify';
-import type { DenialResponse } from '../../../../local-cloud/iam/denials';
+import type { HttpRequestView } from '../../../../../local-cloud/services/iam/classify';
+import type { DenialResponse } from '../../../../../local-cloud/services/iam/denials';
 
 export interface CaptureServer {
   readonly endpoint: string;

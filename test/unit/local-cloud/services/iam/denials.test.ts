@@ -3,7 +3,7 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { AuthorizationErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { accessDenied, accessDeniedMessage, invalidAccessKey } from '../../../../local-cloud/iam/denials';
+import { accessDenied, accessDeniedMessage, invalidAccessKey } from '../../../../../local-cloud/services/iam/denials';
 import { startCaptureServer, type CaptureServer } from './capture-server';
 
 const SESSION = 'arn:aws:sts::000000000000:assumed-role/Messenger-ChatRole/Messenger-Chat';

@@ -1,7 +1,7 @@
 /** The enforcer reads the messenger's real template: what each function's role allows, and nothing more. */
-import { IamEnforcer } from '../../../../local-cloud/iam/enforcer';
-import { missingEventSourceGrants } from '../../../../local-cloud/iam/event-sources';
-import { functionPrincipals } from '../../../../local-cloud/iam/principals';
+import { IamEnforcer } from '../../../../../local-cloud/services/iam/enforcer';
+import { missingEventSourceGrants } from '../../../../../local-cloud/services/iam/event-sources';
+import { functionPrincipals, OPERATOR_ACCESS_KEY_ID } from '../../../../../local-cloud/services/iam/principals';
 import { ACCOUNT, API_ID, logicalIdOf, messengerResources, PUSH_APPLICATIONS, REGION, STACK, templateView } from './stack-template';
 
 const resources = messengerResources();
@@ -19,25 +19,27 @@ describe('IAM from the messenger template', () => {
     expect(new Set(principals.map((principal) => principal.accessKeyId)).size).toBe(principals.length);
     for (const principal of principals) expect(principal.accessKeyId).toMatch(/^[A-Za-z0-9]+$/);
     const chat = fn('ChatActions');
-    expect(chat.sessionArn).toMatch(new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/${STACK}-ChatActionsServiceRole\\w+/${STACK}-ChatActions\\w+$`));
+    expect(chat.sessionArn).toMatch(new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/${STACK}-ChatActionsRole\\w+/${STACK}-ChatActions\\w+$`));
     expect(enforcer.credentialsFor(chat.functionLogicalId)).toEqual({ AWS_ACCESS_KEY_ID: chat.accessKeyId, AWS_SECRET_ACCESS_KEY: 'local' });
   });
 
   it('lets the chat function write its tables and query their indexes, not tables it was not granted', () => {
     const chat = fn('ChatActions');
     expect(allowed(chat, 'dynamodb:PutItem', tableArn('ChatThreads'))).toBe(true);
-    expect(allowed(chat, 'dynamodb:ConditionCheckItem', tableArn('ChatSendRecords'))).toBe(true);
+    expect(allowed(chat, 'dynamodb:ConditionCheckItem', tableArn('ChatThreads'))).toBe(true);
+    expect(allowed(chat, 'dynamodb:ConditionCheckItem', tableArn('ChatSendRecords'))).toBe(false);
     expect(allowed(chat, 'dynamodb:Query', `${tableArn('ChatUserThreads')}/index/byActivity`)).toBe(true);
     expect(allowed(chat, 'dynamodb:Query', `${tableArn('ChatThreads')}/index/byActivity`)).toBe(false);
     expect(allowed(chat, 'dynamodb:PutItem', tableArn('PushDevices'))).toBe(false);
     expect(allowed(chat, 'dynamodb:Scan', tableArn('ChatThreads'))).toBe(false);
   });
 
-  it('scopes the management API to the stage, any method, any connection', () => {
+  it('scopes the management API to the stage and the methods granted, any connection', () => {
     const chat = fn('ChatActions');
     const connection = (method: string, stage = 'prod') => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${stage}/${method}/@connections/abc=`;
     expect(allowed(chat, 'execute-api:ManageConnections', connection('POST'))).toBe(true);
-    expect(allowed(chat, 'execute-api:ManageConnections', connection('DELETE'))).toBe(true);
+    expect(allowed(chat, 'execute-api:ManageConnections', connection('GET'))).toBe(true);
+    expect(allowed(chat, 'execute-api:ManageConnections', connection('DELETE'))).toBe(false);
     expect(allowed(chat, 'execute-api:ManageConnections', connection('POST', 'dev'))).toBe(false);
     expect(allowed(fn('PushDevices'), 'execute-api:ManageConnections', connection('POST'))).toBe(false);
   });
@@ -69,6 +71,15 @@ describe('IAM from the messenger template', () => {
     expect(enforcer.check('execute-api', request('local'))).toMatchObject({ allowed: false, reason: 'unknown or missing access key' });
   });
 
+  it('knows the local operator as an administrator, and as no function', () => {
+    const operator = enforcer.principalFor(OPERATOR_ACCESS_KEY_ID)!;
+    expect(operator.sessionArn).toBe(`arn:aws:iam::${ACCOUNT}:user/local-operator`);
+    expect(allowed(operator, 'execute-api:ManageConnections', `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/prod/DELETE/@connections/abc=`)).toBe(true);
+    expect(allowed(operator, 'dynamodb:DeleteTable', tableArn('ChatThreads'))).toBe(true);
+    expect(() => enforcer.credentialsFor('')).toThrow(/not a function of the template/);
+    expect(enforcer.principalForFunction('')).toBeUndefined();
+  });
+
   it('lets the push-devices function manage endpoints of its applications only', () => {
     const devices = fn('PushDevices');
     expect(allowed(devices, 'sns:CreatePlatformEndpoint', PUSH_APPLICATIONS.fcm)).toBe(true);
@@ -85,8 +96,10 @@ describe('IAM from the messenger template', () => {
     expect(allowed(fn('GetMessages'), 'cassandra:Modify', table)).toBe(false);
   });
 
-  it('includes the AWS managed policy the roles attach (logs), and denies what no policy grants', () => {
-    expect(allowed(fn('UnknownAction'), 'logs:PutLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:x:log-stream:y`)).toBe(true);
+  it("lets each function write its own log group's streams, and denies what no policy grants", () => {
+    const logStream = (prefix: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${STACK}-${logicalIdOf(resources, 'AWS::Logs::LogGroup', prefix)}:log-stream:y`;
+    expect(allowed(fn('UnknownAction'), 'logs:PutLogEvents', logStream('UnknownActionLogs'))).toBe(true);
+    expect(allowed(fn('UnknownAction'), 'logs:PutLogEvents', logStream('ChatActionsLogs'))).toBe(false);
     expect(allowed(fn('UnknownAction'), 'dynamodb:GetItem', tableArn('ChatThreads'))).toBe(false);
   });
 
@@ -107,13 +120,13 @@ describe('IAM from the messenger template', () => {
   });
 
   it('stops at start on a managed policy whose document it does not have, or a condition it cannot evaluate', () => {
-    const role = logicalIdOf(resources, 'AWS::IAM::Role', 'ConnectServiceRole');
+    const role = logicalIdOf(resources, 'AWS::IAM::Role', 'ConnectRole');
     const withManaged = structuredClone(resources);
     withManaged[role].Properties!.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess'];
     expect(() => IamEnforcer.fromTemplate(templateView(withManaged), { region: REGION, account: ACCOUNT })).toThrow(/AmazonDynamoDBFullAccess.*aws-managed-policies\.json/);
 
     const withCondition = structuredClone(resources);
-    const policy = logicalIdOf(resources, 'AWS::IAM::Policy', 'ConnectServiceRoleDefaultPolicy');
+    const policy = logicalIdOf(resources, 'AWS::IAM::Policy', 'ConnectRoleDefaultPolicy');
     const statements = (withCondition[policy].Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
     statements[0].Condition = { StringEquals: { 'aws:PrincipalTag/team': 'chat' } };
     expect(() => IamEnforcer.fromTemplate(templateView(withCondition), { region: REGION, account: ACCOUNT })).toThrow(

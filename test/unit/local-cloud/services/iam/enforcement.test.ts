@@ -1,6 +1,6 @@
-/** The whole wiring: a function's environment sends its calls through the enforcing proxy, as itself. */
+/** The whole wiring: a function's calls go through the enforcing proxy, signed with its own key. */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { LocalIam } from '../../../../local-cloud/iam/enforcement';
+import { LocalIam } from '../../../../../local-cloud/services/iam/enforcement';
 import { startCaptureServer, type CaptureServer } from './capture-server';
 import { ACCOUNT, API_ID, logicalIdOf, messengerResources, REGION, STACK, templateView } from './stack-template';
 
@@ -33,24 +33,22 @@ function clientOf(environment: Record<string, string>): DynamoDBClient {
 describe('IAM enforcement for the local cloud', () => {
   it('refuses every call until the template is loaded, and refuses to load what it cannot enforce', async () => {
     const chatId = logicalIdOf(resources, 'AWS::Lambda::Function', 'ChatActions');
-    expect(() => iam.functionEnvironment(chatId)).toThrow(/not loaded yet/);
+    expect(() => iam.credentialsFor(chatId)).toThrow(/not loaded yet/);
     const anyone = clientOf({ AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ACCESS_KEY_ID: 'LOCALx', AWS_SECRET_ACCESS_KEY: 'local' });
     await expect(anyone.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
     expect(standIn.requests).toHaveLength(0);
 
     const unsupported = structuredClone(resources);
-    unsupported[logicalIdOf(resources, 'AWS::IAM::Role', 'ConnectServiceRole')].Properties!.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AdministratorAccess'];
+    unsupported[logicalIdOf(resources, 'AWS::IAM::Role', 'ConnectRole')].Properties!.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AdministratorAccess'];
     expect(() => iam.load(templateView(unsupported), { region: REGION, account: ACCOUNT })).toThrow(/AdministratorAccess/);
   });
 
-  it("gives each function its own key and the proxies' endpoints, and decides its calls by its own role", async () => {
+  it("gives each function its own key, and decides its calls by its own role", async () => {
     iam.load(templateView(resources), { region: REGION, account: ACCOUNT, apiId: API_ID });
-    const chat = iam.functionEnvironment(logicalIdOf(resources, 'AWS::Lambda::Function', 'ChatActions'));
-    const devices = iam.functionEnvironment(logicalIdOf(resources, 'AWS::Lambda::Function', 'PushDevices'));
-    expect(chat).toMatchObject({ AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_SQS: endpoints.sqs });
-    expect(chat.AWS_ENDPOINT_URL_DYNAMODB).not.toBe(standIn.endpoint);
+    const chat = { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, ...iam.credentialsFor(logicalIdOf(resources, 'AWS::Lambda::Function', 'ChatActions')) };
+    const devices = { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, ...iam.credentialsFor(logicalIdOf(resources, 'AWS::Lambda::Function', 'PushDevices')) };
+    expect(endpoints.dynamodb).not.toBe(standIn.endpoint);
     expect(chat.AWS_ACCESS_KEY_ID).not.toBe(devices.AWS_ACCESS_KEY_ID);
-
     const threads = `${STACK}-${logicalIdOf(resources, 'AWS::DynamoDB::Table', 'ChatThreads')}`;
     standIn.requests.length = 0;
     await clientOf(chat).send(new GetItemCommand({ TableName: threads, Key: { pk: { S: 'a' } } }));

@@ -84,7 +84,7 @@ function rolePolicies(template: TemplateView): Map<string, LoadedPolicy[]> {
     for (const arn of (template.resolve(properties.ManagedPolicyArns) as string[] | undefined) ?? []) {
       const managed = customerManaged.get(arn) ?? (AWS_MANAGED[arn] && loadPolicy(arn, 'identity', AWS_MANAGED[arn].document as PolicyDocument));
       if (managed === undefined) {
-        throw new UnsupportedPolicyError(arn, `role ${roleId} attaches it, and its document is not in local-cloud/iam/aws-managed-policies.json`);
+        throw new UnsupportedPolicyError(arn, `role ${roleId} attaches it, and its document is not in local-cloud/services/iam/aws-managed-policies.json`);
       }
       add(roleId, managed);
     }
@@ -115,6 +115,25 @@ export function functionPrincipals(template: TemplateView, account: string): Fun
     });
   }
   return principals;
+}
+
+/**
+ * The local operator: what a developer or a test holding an administrator's credentials is on AWS
+ * (an IAM user with AdministratorAccess), for calls to the APIs the local cloud answers itself,
+ * such as `DELETE @connections`. No function signs with it; every function has its own key.
+ */
+export const OPERATOR_ACCESS_KEY_ID = 'LOCALOPERATOR';
+
+export function operatorPrincipal(account: string): FunctionPrincipal {
+  const userArn = `arn:aws:iam::${account}:user/local-operator`;
+  return {
+    functionLogicalId: '',
+    functionName: '',
+    accessKeyId: OPERATOR_ACCESS_KEY_ID,
+    roleArn: userArn,
+    sessionArn: userArn,
+    policies: [loadPolicy('AdministratorAccess', 'identity', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })],
+  };
 }
 
 /** SQS queue policies and SNS topic policies, with the queues and topics each is attached to. */

@@ -5,9 +5,9 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startIamProxy, type RunningIamProxy } from '../../../../local-cloud/iam/proxy';
-import { startDynamoDbLocal, type RunningStandIn } from '../../../../local-cloud/standins/dynamodb-local';
-import { startElasticMq } from '../../../../local-cloud/standins/elasticmq';
+import { startIamProxy, type RunningIamProxy } from '../../../../../local-cloud/services/iam/proxy';
+import { startDynamoDbLocal, type RunningStandIn } from '../../../../../local-cloud/standins/dynamodb-local';
+import { startElasticMq } from '../../../../../local-cloud/standins/elasticmq';
 import { CALLER, enforcerAllowing } from './test-enforcer';
 
 jest.setTimeout(120_000);

@@ -5,9 +5,9 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { MessengerStack } from '../../../../lib/messenger-stack';
-import { IntrinsicResolver } from '../../../../local-cloud/assembly/intrinsics';
-import type { TemplateView } from '../../../../local-cloud/iam/principals';
+import { MessengerStack } from '../../../../../lib/messenger-stack';
+import { IntrinsicResolver } from '../../../../../local-cloud/assembly/intrinsics';
+import type { TemplateView } from '../../../../../local-cloud/services/iam/principals';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';

@@ -1,32 +1,22 @@
 /**
  * IAM for the whole local cloud: an enforcing proxy before each stand-in functions call
  * (DynamoDB Local, ElasticMQ, the SNS stand-in, Cassandra for Keyspaces), and each function's
- * environment pointing its SDK clients and its Keyspaces driver at them, signed with its own
- * access key. The local cloud's own clients (provisioning, pollers) keep talking to the stand-ins
- * directly, as AWS's services do not go through a function's IAM.
+ * own access key, so that its calls carry its role. The local cloud's own clients (provisioning,
+ * pollers) keep talking to the stand-ins directly, as AWS's services do not go through a
+ * function's IAM.
  */
-import type { IamService, ServicePlacement } from './classify';
+import type { HttpRequestView, IamService, ServicePlacement } from './classify';
 import { startCqlIamProxy, type RunningCqlIamProxy } from './cql-proxy';
-import { IamEnforcer, type EnforcerView } from './enforcer';
+import { IamEnforcer, type EnforcerView, type Verdict } from './enforcer';
 import type { TemplateView } from './principals';
 import { startIamProxy, type RunningIamProxy } from './proxy';
 
-/**
- * The stand-ins a proxy guards, each with the variable that points functions' clients at it. The
- * `@connections` API is the local cloud's own: its handler asks `enforcer.check('execute-api', …)`.
- */
-type GuardedService = Exclude<IamService, 'execute-api'> | 'keyspaces';
-const ENDPOINT_VARIABLES: Readonly<Record<GuardedService, string>> = {
-  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
-  sqs: 'AWS_ENDPOINT_URL_SQS',
-  sns: 'AWS_ENDPOINT_URL_SNS',
-  keyspaces: 'AWS_ENDPOINT_URL_KEYSPACES',
-};
+/** The stand-ins a proxy guards. The `@connections` API is the local cloud's own: its handler calls `check`. */
+export type GuardedService = Exclude<IamService, 'execute-api'> | 'keyspaces';
 
 export class LocalIam {
   private enforcer?: IamEnforcer;
   private readonly proxies: Array<RunningIamProxy | RunningCqlIamProxy> = [];
-  private readonly variables: Record<string, string> = {};
   /** What the proxies consult: the loaded enforcer, or a refusal of every call until it is loaded. */
   private readonly view: EnforcerView = {
     check: (service, request) => this.current().check(service, request),
@@ -52,7 +42,6 @@ export class LocalIam {
         ? await startCqlIamProxy({ upstream, enforcer: this.view, placement: () => this.current().placement, log: this.log })
         : await startIamProxy({ upstream, service, enforcer: this.view, log: this.log });
     this.proxies.push(proxy);
-    this.variables[ENDPOINT_VARIABLES[service]] = proxy.endpoint;
     return proxy.endpoint;
   }
 
@@ -62,9 +51,14 @@ export class LocalIam {
     return this.enforcer;
   }
 
-  /** A function's own credentials and the `AWS_ENDPOINT_URL_<SERVICE>` of each guarded service. */
-  functionEnvironment(functionLogicalId: string): Record<string, string> {
-    return { ...this.variables, ...this.current().credentialsFor(functionLogicalId) };
+  /** A function's own credentials, so that its calls carry its identity. */
+  credentialsFor(functionLogicalId: string): ReturnType<IamEnforcer['credentialsFor']> {
+    return this.current().credentialsFor(functionLogicalId);
+  }
+
+  /** Whether a request to a service the local cloud answers itself (`execute-api`) may proceed. */
+  check(service: IamService, request: HttpRequestView): Verdict {
+    return this.current().check(service, request);
   }
 
   async stop(): Promise<void> {

@@ -5,11 +5,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { KeyspacesSigV4AuthProvider } from '../../../../lambdas/adapters/keyspaces-sigv4';
-import { Client, types } from '../../../../lambdas/shared/cassandra-driver';
-import { startCqlIamProxy, type RunningCqlIamProxy } from '../../../../local-cloud/iam/cql-proxy';
-import { startCassandra } from '../../../../local-cloud/standins/cassandra';
-import type { RunningStandIn } from '../../../../local-cloud/standins/dynamodb-local';
+import { KeyspacesSigV4AuthProvider } from '../../../../../lambdas/adapters/keyspaces-sigv4';
+import { Client, types } from '../../../../../lambdas/shared/cassandra-driver';
+import { startCqlIamProxy, type RunningCqlIamProxy } from '../../../../../local-cloud/services/iam/cql-proxy';
+import { startCassandra } from '../../../../../local-cloud/standins/cassandra';
+import type { RunningStandIn } from '../../../../../local-cloud/standins/dynamodb-local';
 import { CALLER, enforcerAllowing, SESSION_ARN } from './test-enforcer';
 
 jest.setTimeout(240_000);

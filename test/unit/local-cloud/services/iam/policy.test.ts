@@ -1,4 +1,4 @@
-import { evaluate, loadPolicy, UnsupportedPolicyError, type PolicyDocument, type RequestContext } from '../../../../local-cloud/iam/policy';
+import { evaluate, loadPolicy, UnsupportedPolicyError, type PolicyDocument, type RequestContext } from '../../../../../local-cloud/services/iam/policy';
 
 const context: RequestContext = {
   principalArn: 'arn:aws:iam::000000000000:role/Fn',

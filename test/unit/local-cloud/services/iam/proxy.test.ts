@@ -2,7 +2,7 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startIamProxy, type RunningIamProxy } from '../../../../local-cloud/iam/proxy';
+import { startIamProxy, type RunningIamProxy } from '../../../../../local-cloud/services/iam/proxy';
 import { CALLER, enforcerAllowing, SESSION_ARN } from './test-enforcer';
 
 const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/Threads';

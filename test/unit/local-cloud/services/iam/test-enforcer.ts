@@ -1,6 +1,6 @@
 /** An enforcer with one hand-written function identity, for the proxy tests. */
-import { IamEnforcer } from '../../../../local-cloud/iam/enforcer';
-import { loadPolicy, type Statement } from '../../../../local-cloud/iam/policy';
+import { IamEnforcer } from '../../../../../local-cloud/services/iam/enforcer';
+import { loadPolicy, type Statement } from '../../../../../local-cloud/services/iam/policy';
 
 export const CALLER = { accessKeyId: 'LOCALChat', secretAccessKey: 'local' };
 export const SESSION_ARN = 'arn:aws:sts::000000000000:assumed-role/Messenger-ChatRole/Messenger-Chat';

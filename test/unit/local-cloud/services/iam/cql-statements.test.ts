@@ -1,4 +1,4 @@
-import { classifyCql, UnclassifiableStatementError } from '../../../../local-cloud/iam/cql-statements';
+import { classifyCql, UnclassifiableStatementError } from '../../../../../local-cloud/services/iam/cql-statements';
 
 describe('CQL statement classification', () => {
   it.each([

@@ -4,8 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreatePlatformEndpointCommand, PublishCommand, SetEndpointAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { classifyRequest, UnclassifiableRequestError, type IamService } from '../../../../local-cloud/iam/classify';
-import { accessKeyIdOf } from '../../../../local-cloud/iam/enforcer';
+import { classifyRequest, UnclassifiableRequestError, type IamService } from '../../../../../local-cloud/services/iam/classify';
+import { accessKeyIdOf } from '../../../../../local-cloud/services/iam/enforcer';
 import { startCaptureServer, type CaptureServer } from './capture-server';
 
 const placement = { region: 'us-east-1', account: '000000000000', apiId: 'local' };

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { signKeyspacesChallenge } from '../../lambdas/adapters/keyspaces-sigv4';
+import { signKeyspacesChallenge } from '../../../lambdas/adapters/keyspaces-sigv4';
 import { BodyReader, bytesBody, encodeFrame, ERROR_CODE, errorBody, FrameReader, OPCODE, responseTo, stringBody, type Frame } from './cql-frames';
 import { cassandraTableArn, classifyCql, UnclassifiableStatementError, type CqlStatement } from './cql-statements';
 import { accessDeniedMessage } from './denials';
