@@ -10,7 +10,7 @@ import { Presence } from './constructs/presence';
 import { PushNotifications, type PushPlatformApplications } from './constructs/push-notifications';
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
-/** The client actions (PROTOCOL.md section 3) that the chat function serves. */
+/** The client actions (docs/protocol.md) that the chat function serves. */
 const CHAT_ACTIONS = ['sendMessage', 'ack', 'createGroup', 'addMembers', 'removeMember', 'listThreads'] as const;
 
 export interface MessengerStackProps extends StackProps {

@@ -13,7 +13,7 @@ ownCloudForThisFile();
 type Frame = Record<string, unknown>;
 const connect = clientsClosedAfterEach();
 
-/** PROTOCOL.md: a group holds at most 1024 members; a user sends at most 20 messages a second. */
+/** docs/protocol.md: a group holds at most 1024 members; a user sends at most 20 messages a second. */
 const MAX_GROUP_MEMBERS = 1024;
 const MAX_SENDS_PER_SECOND = 20;
 

@@ -2,7 +2,7 @@ import { standIns } from './local-cloud-env';
 
 type Frame = Record<string, unknown>;
 
-/** The error codes of the client contract (PROTOCOL.md section 2). */
+/** The error codes of the client contract (docs/protocol.md, "Frames"). */
 const ERROR_CODES = ['bad_request', 'forbidden', 'not_found', 'rate_limited', 'internal'];
 
 /** What gives away the inside: stack frames, source files, ARNs, SDK and driver error names. */

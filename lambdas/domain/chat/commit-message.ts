@@ -24,7 +24,7 @@ export interface CommitPorts {
 
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** PROTOCOL.md section 4: a user may send 20 messages a second; the excess is refused. */
+/** docs/protocol.md, "Sending": a user may send 20 messages a second; the excess is refused. */
 export const MAX_SENDS_PER_SECOND = 20;
 
 /** Concurrent senders in one thread race for each seq; the loser takes the next. */
