@@ -1,3 +1,4 @@
+import { threadIdSchema } from '../../../protocol/fields';
 import { BadRequestError } from '../errors';
 import type { ThreadStore } from './ports';
 import { countWithinBudget } from './reply-budget';
@@ -30,7 +31,11 @@ function encodeCursor(position: ThreadPosition): string {
 function decodeCursor(cursor: string): ThreadPosition {
   try {
     const [lastActivity, threadId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof lastActivity === 'number' && typeof threadId === 'string') return { lastActivity, threadId };
+    // Its parts become a DynamoDB key: anything the server could not have given out is refused here,
+    // not by DynamoDB (an empty thread id would be a ValidationException, answered as `internal`).
+    if (Number.isSafeInteger(lastActivity) && (lastActivity as number) >= 0 && threadIdSchema.safeParse(threadId).success) {
+      return { lastActivity: lastActivity as number, threadId: threadId as string };
+    }
   } catch {
     // Falls through to the error below.
   }

@@ -165,4 +165,17 @@ describe('listThreads', () => {
   it('refuses a cursor it did not give out', async () => {
     await expect(listThreads({ userId: 'alice', cursor: 'not-a-cursor', threads: new InMemoryThreadStore() })).rejects.toMatchObject({ code: 'bad_request' });
   });
+
+  it.each([
+    ['an empty thread id', [1, '']],
+    ['a thread id over 128 characters', [1, 't'.repeat(129)]],
+    ['a fractional position', [1.5, 't1']],
+    ['a negative position', [-1, 't1']],
+  ])('refuses a well-formed cursor with %s, before it reaches the store', async (_case, parts) => {
+    const threads = new InMemoryThreadStore();
+    const recentThreadsOf = jest.spyOn(threads, 'recentThreadsOf');
+    const cursor = Buffer.from(JSON.stringify(parts)).toString('base64url');
+    await expect(listThreads({ userId: 'alice', cursor, threads })).rejects.toMatchObject({ code: 'bad_request' });
+    expect(recentThreadsOf).not.toHaveBeenCalled();
+  });
 });
