@@ -1,12 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { lambdaWithoutRuntime } from '../lambda-without-runtime';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { WebSocket } from 'ws';
 import { WebSocketGateway } from '../../../../local-cloud/services/apigateway/websocket-gateway';
-import { LambdaService } from '../../../../local-cloud/services/lambda/lambda-service';
-import { Meter } from '../../../../local-cloud/services/lambda/metering';
 
 /** The status a WebSocket handshake is answered with. */
 function handshakeStatus(url: string): Promise<number> {
@@ -26,15 +22,7 @@ function handshakeStatus(url: string): Promise<number> {
 
 describe("the local API Gateway under the functions' resource policies", () => {
   const logs: string[] = [];
-  const lambda = new LambdaService({
-    sdkRoot: '/nonexistent',
-    logDir: mkdtempSync(path.join(os.tmpdir(), 'gateway-policy-')),
-    runtimeEnvironment: {},
-    maxConcurrency: 1,
-    region: 'us-east-1',
-    meter: new Meter(),
-    log: (message) => void logs.push(message),
-  });
+  const lambda = lambdaWithoutRuntime('gateway-policy-', (message) => void logs.push(message));
   lambda.register({
     logicalId: 'Connect',
     functionName: 'Messenger-Connect',

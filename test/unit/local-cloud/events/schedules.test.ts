@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { lambdaWithoutRuntime } from '../lambda-without-runtime';
 import { rateSeconds, ScheduleRunner } from '../../../../local-cloud/services/events/schedules';
 import { LambdaService } from '../../../../local-cloud/services/lambda/lambda-service';
-import { Meter } from '../../../../local-cloud/services/lambda/metering';
 
 describe('schedule expressions', () => {
   it.each([
@@ -22,15 +19,7 @@ describe('schedule expressions', () => {
 
 describe('scheduled rules invoking their targets', () => {
   const RULE_ARN = 'arn:aws:events:us-east-1:000000000000:rule/Messenger-Sweep';
-  const lambda = new LambdaService({
-    sdkRoot: '/nonexistent',
-    logDir: mkdtempSync(path.join(os.tmpdir(), 'schedules-')),
-    runtimeEnvironment: {},
-    maxConcurrency: 1,
-    region: 'us-east-1',
-    meter: new Meter(),
-    log: () => undefined,
-  });
+  const lambda = lambdaWithoutRuntime('schedules-');
   lambda.register({
     logicalId: 'Sweeper',
     functionName: 'Messenger-Sweeper',

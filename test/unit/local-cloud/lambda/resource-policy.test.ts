@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { lambdaWithoutRuntime } from '../lambda-without-runtime';
+import { InvocationRefused } from '../../../../local-cloud/services/lambda/lambda-service';
 import { IntrinsicResolver } from '../../../../local-cloud/assembly/intrinsics';
 import { methodArn } from '../../../../local-cloud/services/apigateway/lambda-events';
-import { InvocationRefused, LambdaService } from '../../../../local-cloud/services/lambda/lambda-service';
-import { Meter } from '../../../../local-cloud/services/lambda/metering';
 import {
   arnLike,
   EVENT_SOURCE_MAPPING,
@@ -101,15 +98,7 @@ describe('ArnLike, as Lambda compares a source ARN', () => {
 });
 
 describe('the local Lambda service', () => {
-  const lambda = new LambdaService({
-    sdkRoot: '/nonexistent',
-    logDir: mkdtempSync(path.join(os.tmpdir(), 'lambda-policy-')),
-    runtimeEnvironment: {},
-    maxConcurrency: 1,
-    region: 'us-east-1',
-    meter: new Meter(),
-    log: () => undefined,
-  });
+  const lambda = lambdaWithoutRuntime('lambda-policy-');
   lambda.register({
     logicalId: 'PushSendE338DEB8',
     functionName: 'Messenger-PushSendE338DEB8',

@@ -1,8 +1,7 @@
+import { lambdaWithoutRuntime } from '../lambda-without-runtime';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LambdaService } from '../../../../local-cloud/services/lambda/lambda-service';
-import { Meter } from '../../../../local-cloud/services/lambda/metering';
 import { lambdaHandOver } from '../../../../local-cloud/services/sns/module';
 import { LocalSns, type LambdaSubscriptionTarget } from '../../../../local-cloud/services/sns/sns-server';
 
@@ -22,15 +21,7 @@ function deadLetterBox(ms: number) {
 describe('SNS subscriptions to functions: handed to Lambda, dead-lettered only when Lambda would not take them', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sns-subscription-'));
   let sns: LocalSns;
-  const lambda = new LambdaService({
-    sdkRoot: '/nonexistent',
-    logDir: path.join(dataDir, 'lambda'),
-    runtimeEnvironment: {},
-    maxConcurrency: 1,
-    region: 'us-east-1',
-    meter: new Meter(),
-    log: () => undefined,
-  });
+  const lambda = lambdaWithoutRuntime('sns-subscription-lambda-');
   lambda.register({
     logicalId: 'PushSend',
     functionName: 'Messenger-PushSend',
