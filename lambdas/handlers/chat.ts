@@ -25,6 +25,7 @@ import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
+import { faultPoint } from '../shared/fault-points';
 import { instrumented, logger, metrics } from '../shared/observability';
 import { action, actionRouter } from '../shared/websocket';
 
@@ -47,6 +48,7 @@ const sendObserver: SendObserver = {
   committed(message, isNew) {
     logger.appendKeys({ threadId: message.threadId, seq: message.seq });
     if (isNew) metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
+    faultPoint('chat.committed');
   },
   ackFailed: (error) => logger.warn('ack not posted', { error: error as Error }),
   delivered(report) {
