@@ -40,6 +40,7 @@ function capacityOf(consumed) {
     readUnits: entries.reduce((sum, entry) => sum + (entry.ReadCapacityUnits ?? 0), 0),
     writeUnits: entries.reduce((sum, entry) => sum + (entry.WriteCapacityUnits ?? 0), 0),
     capacityUnits: entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0),
+    tables: [...new Set(entries.map((entry) => entry.TableName).filter(Boolean))],
   };
 }
 
