@@ -11,7 +11,7 @@ jest.setTimeout(600_000);
 ownCloudForThisFile();
 
 /** Frames a run sends: enough to meet every action with each kind of damage several times. */
-const FRAMES = Number(process.env.FUZZ_FRAMES ?? 250);
+const FRAMES = Number(process.env.FUZZ_FRAMES ?? 500);
 
 /** The functions behind the WebSocket routes: each client frame invokes exactly one of them. */
 const ROUTE_FUNCTIONS = ['ChatActions', 'GetMessages', 'PresenceActions', 'PushDevices', 'UnknownAction'];
