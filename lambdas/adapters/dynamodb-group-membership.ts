@@ -36,6 +36,9 @@ import type { MemberRole, ThreadHead } from '../domain/chat/threads';
 
 /** Each member is two items (membership and thread row) and the head one more: 1 + 2 * 49 = 99 of 100. */
 export const MEMBERS_PER_TRANSACTION = 49;
+/** BatchWriteItem takes 25 items; a large group's are written this many batches at a time. */
+const BATCH_WRITE_SIZE = 25;
+const BATCHES_IN_FLIGHT = 8;
 /** A chunk retried this often after transaction conflicts with other writes to the group gives up. */
 const CONFLICT_ATTEMPTS = 5;
 const META = 'meta';
@@ -77,12 +80,12 @@ export class DynamoDbGroupMembership {
       this.memberPuts(threadId, userId, role, now).map(({ TableName, Item }) => ({ table: TableName, put: Item })),
     );
     try {
-      await batchWrite(this.client, writes);
+      await this.writeAll(writes);
       await this.client.send(new PutCommand(putHead));
     } catch (error) {
       // Best effort: the group is invisible without its head anyway.
       const deletes = writes.map(({ table, put }) => ({ table, deleteKey: keyOf(table === this.tables.threads, put!) }));
-      await batchWrite(this.client, deletes).catch(() => undefined);
+      await this.writeAll(deletes).catch(() => undefined);
       throw error;
     }
   }
@@ -223,6 +226,21 @@ export class DynamoDbGroupMembership {
       ),
     );
     return false;
+  }
+
+  /**
+   * Batch writes, BATCHES_IN_FLIGHT at once: a 1024-member group's 2048 items one batch after
+   * another take longer than the 29 s a client waits for its reply on a busy machine.
+   */
+  private async writeAll(requests: readonly BatchWriteRequest[]): Promise<void> {
+    const batches: BatchWriteRequest[][] = [];
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_SIZE) batches.push(requests.slice(start, start + BATCH_WRITE_SIZE));
+    for (let start = 0; start < batches.length; start += BATCHES_IN_FLIGHT) {
+      // Settled, not Promise.all: every batch has finished before a failure is thrown (and none rejects unheard).
+      const results = await Promise.allSettled(batches.slice(start, start + BATCHES_IN_FLIGHT).map((batch) => batchWrite(this.client, batch)));
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure) throw failure.reason;
+    }
   }
 
   /** Runs a transaction: undefined when it committed, each item's reason when it was cancelled. */
