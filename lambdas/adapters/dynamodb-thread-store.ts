@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   GetCommand,
   paginateQuery,
   QueryCommand,
@@ -9,9 +8,10 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { batchGet, batchWrite } from './dynamodb-batch';
+import { batchGet } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
-import type { CommitOutcome, CommitRequest, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
+import { DynamoDbGroupMembership } from './dynamodb-group-membership';
+import type { AddOutcome, CommitOutcome, CommitRequest, Removal, RemovalOutcome, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
 import type { Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
 
@@ -57,7 +57,12 @@ export class DynamoDbThreadStore implements ThreadStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: ChatTables,
-  ) {}
+  ) {
+    this.groups = new DynamoDbGroupMembership(client, tables);
+  }
+
+  /** Membership changes: atomic, and counted on the group head (dynamodb-group-membership.ts). */
+  private readonly groups: DynamoDbGroupMembership;
 
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
     const items = await batchGet(this.client, {
@@ -202,57 +207,15 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
-    const { threadId } = head;
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tables.threads,
-              Item: { threadId, sk: META, kind: 'group', name: head.name, createdAt: now, createdBy: creator, lastSeq: 0, lastActivity: now },
-              ConditionExpression: 'attribute_not_exists(threadId)',
-            },
-          },
-          { Put: { TableName: this.tables.threads, Item: { threadId, sk: memberKey(creator), userId: creator, role: 'admin', joinedAt: now } } },
-          {
-            Put: {
-              TableName: this.tables.userThreads,
-              Item: { userId: creator, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 },
-            },
-          },
-        ],
-      }),
-    );
-    await this.addMembers(threadId, members, now);
+    await this.groups.createGroup(head, creator, members, now);
   }
 
-  async addMembers(threadId: string, userIds: readonly string[], now: number): Promise<void> {
-    await batchWrite(
-      this.client,
-      userIds.flatMap((userId) => [
-        { table: this.tables.threads, put: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: now } },
-        { table: this.tables.userThreads, put: { userId, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 } },
-      ]),
-    );
+  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome> {
+    return this.groups.addMembers(threadId, userIds, maxMembers, now);
   }
 
-  async removeMember(threadId: string, userId: string): Promise<void> {
-    // The membership goes first: from then on the user can neither send nor read.
-    await this.client.send(new DeleteCommand({ TableName: this.tables.threads, Key: { threadId, sk: memberKey(userId) } }));
-    await this.client.send(new DeleteCommand({ TableName: this.tables.userThreads, Key: { userId, threadId } }));
-  }
-
-  async setRole(threadId: string, userId: string, role: Member['role']): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tables.threads,
-        Key: { threadId, sk: memberKey(userId) },
-        UpdateExpression: 'SET #role = :role',
-        ConditionExpression: 'attribute_exists(sk)',
-        ExpressionAttributeNames: { '#role': 'role' },
-        ExpressionAttributeValues: { ':role': role },
-      }),
-    );
+  async removeMember(threadId: string, removal: Removal): Promise<RemovalOutcome> {
+    return this.groups.removeMember(threadId, removal);
   }
 
   async membersWithRoles(threadId: string): Promise<Member[]> {

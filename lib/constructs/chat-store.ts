@@ -102,9 +102,12 @@ export class ChatStore extends Construct {
   }
 
   /**
-   * Lets the grantee create groups and change their members: read the group, create it in one
-   * transaction, add members in batch writes (thread memberships and user thread rows), remove
-   * members, and hand the admin role on.
+   * Lets the grantee create groups and change their members (lambdas/adapters/dynamodb-group-membership.ts):
+   * read the group and count its members, create it (one transaction, or batch writes of the
+   * members and a put of the head last, and batch deletes when that fails), add members in
+   * transactions (memberships and user thread rows put, the head's counts updated), and remove a
+   * member in one transaction (membership and user thread row deleted, the head's counts and a
+   * successor's role updated).
    */
   public grantManageGroups(grantee: IGrantable): Grant[] {
     return [

@@ -145,7 +145,7 @@ describe('ChatStore', () => {
     });
   });
 
-  it('grantManageGroups allows the creating transaction, batch writes of new members, removals and role changes', () => {
+  it('grantManageGroups allows the membership transactions (puts, updates, deletes), the batch writes of a large group and the member counts', () => {
     const { granted, table } = grantsOf((chat, role) => chat.grantManageGroups(role));
     expect(granted).toEqual({
       [table('threads')]: actions(

@@ -1,4 +1,6 @@
+import { MEMBERS_PER_TRANSACTION } from '../../lambdas/adapters/dynamodb-group-membership';
 import type {
+  AddOutcome,
   CommitOutcome,
   CommitRequest,
   ConnectionDirectory,
@@ -8,6 +10,8 @@ import type {
   LiveConnection,
   MessageQueue,
   PushRequester,
+  Removal,
+  RemovalOutcome,
   SendContext,
   SendObserver,
   SendRateCounter,
@@ -73,28 +77,44 @@ export class InMemoryThreadStore implements ThreadStore {
     return (this.staged.get(threadId) ?? []).filter((message) => message.seq >= fromSeq && message.seq <= toSeq);
   }
 
-  async createGroup(head: ThreadHead, creator: string, members: readonly string[]): Promise<void> {
-    this.addThread(head.threadId, 'group', [creator]);
+  /** As the DynamoDB store: all at once, the creator the only admin. */
+  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
+    this.addThread(head.threadId, 'group', [creator, ...members]);
     this.headsById.set(head.threadId, head);
     this.roles.set(`${head.threadId}/${creator}`, 'admin');
-    this.receipts.set(`${creator}/${head.threadId}`, { userId: creator, threadId: head.threadId, deliveredSeq: 0, readSeq: 0, lastActivity: 0, lastSeq: 0 });
-    await this.addMembers(head.threadId, members);
+    for (const userId of [creator, ...members]) this.receipts.set(`${userId}/${head.threadId}`, { ...this.receipts.get(`${userId}/${head.threadId}`)!, lastActivity: now });
   }
 
-  async addMembers(threadId: string, userIds: readonly string[]): Promise<void> {
-    for (const userId of userIds) {
-      this.members.get(threadId)!.add(userId);
-      this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0, lastActivity: 0, lastSeq: 0 });
+  /** As the DynamoDB store: in steps of MEMBERS_PER_TRANSACTION, each whole or refused by the cap; members stay as they are. */
+  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome> {
+    const members = this.members.get(threadId)!;
+    const added: string[] = [];
+    for (let start = 0; start < userIds.length; start += MEMBERS_PER_TRANSACTION) {
+      const joining = userIds.slice(start, start + MEMBERS_PER_TRANSACTION).filter((userId) => !members.has(userId));
+      if (members.size + joining.length > maxMembers) return { added, refused: userIds.slice(start).filter((userId) => !members.has(userId)) };
+      for (const userId of joining) {
+        members.add(userId);
+        this.roles.delete(`${threadId}/${userId}`);
+        this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0, lastActivity: now, lastSeq: 0 });
+      }
+      added.push(...joining);
     }
+    return { added, refused: [] };
   }
 
-  async removeMember(threadId: string, userId: string): Promise<void> {
-    this.members.get(threadId)?.delete(userId);
+  /** As the DynamoDB store: all or nothing, and only on the roles the removal was planned on. */
+  async removeMember(threadId: string, { userId, role, successor }: Removal): Promise<RemovalOutcome> {
+    const members = this.members.get(threadId);
+    const roleOf = (member: string) => (members?.has(member) ? (this.roles.get(`${threadId}/${member}`) ?? 'member') : undefined);
+    const otherAdmins = [...(members ?? [])].filter((member) => member !== userId && roleOf(member) === 'admin');
+    if (roleOf(userId) !== role) return 'changed';
+    if (successor !== undefined && roleOf(successor) !== 'member') return 'changed';
+    if (role === 'admin' && successor === undefined && otherAdmins.length === 0 && members!.size > 1) return 'changed';
+    members!.delete(userId);
+    this.roles.delete(`${threadId}/${userId}`);
     this.receipts.delete(`${userId}/${threadId}`);
-  }
-
-  async setRole(threadId: string, userId: string, role: Member['role']): Promise<void> {
-    this.roles.set(`${threadId}/${userId}`, role);
+    if (successor !== undefined) this.roles.set(`${threadId}/${successor}`, 'admin');
+    return 'removed';
   }
 
   async membersWithRoles(threadId: string): Promise<Member[]> {

@@ -39,6 +39,25 @@ export interface CommitRequest {
   readonly recheckMembership: boolean;
 }
 
+/** What an add of members did. */
+export interface AddOutcome {
+  /** The users who became members. */
+  readonly added: string[];
+  /** The users left out because the group was full (another add took the room meanwhile). */
+  readonly refused: string[];
+}
+
+/** A removal, planned from the members as the caller read them. */
+export interface Removal {
+  readonly userId: string;
+  /** The role the member had when read: the removal holds only while it still has it. */
+  readonly role: Member['role'];
+  /** Who becomes admin in the same write, when the last admin leaves others behind. */
+  readonly successor?: string;
+}
+
+export type RemovalOutcome = 'removed' | 'changed';
+
 /** Threads, memberships, staged messages and send records. */
 export interface ThreadStore {
   loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext>;
@@ -55,13 +74,25 @@ export interface ThreadStore {
   head(threadId: string): Promise<ThreadHead | undefined>;
   /** Staged messages of a thread with `fromSeq <= seq <= toSeq`, ascending. */
   stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]>;
-  /** Creates a group whose first admin is `creator`. */
+  /**
+   * Creates a group whose first admin is `creator`, all or nothing as far as anyone can see: until
+   * it is complete, no read finds it.
+   */
   createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void>;
-  /** Adds members (existing ones stay as they are). */
-  addMembers(threadId: string, userIds: readonly string[], now: number): Promise<void>;
-  /** Removes a member; takes effect for sending and reading at once. */
-  removeMember(threadId: string, userId: string): Promise<void>;
-  setRole(threadId: string, userId: string, role: Member['role']): Promise<void>;
+  /**
+   * Adds members in atomic steps, each only while the group stays within `maxMembers`, whatever
+   * else changes it meanwhile. Users already members stay as they are (receipts included) and are
+   * neither added nor counted again. A step the cap refuses ends the add: `refused` are the users
+   * it left out.
+   */
+  addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome>;
+  /**
+   * Removes a member in one write: membership, their row in their thread list, and, if given, the
+   * successor's promotion to admin. Nothing is written, and the answer is `changed`, when the
+   * member's role or the successor's changed since they were read, or when an admin would leave
+   * without a successor while no other admin stays.
+   */
+  removeMember(threadId: string, removal: Removal): Promise<RemovalOutcome>;
   /** The members with their roles. */
   membersWithRoles(threadId: string): Promise<Member[]>;
   /** Heads of many threads (missing ones left out). */
