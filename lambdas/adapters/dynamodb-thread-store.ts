@@ -25,7 +25,14 @@ const META = 'meta';
 const memberKey = (userId: string) => `member#${userId}`;
 /** Zero-padded, so that staged messages sort by seq. */
 const messageKey = (seq: number) => `msg#${String(seq).padStart(12, '0')}`;
-const sendKeyOf = (senderId: string, clientMsgId: string) => `${senderId}#${clientMsgId}`;
+/**
+ * A send record's key, `<sender>#<clientMsgId>`, with `%` and `#` in the sender percent-escaped:
+ * the first `#` then always ends the sender, so no two (sender, clientMsgId) pairs share a key,
+ * whatever either contains. Ids without `%` and `#` keep the key they had before the escaping,
+ * so records written earlier are still found.
+ */
+export const sendKeyOf = (senderId: string, clientMsgId: string) =>
+  `${senderId.replace(/[%#]/g, (char) => (char === '%' ? '%25' : '%23'))}#${clientMsgId}`;
 
 function headOf(item: Record<string, unknown>): ThreadHead {
   return {
@@ -70,7 +77,9 @@ export class DynamoDbThreadStore implements ThreadStore {
       [this.tables.sendRecords]: { Keys: [{ sendKey: sendKeyOf(senderId, clientMsgId) }], ConsistentRead: true },
     });
     const meta = items.find((item) => item.sk === META);
-    const record = items.find((item) => 'sendKey' in item);
+    // Before counters had a table of their own, `rate#<user>#<second>` items shared this one; the
+    // last of them expire a minute after the change, and are no send record even then.
+    const record = items.find((item) => 'sendKey' in item && 'messageId' in item);
     return {
       thread: meta && headOf(meta),
       senderIsMember: items.some((item) => item.sk === memberKey(senderId)),
@@ -79,11 +88,12 @@ export class DynamoDbThreadStore implements ThreadStore {
         seq: Number(record.seq),
         messageId: String(record.messageId),
         sentAt: Number(record.sentAt),
+        ...(record.payloadDigest === undefined ? {} : { payloadDigest: String(record.payloadDigest) }),
       },
     };
   }
 
-  async commitMessage({ message, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, payloadDigest, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const { threadId, seq, sentAt } = message;
     const lastMessage = { seq, senderId: message.senderId, text: message.text, sentAt };
     const headWrite = createDirectThread
@@ -131,6 +141,7 @@ export class DynamoDbThreadStore implements ThreadStore {
       seq,
       messageId: message.messageId,
       sentAt,
+      payloadDigest,
       expiresAt: Math.floor(sentAt / 1000) + SEND_RECORD_SECONDS,
     };
     const items = [

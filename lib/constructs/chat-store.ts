@@ -14,7 +14,8 @@ const USER_THREADS_BY_ACTIVITY = 'byActivity';
 /**
  * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
  * newest messages staged until history has them), each user's threads with their receipts, and
- * the record of every send by (sender, clientMsgId) that makes sends idempotent. A function on the
+ * the record of every send by (sender, clientMsgId) that makes sends idempotent, and each user's
+ * sends per second for the rate limit. A function on the
  * threads table's stream moves each member's thread row to every newly staged message, off the
  * send path and apart from history's writes.
  */
@@ -26,8 +27,16 @@ export class ChatStore extends Construct {
    * and receipts; index `byActivity` orders them by `lastActivity`.
    */
   public readonly userThreads: Table;
-  /** Partition key `sendKey` (`<sender>#<clientMsgId>`): what each send produced, kept two days (TTL). */
+  /**
+   * Partition key `sendKey` (`<sender>#<clientMsgId>`, `#` and `%` escaped in the sender): what each
+   * send produced and the digest of what was sent, kept two days (TTL).
+   */
   public readonly sendRecords: Table;
+  /**
+   * Partition key `userId`, sort key `second`: how many messages each user sent in each second,
+   * kept a minute (TTL). A table of its own, so that no send key can ever name a counter.
+   */
+  public readonly sendRates: Table;
   /** Moves members' thread rows to newly staged messages, from the threads table's stream. */
   public readonly activityFunction: MessengerFunction;
   /** Stream batches the activity function failed on after its retries (their shard and range). */
@@ -49,6 +58,7 @@ export class ChatStore extends Construct {
       sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
     });
     this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
+    this.sendRates = new MessengerTable(this, 'SendRates', { partitionKey: 'userId', sortKey: 'second', timeToLiveAttribute: 'expiresAt' });
 
     this.activityDeadLetterQueue = new DeadLetterQueue(this, 'ActivityDeadLetters', {
       alarmDescription: "Thread activity failed after retries: some members' thread lists may not show their newest messages. See the function logs.",
@@ -81,14 +91,16 @@ export class ChatStore extends Construct {
    */
 
   /**
-   * Lets the grantee send messages: count the sender's rate, read the thread head, membership and
-   * earlier send in one batch, commit the message (head, staged copy, send record and, for a new
-   * one-to-one thread, both members' rows) in one transaction, and list the members to deliver to.
+   * Lets the grantee send messages: count the sender's rate (and give back the count of a retry),
+   * read the thread head, membership and earlier send in one batch, commit the message (head,
+   * staged copy, send record and, for a new one-to-one thread, both members' rows) in one
+   * transaction, and list the members to deliver to.
    */
   public grantSendMessages(grantee: IGrantable): Grant[] {
     return [
       this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
-      this.grantOn(grantee, [this.sendRecords.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+      this.grantOn(grantee, [this.sendRecords.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem'),
+      this.grantOn(grantee, [this.sendRates.tableArn], 'dynamodb:UpdateItem'),
       this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:PutItem'),
     ];
   }
@@ -158,6 +170,7 @@ export class ChatStore extends Construct {
       THREADS_TABLE: this.threads.tableName,
       USER_THREADS_TABLE: this.userThreads.tableName,
       SEND_RECORDS_TABLE: this.sendRecords.tableName,
+      SEND_RATES_TABLE: this.sendRates.tableName,
     };
   }
 }

@@ -86,11 +86,11 @@ describe('the send rate limit over real sockets', () => {
     const client = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     );
-    const table = byLogicalId(dynamodb.tables, 'ChatSendRecords');
+    const table = byLogicalId(dynamodb.tables, 'ChatSendRates');
     const first = Math.floor(Date.now() / 1000);
     try {
       for (let second = first; second < first + 120; second += 25) {
-        const items = Array.from({ length: 25 }, (_, i) => ({ sendKey: `rate#${userId}#${second + i}`, sends, expiresAt: second + i + 60 }));
+        const items = Array.from({ length: 25 }, (_, i) => ({ userId, second: String(second + i), sends, expiresAt: second + i + 60 }));
         await client.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
       }
     } finally {

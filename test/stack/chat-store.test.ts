@@ -67,6 +67,21 @@ describe('ChatStore', () => {
     });
   });
 
+  it('counts sends per user and second in a table of their own, expiring', () => {
+    const { stack, chat, template } = synthChat();
+    expect(template.toJSON().Resources[logicalIdOf(stack, chat.sendRates)]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        ...encryptedOnDemandRecoverable,
+        KeySchema: [
+          { AttributeName: 'userId', KeyType: 'HASH' },
+          { AttributeName: 'second', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      },
+    });
+  });
+
   it("moves members' thread rows from the threads table's stream, newly staged messages only, failures to an alarmed dead-letter queue", () => {
     const { stack, chat, template } = synthChat();
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -85,9 +100,14 @@ describe('ChatStore', () => {
     });
   });
 
-  it('tells functions the three tables', () => {
+  it('tells functions the four tables', () => {
     const { stack, chat, template } = synthChat();
-    const names = { THREADS_TABLE: chat.threads.tableName, USER_THREADS_TABLE: chat.userThreads.tableName, SEND_RECORDS_TABLE: chat.sendRecords.tableName };
+    const names = {
+      THREADS_TABLE: chat.threads.tableName,
+      USER_THREADS_TABLE: chat.userThreads.tableName,
+      SEND_RECORDS_TABLE: chat.sendRecords.tableName,
+      SEND_RATES_TABLE: chat.sendRates.tableName,
+    };
     expect(stack.resolve(chat.environment)).toEqual(stack.resolve(names));
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 30,
@@ -124,15 +144,16 @@ describe('ChatStore', () => {
     const { stack, chat } = synthChat();
     const role = grantee(stack);
     grant(chat, role);
-    const table = (name: 'threads' | 'userThreads' | 'sendRecords') => resource(stack, chat[name].tableArn);
+    const table = (name: 'threads' | 'userThreads' | 'sendRecords' | 'sendRates') => resource(stack, chat[name].tableArn);
     return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byActivity`) };
   }
 
-  it('grantSendMessages allows the rate count, the batch read, the transaction (with a new direct thread) and the member query', () => {
+  it('grantSendMessages allows the rate count and its give-back, the batch read, the transaction (with a new direct thread) and the member query', () => {
     const { granted, table } = grantsOf((chat, role) => chat.grantSendMessages(role));
     expect(granted).toEqual({
       [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
-      [table('sendRecords')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+      [table('sendRecords')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem'),
+      [table('sendRates')]: actions('dynamodb:UpdateItem'),
       [table('userThreads')]: actions('dynamodb:PutItem'),
     });
   });

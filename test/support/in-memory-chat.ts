@@ -21,6 +21,9 @@ import type {
 import type { Member, Receipts, ThreadHead, ThreadPosition, UserThread } from '../../lambdas/domain/chat/threads';
 import type { StoredMessage } from '../../lambdas/domain/messages';
 
+/** One key per (sender, clientMsgId) pair, whatever they contain, as the DynamoDB store's escaped send keys. */
+const sendKey = (senderId: string, clientMsgId: string) => JSON.stringify([senderId, clientMsgId]);
+
 /** The thread store's contract, in memory, for domain tests. */
 export class InMemoryThreadStore implements ThreadStore {
   readonly headsById = new Map<string, ThreadHead>();
@@ -42,14 +45,14 @@ export class InMemoryThreadStore implements ThreadStore {
     return {
       thread: this.headsById.get(threadId),
       senderIsMember: this.members.get(threadId)?.has(senderId) ?? false,
-      previous: this.records.get(`${senderId}#${clientMsgId}`),
+      previous: this.records.get(sendKey(senderId, clientMsgId)),
     };
   }
 
-  async commitMessage({ message, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, payloadDigest, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const forced = this.forcedOutcomes.shift();
     if (forced) return forced;
-    const key = `${message.senderId}#${message.clientMsgId}`;
+    const key = sendKey(message.senderId, message.clientMsgId);
     if (this.records.has(key)) return { outcome: 'duplicate' };
     const head = this.headsById.get(message.threadId);
     if (createDirectThread ? head !== undefined : head?.lastSeq !== message.seq - 1) return { outcome: 'seq_taken', lastSeq: head?.lastSeq };
@@ -57,7 +60,7 @@ export class InMemoryThreadStore implements ThreadStore {
     if (createDirectThread) this.addThread(message.threadId, 'dm', [...createDirectThread]);
     this.headsById.set(message.threadId, { ...this.headsById.get(message.threadId)!, lastSeq: message.seq });
     this.staged.set(message.threadId, [...(this.staged.get(message.threadId) ?? []), message]);
-    this.records.set(key, { threadId: message.threadId, seq: message.seq, messageId: message.messageId, sentAt: message.sentAt });
+    this.records.set(key, { threadId: message.threadId, seq: message.seq, messageId: message.messageId, sentAt: message.sentAt, payloadDigest });
     return { outcome: 'committed' };
   }
 
@@ -225,11 +228,22 @@ export class RecordingSendObserver implements SendObserver {
   }
 }
 
+/** Per user and second, as the DynamoDB counter's table (atomic adds, one item per key). */
 export class InMemoryRateCounter implements SendRateCounter {
   private readonly counts = new Map<string, number>();
   async countSend(userId: string, now: number): Promise<number> {
-    const key = `${userId}#${Math.floor(now / 1000)}`;
-    const count = (this.counts.get(key) ?? 0) + 1;
+    return this.add(userId, now, 1);
+  }
+  async uncountSend(userId: string, now: number): Promise<void> {
+    this.add(userId, now, -1);
+  }
+  /** How many sends count in the second of `now`. */
+  countAt(userId: string, now: number): number {
+    return this.counts.get(JSON.stringify([userId, Math.floor(now / 1000)])) ?? 0;
+  }
+  private add(userId: string, now: number, sends: number): number {
+    const key = JSON.stringify([userId, Math.floor(now / 1000)]);
+    const count = (this.counts.get(key) ?? 0) + sends;
     this.counts.set(key, count);
     return count;
   }

@@ -7,6 +7,12 @@ export interface SendRecord {
   readonly seq: number;
   readonly messageId: string;
   readonly sentAt: number;
+  /**
+   * The digest of what was sent (`payloadDigest` of commit-message.ts), so that a retry can be
+   * told from another message under the same clientMsgId without keeping the text. Absent on
+   * records written before digests were kept.
+   */
+  readonly payloadDigest?: string;
 }
 
 /** What the thread store knows before a send. */
@@ -21,7 +27,7 @@ export interface SendContext {
 /** How committing a message ended. */
 export type CommitOutcome =
   | { readonly outcome: 'committed' }
-  /** Another message took the seq first; `lastSeq` is the thread's seq now, when the store knows it. */
+  /** Another message took the seq first (or the write conflicted); `lastSeq` is the thread's seq now, when the store knows it. */
   | { readonly outcome: 'seq_taken'; readonly lastSeq?: number }
   /** A send with the same clientMsgId committed first. */
   | { readonly outcome: 'duplicate' }
@@ -30,6 +36,8 @@ export type CommitOutcome =
 
 export interface CommitRequest {
   readonly message: StoredMessage;
+  /** Kept in the send record: what a later send with the same clientMsgId is compared with. */
+  readonly payloadDigest: string;
   /** Creates the one-to-one thread of these two users along with its first message. */
   readonly createDirectThread?: readonly [string, string];
   /**
@@ -143,8 +151,10 @@ export interface PushRequester {
 
 /** Counts a user's sends per second, across all execution environments. */
 export interface SendRateCounter {
-  /** Counts one more send in the current second and returns how many this second holds now. */
+  /** Counts one more send in the second of `now` and returns how many that second holds now. */
   countSend(userId: string, now: number): Promise<number>;
+  /** Takes back a send counted at `now` that turned out to be no new message (a retry, or refused as bad). */
+  uncountSend(userId: string, now: number): Promise<void>;
 }
 
 /** How a frame's delivery to users went. */
@@ -165,8 +175,8 @@ export interface DeliveryObserver {
 
 /** What a send tells as it goes, for logs and metrics: step by step, so that a later failure loses nothing told before it. */
 export interface SendObserver extends DeliveryObserver {
-  /** The message is durable: new, or the one an earlier send with the same clientMsgId made. */
-  committed(message: StoredMessage, isNew: boolean): void;
+  /** The message is durable: new, or (without its text) the one an earlier send with the same clientMsgId made. */
+  committed(message: Omit<StoredMessage, 'text'>, isNew: boolean): void;
   /** The ack could not be posted; the sender's retry gets it. */
   ackFailed(error: unknown): void;
 }

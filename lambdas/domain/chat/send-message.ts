@@ -1,5 +1,4 @@
-import type { StoredMessage } from '../messages';
-import { commitMessage, type CommitPorts, type SendMessageRequest } from './commit-message';
+import { commitMessage, type CommitPorts, type SendMessageRequest, type SentMessage } from './commit-message';
 import { deliverMessage, type DeliveryPorts } from './deliver-message';
 import type { PushRequester, SendObserver } from './ports';
 
@@ -9,7 +8,7 @@ export interface SendPorts extends CommitPorts, DeliveryPorts {
 }
 
 /** The `sent` ack: the sender's answer, once the message is durable. */
-export function ackFrame(message: StoredMessage, reqId?: string) {
+export function ackFrame(message: SentMessage, reqId?: string) {
   return {
     type: 'ack',
     ...(reqId === undefined ? {} : { reqId }),
@@ -46,13 +45,13 @@ export async function sendMessage({
   notifier,
   push,
   observer,
-}: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<StoredMessage> {
-  const { message, isNew } = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, queue, rate, clock, sleep });
-  observer.committed(message, isNew);
+}: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<SentMessage> {
+  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, queue, rate, clock, sleep });
+  observer.committed(committed.message, committed.isNew);
 
-  await notifier.post(fromConnectionId, ackFrame(message, reqId)).catch((error: unknown) => observer.ackFailed(error));
-  if (!isNew) return message;
+  await notifier.post(fromConnectionId, ackFrame(committed.message, reqId)).catch((error: unknown) => observer.ackFailed(error));
+  if (!committed.isNew) return committed.message;
 
-  await deliverMessage({ message, fromConnectionId, threads, connections, notifier, push, observer });
-  return message;
+  await deliverMessage({ message: committed.message, fromConnectionId, threads, connections, notifier, push, observer });
+  return committed.message;
 }
