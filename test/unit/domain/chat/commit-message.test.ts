@@ -88,7 +88,7 @@ describe('commitMessage', () => {
     const { ports, threads } = setup();
     threads.addThread('g1', 'group', ['alice', 'bob']);
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'hi', ...ports });
-    await threads.removeMember('g1', 'alice');
+    await threads.removeMember('g1', { userId: 'alice', role: 'member' });
     const retry = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'hi', ...ports });
     expect(retry).toMatchObject({ isNew: false, message: { seq: first.message.seq, messageId: first.message.messageId } });
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'changed', ...ports }), 'bad_request', /already used/);
