@@ -1,5 +1,5 @@
 import { inPool } from './pool';
-import type { ConnectionDirectory, ConnectionNotifier } from './chat/ports';
+import type { ConnectionNotifier } from './chat/ports';
 
 /** API Gateway's longest connection: a subscription cannot outlive it. */
 export const MAX_CONNECTION_SECONDS = 2 * 3600;
@@ -83,8 +83,17 @@ export interface ConnectionChange {
   readonly expiresAt: number;
 }
 
+/** The connection registry as presence reads it. */
+export interface LiveConnectionCounter {
+  /**
+   * How many of the user's connections are live, read strongly consistently: counted after a
+   * connection opened or closed, the count includes that change.
+   */
+  countLiveConnections(userId: string): Promise<number>;
+}
+
 export interface PresencePorts {
-  readonly connections: ConnectionDirectory;
+  readonly connections: LiveConnectionCounter;
   readonly statuses: PresenceStatusStore;
   readonly subscriptions: PresenceSubscriptions;
   readonly notifier: ConnectionNotifier;
@@ -129,10 +138,10 @@ export async function publishPresenceChanges({
       for (const change of userChanges) {
         if (change.kind === 'closed') await ports.subscriptions.endSubscriptionsOf(change.connectionId);
       }
-      const live = await ports.connections.liveConnectionsOf(userId);
+      const live = await ports.connections.countLiveConnections(userId);
       const lastClose = userChanges.filter((change) => change.kind === 'closed').at(-1);
       const presence: UserPresence =
-        live.length > 0
+        live > 0
           ? { userId, status: 'online' }
           : { userId, status: 'offline', lastSeen: lastClose ? lastSeenFrom(lastClose) : now };
       if (await ports.statuses.changeStatus(presence, now)) changed.push(presence);

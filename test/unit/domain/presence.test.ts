@@ -5,12 +5,20 @@ import {
   publishPresenceChanges,
   subscribeToPresence,
   type ConnectionChange,
+  type LiveConnectionCounter,
   type PresenceStatusStore,
   type PresenceSubscriber,
   type PresenceSubscriptions,
   type UserPresence,
 } from '../../../lambdas/domain/presence';
-import { InMemoryConnections, RecordingNotifier } from '../../support/in-memory-chat';
+import { RecordingNotifier } from '../../support/in-memory-chat';
+
+class InMemoryConnections implements LiveConnectionCounter {
+  constructor(private readonly live: readonly LiveConnection[]) {}
+  async countLiveConnections(userId: string): Promise<number> {
+    return this.live.filter((connection) => connection.userId === userId).length;
+  }
+}
 
 class InMemoryStatuses implements PresenceStatusStore {
   readonly statuses = new Map<string, UserPresence>();

@@ -52,7 +52,7 @@ beforeEach(() => {
 });
 
 it("publishes online to the user's subscribers when their first connection opens", async () => {
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=' }] });
 
   expect(await run([record('INSERT', '100', 'bob', 'b1=')])).toEqual({ batchItemFailures: [] });
@@ -69,8 +69,21 @@ it("publishes online to the user's subscribers when their first connection opens
   });
 });
 
+it("counts the user's live connections with a strongly consistent Query of the registry's base table", async () => {
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 0 });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
+
+  await run([record('REMOVE', '100', 'bob', 'b1=')]);
+
+  const [count] = dynamodb.commandCalls(QueryCommand, { TableName: 'connections-table' }).map((call) => call.args[0].input);
+  // An eventually consistent read could still see the connection that the stream reports closed.
+  expect(count).toMatchObject({ ConsistentRead: true, KeyConditionExpression: 'userId = :userId', ExpressionAttributeValues: expect.objectContaining({ ':userId': 'bob' }) });
+  // A global secondary index would refuse ConsistentRead (ValidationException).
+  expect(count.IndexName).toBeUndefined();
+});
+
 it('publishes nothing when the status was already so', async () => {
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
   dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'already online', $metadata: {} }));
 
   expect(await run([record('INSERT', '100', 'bob', 'b2=')])).toEqual({ batchItemFailures: [] });
@@ -79,7 +92,7 @@ it('publishes nothing when the status was already so', async () => {
 });
 
 it("publishes offline with lastSeen after the last connection closes, ends the closed connection's subscriptions, and drops a gone subscriber", async () => {
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 0 });
   dynamodb
     .on(QueryCommand, { TableName: 'presence-subscriptions', IndexName: 'bySubscriber', ExpressionAttributeValues: { ':connection': 'b1=' } })
     .resolves({ Items: [{ watchedUserId: 'carol', connectionId: 'b1=' }] });
@@ -102,7 +115,7 @@ it("publishes offline with lastSeen after the last connection closes, ends the c
 it("ignores refreshes (MODIFY) and skips a record it cannot read, without retrying the batch", async () => {
   const unreadable = { eventID: 'bad', eventName: 'INSERT', dynamodb: { SequenceNumber: '300', NewImage: { userId: { S: 'bob' } } } };
 
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'carol', connectionId: 'c1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
 
   expect(await run([record('MODIFY', '299', 'bob', 'b1='), unreadable, record('INSERT', '301', 'carol', 'c1=')])).toEqual({ batchItemFailures: [] });
@@ -114,7 +127,7 @@ it("ignores refreshes (MODIFY) and skips a record it cannot read, without retryi
 it("fails the records of a user whose status could not be worked out, so that Lambda retries from them", async () => {
   dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => {
     if (input.ExpressionAttributeValues[':userId'] === 'bob') throw new Error('throttled');
-    return { Items: [{ userId: 'carol', connectionId: 'c1=' }] };
+    return { Count: 1 };
   });
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
 
