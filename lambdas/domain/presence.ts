@@ -16,14 +16,29 @@ export interface UserPresence {
   readonly lastSeen?: number;
 }
 
-/** The last published status of each user: what a new subscriber is told. */
+/** A recorded change of a user's status, numbered so that its publication can be confirmed. */
+export interface PresenceTransition {
+  readonly presence: UserPresence;
+  /** The user's status version that this change made; each change makes a higher one. */
+  readonly version: number;
+}
+
+/**
+ * Each user's status and whether its last change is yet to reach every subscriber: what a new
+ * subscriber is told, and what a retried publication sends again.
+ */
 export interface PresenceStatusStore {
+  /** The users' statuses, read strongly consistently: a change recorded before the call is in the answer. */
   statusesOf(userIds: readonly string[]): Promise<UserPresence[]>;
   /**
-   * Records the user's new status unless it is already so; true when this call changed it. The
-   * change happens once however many callers race, so each transition is published once.
+   * Records the user's status and returns the transition still to be published: this change when
+   * the status differed (it changes once however many callers race); when it was already so, the
+   * change that made it so if its publication was never confirmed (a failed publish, retried);
+   * otherwise nothing.
    */
-  changeStatus(presence: UserPresence, now: number): Promise<boolean>;
+  recordStatus(presence: UserPresence, now: number): Promise<PresenceTransition | undefined>;
+  /** Confirms that a transition reached every subscriber, unless a later one replaced it meanwhile. */
+  confirmPublished(transition: PresenceTransition): Promise<void>;
 }
 
 /** A subscriber: one connection, watching some users. */
@@ -100,12 +115,12 @@ export interface PresencePorts {
 }
 
 export interface PresenceReport {
-  /** Users whose status changed, as published. */
-  readonly changed: UserPresence[];
-  /** Users whose changes could not be worked out, with why; their records are to be retried. */
+  /** Transitions that reached every subscriber (republished ones included). */
+  readonly published: UserPresence[];
+  /** Users whose change could not be worked out or published, with why: their records are to be retried. */
   readonly failures: Array<{ readonly userId: string; readonly error: unknown }>;
   readonly delivered: number;
-  /** Posts that failed other than with 410, with why: those subscribers catch up on their next subscribePresence. */
+  /** Posts that failed other than with 410, with why: their users' transitions are published again on the retry. */
   readonly failedPosts: unknown[];
 }
 
@@ -119,9 +134,11 @@ function lastSeenFrom(change: ConnectionChange): number {
 
 /**
  * Works out, for each user whose connections changed, whether they are now online (at least one
- * live connection) or offline, records it, and pushes each real change to the user's subscribers,
+ * live connection) or offline, records it, and pushes each transition to the user's subscribers,
  * one frame per subscriber connection. The status is read from the registry as it is now, not
- * inferred from the changes, so replaying a change (a retried batch) publishes nothing twice.
+ * inferred from the changes, so replaying changes (a retried batch) makes no new transition. A
+ * transition is confirmed published only once every subscriber has it (or is gone); until then its
+ * user is reported failed, so that the retry publishes it again: at least once, not at most once.
  */
 export async function publishPresenceChanges({
   changes,
@@ -130,9 +147,12 @@ export async function publishPresenceChanges({
 }: PresencePorts & { readonly changes: readonly ConnectionChange[]; readonly now: number }): Promise<PresenceReport> {
   const byUser = new Map<string, ConnectionChange[]>();
   for (const change of changes) byUser.set(change.userId, [...(byUser.get(change.userId) ?? []), change]);
+  const failed = new Map<string, unknown>();
+  const fail = (userId: string, error: unknown) => {
+    if (!failed.has(userId)) failed.set(userId, error);
+  };
 
-  const changed: UserPresence[] = [];
-  const failures: PresenceReport['failures'] = [];
+  const transitions: PresenceTransition[] = [];
   await inPool([...byUser], CONCURRENCY, async ([userId, userChanges]) => {
     try {
       for (const change of userChanges) {
@@ -141,19 +161,22 @@ export async function publishPresenceChanges({
       const live = await ports.connections.countLiveConnections(userId);
       const lastClose = userChanges.filter((change) => change.kind === 'closed').at(-1);
       const presence: UserPresence =
-        live > 0
-          ? { userId, status: 'online' }
-          : { userId, status: 'offline', lastSeen: lastClose ? lastSeenFrom(lastClose) : now };
-      if (await ports.statuses.changeStatus(presence, now)) changed.push(presence);
+        live > 0 ? { userId, status: 'online' } : { userId, status: 'offline', lastSeen: lastClose ? lastSeenFrom(lastClose) : now };
+      const transition = await ports.statuses.recordStatus(presence, now);
+      if (transition) transitions.push(transition);
     } catch (error) {
-      failures.push({ userId, error });
+      fail(userId, error);
     }
   });
 
   const framesByConnection = new Map<string, UserPresence[]>();
-  await inPool(changed, CONCURRENCY, async (presence) => {
-    for (const connectionId of await ports.subscriptions.subscribersOf(presence.userId)) {
-      framesByConnection.set(connectionId, [...(framesByConnection.get(connectionId) ?? []), presence]);
+  await inPool(transitions, CONCURRENCY, async ({ presence }) => {
+    try {
+      for (const connectionId of await ports.subscriptions.subscribersOf(presence.userId)) {
+        framesByConnection.set(connectionId, [...(framesByConnection.get(connectionId) ?? []), presence]);
+      }
+    } catch (error) {
+      fail(presence.userId, error);
     }
   });
   let delivered = 0;
@@ -164,9 +187,24 @@ export async function publishPresenceChanges({
       if (outcome === 'gone') await ports.subscriptions.endSubscriptionsOf(connectionId);
       else delivered += 1;
     } catch (error) {
-      // One bad post must not keep the change from the other subscribers.
+      // The other subscribers still get the change now; this one gets it on the retry.
       failedPosts.push(error);
+      for (const { userId } of users) fail(userId, error);
     }
   });
-  return { changed, failures, delivered, failedPosts };
+
+  const published: UserPresence[] = [];
+  await inPool(
+    transitions.filter(({ presence }) => !failed.has(presence.userId)),
+    CONCURRENCY,
+    async (transition) => {
+      try {
+        await ports.statuses.confirmPublished(transition);
+        published.push(transition.presence);
+      } catch (error) {
+        fail(transition.presence.userId, error);
+      }
+    },
+  );
+  return { published, failures: [...failed].map(([userId, error]) => ({ userId, error })), delivered, failedPosts };
 }

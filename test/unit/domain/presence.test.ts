@@ -9,6 +9,7 @@ import {
   type PresenceStatusStore,
   type PresenceSubscriber,
   type PresenceSubscriptions,
+  type PresenceTransition,
   type UserPresence,
 } from '../../../lambdas/domain/presence';
 import { RecordingNotifier } from '../../support/in-memory-chat';
@@ -22,15 +23,26 @@ class InMemoryConnections implements LiveConnectionCounter {
 
 class InMemoryStatuses implements PresenceStatusStore {
   readonly statuses = new Map<string, UserPresence>();
+  /** Users whose last transition is not confirmed published. */
+  readonly pending = new Set<string>();
+  private readonly versions = new Map<string, number>();
   failFor?: string;
   async statusesOf(userIds: readonly string[]): Promise<UserPresence[]> {
     return userIds.flatMap((userId) => this.statuses.get(userId) ?? []);
   }
-  async changeStatus(presence: UserPresence): Promise<boolean> {
-    if (presence.userId === this.failFor) throw new Error('throttled');
-    if (this.statuses.get(presence.userId)?.status === presence.status) return false;
-    this.statuses.set(presence.userId, presence);
-    return true;
+  async recordStatus(presence: UserPresence): Promise<PresenceTransition | undefined> {
+    const { userId } = presence;
+    if (userId === this.failFor) throw new Error('throttled');
+    const current = this.statuses.get(userId);
+    if (current?.status === presence.status) return this.pending.has(userId) ? { presence: current, version: this.versions.get(userId)! } : undefined;
+    const version = (this.versions.get(userId) ?? 0) + 1;
+    this.statuses.set(userId, presence);
+    this.versions.set(userId, version);
+    this.pending.add(userId);
+    return { presence, version };
+  }
+  async confirmPublished({ presence, version }: PresenceTransition): Promise<void> {
+    if (this.versions.get(presence.userId) === version) this.pending.delete(presence.userId);
   }
 }
 
@@ -107,7 +119,7 @@ describe('publishPresenceChanges', () => {
 
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
 
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'online' }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'online' }]);
     expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
   });
 
@@ -121,7 +133,7 @@ describe('publishPresenceChanges', () => {
 
     const report = await publishPresenceChanges({ changes: [close('bob', 'b2', NOW + 9000)], now: NOW + 9500, ...ports });
 
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }]);
     expect(ports.notifier.posts.at(-1)!.frame).toEqual({ type: 'presence', users: [{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }] });
   });
 
@@ -130,7 +142,7 @@ describe('publishPresenceChanges', () => {
     await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
     const expiredAt = NOW / 1000 + 600;
     const report = await publishPresenceChanges({ changes: [close('bob', 'b1', NOW + 650_000, NOW + 1000, expiredAt)], now: NOW + 650_000, ...ports });
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 1000 }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 1000 }]);
   });
 
   it('publishes nothing when the same changes come again, as in a retried batch', async () => {
@@ -139,14 +151,14 @@ describe('publishPresenceChanges', () => {
     const changes = [open('bob', 'b1')];
     await publishPresenceChanges({ changes: changes, now: NOW, ...ports });
     const again = await publishPresenceChanges({ changes: changes, now: NOW, ...ports });
-    expect(again.changed).toEqual([]);
+    expect(again.published).toEqual([]);
     expect(ports.notifier.posts).toHaveLength(1);
   });
 
   it("reads the user's status as it is now: opened then closed within one batch is offline", async () => {
     const { ports, open, close } = setup();
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1'), close('bob', 'b1', NOW + 2000)], now: NOW + 3000, ...ports });
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }]);
   });
 
   it('sends each subscriber one frame for all the users that changed', async () => {
@@ -179,16 +191,67 @@ describe('publishPresenceChanges', () => {
     ports.statuses.failFor = 'bob';
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1'), open('carol', 'c1')], now: NOW, ...ports });
     expect(report.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
-    expect(report.changed).toEqual([{ userId: 'carol', status: 'online' }]);
+    expect(report.published).toEqual([{ userId: 'carol', status: 'online' }]);
   });
 
-  it('counts a failed post without keeping the change from the other subscribers', async () => {
+  it('still tells the other subscribers when a post fails, and reports the user for a retry', async () => {
     const { ports, open } = setup((connectionId) => (connectionId === 'x1' ? 'error' : 'delivered'));
     await ports.subscriptions.subscribe({ userId: 'xavier', connectionId: 'x1' }, ['bob'], 9e9);
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
     expect(report.failedPosts).toHaveLength(1);
     expect(report.delivered).toBe(1);
+    expect(report.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
+    expect(report.published).toEqual([]);
+  });
+
+  it('publishes a transition again on the retry after a post failed, until the subscriber has it', async () => {
+    let failuresLeft = 1;
+    const { ports, open } = setup(() => (failuresLeft-- > 0 ? 'error' : 'delivered'));
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const changes = [open('bob', 'b1')];
+
+    const first = await publishPresenceChanges({ changes, now: NOW, ...ports });
+    expect(first.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
+    expect(ports.notifier.posts).toEqual([]);
+
+    // Lambda retries the failed records: the same changes come again.
+    const retry = await publishPresenceChanges({ changes, now: NOW + 100, ...ports });
+    expect(retry.failures).toEqual([]);
+    expect(retry.published).toEqual([{ userId: 'bob', status: 'online' }]);
+    expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
+
+    // Confirmed: a further replay publishes nothing.
+    await publishPresenceChanges({ changes, now: NOW + 200, ...ports });
+    expect(ports.notifier.posts).toHaveLength(1);
+  });
+
+  it("publishes again on the retry when the user's subscribers could not be read", async () => {
+    const { ports, open } = setup();
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const subscribersOf = jest.spyOn(ports.subscriptions, 'subscribersOf').mockRejectedValueOnce(new Error('throttled'));
+    const changes = [open('bob', 'b1')];
+
+    expect((await publishPresenceChanges({ changes, now: NOW, ...ports })).failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
+    await publishPresenceChanges({ changes, now: NOW, ...ports });
+
+    expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
+    subscribersOf.mockRestore();
+  });
+
+  it('republishes only the newest transition when the status changed again before the retry', async () => {
+    let failing = true;
+    const { ports, open, close } = setup(() => (failing ? 'error' : 'delivered'));
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const opened = open('bob', 'b1');
+    await publishPresenceChanges({ changes: [opened], now: NOW, ...ports });
+    failing = false;
+
+    // The retry carries the failed record and the close that came after it.
+    await publishPresenceChanges({ changes: [opened, close('bob', 'b1', NOW + 2000)], now: NOW + 3000, ...ports });
+
+    expect(ports.notifier.posts.map((post) => post.frame)).toEqual([{ type: 'presence', users: [{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }] }]);
+    expect(ports.statuses.pending.size).toBe(0);
   });
 });
 
