@@ -20,7 +20,8 @@ export class DynamoDbPresenceStatuses implements PresenceStatusStore {
     const statuses: UserPresence[] = [];
     for (let start = 0; start < userIds.length; start += BATCH_GET_SIZE) {
       const keys = userIds.slice(start, start + BATCH_GET_SIZE).map((userId) => ({ userId }));
-      const items = await batchGet(this.client, { [this.tableName]: { Keys: keys } });
+      // Strongly: a change recorded before this read must be in the answer (see subscribeToPresence).
+      const items = await batchGet(this.client, { [this.tableName]: { Keys: keys, ConsistentRead: true } });
       statuses.push(
         ...items.map((item) => ({
           userId: String(item.userId),
@@ -125,6 +126,8 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
       { client: this.client },
       {
         TableName: this.tableName,
+        // Strongly: a subscription written before this read must be found (see subscribeToPresence).
+        ConsistentRead: true,
         KeyConditionExpression: 'watchedUserId = :watched',
         // TTL deletes late; an expired subscription's connection has ended.
         FilterExpression: 'expiresAt > :now',

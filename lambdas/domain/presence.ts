@@ -59,7 +59,10 @@ export interface PresenceSubscriptions {
 
 /**
  * Subscribes a connection and returns the users' current state. The subscriptions are written
- * before the state is read, so a change that lands between the two is pushed, not lost.
+ * before the state is read, and publishPresenceChanges records a change before it looks for
+ * subscribers; with both reads strongly consistent, a racing change is either in the answer (it
+ * was recorded before the read) or pushed (its subscribers were looked up after the subscription
+ * was written), sometimes both.
  */
 export async function subscribeToPresence({
   subscriber,

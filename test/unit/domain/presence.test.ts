@@ -112,6 +112,67 @@ describe('subscribeToPresence', () => {
   });
 });
 
+/**
+ * Runs the steps of concurrent calls in a set order: each step waits until the steps before it in
+ * `order` are done, whichever call they belong to.
+ */
+function inOrder(order: readonly string[]) {
+  const done = new Set<string>();
+  const waiting: Array<() => void> = [];
+  return async <T>(step: string, act: () => Promise<T>): Promise<T> => {
+    while (!order.slice(0, order.indexOf(step)).every((earlier) => done.has(earlier))) await new Promise<void>((resolve) => waiting.push(resolve));
+    const result = await act();
+    done.add(step);
+    waiting.splice(0).forEach((wake) => wake());
+    return result;
+  };
+}
+
+/**
+ * Every order of the subscriber's two steps (subscribing and reading, named by the order in which
+ * subscribeToPresence takes them) among the publisher's two (flipping the status, then looking up
+ * the subscribers), each side keeping its own order.
+ */
+const RACES = [
+  ['subscriber 1st', 'subscriber 2nd', 'flip', 'look up subscribers'],
+  ['subscriber 1st', 'flip', 'subscriber 2nd', 'look up subscribers'],
+  ['subscriber 1st', 'flip', 'look up subscribers', 'subscriber 2nd'],
+  ['flip', 'subscriber 1st', 'subscriber 2nd', 'look up subscribers'],
+  ['flip', 'subscriber 1st', 'look up subscribers', 'subscriber 2nd'],
+  ['flip', 'look up subscribers', 'subscriber 1st', 'subscriber 2nd'],
+];
+
+describe('a subscription racing a change', () => {
+  it.each(RACES)('tells the subscriber of the change, in the answer or pushed, when the steps run: %s, %s, %s, %s', async (...order) => {
+    const { ports, open } = setup();
+    const step = inOrder(order);
+    let subscriberSteps = 0;
+    const subscriberStep = <T>(act: () => Promise<T>) => step(++subscriberSteps === 1 ? 'subscriber 1st' : 'subscriber 2nd', act);
+    const { statuses, subscriptions } = ports;
+    const racing = {
+      ...ports,
+      statuses: {
+        statusesOf: (ids: readonly string[]) => subscriberStep(() => statuses.statusesOf(ids)),
+        recordStatus: (presence: UserPresence) => step('flip', () => statuses.recordStatus(presence)),
+        confirmPublished: (transition: PresenceTransition) => statuses.confirmPublished(transition),
+      },
+      subscriptions: {
+        subscribe: (subscriber: PresenceSubscriber, ids: readonly string[], expiresAt: number) => subscriberStep(() => subscriptions.subscribe(subscriber, ids, expiresAt)),
+        subscribersOf: (id: string) => step('look up subscribers', () => subscriptions.subscribersOf(id)),
+        endSubscriptionsOf: (connectionId: string) => subscriptions.endSubscriptionsOf(connectionId),
+      },
+    };
+
+    const [answer] = await Promise.all([
+      subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['bob'], now: NOW, ...racing }),
+      publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...racing }),
+    ]);
+
+    const pushed = ports.notifier.posts.filter((post) => post.connectionId === 'a1').flatMap((post) => (post.frame as { users: UserPresence[] }).users);
+    expect([...answer, ...pushed]).toContainEqual({ userId: 'bob', status: 'online' });
+  });
+});
+
 describe('publishPresenceChanges', () => {
   it("pushes online to the user's subscribers when their first connection opens", async () => {
     const { ports, open } = setup();
