@@ -54,7 +54,9 @@ export class DynamoDbPresenceStatuses implements PresenceStatusStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { presence, version: Number(Attributes?.version) };
+      const version = Attributes?.version;
+      if (typeof version !== 'number') throw new Error('the status update returned no version');
+      return { presence, version };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return pendingTransitionOf(presence.userId, error.Item);
       throw error;
