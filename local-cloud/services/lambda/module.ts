@@ -7,6 +7,7 @@ import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../
 import { asyncSettingsOf, type DeadLetterConfig, type EventInvokeConfigProperties } from './async-config';
 import { lambdaDevRoutes } from './dev-routes';
 import { startEventSourceMappings, type EventSource } from './event-source-mappings';
+import type { FaultInjector } from './execution-environment';
 import { LambdaService } from './lambda-service';
 import { Meter } from './metering';
 import { invokePermissionOf } from './resource-policy';
@@ -48,6 +49,9 @@ export class LambdaModule implements CloudService {
 
   readonly routes: readonly HttpRoute[] = lambdaDevRoutes(this.meter, () => this.lambda);
 
+  /** `faults`: which invocations' environments die on purpose (`/dev/faults`). */
+  constructor(private readonly faults?: FaultInjector) {}
+
   async start(context: CloudContext): Promise<void> {
     const { assembly, resolver, endpoints, logDir, exposed, config, log } = context;
     const lambda = new LambdaService({
@@ -61,6 +65,7 @@ export class LambdaModule implements CloudService {
       maxConcurrency: 8,
       region: REGION,
       meter: this.meter,
+      faults: this.faults,
       asyncRetryDelaySecondsOverride: config.asyncRetryDelaySeconds,
       log,
     });
