@@ -8,8 +8,9 @@ import { TestClient } from '../support/ws-client';
 
 jest.setTimeout(300_000);
 
-// Its own cloud: stopping a stand-in would break every test sharing one.
-ownCloudForThisFile();
+// Its own cloud: stopping a stand-in would break every test sharing one. One fault is armed at
+// start, for a user no test here uses, to see that LOCAL_FAULTS is read.
+ownCloudForThisFile({ LOCAL_FAULTS: JSON.stringify([{ kind: 'connection', userId: 'armed-at-start', status: 429, times: 2 }]) });
 
 type Frame = Record<string, unknown>;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -51,6 +52,7 @@ describe('stand-ins stopped and restarted on purpose (/dev/faults)', () => {
   let threadId: string;
 
   beforeAll(async () => {
+    expect((await faults()).armed).toEqual([{ id: expect.any(String), kind: 'connection', userId: 'armed-at-start', method: 'POST', status: 429, timesLeft: 2 }]);
     client = await TestClient.connect(await connectUrl(alice));
     const ack = await client.request({ action: 'sendMessage', clientMsgId: 'before', to: bob, text: 'before any outage' });
     threadId = String(ack.threadId);
@@ -106,5 +108,12 @@ describe('stand-ins stopped and restarted on purpose (/dev/faults)', () => {
       'cassandra stop',
       'cassandra restart',
     ]);
+  });
+
+  it('DELETE /dev/faults disarms everything and starts a stopped stand-in again', async () => {
+    await standIn('sqs', 'stop');
+    const response = await fetch(`${process.env.LOCAL_CLOUD_URL}/dev/faults`, { method: 'DELETE' });
+    expect(await response.json()).toEqual({ cleared: true, restarted: ['sqs'] });
+    expect(await faults()).toEqual({ armed: [], fired: [], standIns: { dynamodb: 'running', sqs: 'running', cassandra: 'running' } });
   });
 });

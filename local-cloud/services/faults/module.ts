@@ -63,13 +63,14 @@ export class FaultsService implements CloudService {
       case 'GET':
         return json(response, 200, { ...this.registry.snapshot(), standIns: this.standInStates() });
       case 'DELETE': {
-        this.registry.clear();
         const restarted: StandInName[] = [];
         for (const [name, control] of Object.entries(this.standIns) as Array<[StandInName, StandInControl]>) {
           if (control.running || this.changing.has(name)) continue;
           await this.change({ kind: 'standIn', standIn: name, action: 'restart' });
           restarted.push(name);
         }
+        // After the restarts, so that they are forgotten with the rest.
+        this.registry.clear();
         return json(response, 200, { cleared: true, restarted });
       }
       case 'POST':
