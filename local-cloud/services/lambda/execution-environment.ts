@@ -146,8 +146,12 @@ export class ExecutionEnvironment {
     this.child.stdout?.pipe(log, { end: false });
     this.child.stderr?.pipe(log, { end: false });
     createInterface({ input: this.child.stdio[FAULT_CHANNEL_FD] as Readable }).on('line', (line) => {
-      const { id, point } = JSON.parse(line) as { id: string; point: string };
-      this.faultsFired.set(id, point);
+      try {
+        const { id, point } = JSON.parse(line) as { id: string; point: string };
+        this.faultsFired.set(id, point);
+      } catch {
+        // Not the runner's: a function has no business writing there, and cannot break the local cloud by it.
+      }
     });
 
     this.ready = new Promise((resolve, reject) => {

@@ -29,7 +29,8 @@ interface FunctionProperties {
  * Lambda: the template's functions, run from their bundled assets in execution environments
  * of their own (with the endpoints of the stand-ins in their environment), their resource
  * policies, asynchronous invocation settings and destinations, the pollers of their event
- * source mappings, their log groups, and the `/dev` endpoints that meter and invoke them.
+ * source mappings, their log groups, and the `/dev` endpoints that meter and invoke them. The
+ * fault injector, when armed, kills chosen invocations' execution environments.
  * `LOCAL_ASYNC_RETRY_DELAY_SECONDS` shortens the waits before asynchronous retries.
  */
 export class LambdaModule implements CloudService {
