@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from 'cassandra-driver';
 import { byLogicalId, connectUrl, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
 import { faults, standIn } from '../support/faults';
@@ -72,10 +73,30 @@ describe('stand-ins stopped and restarted on purpose (/dev/faults)', () => {
     expect(texts(await client.request({ action: 'getMessages', threadId }, 60_000))).toEqual(['before any outage', 'after DynamoDB is back']);
   });
 
-  it('ElasticMQ down and back: the way to history resumes', async () => {
+  it('ElasticMQ down and back: messages in flight are still in flight, and the way to history resumes', async () => {
     await eventually(async () => (await historySeqs(threadId)).length === 2, 60_000, 'the first messages to reach history');
-    await standIn('sqs', 'stop');
-    await standIn('sqs', 'restart');
+    // The dead-letter queue, which nothing here reads: one message waiting, one received and in flight.
+    const { sqs } = await standIns();
+    const queues = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials });
+    const QueueUrl = byLogicalId(sqs.queues, 'MessagePipelineDeadLetters');
+    const counts = async () => {
+      const { Attributes = {} } = await queues.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      );
+      return { waiting: Number(Attributes.ApproximateNumberOfMessages), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible) };
+    };
+    try {
+      await queues.send(new SendMessageCommand({ QueueUrl, MessageBody: 'in flight' }));
+      expect((await queues.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 600, WaitTimeSeconds: 5 }))).Messages).toHaveLength(1);
+      await queues.send(new SendMessageCommand({ QueueUrl, MessageBody: 'waiting' }));
+      expect(await counts()).toEqual({ waiting: 1, inFlight: 1 });
+
+      await standIn('sqs', 'stop');
+      await standIn('sqs', 'restart');
+      expect(await counts()).toEqual({ waiting: 1, inFlight: 1 });
+    } finally {
+      queues.destroy();
+    }
     const ack = await client.request({ action: 'sendMessage', clientMsgId: 'after-sqs', to: bob, text: 'after ElasticMQ is back' }, 60_000);
     expect(ack).toMatchObject({ type: 'ack', seq: 3 });
     await eventually(async () => (await historySeqs(threadId)).join() === '1,2,3', 90_000, 'the message sent after the restart to reach history');
