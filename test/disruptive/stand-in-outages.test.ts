@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from 'cassandra-driver';
-import { byLogicalId, connectUrl, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { byLogicalId, connectUrl, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 import { faults, standIn } from '../support/faults';
 import { ownCloudForThisFile } from '../support/own-cloud';
 import { TestClient } from '../support/ws-client';
@@ -133,7 +133,7 @@ describe('stand-ins stopped and restarted on purpose (/dev/faults)', () => {
 
   it('DELETE /dev/faults disarms everything and starts a stopped stand-in again', async () => {
     await standIn('sqs', 'stop');
-    const response = await fetch(`${process.env.LOCAL_CLOUD_URL}/dev/faults`, { method: 'DELETE' });
+    const response = await fetch(`${localCloud().baseUrl}/dev/faults`, { method: 'DELETE' });
     expect(await response.json()).toEqual({ cleared: true, restarted: ['sqs'] });
     expect(await faults()).toEqual({ armed: [], fired: [], standIns: { dynamodb: 'running', sqs: 'running', cassandra: 'running' } });
   });

@@ -1,4 +1,4 @@
-import { clientsClosedAfterEach, connectionRegistry, eventually, uniqueUser } from '../support/local-cloud-env';
+import { clientsClosedAfterEach, connectionRegistry, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
 import { faults, faultsDisarmedAfterEach, firedOf, postFault } from '../support/faults';
 
 jest.setTimeout(90_000);
@@ -18,7 +18,7 @@ afterAll(() => registry.close());
 const isGatewayError = (frame: Frame) => frame.message === 'Internal server error' && typeof frame.requestId === 'string' && frame.type === undefined;
 
 describe('the fault injector (/dev/faults) over real sockets', () => {
-  it('kills the chat function right after a send commits: the client gets the gateway\'s error, the message is committed, the next send runs in a fresh environment', async () => {
+  it('kills the chat function right after a send commits: the client gets the gateway\'s error, the message is committed, the next send is acked', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
     const client = await connect(alice);
     const faultId = await arm({ kind: 'kill', function: 'ChatActions', point: 'chat.committed', userId: alice });
@@ -56,7 +56,7 @@ describe('the fault injector (/dev/faults) over real sockets', () => {
     expect(client.frames.filter((frame) => typeof frame.reqId === 'string' && frame.reqId.startsWith('list-'))).toEqual([]);
     expect((await firedOf(faultId)).map((fired) => fired.point)).toEqual(['random', 'random', 'random']);
 
-    await fetch(`${process.env.LOCAL_CLOUD_URL}/dev/faults/${faultId}`, { method: 'DELETE' });
+    await fetch(`${localCloud().baseUrl}/dev/faults/${faultId}`, { method: 'DELETE' });
     expect(await client.request({ action: 'listThreads' })).toMatchObject({ type: 'threads' });
   });
 
