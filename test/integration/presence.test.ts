@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { presenceOf, type PresenceFrame } from '../support/presence';
-import { byLogicalId, clientsClosedAfterEach, connectionRegistry, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { byLogicalId, clientsClosedAfterEach, connectionRegistry, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(60_000);
 
@@ -97,6 +97,24 @@ describe('presence over real sockets', () => {
     } finally {
       stopPinging.forEach((stop) => stop());
     }
+  });
+
+  it('publishes a change again when @connections failed to deliver it, so the subscriber still gets it', async () => {
+    const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
+    const subscriber = await connect(alice);
+    await subscriber.request({ action: 'subscribePresence', userIds: [bob] });
+    // The next post to alice fails with 500 however often the SDK retries it (twice, for a 500).
+    const faults = `${localCloud().baseUrl}/dev/faults`;
+    const arming = await fetch(faults, { method: 'POST', body: JSON.stringify({ kind: 'connection', userId: alice, status: 500, times: 3 }) });
+    expect(arming.status).toBe(201);
+    const { armed } = (await arming.json()) as { armed: { id: string } };
+
+    await connect(bob);
+
+    expect(await presenceOf(subscriber, bob, 'online', 20_000)).toEqual({ userId: bob, status: 'online' });
+    // It came on the stream's retry: the fault did answer the first publication.
+    const { fired } = (await (await fetch(faults)).json()) as { fired: Array<{ faultId: string }> };
+    expect(fired.filter((fault) => fault.faultId === armed.id)).toHaveLength(3);
   });
 
   it('ends subscriptions with their connection', async () => {
