@@ -332,8 +332,8 @@ export class Monitoring extends Construct {
           title: 'Push sent and failed',
           metrics: [
             customMetric(CUSTOM_METRICS.pushNotificationsSent),
-            withAlarm(customMetric(CUSTOM_METRICS.pushNotificationsFailed), 'PushNotificationsFailed', above(5, 'More than 5 push notifications in 5 minutes could not be sent to a device.')),
-            withAlarm(customMetric(CUSTOM_METRICS.pushRequestsFailed), 'PushRequestsFailed', above(0, 'The chat function could not publish push requests: offline members missed notifications.')),
+            withAlarm(customMetric(CUSTOM_METRICS.pushSendFailures), 'PushSendFailures', above(5, 'The send function failed on more than 5 push requests in 5 minutes (each is retried, then dead-lettered).')),
+            withAlarm(customMetric(CUSTOM_METRICS.pushRequestsNotPublished), 'PushRequestsNotPublished', above(0, 'The chat function could not publish push requests: offline members missed notifications.')),
           ],
         },
       ],

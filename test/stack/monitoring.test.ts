@@ -109,7 +109,7 @@ describe('Monitoring', () => {
 
   it('alarms on failed notifications of the push topic, and on the custom metrics of failed deliveries, push and presence', () => {
     expect(alarmsOn(logicalIdOf(stack, stack.push.topic), 'NumberOfNotificationsFailed')).toHaveLength(1);
-    for (const metricName of ['DeliveriesFailed', 'DeliveriesGone', 'PushNotificationsFailed', 'PushRequestsFailed', 'PresenceFramesFailed', 'PresenceChangesFailed']) {
+    for (const metricName of ['DeliveriesFailed', 'DeliveriesGone', 'PushSendFailures', 'PushRequestsNotPublished', 'PresenceFramesFailed', 'PresenceChangesFailed']) {
       const found = alarms.filter(([, alarm]) => readsOf(alarm).stats.some((stat) => stat.metric === `Messenger/${metricName}`));
       expect([metricName, found.map(([, alarm]) => [readsOf(alarm).stats, alarm.Properties.TreatMissingData])]).toEqual([
         metricName,

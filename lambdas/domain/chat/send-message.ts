@@ -50,7 +50,10 @@ export async function sendMessage({
   const { message, isNew } = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, queue, rate, clock, sleep });
   observer.committed(message, isNew);
 
-  await notifier.post(fromConnectionId, ackFrame(message, reqId)).catch((error: unknown) => observer.ackFailed(error));
+  await notifier.post(fromConnectionId, ackFrame(message, reqId)).then(
+    (outcome) => (outcome === 'delivered' ? observer.acked() : undefined),
+    (error: unknown) => observer.ackFailed(error),
+  );
   if (!isNew) return message;
 
   await deliverMessage({ message, fromConnectionId, threads, connections, notifier, push, observer });
