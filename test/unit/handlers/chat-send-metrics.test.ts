@@ -53,6 +53,13 @@ describe('chat handler: the metrics and log keys of a send', () => {
     expect(committed).toEqual({ threadId: 'g_1', seq: 2, messageId: expect.any(String) });
   });
 
+  it('logs with the thread of any frame that names one', async () => {
+    group({});
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [] });
+    await invoke({ action: 'ack', threadId: 'g_1', seq: 1, status: 'read' });
+    expect(appendKeys).toHaveBeenCalledWith({ threadId: 'g_1' });
+  });
+
   it('times no ack that was not posted, and counts a push request it could not publish', async () => {
     group({ alice: ['alice-conn='] });
     gateway.on(PostToConnectionCommand, { ConnectionId: 'alice-conn=' }).rejects(new Error('LimitExceededException'));
