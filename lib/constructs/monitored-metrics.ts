@@ -1,12 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
-import { MathExpression, Metric, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CustomMetric, CustomThreshold, MetricWithAlarmSupport } from 'cdk-monitoring-constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './messenger-function';
 
 /*
  * The metrics the monitoring reads that cdk-monitoring-constructs has no factory for, or computes
- * in a way that would miss what this stack needs (each says which and why).
+ * in a way that would miss what this stack needs (each says which and why), and the thresholds
+ * they are alarmed at through its custom monitoring.
  */
 
 /** The period alarms and charts use unless they say otherwise. */
@@ -105,4 +107,25 @@ export function keyspacesMetric(keyspace: string, table: string, metricName: str
     period: PERIOD,
     label: operation ? `${metricName} ${operation}` : metricName,
   });
+}
+
+/** Alarm and OK notifications, for every alarm: the runbook (docs/operations.md) says what each means. */
+export const RUNBOOK = 'docs/operations.md, section Runbook';
+
+/** A threshold that notifies once one five-minute period breaches it, and counts no data as fine. */
+export function above(threshold: number, what: string, extra: Partial<CustomThreshold> = {}): Record<string, CustomThreshold> {
+  return {
+    Critical: {
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
+      alarmDescriptionOverride: `${what} Runbook: ${RUNBOOK}.`,
+      ...extra,
+    },
+  };
+}
+
+/** A metric the library's custom monitoring charts and alarms on. */
+export function withAlarm(metric: MetricWithAlarmSupport, alarmFriendlyName: string, addAlarm: Record<string, CustomThreshold>): CustomMetric {
+  return { metric, alarmFriendlyName, addAlarm };
 }

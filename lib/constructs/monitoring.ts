@@ -1,19 +1,18 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { ComparisonOperator, TreatMissingData, type Alarm, type AlarmBase, type Dashboard, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Stack } from 'aws-cdk-lib';
+import { TreatMissingData, type Alarm, type AlarmBase, type Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnEventSourceMapping, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic, type ITopic, type Subscription } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { ITopic, Subscription, Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { DefaultDashboardFactory, MonitoringFacade, notifySns, type CustomMetric, type CustomThreshold } from 'cdk-monitoring-constructs';
+import { DefaultDashboardFactory, MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
 import { Construct, type IConstruct } from 'constructs';
+import { AlarmTopic } from './alarm-topic';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { HistoryStore } from './history-store';
 import { MessengerFunction } from './messenger-function';
-import { CUSTOM_METRICS, customMetric, dynamoSystemErrors, errorPercentage, keyspacesMetric, PERIOD, webSocketMetric } from './monitored-metrics';
+import { above, CUSTOM_METRICS, customMetric, dynamoSystemErrors, errorPercentage, keyspacesMetric, PERIOD, RUNBOOK, webSocketMetric, withAlarm } from './monitored-metrics';
 import type { WebSocketGateway } from './websocket-gateway';
 
 export interface MonitoringProps {
@@ -30,22 +29,6 @@ export interface MonitoringProps {
    * @default no subscription: subscribe to the topic yourself
    */
   readonly alarmEmail?: string;
-}
-
-/** Alarm and OK notifications, for every alarm: the runbook (docs/operations.md) says what each means. */
-const RUNBOOK = 'docs/operations.md, section Runbook';
-
-/** A threshold that notifies once one five-minute period breaches it, and counts no data as fine. */
-function above(threshold: number, what: string, extra: Partial<CustomThreshold> = {}): Record<string, CustomThreshold> {
-  return {
-    Critical: {
-      threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
-      alarmDescriptionOverride: `${what} Runbook: ${RUNBOOK}.`,
-      ...extra,
-    },
-  };
 }
 
 /** A construct's path under its stack without separators, as alarm names carry it (`PushSend`). */
@@ -81,37 +64,10 @@ export class Monitoring extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const alarmNamePrefix = stack.stackName;
-    // Alarms of this stack only: the named ones start with the prefix, CloudFormation names the DLQs' the same way.
-    const alarmArns = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${alarmNamePrefix}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const fromOurAlarms = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarmArns } };
-
-    // An AWS managed key would not do: CloudWatch must be allowed to use the key, and only a customer managed key's policy can say so.
-    this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the alarm topic; CloudWatch alarms of this stack may use it to publish.',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.alarmTopicKey.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: fromOurAlarms,
-      }),
-    );
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `${alarmNamePrefix} alarms`, masterKey: this.alarmTopicKey, enforceSSL: true });
-    // The topic's policy replaces the default one (enforceSSL writes one), so CloudWatch's publishing is allowed here.
-    this.alarmTopic.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alarmTopic.topicArn],
-        conditions: fromOurAlarms,
-      }),
-    );
-    if (props.alarmEmail !== undefined) {
-      this.emailSubscription = this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-    }
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', { alarmNamePrefix, email: props.alarmEmail });
+    this.alarmTopic = alarmTopic.topic;
+    this.alarmTopicKey = alarmTopic.key;
+    this.emailSubscription = alarmTopic.emailSubscription;
 
     const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
       dashboardNamePrefix: alarmNamePrefix,
@@ -339,11 +295,6 @@ export class Monitoring extends Construct {
       ],
     });
   }
-}
-
-/** A metric the library's custom monitoring charts and alarms on. */
-function withAlarm(metric: IMetric, alarmFriendlyName: string, addAlarm: Record<string, CustomThreshold>): CustomMetric {
-  return { metric: metric as never, alarmFriendlyName, addAlarm };
 }
 
 /** A mapping that feeds a function from a DynamoDB stream (its source is a table's `StreamArn`). */
