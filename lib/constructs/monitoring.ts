@@ -33,7 +33,8 @@ export interface MonitoringProps {
 
 /** A construct's path under its stack without separators, as alarm names carry it (`PushSend`). */
 function nameOf(construct: IConstruct): string {
-  return construct.node.scopes.slice(2).map((scope) => scope.node.id).join('');
+  const scopes = construct.node.scopes;
+  return scopes.slice(scopes.indexOf(Stack.of(construct)) + 1).map((scope) => scope.node.id).join('');
 }
 
 /**

@@ -127,6 +127,28 @@ describe('Monitoring', () => {
     expect(stack.monitoring.alarms).toHaveLength(alarms.length);
   });
 
+  it('names every alarm as the runbook (docs/operations.md) does', () => {
+    const documented = [
+      /^Messenger-Functions-\w+-ErrorRate-Critical$/,
+      /^Messenger-\w+-Throttled-Count-Critical$/,
+      /^Messenger-\w+-Latency-P99-Critical$/,
+      /^Messenger-(ChatActivity|PresenceChangesFunction)-Iterator-Age-Max-Critical$/,
+      /^Messenger-MessageQueue-Queue-Message-Age-Max-Critical$/,
+      /^Messenger-Gateway-(IntegrationErrors|ExecutionErrors|ClientErrors)-Critical$/,
+      /^Messenger-\w+-(Read|Write)-Throttled-Events-Critical$/,
+      /^Messenger-Tables-\w+-SystemErrors-Critical$/,
+      /^Messenger-PushTopic-Topic-Notifications-Failed-Critical$/,
+      /^Messenger-Push-(PushSendFailures|PushRequestsNotPublished)-Critical$/,
+      /^Messenger-Delivery-(DeliveriesFailed|DeliveriesGone|PresenceFramesFailed|PresenceChangesFailed)-Critical$/,
+    ];
+    const named = alarms.flatMap(([, alarm]) => (typeof alarm.Properties.AlarmName === 'string' ? [alarm.Properties.AlarmName] : []));
+    expect(named.filter((name) => !documented.some((pattern) => pattern.test(name)))).toEqual([]);
+    // The dead-letter queues' alarms are named by CloudFormation, `Messenger-<logical id>-<suffix>`.
+    expect(alarms.filter(([, alarm]) => alarm.Properties.AlarmName === undefined).map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
+      ['ChatActivityDeadLettersAlarm', 'MessagePipelineDeadLettersAlarm', 'PresenceDeadLettersAlarm', 'PushDeadLettersAlarm'],
+    );
+  });
+
   it('encrypts the alarm topic with a rotated key that CloudWatch alarms of this stack may use, and lets them publish', () => {
     const fromOurAlarms = {
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
