@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { MessengerStack } from '../lib/messenger-stack';
-import { apiGatewayLogRoleFromContext, idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
+import { alarmEmailFromContext, apiGatewayLogRoleFromContext, idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
 
 const app = new App();
 
@@ -11,4 +11,5 @@ new MessengerStack(app, 'Messenger', {
   idleTimeoutSeconds: idleTimeoutFromContext(app.node),
   pushPlatformApplications: pushApplicationsFromContext(app.node),
   setApiGatewayAccountLogRole: apiGatewayLogRoleFromContext(app.node),
+  alarmEmail: alarmEmailFromContext(app.node),
 });

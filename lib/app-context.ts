@@ -83,3 +83,22 @@ export function apiGatewayLogRoleFromContext(node: Node): boolean | undefined {
   if (value === false || value === 'false') return false;
   throw new Error(`Context ${API_GATEWAY_LOG_ROLE_CONTEXT} must be true or false, got "${String(value)}"`);
 }
+
+/** Context key: an address the alarm topic emails (`-c messenger:alarmEmail=ops@example.com`). */
+export const ALARM_EMAIL_CONTEXT = 'messenger:alarmEmail';
+
+/**
+ * One address, as SNS's email protocol takes it: a local part and a dotted domain, nothing
+ * around them (a name, a list, spaces or angle brackets would subscribe nobody).
+ */
+const EMAIL_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** Reads the address the alarms email from CDK context; unset means no subscription. */
+export function alarmEmailFromContext(node: Node): string | undefined {
+  const value = node.tryGetContext(ALARM_EMAIL_CONTEXT) as unknown;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > 254 || !EMAIL_ADDRESS.test(value)) {
+    throw new Error(`Context ${ALARM_EMAIL_CONTEXT} must be one email address such as ops@example.com, got "${String(value)}"`);
+  }
+  return value;
+}

@@ -6,6 +6,7 @@ import { HistoryStore } from './constructs/history-store';
 import { Identity, type TokenIssuer } from './constructs/identity';
 import { MessagePipeline } from './constructs/message-pipeline';
 import { MessengerFunction } from './constructs/messenger-function';
+import { Monitoring } from './constructs/monitoring';
 import { Presence } from './constructs/presence';
 import { PushNotifications, type PushPlatformApplications } from './constructs/push-notifications';
 import { WebSocketGateway } from './constructs/websocket-gateway';
@@ -42,6 +43,11 @@ export interface MessengerStackProps extends StackProps {
    * @default true
    */
   readonly setApiGatewayAccountLogRole?: boolean;
+  /**
+   * An address the alarm topic emails (after it confirms the subscription).
+   * @default none: subscribe to the alarm topic yourself
+   */
+  readonly alarmEmail?: string;
 }
 
 /** API Gateway's longest wait for an integration; a function behind a route must be done before it. */
@@ -57,6 +63,7 @@ export class MessengerStack extends Stack {
   public readonly push: PushNotifications;
   public readonly chat: ChatStore;
   public readonly presence: Presence;
+  public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
     super(scope, id, props);
@@ -152,5 +159,14 @@ export class MessengerStack extends Stack {
     });
     this.push.grantRegisterDevices(pushDevices);
     for (const action of ['registerPush', 'unregisterPush']) this.gateway.addAction(action, pushDevices);
+
+    // Last: it watches every function, table, dead-letter queue and stream mapping made above.
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      messageQueue: this.messagePipeline.queue,
+      pushTopic: this.push.topic,
+      gateway: this.gateway,
+      history: this.history,
+      alarmEmail: props.alarmEmail,
+    });
   }
 }

@@ -44,20 +44,27 @@ const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNEC
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const activity = new ActivityTracker({ registry: connections, gateway: notifier, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 
-/** A send's steps, as logs and metrics. */
-const sendObserver: SendObserver = {
+/** A send's steps, as logs and metrics (docs/operations.md lists them); `startedAt` is when the action began. */
+const sendObserver = (startedAt: number): SendObserver => ({
   committed(message, isNew) {
-    logger.appendKeys({ threadId: message.threadId, seq: message.seq });
+    logger.appendKeys({ threadId: message.threadId, seq: message.seq, messageId: message.messageId });
     if (isNew) metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
     faultPoint('chat.committed');
   },
+  acked: () => metrics.addMetric('AckLatency', MetricUnit.Milliseconds, Date.now() - startedAt),
   ackFailed: (error) => logger.warn('ack not posted', { error: error as Error }),
   delivered(report) {
     metrics.addMetric('FramesDelivered', MetricUnit.Count, report.delivered);
+    metrics.addMetric('FanOutSize', MetricUnit.Count, report.delivered + report.gone + report.failed);
+    metrics.addMetric('DeliveriesGone', MetricUnit.Count, report.gone);
+    metrics.addMetric('DeliveriesFailed', MetricUnit.Count, report.failed);
     if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
   },
-  pushFailed: (error) => logger.error('push request not published', { error: error as Error }),
-};
+  pushFailed(error) {
+    metrics.addMetric('PushRequestsNotPublished', MetricUnit.Count, 1);
+    logger.error('push request not published', { error: error as Error });
+  },
+});
 
 const deliveryPorts = { threads, connections, notifier };
 const sendPorts = {
@@ -66,7 +73,6 @@ const sendPorts = {
   rate: new DynamoDbSendRateCounter(documentClient, config.SEND_RATES_TABLE),
   push: new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN),
   clock: Date.now,
-  observer: sendObserver,
 };
 const maxMembers = config.MAX_GROUP_MEMBERS;
 
@@ -76,7 +82,8 @@ export const handler = instrumented(
     {
       sendMessage: action(sendMessageFrame, async (frame, caller) => {
         // The action posts its own ack, before delivery; the route response stays empty.
-        await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts });
+        const observer = sendObserver(Date.now());
+        await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts, observer });
         return undefined;
       }),
 

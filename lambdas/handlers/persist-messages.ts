@@ -36,14 +36,18 @@ function readMessage(record: SQSRecord): StoredMessage {
 }
 
 async function persist(record: SQSRecord): Promise<void> {
+  let message: StoredMessage | undefined;
   try {
-    await history.append(readMessage(record));
+    message = readMessage(record);
+    await history.append(message);
     metrics.addMetric('MessagesPersisted', MetricUnit.Count, 1);
   } catch (error) {
     const unreadable = error instanceof UnreadableMessageError;
     metrics.addMetric(unreadable ? 'UnreadableMessages' : 'PersistFailures', MetricUnit.Count, 1);
     logger.error(unreadable ? 'message cannot be stored' : 'message not stored; it will be retried', {
       sqsMessageId: record.messageId,
+      threadId: message?.threadId,
+      messageId: message?.messageId,
       receiveCount: record.attributes.ApproximateReceiveCount,
       error: error as Error,
     });

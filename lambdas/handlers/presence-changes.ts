@@ -75,6 +75,7 @@ export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<
   metrics.addMetric('PresenceChanges', MetricUnit.Count, report.published.length);
   metrics.addMetric('PresenceFramesDelivered', MetricUnit.Count, report.delivered);
   metrics.addMetric('PresenceFramesFailed', MetricUnit.Count, report.failedPosts.length);
+  metrics.addMetric('PresenceChangesFailed', MetricUnit.Count, report.failures.length);
 
   const failedUsers = new Set(report.failures.map(({ userId }) => userId));
   return retryFrom(changes, ({ change }) => failedUsers.has(change.userId));

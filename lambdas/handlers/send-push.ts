@@ -33,7 +33,10 @@ export const handler = instrumented(async (event: SNSEvent): Promise<void> => {
       throw new Error(`push request ${record.Sns.MessageId} is unreadable: ${describeIssues(request.error)}`);
     }
     logger.appendKeys({ threadId: request.data.threadId });
-    const report = await deliverPush({ ...request.data, registry, sender });
+    const report = await deliverPush({ ...request.data, registry, sender }).catch((error: unknown) => {
+      metrics.addMetric('PushSendFailures', MetricUnit.Count, 1);
+      throw error;
+    });
     metrics.addMetric('PushNotificationsSent', MetricUnit.Count, report.sent);
     metrics.addMetric('PushDevicesRemoved', MetricUnit.Count, report.removed);
     logger.info('push request delivered', { snsMessageId: record.Sns.MessageId, ...report });

@@ -93,6 +93,8 @@ export function actionRouter(
       if (handler === undefined) throw new BadRequestError(`unknown action "${name}"`);
       const parsed = handler.schema.safeParse(frame);
       if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error));
+      const { threadId } = parsed.data as { threadId?: unknown };
+      if (typeof threadId === 'string') logger.appendKeys({ threadId });
       const [result] = await Promise.all([handler.run(parsed.data, caller), activity]);
       if (result === undefined) return { statusCode: 200, body: '' };
       return reply(reqId === undefined ? result : { ...result, reqId });

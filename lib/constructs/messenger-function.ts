@@ -12,6 +12,11 @@ const HANDLERS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'handlers');
 /** What `cassandra-driver` gets for `adm-zip`, which it needs only for DataStax Astra (see the file). */
 const ADM_ZIP_STAND_IN = path.join(__dirname, '..', '..', 'lambdas', 'shared', 'no-secure-connect-bundles.ts');
 
+/** The CloudWatch namespace of the functions' custom metrics (Powertools EMF); docs/operations.md lists them. */
+export const METRICS_NAMESPACE = 'Messenger';
+/** Powertools' service name, which it also adds to every custom metric as the dimension `service`. */
+export const SERVICE_NAME = 'messenger';
+
 export interface MessengerFunctionProps {
   /** File name in `lambdas/handlers/` without extension, e.g. `connect`. */
   readonly handler: string;
@@ -63,8 +68,8 @@ export class MessengerFunction extends NodejsFunction {
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'messenger',
-        POWERTOOLS_METRICS_NAMESPACE: 'Messenger',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,
       },
       bundling: {

@@ -40,11 +40,14 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
   requestTime: '$context.requestTimeEpoch',
   connectionId: '$context.connectionId',
+  // The authorizer's context (handlers/authorizer.ts), which API Gateway keeps for every event of the connection.
+  userId: '$context.authorizer.userId',
   eventType: '$context.eventType',
   routeKey: '$context.routeKey',
   status: '$context.status',
   error: '$context.error.message',
   integrationError: '$context.integration.error',
+  integrationLatency: '$context.integration.latency',
 });
 
 /**

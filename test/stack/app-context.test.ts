@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
+import { alarmEmailFromContext, idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
 
 function contextNode(context: Record<string, unknown>) {
   return new App({ context }).node;
@@ -48,5 +48,14 @@ describe('app context', () => {
     ).toEqual({ apns, fcm });
     expect(() => pushApplicationsFromContext(contextNode({ 'messenger:apnsPlatformApplicationArn': fcm }))).toThrow(/another platform/);
     expect(() => pushApplicationsFromContext(contextNode({ 'messenger:fcmPlatformApplicationArn': 'arn:aws:sns:x' }))).toThrow(/platform application ARN/);
+  });
+
+  it('reads the alarm email, one plain address or nothing', () => {
+    expect(alarmEmailFromContext(contextNode({}))).toBeUndefined();
+    expect(alarmEmailFromContext(contextNode({ 'messenger:alarmEmail': 'ops@example.com' }))).toBe('ops@example.com');
+    expect(alarmEmailFromContext(contextNode({ 'messenger:alarmEmail': 'on-call+messenger@ops.example.co.uk' }))).toBe('on-call+messenger@ops.example.co.uk');
+    for (const bad of ['ops', 'ops@', '@example.com', 'ops@example', 'Ops <ops@example.com>', 'a@example.com,b@example.com', ' ops@example.com', 'ops@exa mple.com', '', 42]) {
+      expect(() => alarmEmailFromContext(contextNode({ 'messenger:alarmEmail': bad }))).toThrow(/messenger:alarmEmail must be one email address/);
+    }
   });
 });

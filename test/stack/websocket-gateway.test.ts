@@ -106,11 +106,13 @@ describe('WebSocketGateway', () => {
       requestId: '$context.requestId',
       requestTime: '$context.requestTimeEpoch',
       connectionId: '$context.connectionId',
+      userId: '$context.authorizer.userId',
       eventType: '$context.eventType',
       routeKey: '$context.routeKey',
       status: '$context.status',
       error: '$context.error.message',
       integrationError: '$context.integration.error',
+      integrationLatency: '$context.integration.latency',
     });
   });
 

@@ -210,12 +210,16 @@ export class RecordingPushRequester implements PushRequester {
 export class RecordingSendObserver implements SendObserver {
   readonly events: Array<
     | { event: 'committed'; message: StoredMessage; isNew: boolean }
+    | { event: 'acked' }
     | { event: 'ackFailed'; error: unknown }
     | { event: 'delivered'; report: DeliveryReport }
     | { event: 'pushFailed'; error: unknown }
   > = [];
   committed(message: StoredMessage, isNew: boolean): void {
     this.events.push({ event: 'committed', message, isNew });
+  }
+  acked(): void {
+    this.events.push({ event: 'acked' });
   }
   ackFailed(error: unknown): void {
     this.events.push({ event: 'ackFailed', error });

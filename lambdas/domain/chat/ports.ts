@@ -177,6 +177,8 @@ export interface DeliveryObserver {
 export interface SendObserver extends DeliveryObserver {
   /** The message is durable: new, or (without its text) the one an earlier send with the same clientMsgId made. */
   committed(message: Omit<StoredMessage, 'text'>, isNew: boolean): void;
+  /** The ack was posted to the sender's connection. */
+  acked(): void;
   /** The ack could not be posted; the sender's retry gets it. */
   ackFailed(error: unknown): void;
 }

@@ -49,7 +49,10 @@ export async function sendMessage({
   const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, queue, rate, clock, sleep });
   observer.committed(committed.message, committed.isNew);
 
-  await notifier.post(fromConnectionId, ackFrame(committed.message, reqId)).catch((error: unknown) => observer.ackFailed(error));
+  await notifier.post(fromConnectionId, ackFrame(committed.message, reqId)).then(
+    (outcome) => (outcome === 'delivered' ? observer.acked() : undefined),
+    (error: unknown) => observer.ackFailed(error),
+  );
   if (!committed.isNew) return committed.message;
 
   await deliverMessage({ message: committed.message, fromConnectionId, threads, connections, notifier, push, observer });

@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../support/lambda-events';
+import { logger } from '../../../lambdas/shared/observability';
 
 const execute = jest.fn();
 jest.mock('../../../lambdas/shared/clients/keyspaces', () => ({ cassandraClient: { execute } }));
@@ -63,9 +64,11 @@ describe('persist-messages', () => {
     execute.mockImplementation(async (_query: string, params: unknown[]) => {
       if (params[2] === 2) throw new Error('NoHostAvailableError');
     });
+    const logged = jest.spyOn(logger, 'error');
     expect(await persist([record('a', message(1)), record('b', message(2)), record('c', message(3))])).toEqual({
       batchItemFailures: [{ itemIdentifier: 'b' }],
     });
+    expect(logged).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ sqsMessageId: 'b', threadId: message(2).threadId, messageId: message(2).messageId }));
   });
 
   it.each([

@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { handler } from '../../../lambdas/handlers/presence-changes';
+import { metrics } from '../../../lambdas/shared/observability';
 import { lambdaContext } from '../../support/lambda-events';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -40,9 +41,12 @@ function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', sequence: string, use
   };
 }
 
+const addMetric = jest.spyOn(metrics, 'addMetric');
+
 const run = (records: unknown[]) => handler({ Records: records } as DynamoDBStreamEvent, lambdaContext);
 
 beforeEach(() => {
+  addMetric.mockClear();
   dynamodb.reset();
   gateway.reset();
   gateway.on(PostToConnectionCommand).resolves({});
@@ -168,4 +172,5 @@ it("fails the records of a user whose status could not be worked out, so that La
 
   expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '402' }, { itemIdentifier: '403' }] });
   expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { Key: { userId: 'carol' } });
+  expect(addMetric).toHaveBeenCalledWith('PresenceChangesFailed', 'Count', 1);
 });

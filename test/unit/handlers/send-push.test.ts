@@ -4,6 +4,7 @@ import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/handlers/send-push';
+import { metrics } from '../../../lambdas/shared/observability';
 import { lambdaContext } from '../../support/lambda-events';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -38,7 +39,10 @@ const request = { recipients: ['bob'], senderId: 'alice', threadId: 'thread-1', 
 const fcmDevice = { userId: 'bob', deviceKey: 'fcm#1', platform: 'fcm', token: 'tok-1', endpointArn: 'arn:aws:sns:us-east-1:1:endpoint/GCM/app/1' };
 const apnsDevice = { userId: 'bob', deviceKey: 'apns#2', platform: 'apns', token: 'tok-2', endpointArn: 'arn:aws:sns:us-east-1:1:endpoint/APNS/app/2' };
 
+const addMetric = jest.spyOn(metrics, 'addMetric');
+
 beforeEach(() => {
+  addMetric.mockClear();
   dynamodb.reset();
   sns.reset();
 });
@@ -75,6 +79,7 @@ describe('send-push', () => {
     sns.on(PublishCommand).rejects(new Error('Throttling'));
     await expect(handler(snsEvent(request), lambdaContext)).rejects.toThrow('Throttling');
     expect(dynamodb).not.toHaveReceivedCommand(DeleteCommand);
+    expect(addMetric).toHaveBeenCalledWith('PushSendFailures', 'Count', 1);
   });
 
   it.each([

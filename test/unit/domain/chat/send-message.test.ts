@@ -54,9 +54,10 @@ const framesTo = (notifier: RecordingNotifier, connectionId: string) =>
 
 describe('sendMessage, from commit to delivery', () => {
   it('acks the sending connection before delivery starts, then delivers to every other connection of every member', async () => {
-    const { journal, notifier, send } = setup();
+    const { ports, journal, notifier, send } = setup();
 
     const message = await send();
+    expect(ports.observer.events.map((event) => event.event)).toEqual(['committed', 'acked', 'delivered']);
 
     expect(message).toMatchObject({ threadId: 'g1', seq: 5, senderId: 'alice', text: 'hello', sentAt: SENT_AT });
     expect(journal.slice(0, 2)).toEqual(['post ack alice-phone', 'members']);
@@ -93,7 +94,7 @@ describe('sendMessage, from commit to delivery', () => {
     expect(journal).toEqual(['post ack alice-phone']);
     expect(framesTo(notifier, 'alice-phone')).toEqual([expect.objectContaining({ type: 'ack', seq: first.seq, messageId: first.messageId })]);
     expect(ports.push.requests).toEqual([]);
-    expect(ports.observer.events.at(-1)).toMatchObject({ event: 'committed', isNew: false });
+    expect(ports.observer.events.slice(-2)).toMatchObject([{ event: 'committed', isNew: false }, { event: 'acked' }]);
   });
 
   it('asks for push for the members with no live connection, never for the sender, with a preview of the text', async () => {
