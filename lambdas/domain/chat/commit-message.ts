@@ -1,6 +1,6 @@
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import type { StoredMessage } from '../messages';
-import type { MessageQueue, SendRateCounter, SendRecord, ThreadStore } from './ports';
+import type { SendRateCounter, SendRecord, ThreadStore } from './ports';
 import { directThreadId, newMessageId } from './threads';
 
 /** A validated `sendMessage` frame: exactly one of `to` and `threadId`. */
@@ -14,7 +14,6 @@ export interface SendMessageRequest {
 
 export interface CommitPorts {
   readonly threads: ThreadStore;
-  readonly queue: MessageQueue;
   readonly rate: SendRateCounter;
   /** The time now, in epoch ms. */
   readonly clock: () => number;
@@ -47,12 +46,12 @@ function fromRecord(request: SendMessageRequest, record: SendRecord): StoredMess
 
 /**
  * Gives the message the thread's next seq and makes it durable, exactly once per
- * (sender, clientMsgId): a retry answers with the message it first created. Then hands it to the
- * queue for history; that step is repeated on a retry, since history stores a message once
- * however often it arrives.
+ * (sender, clientMsgId): a retry answers with the message it first created. What follows the
+ * commit (history, delivery, push) is carried by the staged copy: the outbox relay
+ * (`outbox-relay.ts`) hands it on even when this function dies right after the commit.
  */
 export async function commitMessage(args: SendMessageRequest & CommitPorts): Promise<CommittedMessage> {
-  const { threads, queue, rate, clock, sleep = timer, ...request } = args;
+  const { threads, rate, clock, sleep = timer, ...request } = args;
   if (request.to !== undefined && request.to === request.senderId) {
     throw new BadRequestError('to: you cannot start a conversation with yourself');
   }
@@ -69,9 +68,7 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
   let context = loaded;
   for (let attempt = 1; attempt <= MAX_SEQ_ATTEMPTS; attempt++) {
     if (context.previous) {
-      const message = fromRecord(request, context.previous);
-      await queue.enqueue(message);
-      return { message, isNew: false };
+      return { message: fromRecord(request, context.previous), isNew: false };
     }
     const creating = context.thread === undefined;
     if (creating && request.to === undefined) throw new NotFoundError('threadId: no such thread');
@@ -93,7 +90,6 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     });
     switch (result.outcome) {
       case 'committed':
-        await queue.enqueue(message);
         return { message, isNew: true };
       case 'not_member':
         throw new ForbiddenError('you are not a member of this thread');

@@ -1,11 +1,12 @@
 import type { StoredMessage } from '../messages';
 import { commitMessage, type CommitPorts, type SendMessageRequest } from './commit-message';
 import { deliverMessage, type DeliveryPorts } from './deliver-message';
-import type { PushRequester, SendObserver } from './ports';
+import type { PushRequester, SendObserver, StagedMessages } from './ports';
 
 export interface SendPorts extends CommitPorts, DeliveryPorts {
   readonly push: PushRequester;
   readonly observer: SendObserver;
+  readonly staged: StagedMessages;
 }
 
 /** The `sent` ack: the sender's answer, once the message is durable. */
@@ -24,10 +25,14 @@ export function ackFrame(message: StoredMessage, reqId?: string) {
 
 /**
  * A `sendMessage` from start to end: commit (one order per thread, once per clientMsgId), ack the
- * sender, deliver to the members and ask for push for those offline. The ack goes out before
- * delivery starts, so that its latency does not grow with the group, and a failed ack does not
- * keep the message from the members. A retry of a send that already committed is acked again and
- * delivers nothing: the first send delivered it.
+ * sender, deliver to the members and ask for push for those offline, then mark the staged copy
+ * delivered. The ack goes out before delivery starts, so that its latency does not grow with the
+ * group, and a failed ack does not keep the message from the members. This is the fast path: if
+ * the function dies before the mark, the outbox relay delivers the staged copy instead.
+ *
+ * An exact retry is acked again, and delivers again (from the staged copy, never from the
+ * request) unless the copy is marked delivered or already released to history, which the relay
+ * does only after delivering it: the first send may have died before delivering.
  */
 export async function sendMessage({
   reqId,
@@ -38,7 +43,6 @@ export async function sendMessage({
   to,
   threadId,
   threads,
-  queue,
   rate,
   clock,
   sleep,
@@ -46,13 +50,20 @@ export async function sendMessage({
   notifier,
   push,
   observer,
+  staged,
 }: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<StoredMessage> {
-  const { message, isNew } = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, queue, rate, clock, sleep });
+  const { message, isNew } = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, clock, sleep });
   observer.committed(message, isNew);
 
   await notifier.post(fromConnectionId, ackFrame(message, reqId)).catch((error: unknown) => observer.ackFailed(error));
-  if (!isNew) return message;
-
-  await deliverMessage({ message, fromConnectionId, threads, connections, notifier, push, observer });
+  const key = { threadId: message.threadId, seq: message.seq };
+  let toDeliver: StoredMessage = message;
+  if (!isNew) {
+    const copy = await staged.staged(key);
+    if (copy === undefined || copy.delivered) return message;
+    toDeliver = copy.message;
+  }
+  await deliverMessage({ message: toDeliver, fromConnectionId, threads, connections, notifier, push, observer });
+  await staged.markDelivered(key).catch((error: unknown) => observer.markFailed(error));
   return message;
 }
