@@ -1,14 +1,15 @@
 import { commitMessage } from '../../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../../lambdas/domain/chat/threads';
 import { MessengerError } from '../../../../lambdas/domain/errors';
-import { InMemoryRateCounter, InMemoryThreadStore, RecordingQueue } from '../../../support/in-memory-chat';
+import { InMemoryRateCounter, InMemoryThreadStore } from '../../../support/in-memory-chat';
 
 const clock = () => 1_764_000_000_000;
 
 function setup() {
   const threads = new InMemoryThreadStore();
-  const queue = new RecordingQueue();
-  return { threads, queue, ports: { threads, queue, rate: new InMemoryRateCounter(), clock, sleep: async () => undefined } };
+  // What the commit staged (the outbox, which the relay hands on): nothing is queued by the send.
+  const staged = () => [...threads.staged.values()].flat();
+  return { threads, staged, ports: { threads, rate: new InMemoryRateCounter(), clock, sleep: async () => undefined } };
 }
 
 async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {
@@ -22,7 +23,7 @@ async function expectError(promise: Promise<unknown>, code: string, message: Reg
 
 describe('commitMessage', () => {
   it('creates the one-to-one thread on first use, the same from either side, and numbers from 1', async () => {
-    const { ports, threads, queue } = setup();
+    const { ports, threads, staged } = setup();
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
     const reply = await commitMessage({ senderId: 'bob', clientMsgId: 'c1', to: 'alice', text: 'hello', ...ports });
 
@@ -30,18 +31,18 @@ describe('commitMessage', () => {
     expect(reply.message).toMatchObject({ threadId: first.message.threadId, seq: 2 });
     expect(directThreadId('bob', 'alice')).toBe(first.message.threadId);
     expect(await threads.membersOf(first.message.threadId)).toEqual(['alice', 'bob']);
-    expect(queue.messages.map((message) => message.seq)).toEqual([1, 2]);
+    expect(staged().map((message) => message.seq)).toEqual([1, 2]);
   });
 
-  it('answers a retried clientMsgId from its send record, trying no commit, and queues it again', async () => {
-    const { ports, threads, queue } = setup();
+  it('answers a retried clientMsgId from its send record, trying no commit and staging nothing more', async () => {
+    const { ports, threads, staged } = setup();
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
     // The store would refuse a second commit too; the point is that the retry never asks for one.
     const commit = jest.spyOn(threads, 'commitMessage');
     const retry = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
     expect(retry).toEqual({ isNew: false, message: first.message });
     expect(commit).not.toHaveBeenCalled();
-    expect(queue.messages).toEqual([first.message, first.message]);
+    expect(staged()).toEqual([first.message]);
   });
 
   it('takes the next seq when another sender got there first', async () => {
@@ -65,28 +66,28 @@ describe('commitMessage', () => {
   });
 
   it('answers forbidden to a sender who is not a member, and to one removed while sending', async () => {
-    const { ports, threads, queue } = setup();
+    const { ports, threads, staged } = setup();
     threads.addThread('g1', 'group', ['alice']);
     await expectError(commitMessage({ senderId: 'mallory', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports }), 'forbidden', /not a member/);
     threads.forcedOutcomes.push({ outcome: 'not_member' });
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'g1', text: 'x', ...ports }), 'forbidden', /not a member/);
-    expect(queue.messages).toEqual([]);
+    expect(staged()).toEqual([]);
   });
 
   it('answers not_found for an unknown thread and bad_request for a message to yourself', async () => {
-    const { ports, queue } = setup();
+    const { ports, staged } = setup();
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'nope', text: 'x', ...ports }), 'not_found', /no such thread/);
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'alice', text: 'x', ...ports }), 'bad_request', /yourself/);
-    expect(queue.messages).toEqual([]);
+    expect(staged()).toEqual([]);
   });
 
   it('refuses the 21st message of a second with rate_limited, writing nothing for it, and sends again the next second', async () => {
-    const { ports, queue } = setup();
+    const { ports, staged } = setup();
     let now = 1_764_000_000_000;
     const timed = { ...ports, clock: () => now };
     for (let i = 1; i <= 20; i++) await commitMessage({ senderId: 'alice', clientMsgId: `c${i}`, to: 'bob', text: `${i}`, ...timed });
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'too fast', ...timed }), 'rate_limited', /20 messages a second/);
-    expect(queue.messages).toHaveLength(20);
+    expect(staged()).toHaveLength(20);
     now += 1000;
     expect((await commitMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'later', ...timed })).message.seq).toBe(21);
   });
