@@ -1,0 +1,117 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Client } from 'cassandra-driver';
+import { byLogicalId, clientsClosedAfterEach, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
+
+jest.setTimeout(90_000);
+
+const connect = clientsClosedAfterEach();
+let threads: DynamoDBDocumentClient;
+let threadsTable: string;
+let cassandra: Client;
+
+beforeAll(async () => {
+  const { dynamodb, cassandra: history } = await standIns();
+  threadsTable = byLogicalId(dynamodb.tables, 'ChatThreads');
+  threads = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  cassandra = new Client({ contactPoints: [history.endpoint], localDataCenter: 'datacenter1' });
+});
+
+afterAll(async () => {
+  threads.destroy();
+  await cassandra.shutdown();
+});
+
+const stagedKey = (threadId: string, seq: number) => ({ threadId, sk: `msg#${String(seq).padStart(12, '0')}` });
+const stagedCopy = async (threadId: string, seq: number) => (await threads.send(new GetCommand({ TableName: threadsTable, Key: stagedKey(threadId, seq), ConsistentRead: true }))).Item;
+const historySeqs = async (threadId: string) =>
+  (await cassandra.execute('SELECT seq FROM messenger.messages WHERE thread_id = ? AND bucket = 0', [threadId], { prepare: true })).rows.map((row) => Number(row.seq));
+
+interface Invocation {
+  logicalId: string;
+  start: number;
+  calls: Array<{ service: string; operation: string }>;
+}
+const invocationsSince = async (since: number) =>
+  ((await (await fetch(`${localCloud().baseUrl}/dev/stats`)).json()) as { invocations: Invocation[] }).invocations.filter((invocation) => invocation.start >= since);
+
+describe('the outbox relay', () => {
+  it('takes a sent message to history (the chat function queues nothing), and its staged copy is released once history has it', async () => {
+    const since = Date.now();
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const client = await connect(alice);
+    const ack = await client.request({ action: 'sendMessage', clientMsgId: 'c1', to: bob, text: 'through the outbox' });
+    const threadId = String(ack.threadId);
+    expect(await stagedCopy(threadId, 1)).toMatchObject({ text: 'through the outbox' });
+
+    await eventually(async () => (await historySeqs(threadId)).includes(1), 30_000, 'the message to reach history');
+    await eventually(async () => (await stagedCopy(threadId, 1)) === undefined, 30_000, 'the staged copy to be released');
+    expect(await client.request({ action: 'getMessages', threadId })).toMatchObject({ type: 'messages', messages: [{ seq: 1, text: 'through the outbox' }] });
+
+    const invocations = await invocationsSince(since);
+    const sends = invocations.filter((invocation) => invocation.logicalId.startsWith('ChatActions') && invocation.calls.some((call) => call.operation === 'TransactWriteItems'));
+    expect(sends.length).toBeGreaterThan(0);
+    expect(sends.flatMap((invocation) => invocation.calls).filter((call) => call.service === 'SQS')).toEqual([]);
+    const relayed = invocations.filter((invocation) => invocation.logicalId.startsWith('RelayFunction'));
+    expect(relayed.flatMap((invocation) => invocation.calls).filter((call) => call.service === 'SQS').map((call) => call.operation)).toContain('SendMessageBatch');
+  });
+
+  it('delivers, and takes to history, a message committed by a send that died before delivering it', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const [sender, recipient] = [await connect(alice), await connect(bob)];
+    const first = await sender.request({ action: 'sendMessage', clientMsgId: 'c1', to: bob, text: 'first' });
+    await recipient.waitFor((frame) => frame.type === 'message' && frame.seq === 1);
+    const threadId = String(first.threadId);
+
+    // What a send's transaction writes before its function dies: the head moved on, the message staged; nothing delivered.
+    const sentAt = Date.now();
+    const lost = { threadId, seq: 2, messageId: `lost-${sentAt}`, senderId: alice, clientMsgId: 'c2', text: 'committed, then the function died', sentAt };
+    await threads.send(
+      new UpdateCommand({
+        TableName: threadsTable,
+        Key: { threadId, sk: 'meta' },
+        UpdateExpression: 'SET lastSeq = :seq, lastActivity = :sentAt',
+        ConditionExpression: 'lastSeq = :previous',
+        ExpressionAttributeValues: { ':seq': 2, ':previous': 1, ':sentAt': sentAt },
+      }),
+    );
+    await threads.send(new PutCommand({ TableName: threadsTable, Item: { ...lost, ...stagedKey(threadId, 2) } }));
+
+    // The 2 s of issue 10 on AWS; the local cloud on a loaded machine gets some slack.
+    const delivered = await recipient.waitFor((frame) => frame.type === 'message' && frame.seq === 2, 6_000);
+    expect(delivered).toMatchObject({ messageId: lost.messageId, senderId: alice, text: lost.text, sentAt });
+    // The sender's own devices hear of it too (the relay does not know which one sent it); clients drop duplicates by messageId.
+    await sender.waitFor((frame) => frame.type === 'message' && frame.seq === 2, 6_000);
+    await eventually(async () => (await historySeqs(threadId)).join() === '1,2', 30_000, 'both messages to reach history');
+    await eventually(async () => (await stagedCopy(threadId, 2)) === undefined, 30_000, 'the staged copy to be released');
+  });
+
+  it('never serves a page with a hole while messages move from their staged copies to history', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const [sender, reader] = [await connect(alice), await connect(bob)];
+    const first = await sender.request({ action: 'sendMessage', clientMsgId: 'c0', to: bob, text: 'message 1' });
+    const threadId = String(first.threadId);
+    const count = 12;
+    let sending = true;
+    const sends = (async () => {
+      for (let index = 2; index <= count; index++) await sender.request({ action: 'sendMessage', clientMsgId: `c${index}`, threadId, text: `message ${index}` });
+    })().finally(() => (sending = false));
+
+    const pages: number[][] = [];
+    // Until every copy is released (bounded, so that a relay or persistence that stalls fails below instead of hanging).
+    const until = Date.now() + 45_000;
+    const reading = async () => {
+      while ((sending || (await stagedCopy(threadId, count)) !== undefined) && Date.now() < until) {
+        const page = await reader.request({ action: 'getMessages', threadId, limit: 50 });
+        if (page.type === 'messages') pages.push((page.messages as Array<{ seq: number }>).map((message) => message.seq));
+        else expect(page).toMatchObject({ type: 'error', code: 'internal' });
+      }
+    };
+    await Promise.all([sends, reading()]);
+
+    expect(pages.length).toBeGreaterThan(count);
+    for (const seqs of pages) expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, index) => index + 1));
+    expect(pages.at(-1)).toHaveLength(count);
+    expect(await stagedCopy(threadId, count)).toBeUndefined();
+  });
+});
