@@ -86,7 +86,8 @@ export async function relayStagedMessages({
         const undelivered = (await staged.undelivered(waiting)).sort((a, b) => a.seq - b.seq);
         for (const message of undelivered) {
           observer.delivering(message);
-          await deliverMessage({ message, members, ...ports });
+          // Members read again: one removed during the lease hears nothing more of the group.
+          await deliverMessage({ message, ...ports });
           await staged.markDelivered(message).catch((error: unknown) => observer.markFailed(error));
           delivered += 1;
         }

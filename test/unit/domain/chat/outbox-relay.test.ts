@@ -130,6 +130,15 @@ describe('the outbox relay', () => {
     expect(report).toMatchObject({ queued: 2, delivered: 0 });
   });
 
+  it('delivers nothing to a member removed from the group during the lease', async () => {
+    const groupMessage = message('g1', 4, NOW - 100);
+    const { relay, threads, notifier, ports } = setup([groupMessage]);
+    await threads.addMembers('g1', ['bob']);
+    ports.sleep = async () => threads.removeMember('g1', 'bob');
+    await relay([groupMessage]);
+    expect(notifier.attempts).toEqual([]);
+  });
+
   it('fails only the thread it could not relay, and hands none of that thread’s messages to history', async () => {
     const messages = [message('dm', 1), message('g1', 1), message('g1', 2)];
     const { relay, threads, queue } = setup(messages);
