@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Client } from 'cassandra-driver';
-import { byLogicalId, clientsClosedAfterEach, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
+import { byLogicalId, clientsClosedAfterEach, connectionRegistry, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(90_000);
 
@@ -32,6 +32,11 @@ interface Invocation {
   start: number;
   calls: Array<{ service: string; operation: string }>;
 }
+async function pushesTo(user: string): Promise<Array<Record<string, unknown>>> {
+  const response = await fetch(`${localCloud().baseUrl}/dev/push?user=${user}`);
+  return ((await response.json()) as { notifications: Array<Record<string, unknown>> }).notifications;
+}
+
 const invocationsSince = async (since: number) =>
   ((await (await fetch(`${localCloud().baseUrl}/dev/stats`)).json()) as { invocations: Invocation[] }).invocations.filter((invocation) => invocation.start >= since);
 
@@ -113,5 +118,25 @@ describe('the outbox relay', () => {
     for (const seqs of pages) expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, index) => index + 1));
     expect(pages.at(-1)).toHaveLength(count);
     expect(await stagedCopy(threadId, count)).toBeUndefined();
+  });
+
+  it('pushes a member whose every connection record is stale (the gateway answers 410 for each), as offline', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const bobPhone = await connect(bob);
+    expect(await bobPhone.request({ action: 'registerPush', platform: 'fcm', token: `fcm-${bob}` })).toMatchObject({ type: 'pushRegistered' });
+    await bobPhone.close();
+    // Bob's phone went away without $disconnect: its record still looks live, the gateway knows it no more.
+    const registry = await connectionRegistry();
+    const now = Date.now();
+    try {
+      await registry.put({ userId: bob, connectionId: 'gone-phone=', deviceId: 'gone-phone=', connectedAt: now, lastActiveAt: now, expiresAt: Math.floor(now / 1000) + 600 });
+      const sender = await connect(alice);
+      const ack = await sender.request({ action: 'sendMessage', clientMsgId: 'p1', to: bob, text: 'still there?' });
+      await eventually(async () => (await pushesTo(bob)).length === 1, 15_000, 'the push to bob');
+      expect((await pushesTo(bob))[0]).toMatchObject({ token: `fcm-${bob}`, senderId: alice, threadId: ack.threadId, seq: ack.seq, preview: 'still there?' });
+      expect(await registry.connectionsOf(bob)).toEqual([]);
+    } finally {
+      registry.close();
+    }
   });
 });
