@@ -31,6 +31,8 @@ const schema = z.object({
    * days, so nothing may rely on its timing; tests lengthen this to prove nothing does).
    */
   LOCAL_TTL_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86400).default(5),
+  /** Faults armed at start: a JSON array of `POST /dev/faults` bodies (kills and `@connections` failures), checked once the functions are known. */
+  LOCAL_FAULTS: z.string().min(1).optional(),
 });
 
 export type LocalCloudConfig = {
@@ -43,6 +45,8 @@ export type LocalCloudConfig = {
   readonly schedulePeriodSeconds?: number;
   readonly asyncRetryDelaySeconds?: number;
   readonly ttlSweepSeconds: number;
+  /** `LOCAL_FAULTS` as given: JSON the fault injector parses at start. */
+  readonly initialFaults?: string;
 };
 
 /** Reads the local cloud's settings from the environment, naming every bad variable. */
@@ -62,5 +66,6 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     schedulePeriodSeconds: result.data.LOCAL_SCHEDULE_SECONDS,
     asyncRetryDelaySeconds: result.data.LOCAL_ASYNC_RETRY_DELAY_SECONDS,
     ttlSweepSeconds: result.data.LOCAL_TTL_SWEEP_SECONDS,
+    initialFaults: result.data.LOCAL_FAULTS,
   };
 }

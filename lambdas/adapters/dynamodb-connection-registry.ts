@@ -1,6 +1,7 @@
 import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
+import type { LiveConnectionCounter } from '../domain/presence';
 import { conditionHeld } from './dynamodb-conditions';
 
 /** The index of connections by expiry, and how many partitions it spreads them over. */
@@ -18,7 +19,7 @@ export function expiryShardOf(connectionId: string): number {
 }
 
 /** The connection registry in the table of `lib/constructs/connection-registry.ts`. */
-export class DynamoDbConnectionRegistry implements ConnectionRegistry, ConnectionDirectory, StaleConnectionRegistry {
+export class DynamoDbConnectionRegistry implements ConnectionRegistry, ConnectionDirectory, LiveConnectionCounter, StaleConnectionRegistry {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -53,11 +54,7 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } }));
   }
 
-  /**
-   * A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is checked here.
-   * Eventually consistent for now: with ConsistentRead set, sends on the local cloud (DynamoDB
-   * Local) reached none of the connections opened just before them, for a reason not yet found.
-   */
+  /** A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is checked here. */
   async liveConnectionsOf(userId: string): Promise<LiveConnection[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
@@ -69,6 +66,29 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
       }),
     );
     return Items.map((item) => ({ userId: String(item.userId), connectionId: String(item.connectionId) }));
+  }
+
+  /**
+   * How many of a user's connections have not gone stale, read strongly: presence runs on the
+   * stream of this table, and an eventually consistent read could still miss the opening or
+   * closing that the stream just reported. The Query is of the base table, since a global
+   * secondary index refuses ConsistentRead.
+   */
+  async countLiveConnections(userId: string): Promise<number> {
+    let count = 0;
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'userId = :userId',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
+    return count;
   }
 
   forget(connection: LiveConnection): Promise<void> {

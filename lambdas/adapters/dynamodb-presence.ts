@@ -1,5 +1,7 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PresenceStatusStore, PresenceSubscriber, PresenceSubscriptions, UserPresence } from '../domain/presence';
+import type { PresenceStatusStore, PresenceSubscriber, PresenceSubscriptions, PresenceTransition, UserPresence } from '../domain/presence';
+import * as z from '../domain/schema';
 import { batchGet, batchWrite } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
 
@@ -18,7 +20,8 @@ export class DynamoDbPresenceStatuses implements PresenceStatusStore {
     const statuses: UserPresence[] = [];
     for (let start = 0; start < userIds.length; start += BATCH_GET_SIZE) {
       const keys = userIds.slice(start, start + BATCH_GET_SIZE).map((userId) => ({ userId }));
-      const items = await batchGet(this.client, { [this.tableName]: { Keys: keys } });
+      // Strongly: a change recorded before this read must be in the answer (see subscribeToPresence).
+      const items = await batchGet(this.client, { [this.tableName]: { Keys: keys, ConsistentRead: true } });
       statuses.push(
         ...items.map((item) => ({
           userId: String(item.userId),
@@ -30,27 +33,71 @@ export class DynamoDbPresenceStatuses implements PresenceStatusStore {
     return statuses;
   }
 
-  changeStatus(presence: UserPresence, now: number): Promise<boolean> {
-    return conditionHeld(
-      this.client.send(
+  async recordStatus(presence: UserPresence, now: number): Promise<PresenceTransition | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { userId: presence.userId },
-          UpdateExpression:
-            presence.lastSeen === undefined
-              ? 'SET #status = :status, changedAt = :now'
-              : 'SET #status = :status, changedAt = :now, lastSeen = :lastSeen',
+          UpdateExpression: `SET #status = :status, changedAt = :now, publishPending = :pending${presence.lastSeen === undefined ? '' : ', lastSeen = :lastSeen'} ADD #version :one`,
           ConditionExpression: 'attribute_not_exists(#status) OR #status <> :status',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
           ExpressionAttributeValues: {
             ':status': presence.status,
             ':now': now,
+            ':pending': true,
+            ':one': 1,
             ...(presence.lastSeen === undefined ? {} : { ':lastSeen': presence.lastSeen }),
           },
+          ReturnValues: 'UPDATED_NEW',
+          // The status was already so: whether that change still waits to be published is in the item.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const version = Attributes?.version;
+      if (typeof version !== 'number') throw new Error('the status update returned no version');
+      return { presence, version };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return pendingTransitionOf(presence.userId, error.Item);
+      throw error;
+    }
+  }
+
+  async confirmPublished(transition: PresenceTransition): Promise<void> {
+    // A later change (its own version) is left pending: it has its own publication to confirm.
+    await conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { userId: transition.presence.userId },
+          UpdateExpression: 'REMOVE publishPending',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': transition.version },
         }),
       ),
     );
   }
+}
+
+/** A status item as DynamoDB returns it with a failed condition: attribute values, not unmarshalled. */
+const storedStatus = z.object({
+  status: z.object({ S: z.enum(['online', 'offline']) }),
+  lastSeen: z.optional(z.object({ N: z.string() })),
+  version: z.object({ N: z.string() }),
+  publishPending: z.optional(z.object({ BOOL: z.boolean() })),
+});
+
+/** The transition a status item holds if its publication was never confirmed. */
+function pendingTransitionOf(userId: string, item: unknown): PresenceTransition | undefined {
+  const stored = storedStatus.safeParse(item);
+  // An item without a pending flag (or from before there was one) has nothing left to publish.
+  if (!stored.success || stored.data.publishPending?.BOOL !== true) return undefined;
+  const { status, lastSeen, version } = stored.data;
+  return {
+    presence: { userId, status: status.S, ...(status.S === 'offline' && lastSeen ? { lastSeen: Number(lastSeen.N) } : {}) },
+    version: Number(version.N),
+  };
 }
 
 /**
@@ -81,6 +128,8 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
       { client: this.client },
       {
         TableName: this.tableName,
+        // Strongly: a subscription written before this read must be found (see subscribeToPresence).
+        ConsistentRead: true,
         KeyConditionExpression: 'watchedUserId = :watched',
         // TTL deletes late; an expired subscription's connection has ended.
         FilterExpression: 'expiresAt > :now',

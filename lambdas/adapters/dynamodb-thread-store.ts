@@ -1,6 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   GetCommand,
   paginateQuery,
   QueryCommand,
@@ -9,10 +8,11 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { batchGet, batchWrite } from './dynamodb-batch';
+import { batchGet } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
+import { DynamoDbGroupMembership } from './dynamodb-group-membership';
 import { messageKey, stagedMessageOf } from './dynamodb-staged-messages';
-import type { CommitOutcome, CommitRequest, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
+import type { AddOutcome, CommitOutcome, CommitRequest, Removal, RemovalOutcome, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
 import type { Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
 
@@ -24,7 +24,14 @@ export interface ChatTables {
 
 const META = 'meta';
 const memberKey = (userId: string) => `member#${userId}`;
-const sendKeyOf = (senderId: string, clientMsgId: string) => `${senderId}#${clientMsgId}`;
+/**
+ * A send record's key, `<sender>#<clientMsgId>`, with `%` and `#` in the sender percent-escaped:
+ * the first `#` then always ends the sender, so no two (sender, clientMsgId) pairs share a key,
+ * whatever either contains. Ids without `%` and `#` keep the key they had before the escaping,
+ * so records written earlier are still found.
+ */
+export const sendKeyOf = (senderId: string, clientMsgId: string) =>
+  `${senderId.replace(/[%#]/g, (char) => (char === '%' ? '%25' : '%23'))}#${clientMsgId}`;
 
 function headOf(item: Record<string, unknown>): ThreadHead {
   return {
@@ -54,7 +61,12 @@ export class DynamoDbThreadStore implements ThreadStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: ChatTables,
-  ) {}
+  ) {
+    this.groups = new DynamoDbGroupMembership(client, tables);
+  }
+
+  /** Membership changes: atomic, and counted on the group head (dynamodb-group-membership.ts). */
+  private readonly groups: DynamoDbGroupMembership;
 
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
     const items = await batchGet(this.client, {
@@ -62,7 +74,9 @@ export class DynamoDbThreadStore implements ThreadStore {
       [this.tables.sendRecords]: { Keys: [{ sendKey: sendKeyOf(senderId, clientMsgId) }], ConsistentRead: true },
     });
     const meta = items.find((item) => item.sk === META);
-    const record = items.find((item) => 'sendKey' in item);
+    // Before counters had a table of their own, `rate#<user>#<second>` items shared this one; the
+    // last of them expire a minute after the change, and are no send record even then.
+    const record = items.find((item) => 'sendKey' in item && 'messageId' in item);
     return {
       thread: meta && headOf(meta),
       senderIsMember: items.some((item) => item.sk === memberKey(senderId)),
@@ -71,11 +85,12 @@ export class DynamoDbThreadStore implements ThreadStore {
         seq: Number(record.seq),
         messageId: String(record.messageId),
         sentAt: Number(record.sentAt),
+        ...(record.payloadDigest === undefined ? {} : { payloadDigest: String(record.payloadDigest) }),
       },
     };
   }
 
-  async commitMessage({ message, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, payloadDigest, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const { threadId, seq, sentAt } = message;
     const lastMessage = { seq, senderId: message.senderId, text: message.text, sentAt };
     const headWrite = createDirectThread
@@ -123,6 +138,7 @@ export class DynamoDbThreadStore implements ThreadStore {
       seq,
       messageId: message.messageId,
       sentAt,
+      payloadDigest,
       expiresAt: Math.floor(sentAt / 1000) + SEND_RECORD_SECONDS,
     };
     const items = [
@@ -192,57 +208,15 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
-    const { threadId } = head;
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tables.threads,
-              Item: { threadId, sk: META, kind: 'group', name: head.name, createdAt: now, createdBy: creator, lastSeq: 0, lastActivity: now },
-              ConditionExpression: 'attribute_not_exists(threadId)',
-            },
-          },
-          { Put: { TableName: this.tables.threads, Item: { threadId, sk: memberKey(creator), userId: creator, role: 'admin', joinedAt: now } } },
-          {
-            Put: {
-              TableName: this.tables.userThreads,
-              Item: { userId: creator, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 },
-            },
-          },
-        ],
-      }),
-    );
-    await this.addMembers(threadId, members, now);
+    await this.groups.createGroup(head, creator, members, now);
   }
 
-  async addMembers(threadId: string, userIds: readonly string[], now: number): Promise<void> {
-    await batchWrite(
-      this.client,
-      userIds.flatMap((userId) => [
-        { table: this.tables.threads, put: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: now } },
-        { table: this.tables.userThreads, put: { userId, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 } },
-      ]),
-    );
+  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome> {
+    return this.groups.addMembers(threadId, userIds, maxMembers, now);
   }
 
-  async removeMember(threadId: string, userId: string): Promise<void> {
-    // The membership goes first: from then on the user can neither send nor read.
-    await this.client.send(new DeleteCommand({ TableName: this.tables.threads, Key: { threadId, sk: memberKey(userId) } }));
-    await this.client.send(new DeleteCommand({ TableName: this.tables.userThreads, Key: { userId, threadId } }));
-  }
-
-  async setRole(threadId: string, userId: string, role: Member['role']): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tables.threads,
-        Key: { threadId, sk: memberKey(userId) },
-        UpdateExpression: 'SET #role = :role',
-        ConditionExpression: 'attribute_exists(sk)',
-        ExpressionAttributeNames: { '#role': 'role' },
-        ExpressionAttributeValues: { ':role': role },
-      }),
-    );
+  async removeMember(threadId: string, removal: Removal): Promise<RemovalOutcome> {
+    return this.groups.removeMember(threadId, removal);
   }
 
   async membersWithRoles(threadId: string): Promise<Member[]> {

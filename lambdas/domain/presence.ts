@@ -1,5 +1,5 @@
 import { inPool } from './pool';
-import type { ConnectionDirectory, ConnectionNotifier } from './chat/ports';
+import type { ConnectionNotifier } from './chat/ports';
 
 /** API Gateway's longest connection: a subscription cannot outlive it. */
 export const MAX_CONNECTION_SECONDS = 2 * 3600;
@@ -16,14 +16,29 @@ export interface UserPresence {
   readonly lastSeen?: number;
 }
 
-/** The last published status of each user: what a new subscriber is told. */
+/** A recorded change of a user's status, numbered so that its publication can be confirmed. */
+export interface PresenceTransition {
+  readonly presence: UserPresence;
+  /** The user's status version that this change made; each change makes a higher one. */
+  readonly version: number;
+}
+
+/**
+ * Each user's status and whether its last change is yet to reach every subscriber: what a new
+ * subscriber is told, and what a retried publication sends again.
+ */
 export interface PresenceStatusStore {
+  /** The users' statuses, read strongly consistently: a change recorded before the call is in the answer. */
   statusesOf(userIds: readonly string[]): Promise<UserPresence[]>;
   /**
-   * Records the user's new status unless it is already so; true when this call changed it. The
-   * change happens once however many callers race, so each transition is published once.
+   * Records the user's status and returns the transition still to be published: this change when
+   * the status differed (it changes once however many callers race); when it was already so, the
+   * change that made it so if its publication was never confirmed (a failed publish, retried);
+   * otherwise nothing.
    */
-  changeStatus(presence: UserPresence, now: number): Promise<boolean>;
+  recordStatus(presence: UserPresence, now: number): Promise<PresenceTransition | undefined>;
+  /** Confirms that a transition reached every subscriber, unless a later one replaced it meanwhile. */
+  confirmPublished(transition: PresenceTransition): Promise<void>;
 }
 
 /** A subscriber: one connection, watching some users. */
@@ -44,7 +59,10 @@ export interface PresenceSubscriptions {
 
 /**
  * Subscribes a connection and returns the users' current state. The subscriptions are written
- * before the state is read, so a change that lands between the two is pushed, not lost.
+ * before the state is read, and publishPresenceChanges records a change before it looks for
+ * subscribers; with both reads strongly consistent, a racing change is either in the answer (it
+ * was recorded before the read) or pushed (its subscribers were looked up after the subscription
+ * was written), sometimes both.
  */
 export async function subscribeToPresence({
   subscriber,
@@ -83,20 +101,29 @@ export interface ConnectionChange {
   readonly expiresAt: number;
 }
 
+/** The connection registry as presence reads it. */
+export interface LiveConnectionCounter {
+  /**
+   * How many of the user's connections are live, read strongly consistently: counted after a
+   * connection opened or closed, the count includes that change.
+   */
+  countLiveConnections(userId: string): Promise<number>;
+}
+
 export interface PresencePorts {
-  readonly connections: ConnectionDirectory;
+  readonly connections: LiveConnectionCounter;
   readonly statuses: PresenceStatusStore;
   readonly subscriptions: PresenceSubscriptions;
   readonly notifier: ConnectionNotifier;
 }
 
 export interface PresenceReport {
-  /** Users whose status changed, as published. */
-  readonly changed: UserPresence[];
-  /** Users whose changes could not be worked out, with why; their records are to be retried. */
+  /** Transitions that reached every subscriber (republished ones included). */
+  readonly published: UserPresence[];
+  /** Users whose change could not be worked out or published, with why: their records are to be retried. */
   readonly failures: Array<{ readonly userId: string; readonly error: unknown }>;
   readonly delivered: number;
-  /** Posts that failed other than with 410, with why: those subscribers catch up on their next subscribePresence. */
+  /** Posts that failed other than with 410, with why: their users' transitions are published again on the retry. */
   readonly failedPosts: unknown[];
 }
 
@@ -110,9 +137,11 @@ function lastSeenFrom(change: ConnectionChange): number {
 
 /**
  * Works out, for each user whose connections changed, whether they are now online (at least one
- * live connection) or offline, records it, and pushes each real change to the user's subscribers,
+ * live connection) or offline, records it, and pushes each transition to the user's subscribers,
  * one frame per subscriber connection. The status is read from the registry as it is now, not
- * inferred from the changes, so replaying a change (a retried batch) publishes nothing twice.
+ * inferred from the changes, so replaying changes (a retried batch) makes no new transition. A
+ * transition is confirmed published only once every subscriber has it (or is gone); until then its
+ * user is reported failed, so that the retry publishes it again: at least once, not at most once.
  */
 export async function publishPresenceChanges({
   changes,
@@ -121,30 +150,36 @@ export async function publishPresenceChanges({
 }: PresencePorts & { readonly changes: readonly ConnectionChange[]; readonly now: number }): Promise<PresenceReport> {
   const byUser = new Map<string, ConnectionChange[]>();
   for (const change of changes) byUser.set(change.userId, [...(byUser.get(change.userId) ?? []), change]);
+  const failed = new Map<string, unknown>();
+  const fail = (userId: string, error: unknown) => {
+    if (!failed.has(userId)) failed.set(userId, error);
+  };
 
-  const changed: UserPresence[] = [];
-  const failures: PresenceReport['failures'] = [];
+  const transitions: PresenceTransition[] = [];
   await inPool([...byUser], CONCURRENCY, async ([userId, userChanges]) => {
     try {
       for (const change of userChanges) {
         if (change.kind === 'closed') await ports.subscriptions.endSubscriptionsOf(change.connectionId);
       }
-      const live = await ports.connections.liveConnectionsOf(userId);
+      const live = await ports.connections.countLiveConnections(userId);
       const lastClose = userChanges.filter((change) => change.kind === 'closed').at(-1);
       const presence: UserPresence =
-        live.length > 0
-          ? { userId, status: 'online' }
-          : { userId, status: 'offline', lastSeen: lastClose ? lastSeenFrom(lastClose) : now };
-      if (await ports.statuses.changeStatus(presence, now)) changed.push(presence);
+        live > 0 ? { userId, status: 'online' } : { userId, status: 'offline', lastSeen: lastClose ? lastSeenFrom(lastClose) : now };
+      const transition = await ports.statuses.recordStatus(presence, now);
+      if (transition) transitions.push(transition);
     } catch (error) {
-      failures.push({ userId, error });
+      fail(userId, error);
     }
   });
 
   const framesByConnection = new Map<string, UserPresence[]>();
-  await inPool(changed, CONCURRENCY, async (presence) => {
-    for (const connectionId of await ports.subscriptions.subscribersOf(presence.userId)) {
-      framesByConnection.set(connectionId, [...(framesByConnection.get(connectionId) ?? []), presence]);
+  await inPool(transitions, CONCURRENCY, async ({ presence }) => {
+    try {
+      for (const connectionId of await ports.subscriptions.subscribersOf(presence.userId)) {
+        framesByConnection.set(connectionId, [...(framesByConnection.get(connectionId) ?? []), presence]);
+      }
+    } catch (error) {
+      fail(presence.userId, error);
     }
   });
   let delivered = 0;
@@ -155,9 +190,24 @@ export async function publishPresenceChanges({
       if (outcome === 'gone') await ports.subscriptions.endSubscriptionsOf(connectionId);
       else delivered += 1;
     } catch (error) {
-      // One bad post must not keep the change from the other subscribers.
+      // The other subscribers still get the change now; this one gets it on the retry.
       failedPosts.push(error);
+      for (const { userId } of users) fail(userId, error);
     }
   });
-  return { changed, failures, delivered, failedPosts };
+
+  const published: UserPresence[] = [];
+  await inPool(
+    transitions.filter(({ presence }) => !failed.has(presence.userId)),
+    CONCURRENCY,
+    async (transition) => {
+      try {
+        await ports.statuses.confirmPublished(transition);
+        published.push(transition.presence);
+      } catch (error) {
+        fail(transition.presence.userId, error);
+      }
+    },
+  );
+  return { published, failures: [...failed].map(([userId, error]) => ({ userId, error })), delivered, failedPosts };
 }

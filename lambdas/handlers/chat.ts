@@ -34,6 +34,7 @@ const config = loadConfig({
   MAX_GROUP_MEMBERS: env.positiveInt(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
   PUSH_TOPIC_ARN: env.name(),
+  SEND_RATES_TABLE: env.name(),
 });
 
 const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
@@ -61,7 +62,7 @@ const deliveryPorts = { threads, connections, notifier };
 const sendPorts = {
   ...deliveryPorts,
   staged: new DynamoDbStagedMessages(documentClient, config.THREADS_TABLE),
-  rate: new DynamoDbSendRateCounter(documentClient, config.SEND_RECORDS_TABLE),
+  rate: new DynamoDbSendRateCounter(documentClient, config.SEND_RATES_TABLE),
   push: new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN),
   clock: Date.now,
   observer: sendObserver,

@@ -56,8 +56,9 @@ function changeOf(record: z.infer<typeof streamRecord>, now: number): Connection
 /**
  * Reads the connection registry's stream (connections opening and closing, however they close)
  * and pushes each user's online/offline change to their subscribers. A user whose change could not
- * be worked out fails their records, so that Lambda retries from the first of them; a record that
- * can never be read is logged and skipped, since retrying it would hold up the whole shard.
+ * be worked out or did not reach every subscriber fails their records, so that Lambda retries from
+ * the first of them and the change goes out again; a record that can never be read is logged and
+ * skipped, since retrying it would hold up the whole shard.
  */
 export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const now = Date.now();
@@ -69,9 +70,9 @@ export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<
   );
 
   const report = await publishPresenceChanges({ changes: changes.map(({ change }) => change), now, ...ports });
-  for (const { userId, error } of report.failures) logger.error('presence change failed; to be retried', { userId, error: error as Error });
+  for (const { userId, error } of report.failures) logger.error('presence change not published; to be retried', { userId, error: error as Error });
   if (report.failedPosts.length > 0) logger.warn('presence frames not delivered', { count: report.failedPosts.length, firstError: report.failedPosts[0] as Error });
-  metrics.addMetric('PresenceChanges', MetricUnit.Count, report.changed.length);
+  metrics.addMetric('PresenceChanges', MetricUnit.Count, report.published.length);
   metrics.addMetric('PresenceFramesDelivered', MetricUnit.Count, report.delivered);
   metrics.addMetric('PresenceFramesFailed', MetricUnit.Count, report.failedPosts.length);
 

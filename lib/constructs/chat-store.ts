@@ -9,8 +9,9 @@ const USER_THREADS_BY_ACTIVITY = 'byActivity';
 /**
  * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
  * newest messages staged until history has them), each user's threads with their receipts, and
- * the record of every send by (sender, clientMsgId) that makes sends idempotent. The threads
- * table's stream of staged messages is the outbox that `MessageRelay` relays.
+ * the record of every send by (sender, clientMsgId) that makes sends idempotent, and each user's
+ * sends per second for the rate limit. The threads table's stream of staged messages is the
+ * outbox that `MessageRelay` relays.
  */
 export class ChatStore extends Construct {
   /**
@@ -23,8 +24,16 @@ export class ChatStore extends Construct {
    * and receipts; index `byActivity` orders them by `lastActivity`.
    */
   public readonly userThreads: Table;
-  /** Partition key `sendKey` (`<sender>#<clientMsgId>`): what each send produced, kept two days (TTL). */
+  /**
+   * Partition key `sendKey` (`<sender>#<clientMsgId>`, `#` and `%` escaped in the sender): what each
+   * send produced and the digest of what was sent, kept two days (TTL).
+   */
   public readonly sendRecords: Table;
+  /**
+   * Partition key `userId`, sort key `second`: how many messages each user sent in each second,
+   * kept a minute (TTL). A table of its own, so that no send key can ever name a counter.
+   */
+  public readonly sendRates: Table;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -41,6 +50,7 @@ export class ChatStore extends Construct {
       sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
     });
     this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
+    this.sendRates = new MessengerTable(this, 'SendRates', { partitionKey: 'userId', sortKey: 'second', timeToLiveAttribute: 'expiresAt' });
 
   }
 
@@ -51,10 +61,11 @@ export class ChatStore extends Construct {
    */
 
   /**
-   * Lets the grantee send messages: count the sender's rate, read the thread head, membership and
-   * earlier send in one batch, commit the message (head, staged copy, send record and, for a new
-   * one-to-one thread, both members' rows) in one transaction, list the members to deliver to,
-   * mark the staged copy delivered, and read a retried message's staged copy.
+   * Lets the grantee send messages: count the sender's rate (and give back the count of a retry),
+   * read the thread head, membership and earlier send in one batch, commit the message (head,
+   * staged copy, send record and, for a new one-to-one thread, both members' rows) in one
+   * transaction, list the members to deliver to, mark the staged copy delivered, and read a
+   * retried message's staged copy.
    */
   public grantSendMessages(grantee: IGrantable): Grant[] {
     return [
@@ -68,7 +79,8 @@ export class ChatStore extends Construct {
         'dynamodb:ConditionCheckItem',
         'dynamodb:Query',
       ),
-      this.grantOn(grantee, [this.sendRecords.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+      this.grantOn(grantee, [this.sendRecords.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem'),
+      this.grantOn(grantee, [this.sendRates.tableArn], 'dynamodb:UpdateItem'),
       this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:PutItem'),
     ];
   }
@@ -82,9 +94,12 @@ export class ChatStore extends Construct {
   }
 
   /**
-   * Lets the grantee create groups and change their members: read the group, create it in one
-   * transaction, add members in batch writes (thread memberships and user thread rows), remove
-   * members, and hand the admin role on.
+   * Lets the grantee create groups and change their members (lambdas/adapters/dynamodb-group-membership.ts):
+   * read the group and count its members, create it (one transaction, or batch writes of the
+   * members and a put of the head last, and batch deletes when that fails), add members in
+   * transactions (memberships and user thread rows put, the head's counts updated), and remove a
+   * member in one transaction (membership and user thread row deleted, the head's counts and a
+   * successor's role updated).
    */
   public grantManageGroups(grantee: IGrantable): Grant[] {
     return [
@@ -146,6 +161,7 @@ export class ChatStore extends Construct {
       THREADS_TABLE: this.threads.tableName,
       USER_THREADS_TABLE: this.userThreads.tableName,
       SEND_RECORDS_TABLE: this.sendRecords.tableName,
+      SEND_RATES_TABLE: this.sendRates.tableName,
     };
   }
 }

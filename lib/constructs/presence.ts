@@ -26,7 +26,10 @@ export interface PresenceProps {
  * records it, and posts each change to the connections subscribed to that user.
  */
 export class Presence extends Construct {
-  /** Partition key `userId`: the user's last published `status`, `lastSeen` and `changedAt`. */
+  /**
+   * Partition key `userId`: the user's `status`, `lastSeen` and `changedAt`, the `version` each
+   * change bumps, and `publishPending` until that change has reached every subscriber.
+   */
   public readonly statusTable: Table;
   /**
    * Partition key `watchedUserId`, sort key `connectionId` (the subscriber), expiring (TTL
@@ -78,9 +81,9 @@ export class Presence extends Construct {
         filters: [FilterCriteria.filter({ eventName: FilterRule.or('INSERT', 'REMOVE') })],
       }),
     );
-    // What lambdas/handlers/presence-changes.ts does: find the user's live connections, flip the
+    // What lambdas/handlers/presence-changes.ts does: count the user's live connections, flip the
     // status, find the subscribers (and a closed connection's subscriptions, by the index), end
-    // subscriptions in batches and post to the subscribers.
+    // subscriptions in batches, post to the subscribers and confirm the publication (an update).
     props.connections.grantReadConnections(this.changesFunction);
     Grant.addToPrincipal({ grantee: this.changesFunction, actions: ['dynamodb:UpdateItem'], resourceArns: [this.statusTable.tableArn] });
     Grant.addToPrincipal({

@@ -1,6 +1,8 @@
 import { ApiGatewayService } from './apigateway/module';
 import { DynamoDbService } from './dynamodb/module';
 import { EventsService } from './events/module';
+import { FaultsService } from './faults/module';
+import { FaultRegistry } from './faults/registry';
 import { IamService } from './iam/module';
 import { IdentityService } from './identity/module';
 import { KeyspacesService } from './keyspaces/module';
@@ -15,19 +17,23 @@ import { WebMessengerService } from '../web/module';
  * services first, then Lambda, which runs against them, then what invokes functions (SNS
  * subscriptions, schedules, the WebSocket API), so that invocations stop before Lambda does.
  * A service the stack comes to use is one more entry here; the web messenger, served beside them,
- * is the last.
+ * is the last. The fault injector's registry is handed to the services whose behaviour it changes
+ * (Lambda kills environments, API Gateway answers `@connections` with failures); its own module
+ * comes after every stand-in and function is known, to check what it is asked to break.
  */
 export function cloudServices(): CloudService[] {
+  const faults = new FaultRegistry();
   return [
     new IdentityService(),
     new IamService(),
     new DynamoDbService(),
     new SqsService(),
     new KeyspacesService(),
-    new LambdaModule(),
+    new LambdaModule(faults),
     new SnsService(),
     new EventsService(),
-    new ApiGatewayService(),
+    new ApiGatewayService(faults),
+    new FaultsService(faults),
     // Last: its route takes the top-level paths no service claims.
     new WebMessengerService(),
   ];

@@ -8,6 +8,7 @@ import type { ServiceEndpoints } from './endpoints';
 import type { IamAccess } from './iam/module';
 import type { LambdaService } from './lambda/lambda-service';
 import type { QueueAccess } from './sqs/module';
+import type { StandInControl, StandInName } from './stand-in-control';
 
 export type Log = (message: string) => void;
 
@@ -33,6 +34,7 @@ export interface ExposedServices {
   lambda?: LambdaService;
   queues?: QueueAccess;
   dynamodb?: DynamoDbAccess;
+  standIns?: Partial<Record<StandInName, StandInControl>>;
 }
 
 /** Once every resource of the template has its `Ref` and `Fn::GetAtt` values. */

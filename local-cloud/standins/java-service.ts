@@ -127,19 +127,42 @@ export interface JavaServiceOptions {
   readonly logFile: string;
 }
 
-/** A stand-in running in its own JVM. */
+/** A stand-in running in its own JVM, which can be stopped and started again as it was. */
 export class JavaService {
-  private constructor(
-    public readonly name: string,
-    private readonly process: ChildProcess,
-    private readonly logFile: string,
-  ) {}
+  private process?: ChildProcess;
+
+  private constructor(private readonly options: JavaServiceOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
 
   /**
    * Starts the JVM and waits until its port answers. Fails with the reason (Java missing, early
    * exit with the tail of its log, or a timeout) rather than hanging.
    */
   static async start(options: JavaServiceOptions): Promise<JavaService> {
+    const service = new JavaService(options);
+    await service.launch();
+    return service;
+  }
+
+  /** Whether its JVM runs (from its start until it is stopped or dies). */
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /**
+   * Starts a stopped stand-in again with the same options: the same port and the same data
+   * folder, so that its clients find it where it was, with what it had.
+   */
+  async restart(): Promise<void> {
+    if (this.running) throw new StandInError(this.options.name, 'is running; stop it before starting it again');
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    const options = this.options;
     if (await portAnswers(options.readyPort)) {
       throw new StandInError(options.name, `port ${options.readyPort} is already taken by another program`);
     }
@@ -151,14 +174,14 @@ export class JavaService {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-    const service = new JavaService(options.name, child, options.logFile);
+    this.process = child;
 
     const exited = new Promise<never>((_, reject) => {
       child.once('error', (error) =>
         reject(new StandInError(options.name, `cannot run java (is a JDK 17 on PATH?): ${error.message}`)),
       );
       child.once('exit', async (code, signal) => {
-        const tail = await service.logTail();
+        const tail = await this.logTail();
         reject(new StandInError(options.name, `exited during start (${signal ?? `exit ${code}`}); its log ${options.logFile} ends:\n${tail}`));
       });
     });
@@ -173,17 +196,16 @@ export class JavaService {
     try {
       await Promise.race([ready, exited]);
     } catch (error) {
-      await service.stop();
+      await this.stop();
       throw error;
     }
     exited.catch(() => undefined);
     child.removeAllListeners('exit');
-    return service;
   }
 
   private async logTail(): Promise<string> {
     try {
-      return (await readFile(this.logFile, 'utf8')).split('\n').slice(-25).join('\n');
+      return (await readFile(this.options.logFile, 'utf8')).split('\n').slice(-25).join('\n');
     } catch {
       return '(no log)';
     }
@@ -191,10 +213,11 @@ export class JavaService {
 
   /** Stops the JVM: SIGTERM, then SIGKILL if it lingers. */
   async stop(): Promise<void> {
-    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
-    this.process.kill('SIGTERM');
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
+    const child = this.process;
+    if (child === undefined || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
   }

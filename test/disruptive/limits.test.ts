@@ -51,6 +51,29 @@ describe('the group cap over real sockets', () => {
   });
 });
 
+describe('the group cap under concurrent adds over real sockets', () => {
+  it('never lets two adds that each fit pass the cap together', async () => {
+    const creator = uniqueUser('host');
+    const run = Math.random().toString(36).slice(2, 8);
+    const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}-${run}`);
+    const [desk, phone] = [await connect(creator, 'desk'), await connect(creator, 'phone')];
+    const { threadId } = await desk.request({ action: 'createGroup', name: 'Busy', members: ids('a', 623) }, 120_000);
+
+    // 624 + 250 fits, and so does each on its own; together they would be 1124.
+    const replies = await Promise.all([
+      desk.request({ action: 'addMembers', threadId, userIds: ids('b', 250) }, 120_000),
+      phone.request({ action: 'addMembers', threadId, userIds: ids('c', 250) }, 120_000),
+    ]);
+
+    expect(replies.filter((reply) => reply.type === 'error')).not.toHaveLength(0);
+    for (const reply of replies) if (reply.type === 'error') expect(reply).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/1024/) });
+    // Adding someone already in changes nothing and answers the members as they are now.
+    const now = await desk.request({ action: 'addMembers', threadId, userIds: [creator] }, 120_000);
+    expect((now.members as string[]).length).toBeLessThanOrEqual(MAX_GROUP_MEMBERS);
+    expect((now.members as string[]).length).toBeGreaterThan(624);
+  });
+});
+
 describe('the send rate limit over real sockets', () => {
   /**
    * Counts `sends` into each second of the next two minutes of the user's send counter, as sends
@@ -63,11 +86,11 @@ describe('the send rate limit over real sockets', () => {
     const client = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     );
-    const table = byLogicalId(dynamodb.tables, 'ChatSendRecords');
+    const table = byLogicalId(dynamodb.tables, 'ChatSendRates');
     const first = Math.floor(Date.now() / 1000);
     try {
       for (let second = first; second < first + 120; second += 25) {
-        const items = Array.from({ length: 25 }, (_, i) => ({ sendKey: `rate#${userId}#${second + i}`, sends, expiresAt: second + i + 60 }));
+        const items = Array.from({ length: 25 }, (_, i) => ({ userId, second: String(second + i), sends, expiresAt: second + i + 60 }));
         await client.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
       }
     } finally {

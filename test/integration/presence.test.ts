@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { presenceOf, type PresenceFrame } from '../support/presence';
 import { byLogicalId, clientsClosedAfterEach, connectionRegistry, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
 
@@ -7,25 +7,29 @@ jest.setTimeout(60_000);
 
 const connect = clientsClosedAfterEach();
 let registry: Awaited<ReturnType<typeof connectionRegistry>>;
-let subscriptions: DynamoDBDocumentClient;
+let tables: DynamoDBDocumentClient;
 let subscriptionsTable: string;
+let connectionsTable: string;
+let statusesTable: string;
 
 beforeAll(async () => {
   registry = await connectionRegistry();
   const { dynamodb } = await standIns();
-  subscriptions = DynamoDBDocumentClient.from(
+  tables = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
   subscriptionsTable = byLogicalId(dynamodb.tables, 'PresenceSubscriptions');
+  connectionsTable = byLogicalId(dynamodb.tables, 'Connections');
+  statusesTable = byLogicalId(dynamodb.tables, 'PresenceStatuses');
 });
 afterAll(() => {
   registry.close();
-  subscriptions.destroy();
+  tables.destroy();
 });
 
 /** The presence subscriptions to `user`, read from their table. */
 async function subscriptionsOf(user: string) {
-  const { Items = [] } = await subscriptions.send(
+  const { Items = [] } = await tables.send(
     new QueryCommand({ TableName: subscriptionsTable, KeyConditionExpression: 'watchedUserId = :user', ExpressionAttributeValues: { ':user': user } }),
   );
   return Items;
@@ -57,6 +61,15 @@ describe('presence over real sockets', () => {
     // A later subscriber is told the state as it now is, lastSeen included.
     const late = await connect(carol);
     expect(await late.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'offline', lastSeen: offline.lastSeen }] });
+    // Both transitions were confirmed published: a replay of their records would publish nothing.
+    await eventually(
+      async () => {
+        const { Item } = await tables.send(new GetCommand({ TableName: statusesTable, Key: { userId: bob }, ConsistentRead: true }));
+        return Item?.version === 2 && Item.publishPending === undefined;
+      },
+      10_000,
+      "bob's offline to be confirmed published",
+    );
   });
 
   it('keeps a user online while one of two devices is connected', async () => {
@@ -93,6 +106,17 @@ describe('presence over real sockets', () => {
     expect(await subscriptionsOf(bob)).toHaveLength(1);
     await subscriber.close();
     await eventually(async () => (await subscriptionsOf(bob)).length === 0, 15_000, 'the subscription to end');
+  });
+
+  it('has DynamoDB refuse a strongly consistent read of a global secondary index, as AWS does, which is why presence counts on the base table', async () => {
+    const readIndexStrongly = new QueryCommand({
+      TableName: connectionsTable,
+      IndexName: 'byExpiry',
+      ConsistentRead: true,
+      KeyConditionExpression: 'expiryShard = :shard',
+      ExpressionAttributeValues: { ':shard': 0 },
+    });
+    await expect(tables.send(readIndexStrongly)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/consistent read/i) });
   });
 
   it('refuses more than 500 user ids and bad ids with bad_request', async () => {

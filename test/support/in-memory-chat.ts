@@ -1,4 +1,6 @@
+import { MEMBERS_PER_TRANSACTION } from '../../lambdas/adapters/dynamodb-group-membership';
 import type {
+  AddOutcome,
   CommitOutcome,
   CommitRequest,
   ConnectionDirectory,
@@ -8,6 +10,8 @@ import type {
   LiveConnection,
   MessageQueue,
   PushRequester,
+  Removal,
+  RemovalOutcome,
   SendContext,
   SendObserver,
   SendRateCounter,
@@ -16,6 +20,9 @@ import type {
 } from '../../lambdas/domain/chat/ports';
 import type { Member, Receipts, ThreadHead, ThreadPosition, UserThread } from '../../lambdas/domain/chat/threads';
 import type { StoredMessage } from '../../lambdas/domain/messages';
+
+/** One key per (sender, clientMsgId) pair, whatever they contain, as the DynamoDB store's escaped send keys. */
+const sendKey = (senderId: string, clientMsgId: string) => JSON.stringify([senderId, clientMsgId]);
 
 /** The thread store's contract, in memory, for domain tests. */
 export class InMemoryThreadStore implements ThreadStore {
@@ -38,14 +45,14 @@ export class InMemoryThreadStore implements ThreadStore {
     return {
       thread: this.headsById.get(threadId),
       senderIsMember: this.members.get(threadId)?.has(senderId) ?? false,
-      previous: this.records.get(`${senderId}#${clientMsgId}`),
+      previous: this.records.get(sendKey(senderId, clientMsgId)),
     };
   }
 
-  async commitMessage({ message, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, payloadDigest, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const forced = this.forcedOutcomes.shift();
     if (forced) return forced;
-    const key = `${message.senderId}#${message.clientMsgId}`;
+    const key = sendKey(message.senderId, message.clientMsgId);
     if (this.records.has(key)) return { outcome: 'duplicate' };
     const head = this.headsById.get(message.threadId);
     if (createDirectThread ? head !== undefined : head?.lastSeq !== message.seq - 1) return { outcome: 'seq_taken', lastSeq: head?.lastSeq };
@@ -53,7 +60,7 @@ export class InMemoryThreadStore implements ThreadStore {
     if (createDirectThread) this.addThread(message.threadId, 'dm', [...createDirectThread]);
     this.headsById.set(message.threadId, { ...this.headsById.get(message.threadId)!, lastSeq: message.seq });
     this.staged.set(message.threadId, [...(this.staged.get(message.threadId) ?? []), message]);
-    this.records.set(key, { threadId: message.threadId, seq: message.seq, messageId: message.messageId, sentAt: message.sentAt });
+    this.records.set(key, { threadId: message.threadId, seq: message.seq, messageId: message.messageId, sentAt: message.sentAt, payloadDigest });
     return { outcome: 'committed' };
   }
 
@@ -73,28 +80,44 @@ export class InMemoryThreadStore implements ThreadStore {
     return (this.staged.get(threadId) ?? []).filter((message) => message.seq >= fromSeq && message.seq <= toSeq);
   }
 
-  async createGroup(head: ThreadHead, creator: string, members: readonly string[]): Promise<void> {
-    this.addThread(head.threadId, 'group', [creator]);
+  /** As the DynamoDB store: all at once, the creator the only admin. */
+  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
+    this.addThread(head.threadId, 'group', [creator, ...members]);
     this.headsById.set(head.threadId, head);
     this.roles.set(`${head.threadId}/${creator}`, 'admin');
-    this.receipts.set(`${creator}/${head.threadId}`, { userId: creator, threadId: head.threadId, deliveredSeq: 0, readSeq: 0, lastActivity: 0, lastSeq: 0 });
-    await this.addMembers(head.threadId, members);
+    for (const userId of [creator, ...members]) this.receipts.set(`${userId}/${head.threadId}`, { ...this.receipts.get(`${userId}/${head.threadId}`)!, lastActivity: now });
   }
 
-  async addMembers(threadId: string, userIds: readonly string[]): Promise<void> {
-    for (const userId of userIds) {
-      this.members.get(threadId)!.add(userId);
-      this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0, lastActivity: 0, lastSeq: 0 });
+  /** As the DynamoDB store: in steps of MEMBERS_PER_TRANSACTION, each whole or refused by the cap; members stay as they are. */
+  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome> {
+    const members = this.members.get(threadId)!;
+    const added: string[] = [];
+    for (let start = 0; start < userIds.length; start += MEMBERS_PER_TRANSACTION) {
+      const joining = userIds.slice(start, start + MEMBERS_PER_TRANSACTION).filter((userId) => !members.has(userId));
+      if (members.size + joining.length > maxMembers) return { added, refused: userIds.slice(start).filter((userId) => !members.has(userId)) };
+      for (const userId of joining) {
+        members.add(userId);
+        this.roles.delete(`${threadId}/${userId}`);
+        this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0, lastActivity: now, lastSeq: 0 });
+      }
+      added.push(...joining);
     }
+    return { added, refused: [] };
   }
 
-  async removeMember(threadId: string, userId: string): Promise<void> {
-    this.members.get(threadId)?.delete(userId);
+  /** As the DynamoDB store: all or nothing, and only on the roles the removal was planned on. */
+  async removeMember(threadId: string, { userId, role, successor }: Removal): Promise<RemovalOutcome> {
+    const members = this.members.get(threadId);
+    const roleOf = (member: string) => (members?.has(member) ? (this.roles.get(`${threadId}/${member}`) ?? 'member') : undefined);
+    const otherAdmins = [...(members ?? [])].filter((member) => member !== userId && roleOf(member) === 'admin');
+    if (roleOf(userId) !== role) return 'changed';
+    if (successor !== undefined && roleOf(successor) !== 'member') return 'changed';
+    if (role === 'admin' && successor === undefined && otherAdmins.length === 0 && members!.size > 1) return 'changed';
+    members!.delete(userId);
+    this.roles.delete(`${threadId}/${userId}`);
     this.receipts.delete(`${userId}/${threadId}`);
-  }
-
-  async setRole(threadId: string, userId: string, role: Member['role']): Promise<void> {
-    this.roles.set(`${threadId}/${userId}`, role);
+    if (successor !== undefined) this.roles.set(`${threadId}/${successor}`, 'admin');
+    return 'removed';
   }
 
   async membersWithRoles(threadId: string): Promise<Member[]> {
@@ -212,11 +235,22 @@ export class RecordingSendObserver implements SendObserver {
   }
 }
 
+/** Per user and second, as the DynamoDB counter's table (atomic adds, one item per key). */
 export class InMemoryRateCounter implements SendRateCounter {
   private readonly counts = new Map<string, number>();
   async countSend(userId: string, now: number): Promise<number> {
-    const key = `${userId}#${Math.floor(now / 1000)}`;
-    const count = (this.counts.get(key) ?? 0) + 1;
+    return this.add(userId, now, 1);
+  }
+  async uncountSend(userId: string, now: number): Promise<void> {
+    this.add(userId, now, -1);
+  }
+  /** How many sends count in the second of `now`. */
+  countAt(userId: string, now: number): number {
+    return this.counts.get(JSON.stringify([userId, Math.floor(now / 1000)])) ?? 0;
+  }
+  private add(userId: string, now: number, sends: number): number {
+    const key = JSON.stringify([userId, Math.floor(now / 1000)]);
+    const count = (this.counts.get(key) ?? 0) + sends;
     this.counts.set(key, count);
     return count;
   }

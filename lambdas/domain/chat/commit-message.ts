@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import type { StoredMessage } from '../messages';
-import type { SendRateCounter, SendRecord, ThreadStore } from './ports';
+import type { SendContext, SendRateCounter, SendRecord, ThreadStore } from './ports';
 import { directThreadId, newMessageId } from './threads';
 
 /** A validated `sendMessage` frame: exactly one of `to` and `threadId`. */
@@ -26,50 +27,90 @@ const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** docs/protocol.md, "Sending": a user may send 20 messages a second; the excess is refused. */
 export const MAX_SENDS_PER_SECOND = 20;
 
-/** Concurrent senders in one thread race for each seq; the loser takes the next. */
-const MAX_SEQ_ATTEMPTS = 40;
+/**
+ * How long a send may keep racing other senders for a seq, from its start: well inside API
+ * Gateway's 29 s wait, even with one more bounded DynamoDB call (lambdas/shared/clients/dynamodb.ts)
+ * and the ack after it.
+ */
+export const SEQ_BUDGET_MS = 10_000;
+
+export const REUSED_CLIENT_MSG_ID = 'clientMsgId was already used for a different message';
 
 /** Exponential backoff with full jitter, so that racing senders spread out instead of colliding again. */
 function backOffMs(attempt: number): number {
   return Math.random() * Math.min(1000, 10 * 2 ** attempt);
 }
 
-export interface CommittedMessage {
-  readonly message: StoredMessage;
-  /** False when this was a retry of a send that had already committed. */
-  readonly isNew: boolean;
-}
+/** A committed message as its send record knows it: everything but the text, which a retry must not supply. */
+export type SentMessage = Omit<StoredMessage, 'text'>;
 
-function fromRecord(request: SendMessageRequest, record: SendRecord): StoredMessage {
-  return { ...record, senderId: request.senderId, clientMsgId: request.clientMsgId, text: request.text };
+export type CommittedMessage =
+  | { readonly isNew: true; readonly message: StoredMessage }
+  /** A retry of a send that had already committed, answered from its send record. */
+  | { readonly isNew: false; readonly message: SentMessage };
+
+/**
+ * What identifies a send's content: the thread it resolved to and its text. SHA-256 of their JSON
+ * encoding, which no two different payloads share; the send record keeps this instead of the text.
+ */
+export function payloadDigest(threadId: string, text: string): string {
+  return createHash('sha256').update(JSON.stringify([threadId, text])).digest('base64url');
 }
 
 /**
  * Gives the message the thread's next seq and makes it durable, exactly once per
- * (sender, clientMsgId): a retry answers with the message it first created. What follows the
+ * (sender, clientMsgId): a retry with the same payload answers with the message it first created;
+ * the same clientMsgId with another payload is refused and changes nothing. What follows the
  * commit (history, delivery, push) is carried by the staged copy: the outbox relay
  * (`outbox-relay.ts`) hands it on even when this function dies right after the commit.
  */
 export async function commitMessage(args: SendMessageRequest & CommitPorts): Promise<CommittedMessage> {
   const { threads, rate, clock, sleep = timer, ...request } = args;
+  const startedAt = clock();
   if (request.to !== undefined && request.to === request.senderId) {
     throw new BadRequestError('to: you cannot start a conversation with yourself');
   }
   const threadId = request.threadId ?? directThreadId(request.senderId, request.to!);
+  const digest = payloadDigest(threadId, request.text);
 
-  // Counting runs beside the read, so the limit adds no round trip to the send.
+  /**
+   * Answers a send whose clientMsgId has a record. The retry check comes before the membership
+   * check on purpose: the message was committed while the sender was a member, the ack tells
+   * them nothing the first one did not, and a payload check means the retry can change nothing,
+   * so a member removed while their outbox flushes still gets the ack that stops its retries.
+   */
+  const answerFromRecord = async (record: SendRecord): Promise<CommittedMessage> => {
+    // Records written before digests were kept (they expire two days after their send) can only be
+    // checked for the thread. They are taken as retries, since clients retry with the same text;
+    // nothing of the request reaches history or members: they get the staged copy (send-message.ts).
+    const sameSend = record.payloadDigest === undefined ? record.threadId === threadId : record.payloadDigest === digest;
+    // No new message came of this send, so it does not count against the rate. A give-back that
+    // fails only over-counts the current second, which is better than failing the answer for it.
+    const uncounted = rate.uncountSend(request.senderId, startedAt).catch(() => undefined);
+    if (!sameSend) {
+      await uncounted;
+      throw new BadRequestError(REUSED_CLIENT_MSG_ID);
+    }
+    const { seq, messageId, sentAt } = record;
+    const message: SentMessage = { threadId: record.threadId, seq, messageId, sentAt, senderId: request.senderId, clientMsgId: request.clientMsgId };
+    await uncounted;
+    return { isNew: false, message };
+  };
+
+  // Counting runs beside the read, so the limit adds no round trip to the send; a retry gives its count back.
   const [sendsThisSecond, loaded] = await Promise.all([
-    rate.countSend(request.senderId, clock()),
+    rate.countSend(request.senderId, startedAt),
     threads.loadSendContext(threadId, request.senderId, request.clientMsgId),
   ]);
+  if (loaded.previous) return answerFromRecord(loaded.previous);
   if (sendsThisSecond > MAX_SENDS_PER_SECOND) {
     throw new MessengerError('rate_limited', `you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`);
   }
-  let context = loaded;
-  for (let attempt = 1; attempt <= MAX_SEQ_ATTEMPTS; attempt++) {
-    if (context.previous) {
-      return { message: fromRecord(request, context.previous), isNew: false };
-    }
+  let context: SendContext = loaded;
+  for (let attempt = 1; ; attempt++) {
+    if (context.previous) return answerFromRecord(context.previous);
+    // No attempt starts after the budget.
+    if (attempt > 1 && clock() - startedAt >= SEQ_BUDGET_MS) throw new MessengerError('rate_limited', 'this thread is too busy right now; retry the send');
     const creating = context.thread === undefined;
     if (creating && request.to === undefined) throw new NotFoundError('threadId: no such thread');
     if (!creating && !context.senderIsMember) throw new ForbiddenError('you are not a member of this thread');
@@ -85,6 +126,7 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     };
     const result = await threads.commitMessage({
       message,
+      payloadDigest: digest,
       createDirectThread: creating ? [request.senderId, request.to!] : undefined,
       recheckMembership: !creating && context.thread!.kind === 'group',
     });
@@ -94,7 +136,8 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
       case 'not_member':
         throw new ForbiddenError('you are not a member of this thread');
       case 'seq_taken':
-        await sleep(backOffMs(attempt));
+        // No wait outlasts the budget either.
+        await sleep(Math.min(backOffMs(attempt), Math.max(0, startedAt + SEQ_BUDGET_MS - clock())));
         // The store says where the thread is now, so the next attempt needs no read.
         context =
           result.lastSeq !== undefined && context.thread !== undefined
@@ -102,10 +145,9 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
             : await threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
         continue;
       case 'duplicate':
-        // The same send committed meanwhile: its record answers this one.
+        // The same clientMsgId committed meanwhile: its record answers this one.
         context = await threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
         continue;
     }
   }
-  throw new MessengerError('rate_limited', 'this thread is too busy right now; retry the send');
 }

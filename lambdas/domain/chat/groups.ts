@@ -1,4 +1,4 @@
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors';
+import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import { deliverToUsers, type DeliveryPorts } from './deliver-message';
 import type { ThreadStore } from './ports';
 import { newGroupThreadId, type Member, type ThreadHead } from './threads';
@@ -91,16 +91,27 @@ export async function addMembers({
   if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have members to add');
   if (self.role !== 'admin') throw new ForbiddenError('only admins add members');
   const current = new Set(members.map((member) => member.userId));
-  const added = [...new Set(userIds)].filter((userId) => !current.has(userId));
-  if (current.size + added.length > maxMembers) throw new BadRequestError(`userIds: a group holds at most ${maxMembers} members`);
-  if (added.length > 0) await ports.threads.addMembers(threadId, added, now);
+  const requested = [...new Set(userIds)].filter((userId) => !current.has(userId));
+  const full = `userIds: a group holds at most ${maxMembers} members`;
+  if (current.size + requested.length > maxMembers) throw new BadRequestError(full);
+  // The store holds the cap again in every write: adds racing this one may have taken the room.
+  const { added, refused } = requested.length > 0 ? await ports.threads.addMembers(threadId, requested, maxMembers, now) : { added: [], refused: [] };
   const view = threadView(head, [...members, ...added.map((userId) => ({ userId, role: 'member' as const }))]);
-  return announce(view, view.members, ports);
+  if (refused.length === 0) return announce(view, view.members, ports);
+  // A large add is written in steps: those added before the group filled up are members now, and the group hears of them.
+  if (added.length > 0) await announce(view, view.members, ports);
+  throw new BadRequestError(added.length > 0 ? `${full}; ${added.length} of them were added before it filled up` : full);
 }
+
+/** A removal that keeps meeting concurrent changes this often answers that the group is busy. */
+const REMOVAL_ATTEMPTS = 5;
 
 /**
  * An admin removes a member, or anyone leaves; the removed member hears of it once more. A group
- * is never left without an admin while it has members.
+ * is never left without an admin while it has members: when the last admin goes, the first of the
+ * others becomes admin in the same write. The write holds only if the roles it was planned on
+ * still hold (two admins leaving at once would otherwise both see the other stay); if not, it is
+ * planned again from the members as they are now.
  */
 export async function removeMember({
   callerId,
@@ -108,20 +119,22 @@ export async function removeMember({
   userId,
   ...ports
 }: MembershipPorts & { readonly callerId: string; readonly threadId: string; readonly userId: string }): Promise<ThreadFrame> {
-  const { head, members } = await groupOf(ports.threads, threadId);
-  const self = members.find((member) => member.userId === callerId);
-  if (self === undefined) throw new ForbiddenError('you are not a member of this thread');
-  if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have members to remove');
-  if (userId !== callerId && self.role !== 'admin') throw new ForbiddenError('only admins remove others; anyone may leave');
-  if (!members.some((member) => member.userId === userId)) throw new NotFoundError('userId: not a member of this group');
+  for (let attempt = 1; attempt <= REMOVAL_ATTEMPTS; attempt++) {
+    const { head, members } = await groupOf(ports.threads, threadId);
+    const self = members.find((member) => member.userId === callerId);
+    if (self === undefined) throw new ForbiddenError('you are not a member of this thread');
+    if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have members to remove');
+    if (userId !== callerId && self.role !== 'admin') throw new ForbiddenError('only admins remove others; anyone may leave');
+    const leaving = members.find((member) => member.userId === userId);
+    if (leaving === undefined) throw new NotFoundError('userId: not a member of this group');
 
-  await ports.threads.removeMember(threadId, userId);
-  let remaining = members.filter((member) => member.userId !== userId);
-  if (remaining.length > 0 && !remaining.some((member) => member.role === 'admin')) {
-    const [successor] = remaining;
-    await ports.threads.setRole(threadId, successor.userId, 'admin');
-    remaining = remaining.map((member) => (member.userId === successor.userId ? { ...member, role: 'admin' as const } : member));
+    const staying = members.filter((member) => member.userId !== userId);
+    const successor = staying.length > 0 && !staying.some((member) => member.role === 'admin') ? staying[0].userId : undefined;
+    if ((await ports.threads.removeMember(threadId, { userId, role: leaving.role, successor })) === 'removed') {
+      const remaining = staying.map((member) => (member.userId === successor ? { ...member, role: 'admin' as const } : member));
+      const view = threadView(head, remaining);
+      return announce(view, [...view.members, userId], ports);
+    }
   }
-  const view = threadView(head, remaining);
-  return announce(view, [...view.members, userId], ports);
+  throw new MessengerError('rate_limited', 'the group is changing too fast; try again');
 }

@@ -45,8 +45,11 @@ function decodeCursor(cursor: string): ThreadPosition {
 /**
  * The caller's threads, most recent activity first, with the caller's receipts: one page is one
  * Query of the caller's thread list (ordered by activity in its index), one batch read of those
- * threads' heads and one Query of members per thread. A page stops short of API Gateway's 128 KB
- * (large groups carry long member lists): its cursor then points after the last thread it holds.
+ * threads' heads and one Query of members per thread. Only threads the caller is a member of are
+ * listed: a row without a head (a group still being created) or whose members leave the caller out
+ * (a leftover of a removal) is skipped, so a page may hold fewer threads than the store's. A page
+ * stops short of API Gateway's 128 KB (large groups carry long member lists): its cursor then
+ * points after the last thread it holds.
  */
 export async function listThreads({
   userId,
@@ -60,23 +63,28 @@ export async function listThreads({
 }): Promise<ThreadsPage> {
   const page = await threads.recentThreadsOf(userId, THREADS_PAGE_SIZE, cursor === undefined ? undefined : decodeCursor(cursor));
   const heads = new Map((await threads.heads(page.threads.map((row) => row.threadId))).map((head) => [head.threadId, head]));
-  const rows = page.threads.filter((row) => heads.has(row.threadId));
-  const listings: ThreadListing[] = await Promise.all(
-    rows.map(async (row) => {
-      const head = heads.get(row.threadId)!;
-      return {
+  const listed = await Promise.all(
+    page.threads.map(async (row) => {
+      const head = heads.get(row.threadId);
+      if (head === undefined) return undefined;
+      const members = await threads.membersOf(head.threadId);
+      if (!members.includes(userId)) return undefined;
+      const listing: ThreadListing = {
         threadId: head.threadId,
         kind: head.kind,
         ...(head.name === undefined ? {} : { name: head.name }),
-        members: await threads.membersOf(head.threadId),
+        members,
         lastSeq: Math.max(head.lastSeq, row.lastSeq),
         deliveredSeq: row.deliveredSeq,
         readSeq: row.readSeq,
         ...(head.lastMessage === undefined ? {} : { lastMessage: head.lastMessage }),
       };
+      return { row, listing };
     }),
   );
+  const entries = listed.filter((entry) => entry !== undefined);
+  const listings = entries.map((entry) => entry.listing);
   const fitting = countWithinBudget(listings);
-  if (fitting < listings.length) return { threads: listings.slice(0, fitting), cursor: encodeCursor(rows[fitting - 1]) };
+  if (fitting < listings.length) return { threads: listings.slice(0, fitting), cursor: encodeCursor(entries[fitting - 1].row) };
   return { threads: listings, ...(page.next === undefined ? {} : { cursor: encodeCursor(page.next) }) };
 }

@@ -7,6 +7,12 @@ export interface SendRecord {
   readonly seq: number;
   readonly messageId: string;
   readonly sentAt: number;
+  /**
+   * The digest of what was sent (`payloadDigest` of commit-message.ts), so that a retry can be
+   * told from another message under the same clientMsgId without keeping the text. Absent on
+   * records written before digests were kept.
+   */
+  readonly payloadDigest?: string;
 }
 
 /** What the thread store knows before a send. */
@@ -21,7 +27,7 @@ export interface SendContext {
 /** How committing a message ended. */
 export type CommitOutcome =
   | { readonly outcome: 'committed' }
-  /** Another message took the seq first; `lastSeq` is the thread's seq now, when the store knows it. */
+  /** Another message took the seq first (or the write conflicted); `lastSeq` is the thread's seq now, when the store knows it. */
   | { readonly outcome: 'seq_taken'; readonly lastSeq?: number }
   /** A send with the same clientMsgId committed first. */
   | { readonly outcome: 'duplicate' }
@@ -30,6 +36,8 @@ export type CommitOutcome =
 
 export interface CommitRequest {
   readonly message: StoredMessage;
+  /** Kept in the send record: what a later send with the same clientMsgId is compared with. */
+  readonly payloadDigest: string;
   /** Creates the one-to-one thread of these two users along with its first message. */
   readonly createDirectThread?: readonly [string, string];
   /**
@@ -38,6 +46,25 @@ export interface CommitRequest {
    */
   readonly recheckMembership: boolean;
 }
+
+/** What an add of members did. */
+export interface AddOutcome {
+  /** The users who became members. */
+  readonly added: string[];
+  /** The users left out because the group was full (another add took the room meanwhile). */
+  readonly refused: string[];
+}
+
+/** A removal, planned from the members as the caller read them. */
+export interface Removal {
+  readonly userId: string;
+  /** The role the member had when read: the removal holds only while it still has it. */
+  readonly role: Member['role'];
+  /** Who becomes admin in the same write, when the last admin leaves others behind. */
+  readonly successor?: string;
+}
+
+export type RemovalOutcome = 'removed' | 'changed';
 
 /** Threads, memberships, staged messages and send records. */
 export interface ThreadStore {
@@ -55,13 +82,25 @@ export interface ThreadStore {
   head(threadId: string): Promise<ThreadHead | undefined>;
   /** Staged messages of a thread with `fromSeq <= seq <= toSeq`, ascending. */
   stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]>;
-  /** Creates a group whose first admin is `creator`. */
+  /**
+   * Creates a group whose first admin is `creator`, all or nothing as far as anyone can see: until
+   * it is complete, no read finds it.
+   */
   createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void>;
-  /** Adds members (existing ones stay as they are). */
-  addMembers(threadId: string, userIds: readonly string[], now: number): Promise<void>;
-  /** Removes a member; takes effect for sending and reading at once. */
-  removeMember(threadId: string, userId: string): Promise<void>;
-  setRole(threadId: string, userId: string, role: Member['role']): Promise<void>;
+  /**
+   * Adds members in atomic steps, each only while the group stays within `maxMembers`, whatever
+   * else changes it meanwhile. Users already members stay as they are (receipts included) and are
+   * neither added nor counted again. A step the cap refuses ends the add: `refused` are the users
+   * it left out.
+   */
+  addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome>;
+  /**
+   * Removes a member in one write: membership, their row in their thread list, and, if given, the
+   * successor's promotion to admin. Nothing is written, and the answer is `changed`, when the
+   * member's role or the successor's changed since they were read, or when an admin would leave
+   * without a successor while no other admin stays.
+   */
+  removeMember(threadId: string, removal: Removal): Promise<RemovalOutcome>;
   /** The members with their roles. */
   membersWithRoles(threadId: string): Promise<Member[]>;
   /** Heads of many threads (missing ones left out). */
@@ -134,8 +173,10 @@ export interface PushRequester {
 
 /** Counts a user's sends per second, across all execution environments. */
 export interface SendRateCounter {
-  /** Counts one more send in the current second and returns how many this second holds now. */
+  /** Counts one more send in the second of `now` and returns how many that second holds now. */
   countSend(userId: string, now: number): Promise<number>;
+  /** Takes back a send counted at `now` that turned out to be no new message (a retry, or refused as bad). */
+  uncountSend(userId: string, now: number): Promise<void>;
 }
 
 /** How a frame's delivery to users went. */
@@ -160,8 +201,8 @@ export interface DeliveryObserver {
 
 /** What a send tells as it goes, for logs and metrics: step by step, so that a later failure loses nothing told before it. */
 export interface SendObserver extends DeliveryObserver {
-  /** The message is durable: new, or the one an earlier send with the same clientMsgId made. */
-  committed(message: StoredMessage, isNew: boolean): void;
+  /** The message is durable: new, or (without its text) the one an earlier send with the same clientMsgId made. */
+  committed(message: Omit<StoredMessage, 'text'>, isNew: boolean): void;
   /** The ack could not be posted; the sender's retry gets it. */
   ackFailed(error: unknown): void;
 }

@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../messages';
-import { commitMessage, type CommitPorts, type SendMessageRequest } from './commit-message';
+import { commitMessage, type CommitPorts, type SendMessageRequest, type SentMessage } from './commit-message';
 import { deliverMessage, type DeliveryPorts } from './deliver-message';
 import type { PushRequester, SendObserver, StagedMessages } from './ports';
 
@@ -10,7 +10,7 @@ export interface SendPorts extends CommitPorts, DeliveryPorts {
 }
 
 /** The `sent` ack: the sender's answer, once the message is durable. */
-export function ackFrame(message: StoredMessage, reqId?: string) {
+export function ackFrame(message: SentMessage, reqId?: string) {
   return {
     type: 'ack',
     ...(reqId === undefined ? {} : { reqId }),
@@ -51,14 +51,17 @@ export async function sendMessage({
   push,
   observer,
   staged,
-}: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<StoredMessage> {
-  const { message, isNew } = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, clock, sleep });
-  observer.committed(message, isNew);
+}: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<SentMessage> {
+  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, clock, sleep });
+  const { message } = committed;
+  observer.committed(message, committed.isNew);
 
   await notifier.post(fromConnectionId, ackFrame(message, reqId)).catch((error: unknown) => observer.ackFailed(error));
   const key = { threadId: message.threadId, seq: message.seq };
-  let toDeliver: StoredMessage = message;
-  if (!isNew) {
+  let toDeliver: StoredMessage;
+  if (committed.isNew) {
+    toDeliver = committed.message;
+  } else {
     const copy = await staged.staged(key);
     if (copy === undefined || copy.delivered) return message;
     toDeliver = copy.message;

@@ -11,6 +11,24 @@ import { MAX_MESSAGE_BYTES, sendTextMessage } from './messages';
  */
 const PAYLOAD_TOO_LARGE = { status: 413, type: 'PayloadTooLargeException', message: 'Data is over the 128 KB message quota' } as const;
 
+/**
+ * The failures the fault injector can make `@connections` answer (`/dev/faults`), each in the
+ * shape API Gateway gives it, so that the SDK raises the same exception as on AWS: `GoneException`
+ * and `LimitExceededException` as modelled in the Management API (410, 429), and API Gateway's
+ * generic 500, which the SDK raises as a service exception of that name and, like the 429, retries.
+ */
+export const INJECTABLE_ANSWERS = {
+  410: { type: 'GoneException', message: 'Gone' },
+  429: { type: 'LimitExceededException', message: 'Too Many Requests' },
+  500: { type: 'InternalServerErrorException', message: 'Internal server error' },
+} as const;
+export type InjectableStatus = keyof typeof INJECTABLE_ANSWERS;
+
+/** Decides whether a `@connections` call gets an injected failure instead of its real answer. */
+export interface ConnectionFaults {
+  injectedAnswer(call: { readonly connectionId: string; readonly userId?: string; readonly method: string }): InjectableStatus | undefined;
+}
+
 /** The management API's path: `/{stage}/@connections/{connectionId}`. */
 export const MANAGEMENT_PATH = /^\/([^/]+)\/@connections\/([^/]+)$/;
 
@@ -36,6 +54,7 @@ export async function handleManagementRequest(
   response: ServerResponse,
   encodedId: string,
   connections: ConnectionRegistry,
+  faults?: ConnectionFaults,
 ): Promise<void> {
   const fail = (status: number, type: string, message: string) => {
     response.writeHead(status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type });
@@ -49,6 +68,13 @@ export async function handleManagementRequest(
   }
   const connection = connections.openConnection(connectionId);
   if (connection === undefined) return fail(410, 'GoneException', `Connection ${connectionId} is gone`);
+  const userId = connection.authorizer?.userId;
+  const injected = faults?.injectedAnswer({ connectionId, userId: typeof userId === 'string' ? userId : undefined, method: request.method ?? 'GET' });
+  if (injected !== undefined) {
+    // Read to the end, so that the caller gets the answer on a connection it can keep using.
+    for await (const _chunk of request);
+    return fail(injected, INJECTABLE_ANSWERS[injected].type, INJECTABLE_ANSWERS[injected].message);
+  }
   switch (request.method) {
     case 'POST': {
       // The whole body is read even when too large, so that the caller gets the answer, not a reset.

@@ -5,7 +5,7 @@ import { json, notFound, USER_RULE, userParameter } from '../../http';
 import { ACCOUNT_ID, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute, LaunchContext, Log, SetupContext } from '../service';
 import type { IamAccess } from '../iam/module';
-import { allowedByIam, handleManagementRequest, MANAGEMENT_PATH } from './management-api';
+import { allowedByIam, handleManagementRequest, MANAGEMENT_PATH, type ConnectionFaults } from './management-api';
 import { gatewayRoutesOf, stageNameOf } from './template-routes';
 import { WebSocketGateway } from './websocket-gateway';
 
@@ -13,13 +13,17 @@ const API_ID = 'local';
 
 /**
  * API Gateway's WebSocket API on the local cloud's port: the handshake at `/`, the `@connections`
- * management API at `/{stage}/@connections/{id}`, and `/dev/drop` to lose a user's `$disconnect`.
+ * management API at `/{stage}/@connections/{id}` (with the failures the fault injector arms), and
+ * `/dev/drop` to lose a user's `$disconnect`.
  */
 export class ApiGatewayService implements CloudService {
   readonly name = 'apigateway';
   private gateway?: WebSocketGateway;
   private log: Log = () => undefined;
   private iam?: IamAccess;
+
+  /** `faults`: failures `@connections` answers on purpose instead (`/dev/faults`). */
+  constructor(private readonly faults?: ConnectionFaults) {}
 
   async synthContext({ config }: SetupContext): Promise<Record<string, string>> {
     return { [IDLE_TIMEOUT_CONTEXT]: String(config.idleTimeoutSeconds) };
@@ -68,7 +72,7 @@ export class ApiGatewayService implements CloudService {
       handle: (request, response, _url, match) => {
         if (this.gateway === undefined || this.iam === undefined) return notFound(response);
         if (!allowedByIam(this.iam, request, response, this.log)) return;
-        return handleManagementRequest(request, response, match[2], this.gateway.connections);
+        return handleManagementRequest(request, response, match[2], this.gateway.connections, this.faults);
       },
     },
     {

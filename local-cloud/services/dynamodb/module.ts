@@ -5,6 +5,7 @@ import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { startDynamoDbLocal, type RunningStandIn } from '../../standins/dynamodb-local';
 import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, LaunchContext } from '../service';
+import { controlOf } from '../stand-in-control';
 import { ensureTable, type TableProperties } from './tables';
 import { DynamoDbTtlSweeper, type ExpiringTable } from './ttl-sweeper';
 
@@ -53,12 +54,13 @@ export class DynamoDbService implements CloudService {
     const expiring: ExpiringTable[] = [];
     const tables: Record<string, string> = {};
     const tableByStreamArn = new Map<string, string>();
+    const definitions: Array<{ tableName: string; properties: TableProperties }> = [];
     for (const [logicalId, resource] of resourcesOfType(assembly, TABLE)) {
       const tableName = resolver.resolveString({ Ref: logicalId });
       const properties = resolver.resolve(resource.Properties) as TableProperties;
       tables[logicalId] = tableName;
       tableByStreamArn.set(resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'StreamArn'] }), tableName);
-      await ensureTable(client, tableName, properties);
+      definitions.push({ tableName, properties });
       if (properties.TimeToLiveSpecification?.Enabled) {
         expiring.push({
           tableName,
@@ -67,6 +69,10 @@ export class DynamoDbService implements CloudService {
         });
       }
     }
+    const provision = async () => {
+      for (const { tableName, properties } of definitions) await ensureTable(client, tableName, properties);
+    };
+    await provision();
     if (expiring.length > 0) {
       this.ttlSweeper = new DynamoDbTtlSweeper(client, expiring, log);
       this.ttlSweeper.start(config.ttlSweepSeconds * 1000);
@@ -74,6 +80,7 @@ export class DynamoDbService implements CloudService {
     this.tables = tables;
     this.streams = new DynamoDBStreamsClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     exposed.dynamodb = { client, streams: this.streams, tableOfStream: (streamArn) => tableByStreamArn.get(streamArn) };
+    exposed.standIns = { ...exposed.standIns, dynamodb: controlOf(this.standIn.service, provision) };
   }
 
   describe(): Record<string, unknown> {

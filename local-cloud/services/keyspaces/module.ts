@@ -3,6 +3,7 @@ import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { startCassandra } from '../../standins/cassandra';
 import type { RunningStandIn } from '../../standins/dynamodb-local';
 import type { CloudContext, CloudService, DefinedResource, LaunchContext } from '../service';
+import { controlOf } from '../stand-in-control';
 import { ensureKeyspaces, type CassandraTableProperties } from './keyspaces';
 
 const KEYSPACE = 'AWS::Cassandra::Keyspace';
@@ -32,11 +33,14 @@ export class KeyspacesService implements CloudService {
     }),
   };
 
-  async start({ assembly, resolver }: CloudContext): Promise<void> {
+  async start({ assembly, resolver, exposed }: CloudContext): Promise<void> {
     if (this.standIn === undefined) return;
+    const { endpoint, service } = this.standIn;
     const keyspaces = resourcesOfType(assembly, KEYSPACE).map(([logicalId]) => resolver.resolveString({ Ref: logicalId }));
     const tables = resourcesOfType(assembly, TABLE).map(([, resource]) => resolver.resolve(resource.Properties) as CassandraTableProperties);
-    await ensureKeyspaces(this.standIn.endpoint, keyspaces, tables);
+    const provision = () => ensureKeyspaces(endpoint, keyspaces, tables);
+    await provision();
+    exposed.standIns = { ...exposed.standIns, cassandra: controlOf(service, provision) };
     this.tables = tables.map((table) => `${table.KeyspaceName}.${table.TableName}`);
   }
 

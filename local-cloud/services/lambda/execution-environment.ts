@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import * as path from 'node:path';
 import type { InvocationRecord, Meter, SdkCall } from './metering';
 
@@ -28,6 +29,45 @@ export class FunctionError extends Error {
   ) {
     super(`${functionName} failed: ${errorType}: ${errorMessage}`);
     this.name = 'FunctionError';
+  }
+}
+
+/** How Go, in which Lambda's runtime interface is written, names the signals a runtime may die of. */
+const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGABRT: 'aborted', SIGSEGV: 'segmentation fault' };
+
+/** Lambda's `Runtime.ExitError` message, e.g. `RequestId: … Error: Runtime exited with error: signal: killed`. */
+export function runtimeExitMessage(requestId: string, code: number | null, signal: NodeJS.Signals | null): string {
+  const cause = signal === null ? `exit status ${code}` : `signal: ${SIGNAL_TEXT[signal] ?? signal}`;
+  return `RequestId: ${requestId} Error: Runtime exited with error: ${cause}`;
+}
+
+/** Faults injected into one invocation (see `services/faults`): where its execution environment dies. */
+export interface InjectedFaults {
+  /** Fault points (`faultPoint(name)` in the function's code) at which the environment dies, if the invocation reaches one. */
+  readonly killAt: readonly string[];
+  /** The environment dies this long into the invocation, or just before it would answer if it ends sooner. */
+  readonly killAfterMs?: number;
+}
+
+/** The faults of one invocation, told whether one of them fired once the invocation ends. */
+export interface InjectedInvocation {
+  readonly faults: InjectedFaults;
+  settle(killed?: { readonly point: string; readonly requestId: string }): void;
+}
+
+/** Decides, invocation by invocation, which faults to inject into a function. */
+export interface FaultInjector {
+  faultsFor(logicalId: string, event: unknown): InjectedInvocation | undefined;
+}
+
+/** The environment died at an injected fault (a fault point, or `random`): a runtime killed outright, as Lambda reports it. */
+export class KilledByFault extends FunctionError {
+  constructor(
+    functionName: string,
+    public readonly point: string,
+    public readonly requestId: string,
+  ) {
+    super(functionName, 'Runtime.ExitError', runtimeExitMessage(requestId, null, 'SIGKILL'));
   }
 }
 
@@ -60,23 +100,29 @@ export interface ExecutionOptions {
   readonly region: string;
   /** Where each invocation's duration, SDK calls and log volume are recorded. */
   readonly meter: Meter;
+  /** Kills environments on purpose (`/dev/faults`); none by default. */
+  readonly faults?: FaultInjector;
 }
 
 const RUNNER = path.join(__dirname, 'runner.cjs');
+/** The runner's fourth file descriptor: it writes there, synchronously, where it is about to die of an injected fault. */
+const FAULT_CHANNEL_FD = 4;
 
 /** One execution environment: a Node.js process that loaded the function once and is reused. */
-class ExecutionEnvironment {
+export class ExecutionEnvironment {
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
-  private pending?: { id: string; resolve: (value: unknown) => void; reject: (error: Error) => void };
+  private pending?: { id: string; started: number; resolve: (value: unknown) => void; reject: (error: Error) => void };
   private exited = false;
+  /** Where the runner said it is dying, by request id. */
+  private readonly faultsFired = new Map<string, string>();
 
   constructor(
     private readonly definition: FunctionDefinition,
     private readonly options: ExecutionOptions,
     log: WriteStream,
   ) {
-    this.child = fork(RUNNER, [path.join(options.sdkRoot, 'node_modules')], {
+    this.child = fork(RUNNER, [path.join(options.sdkRoot, 'node_modules'), String(FAULT_CHANNEL_FD)], {
       cwd: definition.assetDirectory,
       execArgv: [`--max-old-space-size=${definition.memoryMb}`],
       env: {
@@ -95,10 +141,18 @@ class ExecutionEnvironment {
         _HANDLER: definition.handler,
         ...definition.environment,
       },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
     });
     this.child.stdout?.pipe(log, { end: false });
     this.child.stderr?.pipe(log, { end: false });
+    createInterface({ input: this.child.stdio[FAULT_CHANNEL_FD] as Readable }).on('line', (line) => {
+      try {
+        const { id, point } = JSON.parse(line) as { id: string; point: string };
+        this.faultsFired.set(id, point);
+      } catch {
+        // Not the runner's: a function has no business writing there, and cannot break the local cloud by it.
+      }
+    });
 
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: RunnerMessage) => {
@@ -123,13 +177,26 @@ class ExecutionEnvironment {
         else reject(new FunctionError(definition.functionName, message.error.errorType, message.error.errorMessage));
       }
     });
-    this.child.once('exit', (code, signal) => {
-      this.exited = true;
-      this.pending?.reject(
-        new FunctionError(definition.functionName, 'Runtime.ExitError', `environment exited (${signal ?? `exit ${code}`})`),
-      );
-      this.pending = undefined;
-    });
+    this.child.once('exit', () => (this.exited = true));
+    // Once its output and fault channel are read to the end, so that a fault it reported is known.
+    this.child.once('close', (code, signal) => this.diedDuringInvocation(code, signal));
+  }
+
+  /** The runtime exited with an invocation under way: the invocation fails as Lambda's `Runtime.ExitError`. */
+  private diedDuringInvocation(code: number | null, signal: NodeJS.Signals | null): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    const durationMs = Date.now() - pending.started;
+    // Lambda bills an invocation its runtime died in; what it called is lost with it.
+    this.record({ type: 'error', durationMs, meter: { calls: [], logBytes: 0 } });
+    const point = this.faultsFired.get(pending.id);
+    const { functionName } = this.definition;
+    pending.reject(
+      point === undefined
+        ? new FunctionError(functionName, 'Runtime.ExitError', runtimeExitMessage(pending.id, code, signal))
+        : new KilledByFault(functionName, point, pending.id),
+    );
   }
 
   private record(message: RunnerMeter & { type: 'result' | 'error' }): void {
@@ -151,12 +218,12 @@ class ExecutionEnvironment {
     return !this.exited;
   }
 
-  async invoke(event: unknown): Promise<unknown> {
+  async invoke(event: unknown, faults?: InjectedFaults): Promise<unknown> {
     await this.ready;
     const id = randomUUID();
     const timeoutMs = this.definition.timeoutSeconds * 1000;
     const result = new Promise<unknown>((resolve, reject) => {
-      this.pending = { id, resolve, reject };
+      this.pending = { id, started: Date.now(), resolve, reject };
     });
     const timer = setTimeout(() => {
       this.pending?.reject(
@@ -169,6 +236,7 @@ class ExecutionEnvironment {
       type: 'invoke',
       id,
       event,
+      faults,
       context: {
         awsRequestId: id,
         functionName: this.definition.functionName,
@@ -191,64 +259,3 @@ class ExecutionEnvironment {
     if (!this.exited) this.child.kill('SIGKILL');
   }
 }
-
-/** The execution environments of one function: reused while warm, at most `maxConcurrency` at once. */
-export class FunctionPool {
-  private readonly idle: ExecutionEnvironment[] = [];
-  private readonly all = new Set<ExecutionEnvironment>();
-  private readonly waiting: Array<() => void> = [];
-  private stopped = false;
-  private readonly log: WriteStream;
-
-  constructor(
-    readonly definition: FunctionDefinition,
-    private readonly options: ExecutionOptions,
-  ) {
-    mkdirSync(options.logDir, { recursive: true });
-    this.log = createWriteStream(path.join(options.logDir, `${definition.functionName}.log`), { flags: 'a' });
-    // Every execution environment of the function pipes its output into this one stream.
-    this.log.setMaxListeners(0);
-  }
-
-  private async acquire(): Promise<ExecutionEnvironment> {
-    for (;;) {
-      // An invocation queued (or retried) while the local cloud stops must not start a new environment.
-      if (this.stopped) throw new FunctionError(this.definition.functionName, 'Runtime.ExitError', 'the local cloud is stopping');
-      const warm = this.idle.pop();
-      if (warm?.alive) return warm;
-      if (warm) {
-        this.all.delete(warm);
-        continue;
-      }
-      if (this.all.size < this.options.maxConcurrency) {
-        const environment = new ExecutionEnvironment(this.definition, this.options, this.log);
-        this.all.add(environment);
-        return environment;
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-  }
-
-  private release(environment: ExecutionEnvironment): void {
-    if (environment.alive) this.idle.push(environment);
-    else this.all.delete(environment);
-    this.waiting.shift()?.();
-  }
-
-  async invoke(event: unknown): Promise<unknown> {
-    const environment = await this.acquire();
-    try {
-      return await environment.invoke(event);
-    } finally {
-      this.release(environment);
-    }
-  }
-
-  stop(): void {
-    this.stopped = true;
-    for (const environment of this.all) environment.stop();
-    for (const wake of this.waiting.splice(0)) wake();
-    this.log.end();
-  }
-}
-

@@ -1,5 +1,6 @@
 import { AsyncInvoker, DEFAULT_ASYNC_SETTINGS, type AsyncCounts, type AsyncInvocationSettings, type QueuedEvent } from './async-invocation';
-import { FunctionPool, type ExecutionOptions, type FunctionDefinition } from './execution-environment';
+import type { ExecutionOptions, FunctionDefinition } from './execution-environment';
+import { FunctionPool } from './function-pool';
 import { permits, type InvokePermission, type Invoker } from './resource-policy';
 import type { Log } from '../service';
 

@@ -8,7 +8,13 @@ export interface SdkCall {
   /** The error's name, when the call failed. */
   readonly error?: string;
   /** DynamoDB's consumed capacity (asked for by the middleware). */
-  readonly capacity?: { readonly readUnits: number; readonly writeUnits: number; readonly capacityUnits: number };
+  readonly capacity?: {
+    readonly readUnits: number;
+    readonly writeUnits: number;
+    readonly capacityUnits: number;
+    /** The tables the call touched, as DynamoDB names them in its consumed capacity. */
+    readonly tables: readonly string[];
+  };
 }
 
 /** What one invocation did, as Lambda would bill and log it. */

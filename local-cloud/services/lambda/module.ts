@@ -7,6 +7,7 @@ import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../
 import { asyncSettingsOf, type DeadLetterConfig, type EventInvokeConfigProperties } from './async-config';
 import { lambdaDevRoutes } from './dev-routes';
 import { startEventSourceMappings, type EventSource } from './event-source-mappings';
+import type { FaultInjector } from './execution-environment';
 import { LambdaService } from './lambda-service';
 import { Meter } from './metering';
 import { invokePermissionOf } from './resource-policy';
@@ -28,7 +29,8 @@ interface FunctionProperties {
  * Lambda: the template's functions, run from their bundled assets in execution environments
  * of their own (with the endpoints of the stand-ins in their environment), their resource
  * policies, asynchronous invocation settings and destinations, the pollers of their event
- * source mappings, their log groups, and the `/dev` endpoints that meter and invoke them.
+ * source mappings, their log groups, and the `/dev` endpoints that meter and invoke them. The
+ * fault injector, when armed, kills chosen invocations' execution environments.
  * `LOCAL_ASYNC_RETRY_DELAY_SECONDS` shortens the waits before asynchronous retries.
  */
 export class LambdaModule implements CloudService {
@@ -48,6 +50,9 @@ export class LambdaModule implements CloudService {
 
   readonly routes: readonly HttpRoute[] = lambdaDevRoutes(this.meter, () => this.lambda);
 
+  /** `faults`: which invocations' environments die on purpose (`/dev/faults`). */
+  constructor(private readonly faults?: FaultInjector) {}
+
   async start(context: CloudContext): Promise<void> {
     const { assembly, resolver, endpoints, logDir, exposed, config, log } = context;
     const lambda = new LambdaService({
@@ -61,6 +66,7 @@ export class LambdaModule implements CloudService {
       maxConcurrency: 8,
       region: REGION,
       meter: this.meter,
+      faults: this.faults,
       asyncRetryDelaySecondsOverride: config.asyncRetryDelaySeconds,
       log,
     });

@@ -5,14 +5,16 @@
  * JavaScript that needs nothing but Node. It loads the bundled asset once (the cold start), then
  * runs one invocation at a time, as the parent sends them over IPC.
  *
- * Argument: the folder of the AWS SDK the runtime provides (Lambda's Node.js runtimes ship
- * `@aws-sdk/*`, so bundles leave it out). Only `@aws-sdk/*` is resolved there: any other module
- * a bundle forgot to include fails here as it would in Lambda.
+ * Arguments: the folder of the AWS SDK the runtime provides (Lambda's Node.js runtimes ship
+ * `@aws-sdk/*`, so bundles leave it out; only `@aws-sdk/*` is resolved there: any other module
+ * a bundle forgot to include fails here as it would in Lambda), and the file descriptor of the
+ * fault channel (see "Injected faults" below).
  */
+const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
 
-const [sdkRoot] = process.argv.slice(2);
+const [sdkRoot, faultChannel] = process.argv.slice(2);
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveWithRuntimeSdk(request, parent, isMain, options) {
   if (request.startsWith('@aws-sdk/')) {
@@ -40,6 +42,7 @@ function capacityOf(consumed) {
     readUnits: entries.reduce((sum, entry) => sum + (entry.ReadCapacityUnits ?? 0), 0),
     writeUnits: entries.reduce((sum, entry) => sum + (entry.WriteCapacityUnits ?? 0), 0),
     capacityUnits: entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0),
+    tables: [...new Set(entries.map((entry) => entry.TableName).filter(Boolean))],
   };
 }
 
@@ -107,6 +110,25 @@ function describe(error) {
   return { errorType: 'Error', errorMessage: String(error), stackTrace: [] };
 }
 
+/*
+ * Injected faults (the local cloud's `/dev/faults`): each invocation may name fault points at
+ * which this environment dies, and a moment at which it dies anyway. Dying is a real crash: it
+ * writes where it died to the fault channel, synchronously, and SIGKILLs itself, so that nothing
+ * after the point runs, no cleanup, no reply. `faultPoint(name)` in a function's code
+ * (lambdas/shared/fault-points.ts) calls the hook installed here; on AWS there is none.
+ */
+let invocationId;
+let armedPoints = new Set();
+
+function dieOfFault(point) {
+  fs.writeSync(Number(faultChannel), `${JSON.stringify({ id: invocationId, point })}\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
+
+globalThis.__localCloudFaultPoint = (name) => {
+  if (armedPoints.has(name)) dieOfFault(name);
+};
+
 let handler;
 try {
   const [file, exportName] = process.env._HANDLER.split('.');
@@ -120,7 +142,11 @@ try {
 
 process.on('message', async (message) => {
   if (message.type !== 'invoke') return;
-  const { id, event, context } = message;
+  const { id, event, context, faults } = message;
+  invocationId = id;
+  armedPoints = new Set(faults ? faults.killAt : []);
+  const dieAnyway = faults && faults.killAfterMs !== undefined;
+  const randomDeath = dieAnyway ? setTimeout(() => dieOfFault('random'), faults.killAfterMs) : undefined;
   const lambdaContext = {
     ...context,
     callbackWaitsForEmptyEventLoop: true,
@@ -128,13 +154,18 @@ process.on('message', async (message) => {
   };
   takeMeter();
   const started = Date.now();
+  let outcome;
   try {
     const result = await handler(event, lambdaContext);
-    process.send({ type: 'result', id, result: result === undefined ? null : result, durationMs: Date.now() - started, meter: takeMeter() });
+    outcome = { type: 'result', id, result: result === undefined ? null : result };
   } catch (error) {
     console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', ...describe(error) }));
-    process.send({ type: 'error', id, error: describe(error), durationMs: Date.now() - started, meter: takeMeter() });
+    outcome = { type: 'error', id, error: describe(error) };
   }
+  // An invocation to die at a random moment that ended sooner dies before it can answer.
+  if (dieAnyway) dieOfFault('random');
+  armedPoints = new Set();
+  process.send({ ...outcome, durationMs: Date.now() - started, meter: takeMeter() });
 });
 
 // The local cloud that forked this environment is gone, killed outright perhaps: so is its Lambda.

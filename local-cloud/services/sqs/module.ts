@@ -5,6 +5,7 @@ import type { RunningStandIn } from '../../standins/dynamodb-local';
 import { startElasticMq } from '../../standins/elasticmq';
 import { ACCOUNT_ID, arn, LOCAL_CREDENTIALS, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, LaunchContext } from '../service';
+import { controlOf } from '../stand-in-control';
 import { ensureQueue, queueCreationOrder, type QueueProperties } from './queues';
 
 const QUEUE = 'AWS::SQS::Queue';
@@ -52,9 +53,12 @@ export class SqsService implements CloudService {
       arn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
       properties: (resolver.resolve(resource.Properties) ?? {}) as QueueProperties,
     }));
-    for (const queue of queueCreationOrder(queues)) {
-      await ensureQueue(client, queue.name, queue.properties, config.sqsVisibilityTimeoutCapSeconds);
-    }
+    const provision = async () => {
+      for (const queue of queueCreationOrder(queues)) {
+        await ensureQueue(client, queue.name, queue.properties, config.sqsVisibilityTimeoutCapSeconds);
+      }
+    };
+    await provision();
     this.queues = Object.fromEntries(queues.map((queue) => [queue.logicalId, queue.url]));
     const urlByArn = new Map(queues.map((queue) => [queue.arn, queue.url]));
     exposed.queues = {
@@ -64,6 +68,7 @@ export class SqsService implements CloudService {
         await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
       },
     };
+    exposed.standIns = { ...exposed.standIns, sqs: controlOf(this.standIn.service, provision) };
   }
 
   describe(): Record<string, unknown> {

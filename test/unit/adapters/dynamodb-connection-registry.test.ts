@@ -19,6 +19,19 @@ describe('DynamoDbConnectionRegistry', () => {
     expect(query.IndexName).toBeUndefined();
   });
 
+  it("counts a user's live connections with strongly consistent Queries of the base table, over every page", async () => {
+    dynamodb.on(QueryCommand).resolvesOnce({ Count: 2, LastEvaluatedKey: { userId: 'bob', connectionId: 'b2=' } }).resolvesOnce({ Count: 1 });
+
+    expect(await registry.countLiveConnections('bob')).toBe(3);
+
+    const queries = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(2);
+    for (const query of queries) {
+      expect(query).toMatchObject({ TableName: 'connections', ConsistentRead: true, KeyConditionExpression: 'userId = :userId', FilterExpression: 'expiresAt > :now' });
+      expect(query.IndexName).toBeUndefined();
+    }
+  });
+
   it('finds stale connections through the expiry index without asking for a consistent read, which a GSI refuses', async () => {
     dynamodb.on(QueryCommand).resolves({ Items: [] });
     for await (const _connection of registry.staleConnections(100)) {

@@ -5,24 +5,44 @@ import {
   publishPresenceChanges,
   subscribeToPresence,
   type ConnectionChange,
+  type LiveConnectionCounter,
   type PresenceStatusStore,
   type PresenceSubscriber,
   type PresenceSubscriptions,
+  type PresenceTransition,
   type UserPresence,
 } from '../../../lambdas/domain/presence';
-import { InMemoryConnections, RecordingNotifier } from '../../support/in-memory-chat';
+import { RecordingNotifier } from '../../support/in-memory-chat';
+
+class InMemoryConnections implements LiveConnectionCounter {
+  constructor(private readonly live: readonly LiveConnection[]) {}
+  async countLiveConnections(userId: string): Promise<number> {
+    return this.live.filter((connection) => connection.userId === userId).length;
+  }
+}
 
 class InMemoryStatuses implements PresenceStatusStore {
   readonly statuses = new Map<string, UserPresence>();
+  /** Users whose last transition is not confirmed published. */
+  readonly pending = new Set<string>();
+  private readonly versions = new Map<string, number>();
   failFor?: string;
   async statusesOf(userIds: readonly string[]): Promise<UserPresence[]> {
     return userIds.flatMap((userId) => this.statuses.get(userId) ?? []);
   }
-  async changeStatus(presence: UserPresence): Promise<boolean> {
-    if (presence.userId === this.failFor) throw new Error('throttled');
-    if (this.statuses.get(presence.userId)?.status === presence.status) return false;
-    this.statuses.set(presence.userId, presence);
-    return true;
+  async recordStatus(presence: UserPresence): Promise<PresenceTransition | undefined> {
+    const { userId } = presence;
+    if (userId === this.failFor) throw new Error('throttled');
+    const current = this.statuses.get(userId);
+    if (current?.status === presence.status) return this.pending.has(userId) ? { presence: current, version: this.versions.get(userId)! } : undefined;
+    const version = (this.versions.get(userId) ?? 0) + 1;
+    this.statuses.set(userId, presence);
+    this.versions.set(userId, version);
+    this.pending.add(userId);
+    return { presence, version };
+  }
+  async confirmPublished({ presence, version }: PresenceTransition): Promise<void> {
+    if (this.versions.get(presence.userId) === version) this.pending.delete(presence.userId);
   }
 }
 
@@ -92,6 +112,67 @@ describe('subscribeToPresence', () => {
   });
 });
 
+/**
+ * Runs the steps of concurrent calls in a set order: each step waits until the steps before it in
+ * `order` are done, whichever call they belong to.
+ */
+function inOrder(order: readonly string[]) {
+  const done = new Set<string>();
+  const waiting: Array<() => void> = [];
+  return async <T>(step: string, act: () => Promise<T>): Promise<T> => {
+    while (!order.slice(0, order.indexOf(step)).every((earlier) => done.has(earlier))) await new Promise<void>((resolve) => waiting.push(resolve));
+    const result = await act();
+    done.add(step);
+    waiting.splice(0).forEach((wake) => wake());
+    return result;
+  };
+}
+
+/**
+ * Every order of the subscriber's two steps (subscribing and reading, named by the order in which
+ * subscribeToPresence takes them) among the publisher's two (flipping the status, then looking up
+ * the subscribers), each side keeping its own order.
+ */
+const RACES = [
+  ['subscriber 1st', 'subscriber 2nd', 'flip', 'look up subscribers'],
+  ['subscriber 1st', 'flip', 'subscriber 2nd', 'look up subscribers'],
+  ['subscriber 1st', 'flip', 'look up subscribers', 'subscriber 2nd'],
+  ['flip', 'subscriber 1st', 'subscriber 2nd', 'look up subscribers'],
+  ['flip', 'subscriber 1st', 'look up subscribers', 'subscriber 2nd'],
+  ['flip', 'look up subscribers', 'subscriber 1st', 'subscriber 2nd'],
+];
+
+describe('a subscription racing a change', () => {
+  it.each(RACES)('tells the subscriber of the change, in the answer or pushed, when the steps run: %s, %s, %s, %s', async (...order) => {
+    const { ports, open } = setup();
+    const step = inOrder(order);
+    let subscriberSteps = 0;
+    const subscriberStep = <T>(act: () => Promise<T>) => step(++subscriberSteps === 1 ? 'subscriber 1st' : 'subscriber 2nd', act);
+    const { statuses, subscriptions } = ports;
+    const racing = {
+      ...ports,
+      statuses: {
+        statusesOf: (ids: readonly string[]) => subscriberStep(() => statuses.statusesOf(ids)),
+        recordStatus: (presence: UserPresence) => step('flip', () => statuses.recordStatus(presence)),
+        confirmPublished: (transition: PresenceTransition) => statuses.confirmPublished(transition),
+      },
+      subscriptions: {
+        subscribe: (subscriber: PresenceSubscriber, ids: readonly string[], expiresAt: number) => subscriberStep(() => subscriptions.subscribe(subscriber, ids, expiresAt)),
+        subscribersOf: (id: string) => step('look up subscribers', () => subscriptions.subscribersOf(id)),
+        endSubscriptionsOf: (connectionId: string) => subscriptions.endSubscriptionsOf(connectionId),
+      },
+    };
+
+    const [answer] = await Promise.all([
+      subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['bob'], now: NOW, ...racing }),
+      publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...racing }),
+    ]);
+
+    const pushed = ports.notifier.posts.filter((post) => post.connectionId === 'a1').flatMap((post) => (post.frame as { users: UserPresence[] }).users);
+    expect([...answer, ...pushed]).toContainEqual({ userId: 'bob', status: 'online' });
+  });
+});
+
 describe('publishPresenceChanges', () => {
   it("pushes online to the user's subscribers when their first connection opens", async () => {
     const { ports, open } = setup();
@@ -99,7 +180,7 @@ describe('publishPresenceChanges', () => {
 
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
 
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'online' }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'online' }]);
     expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
   });
 
@@ -113,7 +194,7 @@ describe('publishPresenceChanges', () => {
 
     const report = await publishPresenceChanges({ changes: [close('bob', 'b2', NOW + 9000)], now: NOW + 9500, ...ports });
 
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }]);
     expect(ports.notifier.posts.at(-1)!.frame).toEqual({ type: 'presence', users: [{ userId: 'bob', status: 'offline', lastSeen: NOW + 9000 }] });
   });
 
@@ -122,7 +203,7 @@ describe('publishPresenceChanges', () => {
     await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
     const expiredAt = NOW / 1000 + 600;
     const report = await publishPresenceChanges({ changes: [close('bob', 'b1', NOW + 650_000, NOW + 1000, expiredAt)], now: NOW + 650_000, ...ports });
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 1000 }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 1000 }]);
   });
 
   it('publishes nothing when the same changes come again, as in a retried batch', async () => {
@@ -131,14 +212,14 @@ describe('publishPresenceChanges', () => {
     const changes = [open('bob', 'b1')];
     await publishPresenceChanges({ changes: changes, now: NOW, ...ports });
     const again = await publishPresenceChanges({ changes: changes, now: NOW, ...ports });
-    expect(again.changed).toEqual([]);
+    expect(again.published).toEqual([]);
     expect(ports.notifier.posts).toHaveLength(1);
   });
 
   it("reads the user's status as it is now: opened then closed within one batch is offline", async () => {
     const { ports, open, close } = setup();
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1'), close('bob', 'b1', NOW + 2000)], now: NOW + 3000, ...ports });
-    expect(report.changed).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }]);
+    expect(report.published).toEqual([{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }]);
   });
 
   it('sends each subscriber one frame for all the users that changed', async () => {
@@ -171,16 +252,67 @@ describe('publishPresenceChanges', () => {
     ports.statuses.failFor = 'bob';
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1'), open('carol', 'c1')], now: NOW, ...ports });
     expect(report.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
-    expect(report.changed).toEqual([{ userId: 'carol', status: 'online' }]);
+    expect(report.published).toEqual([{ userId: 'carol', status: 'online' }]);
   });
 
-  it('counts a failed post without keeping the change from the other subscribers', async () => {
+  it('still tells the other subscribers when a post fails, and reports the user for a retry', async () => {
     const { ports, open } = setup((connectionId) => (connectionId === 'x1' ? 'error' : 'delivered'));
     await ports.subscriptions.subscribe({ userId: 'xavier', connectionId: 'x1' }, ['bob'], 9e9);
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
     const report = await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
     expect(report.failedPosts).toHaveLength(1);
     expect(report.delivered).toBe(1);
+    expect(report.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
+    expect(report.published).toEqual([]);
+  });
+
+  it('publishes a transition again on the retry after a post failed, until the subscriber has it', async () => {
+    let failuresLeft = 1;
+    const { ports, open } = setup(() => (failuresLeft-- > 0 ? 'error' : 'delivered'));
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const changes = [open('bob', 'b1')];
+
+    const first = await publishPresenceChanges({ changes, now: NOW, ...ports });
+    expect(first.failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
+    expect(ports.notifier.posts).toEqual([]);
+
+    // Lambda retries the failed records: the same changes come again.
+    const retry = await publishPresenceChanges({ changes, now: NOW + 100, ...ports });
+    expect(retry.failures).toEqual([]);
+    expect(retry.published).toEqual([{ userId: 'bob', status: 'online' }]);
+    expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
+
+    // Confirmed: a further replay publishes nothing.
+    await publishPresenceChanges({ changes, now: NOW + 200, ...ports });
+    expect(ports.notifier.posts).toHaveLength(1);
+  });
+
+  it("publishes again on the retry when the user's subscribers could not be read", async () => {
+    const { ports, open } = setup();
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const subscribersOf = jest.spyOn(ports.subscriptions, 'subscribersOf').mockRejectedValueOnce(new Error('throttled'));
+    const changes = [open('bob', 'b1')];
+
+    expect((await publishPresenceChanges({ changes, now: NOW, ...ports })).failures).toEqual([{ userId: 'bob', error: expect.any(Error) }]);
+    await publishPresenceChanges({ changes, now: NOW, ...ports });
+
+    expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
+    subscribersOf.mockRestore();
+  });
+
+  it('republishes only the newest transition when the status changed again before the retry', async () => {
+    let failing = true;
+    const { ports, open, close } = setup(() => (failing ? 'error' : 'delivered'));
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    const opened = open('bob', 'b1');
+    await publishPresenceChanges({ changes: [opened], now: NOW, ...ports });
+    failing = false;
+
+    // The retry carries the failed record and the close that came after it.
+    await publishPresenceChanges({ changes: [opened, close('bob', 'b1', NOW + 2000)], now: NOW + 3000, ...ports });
+
+    expect(ports.notifier.posts.map((post) => post.frame)).toEqual([{ type: 'presence', users: [{ userId: 'bob', status: 'offline', lastSeen: NOW + 2000 }] }]);
+    expect(ports.statuses.pending.size).toBe(0);
   });
 });
 

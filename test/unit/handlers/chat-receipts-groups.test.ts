@@ -42,9 +42,8 @@ describe('chat handler: receipts, groups and listing', () => {
     expect(dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads')).toEqual([]);
   });
 
-  it('creates a group with the caller as admin and announces it to the members', async () => {
+  it('creates a small group in one transaction, head last with its counts, and announces it to the members', async () => {
     dynamodb.on(TransactWriteCommand).resolves({});
-    dynamodb.on(BatchWriteCommand).resolves({});
     dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
       Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
     }));
@@ -52,10 +51,16 @@ describe('chat handler: receipts, groups and listing', () => {
     const reply = await invoke({ action: 'createGroup', reqId: 'r3', name: ' Trip ', members: ['bob', 'alice'] });
 
     expect(reply).toEqual({ type: 'thread', reqId: 'r3', threadId: expect.stringMatching(/^g_/), kind: 'group', name: 'Trip', members: ['alice', 'bob'], admins: ['alice'] });
-    const [creation] = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
-    expect(creation[1].Put!.Item).toMatchObject({ userId: 'alice', role: 'admin' });
-    const { RequestItems } = dynamodb.commandCalls(BatchWriteCommand)[0].args[0].input;
-    expect(RequestItems!.threads).toEqual([{ PutRequest: { Item: expect.objectContaining({ userId: 'bob', role: 'member' }) } }]);
+    const creations = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(creations).toHaveLength(1);
+    expect(creations[0].map((item) => item.Put!.Item)).toEqual([
+      expect.objectContaining({ sk: 'member#alice', role: 'admin' }),
+      expect.objectContaining({ userId: 'alice', kind: 'group', deliveredSeq: 0 }),
+      expect.objectContaining({ sk: 'member#bob', role: 'member' }),
+      expect.objectContaining({ userId: 'bob', kind: 'group', deliveredSeq: 0 }),
+      expect.objectContaining({ sk: 'meta', kind: 'group', name: 'Trip', memberCount: 2, adminCount: 1 }),
+    ]);
+    expect(dynamodb).not.toHaveReceivedCommand(BatchWriteCommand);
     expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'thread', name: 'Trip' })]);
   });
 
@@ -72,15 +77,16 @@ describe('chat handler: receipts, groups and listing', () => {
     }));
   }
 
-  it('adds members as an admin, writing only the new ones, and tells the whole group', async () => {
+  it('adds members as an admin, writing only the new ones in one transaction within the cap, and tells the whole group', async () => {
     group([['alice', 'admin'], ['bob', 'member']]);
-    dynamodb.on(BatchWriteCommand).resolves({});
+    dynamodb.on(TransactWriteCommand).resolves({});
 
     const reply = await invoke({ action: 'addMembers', reqId: 'r7', threadId: 'g_1', userIds: ['bob', 'carol'] });
 
     expect(reply).toEqual({ type: 'thread', reqId: 'r7', threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
-    const written = dynamodb.commandCalls(BatchWriteCommand).flatMap((call) => call.args[0].input.RequestItems!.threads ?? []);
-    expect(written.map((request) => request.PutRequest!.Item!.userId)).toEqual(['carol']);
+    const [items] = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(items[0].Update).toMatchObject({ Key: { threadId: 'g_1', sk: 'meta' }, ConditionExpression: 'memberCount <= :room', ExpressionAttributeValues: { ':added': 1, ':room': 1023 } });
+    expect(items.slice(1).map((item) => item.Put!.Item!.userId)).toEqual(['carol', 'carol']);
     const { reqId: _reqId, ...event } = reply!;
     expect(postsTo('bob-conn=')).toEqual([event]);
     expect(postsTo('carol-conn=')).toEqual([event]);
@@ -90,36 +96,38 @@ describe('chat handler: receipts, groups and listing', () => {
   it('answers forbidden to a member who is not an admin adding members, writing nothing', async () => {
     group([['alice', 'member'], ['bob', 'admin']]);
     expect(await invoke({ action: 'addMembers', threadId: 'g_1', userIds: ['carol'] })).toMatchObject({ type: 'error', code: 'forbidden' });
-    expect(dynamodb).not.toHaveReceivedCommand(BatchWriteCommand);
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
   });
 
-  it('removes a member as an admin, membership first, and tells the members and the removed one', async () => {
+  it('removes a member as an admin in one transaction, and tells the members and the removed one', async () => {
     group([['alice', 'admin'], ['bob', 'member'], ['carol', 'member']]);
-    dynamodb.on(DeleteCommand).resolves({});
+    dynamodb.on(TransactWriteCommand).resolves({});
 
     const reply = await invoke({ action: 'removeMember', threadId: 'g_1', userId: 'carol' });
 
     expect(reply).toMatchObject({ type: 'thread', members: ['alice', 'bob'], admins: ['alice'] });
-    expect(dynamodb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: 'threads', Key: { threadId: 'g_1', sk: 'member#carol' } },
-      { TableName: 'user-threads', Key: { userId: 'carol', threadId: 'g_1' } },
+    expect(dynamodb).not.toHaveReceivedCommand(DeleteCommand);
+    const transactions = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0]).toEqual([
+      { Delete: expect.objectContaining({ TableName: 'threads', Key: { threadId: 'g_1', sk: 'member#carol' }, ConditionExpression: '#role = :role' }) },
+      { Delete: { TableName: 'user-threads', Key: { userId: 'carol', threadId: 'g_1' } } },
+      { Update: expect.objectContaining({ TableName: 'threads', Key: { threadId: 'g_1', sk: 'meta' }, ExpressionAttributeValues: { ':one': 1, ':adminDelta': 0 } }) },
     ]);
     expect(postsTo('carol-conn=')).toEqual([expect.objectContaining({ type: 'thread', members: ['alice', 'bob'] })]);
     expect(postsTo('bob-conn=')).toHaveLength(1);
   });
 
-  it('makes the first remaining member admin when the last admin leaves', async () => {
+  it('makes the first remaining member admin in the same transaction when the last admin leaves', async () => {
     group([['alice', 'admin'], ['bob', 'member']]);
-    dynamodb.on(DeleteCommand).resolves({});
+    dynamodb.on(TransactWriteCommand).resolves({});
 
     expect(await invoke({ action: 'removeMember', threadId: 'g_1', userId: 'alice' })).toMatchObject({ members: ['bob'], admins: ['bob'] });
 
-    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: 'threads',
-      Key: { threadId: 'g_1', sk: 'member#bob' },
-      ExpressionAttributeValues: { ':role': 'admin' },
-    });
+    const [items] = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(items).toHaveLength(4);
+    expect(items[3].Update).toMatchObject({ TableName: 'threads', Key: { threadId: 'g_1', sk: 'member#bob' }, ExpressionAttributeValues: { ':admin': 'admin', ':member': 'member' } });
   });
 
   it('lists threads with the caller’s receipts and the thread heads', async () => {

@@ -2,6 +2,7 @@ import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatew
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { payloadDigest } from '../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { chatHandlerHarness } from './chat-handler-harness';
 
@@ -46,7 +47,7 @@ describe('chat handler: sendMessage', () => {
     const transaction = dynamodb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!;
     expect(transaction[0].Update).toMatchObject({ Key: { threadId: 'g_1', sk: 'meta' }, ConditionExpression: 'lastSeq = :previous' });
     expect(transaction[0].Update!.ExpressionAttributeValues).toMatchObject({ ':seq': 7, ':previous': 6 });
-    expect(transaction[2].Put).toMatchObject({ TableName: 'send-records', Item: { sendKey: 'alice#c1', seq: 7 } });
+    expect(transaction[2].Put).toMatchObject({ TableName: 'send-records', Item: { sendKey: 'alice#c1', seq: 7, payloadDigest: payloadDigest('g_1', 'hi') } });
     expect(transaction[3].ConditionCheck).toMatchObject({ Key: { threadId: 'g_1', sk: 'member#alice' } });
     expect(transaction[1].Put).toMatchObject({ TableName: 'threads', Item: { threadId: 'g_1', sk: 'msg#000000000007', text: 'hi' } });
     expect(transaction[1].Put!.Item).not.toHaveProperty('expiresAt');
@@ -143,20 +144,35 @@ describe('chat handler: sendMessage', () => {
     expect(JSON.parse(publish.Message!)).toEqual({ recipients: ['bob'], senderId: 'alice', threadId: 'g_1', seq: 4, preview: 'are you there?' });
   });
 
-  it('acks a retried send with its first seq, and delivers and pushes nothing again when its staged copy is marked delivered', async () => {
-    dynamodb.on(GetCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' } }).resolves({ Item: { ...stagedCopy, deliveredAt: 1_764_000_000_100 } });
+  function earlierSend(text: string) {
     dynamodb.on(BatchGetCommand).resolves({
       Responses: {
         threads: [
           { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 },
           { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
         ],
-        'send-records': [{ sendKey: 'alice#c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }],
+        'send-records': [{ sendKey: 'alice#c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000, payloadDigest: payloadDigest('g_1', text) }],
       },
     });
+  }
+
+  /** The rate counter's updates: which key, by how much. */
+  const rateUpdates = () =>
+    dynamodb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input)
+      .filter((input) => input.TableName === 'send-rates')
+      .map((input) => ({ key: input.Key, sends: input.ExpressionAttributeValues![':sends'] }));
+
+  it('acks a retried send with its first seq, gives its rate count back, and delivers and pushes nothing again when its staged copy is marked delivered', async () => {
+    earlierSend('hi');
+    dynamodb.on(GetCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' } }).resolves({ Item: { ...stagedCopy, deliveredAt: 1_764_000_000_100 } });
 
     expect(await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
 
+    const [count, giveBack] = rateUpdates();
+    expect(count).toEqual({ key: { userId: 'alice', second: expect.stringMatching(/^\d+$/) }, sends: 1 });
+    expect(giveBack).toEqual({ ...count, sends: -1 });
     expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(gateway.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['alice-conn=']);
     expect(postsTo('alice-conn=')).toEqual([{ type: 'ack', reqId: 'r2', status: 'sent', clientMsgId: 'c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }]);
@@ -167,16 +183,8 @@ describe('chat handler: sendMessage', () => {
   });
 
   it('delivers a retried send again from its staged copy (not the request) when the first send died before marking it, then marks it', async () => {
+    earlierSend('hi');
     dynamodb.on(GetCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' } }).resolves({ Item: stagedCopy });
-    dynamodb.on(BatchGetCommand).resolves({
-      Responses: {
-        threads: [
-          { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 },
-          { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
-        ],
-        'send-records': [{ sendKey: 'alice#c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }],
-      },
-    });
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
     dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
       Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
@@ -190,15 +198,28 @@ describe('chat handler: sendMessage', () => {
     expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' }, UpdateExpression: 'SET deliveredAt = :now' });
   });
 
+  it('answers bad_request to the same clientMsgId with another text, writing, queueing and delivering nothing, and gives the count back', async () => {
+    earlierSend('hi');
+
+    const reply = await invoke({ action: 'sendMessage', reqId: 'r3', clientMsgId: 'c1', threadId: 'g_1', text: 'edited' });
+
+    expect(reply).toEqual({ type: 'error', reqId: 'r3', code: 'bad_request', message: 'clientMsgId was already used for a different message' });
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(gateway).not.toHaveReceivedAnyCommand();
+    expect(rateUpdates().map((update) => update.sends)).toEqual([1, -1]);
+  });
+
   it('answers rate_limited to a user past 20 sends this second, writing nothing', async () => {
     groupThread(1);
-    dynamodb.on(UpdateCommand, { TableName: 'send-records' }).resolves({ Attributes: { sends: 21 } });
+    dynamodb.on(UpdateCommand, { TableName: 'send-rates' }).resolves({ Attributes: { sends: 21 } });
     const reply = await invoke({ action: 'sendMessage', reqId: 'r5', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
     expect(reply).toMatchObject({ type: 'error', reqId: 'r5', code: 'rate_limited' });
     expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(sqs).not.toHaveReceivedAnyCommand();
-    const counter = dynamodb.commandCalls(UpdateCommand).find((call) => call.args[0].input.TableName === 'send-records')!.args[0].input;
-    expect(counter.Key!.sendKey).toMatch(/^rate#alice#\d+$/);
+    // Counters have a table of their own, keyed by user and second: no send key can name one.
+    expect(rateUpdates()).toEqual([{ key: { userId: 'alice', second: expect.stringMatching(/^\d+$/) }, sends: 1 }]);
+    expect(dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'send-records')).toEqual([]);
   });
 
   it('answers internal, queues nothing and acks nothing, when the commit fails', async () => {

@@ -1,6 +1,7 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -45,14 +46,15 @@ beforeEach(() => {
   dynamodb.reset();
   gateway.reset();
   gateway.on(PostToConnectionCommand).resolves({});
-  dynamodb.on(UpdateCommand).resolves({});
+  // Recording a status answers the version it made; confirming its publication answers nothing.
+  dynamodb.on(UpdateCommand).resolves({ Attributes: { version: 1 } });
   dynamodb.on(BatchWriteCommand).resolves({});
   // No subscriptions of closed connections to end unless a test says otherwise.
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', IndexName: 'bySubscriber' }).resolves({ Items: [] });
 });
 
 it("publishes online to the user's subscribers when their first connection opens", async () => {
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=' }] });
 
   expect(await run([record('INSERT', '100', 'bob', 'b1=')])).toEqual({ batchItemFailures: [] });
@@ -61,7 +63,8 @@ it("publishes online to the user's subscribers when their first connection opens
     TableName: 'presence',
     Key: { userId: 'bob' },
     ConditionExpression: 'attribute_not_exists(#status) OR #status <> :status',
-    ExpressionAttributeValues: expect.objectContaining({ ':status': 'online' }),
+    ExpressionAttributeValues: expect.objectContaining({ ':status': 'online', ':pending': true }),
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   });
   expect(gateway).toHaveReceivedCommandWith(PostToConnectionCommand, {
     ConnectionId: 'a1=',
@@ -69,8 +72,21 @@ it("publishes online to the user's subscribers when their first connection opens
   });
 });
 
+it("counts the user's live connections with a strongly consistent Query of the registry's base table", async () => {
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 0 });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
+
+  await run([record('REMOVE', '100', 'bob', 'b1=')]);
+
+  const [count] = dynamodb.commandCalls(QueryCommand, { TableName: 'connections-table' }).map((call) => call.args[0].input);
+  // An eventually consistent read could still see the connection that the stream reports closed.
+  expect(count).toMatchObject({ ConsistentRead: true, KeyConditionExpression: 'userId = :userId', ExpressionAttributeValues: expect.objectContaining({ ':userId': 'bob' }) });
+  // A global secondary index would refuse ConsistentRead (ValidationException).
+  expect(count.IndexName).toBeUndefined();
+});
+
 it('publishes nothing when the status was already so', async () => {
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
   dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'already online', $metadata: {} }));
 
   expect(await run([record('INSERT', '100', 'bob', 'b2=')])).toEqual({ batchItemFailures: [] });
@@ -78,8 +94,37 @@ it('publishes nothing when the status was already so', async () => {
   expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
 });
 
+it('publishes a transition again when its first publication failed: the record fails, and its retry posts the change once more', async () => {
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=' }] });
+  const confirmations: UpdateCommandInput[] = [];
+  let recorded = false;
+  dynamodb.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
+    if (input.UpdateExpression === 'REMOVE publishPending') return void confirmations.push(input);
+    if (!recorded) return ((recorded = true), { Attributes: { version: 7 } });
+    // The retry finds bob online already, with that change's publication never confirmed.
+    throw new ConditionalCheckFailedException({
+      message: 'already online',
+      $metadata: {},
+      Item: { userId: { S: 'bob' }, status: { S: 'online' }, version: { N: '7' }, publishPending: { BOOL: true } },
+    });
+  });
+  gateway.on(PostToConnectionCommand).rejectsOnce(Object.assign(new Error('Internal server error'), { $metadata: { httpStatusCode: 500 } })).resolves({});
+
+  expect(await run([record('INSERT', '100', 'bob', 'b1=')])).toEqual({ batchItemFailures: [{ itemIdentifier: '100' }] });
+  expect(confirmations).toEqual([]);
+
+  expect(await run([record('INSERT', '100', 'bob', 'b1=')])).toEqual({ batchItemFailures: [] });
+  const frame = JSON.stringify({ type: 'presence', users: [{ userId: 'bob', status: 'online' }] });
+  expect(gateway.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input)).toEqual([
+    { ConnectionId: 'a1=', Data: frame },
+    { ConnectionId: 'a1=', Data: frame },
+  ]);
+  expect(confirmations).toEqual([expect.objectContaining({ Key: { userId: 'bob' }, ConditionExpression: '#version = :version', ExpressionAttributeValues: { ':version': 7 } })]);
+});
+
 it("publishes offline with lastSeen after the last connection closes, ends the closed connection's subscriptions, and drops a gone subscriber", async () => {
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 0 });
   dynamodb
     .on(QueryCommand, { TableName: 'presence-subscriptions', IndexName: 'bySubscriber', ExpressionAttributeValues: { ':connection': 'b1=' } })
     .resolves({ Items: [{ watchedUserId: 'carol', connectionId: 'b1=' }] });
@@ -102,19 +147,20 @@ it("publishes offline with lastSeen after the last connection closes, ends the c
 it("ignores refreshes (MODIFY) and skips a record it cannot read, without retrying the batch", async () => {
   const unreadable = { eventID: 'bad', eventName: 'INSERT', dynamodb: { SequenceNumber: '300', NewImage: { userId: { S: 'bob' } } } };
 
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'carol', connectionId: 'c1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
 
   expect(await run([record('MODIFY', '299', 'bob', 'b1='), unreadable, record('INSERT', '301', 'carol', 'c1=')])).toEqual({ batchItemFailures: [] });
 
   // Only carol's opening counts.
-  expect(dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([{ userId: 'carol' }]);
+  const statusesRecorded = dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.ExpressionAttributeValues?.[':status'] !== undefined);
+  expect(statusesRecorded.map((call) => call.args[0].input.Key)).toEqual([{ userId: 'carol' }]);
 });
 
 it("fails the records of a user whose status could not be worked out, so that Lambda retries from them", async () => {
   dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => {
     if (input.ExpressionAttributeValues[':userId'] === 'bob') throw new Error('throttled');
-    return { Items: [{ userId: 'carol', connectionId: 'c1=' }] };
+    return { Count: 1 };
   });
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [] });
 

@@ -1,6 +1,7 @@
 import { commitMessage } from '../../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../../lambdas/domain/chat/threads';
 import { MessengerError } from '../../../../lambdas/domain/errors';
+import type { StoredMessage } from '../../../../lambdas/domain/messages';
 import { InMemoryRateCounter, InMemoryThreadStore } from '../../../support/in-memory-chat';
 
 const clock = () => 1_764_000_000_000;
@@ -34,15 +35,64 @@ describe('commitMessage', () => {
     expect(staged().map((message) => message.seq)).toEqual([1, 2]);
   });
 
-  it('answers a retried clientMsgId from its send record, trying no commit and staging nothing more', async () => {
+  it('answers a retried clientMsgId from its send record, without the text, trying no commit and staging nothing more', async () => {
     const { ports, threads, staged } = setup();
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
     // The store would refuse a second commit too; the point is that the retry never asks for one.
     const commit = jest.spyOn(threads, 'commitMessage');
     const retry = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
-    expect(retry).toEqual({ isNew: false, message: first.message });
+    const { text, ...recorded } = first.message as StoredMessage;
+    expect(text).toBe('hi');
+    expect(retry).toEqual({ isNew: false, message: recorded });
     expect(commit).not.toHaveBeenCalled();
     expect(staged()).toEqual([first.message]);
+    // Naming the thread instead of the peer is the same send.
+    const byThread = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: first.message.threadId, text: 'hi', ...ports });
+    expect(byThread).toEqual({ isNew: false, message: recorded });
+  });
+
+  it.each([
+    ['another text', { to: 'bob', text: 'edited' }],
+    ['another peer', { to: 'carol', text: 'hi' }],
+    ['another thread', { threadId: 'g1', text: 'hi' }],
+  ])('refuses the same clientMsgId with %s as bad_request, and changes, stages and counts nothing', async (_, other) => {
+    const { ports, threads, staged } = setup();
+    threads.addThread('g1', 'group', ['alice', 'bob']);
+    const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
+    const commit = jest.spyOn(threads, 'commitMessage');
+
+    const reuse = commitMessage({ senderId: 'alice', clientMsgId: 'c1', ...other, ...ports });
+
+    await expectError(reuse, 'bad_request', /^clientMsgId was already used for a different message$/);
+    expect(commit).not.toHaveBeenCalled();
+    expect(staged()).toEqual([first.message]);
+    expect(threads.headsById.get('g1')!.lastSeq).toBe(0);
+    expect(ports.rate.countAt('alice', clock())).toBe(1);
+  });
+
+  it('takes a send record from before digests as a retry when the thread matches, staging nothing, and refuses another thread', async () => {
+    const { ports, threads, staged } = setup();
+    threads.addThread('g1', 'group', ['alice', 'bob'], 3);
+    threads.addThread('g2', 'group', ['alice', 'bob']);
+    const legacy = { threadId: 'g1', seq: 3, messageId: 'm-3', sentAt: 1_763_999_000_000 };
+    threads.records.set(JSON.stringify(['alice', 'c1']), legacy);
+
+    const retry = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'whatever', ...ports });
+    expect(retry).toEqual({ isNew: false, message: { ...legacy, senderId: 'alice', clientMsgId: 'c1' } });
+    expect(staged()).toEqual([]);
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g2', text: 'x', ...ports }), 'bad_request', /already used/);
+    expect(ports.rate.countAt('alice', clock())).toBe(0);
+  });
+
+  it('acks the retry of a member removed since the send, from the record, and refuses a new send of theirs', async () => {
+    const { ports, threads } = setup();
+    threads.addThread('g1', 'group', ['alice', 'bob']);
+    const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'hi', ...ports });
+    await threads.removeMember('g1', { userId: 'alice', role: 'member' });
+    const retry = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'hi', ...ports });
+    expect(retry).toMatchObject({ isNew: false, message: { seq: first.message.seq, messageId: first.message.messageId } });
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'changed', ...ports }), 'bad_request', /already used/);
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'g1', text: 'hi', ...ports }), 'forbidden', /not a member/);
   });
 
   it('takes the next seq when another sender got there first', async () => {
@@ -53,7 +103,7 @@ describe('commitMessage', () => {
     threads.commitMessage = async (request) => {
       attempts += 1;
       // Bob's message takes seq 5 between Alice's read and her commit.
-      if (attempts === 1) await commit({ message: { ...request.message, senderId: 'bob', clientMsgId: 'b1', messageId: 'bob-5' }, recheckMembership: true });
+      if (attempts === 1) await commit({ ...request, message: { ...request.message, senderId: 'bob', clientMsgId: 'b1', messageId: 'bob-5' } });
       return commit(request);
     };
     const sent = await commitMessage({ senderId: 'alice', clientMsgId: 'c9', threadId: 'g1', text: 'race', ...ports });
@@ -92,10 +142,52 @@ describe('commitMessage', () => {
     expect((await commitMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'later', ...timed })).message.seq).toBe(21);
   });
 
-  it('gives up with rate_limited when the thread stays too contended', async () => {
+  it('never counts retries: 20 new messages and then 20 retries of them in one second get 20 acks, and the 21st new one is refused', async () => {
+    const { ports, staged } = setup();
+    const sent = [];
+    for (let i = 1; i <= 20; i++) sent.push(await commitMessage({ senderId: 'alice', clientMsgId: `c${i}`, to: 'bob', text: `${i}`, ...ports }));
+    for (let i = 1; i <= 20; i++) {
+      const retry = await commitMessage({ senderId: 'alice', clientMsgId: `c${i}`, to: 'bob', text: `${i}`, ...ports });
+      expect(retry).toMatchObject({ isNew: false, message: { seq: sent[i - 1].message.seq, messageId: sent[i - 1].message.messageId } });
+    }
+    expect(ports.rate.countAt('alice', clock())).toBe(20);
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'new', ...ports }), 'rate_limited', /20 messages a second/);
+    expect(staged()).toHaveLength(20);
+  });
+
+  /** A clock that only the fake sleep and the store's calls move. */
+  function fakeTime(start = 1_764_000_000_000) {
+    const time = { now: start, elapsed: () => time.now - start };
+    return { time, clock: () => time.now, sleep: async (ms: number) => void (time.now += ms) };
+  }
+
+  it('answers rate_limited after about 10 s, never more, when the thread stays too busy for a seq', async () => {
     const { ports, threads } = setup();
     threads.addThread('g1', 'group', ['alice']);
-    threads.commitMessage = async () => ({ outcome: 'seq_taken' });
-    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports }), 'rate_limited', /busy/);
+    const { time, clock: fakeClock, sleep } = fakeTime();
+    let attempts = 0;
+    threads.commitMessage = async () => (attempts++, { outcome: 'seq_taken' });
+
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports, clock: fakeClock, sleep }), 'rate_limited', /too busy right now; retry the send/);
+
+    expect(time.elapsed()).toBe(10_000);
+    expect(attempts).toBeGreaterThan(5);
+  });
+
+  it('starts no attempt after the 10 s budget even when each commit is slow', async () => {
+    const { ports, threads } = setup();
+    threads.addThread('g1', 'group', ['alice']);
+    const { time, clock: fakeClock, sleep } = fakeTime();
+    const starts: number[] = [];
+    threads.commitMessage = async () => {
+      starts.push(time.elapsed());
+      time.now += 700;
+      return { outcome: 'seq_taken' };
+    };
+
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports, clock: fakeClock, sleep }), 'rate_limited', /busy/);
+
+    expect(Math.max(...starts)).toBeLessThan(10_000);
+    expect(time.elapsed()).toBeLessThanOrEqual(10_000 + 700);
   });
 });

@@ -54,7 +54,7 @@ describe('groups', () => {
 
     const frame = await addMembers({ callerId: 'alice', threadId, userIds: ['carol', 'bob', 'carol'], maxMembers: 1024, now: 9, ...ports });
 
-    expect(add).toHaveBeenCalledWith(threadId, ['carol'], 9);
+    expect(add).toHaveBeenCalledWith(threadId, ['carol'], 1024, 9);
     expect(frame).toMatchObject({ members: ['alice', 'bob', 'carol'], admins: ['alice'] });
     expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
   });
@@ -83,13 +83,70 @@ describe('groups', () => {
     expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
   });
 
-  it('hands the admin role on when the last admin leaves', async () => {
+  it('hands the admin role on when the last admin leaves, in the same write as the leave', async () => {
     const { threads, ports, group } = setup();
     const { threadId } = await group();
-    const setRole = jest.spyOn(threads, 'setRole');
+    const remove = jest.spyOn(threads, 'removeMember');
     const frame = await removeMember({ callerId: 'alice', threadId, userId: 'alice', ...ports });
     expect(frame.admins).toEqual(['bob']);
-    expect(setRole).toHaveBeenCalledWith(threadId, 'bob', 'admin');
+    expect(remove).toHaveBeenCalledTimes(1);
+    expect(remove).toHaveBeenCalledWith(threadId, { userId: 'alice', role: 'admin', successor: 'bob' });
+    expect(await threads.membersWithRoles(threadId)).toEqual([
+      { userId: 'bob', role: 'admin' },
+      { userId: 'carol', role: 'member' },
+    ]);
+  });
+
+  it('leaves an admin when two admins leave at once: the removal planned on stale roles is planned again', async () => {
+    const { threads, ports, group } = setup();
+    const { threadId } = await group();
+    // Bob is an admin too (a successor of earlier days): each of the two sees the other stay.
+    await threads.removeMember(threadId, { userId: 'bob', role: 'member' });
+    await threads.addMembers(threadId, ['bob'], 1024, 2);
+    threads.roles.set(`${threadId}/bob`, 'admin');
+    const remove = jest.spyOn(threads, 'removeMember');
+
+    const [aliceLeft, bobLeft] = await Promise.all([
+      removeMember({ callerId: 'alice', threadId, userId: 'alice', ...ports }),
+      removeMember({ callerId: 'bob', threadId, userId: 'bob', ...ports, fromConnectionId: 'bob-1' }),
+    ]);
+
+    expect(await threads.membersWithRoles(threadId)).toEqual([{ userId: 'carol', role: 'admin' }]);
+    expect(remove).toHaveBeenCalledTimes(3);
+    expect([aliceLeft.admins, bobLeft.admins]).toContainEqual(['carol']);
+  });
+
+  it('answers rate_limited, having written nothing, when the group keeps changing under a removal', async () => {
+    const { threads, ports, group } = setup();
+    const { threadId } = await group();
+    jest.spyOn(threads, 'removeMember').mockResolvedValue('changed');
+    await expect(removeMember({ callerId: 'alice', threadId, userId: 'carol', ...ports })).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(await threads.membersOf(threadId)).toEqual(['alice', 'bob', 'carol']);
+  });
+
+  it('keeps the cap when adds race: the store refuses what no longer fits, and the caller hears it', async () => {
+    const { threads, ports, group } = setup();
+    const { threadId } = await group(['bob'], 3);
+    const adds = await Promise.allSettled(
+      ['carol', 'dave', 'erin'].map((userId) => addMembers({ callerId: 'alice', threadId, userIds: [userId], maxMembers: 3, now: 2, ...ports })),
+    );
+    expect(adds.map((add) => add.status).sort()).toEqual(['fulfilled', 'rejected', 'rejected']);
+    for (const add of adds) if (add.status === 'rejected') expect(add.reason).toMatchObject({ code: 'bad_request', message: /at most 3/ });
+    expect(await threads.membersOf(threadId)).toHaveLength(3);
+  });
+
+  it('tells the group of those a large add took in before it filled up, and the caller that it filled up', async () => {
+    const { threads, ports, group, notifier, recipients } = setup();
+    const { threadId } = await group(['bob']);
+    jest.spyOn(threads, 'addMembers').mockResolvedValue({ added: ['carol'], refused: ['dave'] });
+    notifier.attempts.length = 0;
+
+    await expect(addMembers({ callerId: 'alice', threadId, userIds: ['carol', 'dave'], maxMembers: 1024, now: 2, ...ports })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: 'userIds: a group holds at most 1024 members; 1 of them were added before it filled up',
+    });
+    expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
+    expect(notifier.posts[0].frame).toMatchObject({ type: 'thread', members: ['alice', 'bob', 'carol'] });
   });
 
   it('refuses membership changes to one-to-one threads', async () => {
@@ -160,6 +217,16 @@ describe('listThreads', () => {
     threads.addThread('t2', 'dm', ['alice', 'carol']);
     threads.headsById.delete('t1');
     expect((await listThreads({ userId: 'alice', threads })).threads.map((thread) => thread.threadId)).toEqual(['t2']);
+  });
+
+  it('leaves out a thread the caller is no longer a member of, though its row is still there', async () => {
+    const threads = new InMemoryThreadStore();
+    threads.addThread('t1', 'group', ['alice', 'bob']);
+    threads.addThread('t2', 'dm', ['alice', 'carol']);
+    // What a removal cut short between its two deletes used to leave: the row without the membership.
+    threads.members.get('t1')!.delete('alice');
+    expect((await listThreads({ userId: 'alice', threads })).threads.map((thread) => thread.threadId)).toEqual(['t2']);
+    expect((await listThreads({ userId: 'bob', threads })).threads.map((thread) => thread.threadId)).toEqual(['t1']);
   });
 
   it('refuses a cursor it did not give out', async () => {

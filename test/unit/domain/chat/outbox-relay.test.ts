@@ -133,8 +133,10 @@ describe('the outbox relay', () => {
   it('delivers nothing to a member removed from the group during the lease', async () => {
     const groupMessage = message('g1', 4, NOW - 100);
     const { relay, threads, notifier, ports } = setup([groupMessage]);
-    await threads.addMembers('g1', ['bob']);
-    ports.sleep = async () => threads.removeMember('g1', 'bob');
+    await threads.addMembers('g1', ['bob'], 1024, NOW);
+    ports.sleep = async () => {
+      await threads.removeMember('g1', { userId: 'bob', role: 'member' });
+    };
     await relay([groupMessage]);
     expect(notifier.attempts).toEqual([]);
   });
