@@ -63,7 +63,10 @@ export class MessageRelay extends Construct {
         // A batch waiting out a big group's lease holds up only its own share of the shard.
         parallelizationFactor: 10,
         reportBatchItemFailures: true,
-        retryAttempts: 10,
+        // An outbox never gives up on a message: a failing thread (SQS or DynamoDB down) is retried
+        // until it goes through, holding its shard back in order; only records the stream expires
+        // (after 24 hours) are described to the dead-letter queue.
+        retryAttempts: -1,
         onFailure: new SqsDlq(this.deadLetterQueue.queue),
         // Staged messages only: new ones, and the marks of delivered ones; heads, memberships and released copies are not the relay's.
         filters: [

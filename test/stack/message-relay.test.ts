@@ -9,7 +9,7 @@ function synthStack() {
 }
 
 describe('MessageRelay', () => {
-  it("relays the threads table's stream, staged messages and their marks only, a second's batches of up to 100, ten at once per shard, failures to an alarmed dead-letter queue", () => {
+  it("relays the threads table's stream, staged messages and their marks only, a second's batches of up to 100, ten at once per shard, retrying until records expire, then to an alarmed dead-letter queue", () => {
     const { stack, relay, template } = synthStack();
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
       Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.chat.threads), 'StreamArn'] } },
@@ -22,7 +22,7 @@ describe('MessageRelay', () => {
         BatchSize: 100,
         MaximumBatchingWindowInSeconds: 1,
         ParallelizationFactor: 10,
-        MaximumRetryAttempts: 10,
+        MaximumRetryAttempts: -1,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         FilterCriteria: {
           Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [{ prefix: 'msg#' }] } } } }) }],
