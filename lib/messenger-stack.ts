@@ -5,6 +5,7 @@ import { ConnectionRegistry } from './constructs/connection-registry';
 import { HistoryStore } from './constructs/history-store';
 import { Identity, type TokenIssuer } from './constructs/identity';
 import { MessagePipeline } from './constructs/message-pipeline';
+import { MessageRelay } from './constructs/message-relay';
 import { MessengerFunction } from './constructs/messenger-function';
 import { Monitoring } from './constructs/monitoring';
 import { Presence } from './constructs/presence';
@@ -62,6 +63,7 @@ export class MessengerStack extends Stack {
   public readonly messagePipeline: MessagePipeline;
   public readonly push: PushNotifications;
   public readonly chat: ChatStore;
+  public readonly relay: MessageRelay;
   public readonly presence: Presence;
   public readonly monitoring: Monitoring;
 
@@ -106,7 +108,6 @@ export class MessengerStack extends Stack {
         ...this.chat.environment,
         ...this.gateway.connectionsEnvironment,
         CONNECTIONS_TABLE: this.connections.table.tableName,
-        MESSAGE_QUEUE_URL: this.messagePipeline.queue.queueUrl,
         MAX_GROUP_MEMBERS: String(props.maxGroupMembers ?? 1024),
         IDLE_TIMEOUT_SECONDS: connectionEnvironment.IDLE_TIMEOUT_SECONDS,
         PUSH_TOPIC_ARN: this.push.topic.topicArn,
@@ -118,11 +119,22 @@ export class MessengerStack extends Stack {
     this.chat.grantListThreads(chat);
     this.connections.grantLookup(chat);
     this.connections.grantKeepAlive(chat);
-    this.messagePipeline.grantEnqueue(chat);
     this.push.grantRequestPush(chat);
     this.gateway.grantPostToConnections(chat);
     this.gateway.grantConnectionStatus(chat);
     for (const action of CHAT_ACTIONS) this.gateway.addAction(action, chat);
+
+    // Everything after a send's commit survives the send: the relay carries it from the outbox.
+    this.relay = new MessageRelay(this, 'Relay', {
+      chat: this.chat,
+      pipeline: this.messagePipeline,
+      connections: this.connections,
+      gateway: this.gateway,
+      push: this.push,
+    });
+    // History takes a message, then the persistence function releases its staged copy.
+    this.messagePipeline.persistFunction.addEnvironment('THREADS_TABLE', this.chat.threads.tableName);
+    this.chat.grantReleaseStagedMessages(this.messagePipeline.persistFunction);
 
     // History reads have a function of their own: only it carries the Cassandra driver.
     const getMessages = new MessengerFunction(this, 'GetMessages', {

@@ -11,6 +11,7 @@ import {
 import { batchGet } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
 import { DynamoDbGroupMembership } from './dynamodb-group-membership';
+import { messageKey, stagedMessageOf } from './dynamodb-staged-messages';
 import type { AddOutcome, CommitOutcome, CommitRequest, Removal, RemovalOutcome, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
 import type { Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
@@ -23,8 +24,6 @@ export interface ChatTables {
 
 const META = 'meta';
 const memberKey = (userId: string) => `member#${userId}`;
-/** Zero-padded, so that staged messages sort by seq. */
-const messageKey = (seq: number) => `msg#${String(seq).padStart(12, '0')}`;
 /**
  * A send record's key, `<sender>#<clientMsgId>`, with `%` and `#` in the sender percent-escaped:
  * the first `#` then always ends the sender, so no two (sender, clientMsgId) pairs share a key,
@@ -49,8 +48,6 @@ function headOf(item: Record<string, unknown>): ThreadHead {
 export const USER_THREADS_BY_ACTIVITY = 'byActivity';
 const ACTIVITY_CONCURRENCY = 16;
 const BATCH_GET_SIZE = 100;
-/** Staged messages outlive any plausible queue backlog; history has them long before. */
-const STAGED_SECONDS = 3 * 24 * 3600;
 /** Send records make retries idempotent for at least a day; they are kept two. */
 const SEND_RECORD_SECONDS = 2 * 24 * 3600;
 
@@ -149,7 +146,8 @@ export class DynamoDbThreadStore implements ThreadStore {
       {
         Put: {
           TableName: this.tables.threads,
-          Item: { ...message, sk: messageKey(seq), expiresAt: Math.floor(sentAt / 1000) + STAGED_SECONDS },
+          // Staged until history has it (no TTL): the persistence function releases it.
+          Item: { ...message, sk: messageKey(seq) },
         },
       },
       { Put: { TableName: this.tables.sendRecords, Item: record, ConditionExpression: 'attribute_not_exists(sendKey)' } },
@@ -206,15 +204,7 @@ export class DynamoDbThreadStore implements ThreadStore {
       ExpressionAttributeValues: { ':threadId': threadId, ':from': messageKey(fromSeq), ':to': messageKey(toSeq) },
       ConsistentRead: true,
     });
-    return items.map((item) => ({
-      threadId,
-      seq: Number(item.seq),
-      messageId: String(item.messageId),
-      senderId: String(item.senderId),
-      clientMsgId: String(item.clientMsgId),
-      text: String(item.text),
-      sentAt: Number(item.sentAt),
-    }));
+    return items.map(stagedMessageOf);
   }
 
   async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {

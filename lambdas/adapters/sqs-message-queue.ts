@@ -1,6 +1,11 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageQueue } from '../domain/chat/ports';
 import type { StoredMessage } from '../domain/messages';
+
+/** Most messages one SendMessageBatch takes. */
+const BATCH_SIZE = 10;
+/** Entries SQS refused are sent again this many times before they count as failed. */
+const ATTEMPTS = 3;
 
 /** The queue of `lib/constructs/message-pipeline.ts`, read by the persistence function. */
 export class SqsMessageQueue implements MessageQueue {
@@ -9,7 +14,31 @@ export class SqsMessageQueue implements MessageQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(message: StoredMessage): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
+  async enqueueAll(messages: readonly StoredMessage[]): Promise<StoredMessage[]> {
+    const failed: StoredMessage[] = [];
+    for (let start = 0; start < messages.length; start += BATCH_SIZE) {
+      failed.push(...(await this.sendBatch(messages.slice(start, start + BATCH_SIZE))));
+    }
+    return failed;
+  }
+
+  /** One batch, with the entries SQS refused (a partial failure) sent again; a request that fails fails its whole batch. */
+  private async sendBatch(batch: readonly StoredMessage[]): Promise<StoredMessage[]> {
+    let pending = batch.map((message, index) => ({ Id: String(index), message }));
+    for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt++) {
+      try {
+        const { Failed = [] } = await this.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: pending.map(({ Id, message }) => ({ Id, MessageBody: JSON.stringify(message) })),
+          }),
+        );
+        const refused = new Set(Failed.map((entry) => entry.Id));
+        pending = pending.filter(({ Id }) => refused.has(Id));
+      } catch {
+        if (attempt === ATTEMPTS) break;
+      }
+    }
+    return pending.map(({ message }) => message);
   }
 }

@@ -2,9 +2,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbSendRateCounter } from '../adapters/dynamodb-send-rate-counter';
+import { DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { SnsPushRequester } from '../adapters/sns-push-requester';
-import { SqsMessageQueue } from '../adapters/sqs-message-queue';
 import {
   addMembersFrame,
   createGroupFrame,
@@ -22,7 +22,6 @@ import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { snsClient } from '../shared/clients/sns';
-import { sqsClient } from '../shared/clients/sqs';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { faultPoint } from '../shared/fault-points';
@@ -32,7 +31,6 @@ import { action, actionRouter } from '../shared/websocket';
 const config = loadConfig({
   ...chatTablesEnvironment,
   CONNECTIONS_TABLE: env.name(),
-  MESSAGE_QUEUE_URL: env.url(['https:', 'http:']),
   MAX_GROUP_MEMBERS: env.positiveInt(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
   PUSH_TOPIC_ARN: env.name(),
@@ -64,12 +62,13 @@ const sendObserver = (startedAt: number): SendObserver => ({
     metrics.addMetric('PushRequestsNotPublished', MetricUnit.Count, 1);
     logger.error('push request not published', { error: error as Error });
   },
+  markFailed: (error) => logger.warn('staged message not marked delivered; the relay will deliver it again', { error: error as Error }),
 });
 
 const deliveryPorts = { threads, connections, notifier };
 const sendPorts = {
   ...deliveryPorts,
-  queue: new SqsMessageQueue(sqsClient, config.MESSAGE_QUEUE_URL),
+  staged: new DynamoDbStagedMessages(documentClient, config.THREADS_TABLE),
   rate: new DynamoDbSendRateCounter(documentClient, config.SEND_RATES_TABLE),
   push: new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN),
   clock: Date.now,

@@ -1,18 +1,23 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
 import { storedMessageSchema, type StoredMessage } from '../domain/messages';
 import { describeIssues } from '../domain/protocol';
+import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
 import { env, loadConfig } from '../shared/config';
+import { faultPoint } from '../shared/fault-points';
 import { instrumented, logger, metrics } from '../shared/observability';
 
 const config = loadConfig({
   HISTORY_KEYSPACE: env.name(),
   MESSAGES_TABLE: env.name(),
+  THREADS_TABLE: env.name(),
 });
 const history = new KeyspacesMessageHistory(cassandraClient, config.HISTORY_KEYSPACE, config.MESSAGES_TABLE);
+const staged = new DynamoDbStagedMessages(documentClient, config.THREADS_TABLE);
 const processor = new BatchProcessor(EventType.SQS);
 
 /** A queue record that can never be stored; it is left to the queue's redrive to move it to the DLQ. */
@@ -35,11 +40,12 @@ function readMessage(record: SQSRecord): StoredMessage {
   return message.data;
 }
 
-async function persist(record: SQSRecord): Promise<void> {
+async function persist(record: SQSRecord, persisted: Map<string, StoredMessage>): Promise<void> {
   let message: StoredMessage | undefined;
   try {
     message = readMessage(record);
     await history.append(message);
+    persisted.set(record.messageId, message);
     metrics.addMetric('MessagesPersisted', MetricUnit.Count, 1);
   } catch (error) {
     const unreadable = error instanceof UnreadableMessageError;
@@ -56,8 +62,23 @@ async function persist(record: SQSRecord): Promise<void> {
 }
 
 /**
- * Writes messages from the queue to the history, each on its own: the ones that fail are reported
- * back (partial batch response), so SQS retries only those and, after a few receives, moves them
- * to the dead-letter queue. (Members' thread rows move elsewhere: `thread-activity.ts`.)
+ * Writes messages from the queue to the history, each on its own, then releases their staged
+ * copies (the outbox's, in the threads table) in batch deletes: a copy lives until history has
+ * its message. The messages that fail either step are reported back (partial batch response), so
+ * SQS retries only those (history's insert is idempotent) and, after a few receives, moves them to
+ * the dead-letter queue. (Delivery and members' thread rows are the relay's: `outbox-relay.ts`.)
  */
-export const handler = instrumented((event: SQSEvent): Promise<SQSBatchResponse> => processPartialResponse(event, persist, processor));
+export const handler = instrumented(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const persisted = new Map<string, StoredMessage>();
+  const response = await processPartialResponse(event, (record: SQSRecord) => persist(record, persisted), processor);
+  const records = [...persisted].map(([sqsMessageId, message]) => ({ sqsMessageId, message }));
+  // History has them, their copies are still staged: a death here leaves both, and SQS's retry releases them.
+  faultPoint('persist.historyWritten');
+  const unreleased = await staged.release(records.map(({ message }) => message));
+  const notReleased = records.filter(({ message }) => unreleased.some((key) => key.threadId === message.threadId && key.seq === message.seq));
+  if (notReleased.length > 0) {
+    metrics.addMetric('StagedCopiesNotReleased', MetricUnit.Count, notReleased.length);
+    logger.error('staged copies not released; their messages will be retried', { count: notReleased.length });
+  }
+  return { batchItemFailures: [...response.batchItemFailures, ...notReleased.map(({ sqsMessageId }) => ({ itemIdentifier: sqsMessageId }))] };
+});

@@ -1,11 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
 import { AttributeType, StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { DeadLetterQueue } from './dead-letter-queue';
-import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
 
 /** The index of the user threads table that orders a user's threads by activity (`USER_THREADS_BY_ACTIVITY` of the thread store). */
@@ -15,12 +10,14 @@ const USER_THREADS_BY_ACTIVITY = 'byActivity';
  * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
  * newest messages staged until history has them), each user's threads with their receipts, and
  * the record of every send by (sender, clientMsgId) that makes sends idempotent, and each user's
- * sends per second for the rate limit. A function on the
- * threads table's stream moves each member's thread row to every newly staged message, off the
- * send path and apart from history's writes.
+ * sends per second for the rate limit. The threads table's stream of staged messages is the
+ * outbox that `MessageRelay` relays.
  */
 export class ChatStore extends Construct {
-  /** Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` or `msg#<seq>` (staged, TTL). */
+  /**
+   * Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` or `msg#<seq>` (staged until
+   * history has it, then deleted; marked `deliveredAt` once delivered). Its stream is the outbox.
+   */
   public readonly threads: Table;
   /**
    * Partition key `userId`, sort key `threadId`: the user's threads with `lastSeq`, `lastActivity`
@@ -37,17 +34,12 @@ export class ChatStore extends Construct {
    * kept a minute (TTL). A table of its own, so that no send key can ever name a counter.
    */
   public readonly sendRates: Table;
-  /** Moves members' thread rows to newly staged messages, from the threads table's stream. */
-  public readonly activityFunction: MessengerFunction;
-  /** Stream batches the activity function failed on after its retries (their shard and range). */
-  public readonly activityDeadLetterQueue: DeadLetterQueue;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.threads = new MessengerTable(this, 'Threads', {
       partitionKey: 'threadId',
       sortKey: 'sk',
-      timeToLiveAttribute: 'expiresAt',
       stream: StreamViewType.NEW_IMAGE,
     });
     this.userThreads = new MessengerTable(this, 'UserThreads', { partitionKey: 'userId', sortKey: 'threadId' });
@@ -60,28 +52,6 @@ export class ChatStore extends Construct {
     this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
     this.sendRates = new MessengerTable(this, 'SendRates', { partitionKey: 'userId', sortKey: 'second', timeToLiveAttribute: 'expiresAt' });
 
-    this.activityDeadLetterQueue = new DeadLetterQueue(this, 'ActivityDeadLetters', {
-      alarmDescription: "Thread activity failed after retries: some members' thread lists may not show their newest messages. See the function logs.",
-    });
-    this.activityFunction = new MessengerFunction(this, 'Activity', {
-      handler: 'thread-activity',
-      timeout: Duration.seconds(30),
-      environment: this.environment,
-    });
-    this.activityFunction.addEventSource(
-      new DynamoEventSource(this.threads, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
-        // A thread's rows move once for all its messages of the second.
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
-        retryAttempts: 10,
-        onFailure: new SqsDlq(this.activityDeadLetterQueue.queue),
-        // Only newly staged messages; heads, memberships and expiring copies move nothing.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { sk: { S: FilterRule.beginsWith('msg#') } } } })],
-      }),
-    );
-    this.grantAdvanceActivity(this.activityFunction);
   }
 
   /*
@@ -94,11 +64,21 @@ export class ChatStore extends Construct {
    * Lets the grantee send messages: count the sender's rate (and give back the count of a retry),
    * read the thread head, membership and earlier send in one batch, commit the message (head,
    * staged copy, send record and, for a new one-to-one thread, both members' rows) in one
-   * transaction, and list the members to deliver to.
+   * transaction, list the members to deliver to, mark the staged copy delivered, and read a
+   * retried message's staged copy.
    */
   public grantSendMessages(grantee: IGrantable): Grant[] {
     return [
-      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
+      this.grantOn(
+        grantee,
+        [this.threads.tableArn],
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:Query',
+      ),
       this.grantOn(grantee, [this.sendRecords.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem'),
       this.grantOn(grantee, [this.sendRates.tableArn], 'dynamodb:UpdateItem'),
       this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:PutItem'),
@@ -150,9 +130,20 @@ export class ChatStore extends Construct {
     return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:GetItem', 'dynamodb:Query');
   }
 
-  /** Lets the grantee read memberships and move members' thread rows to newer messages. */
-  public grantAdvanceActivity(grantee: IGrantable): Grant[] {
-    return [this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query'), this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:UpdateItem')];
+  /**
+   * Lets the grantee relay staged messages: read memberships, re-read staged copies in batches and
+   * mark them delivered, and move members' thread rows to newer messages.
+   */
+  public grantRelayMessages(grantee: IGrantable): Grant[] {
+    return [
+      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+      this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:UpdateItem'),
+    ];
+  }
+
+  /** Lets the grantee delete staged messages that history holds, in batch writes, and nothing else. */
+  public grantReleaseStagedMessages(grantee: IGrantable): Grant {
+    return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchWriteItem');
   }
 
   /** Lets the grantee read memberships and mark typing signals on them, and nothing else. */

@@ -92,7 +92,7 @@ describe('the fault injector (/dev/faults) over real sockets', () => {
 
   it.each([
     ['an unknown function', { kind: 'kill', function: 'NoSuchFunction', point: 'chat.committed' }, /no function is called NoSuchFunction/],
-    ['a prefix that names several functions', { kind: 'kill', function: 'Chat', point: 'chat.committed' }, /names several functions/],
+    ['a prefix that names several functions', { kind: 'kill', function: 'Presence', point: 'chat.committed' }, /names several functions/],
     ['an unknown stand-in', { kind: 'standIn', standIn: 'redis', action: 'stop' }, /standIn/],
     ['a status @connections is not made to answer', { kind: 'connection', userId: 'bob', status: 503 }, /status: must be one of 410, 429, 500/],
     ['a body that is not JSON', '{kind', /must be a fault as JSON/],

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ChatStore } from '../../lib/constructs/chat-store';
-import { actions, functionBaseline, grantee, logicalIdOf, permissionsOf, resource, testStack, withActionsOnAnyResource } from './template';
+import { actions, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
 
 function synthChat() {
   const stack = testStack();
@@ -15,7 +15,7 @@ const encryptedOnDemandRecoverable = {
 };
 
 describe('ChatStore', () => {
-  it('keeps threads (heads, members, staged messages expiring) streaming new images, kept when the stack goes', () => {
+  it('keeps threads (heads, members, staged messages until history has them: no TTL) streaming new images, kept when the stack goes', () => {
     const { stack, chat, template } = synthChat();
     expect(template.toJSON().Resources[logicalIdOf(stack, chat.threads)]).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -25,10 +25,10 @@ describe('ChatStore', () => {
           { AttributeName: 'threadId', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       },
     });
+    expect(template.toJSON().Resources[logicalIdOf(stack, chat.threads)].Properties.TimeToLiveSpecification).toBeUndefined();
   });
 
   it("orders each user's threads by activity in an index of the user threads table", () => {
@@ -82,26 +82,8 @@ describe('ChatStore', () => {
     });
   });
 
-  it("moves members' thread rows from the threads table's stream, newly staged messages only, failures to an alarmed dead-letter queue", () => {
-    const { stack, chat, template } = synthChat();
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, chat.threads), 'StreamArn'] },
-      FunctionName: { Ref: logicalIdOf(stack, chat.activityFunction) },
-      StartingPosition: 'LATEST',
-      BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 1,
-      MaximumRetryAttempts: 10,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'msg#' }] } } } }) }] },
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(stack, chat.activityDeadLetterQueue.queue), 'Arn'] } } },
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack, chat.activityDeadLetterQueue.queue), 'QueueName'] } }],
-    });
-  });
-
   it('tells functions the four tables', () => {
-    const { stack, chat, template } = synthChat();
+    const { stack, chat } = synthChat();
     const names = {
       THREADS_TABLE: chat.threads.tableName,
       USER_THREADS_TABLE: chat.userThreads.tableName,
@@ -109,21 +91,6 @@ describe('ChatStore', () => {
       SEND_RATES_TABLE: chat.sendRates.tableName,
     };
     expect(stack.resolve(chat.environment)).toEqual(stack.resolve(names));
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Timeout: 30,
-      Environment: { Variables: { ...stack.resolve(names), NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'messenger', POWERTOOLS_METRICS_NAMESPACE: 'Messenger' } },
-    });
-  });
-
-  it('lets the activity function read the stream and memberships, move user thread rows and dead-letter a batch, and nothing else', () => {
-    const { stack, chat } = synthChat();
-    expect(permissionsOf(stack, chat.activityFunction.role!)).toEqual({
-      ...withActionsOnAnyResource(functionBaseline(stack, chat.activityFunction), 'dynamodb:ListStreams'),
-      [resource(stack, chat.threads.tableStreamArn!)]: actions('dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
-      [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query'),
-      [resource(stack, chat.userThreads.tableArn)]: actions('dynamodb:UpdateItem'),
-      [resource(stack, chat.activityDeadLetterQueue.queue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
-    });
   });
 
   it('grantReadThreads allows reading the threads table only', () => {
@@ -148,10 +115,10 @@ describe('ChatStore', () => {
     return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byActivity`) };
   }
 
-  it('grantSendMessages allows the rate count and its give-back, the batch read, the transaction (with a new direct thread) and the member query', () => {
+  it('grantSendMessages allows the rate count and its give-back, the batch read, the transaction (with a new direct thread), the member query, the mark and a retry’s read of the staged copy', () => {
     const { granted, table } = grantsOf((chat, role) => chat.grantSendMessages(role));
     expect(granted).toEqual({
-      [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
+      [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
       [table('sendRecords')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem'),
       [table('sendRates')]: actions('dynamodb:UpdateItem'),
       [table('userThreads')]: actions('dynamodb:PutItem'),
@@ -179,6 +146,19 @@ describe('ChatStore', () => {
       ),
       [table('userThreads')]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
     });
+  });
+
+  it('grantRelayMessages allows reading members and staged copies, marking copies delivered and moving user thread rows', () => {
+    const { granted, table } = grantsOf((chat, role) => chat.grantRelayMessages(role));
+    expect(granted).toEqual({
+      [table('threads')]: actions('dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+      [table('userThreads')]: actions('dynamodb:UpdateItem'),
+    });
+  });
+
+  it('grantReleaseStagedMessages allows batch deletes on the threads table only', () => {
+    const { granted, table } = grantsOf((chat, role) => chat.grantReleaseStagedMessages(role));
+    expect(granted).toEqual({ [table('threads')]: actions('dynamodb:BatchWriteItem') });
   });
 
   it('grantListThreads allows querying the activity index (not the table) and reading heads and members', () => {

@@ -46,7 +46,7 @@ describe('MessengerStack wiring', () => {
 
   it('gives each function behind a route exactly the permissions its code needs', () => {
     const { stack, fn } = synthStack();
-    const { chat, connections, presence, messagePipeline, push, history, gateway } = stack;
+    const { chat, connections, presence, push, history, gateway } = stack;
     const table = (arn: string) => resource(stack, arn);
     const connectionsTable = table(connections.table.tableArn);
     const post = managementApiArn(stack, gateway, 'POST/@connections/*');
@@ -85,7 +85,6 @@ describe('MessengerStack wiring', () => {
       [table(chat.sendRecords.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem'),
       [table(chat.sendRates.tableArn)]: actions('dynamodb:UpdateItem'),
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
-      [table(messagePipeline.queue.queueArn)]: actions('sqs:SendMessage'),
       [table(push.topic.topicArn)]: actions('sns:Publish'),
       [post]: manage,
       [get]: manage,

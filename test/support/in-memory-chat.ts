@@ -158,8 +158,11 @@ export class InMemoryThreadStore implements ThreadStore {
 
 export class RecordingQueue implements MessageQueue {
   readonly messages: StoredMessage[] = [];
-  async enqueue(message: StoredMessage): Promise<void> {
-    this.messages.push(message);
+  /** The messages the queue refuses. */
+  constructor(private readonly refuses: (message: StoredMessage) => boolean = () => false) {}
+  async enqueueAll(messages: readonly StoredMessage[]): Promise<StoredMessage[]> {
+    this.messages.push(...messages.filter((message) => !this.refuses(message)));
+    return messages.filter(this.refuses);
   }
 }
 
@@ -214,6 +217,7 @@ export class RecordingSendObserver implements SendObserver {
     | { event: 'ackFailed'; error: unknown }
     | { event: 'delivered'; report: DeliveryReport }
     | { event: 'pushFailed'; error: unknown }
+    | { event: 'markFailed'; error: unknown }
   > = [];
   committed(message: StoredMessage, isNew: boolean): void {
     this.events.push({ event: 'committed', message, isNew });
@@ -229,6 +233,9 @@ export class RecordingSendObserver implements SendObserver {
   }
   pushFailed(error: unknown): void {
     this.events.push({ event: 'pushFailed', error });
+  }
+  markFailed(error: unknown): void {
+    this.events.push({ event: 'markFailed', error });
   }
 }
 

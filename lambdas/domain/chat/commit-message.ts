@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import type { StoredMessage } from '../messages';
-import type { MessageQueue, SendContext, SendRateCounter, SendRecord, ThreadStore } from './ports';
+import type { SendContext, SendRateCounter, SendRecord, ThreadStore } from './ports';
 import { directThreadId, newMessageId } from './threads';
 
 /** A validated `sendMessage` frame: exactly one of `to` and `threadId`. */
@@ -15,7 +15,6 @@ export interface SendMessageRequest {
 
 export interface CommitPorts {
   readonly threads: ThreadStore;
-  readonly queue: MessageQueue;
   readonly rate: SendRateCounter;
   /** The time now, in epoch ms. */
   readonly clock: () => number;
@@ -61,12 +60,12 @@ export function payloadDigest(threadId: string, text: string): string {
 /**
  * Gives the message the thread's next seq and makes it durable, exactly once per
  * (sender, clientMsgId): a retry with the same payload answers with the message it first created;
- * the same clientMsgId with another payload is refused and changes nothing. A new message is
- * handed to the queue for history; so is a retry, since history stores a message once however
- * often it arrives.
+ * the same clientMsgId with another payload is refused and changes nothing. What follows the
+ * commit (history, delivery, push) is carried by the staged copy: the outbox relay
+ * (`outbox-relay.ts`) hands it on even when this function dies right after the commit.
  */
 export async function commitMessage(args: SendMessageRequest & CommitPorts): Promise<CommittedMessage> {
-  const { threads, queue, rate, clock, sleep = timer, ...request } = args;
+  const { threads, rate, clock, sleep = timer, ...request } = args;
   const startedAt = clock();
   if (request.to !== undefined && request.to === request.senderId) {
     throw new BadRequestError('to: you cannot start a conversation with yourself');
@@ -82,8 +81,8 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
    */
   const answerFromRecord = async (record: SendRecord): Promise<CommittedMessage> => {
     // Records written before digests were kept (they expire two days after their send) can only be
-    // checked for the thread. They are taken as retries, since clients retry with the same text,
-    // but the request's unchecked text is then not queued for history: the first send queued its own.
+    // checked for the thread. They are taken as retries, since clients retry with the same text;
+    // nothing of the request reaches history or members: they get the staged copy (send-message.ts).
     const sameSend = record.payloadDigest === undefined ? record.threadId === threadId : record.payloadDigest === digest;
     // No new message came of this send, so it does not count against the rate. A give-back that
     // fails only over-counts the current second, which is better than failing the answer for it.
@@ -94,8 +93,7 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     }
     const { seq, messageId, sentAt } = record;
     const message: SentMessage = { threadId: record.threadId, seq, messageId, sentAt, senderId: request.senderId, clientMsgId: request.clientMsgId };
-    // The text queued is the request's only where the digest proves it is the committed one.
-    await Promise.all([uncounted, record.payloadDigest === undefined ? undefined : queue.enqueue({ ...message, text: request.text })]);
+    await uncounted;
     return { isNew: false, message };
   };
 
@@ -134,7 +132,6 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     });
     switch (result.outcome) {
       case 'committed':
-        await queue.enqueue(message);
         return { message, isNew: true };
       case 'not_member':
         throw new ForbiddenError('you are not a member of this thread');

@@ -30,6 +30,8 @@ export function messageFrame(message: StoredMessage) {
  * Posts a frame to every live connection of the given users except the one the action came
  * from. A connection the gateway reports gone is forgotten; any other failure is counted and
  * skipped: a member who misses a frame catches up with `getMessages` and `listThreads`.
+ * `onLookedUp` hears of the users with no live connection as soon as the lookups are done,
+ * before the posts, so that work for them (push) need not wait for the whole fan-out.
  */
 export async function deliverToUsers({
   frame,
@@ -37,11 +39,13 @@ export async function deliverToUsers({
   fromConnectionId,
   connections: directory,
   notifier,
+  onLookedUp,
 }: DeliveryPorts & {
   readonly frame: object;
   readonly users: readonly string[];
   /** The connection the action came from, which gets its reply instead; none for work that no connection started. */
   readonly fromConnectionId?: string;
+  readonly onLookedUp?: (offline: readonly string[]) => void;
 }): Promise<DeliveryReport> {
   const connections: LiveConnection[] = [];
   const offline: string[] = [];
@@ -50,32 +54,44 @@ export async function deliverToUsers({
     if (live.length === 0) offline.push(user);
     connections.push(...live.filter((connection) => connection.connectionId !== fromConnectionId));
   });
+  onLookedUp?.(offline);
   let delivered = 0;
   let gone = 0;
   let failed = 0;
+  const reachedOrTrying = new Set<string>();
+  const posted = new Set<string>();
   await inPool(connections, POST_CONCURRENCY, async (connection) => {
+    posted.add(connection.userId);
     try {
       if ((await notifier.post(connection.connectionId, frame)) === 'delivered') {
         delivered += 1;
+        reachedOrTrying.add(connection.userId);
       } else {
         gone += 1;
         await directory.forget(connection);
       }
     } catch {
+      // Not known to be gone: the connection may still be there.
       failed += 1;
+      reachedOrTrying.add(connection.userId);
     }
   });
-  return { delivered, gone, failed, offline };
+  const unreachable = [...posted].filter((user) => !reachedOrTrying.has(user));
+  return { delivered, gone, failed, offline, unreachable };
 }
 
 /**
  * Delivers a committed message: its frame to every live connection of every member but the one
- * it was sent from, then one push request for the members other than the sender who have no live
- * connection at all. Takes only the committed message, so that whatever finds a message not yet
- * delivered (the send itself, or a relay after the send died) delivers it the same way.
+ * it was sent from, and push for the members other than the sender who cannot be reached: one
+ * request for those with no live connection, sent as soon as the lookups are done (beside the
+ * posts, so that a slow fan-out cannot hold it up), and one after the posts for those whose every
+ * connection turned out gone. Takes only the committed message, so that whatever finds a message
+ * not yet delivered (the send itself, a retry, or the relay after the send died) delivers it the
+ * same way.
  */
 export async function deliverMessage({
   message,
+  members,
   fromConnectionId,
   threads,
   connections,
@@ -84,18 +100,32 @@ export async function deliverMessage({
   observer,
 }: DeliveryPorts & {
   readonly message: StoredMessage;
+  /** The thread's members, when the caller has them already. @default looked up */
+  readonly members?: readonly string[];
   /** The sender's connection, which got the ack instead; none when the sender's connection is not known. */
   readonly fromConnectionId?: string;
   readonly threads: Pick<ThreadStore, 'membersOf'>;
   readonly push: PushRequester;
   readonly observer: DeliveryObserver;
 }): Promise<void> {
-  const members = await threads.membersOf(message.threadId);
-  const report = await deliverToUsers({ frame: messageFrame(message), users: members, fromConnectionId, connections, notifier });
+  const requestPush = async (users: readonly string[]) => {
+    const recipients = users.filter((member) => member !== message.senderId);
+    if (recipients.length === 0) return;
+    await push
+      .request({ recipients, senderId: message.senderId, threadId: message.threadId, seq: message.seq, preview: pushPreview(message.text) })
+      .catch((error: unknown) => observer.pushFailed(error));
+  };
+  let offlinePushed: Promise<void> = Promise.resolve();
+  const report = await deliverToUsers({
+    frame: messageFrame(message),
+    users: members ?? (await threads.membersOf(message.threadId)),
+    fromConnectionId,
+    connections,
+    notifier,
+    onLookedUp: (offline) => {
+      offlinePushed = requestPush(offline);
+    },
+  });
   observer.delivered(report);
-  const offline = report.offline.filter((member) => member !== message.senderId);
-  if (offline.length === 0) return;
-  await push
-    .request({ recipients: offline, senderId: message.senderId, threadId: message.threadId, seq: message.seq, preview: pushPreview(message.text) })
-    .catch((error: unknown) => observer.pushFailed(error));
+  await Promise.all([offlinePushed, requestPush(report.unreachable)]);
 }

@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '../errors';
+import { ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import type { StoredMessage } from '../messages';
 import type { HistoryReader, ThreadStore } from './ports';
 import { countWithinBudget } from './reply-budget';
@@ -16,10 +16,56 @@ export interface MessagesPage {
   readonly hasMore: boolean;
 }
 
+/** The seqs of `from..to` that `found` lacks, ascending. */
+function missingFrom(found: ReadonlyMap<number, StoredMessage>, from: number, to: number): number[] {
+  const missing = [];
+  for (let seq = from; seq <= to; seq++) if (!found.has(seq)) missing.push(seq);
+  return missing;
+}
+
+/**
+ * Every message of `from..to`, or an error the client can retry: never a range with a hole. A
+ * committed message is staged until history has it, and only then released, so each one is in
+ * one of the two; but a read of history and then of the staged copies can miss a message that
+ * history took, and whose copy was released, between the two reads. History is read again for
+ * what is still missing; a message missing after that is one history lost or cannot be read now.
+ */
+async function readRange(
+  threadId: string,
+  from: number,
+  to: number,
+  { threads, history }: { readonly threads: Pick<ThreadStore, 'stagedMessages'>; readonly history: HistoryReader },
+): Promise<StoredMessage[]> {
+  const found = new Map<number, StoredMessage>();
+  const add = (messages: readonly StoredMessage[]) => {
+    for (const message of messages) if (message.seq >= from && message.seq <= to) found.set(message.seq, message);
+  };
+  // History down: the staged copies may still cover the range (they hold whatever history lacks).
+  let historyFailure: unknown;
+  add(
+    await history.range(threadId, from, to).catch((error: unknown) => {
+      historyFailure = error;
+      return [];
+    }),
+  );
+  let missing = missingFrom(found, from, to);
+  if (missing.length > 0) add(await threads.stagedMessages(threadId, missing[0], missing[missing.length - 1]));
+  missing = missingFrom(found, from, to);
+  if (missing.length > 0) {
+    if (historyFailure !== undefined) throw historyFailure;
+    add(await history.range(threadId, missing[0], missing[missing.length - 1]));
+    missing = missingFrom(found, from, to);
+  }
+  if (missing.length > 0) {
+    throw new MessengerError('internal', `messages ${missing[0]} to ${missing[missing.length - 1]} of this thread cannot be read right now; retry`);
+  }
+  return [...found.values()].sort((a, b) => a.seq - b.seq);
+}
+
 /**
  * A page of a thread's messages in ascending seq. Seqs have no holes, so a page is an exact range
  * of seqs below the thread's `lastSeq`: read from history, and whatever history does not have yet
- * (the queue may lag) from the messages staged at send time. A page is also bounded in bytes, so
+ * (the queue may lag) from the messages staged at send time, never with a hole (`readRange`). A page is also bounded in bytes, so
  * that its frame stays within API Gateway's 128 KB: fewer than `limit` messages then come back,
  * with `hasMore`, and the next page starts where this one stopped.
  */
@@ -46,19 +92,7 @@ export async function getMessages({
   }
   if (to < from) return { messages: [], hasMore: false };
 
-  // History down: the staged copies may still cover the page (they hold the last days' messages).
-  let historyFailure: unknown;
-  const stored = await history.range(request.threadId, from, to).catch((error: unknown) => {
-    historyFailure = error;
-    return [];
-  });
-  const found = new Set(stored.map((message) => message.seq));
-  const missing = [];
-  for (let seq = from; seq <= to; seq++) if (!found.has(seq)) missing.push(seq);
-  const staged = missing.length > 0 ? await threads.stagedMessages(request.threadId, missing[0], missing[missing.length - 1]) : [];
-  const bySeq = new Map([...staged, ...stored].map((message) => [message.seq, message]));
-  const messages = [...bySeq.values()].filter((message) => message.seq >= from && message.seq <= to).sort((a, b) => a.seq - b.seq);
-  if (historyFailure !== undefined && messages.length < to - from + 1) throw historyFailure;
+  const messages = await readRange(request.threadId, from, to, { threads, history });
   // Catching up pages forward, towards lastSeq: it keeps the oldest that fit. Scrolling back and
   // the newest page page backward, towards 1: they keep the newest that fit.
   if (request.afterSeq !== undefined) {

@@ -118,7 +118,29 @@ export interface ThreadStore {
 
 /** The queue to the persistence function. */
 export interface MessageQueue {
-  enqueue(message: StoredMessage): Promise<void>;
+  /** Hands messages to history, in as few requests as the queue allows; returns those it could not hand over. */
+  enqueueAll(messages: readonly StoredMessage[]): Promise<StoredMessage[]>;
+}
+
+/** Where a staged message is: its thread and seq. */
+export interface StagedKey {
+  readonly threadId: string;
+  readonly seq: number;
+}
+
+/**
+ * The outbox: messages staged by their commit, each kept until history has it, and marked once
+ * it has been delivered to the members (and push asked for), by the send or by the relay.
+ */
+export interface StagedMessages {
+  /** One staged message, read strongly; undefined once history has it and it was released. */
+  staged(key: StagedKey): Promise<{ readonly message: StoredMessage; readonly delivered: boolean } | undefined>;
+  /** Of these staged messages, the ones still staged and not marked delivered, read strongly. */
+  undelivered(keys: readonly StagedKey[]): Promise<StoredMessage[]>;
+  /** Marks a staged message delivered; one already released stays released. */
+  markDelivered(key: StagedKey): Promise<void>;
+  /** Releases staged messages that history holds; returns the ones that could not be released. */
+  release(keys: readonly StagedKey[]): Promise<StagedKey[]>;
 }
 
 /** Reads of the history (Keyspaces). */
@@ -164,6 +186,8 @@ export interface DeliveryReport {
   readonly failed: number;
   /** Users with no live connection at all: the ones to reach by push instead. */
   readonly offline: string[];
+  /** Users who had connections, every one of which the gateway reported gone: offline too. */
+  readonly unreachable: string[];
 }
 
 /** What delivering a message tells as it goes, for logs and metrics (the handler's or the relay's). */
@@ -171,6 +195,8 @@ export interface DeliveryObserver {
   delivered(report: DeliveryReport): void;
   /** The push request could not be published: those members miss this notification. */
   pushFailed(error: unknown): void;
+  /** The staged copy could not be marked delivered: the relay delivers it again (a duplicate that clients drop). */
+  markFailed(error: unknown): void;
 }
 
 /** What a send tells as it goes, for logs and metrics: step by step, so that a later failure loses nothing told before it. */

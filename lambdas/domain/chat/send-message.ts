@@ -1,10 +1,12 @@
+import type { StoredMessage } from '../messages';
 import { commitMessage, type CommitPorts, type SendMessageRequest, type SentMessage } from './commit-message';
 import { deliverMessage, type DeliveryPorts } from './deliver-message';
-import type { PushRequester, SendObserver } from './ports';
+import type { PushRequester, SendObserver, StagedMessages } from './ports';
 
 export interface SendPorts extends CommitPorts, DeliveryPorts {
   readonly push: PushRequester;
   readonly observer: SendObserver;
+  readonly staged: StagedMessages;
 }
 
 /** The `sent` ack: the sender's answer, once the message is durable. */
@@ -23,10 +25,14 @@ export function ackFrame(message: SentMessage, reqId?: string) {
 
 /**
  * A `sendMessage` from start to end: commit (one order per thread, once per clientMsgId), ack the
- * sender, deliver to the members and ask for push for those offline. The ack goes out before
- * delivery starts, so that its latency does not grow with the group, and a failed ack does not
- * keep the message from the members. A retry of a send that already committed is acked again and
- * delivers nothing: the first send delivered it.
+ * sender, deliver to the members and ask for push for those offline, then mark the staged copy
+ * delivered. The ack goes out before delivery starts, so that its latency does not grow with the
+ * group, and a failed ack does not keep the message from the members. This is the fast path: if
+ * the function dies before the mark, the outbox relay delivers the staged copy instead.
+ *
+ * An exact retry is acked again, and delivers again (from the staged copy, never from the
+ * request) unless the copy is marked delivered or already released to history, which the relay
+ * does only after delivering it: the first send may have died before delivering.
  */
 export async function sendMessage({
   reqId,
@@ -37,7 +43,6 @@ export async function sendMessage({
   to,
   threadId,
   threads,
-  queue,
   rate,
   clock,
   sleep,
@@ -45,16 +50,26 @@ export async function sendMessage({
   notifier,
   push,
   observer,
+  staged,
 }: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<SentMessage> {
-  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, queue, rate, clock, sleep });
-  observer.committed(committed.message, committed.isNew);
+  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, clock, sleep });
+  const { message } = committed;
+  observer.committed(message, committed.isNew);
 
-  await notifier.post(fromConnectionId, ackFrame(committed.message, reqId)).then(
+  await notifier.post(fromConnectionId, ackFrame(message, reqId)).then(
     (outcome) => (outcome === 'delivered' ? observer.acked() : undefined),
     (error: unknown) => observer.ackFailed(error),
   );
-  if (!committed.isNew) return committed.message;
-
-  await deliverMessage({ message: committed.message, fromConnectionId, threads, connections, notifier, push, observer });
-  return committed.message;
+  const key = { threadId: message.threadId, seq: message.seq };
+  let toDeliver: StoredMessage;
+  if (committed.isNew) {
+    toDeliver = committed.message;
+  } else {
+    const copy = await staged.staged(key);
+    if (copy === undefined || copy.delivered) return message;
+    toDeliver = copy.message;
+  }
+  await deliverMessage({ message: toDeliver, fromConnectionId, threads, connections, notifier, push, observer });
+  await staged.markDelivered(key).catch((error: unknown) => observer.markFailed(error));
+  return message;
 }

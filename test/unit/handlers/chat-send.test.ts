@@ -1,7 +1,6 @@
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { payloadDigest } from '../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
@@ -23,8 +22,20 @@ function groupThread(lastSeq: number) {
 }
 
 
+/** Message 8 of g_1 as its commit staged it. */
+const stagedCopy = {
+  threadId: 'g_1',
+  sk: 'msg#000000000008',
+  seq: 8,
+  messageId: 'm-8',
+  senderId: 'alice',
+  clientMsgId: 'c1',
+  text: 'as committed',
+  sentAt: 1_764_000_000_000,
+};
+
 describe('chat handler: sendMessage', () => {
-  it('commits in one transaction, queues for history, acks the sender, then delivers to the members', async () => {
+  it('commits in one transaction, acks the sender, delivers to the members, then marks the staged copy delivered, queueing nothing (the relay does)', async () => {
     groupThread(6);
     dynamodb.on(TransactWriteCommand).resolves({});
     dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
@@ -38,9 +49,17 @@ describe('chat handler: sendMessage', () => {
     expect(transaction[0].Update!.ExpressionAttributeValues).toMatchObject({ ':seq': 7, ':previous': 6 });
     expect(transaction[2].Put).toMatchObject({ TableName: 'send-records', Item: { sendKey: 'alice#c1', seq: 7, payloadDigest: payloadDigest('g_1', 'hi') } });
     expect(transaction[3].ConditionCheck).toMatchObject({ Key: { threadId: 'g_1', sk: 'member#alice' } });
-    expect(JSON.parse(String(sqs.commandCalls(SendMessageCommand)[0].args[0].input.MessageBody))).toMatchObject({ threadId: 'g_1', seq: 7, text: 'hi' });
+    expect(transaction[1].Put).toMatchObject({ TableName: 'threads', Item: { threadId: 'g_1', sk: 'msg#000000000007', text: 'hi' } });
+    expect(transaction[1].Put!.Item).not.toHaveProperty('expiresAt');
+    expect(sqs).not.toHaveReceivedAnyCommand();
     expect(postsTo('alice-conn=')).toEqual([expect.objectContaining({ type: 'ack', reqId: 'r1', status: 'sent', seq: 7 })]);
     expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 7, senderId: 'alice', text: 'hi' })]);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'threads',
+      Key: { threadId: 'g_1', sk: 'msg#000000000007' },
+      UpdateExpression: 'SET deliveredAt = :now',
+      ConditionExpression: 'attribute_exists(sk)',
+    });
   });
 
   it('commits to an existing one-to-one thread without checking membership again, since its two members never change', async () => {
@@ -145,8 +164,9 @@ describe('chat handler: sendMessage', () => {
       .filter((input) => input.TableName === 'send-rates')
       .map((input) => ({ key: input.Key, sends: input.ExpressionAttributeValues![':sends'] }));
 
-  it('acks a retried send with its first seq, gives its rate count back, and delivers and pushes nothing again', async () => {
+  it('acks a retried send with its first seq, gives its rate count back, and delivers and pushes nothing again when its staged copy is marked delivered', async () => {
     earlierSend('hi');
+    dynamodb.on(GetCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' } }).resolves({ Item: { ...stagedCopy, deliveredAt: 1_764_000_000_100 } });
 
     expect(await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
 
@@ -158,8 +178,24 @@ describe('chat handler: sendMessage', () => {
     expect(postsTo('alice-conn=')).toEqual([{ type: 'ack', reqId: 'r2', status: 'sent', clientMsgId: 'c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }]);
     expect(dynamodb).not.toHaveReceivedCommand(QueryCommand);
     expect(sns).not.toHaveReceivedAnyCommand();
-    // History stores a message once however often it arrives, so the retry queues it again.
-    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(dynamodb).toHaveReceivedCommandWith(GetCommand, { ConsistentRead: true });
+  });
+
+  it('delivers a retried send again from its staged copy (not the request) when the first send died before marking it, then marks it', async () => {
+    earlierSend('hi');
+    dynamodb.on(GetCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' } }).resolves({ Item: stagedCopy });
+    dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
+    }));
+
+    await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
+
+    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(postsTo('alice-conn=')).toEqual([expect.objectContaining({ type: 'ack', reqId: 'r2', seq: 8, messageId: 'm-8' })]);
+    expect(postsTo('bob-conn=')).toEqual([expect.objectContaining({ type: 'message', seq: 8, messageId: 'm-8', text: 'as committed' })]);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' }, UpdateExpression: 'SET deliveredAt = :now' });
   });
 
   it('answers bad_request to the same clientMsgId with another text, writing, queueing and delivering nothing, and gives the count back', async () => {

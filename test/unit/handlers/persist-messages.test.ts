@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../support/lambda-events';
@@ -39,9 +39,17 @@ const persist = (records: SQSRecord[]) => handler({ Records: records } as SQSEve
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 
+/** The staged copies each BatchWriteItem deleted, as `threadId seq`. */
+const released = () =>
+  dynamodb
+    .commandCalls(BatchWriteCommand)
+    .flatMap((call) => call.args[0].input.RequestItems!.threads)
+    .map((request) => `${request.DeleteRequest!.Key!.threadId} ${request.DeleteRequest!.Key!.sk}`);
+
 beforeEach(() => {
   execute.mockReset().mockResolvedValue({});
   dynamodb.reset();
+  dynamodb.on(BatchWriteCommand).resolves({});
 });
 
 describe('persist-messages', () => {
@@ -54,10 +62,28 @@ describe('persist-messages', () => {
     expect(execute.mock.calls[1][1].slice(0, 3)).toEqual(['thread-1', 1, 1000]);
   });
 
-  it('writes history only: members’ thread rows are the thread-activity function’s', async () => {
+  it('releases the staged copies of the messages history took, in one batch delete, and touches nothing else', async () => {
     await persist([record('a', message(3)), record('b', message(5))]);
     expect(execute).toHaveBeenCalledTimes(2);
-    expect(dynamodb.calls()).toHaveLength(0);
+    expect(dynamodb.calls()).toHaveLength(1);
+    expect(released().sort()).toEqual(['thread-1 msg#000000000003', 'thread-1 msg#000000000005']);
+  });
+
+  it('deletes in batches of at most 25', async () => {
+    await persist(Array.from({ length: 30 }, (_, index) => record(`r${index}`, message(index + 1))));
+    expect(dynamodb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems!.threads.length)).toEqual([25, 5]);
+  });
+
+  it('releases no copy of a message history did not take, and reports the records whose copies could not be released, for SQS to retry', async () => {
+    execute.mockImplementation(async (_query: string, params: unknown[]) => {
+      if (params[2] === 2) throw new Error('NoHostAvailableError');
+    });
+    const first = await persist([record('a', message(1)), record('b', message(2))]);
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+    expect(released()).toEqual(['thread-1 msg#000000000001']);
+
+    dynamodb.on(BatchWriteCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    expect(await persist([record('c', message(3))])).toEqual({ batchItemFailures: [{ itemIdentifier: 'c' }] });
   });
 
   it('reports only the record whose write failed, for SQS to retry', async () => {

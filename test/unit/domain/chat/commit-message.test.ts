@@ -2,14 +2,15 @@ import { commitMessage } from '../../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../../lambdas/domain/chat/threads';
 import { MessengerError } from '../../../../lambdas/domain/errors';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
-import { InMemoryRateCounter, InMemoryThreadStore, RecordingQueue } from '../../../support/in-memory-chat';
+import { InMemoryRateCounter, InMemoryThreadStore } from '../../../support/in-memory-chat';
 
 const clock = () => 1_764_000_000_000;
 
 function setup() {
   const threads = new InMemoryThreadStore();
-  const queue = new RecordingQueue();
-  return { threads, queue, ports: { threads, queue, rate: new InMemoryRateCounter(), clock, sleep: async () => undefined } };
+  // What the commit staged (the outbox, which the relay hands on): nothing is queued by the send.
+  const staged = () => [...threads.staged.values()].flat();
+  return { threads, staged, ports: { threads, rate: new InMemoryRateCounter(), clock, sleep: async () => undefined } };
 }
 
 async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {
@@ -23,7 +24,7 @@ async function expectError(promise: Promise<unknown>, code: string, message: Reg
 
 describe('commitMessage', () => {
   it('creates the one-to-one thread on first use, the same from either side, and numbers from 1', async () => {
-    const { ports, threads, queue } = setup();
+    const { ports, threads, staged } = setup();
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
     const reply = await commitMessage({ senderId: 'bob', clientMsgId: 'c1', to: 'alice', text: 'hello', ...ports });
 
@@ -31,11 +32,11 @@ describe('commitMessage', () => {
     expect(reply.message).toMatchObject({ threadId: first.message.threadId, seq: 2 });
     expect(directThreadId('bob', 'alice')).toBe(first.message.threadId);
     expect(await threads.membersOf(first.message.threadId)).toEqual(['alice', 'bob']);
-    expect(queue.messages.map((message) => message.seq)).toEqual([1, 2]);
+    expect(staged().map((message) => message.seq)).toEqual([1, 2]);
   });
 
-  it('answers a retried clientMsgId from its send record, without the text, trying no commit, and queues it again', async () => {
-    const { ports, threads, queue } = setup();
+  it('answers a retried clientMsgId from its send record, without the text, trying no commit and staging nothing more', async () => {
+    const { ports, threads, staged } = setup();
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
     // The store would refuse a second commit too; the point is that the retry never asks for one.
     const commit = jest.spyOn(threads, 'commitMessage');
@@ -44,7 +45,7 @@ describe('commitMessage', () => {
     expect(text).toBe('hi');
     expect(retry).toEqual({ isNew: false, message: recorded });
     expect(commit).not.toHaveBeenCalled();
-    expect(queue.messages).toEqual([first.message, first.message]);
+    expect(staged()).toEqual([first.message]);
     // Naming the thread instead of the peer is the same send.
     const byThread = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: first.message.threadId, text: 'hi', ...ports });
     expect(byThread).toEqual({ isNew: false, message: recorded });
@@ -54,8 +55,8 @@ describe('commitMessage', () => {
     ['another text', { to: 'bob', text: 'edited' }],
     ['another peer', { to: 'carol', text: 'hi' }],
     ['another thread', { threadId: 'g1', text: 'hi' }],
-  ])('refuses the same clientMsgId with %s as bad_request, and changes, queues and counts nothing', async (_, other) => {
-    const { ports, threads, queue } = setup();
+  ])('refuses the same clientMsgId with %s as bad_request, and changes, stages and counts nothing', async (_, other) => {
+    const { ports, threads, staged } = setup();
     threads.addThread('g1', 'group', ['alice', 'bob']);
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
     const commit = jest.spyOn(threads, 'commitMessage');
@@ -64,14 +65,13 @@ describe('commitMessage', () => {
 
     await expectError(reuse, 'bad_request', /^clientMsgId was already used for a different message$/);
     expect(commit).not.toHaveBeenCalled();
-    expect(queue.messages).toEqual([first.message]);
-    expect(await threads.stagedMessages(first.message.threadId, 1, 10)).toEqual([first.message]);
+    expect(staged()).toEqual([first.message]);
     expect(threads.headsById.get('g1')!.lastSeq).toBe(0);
     expect(ports.rate.countAt('alice', clock())).toBe(1);
   });
 
-  it('takes a send record from before digests as a retry when the thread matches, queueing no unchecked text, and refuses another thread', async () => {
-    const { ports, threads, queue } = setup();
+  it('takes a send record from before digests as a retry when the thread matches, staging nothing, and refuses another thread', async () => {
+    const { ports, threads, staged } = setup();
     threads.addThread('g1', 'group', ['alice', 'bob'], 3);
     threads.addThread('g2', 'group', ['alice', 'bob']);
     const legacy = { threadId: 'g1', seq: 3, messageId: 'm-3', sentAt: 1_763_999_000_000 };
@@ -79,7 +79,7 @@ describe('commitMessage', () => {
 
     const retry = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'whatever', ...ports });
     expect(retry).toEqual({ isNew: false, message: { ...legacy, senderId: 'alice', clientMsgId: 'c1' } });
-    expect(queue.messages).toEqual([]);
+    expect(staged()).toEqual([]);
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g2', text: 'x', ...ports }), 'bad_request', /already used/);
     expect(ports.rate.countAt('alice', clock())).toBe(0);
   });
@@ -116,34 +116,34 @@ describe('commitMessage', () => {
   });
 
   it('answers forbidden to a sender who is not a member, and to one removed while sending', async () => {
-    const { ports, threads, queue } = setup();
+    const { ports, threads, staged } = setup();
     threads.addThread('g1', 'group', ['alice']);
     await expectError(commitMessage({ senderId: 'mallory', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports }), 'forbidden', /not a member/);
     threads.forcedOutcomes.push({ outcome: 'not_member' });
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'g1', text: 'x', ...ports }), 'forbidden', /not a member/);
-    expect(queue.messages).toEqual([]);
+    expect(staged()).toEqual([]);
   });
 
   it('answers not_found for an unknown thread and bad_request for a message to yourself', async () => {
-    const { ports, queue } = setup();
+    const { ports, staged } = setup();
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'nope', text: 'x', ...ports }), 'not_found', /no such thread/);
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'alice', text: 'x', ...ports }), 'bad_request', /yourself/);
-    expect(queue.messages).toEqual([]);
+    expect(staged()).toEqual([]);
   });
 
   it('refuses the 21st message of a second with rate_limited, writing nothing for it, and sends again the next second', async () => {
-    const { ports, queue } = setup();
+    const { ports, staged } = setup();
     let now = 1_764_000_000_000;
     const timed = { ...ports, clock: () => now };
     for (let i = 1; i <= 20; i++) await commitMessage({ senderId: 'alice', clientMsgId: `c${i}`, to: 'bob', text: `${i}`, ...timed });
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'too fast', ...timed }), 'rate_limited', /20 messages a second/);
-    expect(queue.messages).toHaveLength(20);
+    expect(staged()).toHaveLength(20);
     now += 1000;
     expect((await commitMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'later', ...timed })).message.seq).toBe(21);
   });
 
   it('never counts retries: 20 new messages and then 20 retries of them in one second get 20 acks, and the 21st new one is refused', async () => {
-    const { ports, queue } = setup();
+    const { ports, staged } = setup();
     const sent = [];
     for (let i = 1; i <= 20; i++) sent.push(await commitMessage({ senderId: 'alice', clientMsgId: `c${i}`, to: 'bob', text: `${i}`, ...ports }));
     for (let i = 1; i <= 20; i++) {
@@ -152,7 +152,7 @@ describe('commitMessage', () => {
     }
     expect(ports.rate.countAt('alice', clock())).toBe(20);
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c21', to: 'bob', text: 'new', ...ports }), 'rate_limited', /20 messages a second/);
-    expect(queue.messages).toHaveLength(40);
+    expect(staged()).toHaveLength(20);
   });
 
   /** A clock that only the fake sleep and the store's calls move. */

@@ -37,7 +37,7 @@ describe('deliverToUsers', () => {
       text: 'text 7',
       sentAt: 1007,
     });
-    expect(report).toEqual({ delivered: 3, gone: 0, failed: 0, offline: [] });
+    expect(report).toEqual({ delivered: 3, gone: 0, failed: 0, offline: [], unreachable: [] });
   });
 
   it('posts to every connection of every user when no connection started the work', async () => {
@@ -56,7 +56,7 @@ describe('deliverToUsers', () => {
     const notifier = new RecordingNotifier((id) => (id === 'carol-gone' ? 'gone' : id === 'bob-1' ? 'error' : 'delivered'));
     const report = await deliverToUsers({ frame: messageFrame(message(1)), users: ['alice', 'bob', 'carol'], fromConnectionId: 'alice-phone', connections: directory, notifier: notifier });
     expect(directory.forgotten).toEqual([{ userId: 'carol', connectionId: 'carol-gone' }]);
-    expect(report).toEqual({ delivered: 1, gone: 1, failed: 1, offline: [] });
+    expect(report).toEqual({ delivered: 1, gone: 1, failed: 1, offline: [], unreachable: ['carol'] });
   });
 });
 

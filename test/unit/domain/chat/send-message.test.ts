@@ -8,9 +8,9 @@ import {
   InMemoryThreadStore,
   RecordingNotifier,
   RecordingPushRequester,
-  RecordingQueue,
   RecordingSendObserver,
 } from '../../../support/in-memory-chat';
+import { InMemoryStagedMessages } from '../../../support/in-memory-outbox';
 
 const SENT_AT = 1_764_000_000_000;
 
@@ -34,14 +34,20 @@ function setup(options: { notifier?: RecordingNotifier; push?: RecordingPushRequ
   notifier.post = async (connectionId, frame) => (journal.push(`post ${(frame as { type: string }).type} ${connectionId}`), post(connectionId, frame));
   const members = threads.membersOf.bind(threads);
   threads.membersOf = async (threadId) => (journal.push('members'), members(threadId));
+  const push = options.push ?? new RecordingPushRequester();
+  const request = push.request.bind(push);
+  push.request = (pushed) => (journal.push(`push ${pushed.recipients.join(' ')}`), request(pushed));
+  const staged = new InMemoryStagedMessages(threads);
+  const mark = staged.markDelivered.bind(staged);
+  staged.markDelivered = async (key) => (journal.push(`mark ${key.threadId}#${key.seq}`), mark(key));
   const ports = {
     threads,
-    queue: new RecordingQueue(),
+    staged,
     rate: new InMemoryRateCounter(),
     clock: () => SENT_AT,
     connections,
     notifier,
-    push: options.push ?? new RecordingPushRequester(),
+    push,
     observer: new RecordingSendObserver(),
   };
   const send = (clientMsgId = 'c1', text = 'hello') =>
@@ -80,7 +86,25 @@ describe('sendMessage, from commit to delivery', () => {
     expect(ports.observer.events[2]).toMatchObject({ report: { delivered: 2, gone: 0, failed: 0 } });
   });
 
-  it('acks a retry of a send that already committed, with the same seq, and delivers and pushes nothing again', async () => {
+  it('marks the staged copy delivered once delivery and push are done, not before', async () => {
+    const { ports, journal, send } = setup();
+    const message = await send();
+    expect(journal.at(-1)).toBe('mark g1#5');
+    expect(journal.indexOf('push carol')).toBeLessThan(journal.indexOf('mark g1#5'));
+    expect(journal.indexOf('post message bob-1')).toBeLessThan(journal.indexOf('mark g1#5'));
+    expect(ports.staged.isMarked(message)).toBe(true);
+  });
+
+  it('reports a mark that failed instead of failing the send (the relay then delivers again)', async () => {
+    const { ports, send } = setup();
+    ports.staged.markDelivered = async () => {
+      throw new Error('throttled');
+    };
+    await expect(send()).resolves.toMatchObject({ seq: 5 });
+    expect(ports.observer.events.at(-1)).toEqual({ event: 'markFailed', error: new Error('throttled') });
+  });
+
+  it('acks a retry of a send that already committed, with the same seq, and delivers and pushes nothing again once the copy is marked', async () => {
     const { ports, journal, notifier, send } = setup();
     const first = await send('c7');
     journal.length = 0;
@@ -92,9 +116,42 @@ describe('sendMessage, from commit to delivery', () => {
     const { text: _text, ...recorded } = first as StoredMessage;
     expect(retry).toEqual(recorded);
     expect(journal).toEqual(['post ack alice-phone']);
+    expect(ports.staged.calls.at(-1)).toBe('staged g1#5');
     expect(framesTo(notifier, 'alice-phone')).toEqual([expect.objectContaining({ type: 'ack', seq: first.seq, messageId: first.messageId })]);
     expect(ports.push.requests).toEqual([]);
     expect(ports.observer.events.slice(-2)).toMatchObject([{ event: 'committed', isNew: false }, { event: 'acked' }]);
+  });
+
+  it('delivers a retry again, from the staged copy and not from the request, when the first send died before marking it', async () => {
+    const { ports, journal, notifier, send } = setup();
+    const first = await send('c7');
+    // The first send died after its commit: its copy is unmarked, and holds what was committed.
+    ports.staged.markedDelivered.clear();
+    ports.threads.staged.set('g1', [{ ...ports.threads.staged.get('g1')![0], text: 'as committed' }]);
+    journal.length = 0;
+    notifier.attempts.length = 0;
+    ports.push.requests.length = 0;
+
+    await send('c7');
+
+    expect(journal[0]).toBe('post ack alice-phone');
+    expect(framesTo(notifier, 'bob-1')).toEqual([expect.objectContaining({ type: 'message', seq: first.seq, messageId: first.messageId, text: 'as committed' })]);
+    expect(ports.push.requests).toEqual([expect.objectContaining({ recipients: ['carol'], seq: first.seq, preview: 'as committed' })]);
+    expect(journal.at(-1)).toBe('mark g1#5');
+  });
+
+  it('delivers nothing again for a retry whose staged copy history already took (the relay delivered it first)', async () => {
+    const { ports, notifier, send } = setup();
+    await send('c7');
+    ports.staged.markedDelivered.clear();
+    await ports.staged.release([{ threadId: 'g1', seq: 5 }]);
+    notifier.attempts.length = 0;
+    ports.push.requests.length = 0;
+
+    await send('c7');
+
+    expect(notifier.attempts.map((attempt) => (attempt.frame as { type: string }).type)).toEqual(['ack']);
+    expect(ports.push.requests).toEqual([]);
   });
 
   it('asks for push for the members with no live connection, never for the sender, with a preview of the text', async () => {
@@ -121,7 +178,7 @@ describe('sendMessage, from commit to delivery', () => {
   it('reports a push request that could not be published instead of failing the send', async () => {
     const { ports, send } = setup({ push: new RecordingPushRequester(new Error('SNS throttled')) });
     await expect(send()).resolves.toMatchObject({ seq: 5 });
-    expect(ports.observer.events.at(-1)).toEqual({ event: 'pushFailed', error: new Error('SNS throttled') });
+    expect(ports.observer.events).toContainEqual({ event: 'pushFailed', error: new Error('SNS throttled') });
   });
 
   it('acks nothing and delivers nothing when the commit is refused', async () => {
@@ -130,6 +187,56 @@ describe('sendMessage, from commit to delivery', () => {
       sendMessage({ fromConnectionId: 'mallory-1', senderId: 'mallory', clientMsgId: 'c1', threadId: 'g1', text: 'hi', ...ports }),
     ).rejects.toMatchObject({ code: 'forbidden' });
     expect(notifier.attempts).toEqual([]);
+    expect(ports.push.requests).toEqual([]);
+  });
+});
+
+describe('deliverMessage: push', () => {
+  const message: StoredMessage = { threadId: 'g1', seq: 3, messageId: 'm3', senderId: 'alice', clientMsgId: 'c3', text: 'late', sentAt: SENT_AT };
+
+  it('asks for push for members with no live connection as soon as the lookups are done, before the posts', async () => {
+    const { ports, journal } = setup();
+    await deliverMessage({ message, fromConnectionId: 'alice-phone', ...ports });
+    const firstPost = journal.findIndex((entry) => entry.startsWith('post '));
+    expect(journal.indexOf('push carol')).toBeGreaterThan(journal.lastIndexOf('lookup carol'));
+    expect(journal.indexOf('push carol')).toBeLessThan(firstPost);
+  });
+
+  it('pushes, after the posts, a member whose every connection the gateway reported gone (410)', async () => {
+    const notifier = new RecordingNotifier((connectionId) => (connectionId === 'bob-1' || connectionId === 'bob-2' ? 'gone' : 'delivered'));
+    const { ports, journal } = setup({
+      notifier,
+      live: [
+        { userId: 'alice', connectionId: 'alice-phone' },
+        { userId: 'bob', connectionId: 'bob-1' },
+        { userId: 'bob', connectionId: 'bob-2' },
+      ],
+    });
+    await deliverMessage({ message, fromConnectionId: 'alice-phone', ...ports });
+    expect(ports.push.requests.map((request) => request.recipients)).toEqual([['carol'], ['bob']]);
+    expect(journal.indexOf('push bob')).toBeGreaterThan(journal.lastIndexOf('post message bob-2'));
+    expect(ports.observer.events.at(-1)).toMatchObject({ event: 'delivered', report: { gone: 2, offline: ['carol'], unreachable: ['bob'] } });
+  });
+
+  it('does not push a member with one connection gone and another reached, nor one whose post failed otherwise (not known gone)', async () => {
+    const notifier = new RecordingNotifier((connectionId) => (connectionId === 'bob-1' ? 'gone' : connectionId === 'carol-1' ? 'error' : 'delivered'));
+    const { ports } = setup({
+      notifier,
+      live: [
+        { userId: 'bob', connectionId: 'bob-1' },
+        { userId: 'bob', connectionId: 'bob-2' },
+        { userId: 'carol', connectionId: 'carol-1' },
+      ],
+    });
+    await deliverMessage({ message, fromConnectionId: 'alice-phone', ...ports });
+    // Alice has no live connection, but she sent it: nobody is pushed.
+    expect(ports.push.requests).toEqual([]);
+  });
+
+  it('never pushes the sender, even when all her other connections are gone', async () => {
+    const notifier = new RecordingNotifier((connectionId) => (connectionId === 'alice-laptop' ? 'gone' : 'delivered'));
+    const { ports } = setup({ notifier, live: [{ userId: 'alice', connectionId: 'alice-laptop' }, { userId: 'bob', connectionId: 'bob-1' }, { userId: 'carol', connectionId: 'carol-1' }] });
+    await deliverMessage({ message, fromConnectionId: 'alice-phone', ...ports });
     expect(ports.push.requests).toEqual([]);
   });
 });

@@ -44,14 +44,17 @@ describe('IAM from the messenger template', () => {
     expect(allowed(fn('PushDevices'), 'execute-api:ManageConnections', connection('POST'))).toBe(false);
   });
 
-  it('lets the chat function send to the message queue and publish to the push topic, and no more', () => {
-    const chat = fn('ChatActions');
-    expect(allowed(chat, 'sqs:SendMessage', queueArn('MessagePipelineQueue'))).toBe(true);
-    expect(allowed(chat, 'sqs:ReceiveMessage', queueArn('MessagePipelineQueue'))).toBe(false);
-    expect(allowed(chat, 'sqs:SendMessage', queueArn('MessagePipelineDeadLetters'))).toBe(false);
+  it('lets the relay (not the chat function) send to the message queue, both publish to the push topic, and no more', () => {
+    const [chat, relay] = [fn('ChatActions'), fn('RelayFunction')];
+    expect(allowed(relay, 'sqs:SendMessage', queueArn('MessagePipelineQueue'))).toBe(true);
+    expect(allowed(chat, 'sqs:SendMessage', queueArn('MessagePipelineQueue'))).toBe(false);
+    expect(allowed(relay, 'sqs:ReceiveMessage', queueArn('MessagePipelineQueue'))).toBe(false);
+    expect(allowed(relay, 'sqs:SendMessage', queueArn('MessagePipelineDeadLetters'))).toBe(false);
     // The push dead-letter queue's policy lets SNS, not functions, send to it.
-    expect(allowed(chat, 'sqs:SendMessage', queueArn('PushDeadLetters'))).toBe(false);
-    expect(allowed(chat, 'sns:Publish', `arn:aws:sns:${REGION}:${ACCOUNT}:${STACK}-${logicalIdOf(resources, 'AWS::SNS::Topic', 'PushTopic')}`)).toBe(true);
+    expect(allowed(relay, 'sqs:SendMessage', queueArn('PushDeadLetters'))).toBe(false);
+    const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:${STACK}-${logicalIdOf(resources, 'AWS::SNS::Topic', 'PushTopic')}`;
+    expect(allowed(chat, 'sns:Publish', topic)).toBe(true);
+    expect(allowed(relay, 'sns:Publish', topic)).toBe(true);
   });
 
   it('decides raw requests end to end: the caller by its key, the resource by the request', () => {
