@@ -132,7 +132,7 @@ describe('Monitoring', () => {
       /^Messenger-Functions-\w+-ErrorRate-Critical$/,
       /^Messenger-\w+-Throttled-Count-Critical$/,
       /^Messenger-\w+-Latency-P99-Critical$/,
-      /^Messenger-(ChatActivity|PresenceChangesFunction)-Iterator-Age-Max-Critical$/,
+      /^Messenger-(RelayFunction|PresenceChangesFunction)-Iterator-Age-Max-Critical$/,
       /^Messenger-MessageQueue-Queue-Message-Age-Max-Critical$/,
       /^Messenger-Gateway-(IntegrationErrors|ExecutionErrors|ClientErrors)-Critical$/,
       /^Messenger-\w+-(Read|Write)-Throttled-Events-Critical$/,
@@ -145,7 +145,7 @@ describe('Monitoring', () => {
     expect(named.filter((name) => !documented.some((pattern) => pattern.test(name)))).toEqual([]);
     // The dead-letter queues' alarms are named by CloudFormation, `Messenger-<logical id>-<suffix>`.
     expect(alarms.filter(([, alarm]) => alarm.Properties.AlarmName === undefined).map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
-      ['ChatActivityDeadLettersAlarm', 'MessagePipelineDeadLettersAlarm', 'PresenceDeadLettersAlarm', 'PushDeadLettersAlarm'],
+      ['MessagePipelineDeadLettersAlarm', 'PresenceDeadLettersAlarm', 'PushDeadLettersAlarm', 'RelayDeadLettersAlarm'],
     );
   });
 

@@ -109,9 +109,32 @@ function queueArn(queueUrl: unknown, placement: ServicePlacement): string {
   return `arn:aws:sqs:${placement.region}:${match[1]}:${match[2]}`;
 }
 
+/** A queue ARN as the move-task actions name their queues. */
+function queueArnField(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^arn:aws:sqs:[\w-]+:\d{12}:[\w-]{1,80}(?:\.fifo)?$/.test(value)) {
+    throw new UnclassifiableRequestError('sqs', `${field} ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A dead-letter queue redrive ("Configuring queue permissions for dead-letter queue redrive"):
+ * starting it needs the move-task action and receive, delete and attribute reads on the
+ * dead-letter queue, and a send on the destination when one is named. Without one, SQS sends to
+ * each message's original source queue, which the request does not name, so that send is not
+ * checked here. A cancel names only its task handle, so it stays unclassified (refused).
+ */
+function moveTask(operation: string, body: Record<string, unknown>): AuthorizationRequest[] {
+  const source = queueArnField(body.SourceArn, 'SourceArn');
+  if (operation === 'ListMessageMoveTasks') return [{ action: 'sqs:ListMessageMoveTasks', resource: source }];
+  const onSource = ['StartMessageMoveTask', 'ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].map((name) => ({ action: `sqs:${name}`, resource: source }));
+  return body.DestinationArn === undefined ? onSource : [...onSource, { action: 'sqs:SendMessage', resource: queueArnField(body.DestinationArn, 'DestinationArn') }];
+}
+
 function sqs(request: HttpRequestView, placement: ServicePlacement): AuthorizationRequest[] {
   const { operation } = jsonOperation('sqs', request, ['AmazonSQS']);
   const body = jsonBody('sqs', request);
+  if (operation === 'StartMessageMoveTask' || operation === 'ListMessageMoveTasks') return moveTask(operation, body);
   // The batch operations are authorized as their single forms (there is no sqs:SendMessageBatch action).
   const action = `sqs:${operation.replace(/Batch$/, '')}`;
   if (operation === 'ListQueues') return [{ action, resource: '*' }];

@@ -2,7 +2,7 @@
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreatePlatformEndpointCommand, PublishCommand, SetEndpointAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CancelMessageMoveTaskCommand, DeleteMessageBatchCommand, ListMessageMoveTasksCommand, SendMessageCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { classifyRequest, UnclassifiableRequestError, type IamService } from '../../../../../local-cloud/services/iam/classify';
 import { accessKeyIdOf } from '../../../../../local-cloud/services/iam/enforcer';
@@ -85,6 +85,21 @@ describe('request classification', () => {
     expect(await classifySent('sqs', () => sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '1', ReceiptHandle: 'r' }] })))).toEqual([
       { action: 'sqs:DeleteMessage', resource: 'arn:aws:sqs:us-east-1:000000000000:messages.fifo' },
     ]);
+  });
+
+  it('checks a redrive on the dead-letter queue it names by ARN, and the send on a named destination', async () => {
+    const sqs = new SQSClient(config);
+    const dlq = 'arn:aws:sqs:us-east-1:000000000000:dead-letters';
+    const onDeadLetters = ['StartMessageMoveTask', 'ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].map((name) => ({ action: `sqs:${name}`, resource: dlq }));
+    expect(await classifySent('sqs', () => sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlq, MaxNumberOfMessagesPerSecond: 5 })))).toEqual(onDeadLetters);
+    expect(await classifySent('sqs', () => sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlq, DestinationArn: 'arn:aws:sqs:us-east-1:000000000000:work' })))).toEqual([
+      ...onDeadLetters,
+      { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:us-east-1:000000000000:work' },
+    ]);
+    expect(await classifySent('sqs', () => sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlq, MaxResults: 10 })))).toEqual([{ action: 'sqs:ListMessageMoveTasks', resource: dlq }]);
+    // A cancel names only its task handle: what it touches is unknown, so it is refused.
+    await expect(classifySent('sqs', () => sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: 'handle' })))).rejects.toThrow(UnclassifiableRequestError);
+    await expect(classifySent('sqs', () => sqs.send(new StartMessageMoveTaskCommand({ SourceArn: 'dead-letters' })))).rejects.toThrow(/SourceArn/);
   });
 
   it('reads SNS query requests: the topic or endpoint published to, the application an endpoint is created in', async () => {
