@@ -43,9 +43,15 @@ const observer: RelayObserver = {
   },
   delivered(report) {
     metrics.addMetric('RelayedFramesDelivered', MetricUnit.Count, report.delivered);
+    // The same failure counters as the send's own delivery, so that one alarm watches both.
+    metrics.addMetric('DeliveriesGone', MetricUnit.Count, report.gone);
+    metrics.addMetric('DeliveriesFailed', MetricUnit.Count, report.failed);
     if (report.failed > 0) logger.warn('some relayed deliveries failed', { ...report });
   },
-  pushFailed: (error) => logger.error('push request not published', { error: error as Error }),
+  pushFailed(error) {
+    metrics.addMetric('PushRequestsNotPublished', MetricUnit.Count, 1);
+    logger.error('push request not published', { error: error as Error });
+  },
   markFailed: (error) => logger.warn('staged message not marked delivered', { error: error as Error }),
 };
 
