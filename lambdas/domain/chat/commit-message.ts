@@ -79,6 +79,7 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
    * them nothing the first one did not, and a payload check means the retry can change nothing,
    * so a member removed while their outbox flushes still gets the ack that stops its retries.
    */
+  let countGivenBack = false;
   const answerFromRecord = async (record: SendRecord): Promise<CommittedMessage> => {
     // Records written before digests were kept (they expire two days after their send) can only be
     // checked for the thread. They are taken as retries, since clients retry with the same text;
@@ -86,6 +87,7 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     const sameSend = record.payloadDigest === undefined ? record.threadId === threadId : record.payloadDigest === digest;
     // No new message came of this send, so it does not count against the rate. A give-back that
     // fails only over-counts the current second, which is better than failing the answer for it.
+    countGivenBack = true;
     const uncounted = rate.uncountSend(request.senderId, startedAt).catch(() => undefined);
     if (!sameSend) {
       await uncounted;
@@ -97,6 +99,54 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     return { isNew: false, message };
   };
 
+  /** The seq loop: commits the message under the thread's next seq, or answers from the record a racing twin left. */
+  const commitNew = async (loaded: SendContext): Promise<CommittedMessage> => {
+    let context = loaded;
+    for (let attempt = 1; ; attempt++) {
+      if (context.previous) return answerFromRecord(context.previous);
+      // No attempt starts after the budget.
+      if (attempt > 1 && clock() - startedAt >= SEQ_BUDGET_MS) throw new MessengerError('rate_limited', 'this thread is too busy right now; retry the send');
+      const creating = context.thread === undefined;
+      if (creating && request.to === undefined) throw new NotFoundError('threadId: no such thread');
+      if (!creating && !context.senderIsMember) throw new ForbiddenError('you are not a member of this thread');
+
+      const message: StoredMessage = {
+        threadId,
+        seq: (context.thread?.lastSeq ?? 0) + 1,
+        messageId: newMessageId(),
+        senderId: request.senderId,
+        clientMsgId: request.clientMsgId,
+        text: request.text,
+        sentAt: clock(),
+      };
+      const result = await threads.commitMessage({
+        message,
+        payloadDigest: digest,
+        createDirectThread: creating ? [request.senderId, request.to!] : undefined,
+        recheckMembership: !creating && context.thread!.kind === 'group',
+      });
+      switch (result.outcome) {
+        case 'committed':
+          return { message, isNew: true };
+        case 'not_member':
+          throw new ForbiddenError('you are not a member of this thread');
+        case 'seq_taken':
+          // No wait outlasts the budget either.
+          await sleep(Math.min(backOffMs(attempt), Math.max(0, startedAt + SEQ_BUDGET_MS - clock())));
+          // The store says where the thread is now, so the next attempt needs no read.
+          context =
+            result.lastSeq !== undefined && context.thread !== undefined
+              ? { ...context, thread: { ...context.thread, lastSeq: result.lastSeq } }
+              : await threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
+          continue;
+        case 'duplicate':
+          // The same clientMsgId committed meanwhile: its record answers this one.
+          context = await threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
+          continue;
+      }
+    }
+  };
+
   // Counting runs beside the read, so the limit adds no round trip to the send; a retry gives its count back.
   const [sendsThisSecond, loaded] = await Promise.all([
     rate.countSend(request.senderId, startedAt),
@@ -106,48 +156,12 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
   if (sendsThisSecond > MAX_SENDS_PER_SECOND) {
     throw new MessengerError('rate_limited', `you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`);
   }
-  let context: SendContext = loaded;
-  for (let attempt = 1; ; attempt++) {
-    if (context.previous) return answerFromRecord(context.previous);
-    // No attempt starts after the budget.
-    if (attempt > 1 && clock() - startedAt >= SEQ_BUDGET_MS) throw new MessengerError('rate_limited', 'this thread is too busy right now; retry the send');
-    const creating = context.thread === undefined;
-    if (creating && request.to === undefined) throw new NotFoundError('threadId: no such thread');
-    if (!creating && !context.senderIsMember) throw new ForbiddenError('you are not a member of this thread');
-
-    const message: StoredMessage = {
-      threadId,
-      seq: (context.thread?.lastSeq ?? 0) + 1,
-      messageId: newMessageId(),
-      senderId: request.senderId,
-      clientMsgId: request.clientMsgId,
-      text: request.text,
-      sentAt: clock(),
-    };
-    const result = await threads.commitMessage({
-      message,
-      payloadDigest: digest,
-      createDirectThread: creating ? [request.senderId, request.to!] : undefined,
-      recheckMembership: !creating && context.thread!.kind === 'group',
-    });
-    switch (result.outcome) {
-      case 'committed':
-        return { message, isNew: true };
-      case 'not_member':
-        throw new ForbiddenError('you are not a member of this thread');
-      case 'seq_taken':
-        // No wait outlasts the budget either.
-        await sleep(Math.min(backOffMs(attempt), Math.max(0, startedAt + SEQ_BUDGET_MS - clock())));
-        // The store says where the thread is now, so the next attempt needs no read.
-        context =
-          result.lastSeq !== undefined && context.thread !== undefined
-            ? { ...context, thread: { ...context.thread, lastSeq: result.lastSeq } }
-            : await threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
-        continue;
-      case 'duplicate':
-        // The same clientMsgId committed meanwhile: its record answers this one.
-        context = await threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
-        continue;
-    }
+  try {
+    return await commitNew(loaded);
+  } catch (error) {
+    // Only new messages count: a send refused (not a member, no such thread, a thread too busy)
+    // gives its count back, as a retry does (unless a racing twin's record already answered it).
+    if (!countGivenBack) await rate.uncountSend(request.senderId, startedAt).catch(() => undefined);
+    throw error;
   }
 }

@@ -161,6 +161,24 @@ describe('commitMessage', () => {
     return { time, clock: () => time.now, sleep: async (ms: number) => void (time.now += ms) };
   }
 
+  it('counts only new messages: a send refused as forbidden, not_found or too busy gives its count back', async () => {
+    const { ports, threads } = setup();
+    threads.addThread('g1', 'group', ['bob']);
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports }), 'forbidden', /not a member/);
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'nowhere', text: 'x', ...ports }), 'not_found', /no such thread/);
+    threads.addThread('g2', 'group', ['alice']);
+    const { clock: fakeClock, sleep } = fakeTime();
+    const busy = { ...ports, clock: fakeClock, sleep };
+    const commit = threads.commitMessage.bind(threads);
+    threads.commitMessage = async () => ({ outcome: 'seq_taken' });
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c3', threadId: 'g2', text: 'x', ...busy }), 'rate_limited', /too busy/);
+    expect([ports.rate.countAt('alice', clock()), ports.rate.countAt('alice', fakeClock())]).toEqual([0, 0]);
+    // A message that does commit still counts.
+    threads.commitMessage = commit;
+    await commitMessage({ senderId: 'alice', clientMsgId: 'c4', threadId: 'g2', text: 'x', ...ports });
+    expect(ports.rate.countAt('alice', clock())).toBe(1);
+  });
+
   it('answers rate_limited after about 10 s, never more, when the thread stays too busy for a seq', async () => {
     const { ports, threads } = setup();
     threads.addThread('g1', 'group', ['alice']);
