@@ -24,6 +24,7 @@ import { managementApiClient } from '../shared/clients/management-api';
 import { snsClient } from '../shared/clients/sns';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
+import { deliveryObserver } from '../shared/delivery-observer';
 import { faultPoint } from '../shared/fault-points';
 import { instrumented, logger, metrics } from '../shared/observability';
 import { action, actionRouter } from '../shared/websocket';
@@ -42,6 +43,8 @@ const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNEC
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const activity = new ActivityTracker({ registry: connections, gateway: notifier, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 
+const delivery = deliveryObserver('send');
+
 /** A send's steps, as logs and metrics (docs/operations.md lists them); `startedAt` is when the action began. */
 const sendObserver = (startedAt: number): SendObserver => ({
   committed(message, isNew) {
@@ -52,17 +55,11 @@ const sendObserver = (startedAt: number): SendObserver => ({
   acked: () => metrics.addMetric('AckLatency', MetricUnit.Milliseconds, Date.now() - startedAt),
   ackFailed: (error) => logger.warn('ack not posted', { error: error as Error }),
   delivered(report) {
-    metrics.addMetric('FramesDelivered', MetricUnit.Count, report.delivered);
+    delivery.delivered(report);
     metrics.addMetric('FanOutSize', MetricUnit.Count, report.delivered + report.gone + report.failed);
-    metrics.addMetric('DeliveriesGone', MetricUnit.Count, report.gone);
-    metrics.addMetric('DeliveriesFailed', MetricUnit.Count, report.failed);
-    if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
   },
-  pushFailed(error) {
-    metrics.addMetric('PushRequestsNotPublished', MetricUnit.Count, 1);
-    logger.error('push request not published', { error: error as Error });
-  },
-  markFailed: (error) => logger.warn('staged message not marked delivered; the relay will deliver it again', { error: error as Error }),
+  pushFailed: delivery.pushFailed,
+  markFailed: delivery.markFailed,
 });
 
 const deliveryPorts = { threads, connections, notifier };

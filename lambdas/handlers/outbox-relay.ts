@@ -17,6 +17,7 @@ import { sqsClient } from '../shared/clients/sqs';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { readStreamRecords, retryFrom, streamAttribute } from '../shared/dynamodb-stream';
+import { deliveryObserver } from '../shared/delivery-observer';
 import { faultPoint } from '../shared/fault-points';
 import { instrumented, logger, metrics } from '../shared/observability';
 
@@ -41,18 +42,7 @@ const observer: RelayObserver = {
     logger.warn('staged message not delivered by its send within the lease; relaying it', { threadId: message.threadId, seq: message.seq });
     faultPoint('relay.delivering');
   },
-  delivered(report) {
-    metrics.addMetric('RelayedFramesDelivered', MetricUnit.Count, report.delivered);
-    // The same failure counters as the send's own delivery, so that one alarm watches both.
-    metrics.addMetric('DeliveriesGone', MetricUnit.Count, report.gone);
-    metrics.addMetric('DeliveriesFailed', MetricUnit.Count, report.failed);
-    if (report.failed > 0) logger.warn('some relayed deliveries failed', { ...report });
-  },
-  pushFailed(error) {
-    metrics.addMetric('PushRequestsNotPublished', MetricUnit.Count, 1);
-    logger.error('push request not published', { error: error as Error });
-  },
-  markFailed: (error) => logger.warn('staged message not marked delivered', { error: error as Error }),
+  ...deliveryObserver('relay'),
 };
 
 /** A staged message's fields as the stream's images carry them (see `lambdas/adapters/dynamodb-thread-store.ts`). */

@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { byLogicalId, clientsClosedAfterEach, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { clientsClosedAfterEach, eventually, uniqueUser } from '../support/local-cloud-env';
 import { expectCleanError, internalNames } from '../support/error-replies';
 import { ownCloudForThisFile } from '../support/own-cloud';
+import { alreadySentEachSecond } from '../support/send-rates';
 
 jest.setTimeout(300_000);
 
@@ -75,29 +74,6 @@ describe('the group cap under concurrent adds over real sockets', () => {
 });
 
 describe('the send rate limit over real sockets', () => {
-  /**
-   * Counts `sends` into each second of the next two minutes of the user's send counter, as sends
-   * from the user's other devices would: the limit is then reached by a burst however slowly this
-   * machine runs the chat function (its eight execution environments may well take fewer than 20
-   * frames a second on a loaded machine, and then no burst could cross the limit on its own).
-   */
-  async function alreadySentEachSecond(userId: string, sends: number): Promise<void> {
-    const { dynamodb } = await standIns();
-    const client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    );
-    const table = byLogicalId(dynamodb.tables, 'ChatSendRates');
-    const first = Math.floor(Date.now() / 1000);
-    try {
-      for (let second = first; second < first + 120; second += 25) {
-        const items = Array.from({ length: 25 }, (_, i) => ({ userId, second: String(second + i), sends, expiresAt: second + i + 60 }));
-        await client.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
-      }
-    } finally {
-      client.destroy();
-    }
-  }
-
   it('answers rate_limited to the excess of a burst, and loses and repeats none of the messages it took', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
     const [sender, receiver] = await Promise.all([connect(alice), connect(bob)]);

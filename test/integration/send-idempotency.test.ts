@@ -1,7 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Client } from 'cassandra-driver';
-import { byLogicalId, clientsClosedAfterEach, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { clientsClosedAfterEach, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { alreadySentEachSecond } from '../support/send-rates';
 
 jest.setTimeout(90_000);
 
@@ -19,28 +18,6 @@ afterAll(() => cassandra.shutdown());
 async function historyTexts(threadId: unknown): Promise<Map<number, string>> {
   const rows = await cassandra.execute('SELECT seq, body FROM messenger.messages WHERE thread_id = ? AND bucket = 0', [threadId], { prepare: true });
   return new Map(rows.rows.map((row) => [Number(row.seq), String(row.body)]));
-}
-
-/**
- * Counts `sends` into each of the next two minutes' seconds of the user's send counter, as 20 new
- * messages from the user's other devices would: this machine may well run fewer than 40 sends a
- * second, and the retries must meet a full second however slowly they run.
- */
-async function alreadySentEachSecond(userId: string, sends: number): Promise<void> {
-  const { dynamodb } = await standIns();
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
-  const table = byLogicalId(dynamodb.tables, 'ChatSendRates');
-  const first = Math.floor(Date.now() / 1000);
-  try {
-    for (let second = first; second < first + 120; second += 25) {
-      const items = Array.from({ length: 25 }, (_, i) => ({ userId, second: String(second + i), sends, expiresAt: second + i + 60 }));
-      await client.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
-    }
-  } finally {
-    client.destroy();
-  }
 }
 
 const withoutReqId = ({ reqId: _reqId, ...frame }: Frame) => frame;

@@ -1,0 +1,24 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DeliveryObserver } from '../domain/chat/ports';
+import { logger, metrics } from './observability';
+
+/**
+ * How a message's delivery shows in logs and metrics (docs/operations.md lists them), the same
+ * for the send's own delivery and for the outbox relay's, so that one alarm watches both. Only
+ * the count of frames delivered is named apart, to tell how often the relay had to step in.
+ */
+export function deliveryObserver(deliveredBy: 'send' | 'relay'): DeliveryObserver {
+  return {
+    delivered(report) {
+      metrics.addMetric(deliveredBy === 'relay' ? 'RelayedFramesDelivered' : 'FramesDelivered', MetricUnit.Count, report.delivered);
+      metrics.addMetric('DeliveriesGone', MetricUnit.Count, report.gone);
+      metrics.addMetric('DeliveriesFailed', MetricUnit.Count, report.failed);
+      if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
+    },
+    pushFailed(error) {
+      metrics.addMetric('PushRequestsNotPublished', MetricUnit.Count, 1);
+      logger.error('push request not published', { error: error as Error });
+    },
+    markFailed: (error) => logger.warn('staged message not marked delivered; it may be delivered again', { error: error as Error }),
+  };
+}
