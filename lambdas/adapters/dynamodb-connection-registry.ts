@@ -54,11 +54,16 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } }));
   }
 
-  /** A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is checked here. */
+  /**
+   * A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is
+   * checked here. Read strongly (the base table allows it), so that a connection opened just
+   * before a send is not missed by a delivery that then marks the message delivered.
+   */
   async liveConnectionsOf(userId: string): Promise<LiveConnection[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
+        ConsistentRead: true,
         KeyConditionExpression: 'userId = :userId',
         FilterExpression: 'expiresAt > :now',
         ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },

@@ -102,7 +102,9 @@ export class DynamoDbGroupMembership {
           break;
         }
         if (result === 'full') return { added, refused: userIds.filter((userId) => !added.includes(userId) && !present.has(userId)) };
-        if (result === 'conflict' && ++conflicts >= CONFLICT_ATTEMPTS) throw new Error(`adding members to ${threadId} kept conflicting`);
+        if (result === 'conflict' && ++conflicts >= CONFLICT_ATTEMPTS) {
+          return { added, refused: [], unsettled: userIds.filter((userId) => !added.includes(userId) && !present.has(userId)) };
+        }
         if (Array.isArray(result)) {
           // Already members: their items, receipts included, stay as they are and count once.
           for (const userId of result) present.add(userId);

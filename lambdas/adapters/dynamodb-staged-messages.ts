@@ -67,7 +67,10 @@ export class DynamoDbStagedMessages implements StagedMessages {
     );
   }
 
-  async release(keys: readonly StagedKey[]): Promise<StagedKey[]> {
+  async release(all: readonly StagedKey[]): Promise<StagedKey[]> {
+    // SQS delivers at least once, so a batch may name a message twice; DynamoDB refuses a
+    // BatchWriteItem that names a key twice, which would fail every key of the chunk.
+    const keys = [...new Map(all.map((key) => [`${key.threadId}#${key.seq}`, key])).values()];
     const failed: StagedKey[] = [];
     for (let start = 0; start < keys.length; start += BATCH_WRITE_SIZE) {
       const chunk = keys.slice(start, start + BATCH_WRITE_SIZE);

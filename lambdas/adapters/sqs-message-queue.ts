@@ -7,6 +7,15 @@ const BATCH_SIZE = 10;
 /** Entries SQS refused are sent again this many times before they count as failed. */
 const ATTEMPTS = 3;
 
+/**
+ * A message as an SQS body. SQS accepts only #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and
+ * #x10000-#x10FFFF; the text may hold U+FFFE or U+FFFF, which `JSON.stringify` leaves as they are,
+ * so they go as JSON escapes, which `JSON.parse` turns back into the same text.
+ */
+export function messageBody(message: StoredMessage): string {
+  return JSON.stringify(message).replace(/[\uFFFE\uFFFF]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`);
+}
+
 /** The queue of `lib/constructs/message-pipeline.ts`, read by the persistence function. */
 export class SqsMessageQueue implements MessageQueue {
   constructor(
@@ -30,7 +39,7 @@ export class SqsMessageQueue implements MessageQueue {
         const { Failed = [] } = await this.client.send(
           new SendMessageBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: pending.map(({ Id, message }) => ({ Id, MessageBody: JSON.stringify(message) })),
+            Entries: pending.map(({ Id, message }) => ({ Id, MessageBody: messageBody(message) })),
           }),
         );
         const refused = new Set(Failed.map((entry) => entry.Id));

@@ -54,6 +54,7 @@ const sendObserver = (startedAt: number): SendObserver => ({
   },
   acked: () => metrics.addMetric('AckLatency', MetricUnit.Milliseconds, Date.now() - startedAt),
   ackFailed: (error) => logger.warn('ack not posted', { error: error as Error }),
+  deliveryFailed: (error) => logger.warn('delivery after the ack failed; the outbox relay will deliver', { error: error as Error }),
   delivered(report) {
     delivery.delivered(report);
     metrics.addMetric('FanOutSize', MetricUnit.Count, report.delivered + report.gone + report.failed);

@@ -41,6 +41,9 @@ export class ChatStore extends Construct {
       partitionKey: 'threadId',
       sortKey: 'sk',
       stream: StreamViewType.NEW_IMAGE,
+      // Staged copies live until history has them and carry no `expiresAt`; copies staged by
+      // earlier versions (with a three-day `expiresAt`, never released by persistence) still expire.
+      timeToLiveAttribute: 'expiresAt',
     });
     this.userThreads = new MessengerTable(this, 'UserThreads', { partitionKey: 'userId', sortKey: 'threadId' });
     // A user's threads by latest activity, newest first, for listThreads: one Query per page.

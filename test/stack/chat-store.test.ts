@@ -28,7 +28,8 @@ describe('ChatStore', () => {
         StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       },
     });
-    expect(template.toJSON().Resources[logicalIdOf(stack, chat.threads)].Properties.TimeToLiveSpecification).toBeUndefined();
+    // For copies staged before the outbox only: today's carry no expiresAt (chat-send.test.ts).
+    expect(template.toJSON().Resources[logicalIdOf(stack, chat.threads)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
   it("orders each user's threads by activity in an index of the user threads table", () => {

@@ -215,6 +215,7 @@ export class RecordingSendObserver implements SendObserver {
     | { event: 'committed'; message: StoredMessage; isNew: boolean }
     | { event: 'acked' }
     | { event: 'ackFailed'; error: unknown }
+    | { event: 'deliveryFailed'; error: unknown }
     | { event: 'delivered'; report: DeliveryReport }
     | { event: 'pushFailed'; error: unknown }
     | { event: 'markFailed'; error: unknown }
@@ -227,6 +228,9 @@ export class RecordingSendObserver implements SendObserver {
   }
   ackFailed(error: unknown): void {
     this.events.push({ event: 'ackFailed', error });
+  }
+  deliveryFailed(error: unknown): void {
+    this.events.push({ event: 'deliveryFailed', error });
   }
   delivered(report: DeliveryReport): void {
     this.events.push({ event: 'delivered', report });

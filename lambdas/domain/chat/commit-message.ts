@@ -161,7 +161,8 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
   } catch (error) {
     // Only new messages count: a send refused (not a member, no such thread, a thread too busy)
     // gives its count back, as a retry does (unless a racing twin's record already answered it).
-    if (!countGivenBack) await rate.uncountSend(request.senderId, startedAt).catch(() => undefined);
+    // A failure of the store keeps the count: its commit may have landed.
+    if (error instanceof MessengerError && !countGivenBack) await rate.uncountSend(request.senderId, startedAt).catch(() => undefined);
     throw error;
   }
 }

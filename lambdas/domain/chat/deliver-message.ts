@@ -107,7 +107,7 @@ export async function deliverMessage({
   readonly threads: Pick<ThreadStore, 'membersOf'>;
   readonly push: PushRequester;
   readonly observer: DeliveryObserver;
-}): Promise<void> {
+}): Promise<DeliveryReport> {
   const requestPush = async (users: readonly string[]) => {
     const recipients = users.filter((member) => member !== message.senderId);
     if (recipients.length === 0) return;
@@ -128,4 +128,5 @@ export async function deliverMessage({
   });
   observer.delivered(report);
   await Promise.all([offlinePushed, requestPush(report.unreachable)]);
+  return report;
 }

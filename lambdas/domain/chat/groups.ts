@@ -95,11 +95,14 @@ export async function addMembers({
   const full = `userIds: a group holds at most ${maxMembers} members`;
   if (current.size + requested.length > maxMembers) throw new BadRequestError(full);
   // The store holds the cap again in every write: adds racing this one may have taken the room.
-  const { added, refused } = requested.length > 0 ? await ports.threads.addMembers(threadId, requested, maxMembers, now) : { added: [], refused: [] };
+  const { added, refused, unsettled = [] } =
+    requested.length > 0 ? await ports.threads.addMembers(threadId, requested, maxMembers, now) : { added: [], refused: [] };
   const view = threadView(head, [...members, ...added.map((userId) => ({ userId, role: 'member' as const }))]);
-  if (refused.length === 0) return announce(view, view.members, ports);
-  // A large add is written in steps: those added before the group filled up are members now, and the group hears of them.
+  if (refused.length === 0 && unsettled.length === 0) return announce(view, view.members, ports);
+  // A large add is written in steps: those added before it stopped are members now, and the group hears of them.
   if (added.length > 0) await announce(view, view.members, ports);
+  const addedSoFar = added.length > 0 ? `; ${added.length} of them were added before it stopped` : '';
+  if (unsettled.length > 0) throw new MessengerError('rate_limited', `this group is changing too fast right now; retry the add${addedSoFar}`);
   throw new BadRequestError(added.length > 0 ? `${full}; ${added.length} of them were added before it filled up` : full);
 }
 

@@ -53,6 +53,8 @@ export interface AddOutcome {
   readonly added: string[];
   /** The users left out because the group was full (another add took the room meanwhile). */
   readonly refused: string[];
+  /** The users left out because concurrent changes kept the store's writes from holding: the group is busy. */
+  readonly unsettled?: string[];
 }
 
 /** A removal, planned from the members as the caller read them. */
@@ -207,4 +209,6 @@ export interface SendObserver extends DeliveryObserver {
   acked(): void;
   /** The ack could not be posted; the sender's retry gets it. */
   ackFailed(error: unknown): void;
+  /** Delivery after the ack failed; the outbox relay delivers the message after its lease. */
+  deliveryFailed(error: unknown): void;
 }

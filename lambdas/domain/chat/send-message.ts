@@ -60,16 +60,24 @@ export async function sendMessage({
     (outcome) => (outcome === 'delivered' ? observer.acked() : undefined),
     (error: unknown) => observer.ackFailed(error),
   );
-  const key = { threadId: message.threadId, seq: message.seq };
-  let toDeliver: StoredMessage;
-  if (committed.isNew) {
-    toDeliver = committed.message;
-  } else {
-    const copy = await staged.staged(key);
-    if (copy === undefined || copy.delivered) return message;
-    toDeliver = copy.message;
+  // From here on the message is the relay's if this fails: the sender has its ack, so a failure
+  // is told to the observer, not answered as an error after the ack.
+  try {
+    const key = { threadId: message.threadId, seq: message.seq };
+    let toDeliver: StoredMessage;
+    if (committed.isNew) {
+      toDeliver = committed.message;
+    } else {
+      const copy = await staged.staged(key);
+      if (copy === undefined || copy.delivered) return message;
+      toDeliver = copy.message;
+    }
+    const report = await deliverMessage({ message: toDeliver, fromConnectionId, threads, connections, notifier, push, observer });
+    // A post that failed other than with "gone" (throttled, 5xx) leaves the copy unmarked, so that
+    // the relay delivers it again after the lease; clients drop the duplicates.
+    if (report.failed === 0) await staged.markDelivered(key).catch((error: unknown) => observer.markFailed(error));
+  } catch (error) {
+    observer.deliveryFailed(error);
   }
-  await deliverMessage({ message: toDeliver, fromConnectionId, threads, connections, notifier, push, observer });
-  await staged.markDelivered(key).catch((error: unknown) => observer.markFailed(error));
   return message;
 }

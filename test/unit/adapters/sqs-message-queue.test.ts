@@ -26,6 +26,16 @@ describe('SqsMessageQueue', () => {
     expect(sentSeqs()).toEqual([[1, 2, 3], [2, 3], [3]]);
   });
 
+  it('escapes the two characters SQS refuses in a body (U+FFFE, U+FFFF), so that history gets the text as sent', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const odd = { ...message(1), text: 'a\uFFFEb\uFFFFc' };
+    await queue.enqueueAll([odd]);
+    const body = sqs.commandCalls(SendMessageBatchCommand)[0].args[0].input.Entries![0].MessageBody!;
+    // Only what SQS allows: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
+    expect(body).not.toMatch(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u);
+    expect(JSON.parse(body)).toEqual(odd);
+  });
+
   it('reports a whole batch whose requests kept failing', async () => {
     sqs.on(SendMessageBatchCommand).rejects(new Error('throttled'));
     expect(await queue.enqueueAll([message(1), message(2)])).toEqual([message(1), message(2)]);

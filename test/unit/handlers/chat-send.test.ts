@@ -50,6 +50,7 @@ describe('chat handler: sendMessage', () => {
     expect(transaction[2].Put).toMatchObject({ TableName: 'send-records', Item: { sendKey: 'alice#c1', seq: 7, payloadDigest: payloadDigest('g_1', 'hi') } });
     expect(transaction[3].ConditionCheck).toMatchObject({ Key: { threadId: 'g_1', sk: 'member#alice' } });
     expect(transaction[1].Put).toMatchObject({ TableName: 'threads', Item: { threadId: 'g_1', sk: 'msg#000000000007', text: 'hi' } });
+    // The copy lives until history has it: no TTL of its own (the table's TTL is for older copies).
     expect(transaction[1].Put!.Item).not.toHaveProperty('expiresAt');
     expect(sqs).not.toHaveReceivedAnyCommand();
     expect(postsTo('alice-conn=')).toEqual([expect.objectContaining({ type: 'ack', reqId: 'r1', status: 'sent', seq: 7 })]);

@@ -69,6 +69,16 @@ describe('persist-messages', () => {
     expect(released().sort()).toEqual(['thread-1 msg#000000000003', 'thread-1 msg#000000000005']);
   });
 
+  it('releases a message the queue delivered twice in one batch with one delete (DynamoDB refuses a batch naming a key twice)', async () => {
+    dynamodb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, Array<{ DeleteRequest: { Key: Record<string, string> } }>> }) => {
+      const keys = input.RequestItems.threads.map((request) => JSON.stringify(request.DeleteRequest.Key));
+      if (new Set(keys).size < keys.length) throw Object.assign(new Error('Provided list of item keys contains duplicates'), { name: 'ValidationException' });
+      return {};
+    });
+    expect(await persist([record('a', message(3)), record('b', message(3)), record('c', message(4))])).toEqual({ batchItemFailures: [] });
+    expect(released().sort()).toEqual(['thread-1 msg#000000000003', 'thread-1 msg#000000000004']);
+  });
+
   it('deletes in batches of at most 25', async () => {
     await persist(Array.from({ length: 30 }, (_, index) => record(`r${index}`, message(index + 1))));
     expect(dynamodb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems!.threads.length)).toEqual([25, 5]);

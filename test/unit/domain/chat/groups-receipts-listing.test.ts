@@ -149,6 +149,19 @@ describe('groups', () => {
     expect(notifier.posts[0].frame).toMatchObject({ type: 'thread', members: ['alice', 'bob', 'carol'] });
   });
 
+  it('answers rate_limited, after telling the group of those it took in, when concurrent changes keep an add from settling', async () => {
+    const { threads, ports, group, notifier, recipients } = setup();
+    const { threadId } = await group(['bob']);
+    jest.spyOn(threads, 'addMembers').mockResolvedValue({ added: ['carol'], refused: [], unsettled: ['dave'] });
+    notifier.attempts.length = 0;
+
+    await expect(addMembers({ callerId: 'alice', threadId, userIds: ['carol', 'dave'], maxMembers: 1024, now: 2, ...ports })).rejects.toMatchObject({
+      code: 'rate_limited',
+      message: 'this group is changing too fast right now; retry the add; 1 of them were added before it stopped',
+    });
+    expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
+  });
+
   it('refuses membership changes to one-to-one threads', async () => {
     const { threads, ports } = setup();
     threads.addThread('dm1', 'dm', ['alice', 'bob']);

@@ -95,6 +95,26 @@ describe('sendMessage, from commit to delivery', () => {
     expect(ports.staged.isMarked(message)).toBe(true);
   });
 
+  it('leaves the copy unmarked when a post failed other than with gone, so that the relay delivers it again', async () => {
+    const notifier = new RecordingNotifier((connectionId) => (connectionId === 'bob-1' ? 'error' : 'delivered'));
+    const { ports, journal, send } = setup({ notifier });
+    const message = await send();
+    expect(ports.observer.events.find((event) => event.event === 'delivered')).toMatchObject({ report: { failed: 1 } });
+    expect(journal.filter((entry) => entry.startsWith('mark'))).toEqual([]);
+    expect(ports.staged.isMarked(message)).toBe(false);
+  });
+
+  it('answers with the ack alone when delivery fails after it, telling the observer and leaving the copy to the relay', async () => {
+    const { ports, notifier, send } = setup();
+    ports.threads.membersOf = async () => {
+      throw new Error('DynamoDB unavailable');
+    };
+    const message = await send();
+    expect(framesTo(notifier, 'alice-phone')).toEqual([expect.objectContaining({ type: 'ack', seq: 5 })]);
+    expect(ports.observer.events.map((event) => event.event)).toEqual(['committed', 'acked', 'deliveryFailed']);
+    expect(ports.staged.isMarked(message)).toBe(false);
+  });
+
   it('reports a mark that failed instead of failing the send (the relay then delivers again)', async () => {
     const { ports, send } = setup();
     ports.staged.markDelivered = async () => {
