@@ -9,13 +9,14 @@ const registry = new DynamoDbConnectionRegistry(DynamoDBDocumentClient.from(new 
 beforeEach(() => dynamodb.reset());
 
 describe('DynamoDbConnectionRegistry', () => {
-  it("reads a user's live connections with one Query of the base table, leaving out stale ones", async () => {
+  it("reads a user's live connections with one strongly consistent Query of the base table, leaving out stale ones", async () => {
     dynamodb.on(QueryCommand).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
 
     expect(await registry.liveConnectionsOf('bob')).toEqual([{ userId: 'bob', connectionId: 'b1=' }]);
 
     const [query] = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
-    expect(query).toMatchObject({ TableName: 'connections', KeyConditionExpression: 'userId = :userId', FilterExpression: 'expiresAt > :now' });
+    // Strongly: a connection opened just before a send must not be missed by a delivery that then marks the message delivered.
+    expect(query).toMatchObject({ TableName: 'connections', ConsistentRead: true, KeyConditionExpression: 'userId = :userId', FilterExpression: 'expiresAt > :now' });
     expect(query.IndexName).toBeUndefined();
   });
 

@@ -179,6 +179,16 @@ describe('commitMessage', () => {
     expect(ports.rate.countAt('alice', clock())).toBe(1);
   });
 
+  it('keeps the count of a send whose commit failed in the store, since the commit may have landed', async () => {
+    const { ports, threads } = setup();
+    threads.addThread('g1', 'group', ['alice']);
+    threads.commitMessage = async () => {
+      throw new Error('RequestTimeout');
+    };
+    await expect(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports })).rejects.toThrow('RequestTimeout');
+    expect(ports.rate.countAt('alice', clock())).toBe(1);
+  });
+
   it('answers rate_limited after about 10 s, never more, when the thread stays too busy for a seq', async () => {
     const { ports, threads } = setup();
     threads.addThread('g1', 'group', ['alice']);
