@@ -87,7 +87,8 @@ export class AlarmEvaluator {
       this.alarms.map(async (alarm) => {
         const periodMs = this.periodMs(alarm);
         const end = Math.floor((now - Math.min(MAX_GRACE_MS, periodMs / 4)) / periodMs) * periodMs;
-        if ((this.evaluatedUntil.get(alarm.alarmName) ?? 0) >= end) return;
+        // Only periods that end after the alarm was created: none before it can have data.
+        if ((this.evaluatedUntil.get(alarm.alarmName) ?? this.configuredAt) >= end) return;
         this.evaluatedUntil.set(alarm.alarmName, end);
         await this.evaluate(alarm, end, now);
       }),
