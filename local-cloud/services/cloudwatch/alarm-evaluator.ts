@@ -19,6 +19,7 @@ export interface SentNotification {
 /** An alarm as `GET /dev/alarms` shows it. */
 export interface AlarmStatus {
   readonly alarmName: string;
+  readonly logicalId: string;
   state: AlarmStateValue;
   reason: string;
   /** Epoch ms of the last state change, and of the last evaluation. */
@@ -65,6 +66,7 @@ export class AlarmEvaluator {
     for (const alarm of alarms) {
       this.statuses.set(alarm.alarmName, {
         alarmName: alarm.alarmName,
+        logicalId: alarm.logicalId,
         state: 'INSUFFICIENT_DATA',
         reason: 'Unchecked: Initial alarm creation',
         stateUpdatedAt: this.configuredAt,
