@@ -54,9 +54,16 @@ export class MetricStore {
     if (series.points[0].timestamp < horizon) series.points = series.points.filter((point) => point.timestamp >= horizon);
   }
 
-  /** The metrics that received datapoints, for listing. */
-  metrics(): MetricIdentity[] {
-    return [...this.series.values()].map((series) => series.identity);
+  /** The metrics that received datapoints (of one namespace, if given), with how many they kept, their sum and the latest time. */
+  summaries(namespace?: string): Array<MetricIdentity & { datapoints: number; sum: number; latest: number }> {
+    return [...this.series.values()]
+      .filter((series) => namespace === undefined || series.identity.namespace === namespace)
+      .map(({ identity, points }) => ({
+        ...identity,
+        datapoints: points.length,
+        sum: points.reduce((sum, point) => sum + point.value, 0),
+        latest: Math.max(...points.map((point) => point.timestamp)),
+      }));
   }
 
   /**

@@ -20,8 +20,8 @@ const SQS_SAMPLE_MS = 60_000;
 /**
  * CloudWatch: a metric store fed by what the local cloud sees (the functions' invocations and
  * EMF log lines, samples of the queues), the template's alarms evaluated against it, their state
- * changes published to their actions' SNS topics, and `GET /dev/alarms` to read states and
- * notifications. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests.
+ * changes published to their actions' SNS topics, `GET /dev/alarms` to read states and
+ * notifications, and `GET /dev/metrics[?namespace=…]` to list the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests.
  * An alarm it cannot evaluate as CloudWatch would stops the local cloud at start, naming it.
  */
 export class CloudWatchService implements CloudService {
@@ -34,6 +34,7 @@ export class CloudWatchService implements CloudService {
   private sns?: SNSClient;
   private sqs?: SQSClient;
   private periodSecondsOverride?: number;
+  private store?: MetricStore;
 
   readonly resourceTypes = {
     [ALARM]: ({ resource, physicalName }: DefinedResource) => {
@@ -44,6 +45,7 @@ export class CloudWatchService implements CloudService {
 
   async start({ assembly, resolver, endpoints, exposed, config, log }: CloudContext): Promise<void> {
     const store = new MetricStore();
+    this.store = store;
     this.periodSecondsOverride = config.alarmPeriodSeconds;
     if (exposed.lambda) this.emf = feedFromFunctions(exposed.lambda, store, log);
 
@@ -88,6 +90,10 @@ export class CloudWatchService implements CloudService {
   }
 
   readonly routes: readonly HttpRoute[] = [
+    {
+      path: '/dev/metrics',
+      handle: (_request, response, url) => json(response, 200, { metrics: this.store?.summaries(url.searchParams.get('namespace') ?? undefined) ?? [] }),
+    },
     {
       path: '/dev/alarms',
       handle: (_request, response) =>
