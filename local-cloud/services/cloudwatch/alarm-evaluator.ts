@@ -106,7 +106,8 @@ export class AlarmEvaluator {
     if (state === status.state) return;
     const change = { oldState: status.state, newState: state, reason, time: now };
     Object.assign(status, { state, reason, stateUpdatedAt: now });
-    this.options.log(`alarm ${alarm.alarmName}: ${change.oldState} -> ${state}: ${reason}`);
+    // Every alarm leaves INSUFFICIENT_DATA once at start; only changes to and from ALARM are news.
+    if (state === 'ALARM' || change.oldState === 'ALARM') this.options.log(`alarm ${alarm.alarmName}: ${change.oldState} -> ${state}: ${reason}`);
     if (!alarm.actionsEnabled) return;
     const actions = state === 'ALARM' ? alarm.alarmActions : state === 'OK' ? alarm.okActions : alarm.insufficientDataActions;
     const { subject, message } = alarmNotification(alarm, change, this.options.region, this.configuredAt);
