@@ -31,6 +31,12 @@ const schema = z.object({
    * days, so nothing may rely on its timing; tests lengthen this to prove nothing does).
    */
   LOCAL_TTL_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86400).default(5),
+  /**
+   * Every alarm period (and the periods of the metrics it reads) lasts this many seconds instead of
+   * the template's (60 s, 5 minutes), and queues are sampled twice as often, so that tests see an
+   * alarm fire and clear in seconds. The alarms' evaluation periods and datapoints to alarm still hold.
+   */
+  LOCAL_ALARM_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   /** Faults armed at start: a JSON array of `POST /dev/faults` bodies (kills and `@connections` failures), checked once the functions are known. */
   LOCAL_FAULTS: z.string().min(1).optional(),
 });
@@ -45,6 +51,7 @@ export type LocalCloudConfig = {
   readonly schedulePeriodSeconds?: number;
   readonly asyncRetryDelaySeconds?: number;
   readonly ttlSweepSeconds: number;
+  readonly alarmPeriodSeconds?: number;
   /** `LOCAL_FAULTS` as given: JSON the fault injector parses at start. */
   readonly initialFaults?: string;
 };
@@ -66,6 +73,7 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     schedulePeriodSeconds: result.data.LOCAL_SCHEDULE_SECONDS,
     asyncRetryDelaySeconds: result.data.LOCAL_ASYNC_RETRY_DELAY_SECONDS,
     ttlSweepSeconds: result.data.LOCAL_TTL_SWEEP_SECONDS,
+    alarmPeriodSeconds: result.data.LOCAL_ALARM_PERIOD_SECONDS,
     initialFaults: result.data.LOCAL_FAULTS,
   };
 }

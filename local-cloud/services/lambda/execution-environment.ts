@@ -4,6 +4,7 @@ import type { WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import * as path from 'node:path';
+import type { FunctionOutput } from './function-output';
 import type { InvocationRecord, Meter, SdkCall } from './metering';
 
 /** A function of the template, ready to run from its bundled asset. */
@@ -102,6 +103,8 @@ export interface ExecutionOptions {
   readonly meter: Meter;
   /** Kills environments on purpose (`/dev/faults`); none by default. */
   readonly faults?: FaultInjector;
+  /** Hears every line of the functions' output (besides the log files). */
+  readonly output?: FunctionOutput;
 }
 
 const RUNNER = path.join(__dirname, 'runner.cjs');
@@ -145,6 +148,12 @@ export class ExecutionEnvironment {
     });
     this.child.stdout?.pipe(log, { end: false });
     this.child.stderr?.pipe(log, { end: false });
+    const { output } = options;
+    if (output !== undefined) {
+      for (const stream of [this.child.stdout, this.child.stderr]) {
+        if (stream) createInterface({ input: stream }).on('line', (line) => output.line(definition.functionName, line));
+      }
+    }
     createInterface({ input: this.child.stdio[FAULT_CHANNEL_FD] as Readable }).on('line', (line) => {
       try {
         const { id, point } = JSON.parse(line) as { id: string; point: string };
@@ -226,6 +235,8 @@ export class ExecutionEnvironment {
       this.pending = { id, started: Date.now(), resolve, reject };
     });
     const timer = setTimeout(() => {
+      // Lambda bills (and counts as an error) an invocation that timed out.
+      if (this.pending) this.record({ type: 'error', durationMs: timeoutMs, meter: { calls: [], logBytes: 0 } });
       this.pending?.reject(
         new FunctionError(this.definition.functionName, 'Sandbox.Timedout', `Task timed out after ${this.definition.timeoutSeconds}.00 seconds`),
       );

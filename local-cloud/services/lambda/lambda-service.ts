@@ -1,6 +1,8 @@
 import { AsyncInvoker, DEFAULT_ASYNC_SETTINGS, type AsyncCounts, type AsyncInvocationSettings, type QueuedEvent } from './async-invocation';
 import type { ExecutionOptions, FunctionDefinition } from './execution-environment';
 import { FunctionPool } from './function-pool';
+import type { LogLineListener } from './function-output';
+import type { InvocationRecord } from './metering';
 import { permits, type InvokePermission, type Invoker } from './resource-policy';
 import type { Log } from '../service';
 
@@ -62,6 +64,17 @@ export class LambdaService {
   /** The logical id of the function with this logical id, name or ARN. */
   logicalIdOf(functionRef: string): string {
     return this.registered(functionRef).pool.definition.logicalId;
+  }
+
+  /** Hears every invocation as the meter records it. */
+  onInvocation(observer: (record: InvocationRecord) => void): void {
+    this.options.meter.observe(observer);
+  }
+
+  /** Hears every line the functions write, as CloudWatch Logs receives it. */
+  onLogLine(listener: LogLineListener): void {
+    if (this.options.output === undefined) throw new Error('this Lambda service was started without a tap on its functions\' output');
+    this.options.output.subscribe(listener);
   }
 
   /** Sets a function's event invoke config and dead-letter queue. */

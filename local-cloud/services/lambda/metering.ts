@@ -45,8 +45,15 @@ export class Meter {
   private invocations: InvocationRecord[] = [];
   private dropped = 0;
   private readonly counters = new Map<string, number>();
+  private readonly observers: Array<(record: InvocationRecord) => void> = [];
+
+  /** Hears every invocation from now on, resets or not (CloudWatch's AWS/Lambda metrics). */
+  observe(observer: (record: InvocationRecord) => void): void {
+    this.observers.push(observer);
+  }
 
   recordInvocation(record: InvocationRecord): void {
+    for (const observer of this.observers) observer(record);
     if (this.invocations.length >= MAX_RECORDS) this.dropped += 1;
     else this.invocations.push(record);
   }

@@ -9,6 +9,7 @@ import { lambdaDevRoutes } from './dev-routes';
 import { startEventSourceMappings, type EventSource } from './event-source-mappings';
 import type { FaultInjector } from './execution-environment';
 import { LambdaService } from './lambda-service';
+import { FunctionOutput } from './function-output';
 import { Meter } from './metering';
 import { invokePermissionOf } from './resource-policy';
 
@@ -66,6 +67,7 @@ export class LambdaModule implements CloudService {
       maxConcurrency: 8,
       region: REGION,
       meter: this.meter,
+      output: new FunctionOutput(),
       faults: this.faults,
       asyncRetryDelaySecondsOverride: config.asyncRetryDelaySeconds,
       log,

@@ -1,0 +1,115 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { resourcesOfType } from '../../assembly/cloud-assembly';
+import { json } from '../../http';
+import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
+import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
+import { alarmDefinitionOf, type AlarmProperties } from './alarm-definitions';
+import { AlarmEvaluator } from './alarm-evaluator';
+import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
+import { MetricStore } from './metric-store';
+import { SqsSampler } from './sqs-sampler';
+
+const ALARM = 'AWS::CloudWatch::Alarm';
+/** CloudWatch evaluates alarms once a minute; here every few seconds, and every second when periods are shortened. */
+const TICK_MS = 5000;
+const SHORT_TICK_MS = 1000;
+/** SQS reports its queue metrics once a minute. */
+const SQS_SAMPLE_MS = 60_000;
+
+/**
+ * CloudWatch: a metric store fed by what the local cloud sees (the functions' invocations and
+ * EMF log lines, samples of the queues), the template's alarms evaluated against it, their state
+ * changes published to their actions' SNS topics, `GET /dev/alarms` to read states and
+ * notifications, and `GET /dev/metrics[?namespace=…]` to list the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests.
+ * An alarm it cannot evaluate as CloudWatch would stops the local cloud at start, naming it.
+ */
+export class CloudWatchService implements CloudService {
+  readonly name = 'cloudwatch';
+  private evaluator?: AlarmEvaluator;
+  private sampler?: SqsSampler;
+  private emf?: EmfCounts;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private sns?: SNSClient;
+  private sqs?: SQSClient;
+  private periodSecondsOverride?: number;
+  private store?: MetricStore;
+
+  readonly resourceTypes = {
+    [ALARM]: ({ resource, physicalName }: DefinedResource) => {
+      const name = typeof resource.Properties?.AlarmName === 'string' ? resource.Properties.AlarmName : physicalName;
+      return { ref: name, attributes: { Arn: arn('cloudwatch', `alarm:${name}`) } };
+    },
+  };
+
+  async start({ assembly, resolver, endpoints, exposed, config, log }: CloudContext): Promise<void> {
+    const store = new MetricStore();
+    this.store = store;
+    this.periodSecondsOverride = config.alarmPeriodSeconds;
+    if (exposed.lambda) this.emf = feedFromFunctions(exposed.lambda, store, log);
+
+    const sqsEndpoint = endpoints.standIn('sqs');
+    const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => ({
+      name: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'QueueName'] }),
+      url: resolver.resolveString({ Ref: logicalId }),
+    }));
+    if (sqsEndpoint !== undefined && queues.length > 0) {
+      this.sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+      this.sampler = new SqsSampler(this.sqs, queues, store, log);
+      this.sampler.start(config.alarmPeriodSeconds === undefined ? SQS_SAMPLE_MS : (config.alarmPeriodSeconds * 1000) / 2);
+    }
+
+    const alarms = resourcesOfType(assembly, ALARM).map(([logicalId, resource]) =>
+      alarmDefinitionOf(
+        logicalId,
+        resolver.resolveString({ Ref: logicalId }),
+        resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+        resolver.resolve(resource.Properties) as AlarmProperties,
+      ),
+    );
+    if (alarms.length === 0) return;
+    const snsEndpoint = endpoints.standIn('sns');
+    if (snsEndpoint === undefined) throw new Error('the template has alarms, and no SNS to notify');
+    const sns = new SNSClient({ endpoint: snsEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    this.sns = sns;
+    this.evaluator = new AlarmEvaluator(alarms, {
+      store,
+      region: REGION,
+      periodSecondsOverride: config.alarmPeriodSeconds,
+      log,
+      publish: async (topicArn, subject, message) => (await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }))).MessageId!,
+    });
+    const evaluator = this.evaluator;
+    this.timer = setInterval(
+      () => {
+        if (this.ticking === undefined) this.ticking = evaluator.tick().finally(() => (this.ticking = undefined));
+      },
+      config.alarmPeriodSeconds === undefined ? TICK_MS : SHORT_TICK_MS,
+    );
+  }
+
+  readonly routes: readonly HttpRoute[] = [
+    {
+      path: '/dev/metrics',
+      handle: (_request, response, url) => json(response, 200, { metrics: this.store?.summaries(url.searchParams.get('namespace') ?? undefined) ?? [] }),
+    },
+    {
+      path: '/dev/alarms',
+      handle: (_request, response) =>
+        json(response, 200, {
+          periodSecondsOverride: this.periodSecondsOverride ?? null,
+          alarms: this.evaluator?.snapshot() ?? {},
+          emf: this.emf ?? null,
+        }),
+    },
+  ];
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+    await this.sampler?.stop();
+    this.sns?.destroy();
+    this.sqs?.destroy();
+  }
+}
