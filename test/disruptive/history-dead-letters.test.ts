@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from 'cassandra-driver';
 import { PROJECT_ROOT } from '../../local-cloud/config';
 import { standIn } from '../support/faults';
-import { byLogicalId, connectUrl, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
+import { connectUrl, eventually, localCloud, messagesInQueue, standIns, uniqueUser } from '../support/local-cloud-env';
 import { ownCloudForThisFile } from '../support/own-cloud';
 import { TestClient } from '../support/ws-client';
 
@@ -28,14 +27,6 @@ describe('Cassandra down for longer than the message queue retries', () => {
   it('dead-letters the messages, serves them whole meanwhile, and the redrive command brings history back complete', async () => {
     const alice = uniqueUser('alice');
     const client = await TestClient.connect(await connectUrl(alice));
-    const { sqs } = await standIns();
-    const queues = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const messagesIn = async (queue: string) => {
-      const { Attributes = {} } = await queues.send(
-        new GetQueueAttributesCommand({ QueueUrl: byLogicalId(sqs.queues, queue), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-      );
-      return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-    };
     const cassandra = new Client({ contactPoints: [(await standIns()).cassandra.endpoint], localDataCenter: 'datacenter1' });
     try {
       await standIn('cassandra', 'stop');
@@ -67,7 +58,7 @@ describe('Cassandra down for longer than the message queue retries', () => {
       await eventually(
         async () => {
           await pagesAreWhole(false);
-          return (await messagesIn('MessagePipelineDeadLetters')) === total && (await messagesIn('MessagePipelineQueue')) === 0;
+          return (await messagesInQueue('MessagePipelineDeadLetters')) === total && (await messagesInQueue('MessagePipelineQueue')) === 0;
         },
         240_000,
         `all ${total} messages to be dead-lettered`,
@@ -96,10 +87,9 @@ describe('Cassandra down for longer than the message queue retries', () => {
         'history to hold every redriven message',
       );
       await pagesAreWhole(false);
-      expect(await messagesIn('MessagePipelineDeadLetters')).toBe(0);
+      expect(await messagesInQueue('MessagePipelineDeadLetters')).toBe(0);
     } finally {
       await cassandra.shutdown();
-      queues.destroy();
       await client.close();
     }
   });

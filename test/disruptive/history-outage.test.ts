@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from 'cassandra-driver';
 import { JDK17_MODULE_FLAGS } from '../../local-cloud/standins/cassandra';
 import { resolveClasspath } from '../../local-cloud/standins/java-service';
-import { byLogicalId, connectUrl, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
+import { connectUrl, eventually, localCloud, messagesInQueue, standIns, uniqueUser } from '../support/local-cloud-env';
 import { ownCloudForThisFile } from '../support/own-cloud';
 import { TestClient } from '../support/ws-client';
 
@@ -46,17 +45,9 @@ describe('a Cassandra outage', () => {
 
     // The one message of this cloud's queue is tried, fails (history is unreachable), and is tried again.
     await eventually(async () => (await persistAttempts()) >= 2, 120_000, 'a failed attempt to persist the message and a retry');
-    const { sqs } = await standIns();
-    const queues = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const waiting = async (queue: string) => {
-      const { Attributes = {} } = await queues.send(
-        new GetQueueAttributesCommand({ QueueUrl: byLogicalId(sqs.queues, queue), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-      );
-      return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-    };
     // Still queued for another try, not given up on.
-    expect(await waiting('MessagePipelineQueue')).toBe(1);
-    expect(await waiting('MessagePipelineDeadLetters')).toBe(0);
+    expect(await messagesInQueue('MessagePipelineQueue')).toBe(1);
+    expect(await messagesInQueue('MessagePipelineDeadLetters')).toBe(0);
 
     await nodetool('enablebinary');
     const cassandra = new Client({ contactPoints: [(await standIns()).cassandra.endpoint], localDataCenter: 'datacenter1' });
@@ -69,11 +60,10 @@ describe('a Cassandra outage', () => {
         90_000,
         'the message to land in history after the outage',
       );
-      await eventually(async () => (await waiting('MessagePipelineQueue')) === 0, 30_000, 'the queue to let go of the stored message');
-      expect(await waiting('MessagePipelineDeadLetters')).toBe(0);
+      await eventually(async () => (await messagesInQueue('MessagePipelineQueue')) === 0, 30_000, 'the queue to let go of the stored message');
+      expect(await messagesInQueue('MessagePipelineDeadLetters')).toBe(0);
     } finally {
       await cassandra.shutdown();
-      queues.destroy();
     }
   });
 });

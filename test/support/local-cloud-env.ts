@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { TestClient } from './ws-client';
 
 /** The local cloud of this test: the shared one `test/integration/global-setup.ts` started, or the file's own. */
@@ -110,4 +111,21 @@ export function clientsClosedAfterEach(): (user: string, deviceId?: string) => P
     open.push(client);
     return client;
   };
+}
+
+/** How many messages a queue of the template holds, waiting or in flight, read from ElasticMQ as an operator would. */
+export async function messagesInQueue(logicalIdPrefix: string): Promise<number> {
+  const { sqs } = await standIns();
+  const client = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const { Attributes = {} } = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: byLogicalId(sqs.queues, logicalIdPrefix),
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+  } finally {
+    client.destroy();
+  }
 }
