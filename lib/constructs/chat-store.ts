@@ -15,8 +15,10 @@ const USER_THREADS_BY_ACTIVITY = 'byActivity';
  */
 export class ChatStore extends Construct {
   /**
-   * Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` or `msg#<seq>` (staged until
-   * history has it, then deleted; marked `deliveredAt` once delivered). Its stream is the outbox.
+   * Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` (with `consent` while a
+   * request), `msg#<seq>` (staged until history has it, then deleted; marked `deliveredAt` once
+   * delivered), or `pair` in a one-to-one thread's partition (who of its two users blocked or
+   * accepts the other, whether or not the thread exists). Its stream is the outbox.
    */
   public readonly threads: Table;
   /**

@@ -22,9 +22,9 @@ export interface ReceiptEvent {
 /**
  * Records a cumulative receipt: everything up to `seq`. Receipts only move forward, and `read`
  * implies `delivered` (the store's part). When it moved, the other members' connections get the
- * `receipt` frame; returns that event, or nothing when the receipt did not move. A member who has
- * not accepted a request keeps their receipts to themselves (as in Messenger, the sender does not
- * see a request read until it is accepted).
+ * `receipt` frame (not those of members who declined the thread); returns that event, or nothing
+ * when the receipt did not move. Receipts of a request go out like any others: the contract
+ * promises them to the other members, unlike Messenger, which hides "seen" until a request is accepted.
  */
 export async function recordReceipt({
   fromConnectionId,
@@ -40,7 +40,6 @@ export async function recordReceipt({
   const moved = await threads.advanceReceipt(request.userId, request.threadId, request.seq, request.status);
   if (!moved) return undefined;
   const receipt: ReceiptEvent = { threadId: request.threadId, userId: request.userId, seq: request.seq, status: request.status };
-  if (membership.consent !== undefined) return receipt;
   const others = (await threads.membersWithRoles(request.threadId)).filter((member) => member.userId !== request.userId && hearsOfThread(member)).map((member) => member.userId);
   await deliverToUsers({ frame: { type: 'receipt', ...receipt }, users: others, fromConnectionId, connections, notifier });
   return receipt;

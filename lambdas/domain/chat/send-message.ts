@@ -58,7 +58,8 @@ export async function sendMessage({
   const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, clock, sleep });
   const { message } = committed;
   observer.committed(message, committed.isNew);
-  // Replying to a request accepts it. Should this fail, the message stands and the next reply accepts it.
+  // Replying to a request accepts it, before the ack. Should this write fail, the message stands: the
+  // send answers an error, its retry the ack (from the send record), and the next reply accepts.
   if (committed.isNew && committed.acceptsRequest) await threads.acceptRequest(message.threadId, senderId, committed.acceptsRequest.from);
 
   await notifier.post(fromConnectionId, ackFrame(message, reqId)).then(
