@@ -13,7 +13,20 @@ import { PushNotifications, type PushPlatformApplications } from './constructs/p
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
 /** The client actions (docs/protocol.md) that the chat function serves. */
-const CHAT_ACTIONS = ['sendMessage', 'ack', 'createGroup', 'addMembers', 'removeMember', 'listThreads'] as const;
+const CHAT_ACTIONS = [
+  'sendMessage',
+  'ack',
+  'createGroup',
+  'addMembers',
+  'removeMember',
+  'updateGroup',
+  'listThreads',
+  'blockUser',
+  'unblockUser',
+  'listBlocks',
+  'acceptRequest',
+  'declineRequest',
+] as const;
 
 export interface MessengerStackProps extends StackProps {
   /**
@@ -117,6 +130,7 @@ export class MessengerStack extends Stack {
     this.chat.grantRecordReceipts(chat);
     this.chat.grantManageGroups(chat);
     this.chat.grantListThreads(chat);
+    this.chat.grantManageConsent(chat);
     this.connections.grantLookup(chat);
     this.connections.grantKeepAlive(chat);
     this.push.grantRequestPush(chat);
@@ -154,6 +168,8 @@ export class MessengerStack extends Stack {
       presence.addEnvironment(name, value);
     }
     this.chat.grantTypingSignals(presence);
+    // Typing is hidden between users who blocked one another.
+    this.chat.grantReadBlocks(presence);
     this.connections.grantKeepAlive(presence);
     this.connections.grantLookup(presence);
     this.gateway.grantPostToConnections(presence);

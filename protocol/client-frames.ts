@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import {
   clientMsgIdSchema,
+  historyForNewMembersSchema,
   pushPlatformSchema,
   receiptStatusSchema,
   reqIdSchema,
@@ -60,6 +61,15 @@ export const createGroupFrame = z.object({
     }, 'must be 1-100 characters'),
   ),
   members: userIdListSchema,
+  /** What members added later may read. @default 'all' */
+  historyForNewMembers: z.optional(historyForNewMembersSchema),
+});
+
+export const updateGroupFrame = z.object({
+  action: z.literal('updateGroup'),
+  reqId: z.optional(reqIdSchema),
+  threadId: threadIdSchema,
+  historyForNewMembers: historyForNewMembersSchema,
 });
 
 export const addMembersFrame = z.object({
@@ -89,6 +99,22 @@ export const listThreadsFrame = z.object({
   reqId: z.optional(reqIdSchema),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
 });
+
+const userActionFrame = <Name extends 'blockUser' | 'unblockUser'>(name: Name) =>
+  z.object({ action: z.literal(name), reqId: z.optional(reqIdSchema), userId: userIdSchema });
+export const blockUserFrame = userActionFrame('blockUser');
+export const unblockUserFrame = userActionFrame('unblockUser');
+
+export const listBlocksFrame = z.object({
+  action: z.literal('listBlocks'),
+  reqId: z.optional(reqIdSchema),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+});
+
+const requestActionFrame = <Name extends 'acceptRequest' | 'declineRequest'>(name: Name) =>
+  z.object({ action: z.literal(name), reqId: z.optional(reqIdSchema), threadId: threadIdSchema });
+export const acceptRequestFrame = requestActionFrame('acceptRequest');
+export const declineRequestFrame = requestActionFrame('declineRequest');
 
 export const pingFrame = z.object({ action: z.literal('ping'), reqId: z.optional(reqIdSchema) });
 
@@ -126,7 +152,13 @@ export const clientFrames = {
   createGroup: createGroupFrame,
   addMembers: addMembersFrame,
   removeMember: removeMemberFrame,
+  updateGroup: updateGroupFrame,
   listThreads: listThreadsFrame,
+  blockUser: blockUserFrame,
+  unblockUser: unblockUserFrame,
+  listBlocks: listBlocksFrame,
+  acceptRequest: acceptRequestFrame,
+  declineRequest: declineRequestFrame,
   getMessages: getMessagesFrame,
   subscribePresence: subscribePresenceFrame,
   typing: typingFrame,

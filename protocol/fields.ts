@@ -43,3 +43,5 @@ export const threadKindSchema = z.enum(['dm', 'group']);
 export type ThreadKind = z.infer<typeof threadKindSchema>;
 export const presenceStatusSchema = z.enum(['online', 'offline']);
 export type PresenceStatus = z.infer<typeof presenceStatusSchema>;
+export const historyForNewMembersSchema = z.enum(['all', 'sinceJoined']);
+export type HistoryForNewMembersSetting = z.infer<typeof historyForNewMembersSchema>;

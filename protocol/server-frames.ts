@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import {
   clientMsgIdSchema,
+  historyForNewMembersSchema,
   epochMillisSchema,
   messageIdSchema,
   presenceStatusSchema,
@@ -69,6 +70,8 @@ export const threadServerFrame = z.object({
   name: z.optional(z.string()),
   members: z.array(userIdSchema),
   admins: z.array(userIdSchema),
+  /** Groups: what members added later may read. */
+  historyForNewMembers: z.optional(historyForNewMembersSchema),
 });
 
 /** One of the caller's threads in `listThreads`, with the caller's own receipts. */
@@ -81,6 +84,8 @@ export const threadListingSchema = z.object({
   deliveredSeq: seqOrZeroSchema,
   readSeq: seqOrZeroSchema,
   lastMessage: z.optional(z.object({ seq: seqSchema, senderId: userIdSchema, text: textSchema, sentAt: epochMillisSchema })),
+  /** Present while the thread is a message request the caller has not accepted. */
+  request: z.optional(z.literal(true)),
 });
 export type ThreadListing = z.infer<typeof threadListingSchema>;
 
@@ -117,6 +122,15 @@ export const typingServerFrame = z.object({
   state: typingStateSchema,
 });
 
+/** The replies to `blockUser` and `unblockUser`. */
+export const blockedServerFrame = z.object({ type: z.literal('blocked'), ...reply, userId: userIdSchema });
+export const unblockedServerFrame = z.object({ type: z.literal('unblocked'), ...reply, userId: userIdSchema });
+/** The reply to `listBlocks`: the users the caller has blocked, a page at a time. */
+export const blocksServerFrame = z.object({ type: z.literal('blocks'), ...reply, userIds: z.array(userIdSchema), cursor: z.optional(z.string()) });
+/** The replies to `acceptRequest` and `declineRequest`. */
+export const requestAcceptedServerFrame = z.object({ type: z.literal('requestAccepted'), ...reply, threadId: threadIdSchema });
+export const requestDeclinedServerFrame = z.object({ type: z.literal('requestDeclined'), ...reply, threadId: threadIdSchema });
+
 export const pushRegisteredServerFrame = z.object({ type: z.literal('pushRegistered'), ...reply });
 export const pushUnregisteredServerFrame = z.object({ type: z.literal('pushUnregistered'), ...reply });
 export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
@@ -134,6 +148,11 @@ export const serverFrames = {
   messages: messagesServerFrame,
   presence: presenceServerFrame,
   typing: typingServerFrame,
+  blocked: blockedServerFrame,
+  unblocked: unblockedServerFrame,
+  blocks: blocksServerFrame,
+  requestAccepted: requestAcceptedServerFrame,
+  requestDeclined: requestDeclinedServerFrame,
   pushRegistered: pushRegisteredServerFrame,
   pushUnregistered: pushUnregisteredServerFrame,
   pong: pongServerFrame,

@@ -1,4 +1,4 @@
-import type { PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
+import type { HistoryForNewMembersSetting, PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
 import { Connection, globalNetworkEvents, type ConnectionChange, type ConnectionState } from './connection';
 import { ClientClosedError, ConnectionLostError, ProtocolError } from './errors';
 import { Emitter } from './events';
@@ -180,8 +180,42 @@ export class MessengerClient {
     return this.presence.get(userId);
   }
 
-  async createGroup(name: string, members: string[]): Promise<Thread> {
-    return this.membership({ action: 'createGroup', name, members });
+  /** Creates a group; `historyForNewMembers` (default `all`) says what members added later may read. */
+  async createGroup(name: string, members: string[], options: { historyForNewMembers?: HistoryForNewMembersSetting } = {}): Promise<Thread> {
+    return this.membership({ action: 'createGroup', name, members, ...options });
+  }
+
+  /** Changes a group's settings (admins only). */
+  async updateGroup(threadId: string, settings: { historyForNewMembers: HistoryForNewMembersSetting }): Promise<Thread> {
+    return this.membership({ action: 'updateGroup', threadId, ...settings });
+  }
+
+  /** Blocks a user: neither of you can message the other one to one, add the other to a group, or see the other typing. */
+  async block(userId: string): Promise<void> {
+    await this.connection.request({ action: 'blockUser', userId });
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.connection.request({ action: 'unblockUser', userId });
+  }
+
+  /** The users you have blocked, a page at a time: pass `cursor` back for the next. */
+  async listBlocks(cursor?: string): Promise<{ userIds: string[]; cursor?: string }> {
+    const reply = (await this.connection.request({ action: 'listBlocks', ...(cursor === undefined ? {} : { cursor }) })) as ServerFrameOf<'blocks'>;
+    return { userIds: reply.userIds, ...(reply.cursor === undefined ? {} : { cursor: reply.cursor }) };
+  }
+
+  /** Accepts a message request: the thread becomes an ordinary one (pushed, receipts shared). Sending into it accepts it too. */
+  async acceptRequest(threadId: string): Promise<Thread> {
+    await this.connection.request({ action: 'acceptRequest', threadId });
+    const thread = this.thread(threadId);
+    thread.request = false;
+    return thread;
+  }
+
+  /** Declines a message request: a one-to-one one goes quiet and off the list; a group one is left. */
+  async declineRequest(threadId: string): Promise<void> {
+    await this.connection.request({ action: 'declineRequest', threadId });
   }
 
   async addMembers(threadId: string, userIds: string[]): Promise<Thread> {

@@ -1,4 +1,4 @@
-import type { ReceiptStatus, ThreadKind, ThreadListing, ThreadMessage } from '../../protocol';
+import type { HistoryForNewMembersSetting, ReceiptStatus, ThreadKind, ThreadListing, ThreadMessage } from '../../protocol';
 
 /** What a thread needs from the client to scroll back and to mark itself read. */
 export interface ThreadActions {
@@ -24,6 +24,10 @@ export class Thread {
   name: string | undefined;
   members: readonly string[] = [];
   admins: readonly string[] = [];
+  /** A message request not accepted yet: show it apart, and `acceptRequest` or `declineRequest` it. */
+  request = false;
+  /** Groups: what members added later may read (`all` or `sinceJoined`). */
+  historyForNewMembers: HistoryForNewMembersSetting | undefined;
   /** The newest message's seq as far as this client knows; 0 for none. */
   lastSeq = 0;
   deliveredSeq = 0;
@@ -93,16 +97,18 @@ export class Thread {
     this.kind = listing.kind;
     this.name = listing.name;
     this.members = listing.members;
+    this.request = listing.request === true;
     this.lastSeq = Math.max(this.lastSeq, listing.lastSeq);
     this.deliveredSeq = Math.max(this.deliveredSeq, listing.deliveredSeq);
     this.readSeq = Math.max(this.readSeq, listing.readSeq);
   }
 
-  applyMembership(view: { kind: ThreadKind; name?: string; members: string[]; admins: string[] }): void {
+  applyMembership(view: { kind: ThreadKind; name?: string; members: string[]; admins: string[]; historyForNewMembers?: HistoryForNewMembersSetting }): void {
     this.kind = view.kind;
     this.name = view.name;
     this.members = view.members;
     this.admins = view.admins;
+    this.historyForNewMembers = view.historyForNewMembers;
   }
 
   /** Records another member's cumulative receipt; `read` implies `delivered`. */

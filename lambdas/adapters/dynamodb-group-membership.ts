@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type BatchWriteRequest } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
-import type { AddOutcome, Removal, RemovalOutcome } from '../domain/chat/ports';
+import { PLAIN_JOINING, type AddOutcome, type Joining, type Removal, type RemovalOutcome } from '../domain/chat/ports';
 import type { MemberRole, ThreadHead } from '../domain/chat/threads';
 
 /**
@@ -55,14 +55,16 @@ export class DynamoDbGroupMembership {
     private readonly tables: GroupTables,
   ) {}
 
-  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
+  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number, joining: Joining = PLAIN_JOINING): Promise<void> {
     const { threadId } = head;
+    const requests = new Set(joining.requests);
     const everyone: Array<[string, MemberRole]> = [[creator, 'admin'], ...members.map((userId): [string, MemberRole] => [userId, 'member'])];
     const headItem = {
       threadId,
       sk: META,
       kind: 'group',
       name: head.name,
+      ...(head.historyForNewMembers === undefined ? {} : { historyForNewMembers: head.historyForNewMembers }),
       createdAt: now,
       createdBy: creator,
       lastSeq: 0,
@@ -72,12 +74,12 @@ export class DynamoDbGroupMembership {
     };
     const putHead = { TableName: this.tables.threads, Item: headItem, ConditionExpression: 'attribute_not_exists(threadId)' };
     if (everyone.length <= MEMBERS_PER_TRANSACTION) {
-      const puts = everyone.flatMap(([userId, role]) => this.memberPuts(threadId, userId, role, now));
+      const puts = everyone.flatMap(([userId, role]) => this.memberPuts(threadId, userId, role, now, requests.has(userId) ? joining : undefined));
       await this.client.send(new TransactWriteCommand({ TransactItems: [...puts.map((Put) => ({ Put })), { Put: putHead }] }));
       return;
     }
     const writes: BatchWriteRequest[] = everyone.flatMap(([userId, role]) =>
-      this.memberPuts(threadId, userId, role, now).map(({ TableName, Item }) => ({ table: TableName, put: Item })),
+      this.memberPuts(threadId, userId, role, now, requests.has(userId) ? joining : undefined).map(({ TableName, Item }) => ({ table: TableName, put: Item })),
     );
     try {
       await this.writeAll(writes);
@@ -90,13 +92,13 @@ export class DynamoDbGroupMembership {
     }
   }
 
-  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome> {
+  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number, joining: Joining = PLAIN_JOINING): Promise<AddOutcome> {
     const added: string[] = [];
     const present = new Set<string>();
     for (let start = 0; start < userIds.length; start += MEMBERS_PER_TRANSACTION) {
       let pending = userIds.slice(start, start + MEMBERS_PER_TRANSACTION);
       for (let conflicts = 0; pending.length > 0; ) {
-        const result = await this.addChunk(threadId, pending, maxMembers, now);
+        const result = await this.addChunk(threadId, pending, maxMembers, now, joining);
         if (result === 'added') {
           added.push(...pending);
           break;
@@ -164,7 +166,14 @@ export class DynamoDbGroupMembership {
   }
 
   /** Adds `userIds` (none of them known to be members) in one transaction with the head's count. */
-  private async addChunk(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<'added' | 'full' | 'conflict' | string[]> {
+  private async addChunk(
+    threadId: string,
+    userIds: readonly string[],
+    maxMembers: number,
+    now: number,
+    joining: Joining,
+  ): Promise<'added' | 'full' | 'conflict' | string[]> {
+    const requests = new Set(joining.requests);
     const reasons = await this.transact([
       {
         Update: {
@@ -176,7 +185,7 @@ export class DynamoDbGroupMembership {
         },
       },
       ...userIds.flatMap((userId) => {
-        const [membership, row] = this.memberPuts(threadId, userId, 'member', now);
+        const [membership, row] = this.memberPuts(threadId, userId, 'member', now, requests.has(userId) ? joining : undefined, joining.joinedSeq);
         // The membership decides: the row of someone not a member is a leftover and is replaced.
         return [{ Put: { ...membership, ConditionExpression: 'attribute_not_exists(sk)' } }, { Put: row }];
       }),
@@ -256,10 +265,14 @@ export class DynamoDbGroupMembership {
     }
   }
 
-  /** A member's two items: the membership in the group and the group's row in the member's thread list. */
-  private memberPuts(threadId: string, userId: string, role: MemberRole, now: number) {
+  /**
+   * A member's two items: the membership in the group and the group's row in the member's thread
+   * list. `request` when they land by request; `joinedSeq` is where the thread stood as they joined.
+   */
+  private memberPuts(threadId: string, userId: string, role: MemberRole, now: number, request?: Joining, joinedSeq = 0) {
+    const byRequest = request === undefined ? {} : { consent: 'request', requestedBy: request.requestedBy };
     return [
-      { TableName: this.tables.threads, Item: { threadId, sk: memberKey(userId), userId, role, joinedAt: now } },
+      { TableName: this.tables.threads, Item: { threadId, sk: memberKey(userId), userId, role, joinedAt: now, joinedSeq, ...byRequest } },
       {
         TableName: this.tables.userThreads,
         Item: { userId, threadId, kind: 'group', joinedAt: now, lastActivity: now, lastSeq: 0, deliveredSeq: 0, readSeq: 0 } as Record<string, unknown>,

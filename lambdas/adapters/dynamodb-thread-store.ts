@@ -11,15 +11,31 @@ import {
 import { batchGet } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
 import { DynamoDbGroupMembership } from './dynamodb-group-membership';
+import { DynamoDbMemberConsent } from './dynamodb-member-consent';
 import { messageKey, stagedMessageOf } from './dynamodb-staged-messages';
-import type { AddOutcome, CommitOutcome, CommitRequest, Removal, RemovalOutcome, SendContext, SendRecord, ThreadStore } from '../domain/chat/ports';
-import type { Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
+import { PAIR_SK, pairStateOf } from './dynamodb-user-pairs';
+import {
+  PLAIN_JOINING,
+  type AddOutcome,
+  type CommitOutcome,
+  type CommitRequest,
+  type Joining,
+  type Membership,
+  type Removal,
+  type RemovalOutcome,
+  type SendContext,
+  type SendRecord,
+  type ThreadStore,
+} from '../domain/chat/ports';
+import type { Consent, HistoryForNewMembers, Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
 
 export interface ChatTables {
   readonly threads: string;
   readonly userThreads: string;
   readonly sendRecords: string;
+  /** Each user's blocks (dynamodb-user-pairs.ts). */
+  readonly blocks: string;
 }
 
 const META = 'meta';
@@ -39,8 +55,19 @@ function headOf(item: Record<string, unknown>): ThreadHead {
     kind: item.kind as ThreadHead['kind'],
     lastSeq: Number(item.lastSeq),
     ...(item.name === undefined ? {} : { name: String(item.name) }),
+    ...(item.historyForNewMembers === undefined ? {} : { historyForNewMembers: item.historyForNewMembers as HistoryForNewMembers }),
     ...(item.lastActivity === undefined ? {} : { lastActivity: Number(item.lastActivity) }),
     ...(item.lastMessage === undefined ? {} : { lastMessage: item.lastMessage as ThreadHead['lastMessage'] }),
+  };
+}
+
+/** A membership item as the domain reads it. */
+function membershipOf(item: Record<string, unknown>): Membership {
+  return {
+    role: item.role === 'admin' ? 'admin' : 'member',
+    joinedSeq: Number(item.joinedSeq ?? 0),
+    ...(item.consent === undefined ? {} : { consent: item.consent as Consent }),
+    ...(item.requestedBy === undefined ? {} : { requestedBy: String(item.requestedBy) }),
   };
 }
 
@@ -63,23 +90,41 @@ export class DynamoDbThreadStore implements ThreadStore {
     private readonly tables: ChatTables,
   ) {
     this.groups = new DynamoDbGroupMembership(client, tables);
+    this.consent = new DynamoDbMemberConsent(client, tables);
   }
+
+  /** Requests accepted and declined (dynamodb-member-consent.ts). */
+  private readonly consent: DynamoDbMemberConsent;
 
   /** Membership changes: atomic, and counted on the group head (dynamodb-group-membership.ts). */
   private readonly groups: DynamoDbGroupMembership;
 
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
     const items = await batchGet(this.client, {
-      [this.tables.threads]: { Keys: [{ threadId, sk: META }, { threadId, sk: memberKey(senderId) }], ConsistentRead: true },
+      // The pair item exists only in one-to-one threads' partitions; reading it costs no round trip.
+      [this.tables.threads]: {
+        Keys: [
+          { threadId, sk: META },
+          { threadId, sk: memberKey(senderId) },
+          { threadId, sk: PAIR_SK },
+        ],
+        ConsistentRead: true,
+      },
       [this.tables.sendRecords]: { Keys: [{ sendKey: sendKeyOf(senderId, clientMsgId) }], ConsistentRead: true },
     });
     const meta = items.find((item) => item.sk === META);
     // Before counters had a table of their own, `rate#<user>#<second>` items shared this one; the
     // last of them expire a minute after the change, and are no send record even then.
     const record = items.find((item) => 'sendKey' in item && 'messageId' in item);
+    const sender = items.find((item) => item.sk === memberKey(senderId));
+    const senderMembership = sender && membershipOf(sender);
+    const pair = pairStateOf(items.find((item) => item.sk === PAIR_SK));
     return {
       thread: meta && headOf(meta),
-      senderIsMember: items.some((item) => item.sk === memberKey(senderId)),
+      senderIsMember: sender !== undefined,
+      ...(senderMembership?.consent === undefined ? {} : { senderConsent: senderMembership.consent }),
+      ...(senderMembership?.requestedBy === undefined ? {} : { senderRequestedBy: senderMembership.requestedBy }),
+      ...(pair === undefined ? {} : { pair }),
       previous: record && {
         threadId: String(record.threadId),
         seq: Number(record.seq),
@@ -90,7 +135,7 @@ export class DynamoDbThreadStore implements ThreadStore {
     };
   }
 
-  async commitMessage({ message, payloadDigest, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, payloadDigest, createDirectThread, recipientByRequest, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const { threadId, seq, sentAt } = message;
     const lastMessage = { seq, senderId: message.senderId, text: message.text, sentAt };
     const headWrite = createDirectThread
@@ -111,9 +156,11 @@ export class DynamoDbThreadStore implements ThreadStore {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
           },
         };
+    const byRequest = (userId: string) =>
+      recipientByRequest && userId !== message.senderId ? { consent: 'request' satisfies Consent, requestedBy: message.senderId } : {};
     const membership = createDirectThread
       ? createDirectThread.flatMap((userId) => [
-          { Put: { TableName: this.tables.threads, Item: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: sentAt } } },
+          { Put: { TableName: this.tables.threads, Item: { threadId, sk: memberKey(userId), userId, role: 'member', joinedAt: sentAt, ...byRequest(userId) } } },
           {
             Put: {
               TableName: this.tables.userThreads,
@@ -152,6 +199,19 @@ export class DynamoDbThreadStore implements ThreadStore {
       },
       { Put: { TableName: this.tables.sendRecords, Item: record, ConditionExpression: 'attribute_not_exists(sendKey)' } },
       ...membership,
+      // The first sender accepts messages from the one they wrote to.
+      ...(createDirectThread
+        ? [
+            {
+              Update: {
+                TableName: this.tables.threads,
+                Key: { threadId, sk: PAIR_SK },
+                UpdateExpression: 'ADD acceptedBy :sender',
+                ExpressionAttributeValues: { ':sender': new Set([message.senderId]) },
+              },
+            },
+          ]
+        : []),
     ];
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -183,11 +243,11 @@ export class DynamoDbThreadStore implements ThreadStore {
     return (await this.membersWithRoles(threadId)).map((member) => member.userId);
   }
 
-  async isMember(threadId: string, userId: string): Promise<boolean> {
+  async membership(threadId: string, userId: string): Promise<Membership | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tables.threads, Key: { threadId, sk: memberKey(userId) }, ConsistentRead: true }),
     );
-    return Item !== undefined;
+    return Item && membershipOf(Item);
   }
 
   async head(threadId: string): Promise<ThreadHead | undefined> {
@@ -207,12 +267,24 @@ export class DynamoDbThreadStore implements ThreadStore {
     return items.map(stagedMessageOf);
   }
 
-  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
-    await this.groups.createGroup(head, creator, members, now);
+  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number, joining: Joining = PLAIN_JOINING): Promise<void> {
+    await this.groups.createGroup(head, creator, members, now, joining);
   }
 
-  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome> {
-    return this.groups.addMembers(threadId, userIds, maxMembers, now);
+  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number, joining: Joining = PLAIN_JOINING): Promise<AddOutcome> {
+    return this.groups.addMembers(threadId, userIds, maxMembers, now, joining);
+  }
+
+  async acceptRequest(threadId: string, userId: string, acceptedUserId?: string): Promise<boolean> {
+    return this.consent.accept(threadId, userId, acceptedUserId);
+  }
+
+  async declineRequest(threadId: string, userId: string): Promise<boolean> {
+    return this.consent.decline(threadId, userId);
+  }
+
+  async setHistoryForNewMembers(threadId: string, setting: HistoryForNewMembers): Promise<void> {
+    await this.consent.setHistoryForNewMembers(threadId, setting);
   }
 
   async removeMember(threadId: string, removal: Removal): Promise<RemovalOutcome> {
@@ -225,10 +297,19 @@ export class DynamoDbThreadStore implements ThreadStore {
       KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
       ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
       ExpressionAttributeNames: { '#role': 'role' },
-      ProjectionExpression: 'userId, #role',
+      ProjectionExpression: 'userId, #role, consent, joinedSeq, requestedBy',
       ConsistentRead: true,
     });
-    return items.map((item) => ({ userId: String(item.userId), role: item.role === 'admin' ? ('admin' as const) : ('member' as const) }));
+    return items.map((item) => {
+      const { role, consent, joinedSeq, requestedBy } = membershipOf(item);
+      return {
+        userId: String(item.userId),
+        role,
+        ...(consent === undefined ? {} : { consent }),
+        ...(joinedSeq === 0 ? {} : { joinedSeq }),
+        ...(requestedBy === undefined ? {} : { requestedBy }),
+      };
+    });
   }
 
   async heads(threadIds: readonly string[]): Promise<ThreadHead[]> {

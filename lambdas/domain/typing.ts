@@ -1,6 +1,8 @@
-import { deliverToUsers, type DeliveryPorts } from './chat/deliver-message';
+import { NOT_A_MEMBER } from './chat/commit-message';
+import { deliverToUsers, hearsOfThread, type DeliveryPorts } from './chat/deliver-message';
 import type { ThreadStore } from './chat/ports';
 import { ForbiddenError } from './errors';
+import type { BlockList } from './user-pairs';
 
 /** One forward per user per thread per second at most: typing signals are frequent and worthless when stale. */
 export const TYPING_INTERVAL_MS = 1000;
@@ -14,6 +16,8 @@ export interface TypingGate {
  * Tells the other members' connections that a user is typing: members only (`forbidden`
  * otherwise), and at most one signal per second per user and thread; the excess is dropped without
  * an error, since the next signal says the same. Typing is never stored beyond that rate mark.
+ * Members with a block between them and the typist, either way, are not told, and neither is a
+ * member who declined the thread.
  */
 export async function signalTyping({
   threadId,
@@ -23,6 +27,7 @@ export async function signalTyping({
   fromConnectionId,
   gate,
   threads,
+  blocks,
   connections,
   notifier,
 }: DeliveryPorts & {
@@ -33,11 +38,15 @@ export async function signalTyping({
   /** The typist's connection, which gets nothing back. */
   readonly fromConnectionId: string;
   readonly gate: TypingGate;
-  readonly threads: Pick<ThreadStore, 'membersOf'>;
+  readonly threads: Pick<ThreadStore, 'membersWithRoles'>;
+  readonly blocks: Pick<BlockList, 'blockedAmong'>;
 }): Promise<void> {
   const verdict = await gate.admit(threadId, userId, now);
-  if (verdict === 'not_member') throw new ForbiddenError('you are not a member of this thread');
+  // The gate's write finds no membership whether the thread exists or not: one answer for both.
+  if (verdict === 'not_member') throw new ForbiddenError(NOT_A_MEMBER);
   if (verdict !== 'admitted') return;
-  const others = (await threads.membersOf(threadId)).filter((member) => member !== userId);
+  const hearing = (await threads.membersWithRoles(threadId)).filter((member) => member.userId !== userId && hearsOfThread(member)).map((member) => member.userId);
+  const blocked = await blocks.blockedAmong(userId, hearing);
+  const others = hearing.filter((member) => !blocked.has(member));
   await deliverToUsers({ frame: { type: 'typing', threadId, userId, state }, users: others, fromConnectionId, connections, notifier });
 }

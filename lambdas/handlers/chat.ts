@@ -4,16 +4,24 @@ import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-regi
 import { DynamoDbSendRateCounter } from '../adapters/dynamodb-send-rate-counter';
 import { DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
+import { DynamoDbUserPairs } from '../adapters/dynamodb-user-pairs';
 import { SnsPushRequester } from '../adapters/sns-push-requester';
 import {
+  acceptRequestFrame,
   addMembersFrame,
+  blockUserFrame,
   createGroupFrame,
+  declineRequestFrame,
+  listBlocksFrame,
   listThreadsFrame,
   receiptFrame,
   removeMemberFrame,
   sendMessageFrame,
+  unblockUserFrame,
+  updateGroupFrame,
 } from '../../protocol/client-frames';
-import { addMembers, createGroup, removeMember } from '../domain/chat/groups';
+import { acceptRequest, blockUser, declineRequest, listBlocks, unblockUser } from '../domain/chat/consent';
+import { addMembers, createGroup, removeMember, updateGroup } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
 import type { SendObserver } from '../domain/chat/ports';
@@ -38,7 +46,9 @@ const config = loadConfig({
   SEND_RATES_TABLE: env.name(),
 });
 
-const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
+const tables = chatTablesOf(config);
+const threads = new DynamoDbThreadStore(documentClient, tables);
+const pairs = new DynamoDbUserPairs(documentClient, tables);
 const connections = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const activity = new ActivityTracker({ registry: connections, gateway: notifier, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
@@ -64,6 +74,7 @@ const sendObserver = (startedAt: number): SendObserver => ({
 });
 
 const deliveryPorts = { threads, connections, notifier };
+const membershipPorts = { ...deliveryPorts, pairs };
 const sendPorts = {
   ...deliveryPorts,
   staged: new DynamoDbStagedMessages(documentClient, config.THREADS_TABLE),
@@ -73,7 +84,10 @@ const sendPorts = {
 };
 const maxMembers = config.MAX_GROUP_MEMBERS;
 
-/** Messaging: sending with one order per thread, delivery, receipts, groups and listing (history reads are `get-messages.ts`). */
+/**
+ * Messaging: sending with one order per thread, delivery, receipts, groups, listing, blocks and
+ * message requests (history reads are `get-messages.ts`).
+ */
 export const handler = instrumented(
   actionRouter(
     {
@@ -90,15 +104,37 @@ export const handler = instrumented(
       }),
 
       createGroup: action(createGroupFrame, async (frame, caller) =>
-        createGroup({ creatorId: caller.userId, name: frame.name.trim(), members: frame.members, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts }),
+        createGroup({
+          creatorId: caller.userId,
+          name: frame.name.trim(),
+          members: frame.members,
+          historyForNewMembers: frame.historyForNewMembers,
+          maxMembers,
+          now: Date.now(),
+          fromConnectionId: caller.connectionId,
+          ...membershipPorts,
+        }),
       ),
 
       addMembers: action(addMembersFrame, async (frame, caller) =>
-        addMembers({ callerId: caller.userId, threadId: frame.threadId, userIds: frame.userIds, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts }),
+        addMembers({ callerId: caller.userId, threadId: frame.threadId, userIds: frame.userIds, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...membershipPorts }),
       ),
 
       removeMember: action(removeMemberFrame, async (frame, caller) =>
-        removeMember({ callerId: caller.userId, threadId: frame.threadId, userId: frame.userId, fromConnectionId: caller.connectionId, ...deliveryPorts }),
+        removeMember({ callerId: caller.userId, threadId: frame.threadId, userId: frame.userId, fromConnectionId: caller.connectionId, ...membershipPorts }),
+      ),
+
+      updateGroup: action(updateGroupFrame, async (frame, caller) =>
+        updateGroup({ callerId: caller.userId, threadId: frame.threadId, historyForNewMembers: frame.historyForNewMembers, fromConnectionId: caller.connectionId, ...membershipPorts }),
+      ),
+
+      blockUser: action(blockUserFrame, async (frame, caller) => blockUser({ blockerId: caller.userId, userId: frame.userId, now: Date.now(), pairs })),
+      unblockUser: action(unblockUserFrame, async (frame, caller) => unblockUser({ blockerId: caller.userId, userId: frame.userId, pairs })),
+      listBlocks: action(listBlocksFrame, async (frame, caller) => listBlocks({ ownerId: caller.userId, cursor: frame.cursor, pairs })),
+
+      acceptRequest: action(acceptRequestFrame, async (frame, caller) => acceptRequest({ userId: caller.userId, threadId: frame.threadId, threads })),
+      declineRequest: action(declineRequestFrame, async (frame, caller) =>
+        declineRequest({ userId: caller.userId, threadId: frame.threadId, fromConnectionId: caller.connectionId, ...membershipPorts }),
       ),
 
       listThreads: action(listThreadsFrame, async (frame, caller) => ({

@@ -3,6 +3,7 @@ import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-regi
 import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { DynamoDbTypingGate } from '../adapters/dynamodb-typing-gate';
+import { DynamoDbUserPairs } from '../adapters/dynamodb-user-pairs';
 import { ActivityTracker } from '../domain/connections';
 import { pingFrame, subscribePresenceFrame, typingFrame } from '../../protocol/client-frames';
 import { subscribeToPresence } from '../domain/presence';
@@ -24,7 +25,10 @@ const config = loadConfig({
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const activity = new ActivityTracker({ registry, gateway: notifier, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
-const threads = new DynamoDbThreadStore(documentClient, chatTablesOf(config));
+const chatTables = chatTablesOf(config);
+const threads = new DynamoDbThreadStore(documentClient, chatTables);
+/** Who blocked whom: typing is hidden between them (and presence may read it too). */
+const blocks = new DynamoDbUserPairs(documentClient, chatTables);
 const typingGate = new DynamoDbTypingGate(documentClient, config.THREADS_TABLE);
 const presenceStatuses = new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE);
 const presenceSubscriptions = new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE);
@@ -59,6 +63,7 @@ export const handler = instrumented(
           fromConnectionId: caller.connectionId,
           gate: typingGate,
           threads,
+          blocks,
           connections: registry,
           notifier,
         });

@@ -15,8 +15,10 @@ const USER_THREADS_BY_ACTIVITY = 'byActivity';
  */
 export class ChatStore extends Construct {
   /**
-   * Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` or `msg#<seq>` (staged until
-   * history has it, then deleted; marked `deliveredAt` once delivered). Its stream is the outbox.
+   * Partition key `threadId`; sort key `sk`: `meta`, `member#<userId>` (with `consent` while a
+   * request), `msg#<seq>` (staged until history has it, then deleted; marked `deliveredAt` once
+   * delivered), or `pair` in a one-to-one thread's partition (who of its two users blocked or
+   * accepts the other, whether or not the thread exists). Its stream is the outbox.
    */
   public readonly threads: Table;
   /**
@@ -34,6 +36,12 @@ export class ChatStore extends Construct {
    * kept a minute (TTL). A table of its own, so that no send key can ever name a counter.
    */
   public readonly sendRates: Table;
+  /**
+   * Partition key `userId` (the blocker), sort key `blockedId`: each user's blocks, for listing
+   * them. Whether two users are blocked is read from their pair item in the threads table
+   * (`sk = pair`), which the same transaction writes (lambdas/adapters/dynamodb-user-pairs.ts).
+   */
+  public readonly blocks: Table;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -54,6 +62,7 @@ export class ChatStore extends Construct {
     });
     this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
     this.sendRates = new MessengerTable(this, 'SendRates', { partitionKey: 'userId', sortKey: 'second', timeToLiveAttribute: 'expiresAt' });
+    this.blocks = new MessengerTable(this, 'Blocks', { partitionKey: 'userId', sortKey: 'blockedId' });
 
   }
 
@@ -65,10 +74,10 @@ export class ChatStore extends Construct {
 
   /**
    * Lets the grantee send messages: count the sender's rate (and give back the count of a retry),
-   * read the thread head, membership and earlier send in one batch, commit the message (head,
-   * staged copy, send record and, for a new one-to-one thread, both members' rows) in one
-   * transaction, list the members to deliver to, mark the staged copy delivered, and read a
-   * retried message's staged copy.
+   * read the thread head, membership, pair and earlier send in one batch, commit the message (head,
+   * staged copy, send record and, for a new one-to-one thread, both members' rows and the pair) in
+   * one transaction, list the members to deliver to, mark the staged copy delivered, read a
+   * retried message's staged copy, and accept a request by replying to it.
    */
   public grantSendMessages(grantee: IGrantable): Grant[] {
     return [
@@ -86,6 +95,23 @@ export class ChatStore extends Construct {
       this.grantOn(grantee, [this.sendRates.tableArn], 'dynamodb:UpdateItem'),
       this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:PutItem'),
     ];
+  }
+
+  /**
+   * Lets the grantee block and unblock users (a block listed in the blocks table and marked on the
+   * pair item, in one transaction), list a user's blocks, read pairs in batches, and accept or
+   * decline requests (a membership updated, a pair marked).
+   */
+  public grantManageConsent(grantee: IGrantable): Grant[] {
+    return [
+      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+      this.grantOn(grantee, [this.blocks.tableArn], 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
+    ];
+  }
+
+  /** Lets the grantee read pairs (who blocked whom), in batches, and nothing else. */
+  public grantReadBlocks(grantee: IGrantable): Grant {
+    return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem');
   }
 
   /** Lets the grantee move a member's receipts forward after reading the thread head, the membership and the members. */
@@ -165,6 +191,7 @@ export class ChatStore extends Construct {
       USER_THREADS_TABLE: this.userThreads.tableName,
       SEND_RECORDS_TABLE: this.sendRecords.tableName,
       SEND_RATES_TABLE: this.sendRates.tableName,
+      BLOCKS_TABLE: this.blocks.tableName,
     };
   }
 }

@@ -167,7 +167,7 @@ describe('bad input to chat actions: an error code, and nothing written', () => 
     ['a clientMsgId over 64 characters', { clientMsgId: 'c'.repeat(65), to: 'bob', text: 'x' }, 'bad_request', /clientMsgId/],
     ['a recipient id outside the contract', { clientMsgId: 'c', to: 'bob smith', text: 'x' }, 'bad_request', /to/],
     ['a message to yourself', { clientMsgId: 'c', to: 'SELF', text: 'x' }, 'bad_request', /yourself/],
-    ['an unknown thread', { clientMsgId: 'c', threadId: 'g_unknown', text: 'x' }, 'not_found', /thread/],
+    ['an unknown thread (answered as one the sender is not in)', { clientMsgId: 'c', threadId: 'g_unknown', text: 'x' }, 'forbidden', /not a member of this thread/],
   ])('sendMessage with %s', async (_case, fields, code, message) => {
     const user = uniqueUser('erin');
     const client = await connect(user);

@@ -23,6 +23,7 @@ describe('groups over real sockets', () => {
       name: 'Trip',
       members: expect.arrayContaining(users),
       admins: [users[0]],
+      historyForNewMembers: 'all',
     });
     const { threadId } = created;
     for (const client of clients.slice(1)) await client.waitFor((frame) => frame.type === 'thread' && frame.threadId === threadId);
@@ -88,7 +89,8 @@ describe('groups over real sockets', () => {
     const client = await connect(alice);
     const { threadId } = await client.request({ action: 'sendMessage', clientMsgId: 'c', to: bob, text: 'hi' });
     expect(await client.request({ action: 'addMembers', threadId, userIds: [uniqueUser('x')] })).toMatchObject({ code: 'bad_request' });
-    expect(await client.request({ action: 'removeMember', threadId: 'g_nothing', userId: bob })).toMatchObject({ code: 'not_found' });
+    // An unknown group answers as one the caller is not in (no existence oracle).
+    expect(await client.request({ action: 'removeMember', threadId: 'g_nothing', userId: bob })).toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
     expect(await client.request({ action: 'createGroup', name: '', members: [bob] })).toMatchObject({ code: 'bad_request', message: /name/ });
     expect(await client.request({ action: 'createGroup', name: 'x', members: [] })).toMatchObject({ code: 'bad_request', message: /members/ });
   });

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbThreadStore } from '../../lambdas/adapters/dynamodb-thread-store';
+import { DynamoDbThreadStore, type ChatTables } from '../../lambdas/adapters/dynamodb-thread-store';
+import { DynamoDbUserPairs } from '../../lambdas/adapters/dynamodb-user-pairs';
 import { addMembers, createGroup, removeMember } from '../../lambdas/domain/chat/groups';
 import { InMemoryConnections, RecordingNotifier } from '../support/in-memory-chat';
 import { byLogicalId, clientsClosedAfterEach, standIns, uniqueUser } from '../support/local-cloud-env';
@@ -17,7 +18,7 @@ const connect = clientsClosedAfterEach();
  * to happen (requests over sockets may or may not overlap).
  */
 let client: DynamoDBDocumentClient;
-let tables: { threads: string; userThreads: string; sendRecords: string };
+let tables: ChatTables;
 let store: DynamoDbThreadStore;
 
 beforeAll(async () => {
@@ -29,6 +30,7 @@ beforeAll(async () => {
     threads: byLogicalId(dynamodb.tables, 'ChatThreads'),
     userThreads: byLogicalId(dynamodb.tables, 'ChatUserThreads'),
     sendRecords: byLogicalId(dynamodb.tables, 'ChatSendRecords'),
+    blocks: byLogicalId(dynamodb.tables, 'ChatBlocks'),
   };
   store = new DynamoDbThreadStore(client, tables);
 });
@@ -38,11 +40,13 @@ const headItem = async (threadId: unknown) =>
   (await client.send(new GetCommand({ TableName: tables.threads, Key: { threadId, sk: 'meta' }, ConsistentRead: true }))).Item;
 const rowOf = async (userId: string, threadId: unknown) =>
   (await client.send(new GetCommand({ TableName: tables.userThreads, Key: { userId, threadId }, ConsistentRead: true }))).Item;
+/** Members by id and role only: where they stand on a request is not what these tests are about. */
+const rolesOf = async (threadId: string) => (await store.membersWithRoles(threadId)).map(({ userId, role }) => ({ userId, role }));
 const listedIds = async (user: { request(frame: Frame): Promise<Frame> }) =>
   ((await user.request({ action: 'listThreads' })).threads as Frame[]).map((thread) => thread.threadId);
 
 /** The domain's ports with the real store and nobody connected: for races that must happen. */
-const ports = () => ({ threads: store, connections: new InMemoryConnections([]), notifier: new RecordingNotifier(), fromConnectionId: 'none' });
+const ports = () => ({ threads: store, pairs: new DynamoDbUserPairs(client, tables), connections: new InMemoryConnections([]), notifier: new RecordingNotifier(), fromConnectionId: 'none' });
 const newGroup = (creatorId: string, members: string[]) => createGroup({ creatorId, name: 'Race', members, maxMembers: 1024, now: Date.now(), ...ports() });
 
 describe('removal over real sockets', () => {
@@ -80,7 +84,7 @@ describe('removal over real sockets', () => {
     ]);
 
     expect(replies.map((reply) => reply.type)).toEqual(['thread', 'thread']);
-    expect(await store.membersWithRoles(threadId as string)).toEqual([{ userId: carol, role: 'admin' }]);
+    expect(await rolesOf(threadId as string)).toEqual([{ userId: carol, role: 'admin' }]);
     expect(await headItem(threadId)).toMatchObject({ memberCount: 1, adminCount: 1 });
     await carolClient.waitFor((frame) => frame.type === 'thread' && (frame.members as string[]).length === 1 && (frame.admins as string[])[0] === carol);
   });
@@ -95,7 +99,7 @@ describe('membership races, run by the domain against DynamoDB Local', () => {
 
     await Promise.all([alice, bob].map((userId) => removeMember({ callerId: userId, threadId, userId, ...ports() })));
 
-    expect(await store.membersWithRoles(threadId)).toEqual([{ userId: carol, role: 'admin' }]);
+    expect(await rolesOf(threadId)).toEqual([{ userId: carol, role: 'admin' }]);
   });
 
   it('holds the cap under concurrent adds, one member each and many at once', async () => {
@@ -153,12 +157,12 @@ describe('membership races, run by the domain against DynamoDB Local', () => {
 
     await removeMember({ callerId: alice, threadId, userId: alice, ...ports() });
     expect(await headItem(threadId)).toMatchObject({ memberCount: 3, adminCount: 1 });
-    expect((await store.membersWithRoles(threadId)).filter((member) => member.role === 'admin')).toEqual([{ userId: bob, role: 'admin' }]);
+    expect((await rolesOf(threadId)).filter((member) => member.role === 'admin')).toEqual([{ userId: bob, role: 'admin' }]);
   });
 });
 
 describe('a group whose creation was cut short', () => {
-  it('is invisible: not listed, and sends and membership changes answer not_found', async () => {
+  it('is invisible: not listed, and sends and membership changes answer as for a thread that does not exist', async () => {
     const alice = uniqueUser('alice');
     const aliceClient = await connect(alice);
     const threadId = `g_halfmade${Math.random().toString(36).slice(2)}`;
@@ -174,7 +178,8 @@ describe('a group whose creation was cut short', () => {
     );
 
     expect(await listedIds(aliceClient)).not.toContain(threadId);
-    expect(await aliceClient.request({ action: 'sendMessage', clientMsgId: 'c', threadId, text: 'anyone?' })).toMatchObject({ code: 'not_found' });
-    expect(await aliceClient.request({ action: 'addMembers', threadId, userIds: [uniqueUser('bob')] })).toMatchObject({ code: 'not_found' });
+    const noSuchThread = { code: 'forbidden', message: 'you are not a member of this thread' };
+    expect(await aliceClient.request({ action: 'sendMessage', clientMsgId: 'c', threadId, text: 'anyone?' })).toMatchObject(noSuchThread);
+    expect(await aliceClient.request({ action: 'addMembers', threadId, userIds: [uniqueUser('bob')] })).toMatchObject(noSuchThread);
   });
 });

@@ -64,9 +64,12 @@ describe('push notifications over real sockets', () => {
     const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
     const bobPhone = await connect(bob);
     expect(await bobPhone.request({ action: 'registerPush', platform: 'fcm', token: `fcm-${bob}` })).toEqual({ type: 'pushRegistered', reqId: 'req-1' });
+    // Bob and carol have written to alice, so her group is no message request for them (those are not pushed: consent.test.ts).
+    await bobPhone.request({ action: 'sendMessage', clientMsgId: 'hi', to: alice, text: 'hi' });
     await bobPhone.close();
     const carolPhone = await connect(carol);
     await carolPhone.request({ action: 'registerPush', platform: 'apns', token: `apns-${carol}` });
+    await carolPhone.request({ action: 'sendMessage', clientMsgId: 'hi', to: alice, text: 'hi' });
 
     const sender = await connect(alice);
     const { threadId } = await sender.request({ action: 'createGroup', name: 'Push', members: [bob, carol] });

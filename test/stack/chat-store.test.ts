@@ -83,13 +83,14 @@ describe('ChatStore', () => {
     });
   });
 
-  it('tells functions the four tables', () => {
+  it('tells functions the five tables', () => {
     const { stack, chat } = synthChat();
     const names = {
       THREADS_TABLE: chat.threads.tableName,
       USER_THREADS_TABLE: chat.userThreads.tableName,
       SEND_RECORDS_TABLE: chat.sendRecords.tableName,
       SEND_RATES_TABLE: chat.sendRates.tableName,
+      BLOCKS_TABLE: chat.blocks.tableName,
     };
     expect(stack.resolve(chat.environment)).toEqual(stack.resolve(names));
   });
@@ -99,6 +100,39 @@ describe('ChatStore', () => {
     const role = grantee(stack);
     chat.grantReadThreads(role);
     expect(permissionsOf(stack, role)).toEqual({ [resource(stack, chat.threads.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:Query') });
+  });
+
+  it("keeps each user's blocks by blocker and blocked user, without expiry, kept when the stack goes", () => {
+    const { stack, chat, template } = synthChat();
+    const blocks = template.toJSON().Resources[logicalIdOf(stack, chat.blocks)];
+    expect(blocks).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        ...encryptedOnDemandRecoverable,
+        KeySchema: [
+          { AttributeName: 'userId', KeyType: 'HASH' },
+          { AttributeName: 'blockedId', KeyType: 'RANGE' },
+        ],
+      },
+    });
+    expect(blocks.Properties.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('grantReadBlocks allows batch reads of pairs on the threads table only', () => {
+    const { stack, chat } = synthChat();
+    const role = grantee(stack);
+    chat.grantReadBlocks(role);
+    expect(permissionsOf(stack, role)).toEqual({ [resource(stack, chat.threads.tableArn)]: actions('dynamodb:BatchGetItem') });
+  });
+
+  it('grantManageConsent allows blocking (put, delete, query of blocks; pair updates), batch reads of pairs and request updates', () => {
+    const { stack, chat } = synthChat();
+    const role = grantee(stack);
+    chat.grantManageConsent(role);
+    expect(permissionsOf(stack, role)).toEqual({
+      [resource(stack, chat.threads.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+      [resource(stack, chat.blocks.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
+    });
   });
 
   it('grantTypingSignals allows reading memberships and marking them, on the threads table only', () => {

@@ -7,7 +7,9 @@ import type {
   ConnectionNotifier,
   DeliveryReport,
   HistoryReader,
+  Joining,
   LiveConnection,
+  Membership,
   MessageQueue,
   PushRequester,
   Removal,
@@ -18,8 +20,9 @@ import type {
   SendRecord,
   ThreadStore,
 } from '../../lambdas/domain/chat/ports';
-import type { Member, Receipts, ThreadHead, ThreadPosition, UserThread } from '../../lambdas/domain/chat/threads';
+import type { HistoryForNewMembers, Member, Receipts, ThreadHead, ThreadPosition, UserThread } from '../../lambdas/domain/chat/threads';
 import type { StoredMessage } from '../../lambdas/domain/messages';
+import { InMemoryUserPairs } from './in-memory-user-pairs';
 
 /** One key per (sender, clientMsgId) pair, whatever they contain, as the DynamoDB store's escaped send keys. */
 const sendKey = (senderId: string, clientMsgId: string) => JSON.stringify([senderId, clientMsgId]);
@@ -34,6 +37,11 @@ export class InMemoryThreadStore implements ThreadStore {
   readonly records = new Map<string, SendRecord>();
   /** Outcomes to return instead of committing, one per call, for contention and races. */
   readonly forcedOutcomes: CommitOutcome[] = [];
+  /** Where members stand on requests and when they joined, by `threadId/userId`; absent for plain founding members. */
+  readonly standing = new Map<string, Pick<Member, 'consent' | 'joinedSeq' | 'requestedBy'>>();
+
+  /** @param pairs the pair states a send reads with its thread, as the DynamoDB store reads the pair item. */
+  constructor(readonly pairs = new InMemoryUserPairs()) {}
 
   addThread(threadId: string, kind: ThreadHead['kind'], members: string[], lastSeq = 0): void {
     this.headsById.set(threadId, { threadId, kind, lastSeq });
@@ -42,14 +50,18 @@ export class InMemoryThreadStore implements ThreadStore {
   }
 
   async loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext> {
+    const standing = this.standing.get(`${threadId}/${senderId}`);
+    const pair = this.pairs.stateOf(threadId);
     return {
       thread: this.headsById.get(threadId),
       senderIsMember: this.members.get(threadId)?.has(senderId) ?? false,
+      ...(standing?.consent === undefined ? {} : { senderConsent: standing.consent, senderRequestedBy: standing.requestedBy }),
+      ...(pair === undefined ? {} : { pair }),
       previous: this.records.get(sendKey(senderId, clientMsgId)),
     };
   }
 
-  async commitMessage({ message, payloadDigest, createDirectThread, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
+  async commitMessage({ message, payloadDigest, createDirectThread, recipientByRequest, recheckMembership }: CommitRequest): Promise<CommitOutcome> {
     const forced = this.forcedOutcomes.shift();
     if (forced) return forced;
     const key = sendKey(message.senderId, message.clientMsgId);
@@ -57,7 +69,12 @@ export class InMemoryThreadStore implements ThreadStore {
     const head = this.headsById.get(message.threadId);
     if (createDirectThread ? head !== undefined : head?.lastSeq !== message.seq - 1) return { outcome: 'seq_taken', lastSeq: head?.lastSeq };
     if (recheckMembership && !this.members.get(message.threadId)?.has(message.senderId)) return { outcome: 'not_member' };
-    if (createDirectThread) this.addThread(message.threadId, 'dm', [...createDirectThread]);
+    if (createDirectThread) {
+      this.addThread(message.threadId, 'dm', [...createDirectThread]);
+      const [sender, recipient] = createDirectThread;
+      this.pairs.accept(sender, recipient);
+      if (recipientByRequest) this.standing.set(`${message.threadId}/${recipient}`, { consent: 'request', requestedBy: sender });
+    }
     this.headsById.set(message.threadId, { ...this.headsById.get(message.threadId)!, lastSeq: message.seq });
     this.staged.set(message.threadId, [...(this.staged.get(message.threadId) ?? []), message]);
     this.records.set(key, { threadId: message.threadId, seq: message.seq, messageId: message.messageId, sentAt: message.sentAt, payloadDigest });
@@ -68,8 +85,46 @@ export class InMemoryThreadStore implements ThreadStore {
     return [...(this.members.get(threadId) ?? [])];
   }
 
-  async isMember(threadId: string, userId: string): Promise<boolean> {
-    return this.members.get(threadId)?.has(userId) ?? false;
+  async membership(threadId: string, userId: string): Promise<Membership | undefined> {
+    if (!this.members.get(threadId)?.has(userId)) return undefined;
+    const { consent, requestedBy, joinedSeq = 0 } = this.standing.get(`${threadId}/${userId}`) ?? {};
+    return {
+      role: this.roles.get(`${threadId}/${userId}`) ?? 'member',
+      joinedSeq,
+      ...(consent === undefined ? {} : { consent }),
+      ...(requestedBy === undefined ? {} : { requestedBy }),
+    };
+  }
+
+  async acceptRequest(threadId: string, userId: string, acceptedUserId?: string): Promise<boolean> {
+    if (!this.members.get(threadId)?.has(userId)) return false;
+    const { joinedSeq } = this.standing.get(`${threadId}/${userId}`) ?? {};
+    this.standing.set(`${threadId}/${userId}`, joinedSeq === undefined ? {} : { joinedSeq });
+    if (acceptedUserId !== undefined && acceptedUserId !== userId) this.pairs.accept(userId, acceptedUserId);
+    return true;
+  }
+
+  async declineRequest(threadId: string, userId: string): Promise<boolean> {
+    const standing = this.standing.get(`${threadId}/${userId}`);
+    if (standing?.consent === undefined) return false;
+    this.standing.set(`${threadId}/${userId}`, { ...standing, consent: 'declined' });
+    return true;
+  }
+
+  async setHistoryForNewMembers(threadId: string, setting: HistoryForNewMembers): Promise<void> {
+    this.headsById.set(threadId, { ...this.headsById.get(threadId)!, historyForNewMembers: setting });
+  }
+
+  /** Records how members joined: by request, and where the thread stood. */
+  private noteJoining(threadId: string, userIds: readonly string[], joining?: Joining): void {
+    if (joining === undefined) return;
+    const requests = new Set(joining.requests);
+    for (const userId of userIds) {
+      this.standing.set(`${threadId}/${userId}`, {
+        ...(joining.joinedSeq === 0 ? {} : { joinedSeq: joining.joinedSeq }),
+        ...(requests.has(userId) ? { consent: 'request' as const, requestedBy: joining.requestedBy } : {}),
+      });
+    }
   }
 
   async head(threadId: string): Promise<ThreadHead | undefined> {
@@ -81,15 +136,16 @@ export class InMemoryThreadStore implements ThreadStore {
   }
 
   /** As the DynamoDB store: all at once, the creator the only admin. */
-  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void> {
+  async createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number, joining?: Joining): Promise<void> {
     this.addThread(head.threadId, 'group', [creator, ...members]);
+    this.noteJoining(head.threadId, members, joining);
     this.headsById.set(head.threadId, head);
     this.roles.set(`${head.threadId}/${creator}`, 'admin');
     for (const userId of [creator, ...members]) this.receipts.set(`${userId}/${head.threadId}`, { ...this.receipts.get(`${userId}/${head.threadId}`)!, lastActivity: now });
   }
 
   /** As the DynamoDB store: in steps of MEMBERS_PER_TRANSACTION, each whole or refused by the cap; members stay as they are. */
-  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome> {
+  async addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number, how?: Joining): Promise<AddOutcome> {
     const members = this.members.get(threadId)!;
     const added: string[] = [];
     for (let start = 0; start < userIds.length; start += MEMBERS_PER_TRANSACTION) {
@@ -100,6 +156,7 @@ export class InMemoryThreadStore implements ThreadStore {
         this.roles.delete(`${threadId}/${userId}`);
         this.receipts.set(`${userId}/${threadId}`, { userId, threadId, deliveredSeq: 0, readSeq: 0, lastActivity: now, lastSeq: 0 });
       }
+      this.noteJoining(threadId, joining, how);
       added.push(...joining);
     }
     return { added, refused: [] };
@@ -116,12 +173,17 @@ export class InMemoryThreadStore implements ThreadStore {
     members!.delete(userId);
     this.roles.delete(`${threadId}/${userId}`);
     this.receipts.delete(`${userId}/${threadId}`);
+    this.standing.delete(`${threadId}/${userId}`);
     if (successor !== undefined) this.roles.set(`${threadId}/${successor}`, 'admin');
     return 'removed';
   }
 
   async membersWithRoles(threadId: string): Promise<Member[]> {
-    return [...(this.members.get(threadId) ?? [])].map((userId) => ({ userId, role: this.roles.get(`${threadId}/${userId}`) ?? 'member' }));
+    return [...(this.members.get(threadId) ?? [])].map((userId) => ({
+      userId,
+      role: this.roles.get(`${threadId}/${userId}`) ?? 'member',
+      ...this.standing.get(`${threadId}/${userId}`),
+    }));
   }
 
   async heads(threadIds: readonly string[]): Promise<ThreadHead[]> {

@@ -9,6 +9,7 @@ Object.assign(process.env, {
   THREADS_TABLE: 'threads',
   USER_THREADS_TABLE: 'user-threads',
   SEND_RECORDS_TABLE: 'send-records',
+  BLOCKS_TABLE: 'blocks',
   SEND_RATES_TABLE: 'send-rates',
   MESSAGE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/messages',
   HISTORY_KEYSPACE: 'messenger',

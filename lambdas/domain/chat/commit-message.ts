@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
+import { BadRequestError, ForbiddenError, MessengerError } from '../errors';
+import { isBlockedPair } from '../user-pairs';
 import type { StoredMessage } from '../messages';
 import type { SendContext, SendRateCounter, SendRecord, ThreadStore } from './ports';
 import { directThreadId, newMessageId } from './threads';
@@ -36,6 +37,17 @@ export const SEQ_BUDGET_MS = 10_000;
 
 export const REUSED_CLIENT_MSG_ID = 'clientMsgId was already used for a different message';
 
+/**
+ * The one answer to a thread the caller may not use, whether it exists or not (docs/protocol.md,
+ * "No oracles"): a one-to-one thread's id derives from its two users, so telling "no such thread"
+ * from "not yours" would tell a stranger whether two users ever talked.
+ */
+export const NOT_A_MEMBER = 'you are not a member of this thread';
+
+/** What the sender of a one-to-one message is told when the other has blocked them: Messenger's "unavailable", nothing more. */
+export const UNAVAILABLE = 'this person is unavailable right now';
+export const YOU_BLOCKED = 'you have blocked this person; unblock them to message them';
+
 /** Exponential backoff with full jitter, so that racing senders spread out instead of colliding again. */
 function backOffMs(attempt: number): number {
   return Math.random() * Math.min(1000, 10 * 2 ** attempt);
@@ -45,7 +57,12 @@ function backOffMs(attempt: number): number {
 export type SentMessage = Omit<StoredMessage, 'text'>;
 
 export type CommittedMessage =
-  | { readonly isNew: true; readonly message: StoredMessage }
+  | {
+      readonly isNew: true;
+      readonly message: StoredMessage;
+      /** The sender was in the thread by request: sending accepts it (from whom the request came, when known). */
+      readonly acceptsRequest?: { readonly from?: string };
+    }
   /** A retry of a send that had already committed, answered from its send record. */
   | { readonly isNew: false; readonly message: SentMessage };
 
@@ -107,8 +124,9 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
       // No attempt starts after the budget.
       if (attempt > 1 && clock() - startedAt >= SEQ_BUDGET_MS) throw new MessengerError('rate_limited', 'this thread is too busy right now; retry the send');
       const creating = context.thread === undefined;
-      if (creating && request.to === undefined) throw new NotFoundError('threadId: no such thread');
-      if (!creating && !context.senderIsMember) throw new ForbiddenError('you are not a member of this thread');
+      if (creating ? request.to === undefined : !context.senderIsMember) throw new ForbiddenError(NOT_A_MEMBER);
+      // Only one-to-one threads have a pair; in groups, people who blocked one another still meet, as in Messenger.
+      if (isBlockedPair(context.pair)) throw new ForbiddenError(context.pair!.blockedBy.includes(request.senderId) ? YOU_BLOCKED : UNAVAILABLE);
 
       const message: StoredMessage = {
         threadId,
@@ -123,13 +141,19 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
         message,
         payloadDigest: digest,
         createDirectThread: creating ? [request.senderId, request.to!] : undefined,
+        // A first message lands as a request unless its recipient accepts the sender already.
+        recipientByRequest: creating && !(context.pair?.acceptedBy.includes(request.to!) ?? false),
         recheckMembership: !creating && context.thread!.kind === 'group',
       });
       switch (result.outcome) {
         case 'committed':
-          return { message, isNew: true };
+          return {
+            message,
+            isNew: true,
+            ...(context.senderConsent === undefined ? {} : { acceptsRequest: context.senderRequestedBy === undefined ? {} : { from: context.senderRequestedBy } }),
+          };
         case 'not_member':
-          throw new ForbiddenError('you are not a member of this thread');
+          throw new ForbiddenError(NOT_A_MEMBER);
         case 'seq_taken':
           // No wait outlasts the budget either.
           await sleep(Math.min(backOffMs(attempt), Math.max(0, startedAt + SEQ_BUDGET_MS - clock())));

@@ -2,6 +2,15 @@ import type { StoredMessage } from '../messages';
 import { inPool } from '../pool';
 import { pushPreview } from '../push';
 import type { ConnectionDirectory, ConnectionNotifier, DeliveryObserver, DeliveryReport, LiveConnection, PushRequester, ThreadStore } from './ports';
+import type { Member } from './threads';
+
+/**
+ * Who hears of a thread's messages and typing (docs/protocol.md, "Message requests"): every member
+ * but one who declined it. A request is delivered live like any thread, so that what is acked
+ * reaches every member's connections, but it is not pushed: `pushable` leaves it out.
+ */
+export const hearsOfThread = (member: Member) => member.consent !== 'declined';
+export const pushable = (member: Member) => member.consent === undefined;
 
 /** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
@@ -81,8 +90,9 @@ export async function deliverToUsers({
 }
 
 /**
- * Delivers a committed message: its frame to every live connection of every member but the one
- * it was sent from, and push for the members other than the sender who cannot be reached: one
+ * Delivers a committed message: its frame to every live connection of every member (but those
+ * who declined it) except the one it was sent from, and push for the members other than the
+ * sender who cannot be reached and are not in the thread by request: one
  * request for those with no live connection, sent as soon as the lookups are done (beside the
  * posts, so that a slow fan-out cannot hold it up), and one after the posts for those whose every
  * connection turned out gone. Takes only the committed message, so that whatever finds a message
@@ -91,7 +101,6 @@ export async function deliverToUsers({
  */
 export async function deliverMessage({
   message,
-  members,
   fromConnectionId,
   threads,
   connections,
@@ -100,16 +109,16 @@ export async function deliverMessage({
   observer,
 }: DeliveryPorts & {
   readonly message: StoredMessage;
-  /** The thread's members, when the caller has them already. @default looked up */
-  readonly members?: readonly string[];
   /** The sender's connection, which got the ack instead; none when the sender's connection is not known. */
   readonly fromConnectionId?: string;
-  readonly threads: Pick<ThreadStore, 'membersOf'>;
+  readonly threads: Pick<ThreadStore, 'membersWithRoles'>;
   readonly push: PushRequester;
   readonly observer: DeliveryObserver;
 }): Promise<DeliveryReport> {
+  const members = (await threads.membersWithRoles(message.threadId)).filter(hearsOfThread);
+  const toPush = new Set(members.filter(pushable).map((member) => member.userId));
   const requestPush = async (users: readonly string[]) => {
-    const recipients = users.filter((member) => member !== message.senderId);
+    const recipients = users.filter((member) => member !== message.senderId && toPush.has(member));
     if (recipients.length === 0) return;
     await push
       .request({ recipients, senderId: message.senderId, threadId: message.threadId, seq: message.seq, preview: pushPreview(message.text) })
@@ -118,7 +127,7 @@ export async function deliverMessage({
   let offlinePushed: Promise<void> = Promise.resolve();
   const report = await deliverToUsers({
     frame: messageFrame(message),
-    users: members ?? (await threads.membersOf(message.threadId)),
+    users: members.map((member) => member.userId),
     fromConnectionId,
     connections,
     notifier,

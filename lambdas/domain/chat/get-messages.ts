@@ -1,7 +1,9 @@
-import { ForbiddenError, MessengerError, NotFoundError } from '../errors';
+import { ForbiddenError, MessengerError } from '../errors';
 import type { StoredMessage } from '../messages';
 import type { HistoryReader, ThreadStore } from './ports';
+import { NOT_A_MEMBER } from './commit-message';
 import { countWithinBudget } from './reply-budget';
+import { hiddenUpTo } from './threads';
 
 export interface GetMessagesRequest {
   readonly userId: string;
@@ -67,28 +69,31 @@ async function readRange(
  * of seqs below the thread's `lastSeq`: read from history, and whatever history does not have yet
  * (the queue may lag) from the messages staged at send time, never with a hole (`readRange`). A page is also bounded in bytes, so
  * that its frame stays within API Gateway's 128 KB: fewer than `limit` messages then come back,
- * with `hasMore`, and the next page starts where this one stopped.
+ * with `hasMore`, and the next page starts where this one stopped. A group whose new members read
+ * only what is said after they joined (`sinceJoined`) starts every member's range after their
+ * `joinedSeq`: older pages are empty, as if the thread began there.
  */
 export async function getMessages({
   threads,
   history,
   ...request
 }: GetMessagesRequest & { readonly threads: ThreadStore; readonly history: HistoryReader }): Promise<MessagesPage> {
-  const [head, member] = await Promise.all([threads.head(request.threadId), threads.isMember(request.threadId, request.userId)]);
-  if (head === undefined) throw new NotFoundError('threadId: no such thread');
-  if (!member) throw new ForbiddenError('you are not a member of this thread');
+  const [head, membership] = await Promise.all([threads.head(request.threadId), threads.membership(request.threadId, request.userId)]);
+  // One answer whether the thread exists or not (commit-message.ts, NOT_A_MEMBER).
+  if (head === undefined || membership === undefined) throw new ForbiddenError(NOT_A_MEMBER);
+  const first = hiddenUpTo(head, membership.joinedSeq) + 1;
 
   let from: number;
   let to: number;
   if (request.afterSeq !== undefined) {
-    from = request.afterSeq + 1;
-    to = Math.min(head.lastSeq, request.afterSeq + request.limit);
+    from = Math.max(first, request.afterSeq + 1);
+    to = Math.min(head.lastSeq, from - 1 + request.limit);
   } else if (request.beforeSeq !== undefined) {
     to = Math.min(head.lastSeq, request.beforeSeq - 1);
-    from = Math.max(1, to - request.limit + 1);
+    from = Math.max(first, to - request.limit + 1);
   } else {
     to = head.lastSeq;
-    from = Math.max(1, to - request.limit + 1);
+    from = Math.max(first, to - request.limit + 1);
   }
   if (to < from) return { messages: [], hasMore: false };
 
@@ -100,5 +105,5 @@ export async function getMessages({
     return { messages: messages.slice(0, fitting), hasMore: fitting < messages.length || to < head.lastSeq };
   }
   const fitting = countWithinBudget([...messages].reverse());
-  return { messages: messages.slice(messages.length - fitting), hasMore: fitting < messages.length || from > 1 };
+  return { messages: messages.slice(messages.length - fitting), hasMore: fitting < messages.length || from > first };
 }

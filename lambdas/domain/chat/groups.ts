@@ -1,7 +1,9 @@
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
+import { isBlockedPair, type UserPairs } from '../user-pairs';
+import { NOT_A_MEMBER } from './commit-message';
 import { deliverToUsers, type DeliveryPorts } from './deliver-message';
-import type { ThreadStore } from './ports';
-import { newGroupThreadId, type Member, type ThreadHead } from './threads';
+import type { Joining, ThreadStore } from './ports';
+import { DEFAULT_HISTORY_FOR_NEW_MEMBERS, newGroupThreadId, type HistoryForNewMembers, type Member, type ThreadHead } from './threads';
 
 /** The `thread` frame: the reply to a membership action and the event every member receives. */
 // A type, not an interface, so that it reads as a plain frame (an index signature) to the router.
@@ -11,6 +13,8 @@ export type ThreadView = {
   readonly name?: string;
   readonly members: string[];
   readonly admins: string[];
+  /** Groups only. */
+  readonly historyForNewMembers?: HistoryForNewMembers;
 };
 
 export function threadView(head: ThreadHead, members: readonly Member[]): ThreadView {
@@ -18,6 +22,7 @@ export function threadView(head: ThreadHead, members: readonly Member[]): Thread
     threadId: head.threadId,
     kind: head.kind,
     ...(head.name === undefined ? {} : { name: head.name }),
+    ...(head.kind === 'group' ? { historyForNewMembers: head.historyForNewMembers ?? DEFAULT_HISTORY_FOR_NEW_MEMBERS } : {}),
     members: members.map((member) => member.userId),
     admins: members.filter((member) => member.role === 'admin').map((member) => member.userId),
   };
@@ -29,9 +34,25 @@ export type ThreadFrame = { readonly type: 'thread' } & ThreadView;
 /** What every membership action needs besides its request. */
 export type MembershipPorts = DeliveryPorts & {
   readonly threads: ThreadStore;
+  /** Who blocked whom, and who accepts whom: an add by someone a user does not accept lands as a request. */
+  readonly pairs: Pick<UserPairs, 'pairsWith'>;
   /** The caller's connection, which gets the frame as its reply instead. */
   readonly fromConnectionId: string;
 };
+
+/**
+ * How the users someone puts in a group join (docs/protocol.md, "Message requests" and
+ * "Blocking"): those with a block between them and the adder, either way, are left out, as
+ * Messenger does not let you add someone who blocked you (nothing says why); those who do not
+ * accept the adder land by request. One batch read of pairs per 100 users.
+ */
+async function admit(adderId: string, userIds: readonly string[], pairs: MembershipPorts['pairs'], joinedSeq: number) {
+  const states = await pairs.pairsWith(adderId, userIds);
+  const admitted = userIds.filter((userId) => !isBlockedPair(states.get(userId)));
+  const requests = admitted.filter((userId) => !(states.get(userId)?.acceptedBy.includes(userId) ?? false));
+  const joining: Joining = { requests, requestedBy: adderId, joinedSeq };
+  return { admitted, joining };
+}
 
 /** Tells everyone concerned of a change (the members, and a removed member once more) and returns the caller's reply. */
 async function announce(view: ThreadView, notify: readonly string[], ports: MembershipPorts): Promise<ThreadFrame> {
@@ -40,10 +61,12 @@ async function announce(view: ThreadView, notify: readonly string[], ports: Memb
   return frame;
 }
 
-async function groupOf(threads: ThreadStore, threadId: string): Promise<{ head: ThreadHead; members: Member[] }> {
+/** The thread and the caller's membership of it: one answer for a thread that does not exist and one the caller is not in. */
+async function groupOf(threads: ThreadStore, threadId: string, callerId: string): Promise<{ head: ThreadHead; members: Member[]; self: Member }> {
   const [head, members] = await Promise.all([threads.head(threadId), threads.membersWithRoles(threadId)]);
-  if (head === undefined) throw new NotFoundError('threadId: no such thread');
-  return { head, members };
+  const self = members.find((member) => member.userId === callerId);
+  if (head === undefined || self === undefined) throw new ForbiddenError(NOT_A_MEMBER);
+  return { head, members, self };
 }
 
 /** Creates a group whose first admin is the creator, and announces it. */
@@ -51,6 +74,7 @@ export async function createGroup({
   creatorId,
   name,
   members: invited,
+  historyForNewMembers,
   maxMembers,
   now,
   ...ports
@@ -58,13 +82,22 @@ export async function createGroup({
   readonly creatorId: string;
   readonly name: string;
   readonly members: readonly string[];
+  readonly historyForNewMembers?: HistoryForNewMembers;
   readonly maxMembers: number;
   readonly now: number;
 }): Promise<ThreadFrame> {
-  const others = [...new Set(invited)].filter((userId) => userId !== creatorId);
-  if (others.length + 1 > maxMembers) throw new BadRequestError(`members: a group holds at most ${maxMembers} members`);
-  const head: ThreadHead = { threadId: newGroupThreadId(), kind: 'group', name, lastSeq: 0, lastActivity: now };
-  await ports.threads.createGroup(head, creatorId, others, now);
+  const invitedOthers = [...new Set(invited)].filter((userId) => userId !== creatorId);
+  if (invitedOthers.length + 1 > maxMembers) throw new BadRequestError(`members: a group holds at most ${maxMembers} members`);
+  const { admitted: others, joining } = await admit(creatorId, invitedOthers, ports.pairs, 0);
+  const head: ThreadHead = {
+    threadId: newGroupThreadId(),
+    kind: 'group',
+    name,
+    historyForNewMembers: historyForNewMembers ?? DEFAULT_HISTORY_FOR_NEW_MEMBERS,
+    lastSeq: 0,
+    lastActivity: now,
+  };
+  await ports.threads.createGroup(head, creatorId, others, now, joining);
   const members: Member[] = [{ userId: creatorId, role: 'admin' }, ...others.map((userId) => ({ userId, role: 'member' as const }))];
   const view = threadView(head, members);
   return announce(view, view.members, ports);
@@ -85,18 +118,18 @@ export async function addMembers({
   readonly maxMembers: number;
   readonly now: number;
 }): Promise<ThreadFrame> {
-  const { head, members } = await groupOf(ports.threads, threadId);
-  const self = members.find((member) => member.userId === callerId);
-  if (self === undefined) throw new ForbiddenError('you are not a member of this thread');
+  const { head, members, self } = await groupOf(ports.threads, threadId, callerId);
   if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have members to add');
   if (self.role !== 'admin') throw new ForbiddenError('only admins add members');
   const current = new Set(members.map((member) => member.userId));
-  const requested = [...new Set(userIds)].filter((userId) => !current.has(userId));
+  const newcomers = [...new Set(userIds)].filter((userId) => !current.has(userId));
   const full = `userIds: a group holds at most ${maxMembers} members`;
-  if (current.size + requested.length > maxMembers) throw new BadRequestError(full);
+  if (current.size + newcomers.length > maxMembers) throw new BadRequestError(full);
+  // Under `sinceJoined`, they read from the thread's last message as this add read it.
+  const { admitted: requested, joining } = await admit(callerId, newcomers, ports.pairs, head.lastSeq);
   // The store holds the cap again in every write: adds racing this one may have taken the room.
   const { added, refused, unsettled = [] } =
-    requested.length > 0 ? await ports.threads.addMembers(threadId, requested, maxMembers, now) : { added: [], refused: [] };
+    requested.length > 0 ? await ports.threads.addMembers(threadId, requested, maxMembers, now, joining) : { added: [], refused: [] };
   const view = threadView(head, [...members, ...added.map((userId) => ({ userId, role: 'member' as const }))]);
   if (refused.length === 0 && unsettled.length === 0) return announce(view, view.members, ports);
   // A large add is written in steps: those added before it stopped are members now, and the group hears of them.
@@ -123,9 +156,7 @@ export async function removeMember({
   ...ports
 }: MembershipPorts & { readonly callerId: string; readonly threadId: string; readonly userId: string }): Promise<ThreadFrame> {
   for (let attempt = 1; attempt <= REMOVAL_ATTEMPTS; attempt++) {
-    const { head, members } = await groupOf(ports.threads, threadId);
-    const self = members.find((member) => member.userId === callerId);
-    if (self === undefined) throw new ForbiddenError('you are not a member of this thread');
+    const { head, members, self } = await groupOf(ports.threads, threadId, callerId);
     if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have members to remove');
     if (userId !== callerId && self.role !== 'admin') throw new ForbiddenError('only admins remove others; anyone may leave');
     const leaving = members.find((member) => member.userId === userId);
@@ -140,4 +171,19 @@ export async function removeMember({
     }
   }
   throw new MessengerError('rate_limited', 'the group is changing too fast; try again');
+}
+
+/** An admin changes a group's settings (for now, what new members may read); the group hears of it. */
+export async function updateGroup({
+  callerId,
+  threadId,
+  historyForNewMembers,
+  ...ports
+}: MembershipPorts & { readonly callerId: string; readonly threadId: string; readonly historyForNewMembers: HistoryForNewMembers }): Promise<ThreadFrame> {
+  const { head, members, self } = await groupOf(ports.threads, threadId, callerId);
+  if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have settings');
+  if (self.role !== 'admin') throw new ForbiddenError('only admins change the group');
+  await ports.threads.setHistoryForNewMembers(threadId, historyForNewMembers);
+  const view = threadView({ ...head, historyForNewMembers }, members);
+  return announce(view, view.members, ports);
 }

@@ -2,7 +2,7 @@ import { threadIdSchema } from '../../../protocol/fields';
 import { BadRequestError } from '../errors';
 import type { ThreadStore } from './ports';
 import { countWithinBudget } from './reply-budget';
-import type { ThreadPosition } from './threads';
+import { hiddenUpTo, type ThreadPosition } from './threads';
 
 /** Threads per page at most: each carries its member list, so pages are also bounded in bytes. */
 export const THREADS_PAGE_SIZE = 20;
@@ -16,6 +16,8 @@ export interface ThreadListing {
   readonly deliveredSeq: number;
   readonly readSeq: number;
   readonly lastMessage?: { seq: number; senderId: string; text: string; sentAt: number };
+  /** Present (true) while the thread is a message request the caller has not accepted. */
+  readonly request?: true;
 }
 
 export interface ThreadsPage {
@@ -47,7 +49,9 @@ function decodeCursor(cursor: string): ThreadPosition {
  * Query of the caller's thread list (ordered by activity in its index), one batch read of those
  * threads' heads and one Query of members per thread. Only threads the caller is a member of are
  * listed: a row without a head (a group still being created) or whose members leave the caller out
- * (a leftover of a removal) is skipped, so a page may hold fewer threads than the store's. A page
+ * (a leftover of a removal) is skipped, and so is a request the caller declined, so a page may hold
+ * fewer threads than the store's. A request the caller has not accepted is listed with
+ * `request: true`, for clients to show apart (Messenger's requests folder). A page
  * stops short of API Gateway's 128 KB (large groups carry long member lists): its cursor then
  * points after the last thread it holds.
  */
@@ -67,17 +71,21 @@ export async function listThreads({
     page.threads.map(async (row) => {
       const head = heads.get(row.threadId);
       if (head === undefined) return undefined;
-      const members = await threads.membersOf(head.threadId);
-      if (!members.includes(userId)) return undefined;
+      const members = await threads.membersWithRoles(head.threadId);
+      const self = members.find((member) => member.userId === userId);
+      if (self === undefined || self.consent === 'declined') return undefined;
+      // A message from before the caller joined stays hidden where the group hides them.
+      const lastMessage = head.lastMessage && head.lastMessage.seq > hiddenUpTo(head, self.joinedSeq ?? 0) ? head.lastMessage : undefined;
       const listing: ThreadListing = {
         threadId: head.threadId,
         kind: head.kind,
         ...(head.name === undefined ? {} : { name: head.name }),
-        members,
+        members: members.map((member) => member.userId),
         lastSeq: Math.max(head.lastSeq, row.lastSeq),
         deliveredSeq: row.deliveredSeq,
         readSeq: row.readSeq,
-        ...(head.lastMessage === undefined ? {} : { lastMessage: head.lastMessage }),
+        ...(lastMessage === undefined ? {} : { lastMessage }),
+        ...(self.consent === 'request' ? { request: true as const } : {}),
       };
       return { row, listing };
     }),

@@ -1,5 +1,6 @@
 import type { StoredMessage } from '../messages';
-import type { Member, ThreadHead, ThreadPosition, UserThread } from './threads';
+import type { PairState } from '../user-pairs';
+import type { Consent, HistoryForNewMembers, Member, MemberRole, ThreadHead, ThreadPosition, UserThread } from './threads';
 
 /** What a send produced, kept by (sender, clientMsgId) so that a retried send answers the same. */
 export interface SendRecord {
@@ -20,6 +21,15 @@ export interface SendContext {
   /** The thread, or undefined when a one-to-one thread does not exist yet. */
   readonly thread?: ThreadHead;
   readonly senderIsMember: boolean;
+  /** Where the sender stands on the thread, when they were put in it by request (threads.ts, `Consent`). */
+  readonly senderConsent?: Consent;
+  /** Who put the sender in by request, when they did. */
+  readonly senderRequestedBy?: string;
+  /**
+   * For a one-to-one thread (existing or not), the state of its two users' pair, when it has one;
+   * read in the same round trip as the thread.
+   */
+  readonly pair?: PairState;
   /** The earlier send with the same clientMsgId, if any. */
   readonly previous?: SendRecord;
 }
@@ -38,8 +48,13 @@ export interface CommitRequest {
   readonly message: StoredMessage;
   /** Kept in the send record: what a later send with the same clientMsgId is compared with. */
   readonly payloadDigest: string;
-  /** Creates the one-to-one thread of these two users along with its first message. */
+  /**
+   * Creates the one-to-one thread of these two users along with its first message, and records
+   * that the sender (the first of the two) accepts messages from the other.
+   */
   readonly createDirectThread?: readonly [string, string];
+  /** With `createDirectThread`: the recipient lands in it by request (they have not accepted the sender). */
+  readonly recipientByRequest?: boolean;
   /**
    * Checks again, in the same write, that the sender is still a member: a group's members can
    * change between the read and the commit; a one-to-one thread's two never do.
@@ -68,6 +83,27 @@ export interface Removal {
 
 export type RemovalOutcome = 'removed' | 'changed';
 
+/** One user's membership of a thread. */
+export interface Membership {
+  readonly role: MemberRole;
+  readonly consent?: Consent;
+  /** The thread's `lastSeq` when they joined (0 for founding members). */
+  readonly joinedSeq: number;
+  readonly requestedBy?: string;
+}
+
+/** How members join a group: who of them by request (and from whom), and where the thread stood. */
+export interface Joining {
+  /** Those who land by request: they have not accepted `requestedBy`. */
+  readonly requests: readonly string[];
+  readonly requestedBy: string;
+  /** The thread's `lastSeq` as the add read it. */
+  readonly joinedSeq: number;
+}
+
+/** Members who join as ordinary members at a thread's start. */
+export const PLAIN_JOINING: Joining = { requests: [], requestedBy: '', joinedSeq: 0 };
+
 /** Threads, memberships, staged messages and send records. */
 export interface ThreadStore {
   loadSendContext(threadId: string, senderId: string, clientMsgId: string): Promise<SendContext>;
@@ -79,7 +115,8 @@ export interface ThreadStore {
   commitMessage(request: CommitRequest): Promise<CommitOutcome>;
   /** The current members of a thread. */
   membersOf(threadId: string): Promise<string[]>;
-  isMember(threadId: string, userId: string): Promise<boolean>;
+  /** One user's membership, read strongly; undefined when they are not a member (or there is no such thread). */
+  membership(threadId: string, userId: string): Promise<Membership | undefined>;
   /** The thread head, read strongly. */
   head(threadId: string): Promise<ThreadHead | undefined>;
   /** Staged messages of a thread with `fromSeq <= seq <= toSeq`, ascending. */
@@ -88,14 +125,14 @@ export interface ThreadStore {
    * Creates a group whose first admin is `creator`, all or nothing as far as anyone can see: until
    * it is complete, no read finds it.
    */
-  createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number): Promise<void>;
+  createGroup(head: ThreadHead, creator: string, members: readonly string[], now: number, joining?: Joining): Promise<void>;
   /**
    * Adds members in atomic steps, each only while the group stays within `maxMembers`, whatever
    * else changes it meanwhile. Users already members stay as they are (receipts included) and are
    * neither added nor counted again. A step the cap refuses ends the add: `refused` are the users
    * it left out.
    */
-  addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number): Promise<AddOutcome>;
+  addMembers(threadId: string, userIds: readonly string[], maxMembers: number, now: number, joining?: Joining): Promise<AddOutcome>;
   /**
    * Removes a member in one write: membership, their row in their thread list, and, if given, the
    * successor's promotion to admin. Nothing is written, and the answer is `changed`, when the
@@ -103,8 +140,18 @@ export interface ThreadStore {
    * without a successor while no other admin stays.
    */
   removeMember(threadId: string, removal: Removal): Promise<RemovalOutcome>;
-  /** The members with their roles. */
+  /** The members with their roles, where they stand on a request, and when they joined. */
   membersWithRoles(threadId: string): Promise<Member[]>;
+  /**
+   * A member accepts the thread they were put in by request: the request mark goes, and, when
+   * `acceptedUserId` is given, the member now accepts messages from that user (their pair).
+   * Returns false when the user is no longer a member.
+   */
+  acceptRequest(threadId: string, userId: string, acceptedUserId?: string): Promise<boolean>;
+  /** A member declines a one-to-one request: it stays declined until they accept it. False when it is not a request of theirs. */
+  declineRequest(threadId: string, userId: string): Promise<boolean>;
+  /** Changes a group's setting of what new members may read. */
+  setHistoryForNewMembers(threadId: string, setting: HistoryForNewMembers): Promise<void>;
   /** Heads of many threads (missing ones left out). */
   heads(threadIds: readonly string[]): Promise<ThreadHead[]>;
   /** A user's threads by latest activity, newest first: one page, and where the next starts. */

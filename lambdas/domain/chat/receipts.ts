@@ -1,4 +1,6 @@
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors';
+import { BadRequestError, ForbiddenError } from '../errors';
+import { NOT_A_MEMBER } from './commit-message';
+import { hearsOfThread } from './deliver-message';
 import { deliverToUsers, type DeliveryPorts } from './deliver-message';
 import type { ThreadStore } from './ports';
 
@@ -20,7 +22,9 @@ export interface ReceiptEvent {
 /**
  * Records a cumulative receipt: everything up to `seq`. Receipts only move forward, and `read`
  * implies `delivered` (the store's part). When it moved, the other members' connections get the
- * `receipt` frame; returns that event, or nothing when the receipt did not move.
+ * `receipt` frame (not those of members who declined the thread); returns that event, or nothing
+ * when the receipt did not move. Receipts of a request go out like any others: the contract
+ * promises them to the other members, unlike Messenger, which hides "seen" until a request is accepted.
  */
 export async function recordReceipt({
   fromConnectionId,
@@ -29,14 +33,14 @@ export async function recordReceipt({
   notifier,
   ...request
 }: ReceiptRequest & DeliveryPorts & { readonly fromConnectionId: string; readonly threads: ThreadStore }): Promise<ReceiptEvent | undefined> {
-  const [head, member] = await Promise.all([threads.head(request.threadId), threads.isMember(request.threadId, request.userId)]);
-  if (head === undefined) throw new NotFoundError('threadId: no such thread');
-  if (!member) throw new ForbiddenError('you are not a member of this thread');
+  const [head, membership] = await Promise.all([threads.head(request.threadId), threads.membership(request.threadId, request.userId)]);
+  // One answer whether the thread exists or not (commit-message.ts, NOT_A_MEMBER).
+  if (head === undefined || membership === undefined) throw new ForbiddenError(NOT_A_MEMBER);
   if (request.seq > head.lastSeq) throw new BadRequestError(`seq must not be beyond the thread's last message (${head.lastSeq})`);
   const moved = await threads.advanceReceipt(request.userId, request.threadId, request.seq, request.status);
   if (!moved) return undefined;
   const receipt: ReceiptEvent = { threadId: request.threadId, userId: request.userId, seq: request.seq, status: request.status };
-  const others = (await threads.membersOf(request.threadId)).filter((userId) => userId !== request.userId);
+  const others = (await threads.membersWithRoles(request.threadId)).filter((member) => member.userId !== request.userId && hearsOfThread(member)).map((member) => member.userId);
   await deliverToUsers({ frame: { type: 'receipt', ...receipt }, users: others, fromConnectionId, connections, notifier });
   return receipt;
 }

@@ -30,6 +30,9 @@ export function ackFrame(message: SentMessage, reqId?: string) {
  * group, and a failed ack does not keep the message from the members. This is the fast path: if
  * the function dies before the mark, the outbox relay delivers the staged copy instead.
  *
+ * A reply from a member who is in the thread by request accepts the request first (docs/protocol.md,
+ * "Message requests").
+ *
  * An exact retry is acked again, and delivers again (from the staged copy, never from the
  * request) unless the copy is marked delivered or already released to history, which the relay
  * does only after delivering it: the first send may have died before delivering.
@@ -55,6 +58,9 @@ export async function sendMessage({
   const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, clock, sleep });
   const { message } = committed;
   observer.committed(message, committed.isNew);
+  // Replying to a request accepts it, before the ack. Should this write fail, the message stands: the
+  // send answers an error, its retry the ack (from the send record), and the next reply accepts.
+  if (committed.isNew && committed.acceptsRequest) await threads.acceptRequest(message.threadId, senderId, committed.acceptsRequest.from);
 
   await notifier.post(fromConnectionId, ackFrame(message, reqId)).then(
     (outcome) => (outcome === 'delivered' ? observer.acked() : undefined),

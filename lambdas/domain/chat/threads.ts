@@ -2,6 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 
 export type ThreadKind = 'dm' | 'group';
 
+/**
+ * What a member who joins a group later may read: everything said before they joined (`all`, the
+ * default, as in Messenger), or only what is said from then on (`sinceJoined`).
+ */
+export type HistoryForNewMembers = 'all' | 'sinceJoined';
+export const DEFAULT_HISTORY_FOR_NEW_MEMBERS: HistoryForNewMembers = 'all';
+
 /** The head of a thread: what sending and listing need, without its members or messages. */
 export interface ThreadHead {
   readonly threadId: string;
@@ -10,6 +17,8 @@ export interface ThreadHead {
   readonly lastSeq: number;
   /** Groups only. */
   readonly name?: string;
+  /** Groups only; absent means the default (`DEFAULT_HISTORY_FOR_NEW_MEMBERS`). */
+  readonly historyForNewMembers?: HistoryForNewMembers;
   /** Epoch ms of the newest message, or of the thread's creation. */
   readonly lastActivity?: number;
   readonly lastMessage?: { readonly seq: number; readonly senderId: string; readonly text: string; readonly sentAt: number };
@@ -17,9 +26,30 @@ export interface ThreadHead {
 
 export type MemberRole = 'admin' | 'member';
 
+/**
+ * Where a member stands on a thread someone else put them in without their consent (docs/protocol.md,
+ * "Message requests"): `request` until they accept it (or reply), `declined` once they declined a
+ * one-to-one request. Absent: an ordinary member.
+ */
+export type Consent = 'request' | 'declined';
+
 export interface Member {
   readonly userId: string;
   readonly role: MemberRole;
+  /** Absent for an ordinary member. */
+  readonly consent?: Consent;
+  /** The thread's `lastSeq` when the member joined; absent for 0 (a founding member). */
+  readonly joinedSeq?: number;
+  /** Who put a member in by request (the first sender of a one-to-one thread, the adder of a group). */
+  readonly requestedBy?: string;
+}
+
+/**
+ * The highest seq a member may not read: under a group's `sinceJoined` setting, what was said
+ * before they joined; 0 (nothing hidden) otherwise.
+ */
+export function hiddenUpTo(head: ThreadHead, joinedSeq: number): number {
+  return head.kind === 'group' && (head.historyForNewMembers ?? DEFAULT_HISTORY_FOR_NEW_MEMBERS) === 'sinceJoined' ? joinedSeq : 0;
 }
 
 /** A user's own view of a thread: how far they have received and read. */

@@ -12,7 +12,7 @@ function setup(verdict: Awaited<ReturnType<TypingGate['admit']>>) {
     { userId: 'alice', connectionId: 'alice-2' },
     { userId: 'bob', connectionId: 'bob-1' },
   ]);
-  const signal = () => signalTyping({ threadId: 'g1', userId: 'alice', state: 'start', now: 5000, fromConnectionId: 'alice-1', gate, threads, connections, notifier });
+  const signal = () => signalTyping({ threadId: 'g1', userId: 'alice', state: 'start', now: 5000, fromConnectionId: 'alice-1', gate, threads, blocks: threads.pairs, connections, notifier });
   return { admitted, notifier, signal };
 }
 

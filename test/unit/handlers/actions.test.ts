@@ -154,6 +154,8 @@ describe('typing', () => {
     dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
       Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-1=' }] : [{ userId: 'alice', connectionId: 'alice-2=' }],
     }));
+    // No block between anyone: the pair items read for the other members are absent.
+    dynamodb.on(BatchGetCommand).resolves({ Responses: {} });
   });
 
   it("passes the signal through the member's rate mark and on to the other members' connections, answering nothing", async () => {

@@ -42,7 +42,14 @@ describe('chat handler: receipts, groups and listing', () => {
     expect(dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads')).toEqual([]);
   });
 
+  /** Pairs as the batch read of pair items finds them: the members accept alice, so nobody lands by request. */
+  const everyoneAcceptsAlice = () =>
+    dynamodb.on(BatchGetCommand).callsFake(async (input: { RequestItems: Record<string, { Keys: Array<Record<string, unknown>> }> }) => ({
+      Responses: { threads: input.RequestItems.threads.Keys.map((key) => ({ ...key, acceptedBy: new Set(['bob', 'carol']) })) },
+    }));
+
   it('creates a small group in one transaction, head last with its counts, and announces it to the members', async () => {
+    everyoneAcceptsAlice();
     dynamodb.on(TransactWriteCommand).resolves({});
     dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
       Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
@@ -50,7 +57,16 @@ describe('chat handler: receipts, groups and listing', () => {
 
     const reply = await invoke({ action: 'createGroup', reqId: 'r3', name: ' Trip ', members: ['bob', 'alice'] });
 
-    expect(reply).toEqual({ type: 'thread', reqId: 'r3', threadId: expect.stringMatching(/^g_/), kind: 'group', name: 'Trip', members: ['alice', 'bob'], admins: ['alice'] });
+    expect(reply).toEqual({
+      type: 'thread',
+      reqId: 'r3',
+      threadId: expect.stringMatching(/^g_/),
+      kind: 'group',
+      name: 'Trip',
+      members: ['alice', 'bob'],
+      admins: ['alice'],
+      historyForNewMembers: 'all',
+    });
     const creations = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
     expect(creations).toHaveLength(1);
     expect(creations[0].map((item) => item.Put!.Item)).toEqual([
@@ -79,11 +95,12 @@ describe('chat handler: receipts, groups and listing', () => {
 
   it('adds members as an admin, writing only the new ones in one transaction within the cap, and tells the whole group', async () => {
     group([['alice', 'admin'], ['bob', 'member']]);
+    everyoneAcceptsAlice();
     dynamodb.on(TransactWriteCommand).resolves({});
 
     const reply = await invoke({ action: 'addMembers', reqId: 'r7', threadId: 'g_1', userIds: ['bob', 'carol'] });
 
-    expect(reply).toEqual({ type: 'thread', reqId: 'r7', threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
+    expect(reply).toEqual({ type: 'thread', reqId: 'r7', threadId: 'g_1', kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'], historyForNewMembers: 'all' });
     const [items] = dynamodb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
     expect(items[0].Update).toMatchObject({ Key: { threadId: 'g_1', sk: 'meta' }, ConditionExpression: 'memberCount <= :room', ExpressionAttributeValues: { ':added': 1, ':room': 1023 } });
     expect(items.slice(1).map((item) => item.Put!.Item!.userId)).toEqual(['carol', 'carol']);

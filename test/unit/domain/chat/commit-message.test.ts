@@ -124,9 +124,9 @@ describe('commitMessage', () => {
     expect(staged()).toEqual([]);
   });
 
-  it('answers not_found for an unknown thread and bad_request for a message to yourself', async () => {
+  it('answers an unknown thread as it answers one the sender is not in (no oracle), and bad_request for a message to yourself', async () => {
     const { ports, staged } = setup();
-    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'nope', text: 'x', ...ports }), 'not_found', /no such thread/);
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'nope', text: 'x', ...ports }), 'forbidden', /^you are not a member of this thread$/);
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'alice', text: 'x', ...ports }), 'bad_request', /yourself/);
     expect(staged()).toEqual([]);
   });
@@ -161,11 +161,11 @@ describe('commitMessage', () => {
     return { time, clock: () => time.now, sleep: async (ms: number) => void (time.now += ms) };
   }
 
-  it('counts only new messages: a send refused as forbidden, not_found or too busy gives its count back', async () => {
+  it('counts only new messages: a send refused as forbidden (not a member, no such thread) or too busy gives its count back', async () => {
     const { ports, threads } = setup();
     threads.addThread('g1', 'group', ['bob']);
     await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c1', threadId: 'g1', text: 'x', ...ports }), 'forbidden', /not a member/);
-    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'nowhere', text: 'x', ...ports }), 'not_found', /no such thread/);
+    await expectError(commitMessage({ senderId: 'alice', clientMsgId: 'c2', threadId: 'nowhere', text: 'x', ...ports }), 'forbidden', /not a member/);
     threads.addThread('g2', 'group', ['alice']);
     const { clock: fakeClock, sleep } = fakeTime();
     const busy = { ...ports, clock: fakeClock, sleep };

@@ -96,8 +96,8 @@ describe('getMessages', () => {
   });
 
   it('refuses non-members and unknown threads', async () => {
-    await expect(getMessages({ userId: 'mallory', threadId: 't1', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(getMessages({ userId: 'alice', threadId: 'zz', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(getMessages({ userId: 'mallory', threadId: 't1', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
+    await expect(getMessages({ userId: 'alice', threadId: 'zz', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
   });
 });
 

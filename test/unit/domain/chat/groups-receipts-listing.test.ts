@@ -6,6 +6,8 @@ import { InMemoryConnections, InMemoryThreadStore, RecordingNotifier } from '../
 /** Alice acts from alice-1 and also has alice-2 open; bob and carol have one connection each; dave none. */
 function setup() {
   const threads = new InMemoryThreadStore();
+  // Everyone here accepts everyone: these groups hold no requests (consent.test.ts covers those).
+  for (const user of ['alice', 'bob', 'carol', 'dave']) for (const other of ['alice', 'bob', 'carol', 'dave']) if (user !== other) threads.pairs.accept(user, other);
   const notifier = new RecordingNotifier();
   const connections = new InMemoryConnections([
     { userId: 'alice', connectionId: 'alice-1' },
@@ -13,7 +15,7 @@ function setup() {
     { userId: 'bob', connectionId: 'bob-1' },
     { userId: 'carol', connectionId: 'carol-1' },
   ]);
-  const ports = { threads, connections, notifier, fromConnectionId: 'alice-1' };
+  const ports = { threads, pairs: threads.pairs, connections, notifier, fromConnectionId: 'alice-1' };
   const group = (members = ['bob', 'carol'], maxMembers = 1024) => createGroup({ creatorId: 'alice', name: 'Team', members, maxMembers, now: 1, ...ports });
   const recipients = () => notifier.posts.map((post) => post.connectionId).sort();
   return { threads, notifier, ports, group, recipients };
@@ -28,7 +30,11 @@ describe('groups', () => {
 
     expect(frame).toMatchObject({ type: 'thread', kind: 'group', name: 'Trip', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
     // What the store is asked to write: the creator apart, each invited user once.
-    expect(create).toHaveBeenCalledWith(expect.objectContaining({ threadId: frame.threadId, kind: 'group', name: 'Trip', lastSeq: 0 }), 'alice', ['bob', 'carol'], 7);
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ threadId: frame.threadId, kind: 'group', name: 'Trip', lastSeq: 0 }), 'alice', ['bob', 'carol'], 7, {
+      requests: [],
+      requestedBy: 'alice',
+      joinedSeq: 0,
+    });
     // Everyone's connections but the one that asked, which gets the frame as its reply.
     expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
     expect(notifier.posts.every((post) => post.frame === notifier.posts[0].frame)).toBe(true);
@@ -54,7 +60,7 @@ describe('groups', () => {
 
     const frame = await addMembers({ callerId: 'alice', threadId, userIds: ['carol', 'bob', 'carol'], maxMembers: 1024, now: 9, ...ports });
 
-    expect(add).toHaveBeenCalledWith(threadId, ['carol'], 1024, 9);
+    expect(add).toHaveBeenCalledWith(threadId, ['carol'], 1024, 9, { requests: [], requestedBy: 'alice', joinedSeq: 0 });
     expect(frame).toMatchObject({ members: ['alice', 'bob', 'carol'], admins: ['alice'] });
     expect(recipients()).toEqual(['alice-2', 'bob-1', 'carol-1']);
   });
@@ -72,7 +78,7 @@ describe('groups', () => {
 
     expect(left.members).toEqual(['alice', 'carol']);
     expect(recipients()).toEqual(['alice-1', 'alice-2', 'carol-1']);
-    expect(await ports.threads.isMember(threadId, 'bob')).toBe(false);
+    expect(await ports.threads.membership(threadId, 'bob')).toBeUndefined();
   });
 
   it('tells a removed member once, beside the members who stay', async () => {
@@ -202,7 +208,7 @@ describe('receipts', () => {
     await expect(record(1, 'read', 'eve')).rejects.toMatchObject({ code: 'forbidden' });
     expect(advance).not.toHaveBeenCalled();
     const { ports } = setup();
-    await expect(recordReceipt({ userId: 'bob', threadId: 'nope', seq: 1, status: 'read', ...ports })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(recordReceipt({ userId: 'bob', threadId: 'nope', seq: 1, status: 'read', ...ports })).rejects.toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
   });
 });
 

@@ -32,8 +32,8 @@ function setup(options: { notifier?: RecordingNotifier; push?: RecordingPushRequ
   connections.liveConnectionsOf = async (userId) => (journal.push(`lookup ${userId}`), lookUp(userId));
   const post = notifier.post.bind(notifier);
   notifier.post = async (connectionId, frame) => (journal.push(`post ${(frame as { type: string }).type} ${connectionId}`), post(connectionId, frame));
-  const members = threads.membersOf.bind(threads);
-  threads.membersOf = async (threadId) => (journal.push('members'), members(threadId));
+  const members = threads.membersWithRoles.bind(threads);
+  threads.membersWithRoles = async (threadId) => (journal.push('members'), members(threadId));
   const push = options.push ?? new RecordingPushRequester();
   const request = push.request.bind(push);
   push.request = (pushed) => (journal.push(`push ${pushed.recipients.join(' ')}`), request(pushed));
@@ -106,7 +106,7 @@ describe('sendMessage, from commit to delivery', () => {
 
   it('answers with the ack alone when delivery fails after it, telling the observer and leaving the copy to the relay', async () => {
     const { ports, notifier, send } = setup();
-    ports.threads.membersOf = async () => {
+    ports.threads.membersWithRoles = async () => {
       throw new Error('DynamoDB unavailable');
     };
     const message = await send();
