@@ -1,0 +1,110 @@
+import { compileExpression, UnsupportedExpression, type Series } from '../metric-math';
+import type { MetricStore } from '../metric-store';
+import type { WidgetQuery, YAxisSide } from './body';
+
+/** One drawn line of a widget: its values per period (null where it has no datapoint), or why it has none. */
+export interface SeriesData {
+  readonly id: string;
+  readonly label: string;
+  readonly yAxis: YAxisSide;
+  readonly color?: string;
+  readonly values: ReadonlyArray<number | null>;
+  /** Why the local cloud cannot draw this series (an expression it does not evaluate). */
+  readonly error?: string;
+}
+
+/** What `GET /dev/dashboard/data` answers for one metric widget. */
+export interface WidgetData {
+  readonly periodSeconds: number;
+  /** Epoch seconds at which each period starts, oldest first. */
+  readonly timestamps: readonly number[];
+  /** The visible queries' series, in the body's order. */
+  readonly series: readonly SeriesData[];
+}
+
+export interface TimeRange {
+  /** Epoch ms; the range's last period is the one holding this instant, so the newest datapoints show at once. */
+  readonly end: number;
+  readonly seconds: number;
+  /** Draws every query at this period instead of its own (the console's period override). */
+  readonly periodSeconds?: number;
+}
+
+/** No chart needs more points than a wide screen has pixels for. */
+const MAX_PERIODS = 1440;
+
+/**
+ * A metric widget's series over a time range, as GetMetricData answers the console: each metric's
+ * statistic per period from the metric store, then each expression over them (in the order they
+ * depend on each other). A widget is drawn at one period: the override, else the longest of its
+ * queries' periods, so that no query is drawn finer than it asks.
+ */
+export function widgetData(store: MetricStore, queries: readonly WidgetQuery[], range: TimeRange): WidgetData {
+  const periodSeconds = range.periodSeconds ?? Math.max(...queries.map((query) => query.periodSeconds));
+  const periodMs = periodSeconds * 1000;
+  const count = Math.min(MAX_PERIODS, Math.max(1, Math.ceil(range.seconds / periodSeconds)));
+  const end = Math.floor(range.end / periodMs) * periodMs + periodMs;
+  const timestamps = Array.from({ length: count }, (_, index) => (end - (count - index) * periodMs) / 1000);
+
+  const values = new Map<string, Series>();
+  const errors = new Map<string, string>();
+  for (const query of queries) {
+    if (query.kind !== 'metric') continue;
+    values.set(query.id, store.periods(query, query.statistic, periodMs, end, count).map((period) => period.value));
+  }
+  let pending = queries.filter((query) => query.kind === 'expression');
+  while (pending.length > 0) {
+    const waiting: typeof pending = [];
+    for (const query of pending) {
+      try {
+        const compiled = compileExpression(query.expression);
+        const unknown = [...compiled.ids].filter((id) => !queries.some((other) => other.id === id));
+        if (unknown.length > 0) throw new UnsupportedExpression(`it reads ${unknown.join(', ')}, which the widget does not define`);
+        if ([...compiled.ids].some((id) => !values.has(id) && !errors.has(id))) waiting.push(query);
+        else if ([...compiled.ids].some((id) => errors.has(id))) errors.set(query.id, 'it reads a series the local cloud cannot draw');
+        else values.set(query.id, compiled.evaluate(values, count, periodSeconds));
+      } catch (error) {
+        errors.set(query.id, (error as Error).message);
+      }
+    }
+    // Expressions that only wait on each other form a cycle, which CloudWatch refuses too.
+    if (waiting.length === pending.length) waiting.forEach((query) => errors.set(query.id, 'it depends on itself through other expressions'));
+    pending = waiting.length === pending.length ? [] : waiting;
+  }
+
+  const series = queries
+    .filter((query) => query.visible)
+    .map((query) => {
+      const points = (values.get(query.id) ?? []).map((value) => value ?? null);
+      const error = errors.get(query.id);
+      return {
+        id: query.id,
+        label: dynamicLabel(query.label, points),
+        yAxis: query.yAxis,
+        color: query.color,
+        values: error === undefined ? points : timestamps.map(() => null),
+        ...(error === undefined ? {} : { error: `not drawn locally: ${error}` }),
+      };
+    });
+  return { periodSeconds, timestamps, series };
+}
+
+/** The console's dynamic labels (`P99 (avg: ${AVG})`), over the range shown; others are left as written. */
+function dynamicLabel(label: string, points: ReadonlyArray<number | null>): string {
+  const present = points.filter((point): point is number => point !== null);
+  if (present.length === 0) return label.replace(/\$\{(AVG|MIN|MAX|SUM|FIRST|LAST)\}/g, '–');
+  const sum = present.reduce((total, value) => total + value, 0);
+  const statistics: Record<string, number> = {
+    AVG: sum / present.length,
+    MIN: Math.min(...present),
+    MAX: Math.max(...present),
+    SUM: sum,
+    FIRST: present[0],
+    LAST: present[present.length - 1],
+  };
+  return label.replace(/\$\{(AVG|MIN|MAX|SUM|FIRST|LAST)\}/g, (_, name: string) => formatNumber(statistics[name]));
+}
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
+}
