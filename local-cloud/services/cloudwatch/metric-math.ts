@@ -17,7 +17,8 @@ type Node =
 
 export class UnsupportedExpression extends Error {}
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),]))/y;
+/** Numbers, names, operators, and quoted strings (a SEARCH query), so that an expression is refused by what it calls. */
+const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),])|('(?:[^'\\]|\\.)*'))/y;
 
 function tokenize(expression: string): string[] {
   const tokens: string[] = [];
@@ -27,7 +28,7 @@ function tokenize(expression: string): string[] {
     const start = TOKEN.lastIndex;
     const match = TOKEN.exec(expression);
     if (match === null) throw new UnsupportedExpression(`cannot read "${expression}" at "${expression.slice(start)}"`);
-    tokens.push(match[1] ?? match[2] ?? match[3]);
+    tokens.push(match[1] ?? match[2] ?? match[3] ?? match[4]);
   }
   return tokens;
 }

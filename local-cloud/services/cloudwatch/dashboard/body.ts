@@ -185,7 +185,7 @@ export function expandMetrics(rows: readonly MetricRow[], defaults: { statistic:
     const last = row[row.length - 1];
     const options: RenderingOptions = typeof last === 'object' ? last : {};
     const values = row.filter((item): item is string => typeof item === 'string');
-    if (values.length < row.length - 1 || (typeof last === 'object' && row.indexOf(last) !== row.length - 1)) {
+    if (row.slice(0, -1).some((item) => typeof item === 'object')) {
       throw new Error(`metric row ${index}: the options object must be the row's last item`);
     }
     const display = (id: string) => ({

@@ -17,7 +17,12 @@ const range = document.querySelector<HTMLSelectElement>('#range')!;
 const period = document.querySelector<HTMLSelectElement>('#period')!;
 const status = document.querySelector<HTMLElement>('#status')!;
 const grid = document.querySelector<HTMLElement>('#grid')!;
-const dashboardName = new URLSearchParams(location.search).get('name');
+const pageQuery = new URLSearchParams(location.search);
+const dashboardName = pageQuery.get('name');
+// `?range=300&period=60` opens the page on another range or period (a link to a view).
+for (const [select, value] of [[range, pageQuery.get('range')], [period, pageQuery.get('period')]] as const) {
+  if (value !== null && [...select.options].some((option) => option.value === value)) select.value = value;
+}
 
 async function getJson<T>(path: string, query: Record<string, string> = {}): Promise<T> {
   const parameters = new URLSearchParams({ ...query, ...(dashboardName === null ? {} : { name: dashboardName }) });
