@@ -11,6 +11,11 @@ const colorOf = (series: SeriesData, index: number) => series.color ?? PALETTE[i
 const numberFormat = new Intl.NumberFormat('en', { maximumSignificantDigits: 4 });
 export const formatValue = (value: number | null | undefined) => (value === null || value === undefined ? '–' : numberFormat.format(value));
 
+/** Times on the x axis as the console writes them in a short range: 24-hour, seconds only when the ticks are closer than a minute. */
+function timeLabels(_u: uPlot, splits: number[], _axis: number, _space: number, increment: number): string[] {
+  return splits.map((split) => new Date(split * 1000).toLocaleTimeString('en-GB', increment < 60 ? {} : { hour: '2-digit', minute: '2-digit' }));
+}
+
 /** Draws the template's horizontal annotations (alarm thresholds) as dashed lines where they fall inside the axis. */
 function annotationsPlugin(widget: MetricWidget): uPlot.Plugin {
   return {
@@ -79,6 +84,8 @@ export class MetricChart {
   }
 
   show(data: WidgetData): void {
+    // As the console says it, over an empty chart, when no series has a datapoint in the range.
+    this.area.parentElement?.classList.toggle('no-data', data.series.every((series) => series.values.every((value) => value === null)));
     if (this.widget.view === 'singleValue') return this.showNumbers(data);
     const visible = data.series.filter((series) => series.error === undefined);
     const values = this.widget.stacked ? stack(visible) : visible.map((series) => [...series.values]);
@@ -96,7 +103,7 @@ export class MetricChart {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: yRange(this.widget.yAxis.left) }, right: { range: yRange(this.widget.yAxis.right) } },
       axes: [
-        { stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false } },
+        { stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, space: 70, values: timeLabels },
         { scale: 'y', label: this.widget.yAxis.left?.label, stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, size: 44 },
         ...(usesRight ? [{ scale: 'right', side: 1, label: this.widget.yAxis.right?.label, stroke: '#545b64', grid: { show: false }, size: 44 }] : []),
       ],
