@@ -1,6 +1,7 @@
 import { compileExpression, UnsupportedExpression, type Series } from '../metric-math';
 import type { MetricStore } from '../metric-store';
 import type { WidgetQuery, YAxisSide } from './body';
+import { parseSearch, searchFinds } from './search';
 
 /** One drawn line of a widget: its values per period (null where it has no datapoint), or why it has none. */
 export interface SeriesData {
@@ -48,18 +49,34 @@ export function widgetData(store: MetricStore, queries: readonly WidgetQuery[], 
 
   const values = new Map<string, Series>();
   const errors = new Map<string, string>();
+  /** A SEARCH's series: one per metric it finds, labelled by the dimensions its terms leave open. */
+  const searched = new Map<string, Array<{ label: string; values: Series }>>();
+  const periodsOf = (metric: Parameters<MetricStore['periods']>[0], statistic: Parameters<MetricStore['periods']>[1]) =>
+    store.periods(metric, statistic, periodMs, end, count).map((period) => period.value);
   for (const query of queries) {
-    if (query.kind !== 'metric') continue;
-    values.set(query.id, store.periods(query, query.statistic, periodMs, end, count).map((period) => period.value));
+    if (query.kind === 'metric') values.set(query.id, periodsOf(query, query.statistic));
   }
   let pending = queries.filter((query) => query.kind === 'expression');
   while (pending.length > 0) {
     const waiting: typeof pending = [];
     for (const query of pending) {
       try {
+        const search = parseSearch(query.expression);
+        if (search !== undefined) {
+          const found = store.summaries(search.namespace).filter((metric) => searchFinds(search, metric));
+          searched.set(
+            query.id,
+            found.map((metric) => ({
+              label: [query.label.trim(), ...Object.entries(metric.dimensions).filter(([name]) => !(name in search.terms)).map(([, value]) => value)].filter(Boolean).join(' '),
+              values: periodsOf(metric, search.statistic),
+            })),
+          );
+          continue;
+        }
         const compiled = compileExpression(query.expression);
         const unknown = [...compiled.ids].filter((id) => !queries.some((other) => other.id === id));
         if (unknown.length > 0) throw new UnsupportedExpression(`it reads ${unknown.join(', ')}, which the widget does not define`);
+        if ([...compiled.ids].some((id) => searched.has(id))) throw new UnsupportedExpression('it reads a SEARCH, whose several series local metric math does not combine');
         if ([...compiled.ids].some((id) => !values.has(id) && !errors.has(id))) waiting.push(query);
         else if ([...compiled.ids].some((id) => errors.has(id))) errors.set(query.id, 'it reads a series the local cloud cannot draw');
         else values.set(query.id, compiled.evaluate(values, count, periodSeconds));
@@ -74,17 +91,21 @@ export function widgetData(store: MetricStore, queries: readonly WidgetQuery[], 
 
   const series = queries
     .filter((query) => query.visible)
-    .map((query) => {
-      const points = (values.get(query.id) ?? []).map((value) => value ?? null);
-      const error = errors.get(query.id);
-      return {
-        id: query.id,
-        label: dynamicLabel(query.label, points),
+    .flatMap((query) => {
+      const drawn = (id: string, label: string, points: ReadonlyArray<number | undefined>) => ({
+        id,
+        label: dynamicLabel(label, points.map((value) => value ?? null)),
         yAxis: query.yAxis,
         color: query.color,
-        values: error === undefined ? points : timestamps.map(() => null),
-        ...(error === undefined ? {} : { error: `not drawn locally: ${error}` }),
-      };
+        values: points.map((value) => value ?? null),
+      });
+      const error = errors.get(query.id);
+      if (error !== undefined) return [{ ...drawn(query.id, query.label, timestamps.map(() => undefined)), error: `not drawn locally: ${error}` }];
+      const found = searched.get(query.id);
+      // A search that finds nothing is one empty series, as the console lists it.
+      if (found?.length === 0) return [drawn(query.id, query.label.trim() || query.id, timestamps.map(() => undefined))];
+      if (found !== undefined) return found.map((result, index) => drawn(`${query.id}_${index + 1}`, result.label, result.values));
+      return [drawn(query.id, query.label, values.get(query.id) ?? [])];
     });
   return { periodSeconds, timestamps, series };
 }

@@ -1,6 +1,6 @@
 import { expandMetrics } from '../../../../local-cloud/services/cloudwatch/dashboard/body';
 import { widgetData } from '../../../../local-cloud/services/cloudwatch/dashboard/widget-data';
-import { MetricStore } from '../../../../local-cloud/services/cloudwatch/metric-store';
+import { MetricStore, type MetricIdentity } from '../../../../local-cloud/services/cloudwatch/metric-store';
 
 const MINUTE = 60_000;
 /** A period boundary, so that the periods below are easy to read. */
@@ -8,7 +8,7 @@ const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 const invocations = { namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions: { FunctionName: 'send' } };
 const errors = { ...invocations, metricName: 'Errors' };
 
-function storeWith(points: Array<[typeof invocations, number, number]>): MetricStore {
+function storeWith(points: Array<[MetricIdentity, number, number]>): MetricStore {
   const store = new MetricStore(() => T0 + 3 * MINUTE);
   for (const [metric, value, at] of points) store.put(metric, value, at);
   return store;
@@ -49,16 +49,48 @@ describe('a metric widget`s data', () => {
     ]);
   });
 
+  test('draws a SEARCH as one series per metric of its schema that its terms find, labelled by the dimensions they leave open', () => {
+    const latency = (table: string, dimensions: Record<string, string>) => ({ namespace: 'AWS/DynamoDB', metricName: 'SuccessfulRequestLatency', dimensions: { TableName: table, ...dimensions } });
+    const searchStore = storeWith([
+      [latency('threads', { Operation: 'GetItem' }), 4, T0 + 1000],
+      [latency('threads', { Operation: 'GetItem' }), 8, T0 + 2000],
+      [latency('threads', { Operation: 'PutItem' }), 10, T0 + MINUTE],
+      // Another table, and the same table with fewer or more dimensions (another schema): not found.
+      [latency('connections', { Operation: 'GetItem' }), 99, T0 + 1000],
+      [latency('threads', {}), 99, T0 + 1000],
+      [latency('threads', { Operation: 'GetItem', StreamLabel: 'x' }), 99, T0 + 1000],
+    ]);
+    const queries = expandMetrics(
+      [[{ expression: `SEARCH('{"AWS/DynamoDB","TableName","Operation"} "TableName"="threads" MetricName="SuccessfulRequestLatency"', 'Average', 300)`, label: ' ' }]],
+      { statistic: 'Average', periodSeconds: 60 },
+    );
+    const data = widgetData(searchStore, queries, { end: T0 + MINUTE, seconds: 120 });
+    expect(data.series.map((series) => [series.id, series.label, series.values])).toEqual([
+      ['e1_1', 'GetItem', [6, null]],
+      ['e1_2', 'PutItem', [null, 10]],
+    ]);
+    expect(widgetData(new MetricStore(), queries, { end: T0 + MINUTE, seconds: 120 }).series).toEqual([expect.objectContaining({ id: 'e1', values: [null, null] })]);
+  });
+
   test('says which series it cannot draw, and why, instead of drawing them wrong', () => {
     const queries = expandMetrics(
-      [[{ expression: `SEARCH('{AWS/DynamoDB,TableName} MetricName="SuccessfulRequestLatency"', 'Average', 300)`, label: 'latency' }], [{ expression: 'e1 * 2', label: 'double' }], [{ expression: 'nothing + 1' }]],
+      [
+        [{ expression: `SEARCH('{AWS/Lambda,FunctionName} Errors OR Throttles', 'Sum', 60)`, label: 'partial words' }],
+        [{ expression: `SEARCH('{AWS/Lambda,FunctionName} MetricName="Errors"', 'Sum', 60)`, label: 'errors', id: 'found' }],
+        [{ expression: 'found * 2', label: 'double' }],
+        [{ expression: 'nothing + 1' }],
+        [{ expression: 'RATE(found)', label: 'rate', id: 'rate' }],
+        [{ expression: 'rate * 2', label: 'double rate' }],
+      ],
       { statistic: 'Average', periodSeconds: 60 },
     );
     const data = widgetData(store, queries, { end: T0 + 2 * MINUTE, seconds: 120 });
-    expect(data.series.map((series) => [series.label, series.values, series.error])).toEqual([
-      ['latency', [null, null], expect.stringMatching(/the function SEARCH is not evaluated locally/)],
-      ['double', [null, null], expect.stringMatching(/reads a series the local cloud cannot draw/)],
+    expect(data.series.filter((series) => series.error !== undefined).map((series) => [series.label, series.values, series.error])).toEqual([
+      ['partial words', [null, null], expect.stringMatching(/the search term "Errors OR Throttles" is not evaluated locally/)],
+      ['double', [null, null], expect.stringMatching(/reads a SEARCH/)],
       ['nothing + 1', [null, null], expect.stringMatching(/reads nothing, which the widget does not define/)],
+      ['rate', [null, null], expect.stringMatching(/the function RATE is not evaluated locally/)],
+      ['double rate', [null, null], expect.stringMatching(/reads a series the local cloud cannot draw/)],
     ]);
   });
 
