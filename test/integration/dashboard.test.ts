@@ -48,6 +48,14 @@ test('shows every widget of the template`s dashboard, by title, each with its da
   }
   // Every metric widget got an answer from the data endpoint; none failed.
   await expect(page.locator('.widget.metric[data-state="loaded"]').count()).resolves.toBe(widgets.filter((widget) => widget.type === 'metric').length);
+  // Laid out on the grid: no two widgets overlap, and nothing sticks out of the page's width.
+  const boxes = await page.locator('.widget').evaluateAll((elements) => elements.map((element) => element.getBoundingClientRect().toJSON() as { left: number; right: number; top: number; bottom: number }));
+  const overlapping = boxes.flatMap((box, index) =>
+    boxes.slice(index + 1).filter((other) => box.left < other.right - 1 && other.left < box.right - 1 && box.top < other.bottom - 1 && other.top < box.bottom - 1).map(() => index),
+  );
+  const overflow = await page.locator('html').evaluate((html) => html.scrollWidth - html.clientWidth);
+  const layout = { widgets: boxes.length, overlapping, overflow };
+  expect(layout).toEqual({ widgets: widgets.length, overlapping: [], overflow: 0 });
   // Text widgets are markdown: a heading of the template is a heading of the page.
   const headings = widgets.filter((widget) => widget.type === 'text' && /^#+ [^[*]+$/.test(widget.properties.markdown!));
   expect(headings.length).toBeGreaterThan(0);

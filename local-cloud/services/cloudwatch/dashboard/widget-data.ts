@@ -102,8 +102,7 @@ export function widgetData(store: MetricStore, queries: readonly WidgetQuery[], 
       const error = errors.get(query.id);
       if (error !== undefined) return [{ ...drawn(query.id, query.label, timestamps.map(() => undefined)), error: `not drawn locally: ${error}` }];
       const found = searched.get(query.id);
-      // A search that finds nothing is one empty series, as the console lists it.
-      if (found?.length === 0) return [drawn(query.id, query.label.trim() || query.id, timestamps.map(() => undefined))];
+      // A search that finds nothing gives no series, as in CloudWatch.
       if (found !== undefined) return found.map((result, index) => drawn(`${query.id}_${index + 1}`, result.label, result.values));
       return [drawn(query.id, query.label, values.get(query.id) ?? [])];
     });

@@ -103,7 +103,7 @@ export class MetricChart {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: yRange(this.widget.yAxis.left) }, right: { range: yRange(this.widget.yAxis.right) } },
       axes: [
-        { stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, space: 70, values: timeLabels },
+        { stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, space: 50, values: timeLabels },
         { scale: 'y', label: this.widget.yAxis.left?.label, stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, size: 44 },
         ...(usesRight ? [{ scale: 'right', side: 1, label: this.widget.yAxis.right?.label, stroke: '#545b64', grid: { show: false }, size: 44 }] : []),
       ],

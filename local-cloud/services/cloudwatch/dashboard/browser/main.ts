@@ -60,11 +60,13 @@ function metricWidget(widget: MetricWidget, index: number, element: HTMLElement)
   const legend = document.createElement('ul');
   legend.className = 'legend';
   legend.hidden = widget.legend === 'hidden';
-  const table = document.createElement('table');
-  table.className = 'visually-hidden';
-  table.innerHTML = '<caption></caption><thead><tr><th>series</th><th>latest</th><th>maximum</th><th>datapoints</th></tr></thead><tbody></tbody>';
+  // A table does not shrink to a visually hidden box: its wrapper does.
+  const summary = document.createElement('div');
+  summary.className = 'visually-hidden';
+  summary.innerHTML = '<table><caption></caption><thead><tr><th>series</th><th>latest</th><th>maximum</th><th>datapoints</th></tr></thead><tbody></tbody></table>';
+  const table = summary.querySelector('table')!;
   table.caption!.textContent = `Values of ${widget.title}`;
-  element.append(area, legend, table);
+  element.append(area, legend, summary);
   const chart = new MetricChart(widget, area);
   return {
     async refresh() {
