@@ -16,6 +16,9 @@ function timeLabels(_u: uPlot, splits: number[], _axis: number, _space: number, 
   return splits.map((split) => new Date(split * 1000).toLocaleTimeString('en-GB', increment < 60 ? {} : { hour: '2-digit', minute: '2-digit' }));
 }
 
+/** At most about six times on an axis, at least 50 px apart. */
+const timeSpace = (_u: uPlot, _axis: number, _min: number, _max: number, plotWidth: number) => Math.max(50, plotWidth / 6);
+
 /** Draws the template's horizontal annotations (alarm thresholds) as dashed lines where they fall inside the axis. */
 function annotationsPlugin(widget: MetricWidget): uPlot.Plugin {
   return {
@@ -103,7 +106,7 @@ export class MetricChart {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: yRange(this.widget.yAxis.left) }, right: { range: yRange(this.widget.yAxis.right) } },
       axes: [
-        { stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, space: 50, values: timeLabels },
+        { stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, space: timeSpace, values: timeLabels },
         { scale: 'y', label: this.widget.yAxis.left?.label, stroke: '#545b64', grid: { stroke: '#eaeded' }, ticks: { show: false }, size: 44 },
         ...(usesRight ? [{ scale: 'right', side: 1, label: this.widget.yAxis.right?.label, stroke: '#545b64', grid: { show: false }, size: 44 }] : []),
       ],
