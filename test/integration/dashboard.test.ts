@@ -64,7 +64,14 @@ test('shows every widget of the template`s dashboard, by title, each with its da
   }
 });
 
-test('charts the messages just sent and the chat function`s invocations', async () => {
+test('charts the messages sent while it is open, and the chat function`s invocations, refreshing by itself', async () => {
+  const chatFunction = functions.find((logicalId) => logicalId.startsWith('ChatActions'));
+  expect(chatFunction).toBeDefined();
+  const messagesWidget = widgetDrawing(widgets, 'MessagesSent');
+  const invocationsWidget = widgetDrawing(widgets, 'Invocations', chatFunction);
+  await openDashboard(page, localCloud().baseUrl);
+  const refreshesAtStart = Number(await page.locator('body').getAttribute('data-refreshes'));
+
   const [alice, bob] = [uniqueUser('dash-alice'), uniqueUser('dash-bob')];
   const [alicePhone, bobPhone] = await Promise.all([connect(alice), connect(bob)]);
   for (let index = 1; index <= 3; index++) {
@@ -73,15 +80,13 @@ test('charts the messages just sent and the chat function`s invocations', async 
     await bobPhone.waitFor((frame) => frame.text === `dashboard ${index}`);
   }
 
-  const chatFunction = functions.find((logicalId) => logicalId.startsWith('ChatActions'));
-  expect(chatFunction).toBeDefined();
-  const messagesWidget = widgetDrawing(widgets, 'MessagesSent');
-  const invocationsWidget = widgetDrawing(widgets, 'Invocations', chatFunction);
-
-  await openDashboard(page, localCloud().baseUrl);
-  // The page refreshes by itself; the functions' EMF lines reach the metric store a moment after the acks.
+  // No reload: the page asks again every 10 s, and the functions' EMF lines reach the metric store a moment after the acks.
   const largest = async (widget: number, label: string) => (await drawnSeries(page, widget)).find((series) => series.label === label)?.maximum ?? 0;
-  await eventually(async () => (await largest(messagesWidget, 'MessagesSent')) > 0 && (await largest(invocationsWidget, 'Invocations')) > 0, WAIT_MS, 'messages sent and chat invocations on the dashboard');
+  await eventually(
+    async () => Number(await page.locator('body').getAttribute('data-refreshes')) > refreshesAtStart && (await largest(messagesWidget, 'MessagesSent')) > 0 && (await largest(invocationsWidget, 'Invocations')) > 0,
+    WAIT_MS,
+    'a refresh showing messages sent and chat invocations',
+  );
   // The chart itself was drawn: uPlot's canvas fills the widget.
   const canvas = await page.locator(`#widget-${messagesWidget} canvas`).boundingBox();
   expect(canvas?.width).toBeGreaterThan(100);
