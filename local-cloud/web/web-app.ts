@@ -46,19 +46,27 @@ export class WebApp {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     const asset = this.assets.get(pathname === '/' ? '/index.html' : pathname);
     if (asset === undefined) return false;
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ message: 'Method not allowed' }));
-      return true;
-    }
-    response.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[path.extname(asset.urlPath)] ?? 'application/octet-stream',
-      'Content-Length': asset.contents.byteLength,
-      // Rebuilt at every start: the browser asks again rather than keep an old build.
-      'Cache-Control': 'no-cache',
-      ...SECURITY_HEADERS,
-    });
-    response.end(request.method === 'HEAD' ? undefined : asset.contents);
+    serveAsset(request, response, asset);
     return true;
   }
+}
+
+/**
+ * Answers GET or HEAD with a built file held in memory, under the page's security headers and its
+ * type by extension; 405 for any other method. The local dashboard's page is served the same way.
+ */
+export function serveAsset(request: IncomingMessage, response: ServerResponse, asset: WebAsset): void {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
+    response.end(JSON.stringify({ message: 'Method not allowed' }));
+    return;
+  }
+  response.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[path.extname(asset.urlPath)] ?? 'application/octet-stream',
+    'Content-Length': asset.contents.byteLength,
+    // Rebuilt at every start: the browser asks again rather than keep an old build.
+    'Cache-Control': 'no-cache',
+    ...SECURITY_HEADERS,
+  });
+  response.end(request.method === 'HEAD' ? undefined : asset.contents);
 }

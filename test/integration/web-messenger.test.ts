@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { clientsClosedAfterEach, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
 
 /**
@@ -10,10 +11,6 @@ import { clientsClosedAfterEach, eventually, localCloud, uniqueUser } from '../s
  */
 jest.setTimeout(180_000);
 
-/** Debian's Chromium (`.ci/run` installs it); Playwright's own browser download cannot work offline. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Without the background-networking switches, Chromium's own calls home meet refused connections here. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP = { width: 1000, height: 640 };
 const PHONE = { width: 390, height: 760 };
 /** Generous for a loaded 2-core machine; every wait ends as soon as its condition holds. */
@@ -27,7 +24,7 @@ const browserLog: string[] = [];
 const connect = clientsClosedAfterEach();
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((context) => context.close()));

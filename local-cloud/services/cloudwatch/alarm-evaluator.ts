@@ -134,7 +134,7 @@ export class AlarmEvaluator {
       series.set(id, periods.map((period) => period.value));
       starts = periods.map((period) => period.start);
     }
-    const values = source.expression.evaluate(series, count);
+    const values = source.expression.evaluate(series, count, periodMs / 1000);
     return values.map((value, index) => ({ start: starts[index], value }));
   }
 

@@ -1,7 +1,8 @@
 /**
- * The part of CloudWatch's metric math the template's alarms use, evaluated period by period:
- * numbers, metric ids, `+ - * /`, parentheses and `FILL(id, number)`. An expression using anything
- * else is refused when the alarm is read, so that no alarm is silently evaluated wrong.
+ * The part of CloudWatch's metric math the template's alarms and dashboard use, evaluated period
+ * by period: numbers, metric ids, `+ - * /`, parentheses, `FILL(id, number)` and `PERIOD(id)` (the
+ * period in seconds, which turns a Sum into a rate). An expression using anything else is refused
+ * when it is read, so that nothing is silently evaluated wrong.
  */
 
 /** A series' value in each period, oldest first; undefined where it has no datapoint. */
@@ -11,11 +12,13 @@ type Node =
   | { kind: 'number'; value: number }
   | { kind: 'metric'; id: string }
   | { kind: 'fill'; id: string; value: number }
+  | { kind: 'period'; id: string }
   | { kind: 'binary'; operator: '+' | '-' | '*' | '/'; left: Node; right: Node };
 
 export class UnsupportedExpression extends Error {}
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),]))/y;
+/** Numbers, names, operators, and quoted strings (a SEARCH query), so that an expression is refused by what it calls. */
+const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),])|('(?:[^'\\]|\\.)*'))/y;
 
 function tokenize(expression: string): string[] {
   const tokens: string[] = [];
@@ -25,7 +28,7 @@ function tokenize(expression: string): string[] {
     const start = TOKEN.lastIndex;
     const match = TOKEN.exec(expression);
     if (match === null) throw new UnsupportedExpression(`cannot read "${expression}" at "${expression.slice(start)}"`);
-    tokens.push(match[1] ?? match[2] ?? match[3]);
+    tokens.push(match[1] ?? match[2] ?? match[3] ?? match[4]);
   }
   return tokens;
 }
@@ -33,7 +36,8 @@ function tokenize(expression: string): string[] {
 /** A compiled expression: the metric ids it reads, and its value per period. */
 export interface CompiledExpression {
   readonly ids: ReadonlySet<string>;
-  evaluate(series: ReadonlyMap<string, Series>, periods: number): Series;
+  /** The value in each of `periods` periods of `periodSeconds`, from the series of the ids it reads. */
+  evaluate(series: ReadonlyMap<string, Series>, periods: number, periodSeconds: number): Series;
 }
 
 /** Compiles an expression of the supported subset, or throws `UnsupportedExpression` naming what it cannot evaluate. */
@@ -62,8 +66,16 @@ export function compileExpression(expression: string): CompiledExpression {
     }
     if (/^\d/.test(token)) return { kind: 'number', value: Number(token) };
     if (/^[A-Za-z_]/.test(token)) {
+      if (peek() === '(' && token === 'PERIOD') {
+        take('(');
+        const id = take();
+        if (!/^[A-Za-z_]/.test(id)) throw new UnsupportedExpression(`"${expression}": PERIOD takes a metric id, not ${id}`);
+        take(')');
+        ids.add(id);
+        return { kind: 'period', id };
+      }
       if (peek() === '(') {
-        if (token !== 'FILL') throw new UnsupportedExpression(`"${expression}": the function ${token} is not evaluated locally (only FILL(id, number))`);
+        if (token !== 'FILL') throw new UnsupportedExpression(`"${expression}": the function ${token} is not evaluated locally (only FILL(id, number) and PERIOD(id))`);
         take('(');
         const id = take();
         if (!/^[A-Za-z_]/.test(id)) throw new UnsupportedExpression(`"${expression}": FILL takes a metric id first, not ${id}`);
@@ -93,7 +105,7 @@ export function compileExpression(expression: string): CompiledExpression {
 
   return {
     ids,
-    evaluate(series, periods) {
+    evaluate(series, periods, periodSeconds) {
       const at = (node: Node, index: number): number | undefined => {
         switch (node.kind) {
           case 'number':
@@ -102,6 +114,9 @@ export function compileExpression(expression: string): CompiledExpression {
             return seriesOf(series, node.id)[index];
           case 'fill':
             return seriesOf(series, node.id)[index] ?? node.value;
+          case 'period':
+            seriesOf(series, node.id);
+            return periodSeconds;
           case 'binary': {
             const left = at(node.left, index);
             const right = at(node.right, index);
@@ -121,6 +136,6 @@ export function compileExpression(expression: string): CompiledExpression {
 
 function seriesOf(series: ReadonlyMap<string, Series>, id: string): Series {
   const found = series.get(id);
-  if (found === undefined) throw new Error(`metric math reads ${id}, which the alarm does not define`);
+  if (found === undefined) throw new Error(`metric math reads ${id}, which the alarm or widget does not define`);
   return found;
 }

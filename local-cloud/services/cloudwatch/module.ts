@@ -3,9 +3,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { json } from '../../http';
 import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
+import type { WebAsset } from '../../../web/build';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
 import { alarmDefinitionOf, type AlarmProperties } from './alarm-definitions';
 import { AlarmEvaluator } from './alarm-evaluator';
+import { buildDashboardPage, dashboardRoutes, templateDashboards, type LocalDashboard } from './dashboard/local-dashboard';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
 import { SqsSampler } from './sqs-sampler';
@@ -35,6 +37,8 @@ export class CloudWatchService implements CloudService {
   private sqs?: SQSClient;
   private periodSecondsOverride?: number;
   private store?: MetricStore;
+  private dashboardPage: WebAsset[] = [];
+  private dashboard?: LocalDashboard;
 
   readonly resourceTypes = {
     [ALARM]: ({ resource, physicalName }: DefinedResource) => {
@@ -43,9 +47,15 @@ export class CloudWatchService implements CloudService {
     },
   };
 
+  /** Builds the page of the template's dashboard (`GET /dev/dashboard`, see `dashboard/`) while the stand-ins start. */
+  async launch(): Promise<void> {
+    this.dashboardPage = await buildDashboardPage();
+  }
+
   async start({ assembly, resolver, endpoints, exposed, config, log }: CloudContext): Promise<void> {
     const store = new MetricStore();
     this.store = store;
+    this.dashboard = { dashboards: templateDashboards(assembly, resolver), page: new Map(this.dashboardPage.map((asset) => [asset.urlPath, asset])), store };
     this.periodSecondsOverride = config.alarmPeriodSeconds;
     if (exposed.lambda) this.emf = feedFromFunctions(exposed.lambda, store, log);
 
@@ -90,6 +100,7 @@ export class CloudWatchService implements CloudService {
   }
 
   readonly routes: readonly HttpRoute[] = [
+    ...dashboardRoutes(() => this.dashboard),
     {
       path: '/dev/metrics',
       handle: (_request, response, url) => json(response, 200, { metrics: this.store?.summaries(url.searchParams.get('namespace') ?? undefined) ?? [] }),
