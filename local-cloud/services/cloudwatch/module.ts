@@ -3,11 +3,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { json } from '../../http';
 import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
-import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
+import { HISTORY_LAG_ALARM_CONTEXT } from '../../../lib/app-context';
+import type { CloudContext, CloudService, DefinedResource, HttpRoute, SetupContext } from '../service';
 import { alarmDefinitionOf, type AlarmProperties } from './alarm-definitions';
 import { AlarmEvaluator } from './alarm-evaluator';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
+import { QueueMessageAges } from './sqs-message-ages';
 import { SqsSampler } from './sqs-sampler';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
@@ -21,7 +23,8 @@ const SQS_SAMPLE_MS = 60_000;
  * CloudWatch: a metric store fed by what the local cloud sees (the functions' invocations and
  * EMF log lines, samples of the queues), the template's alarms evaluated against it, their state
  * changes published to their actions' SNS topics, `GET /dev/alarms` to read states and
- * notifications, and `GET /dev/metrics[?namespace=…]` to list the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests.
+ * notifications, and `GET /dev/metrics[?namespace=…]` to list the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests,
+ * `LOCAL_HISTORY_LAG_ALARM_SECONDS` the history-lag alarm's threshold.
  * An alarm it cannot evaluate as CloudWatch would stops the local cloud at start, naming it.
  */
 export class CloudWatchService implements CloudService {
@@ -43,6 +46,11 @@ export class CloudWatchService implements CloudService {
     },
   };
 
+  /** `LOCAL_HISTORY_LAG_ALARM_SECONDS`, when set, becomes the history-lag alarm's threshold. */
+  async synthContext({ config }: SetupContext): Promise<Record<string, string>> {
+    return config.historyLagAlarmSeconds === undefined ? {} : { [HISTORY_LAG_ALARM_CONTEXT]: String(config.historyLagAlarmSeconds) };
+  }
+
   async start({ assembly, resolver, endpoints, exposed, config, log }: CloudContext): Promise<void> {
     const store = new MetricStore();
     this.store = store;
@@ -56,7 +64,9 @@ export class CloudWatchService implements CloudService {
     }));
     if (sqsEndpoint !== undefined && queues.length > 0) {
       this.sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
-      this.sampler = new SqsSampler(this.sqs, queues, store, log);
+      const ages = new QueueMessageAges();
+      exposed.lambda?.onPollerEvent((event) => ages.observe(event));
+      this.sampler = new SqsSampler(this.sqs, queues, store, ages, log);
       this.sampler.start(config.alarmPeriodSeconds === undefined ? SQS_SAMPLE_MS : (config.alarmPeriodSeconds * 1000) / 2);
     }
 

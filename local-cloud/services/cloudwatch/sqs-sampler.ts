@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricStore } from './metric-store';
+import type { QueueMessageAges } from './sqs-message-ages';
 
 export interface SampledQueue {
   readonly name: string;
@@ -10,8 +11,9 @@ export interface SampledQueue {
 /**
  * SQS's queue-depth metrics (namespace AWS/SQS, by QueueName), sampled from ElasticMQ with
  * GetQueueAttributes, as SQS reports them to CloudWatch once a minute:
- * ApproximateNumberOfMessagesVisible, ...NotVisible and ...Delayed. (ApproximateAgeOfOldestMessage
- * is not an attribute SQS or ElasticMQ answers; it is not sampled yet.)
+ * ApproximateNumberOfMessagesVisible, ...NotVisible and ...Delayed; and ApproximateAgeOfOldestMessage
+ * (seconds) of the queues Lambda polls, from the send times their pollers saw (sqs-message-ages.ts),
+ * since that is no attribute SQS or ElasticMQ answers.
  */
 export class SqsSampler {
   private timer?: NodeJS.Timeout;
@@ -21,6 +23,7 @@ export class SqsSampler {
     private readonly client: SQSClient,
     private readonly queues: readonly SampledQueue[],
     private readonly store: MetricStore,
+    private readonly ages: QueueMessageAges,
     private readonly log: (message: string) => void,
   ) {}
 
@@ -37,7 +40,7 @@ export class SqsSampler {
           const { Attributes = {} } = await this.client.send(
             new GetQueueAttributesCommand({
               QueueUrl: queue.url,
-              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'VisibilityTimeout', 'RedrivePolicy'],
             }),
           );
           const now = Date.now();
@@ -48,6 +51,13 @@ export class SqsSampler {
           put('ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessages');
           put('ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesNotVisible');
           put('ApproximateNumberOfMessagesDelayed', 'ApproximateNumberOfMessagesDelayed');
+          const messages = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'].reduce(
+            (sum, attribute) => sum + Number(Attributes[attribute as keyof typeof Attributes] ?? 0),
+            0,
+          );
+          const redrive = Attributes.RedrivePolicy === undefined ? undefined : (JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: number | string });
+          const age = this.ages.oldestAgeSeconds(queue.url, { messages, visibilityTimeoutSeconds: Number(Attributes.VisibilityTimeout ?? 30), maxReceiveCount: redrive?.maxReceiveCount === undefined ? undefined : Number(redrive.maxReceiveCount) }, now);
+          if (age !== undefined) this.store.put({ namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: queue.name } }, age, now);
         } catch (error) {
           // ElasticMQ stopped by the fault injector: SQS would report nothing for the minute either.
           this.log(`sampling queue ${queue.name} failed: ${(error as Error).message}`);
