@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { StackAssembly, TemplateResource } from '../assembly/cloud-assembly';
 import type { IntrinsicResolver, ResourceValues } from '../assembly/intrinsics';
 import type { LocalCloudConfig } from '../config';
+import type { GatewayTraffic } from './apigateway/traffic';
 import type { DynamoDbAccess } from './dynamodb/module';
 import type { ServiceEndpoints } from './endpoints';
 import type { IamAccess } from './iam/module';
@@ -35,6 +36,8 @@ export interface ExposedServices {
   queues?: QueueAccess;
   dynamodb?: DynamoDbAccess;
   standIns?: Partial<Record<StandInName, StandInControl>>;
+  /** The WebSocket API's stage and its traffic, for CloudWatch. */
+  gateway?: { readonly apiId: string; readonly stage: string; readonly traffic: GatewayTraffic };
 }
 
 /** Once every resource of the template has its `Ref` and `Fn::GetAtt` values. */

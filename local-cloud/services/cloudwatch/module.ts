@@ -7,6 +7,8 @@ import { HISTORY_LAG_ALARM_CONTEXT } from '../../../lib/app-context';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute, SetupContext } from '../service';
 import { alarmDefinitionOf, type AlarmProperties } from './alarm-definitions';
 import { AlarmEvaluator } from './alarm-evaluator';
+import { putGatewayTraffic } from './api-gateway-feed';
+import { putIteratorAge } from './iterator-age';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
 import { QueueMessageAges } from './sqs-message-ages';
@@ -55,7 +57,12 @@ export class CloudWatchService implements CloudService {
     const store = new MetricStore();
     this.store = store;
     this.periodSecondsOverride = config.alarmPeriodSeconds;
-    if (exposed.lambda) this.emf = feedFromFunctions(exposed.lambda, store, log);
+    if (exposed.lambda) {
+      this.emf = feedFromFunctions(exposed.lambda, store, log);
+      exposed.lambda.onPollerEvent((event) => putIteratorAge(store, event));
+    }
+    const gateway = exposed.gateway;
+    gateway?.traffic.observe((event) => putGatewayTraffic(store, gateway, event));
 
     const sqsEndpoint = endpoints.standIn('sqs');
     const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => ({
