@@ -9,6 +9,7 @@ import type { ServiceEndpoints } from './endpoints';
 import type { IamAccess } from './iam/module';
 import type { LambdaService } from './lambda/lambda-service';
 import type { QueueAccess } from './sqs/module';
+import type { TopicActivity } from './sns/sns-server';
 import type { StandInControl, StandInName } from './stand-in-control';
 
 export type Log = (message: string) => void;
@@ -38,6 +39,8 @@ export interface ExposedServices {
   standIns?: Partial<Record<StandInName, StandInControl>>;
   /** The WebSocket API's stage and its traffic, for CloudWatch. */
   gateway?: { readonly apiId: string; readonly stage: string; readonly traffic: GatewayTraffic };
+  /** What is published to the topics and delivered, for CloudWatch. */
+  sns?: { onTopicActivity(observer: (activity: TopicActivity) => void): void };
 }
 
 /** Once every resource of the template has its `Ref` and `Fn::GetAtt` values. */

@@ -8,9 +8,11 @@ import type { CloudContext, CloudService, DefinedResource, HttpRoute, SetupConte
 import { alarmDefinitionOf, type AlarmProperties } from './alarm-definitions';
 import { AlarmEvaluator } from './alarm-evaluator';
 import { putGatewayTraffic } from './api-gateway-feed';
+import { putDynamoDbCalls } from './dynamodb-feed';
 import { putIteratorAge } from './iterator-age';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
+import { putTopicActivity } from './sns-feed';
 import { QueueMessageAges } from './sqs-message-ages';
 import { SqsSampler } from './sqs-sampler';
 
@@ -60,9 +62,11 @@ export class CloudWatchService implements CloudService {
     if (exposed.lambda) {
       this.emf = feedFromFunctions(exposed.lambda, store, log);
       exposed.lambda.onPollerEvent((event) => putIteratorAge(store, event));
+      exposed.lambda.onInvocation((record) => putDynamoDbCalls(store, record));
     }
     const gateway = exposed.gateway;
     gateway?.traffic.observe((event) => putGatewayTraffic(store, gateway, event));
+    exposed.sns?.onTopicActivity((activity) => putTopicActivity(store, activity));
 
     const sqsEndpoint = endpoints.standIn('sqs');
     const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => ({
