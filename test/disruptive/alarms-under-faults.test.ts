@@ -55,6 +55,10 @@ describe('alarms under injected faults', () => {
     expect(status.reason).toMatch(/^Threshold Crossed: 1 out of the last 1 datapoints \[100 .* was greater than the threshold \(5\.0\)/);
     expect(told(status)).toContain('OK -> ALARM');
     expect(status.notifications.at(-1)!.topicArn).toMatch(/^arn:aws:sns:us-east-1:000000000000:.*Alarm/);
+    // The gateway saw the same failure: the route's integration answered with an error.
+    const integrationErrors = (await metrics('AWS/ApiGateway')).find((metric) => metric.metricName === 'IntegrationError');
+    expect(integrationErrors).toMatchObject({ dimensions: { ApiId: 'local', Stage: expect.any(String) } });
+    expect(integrationErrors!.sum).toBeGreaterThanOrEqual(1);
   });
 
   it('Cassandra stopped while messages are sent makes the history-lag alarm fire, and it clears once Cassandra is back and the backlog drains', async () => {
@@ -92,5 +96,10 @@ describe('alarms under injected faults', () => {
     // The sends went through the threads table's stream to the relay, which put them on the queue.
     const relayAge = (await metrics('AWS/Lambda')).find((metric) => metric.metricName === 'IteratorAge' && /RelayFunction/.test(metric.dimensions.FunctionName));
     expect(relayAge?.datapoints).toBeGreaterThan(0);
+    // And the rest of the way: the sends' writes to the threads table, and bob (offline) asked for push.
+    const threadWrites = (await metrics('AWS/DynamoDB')).find((metric) => metric.metricName === 'ConsumedWriteCapacityUnits' && /ChatThreads/.test(metric.dimensions.TableName));
+    expect(threadWrites?.sum).toBeGreaterThan(0);
+    const pushRequests = (await metrics('AWS/SNS')).find((metric) => metric.metricName === 'NumberOfMessagesPublished' && /Push/.test(metric.dimensions.TopicName));
+    expect(pushRequests?.sum).toBeGreaterThan(0);
   });
 });
