@@ -162,9 +162,9 @@ export class WebSocketGateway {
       this.send(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.id, requestId }));
       return;
     }
+    const started = Date.now();
     const invocation = lambda.invoke(target.functionRef, event, this.invoker(methodArn(stage, routeKey)));
     let result: unknown;
-    const started = Date.now();
     try {
       result = await this.withinIntegrationTimeout(invocation);
       this.integrated(started, statusOf(result));

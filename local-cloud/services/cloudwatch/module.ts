@@ -2,8 +2,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { json } from '../../http';
-import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
 import { HISTORY_LAG_ALARM_CONTEXT } from '../../../lib/app-context';
+import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute, SetupContext } from '../service';
 import { alarmDefinitionOf, type AlarmProperties } from './alarm-definitions';
 import { AlarmEvaluator } from './alarm-evaluator';
@@ -24,11 +24,13 @@ const SHORT_TICK_MS = 1000;
 const SQS_SAMPLE_MS = 60_000;
 
 /**
- * CloudWatch: a metric store fed by what the local cloud sees (the functions' invocations and
- * EMF log lines, samples of the queues), the template's alarms evaluated against it, their state
- * changes published to their actions' SNS topics, `GET /dev/alarms` to read states and
- * notifications, and `GET /dev/metrics[?namespace=…]` to list the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests,
- * `LOCAL_HISTORY_LAG_ALARM_SECONDS` the history-lag alarm's threshold.
+ * CloudWatch: a metric store fed by what the local cloud sees (the functions' invocations, their
+ * DynamoDB calls and EMF log lines; what Lambda's pollers receive and hand over; samples of the
+ * queues; the WebSocket API's traffic; what SNS publishes and delivers), the template's alarms
+ * evaluated against it, their state changes published to their actions' SNS topics,
+ * `GET /dev/alarms` to read states and notifications, and `GET /dev/metrics[?namespace=…]` to list
+ * the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests,
+ * `LOCAL_HISTORY_LAG_ALARM_SECONDS` sets the history-lag alarm's threshold.
  * An alarm it cannot evaluate as CloudWatch would stops the local cloud at start, naming it.
  */
 export class CloudWatchService implements CloudService {
