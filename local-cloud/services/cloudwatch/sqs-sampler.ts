@@ -2,6 +2,13 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MetricStore } from './metric-store';
 import type { QueueMessageAges } from './sqs-message-ages';
 
+/** The depth metrics, by the queue attribute each is read from. */
+const DEPTH_ATTRIBUTES = {
+  ApproximateNumberOfMessagesVisible: 'ApproximateNumberOfMessages',
+  ApproximateNumberOfMessagesNotVisible: 'ApproximateNumberOfMessagesNotVisible',
+  ApproximateNumberOfMessagesDelayed: 'ApproximateNumberOfMessagesDelayed',
+} as const;
+
 export interface SampledQueue {
   readonly name: string;
   /** Its URL at the stand-in (the local cloud's own client). */
@@ -38,26 +45,28 @@ export class SqsSampler {
       this.queues.map(async (queue) => {
         try {
           const { Attributes = {} } = await this.client.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: queue.url,
-              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'VisibilityTimeout', 'RedrivePolicy'],
-            }),
+            new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: [...Object.values(DEPTH_ATTRIBUTES), 'VisibilityTimeout', 'RedrivePolicy'] }),
           );
           const now = Date.now();
-          const put = (metricName: string, attribute: string) => {
-            const value = Number(Attributes[attribute as keyof typeof Attributes]);
-            if (Number.isFinite(value)) this.store.put({ namespace: 'AWS/SQS', metricName, dimensions: { QueueName: queue.name } }, value, now);
-          };
-          put('ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessages');
-          put('ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesNotVisible');
-          put('ApproximateNumberOfMessagesDelayed', 'ApproximateNumberOfMessagesDelayed');
-          const messages = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'].reduce(
-            (sum, attribute) => sum + Number(Attributes[attribute as keyof typeof Attributes] ?? 0),
-            0,
-          );
+          const put = (metricName: string, value: number) => this.store.put({ namespace: 'AWS/SQS', metricName, dimensions: { QueueName: queue.name } }, value, now);
+          let messages = 0;
+          for (const [metricName, attribute] of Object.entries(DEPTH_ATTRIBUTES)) {
+            const value = Number(Attributes[attribute]);
+            if (!Number.isFinite(value)) continue;
+            put(metricName, value);
+            messages += value;
+          }
           const redrive = Attributes.RedrivePolicy === undefined ? undefined : (JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: number | string });
-          const age = this.ages.oldestAgeSeconds(queue.url, { messages, visibilityTimeoutSeconds: Number(Attributes.VisibilityTimeout ?? 30), maxReceiveCount: redrive?.maxReceiveCount === undefined ? undefined : Number(redrive.maxReceiveCount) }, now);
-          if (age !== undefined) this.store.put({ namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: queue.name } }, age, now);
+          const age = this.ages.oldestAgeSeconds(
+            queue.url,
+            {
+              messages,
+              visibilityTimeoutSeconds: Number(Attributes.VisibilityTimeout ?? 30),
+              maxReceiveCount: redrive?.maxReceiveCount === undefined ? undefined : Number(redrive.maxReceiveCount),
+            },
+            now,
+          );
+          if (age !== undefined) put('ApproximateAgeOfOldestMessage', age);
         } catch (error) {
           // ElasticMQ stopped by the fault injector: SQS would report nothing for the minute either.
           this.log(`sampling queue ${queue.name} failed: ${(error as Error).message}`);
