@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { MessengerStack } from '../lib/messenger-stack';
-import { alarmEmailFromContext, apiGatewayLogRoleFromContext, idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
+import { alarmEmailFromContext, apiGatewayLogRoleFromContext, historyLagAlarmFromContext, idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
 
 const app = new App();
 
@@ -12,4 +12,5 @@ new MessengerStack(app, 'Messenger', {
   pushPlatformApplications: pushApplicationsFromContext(app.node),
   setApiGatewayAccountLogRole: apiGatewayLogRoleFromContext(app.node),
   alarmEmail: alarmEmailFromContext(app.node),
+  historyLagAlarmSeconds: historyLagAlarmFromContext(app.node),
 });

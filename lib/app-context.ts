@@ -84,6 +84,20 @@ export function apiGatewayLogRoleFromContext(node: Node): boolean | undefined {
   throw new Error(`Context ${API_GATEWAY_LOG_ROLE_CONTEXT} must be true or false, got "${String(value)}"`);
 }
 
+/** Context key for the history lag (seconds a message may wait for history) past which its alarm fires. */
+export const HISTORY_LAG_ALARM_CONTEXT = 'messenger:historyLagAlarmSeconds';
+
+/** Reads the history-lag alarm's threshold from CDK context; the local cloud shortens it for its tests. */
+export function historyLagAlarmFromContext(node: Node): number | undefined {
+  const value = node.tryGetContext(HISTORY_LAG_ALARM_CONTEXT) as unknown;
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    throw new Error(`Context ${HISTORY_LAG_ALARM_CONTEXT} must be a whole number of seconds from 1 to 86400, got "${String(value)}"`);
+  }
+  return seconds;
+}
+
 /** Context key: an address the alarm topic emails (`-c messenger:alarmEmail=ops@example.com`). */
 export const ALARM_EMAIL_CONTEXT = 'messenger:alarmEmail';
 

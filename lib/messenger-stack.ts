@@ -62,6 +62,11 @@ export interface MessengerStackProps extends StackProps {
    * @default none: subscribe to the alarm topic yourself
    */
   readonly alarmEmail?: string;
+  /**
+   * How long, in seconds, a message may wait for history before the history-lag alarm fires.
+   * @default 300
+   */
+  readonly historyLagAlarmSeconds?: number;
 }
 
 /** API Gateway's longest wait for an integration; a function behind a route must be done before it. */
@@ -195,6 +200,7 @@ export class MessengerStack extends Stack {
       gateway: this.gateway,
       history: this.history,
       alarmEmail: props.alarmEmail,
+      historyLagAlarmSeconds: props.historyLagAlarmSeconds,
     });
   }
 }

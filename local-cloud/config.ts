@@ -37,6 +37,8 @@ const schema = z.object({
    * alarm fire and clear in seconds. The alarms' evaluation periods and datapoints to alarm still hold.
    */
   LOCAL_ALARM_PERIOD_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
+  /** The history-lag alarm's threshold (the template's is 5 minutes), so that tests see it fire within a short outage. */
+  LOCAL_HISTORY_LAG_ALARM_SECONDS: z.coerce.number().int().min(1).max(86400).optional(),
   /** Faults armed at start: a JSON array of `POST /dev/faults` bodies (kills and `@connections` failures), checked once the functions are known. */
   LOCAL_FAULTS: z.string().min(1).optional(),
 });
@@ -52,6 +54,7 @@ export type LocalCloudConfig = {
   readonly asyncRetryDelaySeconds?: number;
   readonly ttlSweepSeconds: number;
   readonly alarmPeriodSeconds?: number;
+  readonly historyLagAlarmSeconds?: number;
   /** `LOCAL_FAULTS` as given: JSON the fault injector parses at start. */
   readonly initialFaults?: string;
 };
@@ -74,6 +77,7 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     asyncRetryDelaySeconds: result.data.LOCAL_ASYNC_RETRY_DELAY_SECONDS,
     ttlSweepSeconds: result.data.LOCAL_TTL_SWEEP_SECONDS,
     alarmPeriodSeconds: result.data.LOCAL_ALARM_PERIOD_SECONDS,
+    historyLagAlarmSeconds: result.data.LOCAL_HISTORY_LAG_ALARM_SECONDS,
     initialFaults: result.data.LOCAL_FAULTS,
   };
 }

@@ -29,7 +29,16 @@ export interface MonitoringProps {
    * @default no subscription: subscribe to the topic yourself
    */
   readonly alarmEmail?: string;
+  /**
+   * The history lag, in seconds, past which its alarm fires. SQS leaves a message received three
+   * times out of the queue's age, so a lag longer than two visibility timeouts cannot be seen.
+   * @default 300
+   */
+  readonly historyLagAlarmSeconds?: number;
 }
+
+/** The history lag that alarms by default: five minutes. */
+const DEFAULT_HISTORY_LAG_SECONDS = 300;
 
 /** A construct's path under its stack without separators, as alarm names carry it (`PushSend`). */
 function nameOf(construct: IConstruct): string {
@@ -96,7 +105,7 @@ export class Monitoring extends Construct {
 
     this.watchTraffic(props);
     this.watchFunctions(functions, streamReaders);
-    this.watchQueues(props.messageQueue, deadLetterQueues);
+    this.watchQueues(props.messageQueue, deadLetterQueues, props.historyLagAlarmSeconds ?? DEFAULT_HISTORY_LAG_SECONDS);
     this.watchTables(tables);
     this.watchHistory(props.history);
     this.watchPush(props.pushTopic);
@@ -212,14 +221,18 @@ export class Monitoring extends Construct {
   }
 
   /** The message queue's depth and age (the history lag), and every dead-letter queue (whose alarms they bring). */
-  private watchQueues(messageQueue: IQueue, deadLetterQueues: DeadLetterQueue[]): void {
+  private watchQueues(messageQueue: IQueue, deadLetterQueues: DeadLetterQueue[], historyLagSeconds: number): void {
     this.facade.addLargeHeader('Queues');
     this.facade.monitorSqsQueue({
       queue: messageQueue,
       alarmFriendlyName: 'MessageQueue',
       humanReadableName: 'Messages to history',
       addQueueMaxMessageAgeAlarm: {
-        Critical: { maxAgeInSeconds: 300, treatMissingDataOverride: TreatMissingData.NOT_BREACHING, alarmDescriptionOverride: `A message has waited more than 5 minutes to reach history (history lag). Runbook: ${RUNBOOK}.` },
+        Critical: {
+          maxAgeInSeconds: historyLagSeconds,
+          treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
+          alarmDescriptionOverride: `A message has waited more than ${historyLagSeconds} seconds to reach history (history lag). Runbook: ${RUNBOOK}.`,
+        },
       },
     });
     for (const deadLetters of deadLetterQueues) {

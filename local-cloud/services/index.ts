@@ -18,8 +18,8 @@ import { WebMessengerService } from '../web/module';
  * services first, then Lambda, which runs against them, then what invokes functions (SNS
  * subscriptions, schedules, the WebSocket API), so that invocations stop before Lambda does.
  * A service the stack comes to use is one more entry here; the web messenger, served beside them,
- * is the last. CloudWatch comes after Lambda and SNS: it reads the functions' invocations and output,
- * and notifies through SNS. The fault injector's registry is handed to the services whose behaviour it changes
+ * is the last. CloudWatch comes after Lambda, SNS and API Gateway: it reads the functions' invocations and
+ * output and the WebSocket API's traffic, and notifies through SNS. The fault injector's registry is handed to the services whose behaviour it changes
  * (Lambda kills environments, API Gateway answers `@connections` with failures); its own module
  * comes after every stand-in and function is known, to check what it is asked to break.
  */
@@ -33,9 +33,9 @@ export function cloudServices(): CloudService[] {
     new KeyspacesService(),
     new LambdaModule(faults),
     new SnsService(),
-    new CloudWatchService(),
     new EventsService(),
     new ApiGatewayService(faults),
+    new CloudWatchService(),
     new FaultsService(faults),
     // Last: its route takes the top-level paths no service claims.
     new WebMessengerService(),

@@ -3,11 +3,13 @@ import type { Duplex } from 'node:stream';
 import type { StackAssembly, TemplateResource } from '../assembly/cloud-assembly';
 import type { IntrinsicResolver, ResourceValues } from '../assembly/intrinsics';
 import type { LocalCloudConfig } from '../config';
+import type { GatewayTraffic } from './apigateway/traffic';
 import type { DynamoDbAccess } from './dynamodb/module';
 import type { ServiceEndpoints } from './endpoints';
 import type { IamAccess } from './iam/module';
 import type { LambdaService } from './lambda/lambda-service';
 import type { QueueAccess } from './sqs/module';
+import type { TopicActivity } from './sns/sns-server';
 import type { StandInControl, StandInName } from './stand-in-control';
 
 export type Log = (message: string) => void;
@@ -35,6 +37,10 @@ export interface ExposedServices {
   queues?: QueueAccess;
   dynamodb?: DynamoDbAccess;
   standIns?: Partial<Record<StandInName, StandInControl>>;
+  /** The WebSocket API's stage and its traffic, for CloudWatch. */
+  gateway?: { readonly apiId: string; readonly stage: string; readonly traffic: GatewayTraffic };
+  /** What is published to the topics and delivered, for CloudWatch. */
+  sns?: { onTopicActivity(observer: (activity: TopicActivity) => void): void };
 }
 
 /** Once every resource of the template has its `Ref` and `Fn::GetAtt` values. */

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { alarmEmailFromContext, idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
+import { alarmEmailFromContext, historyLagAlarmFromContext, idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
 
 function contextNode(context: Record<string, unknown>) {
   return new App({ context }).node;
@@ -37,6 +37,13 @@ describe('app context', () => {
     expect(idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': '45' }))).toBe(45);
     expect(() => idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': '0' }))).toThrow(/1 to 600/);
     expect(() => idleTimeoutFromContext(contextNode({ 'messenger:idleTimeoutSeconds': 'soon' }))).toThrow(/1 to 600/);
+  });
+
+  it('validates the history-lag alarm threshold', () => {
+    expect(historyLagAlarmFromContext(contextNode({}))).toBeUndefined();
+    expect(historyLagAlarmFromContext(contextNode({ 'messenger:historyLagAlarmSeconds': '20' }))).toBe(20);
+    expect(() => historyLagAlarmFromContext(contextNode({ 'messenger:historyLagAlarmSeconds': '0' }))).toThrow(/1 to 86400/);
+    expect(() => historyLagAlarmFromContext(contextNode({ 'messenger:historyLagAlarmSeconds': '2.5' }))).toThrow(/1 to 86400/);
   });
 
   it('reads platform application ARNs, checking each names its platform', () => {

@@ -86,6 +86,12 @@ describe('Monitoring', () => {
     expect(lag.map(([, alarm]) => [readsOf(alarm).stats[0].stat, alarm.Properties.Threshold])).toEqual([['Maximum', 300]]);
   });
 
+  it('alarms on the history lag past the threshold it is given (the local cloud`s tests shorten it)', () => {
+    const { stack, alarmsOn } = synth({ historyLagAlarmSeconds: 20 });
+    const lag = alarmsOn(logicalIdOf(stack, stack.messagePipeline.queue), 'ApproximateAgeOfOldestMessage');
+    expect(lag.map(([, alarm]) => [alarm.Properties.Threshold, alarm.Properties.AlarmDescription])).toEqual([[20, expect.stringContaining('more than 20 seconds')]]);
+  });
+
   it('gives every DynamoDB table read-throttle, write-throttle and system-error alarms, system errors over every operation the functions use', () => {
     const tables = ofType('AWS::DynamoDB::Table');
     expect(tables).toHaveLength(9);

@@ -3,6 +3,7 @@ import type { IamAccess } from '../iam/module';
 import type { Log } from '../service';
 import type { ConnectionRegistry } from './connections';
 import { MAX_MESSAGE_BYTES, sendTextMessage } from './messages';
+import type { GatewayTraffic } from './traffic';
 
 /**
  * PostToConnection's answer to data over 128 KB, as the SDK's model of the API has it
@@ -55,6 +56,7 @@ export async function handleManagementRequest(
   encodedId: string,
   connections: ConnectionRegistry,
   faults?: ConnectionFaults,
+  traffic?: GatewayTraffic,
 ): Promise<void> {
   const fail = (status: number, type: string, message: string) => {
     response.writeHead(status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type });
@@ -86,6 +88,7 @@ export async function handleManagementRequest(
       }
       if (size > MAX_MESSAGE_BYTES) return fail(PAYLOAD_TOO_LARGE.status, PAYLOAD_TOO_LARGE.type, PAYLOAD_TOO_LARGE.message);
       sendTextMessage(connection.socket, Buffer.concat(chunks).toString('utf8'));
+      traffic?.emit({ kind: 'message', at: Date.now() });
       response.writeHead(200, { 'Content-Type': 'application/json' });
       return void response.end();
     }

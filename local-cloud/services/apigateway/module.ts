@@ -49,6 +49,7 @@ export class ApiGatewayService implements CloudService {
       lambda: exposed.lambda,
       log,
     });
+    exposed.gateway = { apiId: API_ID, stage: stageNameOf(assembly), traffic: this.gateway.traffic };
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -72,7 +73,7 @@ export class ApiGatewayService implements CloudService {
       handle: (request, response, _url, match) => {
         if (this.gateway === undefined || this.iam === undefined) return notFound(response);
         if (!allowedByIam(this.iam, request, response, this.log)) return;
-        return handleManagementRequest(request, response, match[2], this.gateway.connections, this.faults);
+        return handleManagementRequest(request, response, match[2], this.gateway.connections, this.faults, this.gateway.traffic);
       },
     },
     {

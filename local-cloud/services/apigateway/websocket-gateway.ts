@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { LambdaService } from '../lambda/lambda-service';
-import { FunctionError } from '../lambda/lambda-service';
+import { FunctionError, InvocationRefused } from '../lambda/lambda-service';
 import { serviceInvoker, type Invoker } from '../lambda/resource-policy';
 import type { Log } from '../service';
 import { evaluateAuthorizerResult, missingIdentitySource, type ConnectAuthorizer } from './authorizer';
@@ -20,6 +20,7 @@ import {
   type StageIdentity,
 } from './lambda-events';
 import { ClientFrameSizes, MAX_MESSAGE_BYTES, messageBytes, sendTextMessage } from './messages';
+import { GatewayTraffic } from './traffic';
 
 export interface RouteTarget {
   /** The function the route's integration invokes, by logical id. */
@@ -49,6 +50,11 @@ export interface GatewayOptions {
 /** The integration did not answer within the integration timeout. */
 class IntegrationTimeout extends Error {}
 
+/** How an integration call ended, as API Gateway's metrics tell them apart. */
+function outcomeOf(error: unknown): 'integration-error' | 'execution-error' {
+  return error instanceof IntegrationTimeout || error instanceof InvocationRefused ? 'execution-error' : 'integration-error';
+}
+
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' };
 
 function refuseHandshake(socket: Duplex, status: number, message: string): void {
@@ -66,6 +72,8 @@ function refuseHandshake(socket: Duplex, status: number, message: string): void 
  */
 export class WebSocketGateway {
   readonly connections: ConnectionRegistry;
+  /** Its traffic as CloudWatch's AWS/ApiGateway metrics count it. */
+  readonly traffic = new GatewayTraffic();
   /** `ws` closes with 1009 a message over 128 KB; a frame over 32 KB is watched for in `open`. */
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
@@ -83,29 +91,34 @@ export class WebSocketGateway {
     let authorizerContext: Record<string, unknown> | undefined;
     const authorizer = routes.connect?.authorizer;
     if (authorizer) {
-      if (missingIdentitySource(authorizer.identitySources, handshake)) return refuseHandshake(socket, 401, STATUS_TEXT[401]);
+      if (missingIdentitySource(authorizer.identitySources, handshake)) return this.refuseClient(socket, 401);
       let result: unknown;
       try {
         result = await lambda.invoke(authorizer.functionRef, authorizerEvent(stage, handshake, connectionId, connectedAt), this.invoker(authorizer.sourceArn));
       } catch (error) {
-        if (error instanceof FunctionError && error.errorMessage === 'Unauthorized') return refuseHandshake(socket, 401, STATUS_TEXT[401]);
+        if (error instanceof FunctionError && error.errorMessage === 'Unauthorized') return this.refuseClient(socket, 401);
         log(`authorizer failed: ${(error as Error).message}`);
         return refuseHandshake(socket, 500, STATUS_TEXT[500]);
       }
       const verdict = evaluateAuthorizerResult(result, methodArn(stage, '$connect'));
       if (!verdict.allowed) {
-        if (verdict.status === 500) log(verdict.reason);
-        return refuseHandshake(socket, verdict.status, STATUS_TEXT[verdict.status]);
+        if (verdict.status !== 500) return this.refuseClient(socket, verdict.status);
+        log(verdict.reason);
+        return refuseHandshake(socket, 500, STATUS_TEXT[500]);
       }
       authorizerContext = verdict.context;
     }
 
     if (routes.connect) {
       const facts = { id: connectionId, connectedAt, identity: handshake.identity, authorizer: authorizerContext };
+      this.traffic.emit({ kind: 'connect', at: Date.now() });
+      const started = Date.now();
       try {
         const status = statusOf(await lambda.invoke(routes.connect.functionRef, connectEvent(stage, handshake, facts), this.invoker(methodArn(stage, '$connect'))));
+        this.integrated(started, status);
         if (status < 200 || status > 299) return refuseHandshake(socket, status, STATUS_TEXT[status] ?? 'Refused');
       } catch (error) {
+        this.integrated(started, error);
         log(`$connect failed: ${(error as Error).message}`);
         return refuseHandshake(socket, 500, STATUS_TEXT[500]);
       }
@@ -115,7 +128,10 @@ export class WebSocketGateway {
       // Ahead of ws's own reader, so that an oversized frame is never routed.
       const frames = new ClientFrameSizes();
       socket.prependListener('data', (chunk: Buffer) => {
-        if (ws.readyState === WebSocket.OPEN && frames.oversized(chunk)) ws.close(1009, 'Frame too big');
+        if (ws.readyState === WebSocket.OPEN && frames.oversized(chunk)) {
+          this.traffic.emit({ kind: 'client-error', at: Date.now() });
+          ws.close(1009, 'Frame too big');
+        }
       });
       this.open(ws, connectionId, connectedAt, handshake.identity, authorizerContext);
     });
@@ -134,6 +150,7 @@ export class WebSocketGateway {
 
   private async route(connection: LiveConnection, data: RawData, isBinary: boolean): Promise<void> {
     const { stage, routes, lambda, log } = this.options;
+    this.traffic.emit({ kind: 'message', at: Date.now() });
     const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     const body = isBinary ? raw.toString('base64') : raw.toString('utf8');
     const routeKey = selectRoute(routes.routeSelectionExpression, routes.byKey, body, isBinary);
@@ -141,14 +158,18 @@ export class WebSocketGateway {
     const event = messageEvent(stage, connection, routeKey, body, isBinary);
     const { requestId } = event.requestContext;
     if (target === undefined) {
+      this.traffic.emit({ kind: 'client-error', at: Date.now() });
       this.send(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.id, requestId }));
       return;
     }
+    const started = Date.now();
     const invocation = lambda.invoke(target.functionRef, event, this.invoker(methodArn(stage, routeKey)));
     let result: unknown;
     try {
       result = await this.withinIntegrationTimeout(invocation);
+      this.integrated(started, statusOf(result));
     } catch (error) {
+      this.integrated(started, error);
       if (error instanceof IntegrationTimeout) {
         log(`route ${routeKey} timed out after ${this.options.integrationTimeoutMs} ms; the function runs on`);
         this.send(connection, JSON.stringify({ message: 'Endpoint request timed out', connectionId: connection.id, requestId }));
@@ -183,22 +204,42 @@ export class WebSocketGateway {
     return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** Refuses a handshake with a 4XX before any integration runs: a client error. */
+  private refuseClient(socket: Duplex, status: number): void {
+    this.traffic.emit({ kind: 'client-error', at: Date.now() });
+    refuseHandshake(socket, status, STATUS_TEXT[status] ?? 'Refused');
+  }
+
+  /** Reports an integration call that began at `started`: `answer` is the status it answered, or what it failed with. */
+  private integrated(started: number, answer: unknown): void {
+    const at = Date.now();
+    const outcome = typeof answer === 'number' ? (answer >= 400 ? 'integration-error' : 'answered') : outcomeOf(answer);
+    this.traffic.emit({ kind: 'integration', at, latencyMs: at - started, outcome });
+  }
+
   /** API Gateway as Lambda's resource policy sees it: the route's or authorizer's ARN. */
   private invoker(sourceArn: string): Invoker {
     return serviceInvoker('apigateway.amazonaws.com', sourceArn, this.options.stage.accountId);
   }
 
   private send(connection: LiveConnection, text: string): void {
-    if (connection.socket.readyState === WebSocket.OPEN) sendTextMessage(connection.socket, text);
+    if (connection.socket.readyState !== WebSocket.OPEN) return;
+    sendTextMessage(connection.socket, text);
+    this.traffic.emit({ kind: 'message', at: Date.now() });
   }
 
   private closed(connection: LiveConnection, code: number, reason: string): void {
     this.connections.closed(connection);
     const disconnect = this.options.routes.disconnect;
     if (!disconnect || connection.disconnectLost) return;
+    const started = Date.now();
     void this.options.lambda
       .invoke(disconnect.functionRef, disconnectEvent(this.options.stage, connection, code, reason), this.invoker(methodArn(this.options.stage, '$disconnect')))
-      .catch((error: Error) => this.options.log(`$disconnect failed: ${error.message}`));
+      .then((result) => this.integrated(started, statusOf(result)))
+      .catch((error: Error) => {
+        this.integrated(started, error);
+        this.options.log(`$disconnect failed: ${error.message}`);
+      });
   }
 
   async stop(): Promise<void> {

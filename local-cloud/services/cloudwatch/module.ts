@@ -2,14 +2,20 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { json } from '../../http';
+import { HISTORY_LAG_ALARM_CONTEXT } from '../../../lib/app-context';
 import { arn, LOCAL_CREDENTIALS, REGION } from '../account';
 import type { WebAsset } from '../../../web/build';
-import type { CloudContext, CloudService, DefinedResource, HttpRoute } from '../service';
+import type { CloudContext, CloudService, DefinedResource, HttpRoute, SetupContext } from '../service';
 import { alarmDefinitionOf, type AlarmProperties } from './alarm-definitions';
 import { AlarmEvaluator } from './alarm-evaluator';
+import { putGatewayTraffic } from './api-gateway-feed';
 import { buildDashboardPage, dashboardRoutes, templateDashboards, type LocalDashboard } from './dashboard/local-dashboard';
+import { putDynamoDbCalls } from './dynamodb-feed';
+import { putIteratorAge } from './iterator-age';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
+import { putTopicActivity } from './sns-feed';
+import { QueueMessageAges } from './sqs-message-ages';
 import { SqsSampler } from './sqs-sampler';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
@@ -20,10 +26,13 @@ const SHORT_TICK_MS = 1000;
 const SQS_SAMPLE_MS = 60_000;
 
 /**
- * CloudWatch: a metric store fed by what the local cloud sees (the functions' invocations and
- * EMF log lines, samples of the queues), the template's alarms evaluated against it, their state
- * changes published to their actions' SNS topics, `GET /dev/alarms` to read states and
- * notifications, and `GET /dev/metrics[?namespace=…]` to list the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests.
+ * CloudWatch: a metric store fed by what the local cloud sees (the functions' invocations, their
+ * DynamoDB calls and EMF log lines; what Lambda's pollers receive and hand over; samples of the
+ * queues; the WebSocket API's traffic; what SNS publishes and delivers), the template's alarms
+ * evaluated against it, their state changes published to their actions' SNS topics,
+ * `GET /dev/alarms` to read states and notifications, and `GET /dev/metrics[?namespace=…]` to list
+ * the metrics it holds. `LOCAL_ALARM_PERIOD_SECONDS` shortens every alarm's period for tests,
+ * `LOCAL_HISTORY_LAG_ALARM_SECONDS` sets the history-lag alarm's threshold.
  * An alarm it cannot evaluate as CloudWatch would stops the local cloud at start, naming it.
  */
 export class CloudWatchService implements CloudService {
@@ -47,6 +56,11 @@ export class CloudWatchService implements CloudService {
     },
   };
 
+  /** `LOCAL_HISTORY_LAG_ALARM_SECONDS`, when set, becomes the history-lag alarm's threshold. */
+  async synthContext({ config }: SetupContext): Promise<Record<string, string>> {
+    return config.historyLagAlarmSeconds === undefined ? {} : { [HISTORY_LAG_ALARM_CONTEXT]: String(config.historyLagAlarmSeconds) };
+  }
+
   /** Builds the page of the template's dashboard (`GET /dev/dashboard`, see `dashboard/`) while the stand-ins start. */
   async launch(): Promise<void> {
     this.dashboardPage = await buildDashboardPage();
@@ -57,7 +71,14 @@ export class CloudWatchService implements CloudService {
     this.store = store;
     this.dashboard = { dashboards: templateDashboards(assembly, resolver), page: new Map(this.dashboardPage.map((asset) => [asset.urlPath, asset])), store };
     this.periodSecondsOverride = config.alarmPeriodSeconds;
-    if (exposed.lambda) this.emf = feedFromFunctions(exposed.lambda, store, log);
+    if (exposed.lambda) {
+      this.emf = feedFromFunctions(exposed.lambda, store, log);
+      exposed.lambda.onPollerEvent((event) => putIteratorAge(store, event));
+      exposed.lambda.onInvocation((record) => putDynamoDbCalls(store, record));
+    }
+    const gateway = exposed.gateway;
+    gateway?.traffic.observe((event) => putGatewayTraffic(store, gateway, event));
+    exposed.sns?.onTopicActivity((activity) => putTopicActivity(store, activity));
 
     const sqsEndpoint = endpoints.standIn('sqs');
     const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => ({
@@ -66,7 +87,9 @@ export class CloudWatchService implements CloudService {
     }));
     if (sqsEndpoint !== undefined && queues.length > 0) {
       this.sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
-      this.sampler = new SqsSampler(this.sqs, queues, store, log);
+      const ages = new QueueMessageAges();
+      exposed.lambda?.onPollerEvent((event) => ages.observe(event));
+      this.sampler = new SqsSampler(this.sqs, queues, store, ages, log);
       this.sampler.start(config.alarmPeriodSeconds === undefined ? SQS_SAMPLE_MS : (config.alarmPeriodSeconds * 1000) / 2);
     }
 

@@ -212,6 +212,10 @@ export class DynamoDbStreamEventSource {
   private async deliver(cursor: ShardCursor, streamArn: string): Promise<void> {
     const batch = cursor.pending.slice(0, this.mapping.batchSize);
     let firstFailed = batch.length;
+    const created = batch.at(-1)?.dynamodb.ApproximateCreationDateTime;
+    if (created !== undefined) {
+      this.lambda.pollerEvents.emit({ kind: 'stream-batch', functionName: this.lambda.functionNameOf(this.mapping.functionRef), at: Date.now(), lastRecordCreatedAt: Number(created) * 1000 });
+    }
     try {
       const result = await this.lambda.invoke(this.mapping.functionRef, { Records: batch }, EVENT_SOURCE_MAPPING);
       firstFailed = this.firstFailure(batch, result);

@@ -3,6 +3,7 @@ import type { ExecutionOptions, FunctionDefinition } from './execution-environme
 import { FunctionPool } from './function-pool';
 import type { LogLineListener } from './function-output';
 import type { InvocationRecord } from './metering';
+import { PollerEvents, type PollerObserver } from './poller-events';
 import { permits, type InvokePermission, type Invoker } from './resource-policy';
 import type { Log } from '../service';
 
@@ -42,6 +43,8 @@ interface RegisteredFunction {
 export class LambdaService {
   private readonly functionsByRef = new Map<string, RegisteredFunction>();
   private readonly asyncInvoker: AsyncInvoker;
+  /** What the event source mappings' pollers report as they receive and hand over records. */
+  readonly pollerEvents = new PollerEvents();
 
   constructor(private readonly options: LambdaServiceOptions) {
     this.asyncInvoker = new AsyncInvoker({
@@ -69,6 +72,16 @@ export class LambdaService {
   /** Hears every invocation as the meter records it. */
   onInvocation(observer: (record: InvocationRecord) => void): void {
     this.options.meter.observe(observer);
+  }
+
+  /** Hears what the pollers of event source mappings receive, delete and hand to functions. */
+  onPollerEvent(observer: PollerObserver): void {
+    this.pollerEvents.observe(observer);
+  }
+
+  /** The function name of the function with this logical id, name or ARN. */
+  functionNameOf(functionRef: string): string {
+    return this.registered(functionRef).pool.definition.functionName;
   }
 
   /** Hears every line the functions write, as CloudWatch Logs receives it. */

@@ -7,6 +7,10 @@ export interface SdkCall {
   readonly end: number;
   /** The error's name, when the call failed. */
   readonly error?: string;
+  /** The HTTP status the failed call was answered with, if it got an answer. */
+  readonly status?: number;
+  /** For a failed DynamoDB call: the tables its request named. */
+  readonly tables?: readonly string[];
   /** DynamoDB's consumed capacity (asked for by the middleware). */
   readonly capacity?: {
     readonly readUnits: number;
@@ -14,6 +18,8 @@ export interface SdkCall {
     readonly capacityUnits: number;
     /** The tables the call touched, as DynamoDB names them in its consumed capacity. */
     readonly tables: readonly string[];
+    /** The units each table consumed. */
+    readonly byTable: ReadonlyArray<{ readonly table: string; readonly units: number }>;
   };
 }
 

@@ -26,7 +26,8 @@ Module._resolveFilename = function resolveWithRuntimeSdk(request, parent, isMain
 /*
  * Metering, for `/dev/stats` and the benchmark: every AWS SDK call the function makes is recorded
  * by a middleware added to each client's stack on its first call (service, operation, timing, and
- * for DynamoDB the consumed capacity, which the middleware asks for), and the bytes the function
+ * for DynamoDB the consumed capacity, which the middleware asks for, and the tables a failed call
+ * named; for a failed call its error and HTTP status), and the bytes the function
  * logs are counted. Each invocation reports its share with its result.
  */
 let calls = [];
@@ -43,7 +44,16 @@ function capacityOf(consumed) {
     writeUnits: entries.reduce((sum, entry) => sum + (entry.WriteCapacityUnits ?? 0), 0),
     capacityUnits: entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0),
     tables: [...new Set(entries.map((entry) => entry.TableName).filter(Boolean))],
+    byTable: entries.filter((entry) => entry.TableName).map((entry) => ({ table: entry.TableName, units: entry.CapacityUnits ?? 0 })),
   };
+}
+
+/** The tables a DynamoDB request names: its TableName, its RequestItems' or its TransactItems'. */
+function tablesOf(input) {
+  if (!input) return [];
+  const named = [input.TableName, ...Object.keys(input.RequestItems || {})];
+  for (const item of input.TransactItems || []) for (const action of Object.values(item)) named.push(action && action.TableName);
+  return [...new Set(named.filter((name) => typeof name === 'string'))];
 }
 
 const meteringMiddleware = (next, context) => async (args) => {
@@ -60,6 +70,8 @@ const meteringMiddleware = (next, context) => async (args) => {
     return result;
   } catch (error) {
     call.error = error && error.name;
+    call.status = error && error.$metadata && error.$metadata.httpStatusCode;
+    if (service === 'DynamoDB') call.tables = tablesOf(args.input);
     throw error;
   } finally {
     call.end = Date.now();

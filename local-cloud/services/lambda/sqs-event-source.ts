@@ -68,10 +68,24 @@ export class SqsEventSource {
       );
       // Lambda's poller pays for these too; the empty receives of an idle queue are a fixed cost, not a per-message one.
       if (Messages.length > 0) this.meter.count('SQS.ReceiveMessage');
+      if (Messages.length > 0) this.reportReceived(Messages);
       batch.push(...Messages);
       if (batch.length > 0 && (Messages.length === 0 || Date.now() >= deadline)) break;
     }
     return batch;
+  }
+
+  private reportReceived(messages: Message[]): void {
+    this.lambda.pollerEvents.emit({
+      kind: 'sqs-received',
+      queueUrl: this.mapping.queueUrl,
+      at: Date.now(),
+      messages: messages.map((message) => ({
+        messageId: message.MessageId!,
+        sentTimestamp: Number(message.Attributes?.SentTimestamp),
+        receiveCount: Number(message.Attributes?.ApproximateReceiveCount),
+      })),
+    });
   }
 
   private toRecord(message: Message) {
@@ -117,12 +131,15 @@ export class SqsEventSource {
         }
         for (let i = 0; i < done.length; i += 10) {
           this.meter.count('SQS.DeleteMessageBatch');
-          await this.sqs.send(
+          const deleting = done.slice(i, i + 10);
+          const { Successful = [] } = await this.sqs.send(
             new DeleteMessageBatchCommand({
               QueueUrl: this.mapping.queueUrl,
-              Entries: done.slice(i, i + 10).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+              Entries: deleting.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
             }),
           );
+          const messageIds = Successful.map((entry) => deleting[Number(entry.Id)].MessageId!);
+          this.lambda.pollerEvents.emit({ kind: 'sqs-deleted', queueUrl: this.mapping.queueUrl, at: Date.now(), messageIds });
         }
       } catch (error) {
         if (!this.running) return;

@@ -92,6 +92,8 @@ export class SnsService implements CloudService {
       subscriptions,
     );
     this.topics = Object.fromEntries(topics);
+    const sns = this.sns;
+    exposed.sns = { onTopicActivity: (observer) => sns.onTopicActivity(observer) };
   }
 
   readonly routes: readonly HttpRoute[] = [

@@ -26,6 +26,15 @@ export class EndpointRefused extends Error {}
 const DELIVERY_ATTEMPTS = 3;
 
 /**
+ * What happened on a topic, as SNS counts it for CloudWatch (times are epoch ms): a message
+ * published (with its size in bytes), and a message delivered to a subscription or given up on
+ * (for a function, once, whatever the number of attempts).
+ */
+export type TopicActivity =
+  | { readonly kind: 'published'; readonly topicArn: string; readonly bytes: number; readonly at: number }
+  | { readonly kind: 'delivered' | 'failed'; readonly topicArn: string; readonly at: number };
+
+/**
  * The local stand-in for SNS: topics with Lambda subscriptions (handed to Lambda's asynchronous
  * invocation; only a message Lambda would not take is retried, a client-side refusal not at all,
  * then it goes to the subscription's dead-letter queue), and mobile push through platform endpoints, whose push
@@ -39,6 +48,7 @@ export class LocalSns {
   private topics: ReadonlySet<string> = new Set();
   private subscriptions: readonly LambdaSubscriptionTarget[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly activityObservers: Array<(activity: TopicActivity) => void> = [];
 
   private constructor(
     dataDir: string,
@@ -60,6 +70,15 @@ export class LocalSns {
   configure(topics: Iterable<string>, subscriptions: readonly LambdaSubscriptionTarget[]): void {
     this.topics = new Set(topics);
     this.subscriptions = subscriptions;
+  }
+
+  /** Hears what is published to the topics and what becomes of each delivery. */
+  onTopicActivity(observer: (activity: TopicActivity) => void): void {
+    this.activityObservers.push(observer);
+  }
+
+  private report(activity: TopicActivity): void {
+    for (const observer of this.activityObservers) observer(activity);
   }
 
   get endpoint(): string {
@@ -134,6 +153,7 @@ export class LocalSns {
           Value: params.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? '',
         };
       }
+      this.report({ kind: 'published', topicArn, bytes: Buffer.byteLength(message), at: Date.now() });
       for (const subscription of this.subscriptions.filter((candidate) => candidate.topicArn === topicArn)) {
         const delivery = this.deliver(subscription, messageId, params.get('Subject'), body, attributes);
         this.inFlight.add(delivery);
@@ -169,6 +189,7 @@ export class LocalSns {
     for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
       try {
         await subscription.handOver(event);
+        this.report({ kind: 'delivered', topicArn: subscription.topicArn, at: Date.now() });
         return;
       } catch (error) {
         this.log(`SNS delivery ${messageId} to ${subscription.subscriptionArn} failed (attempt ${attempt}): ${(error as Error).message}`);
@@ -176,6 +197,7 @@ export class LocalSns {
         if (attempt < DELIVERY_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
       }
     }
+    this.report({ kind: 'failed', topicArn: subscription.topicArn, at: Date.now() });
     if (subscription.deadLetter) await subscription.deadLetter(JSON.stringify(envelope));
     else this.log(`SNS discarded ${messageId} for ${subscription.subscriptionArn}: no dead-letter queue`);
   }
