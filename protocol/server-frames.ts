@@ -119,6 +119,9 @@ export const typingServerFrame = z.object({
 
 export const pushRegisteredServerFrame = z.object({ type: z.literal('pushRegistered'), ...reply });
 export const pushUnregisteredServerFrame = z.object({ type: z.literal('pushUnregistered'), ...reply });
+/** The caller's settings: the reply to `getSettings` and to `updateSettings` (as they now are). */
+export const settingsServerFrame = z.object({ type: z.literal('settings'), ...reply, activeStatus: z.boolean(), pushPreviews: z.boolean() });
+export type UserSettings = Omit<z.infer<typeof settingsServerFrame>, 'type' | 'reqId'>;
 export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
 
 /** `message` is for people and never carries internal details. */
@@ -136,6 +139,7 @@ export const serverFrames = {
   typing: typingServerFrame,
   pushRegistered: pushRegisteredServerFrame,
   pushUnregistered: pushUnregisteredServerFrame,
+  settings: settingsServerFrame,
   pong: pongServerFrame,
   error: errorServerFrame,
 } as const;

@@ -1,6 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConnectionRegistry } from '../../lib/constructs/connection-registry';
+import { ChatStore } from '../../lib/constructs/chat-store';
 import { Presence } from '../../lib/constructs/presence';
+import { UserSettings } from '../../lib/constructs/user-settings';
 import { WebSocketGateway } from '../../lib/constructs/websocket-gateway';
 import { actions, functionBaseline, grantee, logicalIdOf, managementApiArn, permissionsOf, resource, stubFunction, testStack, withActionsOnAnyResource } from './template';
 
@@ -13,7 +15,7 @@ function synthPresence() {
     disconnectHandler: stubFunction(stack, 'Disconnect'),
     defaultHandler: stubFunction(stack, 'Default'),
   });
-  const presence = new Presence(stack, 'Presence', { connections, gateway });
+  const presence = new Presence(stack, 'Presence', { connections, gateway, chat: new ChatStore(stack, 'Chat'), settings: new UserSettings(stack, 'Settings') });
   return { stack, connections, gateway, presence, get template() { return Template.fromStack(stack); } };
 }
 

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PushNotifications, type PushPlatformApplications } from '../../lib/constructs/push-notifications';
+import { UserSettings } from '../../lib/constructs/user-settings';
 import { actions, functionBaseline, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
 
 const applications = {
@@ -13,7 +14,7 @@ const endpoints = {
 
 function synthPush(platformApplications?: PushPlatformApplications) {
   const stack = testStack();
-  const push = new PushNotifications(stack, 'Push', { platformApplications });
+  const push = new PushNotifications(stack, 'Push', { platformApplications, settings: new UserSettings(stack, 'Settings') });
   return { stack, push, get template() { return Template.fromStack(stack); } };
 }
 
