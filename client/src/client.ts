@@ -1,4 +1,4 @@
-import type { PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
+import type { PushPlatform, ServerFrame, ServerFrameOf, UserPresence, UserSettings } from '../../protocol';
 import { Connection, globalNetworkEvents, type ConnectionChange, type ConnectionState } from './connection';
 import { ClientClosedError, ConnectionLostError, ProtocolError } from './errors';
 import { Emitter } from './events';
@@ -206,6 +206,19 @@ export class MessengerClient {
     await this.connection.request({ action: 'unregisterPush', platform, token });
   }
 
+  /** The user's settings: active status (seen online by people you share a thread with, and seeing them) and push previews. */
+  async getSettings(): Promise<UserSettings> {
+    return settingsOf((await this.connection.request({ action: 'getSettings' })) as ServerFrameOf<'settings'>);
+  }
+
+  /**
+   * Changes some of the user's settings and returns them all as they now are. With active status
+   * off, everyone you watch shows offline (without `lastSeen`), and you show so to them.
+   */
+  async updateSettings(changes: Partial<UserSettings>): Promise<UserSettings> {
+    return settingsOf((await this.connection.request({ action: 'updateSettings', ...changes })) as ServerFrameOf<'settings'>);
+  }
+
   private async membership(frame: Parameters<Connection['request']>[0]): Promise<Thread> {
     const reply = (await this.connection.request(frame)) as ServerFrameOf<'thread'>;
     return this.thread(reply.threadId);
@@ -269,4 +282,8 @@ export class MessengerClient {
     this.sentHandles.set(frame.threadId, handles.filter((handle) => handle.state !== 'read'));
     this.events.emit('receipt', frame);
   }
+}
+
+function settingsOf({ activeStatus, pushPreviews }: ServerFrameOf<'settings'>): UserSettings {
+  return { activeStatus, pushPreviews };
 }

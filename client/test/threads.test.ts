@@ -191,3 +191,23 @@ describe('typing', () => {
     client.close();
   });
 });
+
+describe('settings', () => {
+  it('reads and changes the user’s settings, sending only what changes', async () => {
+    const client = fakeClient();
+    const socket = await connected(client);
+    const read = client.getSettings();
+    await advance();
+    socket.reply('getSettings', { type: 'settings', activeStatus: true, pushPreviews: true });
+    expect(await read).toEqual({ activeStatus: true, pushPreviews: true });
+
+    const changed = client.updateSettings({ pushPreviews: false });
+    await advance();
+    expect(socket.reply('updateSettings', { type: 'settings', activeStatus: true, pushPreviews: false })).toEqual({
+      action: 'updateSettings',
+      reqId: expect.any(String),
+      pushPreviews: false,
+    });
+    expect(await changed).toEqual({ activeStatus: true, pushPreviews: false });
+  });
+});
