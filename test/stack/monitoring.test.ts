@@ -77,7 +77,8 @@ describe('Monitoring', () => {
       [...JSON.stringify(template.toJSON().Resources).matchAll(/"(?:deadLetterTargetArn|Destination)":\{"Fn::GetAtt":\["(\w+)","Arn"\]\}/g)].map(([, id]) => id),
     );
     const messageQueueId = logicalIdOf(stack, stack.messagePipeline.queue);
-    expect(queues.map(([id]) => id).sort()).toEqual([...deadLetterIds, messageQueueId].sort());
+    const pushRetryQueueId = logicalIdOf(stack, stack.push.retryQueue);
+    expect(queues.map(([id]) => id).sort()).toEqual([...deadLetterIds, messageQueueId, pushRetryQueueId].sort());
     expect(deadLetterIds.size).toBe(4);
     for (const id of deadLetterIds) {
       expect([id, alarmsOn(id, 'ApproximateNumberOfMessagesVisible').map(([, alarm]) => alarm.Properties.Threshold)]).toEqual([id, [0]]);
@@ -88,7 +89,7 @@ describe('Monitoring', () => {
 
   it('gives every DynamoDB table read-throttle, write-throttle and system-error alarms, system errors over every operation the functions use', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(8);
+    expect(tables).toHaveLength(9);
     for (const [id] of tables) {
       expect([id, alarmsOn(id, 'ReadThrottleEvents').length, alarmsOn(id, 'WriteThrottleEvents').length]).toEqual([id, 1, 1]);
       const systemErrors = alarmsOn(id, 'SystemErrors');
