@@ -115,10 +115,10 @@ function pendingTransitionOf(userId: string, item: unknown): PresenceTransition 
  *
  * Beside them, in the same table, each connection's **watch list** (partition
  * `#watching#<subscriber user>`, sort key the connection): the set of users it watches and a
- * version. The caps are checked on these lists: one strongly consistent Query gives a user's lists
- * (one per connection), and the connection's new list is written in a transaction that also checks
- * that none of the user's other lists changed meanwhile, so that racing subscriptions cannot pass
- * a cap together. A list carries the connection id like a subscription does, so ending the
+ * version, and a head item with a version of its own. The caps are checked on these lists: one
+ * strongly consistent Query gives a user's lists (one per connection) and head, and the
+ * connection's new list is written in a transaction with the head's next version, on condition
+ * that both are as read, so that racing subscriptions cannot pass a cap together. A list carries the connection id like a subscription does, so ending the
  * connection's subscriptions (by the index) ends its list too. User ids never contain `#`, so no
  * list shares a partition with a watched user.
  */
@@ -130,14 +130,13 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
 
   async subscribe(subscriber: PresenceSubscriber, watchedUserIds: readonly string[], expiresAt: number, caps: SubscriptionCaps): Promise<SubscribeOutcome> {
     for (let attempt = 1; ; attempt++) {
-      const lists = await this.watchListsOf(subscriber.userId);
+      const { lists, headVersion } = await this.watchListsOf(subscriber.userId);
       const own = lists.find((list) => list.connectionId === subscriber.connectionId);
       const watched = new Set([...(own?.watched ?? []), ...watchedUserIds]);
       if (watched.size > caps.perConnection) return { over: 'connection', watching: own?.watched.length ?? 0 };
-      const others = lists.filter((list) => list !== own);
-      const byUser = others.reduce((sum, list) => sum + list.watched.length, 0);
+      const byUser = lists.filter((list) => list !== own).reduce((sum, list) => sum + list.watched.length, 0);
       if (byUser + watched.size > caps.perUser) return { over: 'user', watching: byUser + (own?.watched.length ?? 0) };
-      if (await this.writeWatchList(subscriber, watched, own?.version, others, expiresAt)) break;
+      if (await this.writeWatchList(subscriber, watched, own?.version, headVersion, expiresAt)) break;
       if (attempt >= LIST_ATTEMPTS) throw new Error(`the watch lists of ${subscriber.userId} kept changing`);
     }
     // Every requested one, not only the new ones: a subscription lost to an earlier failure is written again.
@@ -174,7 +173,7 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
   }
 
   async watchedBy(userId: string): Promise<Array<{ connectionId: string; watched: string[] }>> {
-    return (await this.watchListsOf(userId)).map(({ connectionId, watched }) => ({ connectionId, watched }));
+    return (await this.watchListsOf(userId)).lists.map(({ connectionId, watched }) => ({ connectionId, watched }));
   }
 
   async unsubscribe(subscriber: PresenceSubscriber, watchedUserId: string): Promise<void> {
@@ -209,10 +208,11 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
     await batchWrite(this.client, keys.map((key) => ({ table: this.tableName, deleteKey: key })));
   }
 
-  /** The user's watch lists, one per connection that watches anyone, read strongly consistently. */
-  private async watchListsOf(userId: string): Promise<WatchList[]> {
+  /** The user's watch lists, one per connection that watches anyone, and the version of their head, read strongly consistently. */
+  private async watchListsOf(userId: string): Promise<{ lists: WatchList[]; headVersion?: number }> {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const lists: WatchList[] = [];
+    let headVersion: number | undefined;
     const pages = paginateQuery(
       { client: this.client },
       {
@@ -224,7 +224,11 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        // A list whose connection must have ended (its removal lost) counts for nothing, but is still checked against races.
+        if (item.connectionId === headKey(userId)) {
+          headVersion = Number(item.version);
+          continue;
+        }
+        // A list whose connection must have ended (its removal lost) counts for nothing.
         const live = Number(item.expiresAt) > nowSeconds;
         lists.push({
           connectionId: String(item.connectionId),
@@ -233,33 +237,35 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
         });
       }
     }
-    return lists;
+    return { lists, ...(headVersion === undefined ? {} : { headVersion }) };
   }
 
   /**
-   * Writes the connection's list, on condition that it and the user's other lists are as read;
-   * false when one of them changed meanwhile (the caller reads them again).
+   * Writes the connection's list and moves the user's head on, on condition that both are as read:
+   * every subscription of the user moves the head, so of two racing ones (on any connections) one
+   * fails and reads the lists again. False when that happened.
    */
-  private async writeWatchList(subscriber: PresenceSubscriber, watched: Set<string>, version: number | undefined, others: readonly WatchList[], expiresAt: number): Promise<boolean> {
+  private async writeWatchList(subscriber: PresenceSubscriber, watched: Set<string>, version: number | undefined, headVersion: number | undefined, expiresAt: number): Promise<boolean> {
     const list = watchListKey(subscriber.userId);
-    const put = {
-      Put: {
-        TableName: this.tableName,
-        Item: { watchedUserId: list, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, watched, version: (version ?? 0) + 1, expiresAt },
-        ConditionExpression: version === undefined ? 'attribute_not_exists(version)' : 'version = :version',
-        ...(version === undefined ? {} : { ExpressionAttributeValues: { ':version': version } }),
+    const unchanged = (known: number | undefined) =>
+      known === undefined
+        ? { ConditionExpression: 'attribute_not_exists(version)' }
+        : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': known } };
+    const items = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { watchedUserId: list, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, watched, version: (version ?? 0) + 1, expiresAt },
+          ...unchanged(version),
+        },
       },
-    };
-    const checks = others.slice(0, MAX_TRANSACTION_ITEMS - 1).map((other) => ({
-      ConditionCheck: {
-        TableName: this.tableName,
-        Key: { watchedUserId: list, connectionId: other.connectionId },
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': other.version },
+      {
+        // No subscription outlives its connection, so neither need the head: it expires with the latest.
+        Put: { TableName: this.tableName, Item: { watchedUserId: list, connectionId: headKey(subscriber.userId), version: (headVersion ?? 0) + 1, expiresAt }, ...unchanged(headVersion) },
       },
-    }));
+    ];
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: [put, ...checks] }));
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return true;
     } catch (error) {
       if (error instanceof TransactionCanceledException) return false;
@@ -278,5 +284,5 @@ interface WatchList {
 const watchListKey = (userId: string) => `#watching#${userId}`;
 /** A subscription whose lists keep changing under it gives up after this many reads. */
 const LIST_ATTEMPTS = 5;
-/** TransactWriteItems takes 100 items: the connection's own list and 99 others (more connections than that are not checked for races). */
-const MAX_TRANSACTION_ITEMS = 100;
+/** The sort key of the item whose version every subscription of the user moves on. */
+const headKey = (userId: string) => `#head#${userId}`;

@@ -116,8 +116,8 @@ export class Presence extends Construct {
 
   /**
    * Lets the grantee subscribe connections to users and read the users' current status: read the
-   * subscriber's watch lists (a Query), write the connection's list in a transaction that checks
-   * the others (PutItem, ConditionCheckItem), write the subscriptions in batches; and, when a user's
+   * subscriber's watch lists (a Query), write the connection's list and the user's head in a
+   * transaction (PutItem), write the subscriptions in batches; and, when a user's
    * active status flips, find their subscribers and end the subscriptions of gone connections (by
    * the index). Reading who may see whom is granted by the chat store and the settings.
    */
@@ -125,7 +125,7 @@ export class Presence extends Construct {
     return [
       Grant.addToPrincipal({
         grantee,
-        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'],
+        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
         resourceArns: [this.subscriptionsTable.tableArn],
       }),
       Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.subscriptionsTable.tableArn}/index/${SUBSCRIPTIONS_BY_SUBSCRIBER}`] }),

@@ -45,7 +45,7 @@ describe('presence over real sockets', () => {
 
     expect(await subscriber.request({ action: 'subscribePresence', userIds: [bob, carol] })).toEqual({
       type: 'presence',
-      reqId: 'req-1',
+      reqId: expect.any(String),
       users: [
         { userId: bob, status: 'offline' },
         { userId: carol, status: 'offline' },

@@ -66,7 +66,7 @@ describe('MessengerStack wiring', () => {
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
       [table(chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:UpdateItem'),
       [table(chat.userThreads.tableArn)]: actions('dynamodb:Query'),
-      [table(presence.subscriptionsTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'),
+      [table(presence.subscriptionsTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
       [table(`${presence.subscriptionsTable.tableArn}/index/bySubscriber`)]: actions('dynamodb:Query'),
       [table(presence.statusTable.tableArn)]: actions('dynamodb:BatchGetItem'),
       [table(settings.table.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),

@@ -107,7 +107,7 @@ describe('Presence', () => {
     presence.grantSubscribe(role);
     const subscriptions = presence.subscriptionsTable.tableArn;
     expect(permissionsOf(stack, role)).toEqual({
-      [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'),
+      [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
       [resource(stack, `${subscriptions}/index/bySubscriber`)]: actions('dynamodb:Query'),
       [resource(stack, presence.statusTable.tableArn)]: actions('dynamodb:BatchGetItem'),
     });
