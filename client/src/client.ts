@@ -239,6 +239,7 @@ export class MessengerClient {
         const { type: _type, threadId, ...message } = frame;
         this.typingSignals.end(threadId, message.senderId);
         this.threadList.receive(threadId, [message], 'live');
+        this.reconsiderPresence([message.senderId]);
         return;
       }
       case 'ack':
@@ -249,6 +250,7 @@ export class MessengerClient {
         return;
       case 'thread':
         this.threadList.applyMembership(frame);
+        this.reconsiderPresence(frame.members);
         return;
       case 'presence':
         this.presence.apply(frame.users);
@@ -272,6 +274,14 @@ export class MessengerClient {
     this.sentHandles.set(threadId, [...handles, handle]);
     const { seq, messageId, sentAt, clientMsgId, text } = handle;
     this.threadList.receive(threadId, [{ seq: seq!, messageId: messageId!, sentAt: sentAt!, clientMsgId, text, senderId: this.connection.userId! }], 'sent');
+    if (handle.entry.to !== undefined) this.reconsiderPresence([handle.entry.to]);
+  }
+
+  /** Sharing a thread is what lets two users see each other's presence: ask again about those who showed hidden. */
+  private reconsiderPresence(userIds: readonly string[]): void {
+    this.presence.reconsider(userIds).catch((error: Error) => {
+      if (!(error instanceof ConnectionLostError || error instanceof ClientClosedError)) this.events.emit('error', error);
+    });
   }
 
   private receipt(frame: ServerFrameOf<'receipt'>): void {
