@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { presenceOf, shareAThread, type PresenceFrame } from '../support/presence';
-import { byLogicalId, clientsClosedAfterEach, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { byLogicalId, clientsClosedAfterEach, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 import type { TestClient } from '../support/ws-client';
 
 jest.setTimeout(60_000);
@@ -101,6 +101,21 @@ describe('who sees whose presence, over real sockets', () => {
     expect(await presenceOf(carolClient, bob, 'offline')).toEqual({ userId: bob, status: 'offline' });
     // Unsubscribed once the frame was delivered.
     await eventually(async () => (await subscriptionsTo(bob)).every((item) => item.subscriberUserId !== carol), 10_000, "carol's subscription to end");
+  });
+
+  it("costs a stranger's 500-id subscribePresence one Query, and writes nothing", async () => {
+    const stranger = await connect(uniqueUser('stranger'));
+    const since = Date.now();
+    const userIds = Array.from({ length: 500 }, (_, index) => uniqueUser(`target${index}`));
+    const answer = (await stranger.request({ action: 'subscribePresence', userIds })) as PresenceFrame;
+    expect(answer.users).toEqual(userIds.map((userId) => ({ userId, status: 'offline' })));
+
+    const { invocations } = (await (await fetch(`${localCloud().baseUrl}/dev/stats`)).json()) as {
+      invocations: Array<{ logicalId: string; start: number; calls: Array<{ service: string; operation: string }> }>;
+    };
+    const calls = invocations.filter((invocation) => invocation.logicalId.startsWith('PresenceActions') && invocation.start >= since).flatMap((invocation) => invocation.calls);
+    // Its own thread rows (none), and at most the connection's activity mark: before, 20 BatchWriteItems and 5 BatchGetItems.
+    expect(calls.map((call) => call.operation).filter((operation) => operation !== 'UpdateItem')).toEqual(['Query']);
   });
 
   it('refuses bad settings frames with bad_request', async () => {
