@@ -9,6 +9,7 @@ import { MessageRelay } from './constructs/message-relay';
 import { MessengerFunction } from './constructs/messenger-function';
 import { Monitoring } from './constructs/monitoring';
 import { Presence } from './constructs/presence';
+import { UserSettings } from './constructs/user-settings';
 import { PushNotifications, type PushPlatformApplications } from './constructs/push-notifications';
 import { WebSocketGateway } from './constructs/websocket-gateway';
 
@@ -83,6 +84,7 @@ export class MessengerStack extends Stack {
   public readonly chat: ChatStore;
   public readonly relay: MessageRelay;
   public readonly presence: Presence;
+  public readonly settings: UserSettings;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: MessengerStackProps = {}) {
@@ -114,7 +116,8 @@ export class MessengerStack extends Stack {
 
     this.history = new HistoryStore(this, 'History');
     this.messagePipeline = new MessagePipeline(this, 'MessagePipeline', { history: this.history });
-    this.push = new PushNotifications(this, 'Push', { platformApplications: props.pushPlatformApplications });
+    this.settings = new UserSettings(this, 'UserSettings');
+    this.push = new PushNotifications(this, 'Push', { platformApplications: props.pushPlatformApplications, settings: this.settings });
 
     this.chat = new ChatStore(this, 'Chat');
     const chat = new MessengerFunction(this, 'ChatActions', {
@@ -181,10 +184,12 @@ export class MessengerStack extends Stack {
     this.gateway.grantConnectionStatus(presence);
     this.gateway.addAction('typing', presence);
 
-    this.presence = new Presence(this, 'Presence', { connections: this.connections, gateway: this.gateway });
-    for (const [name, value] of Object.entries(this.presence.environment)) presence.addEnvironment(name, value);
+    this.presence = new Presence(this, 'Presence', { connections: this.connections, gateway: this.gateway, chat: this.chat, settings: this.settings });
+    for (const [name, value] of Object.entries({ ...this.presence.environment, ...this.settings.environment })) presence.addEnvironment(name, value);
     this.presence.grantSubscribe(presence);
-    this.gateway.addAction('subscribePresence', presence);
+    this.chat.grantFindSharedThreads(presence);
+    this.settings.grantReadWrite(presence);
+    for (const action of ['subscribePresence', 'getSettings', 'updateSettings']) this.gateway.addAction(action, presence);
 
     const pushDevices = new MessengerFunction(this, 'PushDevices', {
       handler: 'push-devices',

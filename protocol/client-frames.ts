@@ -127,6 +127,13 @@ export const typingFrame = z.object({
 
 /** Most user ids one `subscribePresence` may name. */
 export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL = 500;
+/**
+ * Most users one connection may watch, and one user across all their connections. Only users the
+ * caller may see (who share a thread with them) are subscriptions; each is one stored item that
+ * every change of the watched user reads.
+ */
+export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION = 1000;
+export const MAX_PRESENCE_SUBSCRIPTIONS_PER_USER = 3000;
 
 export const subscribePresenceFrame = z.object({
   action: z.literal('subscribePresence'),
@@ -144,6 +151,20 @@ const pushDeviceFrame = <Name extends 'registerPush' | 'unregisterPush'>(name: N
 
 export const registerPushFrame = pushDeviceFrame('registerPush');
 export const unregisterPushFrame = pushDeviceFrame('unregisterPush');
+
+export const getSettingsFrame = z.object({ action: z.literal('getSettings'), reqId: z.optional(reqIdSchema) });
+
+/** Changes the caller's settings; a setting left out keeps its value. */
+export const updateSettingsFrame = z
+  .object({
+    action: z.literal('updateSettings'),
+    reqId: z.optional(reqIdSchema),
+    /** Whether people who share a thread with you see you online (and you them). */
+    activeStatus: z.optional(z.boolean()),
+    /** Whether push notifications show the sender and the text, or only "New message". */
+    pushPreviews: z.optional(z.boolean()),
+  })
+  .check(z.refine((frame) => frame.activeStatus !== undefined || frame.pushPreviews !== undefined, 'give activeStatus, pushPreviews or both'));
 
 /** Every client frame by its action. */
 export const clientFrames = {
@@ -164,6 +185,8 @@ export const clientFrames = {
   typing: typingFrame,
   registerPush: registerPushFrame,
   unregisterPush: unregisterPushFrame,
+  getSettings: getSettingsFrame,
+  updateSettings: updateSettingsFrame,
   ping: pingFrame,
 } as const;
 

@@ -133,6 +133,9 @@ export const requestDeclinedServerFrame = z.object({ type: z.literal('requestDec
 
 export const pushRegisteredServerFrame = z.object({ type: z.literal('pushRegistered'), ...reply });
 export const pushUnregisteredServerFrame = z.object({ type: z.literal('pushUnregistered'), ...reply });
+/** The caller's settings: the reply to `getSettings` and to `updateSettings` (as they now are). */
+export const settingsServerFrame = z.object({ type: z.literal('settings'), ...reply, activeStatus: z.boolean(), pushPreviews: z.boolean() });
+export type UserSettings = Omit<z.infer<typeof settingsServerFrame>, 'type' | 'reqId'>;
 export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
 
 /** `message` is for people and never carries internal details. */
@@ -155,6 +158,7 @@ export const serverFrames = {
   requestDeclined: requestDeclinedServerFrame,
   pushRegistered: pushRegisteredServerFrame,
   pushUnregistered: pushUnregisteredServerFrame,
+  settings: settingsServerFrame,
   pong: pongServerFrame,
   error: errorServerFrame,
 } as const;

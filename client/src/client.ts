@@ -1,4 +1,4 @@
-import type { HistoryForNewMembersSetting, PushPlatform, ServerFrame, ServerFrameOf, UserPresence } from '../../protocol';
+import type { HistoryForNewMembersSetting, PushPlatform, ServerFrame, ServerFrameOf, UserPresence, UserSettings } from '../../protocol';
 import { Connection, globalNetworkEvents, type ConnectionChange, type ConnectionState } from './connection';
 import { ClientClosedError, ConnectionLostError, ProtocolError } from './errors';
 import { Emitter } from './events';
@@ -240,6 +240,19 @@ export class MessengerClient {
     await this.connection.request({ action: 'unregisterPush', platform, token });
   }
 
+  /** The user's settings: active status (seen online by people you share a thread with, and seeing them) and push previews. */
+  async getSettings(): Promise<UserSettings> {
+    return settingsOf((await this.connection.request({ action: 'getSettings' })) as ServerFrameOf<'settings'>);
+  }
+
+  /**
+   * Changes some of the user's settings and returns them all as they now are. With active status
+   * off, everyone you watch shows offline (without `lastSeen`), and you show so to them.
+   */
+  async updateSettings(changes: Partial<UserSettings>): Promise<UserSettings> {
+    return settingsOf((await this.connection.request({ action: 'updateSettings', ...changes })) as ServerFrameOf<'settings'>);
+  }
+
   private async membership(frame: Parameters<Connection['request']>[0]): Promise<Thread> {
     const reply = (await this.connection.request(frame)) as ServerFrameOf<'thread'>;
     return this.thread(reply.threadId);
@@ -260,6 +273,7 @@ export class MessengerClient {
         const { type: _type, threadId, ...message } = frame;
         this.typingSignals.end(threadId, message.senderId);
         this.threadList.receive(threadId, [message], 'live');
+        this.reconsiderPresence([message.senderId]);
         return;
       }
       case 'ack':
@@ -270,6 +284,7 @@ export class MessengerClient {
         return;
       case 'thread':
         this.threadList.applyMembership(frame);
+        this.reconsiderPresence(frame.members);
         return;
       case 'presence':
         this.presence.apply(frame.users);
@@ -293,6 +308,14 @@ export class MessengerClient {
     this.sentHandles.set(threadId, [...handles, handle]);
     const { seq, messageId, sentAt, clientMsgId, text } = handle;
     this.threadList.receive(threadId, [{ seq: seq!, messageId: messageId!, sentAt: sentAt!, clientMsgId, text, senderId: this.connection.userId! }], 'sent');
+    if (handle.entry.to !== undefined) this.reconsiderPresence([handle.entry.to]);
+  }
+
+  /** Sharing a thread is what lets two users see each other's presence: ask again about those who showed hidden. */
+  private reconsiderPresence(userIds: readonly string[]): void {
+    this.presence.reconsider(userIds).catch((error: Error) => {
+      if (!(error instanceof ConnectionLostError || error instanceof ClientClosedError)) this.events.emit('error', error);
+    });
   }
 
   private receipt(frame: ServerFrameOf<'receipt'>): void {
@@ -303,4 +326,8 @@ export class MessengerClient {
     this.sentHandles.set(frame.threadId, handles.filter((handle) => handle.state !== 'read'));
     this.events.emit('receipt', frame);
   }
+}
+
+function settingsOf({ activeStatus, pushPreviews }: ServerFrameOf<'settings'>): UserSettings {
+  return { activeStatus, pushPreviews };
 }

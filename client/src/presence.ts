@@ -4,7 +4,12 @@ import { ConnectionLostError } from './errors';
 export interface PresenceOptions {
   readonly request: (frame: { action: 'subscribePresence'; userIds: string[] }) => Promise<ServerFrame>;
   readonly emit: (presence: UserPresence) => void;
+  /** The clock, epoch ms. */
+  readonly now?: () => number;
 }
+
+/** A hidden user is asked about again at most this often, however many threads or messages bring them up. */
+export const RECONSIDER_INTERVAL_MS = 60_000;
 
 /**
  * The users this client watches and their last known `status` and `lastSeen`. Subscriptions end
@@ -13,6 +18,8 @@ export interface PresenceOptions {
 export class Presence {
   private readonly watched = new Set<string>();
   private readonly known = new Map<string, UserPresence>();
+  /** When each hidden user was last asked about again. */
+  private readonly reconsidered = new Map<string, number>();
 
   constructor(private readonly options: PresenceOptions) {}
 
@@ -35,6 +42,23 @@ export class Presence {
     return this.known.get(userId);
   }
 
+  /**
+   * Asks again about watched users who show as hidden (offline without `lastSeen`: the server's
+   * answer for anyone the user may not see, so not subscribed to) now that something suggests they
+   * may share a thread (a message from or to them, a group with them), which is when the server
+   * starts letting them see each other. At most once a minute per user.
+   */
+  reconsider(userIds: readonly string[]): Promise<void> {
+    const now = (this.options.now ?? Date.now)();
+    const hidden = [...new Set(userIds)].filter((userId) => {
+      const state = this.known.get(userId);
+      const asked = this.reconsidered.get(userId);
+      return this.watched.has(userId) && state?.status !== 'online' && state?.lastSeen === undefined && (asked === undefined || now - asked >= RECONSIDER_INTERVAL_MS);
+    });
+    for (const userId of hidden) this.reconsidered.set(userId, now);
+    return this.subscribe(hidden);
+  }
+
   /** After every (re)connect: subscribe to everyone watched, again. */
   resubscribe(): Promise<void> {
     return this.subscribe([...this.watched]);
@@ -50,6 +74,7 @@ export class Presence {
   }
 
   private async subscribe(userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
     const batches: string[][] = [];
     for (let i = 0; i < userIds.length; i += MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL) batches.push(userIds.slice(i, i + MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL));
     try {

@@ -17,6 +17,8 @@ const contractExamples = [
   { type: 'typing', threadId: 't', userId: 'alice', state: 'start' },
   { type: 'pushRegistered', reqId: 'r10' },
   { type: 'pong', reqId: 'r11' },
+  // Extensions of the repository's protocol (docs/protocol.md).
+  { type: 'settings', reqId: 'r12', activeStatus: false, pushPreviews: true },
 ];
 
 describe('protocol schemas', () => {
@@ -34,6 +36,12 @@ describe('protocol schemas', () => {
       message: 'Internal server error',
     });
     expect(parseServerFrame(JSON.stringify({ connectionId: 'c' }))).toEqual({ kind: 'invalid', problem: 'no type' });
+  });
+
+  it('refuse a settings frame without both settings, and an updateSettings that changes nothing', () => {
+    expect(parseServerFrame(JSON.stringify({ type: 'settings', activeStatus: true }))).toMatchObject({ kind: 'invalid' });
+    expect(clientFrames.updateSettings.safeParse({ action: 'updateSettings' }).success).toBe(false);
+    expect(clientFrames.updateSettings.safeParse({ action: 'updateSettings', pushPreviews: false }).success).toBe(true);
   });
 
   it('keep the client frames the Lambdas validate with', () => {

@@ -191,3 +191,46 @@ describe('typing', () => {
     client.close();
   });
 });
+
+describe('settings', () => {
+  it('reads and changes the user’s settings, sending only what changes', async () => {
+    const client = fakeClient();
+    const socket = await connected(client);
+    const read = client.getSettings();
+    await advance();
+    socket.reply('getSettings', { type: 'settings', activeStatus: true, pushPreviews: true });
+    expect(await read).toEqual({ activeStatus: true, pushPreviews: true });
+
+    const changed = client.updateSettings({ pushPreviews: false });
+    await advance();
+    expect(socket.reply('updateSettings', { type: 'settings', activeStatus: true, pushPreviews: false })).toEqual({
+      action: 'updateSettings',
+      reqId: expect.any(String),
+      pushPreviews: false,
+    });
+    expect(await changed).toEqual({ activeStatus: true, pushPreviews: false });
+  });
+});
+
+describe('presence of users who show hidden', () => {
+  it('asks again about a watched user who showed hidden once a message shows a shared thread, at most once a minute', async () => {
+    const client = fakeClient();
+    const socket = await connected(client);
+    const watching = client.watch(['bob', 'carol']);
+    await advance();
+    socket.reply('subscribePresence', { type: 'presence', users: [{ userId: 'bob', status: 'offline' }, { userId: 'carol', status: 'offline', lastSeen: 5 }] });
+    await watching;
+
+    socket.receive(live(1));
+    await advance();
+    expect(socket.sentOf('subscribePresence').map((frame) => frame.userIds)).toEqual([['bob', 'carol'], ['bob']]);
+    socket.reply('subscribePresence', { type: 'presence', users: [{ userId: 'bob', status: 'online' }] });
+    expect(client.presenceOf('bob')).toEqual({ userId: 'bob', status: 'online' });
+
+    // Seen now, and carol is merely offline: nothing more to ask, however many messages come.
+    socket.receive(live(2));
+    socket.receive({ type: 'thread', threadId: 'g1', kind: 'group', members: ['alice', 'bob', 'carol'], admins: ['alice'] });
+    await advance();
+    expect(socket.sentOf('subscribePresence')).toHaveLength(2);
+  });
+});

@@ -1,6 +1,14 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PresenceStatusStore, PresenceSubscriber, PresenceSubscriptions, PresenceTransition, UserPresence } from '../domain/presence';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  PresenceStatusStore,
+  PresenceSubscriber,
+  PresenceSubscriptions,
+  PresenceTransition,
+  SubscribeOutcome,
+  SubscriptionCaps,
+  UserPresence,
+} from '../domain/presence';
 import * as z from '../domain/schema';
 import { batchGet, batchWrite } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
@@ -104,6 +112,15 @@ function pendingTransitionOf(userId: string, item: unknown): PresenceTransition 
  * Presence subscriptions in the subscriptions table of `lib/constructs/presence.ts`: partition key
  * the watched user, sort key the subscriber's connection, expiring (TTL) when the connection must
  * have ended.
+ *
+ * Beside them, in the same table, each connection's **watch list** (partition
+ * `#watching#<subscriber user>`, sort key the connection): the set of users it watches and a
+ * version, and a head item with a version of its own. The caps are checked on these lists: one
+ * strongly consistent Query gives a user's lists (one per connection) and head, and the
+ * connection's new list is written in a transaction with the head's next version, on condition
+ * that both are as read, so that racing subscriptions cannot pass a cap together. A list carries the connection id like a subscription does, so ending the
+ * connection's subscriptions (by the index) ends its list too. User ids never contain `#`, so no
+ * list shares a partition with a watched user.
  */
 export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
   constructor(
@@ -111,7 +128,18 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
     private readonly tableName: string,
   ) {}
 
-  async subscribe(subscriber: PresenceSubscriber, watchedUserIds: readonly string[], expiresAt: number): Promise<void> {
+  async subscribe(subscriber: PresenceSubscriber, watchedUserIds: readonly string[], expiresAt: number, caps: SubscriptionCaps): Promise<SubscribeOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const { lists, headVersion } = await this.watchListsOf(subscriber.userId);
+      const own = lists.find((list) => list.connectionId === subscriber.connectionId);
+      const watched = new Set([...(own?.watched ?? []), ...watchedUserIds]);
+      if (watched.size > caps.perConnection) return { over: 'connection', watching: own?.watched.length ?? 0 };
+      const byUser = lists.filter((list) => list !== own).reduce((sum, list) => sum + list.watched.length, 0);
+      if (byUser + watched.size > caps.perUser) return { over: 'user', watching: byUser + (own?.watched.length ?? 0) };
+      if (await this.writeWatchList(subscriber, watched, own?.version, headVersion, expiresAt)) break;
+      if (attempt >= LIST_ATTEMPTS) throw new Error(`the watch lists of ${subscriber.userId} kept changing`);
+    }
+    // Every requested one, not only the new ones: a subscription lost to an earlier failure is written again.
     await batchWrite(
       this.client,
       watchedUserIds.map((watchedUserId) => ({
@@ -119,11 +147,12 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
         put: { watchedUserId, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, expiresAt },
       })),
     );
+    return { subscribed: true };
   }
 
-  async subscribersOf(watchedUserId: string): Promise<string[]> {
+  async subscribersOf(watchedUserId: string): Promise<PresenceSubscriber[]> {
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const connections: string[] = [];
+    const subscribers: PresenceSubscriber[] = [];
     const pages = paginateQuery(
       { client: this.client },
       {
@@ -134,11 +163,33 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
         // TTL deletes late; an expired subscription's connection has ended.
         FilterExpression: 'expiresAt > :now',
         ExpressionAttributeValues: { ':watched': watchedUserId, ':now': nowSeconds },
-        ProjectionExpression: 'connectionId',
+        ProjectionExpression: 'connectionId, subscriberUserId',
       },
     );
-    for await (const page of pages) connections.push(...(page.Items ?? []).map((item) => String(item.connectionId)));
-    return connections;
+    for await (const page of pages) {
+      subscribers.push(...(page.Items ?? []).map((item) => ({ connectionId: String(item.connectionId), userId: String(item.subscriberUserId) })));
+    }
+    return subscribers;
+  }
+
+  async watchedBy(userId: string): Promise<Array<{ connectionId: string; watched: string[] }>> {
+    return (await this.watchListsOf(userId)).lists.map(({ connectionId, watched }) => ({ connectionId, watched }));
+  }
+
+  async unsubscribe(subscriber: PresenceSubscriber, watchedUserId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { watchedUserId, connectionId: subscriber.connectionId } }));
+    // The list may be gone with its connection; otherwise it loses the user, and its version moves.
+    await conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { watchedUserId: watchListKey(subscriber.userId), connectionId: subscriber.connectionId },
+          UpdateExpression: 'DELETE watched :user ADD version :one',
+          ConditionExpression: 'attribute_exists(version)',
+          ExpressionAttributeValues: { ':user': new Set([watchedUserId]), ':one': 1 },
+        }),
+      ),
+    );
   }
 
   async endSubscriptionsOf(connectionId: string): Promise<void> {
@@ -152,7 +203,86 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
         ExpressionAttributeValues: { ':connection': connectionId },
       },
     );
+    // The connection's watch list is among them.
     for await (const page of pages) keys.push(...(page.Items ?? []).map((item) => ({ watchedUserId: item.watchedUserId, connectionId })));
     await batchWrite(this.client, keys.map((key) => ({ table: this.tableName, deleteKey: key })));
   }
+
+  /** The user's watch lists, one per connection that watches anyone, and the version of their head, read strongly consistently. */
+  private async watchListsOf(userId: string): Promise<{ lists: WatchList[]; headVersion?: number }> {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const lists: WatchList[] = [];
+    let headVersion: number | undefined;
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'watchedUserId = :list',
+        ExpressionAttributeValues: { ':list': watchListKey(userId) },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (item.connectionId === headKey(userId)) {
+          headVersion = Number(item.version);
+          continue;
+        }
+        // A list whose connection must have ended (its removal lost) counts for nothing.
+        const live = Number(item.expiresAt) > nowSeconds;
+        lists.push({
+          connectionId: String(item.connectionId),
+          watched: live && item.watched instanceof Set ? [...(item.watched as Set<string>)] : [],
+          version: Number(item.version),
+        });
+      }
+    }
+    return { lists, ...(headVersion === undefined ? {} : { headVersion }) };
+  }
+
+  /**
+   * Writes the connection's list and moves the user's head on, on condition that both are as read:
+   * every subscription of the user moves the head, so of two racing ones (on any connections) one
+   * fails and reads the lists again. False when that happened.
+   */
+  private async writeWatchList(subscriber: PresenceSubscriber, watched: Set<string>, version: number | undefined, headVersion: number | undefined, expiresAt: number): Promise<boolean> {
+    const list = watchListKey(subscriber.userId);
+    const unchanged = (known: number | undefined) =>
+      known === undefined
+        ? { ConditionExpression: 'attribute_not_exists(version)' }
+        : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': known } };
+    const items = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { watchedUserId: list, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, watched, version: (version ?? 0) + 1, expiresAt },
+          ...unchanged(version),
+        },
+      },
+      {
+        // No subscription outlives its connection, so neither need the head: it expires with the latest.
+        Put: { TableName: this.tableName, Item: { watchedUserId: list, connectionId: headKey(subscriber.userId), version: (headVersion ?? 0) + 1, expiresAt }, ...unchanged(headVersion) },
+      },
+    ];
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
 }
+
+interface WatchList {
+  readonly connectionId: string;
+  readonly watched: string[];
+  readonly version: number;
+}
+
+/** The partition of a user's watch lists. */
+const watchListKey = (userId: string) => `#watching#${userId}`;
+/** A subscription whose lists keep changing under it gives up after this many reads. */
+const LIST_ATTEMPTS = 5;
+/** The sort key of the item whose version every subscription of the user moves on. */
+const headKey = (userId: string) => `#head#${userId}`;

@@ -1,24 +1,27 @@
 import { EndpointDisabledException, InvalidParameterException, NotFoundException, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { PushSender } from '../domain/ports';
-import type { PushDevice, PushNotification, PushOutcome } from '../domain/push';
+import { GENERIC_ALERT, type PushDevice, type PushNotification, type PushOutcome } from '../domain/push';
 
 /**
- * The payload for each push service, as SNS expects it with `MessageStructure: json`. The
- * notification's fields travel as data too, so the app can open the thread at `seq`.
+ * The payload for each push service, as SNS expects it with `MessageStructure: json`: `default`
+ * for any other, `APNS` (an `aps.alert` of title and body) and `GCM` (an FCM v1 message with a
+ * `notification` of title and body). The thread and `seq` travel as data, so the app can open the
+ * thread at that message; with a preview, so do the sender and the text. Without one, the alert is
+ * GENERIC_ALERT and no field (shown or data) carries the sender or the text.
  */
 export function platformPayload(device: PushDevice, notification: PushNotification): string {
+  const { preview } = notification;
   const data = {
-    senderId: notification.senderId,
     threadId: notification.threadId,
     seq: String(notification.seq),
-    preview: notification.preview,
+    ...(preview ? { senderId: preview.senderId, preview: preview.text } : {}),
   };
-  const alert = { title: notification.senderId, body: notification.preview };
+  const alert = preview ? { title: preview.senderId, body: preview.text } : { body: GENERIC_ALERT };
   const platformMessage =
     device.platform === 'apns'
       ? { APNS: JSON.stringify({ aps: { alert, sound: 'default', 'thread-id': notification.threadId }, ...data }) }
       : { GCM: JSON.stringify({ fcmV1Message: { message: { notification: alert, data } } }) };
-  return JSON.stringify({ default: `${notification.senderId}: ${notification.preview}`, ...platformMessage });
+  return JSON.stringify({ default: preview ? `${preview.senderId}: ${preview.text}` : GENERIC_ALERT, ...platformMessage });
 }
 
 /** Sends through the device's SNS platform endpoint. */

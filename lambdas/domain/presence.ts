@@ -1,5 +1,8 @@
+import { MAX_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION, MAX_PRESENCE_SUBSCRIPTIONS_PER_USER } from '../../protocol/client-frames';
+import { BadRequestError } from './errors';
 import { inPool } from './pool';
 import type { ConnectionNotifier } from './chat/ports';
+import { presenceAudience, type PresenceVisibilityPorts } from './presence-visibility';
 
 /** API Gateway's longest connection: a subscription cannot outlive it. */
 export const MAX_CONNECTION_SECONDS = 2 * 3600;
@@ -41,28 +44,57 @@ export interface PresenceStatusStore {
   confirmPublished(transition: PresenceTransition): Promise<void>;
 }
 
+/** What everyone who may not see a user is told about them: the same as for an id nobody has. */
+export function hiddenPresence(userId: string): UserPresence {
+  return { userId, status: 'offline' };
+}
+
 /** A subscriber: one connection, watching some users. */
 export interface PresenceSubscriber {
   readonly userId: string;
   readonly connectionId: string;
 }
 
+/** How many users one connection, and one user across their connections, may watch. */
+export interface SubscriptionCaps {
+  readonly perConnection: number;
+  readonly perUser: number;
+}
+
+export const SUBSCRIPTION_CAPS: SubscriptionCaps = {
+  perConnection: MAX_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION,
+  perUser: MAX_PRESENCE_SUBSCRIPTIONS_PER_USER,
+};
+
+/** A subscription that would pass a cap, with how many the connection or the user watches already. */
+export type SubscribeOutcome = { readonly subscribed: true } | { readonly over: 'connection' | 'user'; readonly watching: number };
+
 /** Who watches whom, keyed by the watched user so that a change finds its subscribers in one Query. */
 export interface PresenceSubscriptions {
-  /** Subscribes the connection to each user until `expiresAt` (epoch seconds) at the latest. */
-  subscribe(subscriber: PresenceSubscriber, watchedUserIds: readonly string[], expiresAt: number): Promise<void>;
-  /** The connections watching the user. */
-  subscribersOf(watchedUserId: string): Promise<string[]>;
+  /**
+   * Subscribes the connection to each user until `expiresAt` (epoch seconds) at the latest, unless
+   * the users it would watch then (those it watches already count once) pass a cap: then nothing
+   * is written.
+   */
+  subscribe(subscriber: PresenceSubscriber, watchedUserIds: readonly string[], expiresAt: number, caps: SubscriptionCaps): Promise<SubscribeOutcome>;
+  /** The connections watching the user, with their users. */
+  subscribersOf(watchedUserId: string): Promise<PresenceSubscriber[]>;
+  /** Whom each of the user's connections watches. */
+  watchedBy(userId: string): Promise<Array<{ readonly connectionId: string; readonly watched: readonly string[] }>>;
+  /** Ends one subscription: the subscriber's connection no longer watches the user. */
+  unsubscribe(subscriber: PresenceSubscriber, watchedUserId: string): Promise<void>;
   /** Ends every subscription of a connection. */
   endSubscriptionsOf(connectionId: string): Promise<void>;
 }
 
 /**
- * Subscribes a connection and returns the users' current state. The subscriptions are written
- * before the state is read, and publishPresenceChanges records a change before it looks for
- * subscribers; with both reads strongly consistent, a racing change is either in the answer (it
- * was recorded before the read) or pushed (its subscribers were looked up after the subscription
- * was written), sometimes both.
+ * Subscribes a connection and returns the users' current state. Only users who share a thread
+ * with the subscriber are subscribed to, and only those who also see each other (presenceAudience)
+ * are answered with their state; everyone else, unknown ids included, is answered hiddenPresence.
+ * The subscriptions are written before the state is read, and publishPresenceChanges records a
+ * change before it looks for subscribers; with both reads strongly consistent, a racing change is
+ * either in the answer (it was recorded before the read) or pushed (its subscribers were looked up
+ * after the subscription was written), sometimes both.
  */
 export async function subscribeToPresence({
   subscriber,
@@ -70,7 +102,8 @@ export async function subscribeToPresence({
   now,
   subscriptions,
   statuses,
-}: {
+  ...visibility
+}: PresenceVisibilityPorts & {
   readonly subscriber: PresenceSubscriber;
   readonly userIds: readonly string[];
   readonly now: number;
@@ -78,10 +111,17 @@ export async function subscribeToPresence({
   readonly statuses: PresenceStatusStore;
 }): Promise<UserPresence[]> {
   const unique = [...new Set(userIds)];
-  // A subscription ends with its connection, which API Gateway closes after its longest life at the latest.
-  await subscriptions.subscribe(subscriber, unique, Math.floor(now / 1000) + MAX_CONNECTION_SECONDS);
-  const known = new Map((await statuses.statusesOf(unique)).map((presence) => [presence.userId, presence]));
-  return unique.map((userId) => known.get(userId) ?? { userId, status: 'offline' });
+  const { related, visible } = await presenceAudience({ userId: subscriber.userId, others: unique, ...visibility });
+  if (related.size > 0) {
+    // A subscription ends with its connection, which API Gateway closes after its longest life at the latest.
+    const outcome = await subscriptions.subscribe(subscriber, [...related], Math.floor(now / 1000) + MAX_CONNECTION_SECONDS, SUBSCRIPTION_CAPS);
+    if ('over' in outcome) {
+      const [cap, holder] = outcome.over === 'connection' ? [SUBSCRIPTION_CAPS.perConnection, 'a connection'] : [SUBSCRIPTION_CAPS.perUser, 'a user'];
+      throw new BadRequestError(`userIds: ${holder} may watch at most ${cap} users (${outcome.watching} watched already); nothing was subscribed`);
+    }
+  }
+  const known = visible.size === 0 ? new Map<string, UserPresence>() : new Map((await statuses.statusesOf([...visible])).map((presence) => [presence.userId, presence]));
+  return unique.map((userId) => (visible.has(userId) ? (known.get(userId) ?? hiddenPresence(userId)) : hiddenPresence(userId)));
 }
 
 /**
@@ -110,7 +150,7 @@ export interface LiveConnectionCounter {
   countLiveConnections(userId: string): Promise<number>;
 }
 
-export interface PresencePorts {
+export interface PresencePorts extends PresenceVisibilityPorts {
   readonly connections: LiveConnectionCounter;
   readonly statuses: PresenceStatusStore;
   readonly subscriptions: PresenceSubscriptions;
@@ -125,6 +165,13 @@ export interface PresenceReport {
   readonly delivered: number;
   /** Posts that failed other than with 410, with why: their users' transitions are published again on the retry. */
   readonly failedPosts: unknown[];
+}
+
+/** One subscriber connection's frame of a publication, and the subscriptions it ends once delivered. */
+interface ConnectionFrame {
+  readonly subscriber: PresenceSubscriber;
+  readonly users: UserPresence[];
+  readonly revoked: string[];
 }
 
 /**
@@ -172,11 +219,26 @@ export async function publishPresenceChanges({
     }
   });
 
-  const framesByConnection = new Map<string, UserPresence[]>();
+  const framesByConnection = new Map<string, ConnectionFrame>();
+  const frameFor = (subscriber: PresenceSubscriber) => {
+    const frame = framesByConnection.get(subscriber.connectionId) ?? { subscriber, users: [], revoked: [] };
+    framesByConnection.set(subscriber.connectionId, frame);
+    return frame;
+  };
   await inPool(transitions, CONCURRENCY, async ({ presence }) => {
     try {
-      for (const connectionId of await ports.subscriptions.subscribersOf(presence.userId)) {
-        framesByConnection.set(connectionId, [...(framesByConnection.get(connectionId) ?? []), presence]);
+      const subscribers = await ports.subscriptions.subscribersOf(presence.userId);
+      if (subscribers.length === 0) return;
+      const { related, visible } = await presenceAudience({ userId: presence.userId, others: subscribers.map(({ userId }) => userId), ...ports });
+      for (const subscriber of subscribers) {
+        if (visible.has(subscriber.userId)) frameFor(subscriber).users.push(presence);
+        else if (!related.has(subscriber.userId)) {
+          // They no longer share a thread: told hidden once, then unsubscribed (after the post, so a failed post is retried).
+          const frame = frameFor(subscriber);
+          frame.users.push(hiddenPresence(presence.userId));
+          frame.revoked.push(presence.userId);
+        }
+        // Related but hidden by a setting: nothing, not even the change's timing (the switch told them hidden).
       }
     } catch (error) {
       fail(presence.userId, error);
@@ -184,11 +246,14 @@ export async function publishPresenceChanges({
   });
   let delivered = 0;
   const failedPosts: unknown[] = [];
-  await inPool([...framesByConnection], CONCURRENCY, async ([connectionId, users]) => {
+  await inPool([...framesByConnection], CONCURRENCY, async ([connectionId, { subscriber, users, revoked }]) => {
     try {
       const outcome = await ports.notifier.post(connectionId, { type: 'presence', users });
       if (outcome === 'gone') await ports.subscriptions.endSubscriptionsOf(connectionId);
-      else delivered += 1;
+      else {
+        delivered += 1;
+        for (const watched of revoked) await ports.subscriptions.unsubscribe(subscriber, watched);
+      }
     } catch (error) {
       // The other subscribers still get the change now; this one gets it on the retry.
       failedPosts.push(error);

@@ -1,42 +1,83 @@
+import { inPool } from './pool';
 import type { PushDeviceRegistry, PushSender } from './ports';
-import type { PushRequest } from './push';
+import { notificationFor, type PushDevice, type PushNotification, type PushRequest } from './push';
+import type { UserSettingsStore } from './settings';
 
-/** Recipients handled at once, so that a large group neither floods the push services nor the registry. */
-const RECIPIENT_CONCURRENCY = 16;
+/** Deliveries (one device each) in flight at once, so that a large group floods neither the push services nor the registry. */
+const DELIVERY_CONCURRENCY = 16;
+
+/** One notification for one device: what is sent, and what is retried on its own when it fails. */
+export interface PushDelivery {
+  readonly device: PushDevice;
+  readonly notification: PushNotification;
+}
 
 export interface PushDeliveryReport {
   readonly sent: number;
   /** Devices the push services reported gone, which were removed from the registry. */
   readonly removed: number;
+  /** Deliveries that failed, with why: each is to be retried on its own, the others are done. */
+  readonly failed: Array<PushDelivery & { readonly error: unknown }>;
+}
+
+/** Where failed deliveries wait to be tried again, each on its own. */
+export interface PushRetries {
+  /** Queues the deliveries for a later try; returns those it could not queue. */
+  retryLater(deliveries: readonly PushDelivery[]): Promise<PushDelivery[]>;
+}
+
+export interface PushDeliveryPorts {
+  readonly registry: PushDeviceRegistry;
+  readonly sender: PushSender;
 }
 
 /**
- * Sends one notification to every registered device of every recipient, and forgets the devices
- * the push services say are gone. A failure to reach a device fails the whole request, so that it
- * is retried (sending again to a device that already got it is the lesser harm than losing it).
+ * Sends each delivery on its own: a device that cannot be reached fails only its own delivery,
+ * which the report names for a retry, and never holds up, fails or repeats the others. Devices the
+ * push services say are gone are forgotten.
+ */
+export async function sendDeliveries({ deliveries, registry, sender }: PushDeliveryPorts & { readonly deliveries: readonly PushDelivery[] }): Promise<PushDeliveryReport> {
+  let sent = 0;
+  let removed = 0;
+  const failed: Array<PushDelivery & { error: unknown }> = [];
+  await inPool(deliveries, DELIVERY_CONCURRENCY, async (delivery) => {
+    try {
+      if ((await sender.send(delivery.device, delivery.notification)) === 'sent') {
+        sent += 1;
+      } else {
+        await registry.remove(delivery.device);
+        removed += 1;
+      }
+    } catch (error) {
+      failed.push({ ...delivery, error });
+    }
+  });
+  return { sent, removed, failed };
+}
+
+/**
+ * Sends one notification to every registered device of every recipient but the sender, each
+ * built as the recipient's previews setting has it (off: no sender and no text anywhere in it).
+ * Reading the devices or the settings fails the whole request (nothing was sent yet, so its retry
+ * repeats nothing); a device that cannot be reached fails only its own delivery (see sendDeliveries).
  */
 export async function deliverPush({
   registry,
   sender,
+  settings,
   ...request
-}: PushRequest & { readonly registry: PushDeviceRegistry; readonly sender: PushSender }): Promise<PushDeliveryReport> {
-  const notification = { senderId: request.senderId, threadId: request.threadId, seq: request.seq, preview: request.preview };
-  let sent = 0;
-  let removed = 0;
+}: PushRequest & PushDeliveryPorts & { readonly settings: UserSettingsStore }): Promise<PushDeliveryReport> {
   const recipients = [...new Set(request.recipients)].filter((recipient) => recipient !== request.senderId);
-  for (let start = 0; start < recipients.length; start += RECIPIENT_CONCURRENCY) {
-    await Promise.all(
-      recipients.slice(start, start + RECIPIENT_CONCURRENCY).map(async (recipient) => {
-        for (const device of await registry.devicesOf(recipient)) {
-          if ((await sender.send(device, notification)) === 'sent') {
-            sent += 1;
-          } else {
-            await registry.remove(device);
-            removed += 1;
-          }
-        }
-      }),
-    );
-  }
-  return { sent, removed };
+  const [previews, devices] = await Promise.all([
+    settings.settingsOf(recipients),
+    (async () => {
+      const found: PushDevice[] = [];
+      await inPool(recipients, DELIVERY_CONCURRENCY, async (recipient) => {
+        found.push(...(await registry.devicesOf(recipient)));
+      });
+      return found;
+    })(),
+  ]);
+  const deliveries = devices.map((device) => ({ device, notification: notificationFor(request, previews.get(device.userId)!.pushPreviews) }));
+  return sendDeliveries({ deliveries, registry, sender });
 }

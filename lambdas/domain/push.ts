@@ -1,5 +1,5 @@
 import * as z from './schema';
-import { userIdSchema, type PushPlatform } from '../../protocol/fields';
+import { pushPlatformSchema, userIdSchema, type PushPlatform } from '../../protocol/fields';
 
 export type { PushPlatform };
 
@@ -27,12 +27,25 @@ export interface PushDevice {
   readonly endpointArn: string;
 }
 
+/** What a notification with previews off shows, whatever was written: no sender, no text. */
+export const GENERIC_ALERT = 'New message';
+
 /** What a notification shows and carries to the app. */
 export interface PushNotification {
-  readonly senderId: string;
   readonly threadId: string;
   readonly seq: number;
-  readonly preview: string;
+  /**
+   * Who wrote and what, for a recipient with previews on. Without it (previews off) the alert says
+   * only GENERIC_ALERT and no field carries the sender or the text: the app reads the message once
+   * opened.
+   */
+  readonly preview?: { readonly senderId: string; readonly text: string };
+}
+
+/** The notification of a request for one recipient, as their previews setting has it. */
+export function notificationFor(request: Pick<PushRequest, 'senderId' | 'threadId' | 'seq' | 'preview'>, showPreview: boolean): PushNotification {
+  const { threadId, seq } = request;
+  return showPreview ? { threadId, seq, preview: { senderId: request.senderId, text: request.preview } } : { threadId, seq };
 }
 
 /** The outcome of one delivery attempt: `gone` means the push service will never deliver to the device again. */
@@ -43,3 +56,21 @@ export function pushPreview(text: string): string {
   const characters = [...text];
   return characters.length <= PUSH_PREVIEW_LENGTH ? text : `${characters.slice(0, PUSH_PREVIEW_LENGTH - 1).join('')}…`;
 }
+
+const boundedString = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+/** One delivery as the retry queue carries it (see `push-delivery.ts`), validated when it comes back. */
+export const pushDeliverySchema = z.object({
+  device: z.object({
+    userId: userIdSchema,
+    deviceKey: boundedString(256),
+    platform: pushPlatformSchema,
+    token: boundedString(4096),
+    endpointArn: boundedString(1024),
+  }),
+  notification: z.object({
+    threadId: boundedString(128),
+    seq: z.int().check(z.positive()),
+    preview: z.optional(z.object({ senderId: userIdSchema, text: z.string().check(z.maxLength(PUSH_PREVIEW_LENGTH)) })),
+  }),
+});

@@ -3,10 +3,13 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
+import { DynamoDbSharedThreads } from '../adapters/dynamodb-shared-threads';
+import { DynamoDbUserSettings } from '../adapters/dynamodb-user-settings';
 import { publishPresenceChanges, type ConnectionChange } from '../domain/presence';
 import * as z from '../domain/schema';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
+import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { readStreamRecords, retryFrom, streamAttribute } from '../shared/dynamodb-stream';
 import { instrumented, logger, metrics } from '../shared/observability';
@@ -15,12 +18,16 @@ const config = loadConfig({
   CONNECTIONS_TABLE: env.name(),
   PRESENCE_TABLE: env.name(),
   PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
+  USER_SETTINGS_TABLE: env.name(),
+  ...chatTablesEnvironment,
 });
 const ports = {
   connections: new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE),
   statuses: new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE),
   subscriptions: new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE),
   notifier: new ApiGatewayConnectionNotifier(managementApiClient),
+  sharedThreads: new DynamoDbSharedThreads(documentClient, chatTablesOf(config)),
+  settings: new DynamoDbUserSettings(documentClient, config.USER_SETTINGS_TABLE),
 };
 
 /** A connection record as the stream carries it (see `lambdas/adapters/dynamodb-connection-registry.ts`). */
@@ -55,7 +62,8 @@ function changeOf(record: z.infer<typeof streamRecord>, now: number): Connection
 
 /**
  * Reads the connection registry's stream (connections opening and closing, however they close)
- * and pushes each user's online/offline change to their subscribers. A user whose change could not
+ * and pushes each user's online/offline change to the subscribers who may see it (and ends the
+ * subscriptions of those who no longer share a thread with the user). A user whose change could not
  * be worked out or did not reach every subscriber fails their records, so that Lambda retries from
  * the first of them and the change goes out again; a record that can never be read is logged and
  * skipped, since retrying it would hold up the whole shard.

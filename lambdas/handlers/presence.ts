@@ -1,18 +1,21 @@
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
+import { DynamoDbSharedThreads } from '../adapters/dynamodb-shared-threads';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
+import { DynamoDbUserSettings } from '../adapters/dynamodb-user-settings';
 import { DynamoDbTypingGate } from '../adapters/dynamodb-typing-gate';
 import { DynamoDbUserPairs } from '../adapters/dynamodb-user-pairs';
 import { ActivityTracker } from '../domain/connections';
-import { pingFrame, subscribePresenceFrame, typingFrame } from '../../protocol/client-frames';
+import { getSettingsFrame, pingFrame, subscribePresenceFrame, typingFrame, updateSettingsFrame } from '../../protocol/client-frames';
+import { updateSettings } from '../domain/active-status';
 import { subscribeToPresence } from '../domain/presence';
 import { signalTyping } from '../domain/typing';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
-import { instrumented } from '../shared/observability';
+import { instrumented, logger } from '../shared/observability';
 import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
@@ -21,6 +24,7 @@ const config = loadConfig({
   ...chatTablesEnvironment,
   PRESENCE_TABLE: env.name(),
   PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
+  USER_SETTINGS_TABLE: env.name(),
 });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
@@ -30,14 +34,20 @@ const threads = new DynamoDbThreadStore(documentClient, chatTables);
 /** Who blocked whom: typing is hidden between them (and presence may read it too). */
 const blocks = new DynamoDbUserPairs(documentClient, chatTables);
 const typingGate = new DynamoDbTypingGate(documentClient, config.THREADS_TABLE);
-const presenceStatuses = new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE);
-const presenceSubscriptions = new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE);
+const presence = {
+  statuses: new DynamoDbPresenceStatuses(documentClient, config.PRESENCE_TABLE),
+  subscriptions: new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE),
+  sharedThreads: new DynamoDbSharedThreads(documentClient, chatTablesOf(config)),
+  settings: new DynamoDbUserSettings(documentClient, config.USER_SETTINGS_TABLE),
+  notifier,
+};
 
 /**
  * Liveness and presence: any frame keeps a connection counted as live (written at most once per
  * quarter idle period per connection and execution environment); `subscribePresence` answers the
- * users' current state and subscribes the connection to their changes (which
- * `presence-changes.ts` pushes); `typing` tells the other members.
+ * users' current state (as far as the caller may see it) and subscribes the connection to their
+ * changes (which `presence-changes.ts` pushes); `getSettings` and `updateSettings` read and change
+ * the caller's active status and push previews; `typing` tells the other members.
  */
 export const handler = instrumented(
   actionRouter(
@@ -45,14 +55,20 @@ export const handler = instrumented(
       // Like every frame, a ping refreshes the connection's expiry (onActivity, below).
       ping: action(pingFrame, async () => ({ type: 'pong' })),
       subscribePresence: action(subscribePresenceFrame, async (frame, caller) => {
-        const users = await subscribeToPresence({
-          subscriber: caller,
-          userIds: frame.userIds,
-          now: Date.now(),
-          subscriptions: presenceSubscriptions,
-          statuses: presenceStatuses,
-        });
+        const users = await subscribeToPresence({ subscriber: caller, userIds: frame.userIds, now: Date.now(), ...presence });
         return { type: 'presence', users };
+      }),
+      getSettings: action(getSettingsFrame, async (_frame, caller) => {
+        const settings = (await presence.settings.settingsOf([caller.userId])).get(caller.userId)!;
+        return { type: 'settings', ...settings };
+      }),
+      updateSettings: action(updateSettingsFrame, async ({ activeStatus, pushPreviews }, caller) => {
+        const changes = { ...(activeStatus === undefined ? {} : { activeStatus }), ...(pushPreviews === undefined ? {} : { pushPreviews }) };
+        const report = await updateSettings({ userId: caller.userId, changes, ...presence });
+        if (report.failedPosts.length > 0) {
+          logger.warn('active status change not delivered to every connection', { count: report.failedPosts.length, firstError: report.failedPosts[0] as Error });
+        }
+        return { type: 'settings', ...report.settings };
       }),
       typing: action(typingFrame, async (frame, caller) => {
         await signalTyping({

@@ -180,6 +180,14 @@ export class ChatStore extends Construct {
     return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query', 'dynamodb:UpdateItem');
   }
 
+  /**
+   * Lets the grantee find who shares a thread with a user (lambdas/adapters/dynamodb-shared-threads.ts):
+   * Query users' thread rows and groups' memberships, and nothing else.
+   */
+  public grantFindSharedThreads(grantee: IGrantable): Grant {
+    return this.grantOn(grantee, [this.threads.tableArn, this.userThreads.tableArn], 'dynamodb:Query');
+  }
+
   /** Actions on exactly these ARNs; unlike `Table.grant`, not on every index of the table too. */
   private grantOn(grantee: IGrantable, resourceArns: string[], ...actions: string[]): Grant {
     return Grant.addToPrincipal({ grantee, actions, resourceArns });

@@ -4,10 +4,12 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import type { ChatStore } from './chat-store';
 import type { ConnectionRegistry } from './connection-registry';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { MessengerFunction } from './messenger-function';
 import { MessengerTable } from './messenger-table';
+import type { UserSettings } from './user-settings';
 import type { WebSocketGateway } from './websocket-gateway';
 
 /** The subscriptions table's index by subscriber connection (`SUBSCRIPTIONS_BY_CONNECTION` of lambdas/adapters/dynamodb-presence.ts). */
@@ -18,12 +20,17 @@ export interface PresenceProps {
   readonly connections: ConnectionRegistry;
   /** Where subscribers' connections are reached. */
   readonly gateway: WebSocketGateway;
+  /** Whose threads say who may see whom. */
+  readonly chat: ChatStore;
+  /** Whose active status switch hides them. */
+  readonly settings: UserSettings;
 }
 
 /**
  * Online/offline status, pushed to subscribers: a function on the connection registry's stream
  * works out each user's status when one of their connections opens or closes (however it closes),
- * records it, and posts each change to the connections subscribed to that user.
+ * records it, and posts each change to the connections subscribed to that user who may see it
+ * (who share a thread with the user, both with active status on).
  */
 export class Presence extends Construct {
   /**
@@ -34,6 +41,7 @@ export class Presence extends Construct {
   /**
    * Partition key `watchedUserId`, sort key `connectionId` (the subscriber), expiring (TTL
    * `expiresAt`) with the longest a connection can live; index `bySubscriber` on `connectionId`.
+   * Also each connection's watch list (partition `#watching#<user>`), on which the caps are checked.
    */
   public readonly subscriptionsTable: Table;
   /** Reads the registry's stream and pushes changes. */
@@ -67,6 +75,8 @@ export class Presence extends Construct {
       environment: {
         ...this.environment,
         ...props.gateway.connectionsEnvironment,
+        ...props.chat.environment,
+        ...props.settings.environment,
         CONNECTIONS_TABLE: props.connections.table.tableName,
       },
     });
@@ -83,8 +93,17 @@ export class Presence extends Construct {
     );
     // What lambdas/handlers/presence-changes.ts does: count the user's live connections, flip the
     // status, find the subscribers (and a closed connection's subscriptions, by the index), end
-    // subscriptions in batches, post to the subscribers and confirm the publication (an update).
+    // subscriptions in batches, post to the subscribers and confirm the publication (an update);
+    // read who may see the user (thread rows, memberships, settings) and end the subscriptions of
+    // subscribers who no longer share a thread (a delete, and an update of their watch list).
     props.connections.grantReadConnections(this.changesFunction);
+    props.chat.grantFindSharedThreads(this.changesFunction);
+    props.settings.grantRead(this.changesFunction);
+    Grant.addToPrincipal({
+      grantee: this.changesFunction,
+      actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.subscriptionsTable.tableArn],
+    });
     Grant.addToPrincipal({ grantee: this.changesFunction, actions: ['dynamodb:UpdateItem'], resourceArns: [this.statusTable.tableArn] });
     Grant.addToPrincipal({
       grantee: this.changesFunction,
@@ -95,10 +114,21 @@ export class Presence extends Construct {
     props.gateway.grantPostToConnections(this.changesFunction);
   }
 
-  /** Lets the grantee subscribe connections to users and read the users' current status. */
+  /**
+   * Lets the grantee subscribe connections to users and read the users' current status: read the
+   * subscriber's watch lists (a Query), write the connection's list and the user's head in a
+   * transaction (PutItem), write the subscriptions in batches; and, when a user's
+   * active status flips, find their subscribers and end the subscriptions of gone connections (by
+   * the index). Reading who may see whom is granted by the chat store and the settings.
+   */
   public grantSubscribe(grantee: IGrantable): Grant[] {
     return [
-      Grant.addToPrincipal({ grantee, actions: ['dynamodb:BatchWriteItem'], resourceArns: [this.subscriptionsTable.tableArn] }),
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+        resourceArns: [this.subscriptionsTable.tableArn],
+      }),
+      Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.subscriptionsTable.tableArn}/index/${SUBSCRIPTIONS_BY_SUBSCRIBER}`] }),
       Grant.addToPrincipal({ grantee, actions: ['dynamodb:BatchGetItem'], resourceArns: [this.statusTable.tableArn] }),
     ];
   }

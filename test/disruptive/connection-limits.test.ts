@@ -1,6 +1,6 @@
 import { connectionRegistry, connectUrl, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
 import { ownCloudForThisFile } from '../support/own-cloud';
-import { presenceOf } from '../support/presence';
+import { presenceOf, shareAThread } from '../support/presence';
 import { TestClient } from '../support/ws-client';
 
 jest.setTimeout(90_000);
@@ -66,6 +66,7 @@ describe('the idle limit', () => {
     const subscriber = await TestClient.connect(await connectUrl(alice));
     const stopPinging = subscriber.pingEvery(1000);
     try {
+      await shareAThread(subscriber, bob);
       await subscriber.request({ action: 'subscribePresence', userIds: [bob] });
       await TestClient.connect(await connectUrl(bob));
       await presenceOf(subscriber, bob, 'online');

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { presenceOf, type PresenceFrame } from '../support/presence';
+import { presenceOf, shareAThread, type PresenceFrame } from '../support/presence';
 import { byLogicalId, clientsClosedAfterEach, connectionRegistry, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(60_000);
@@ -39,10 +39,13 @@ describe('presence over real sockets', () => {
   it('answers the current state, then pushes online when the user connects and offline with lastSeen when they leave', async () => {
     const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
     const subscriber = await connect(alice);
+    // Only people who share a thread see each other.
+    await shareAThread(subscriber, bob);
+    await shareAThread(subscriber, carol);
 
     expect(await subscriber.request({ action: 'subscribePresence', userIds: [bob, carol] })).toEqual({
       type: 'presence',
-      reqId: 'req-1',
+      reqId: expect.any(String),
       users: [
         { userId: bob, status: 'offline' },
         { userId: carol, status: 'offline' },
@@ -60,6 +63,7 @@ describe('presence over real sockets', () => {
 
     // A later subscriber is told the state as it now is, lastSeen included.
     const late = await connect(carol);
+    await shareAThread(late, bob);
     expect(await late.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'offline', lastSeen: offline.lastSeen }] });
     // Both transitions were confirmed published: a replay of their records would publish nothing.
     await eventually(
@@ -75,6 +79,7 @@ describe('presence over real sockets', () => {
   it('keeps a user online while one of two devices is connected', async () => {
     const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
     const subscriber = await connect(alice);
+    await shareAThread(subscriber, bob);
     await subscriber.request({ action: 'subscribePresence', userIds: [bob] });
     const laptop = await connect(bob, 'laptop');
     await presenceOf(subscriber, bob, 'online');
@@ -83,6 +88,7 @@ describe('presence over real sockets', () => {
     try {
       // The laptop watches carol: the presence function ends those subscriptions as it handles the
       // laptop closing, which is how the test knows that it has.
+      await shareAThread(laptop, carol);
       await laptop.request({ action: 'subscribePresence', userIds: [carol] });
       await laptop.close();
       await eventually(async () => (await subscriptionsOf(carol)).length === 0, 15_000, 'the presence function to handle the laptop closing');
@@ -102,6 +108,7 @@ describe('presence over real sockets', () => {
   it('publishes a change again when @connections failed to deliver it, so the subscriber still gets it', async () => {
     const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
     const subscriber = await connect(alice);
+    await shareAThread(subscriber, bob);
     await subscriber.request({ action: 'subscribePresence', userIds: [bob] });
     // The next post to alice fails with 500 however often the SDK retries it (twice, for a 500).
     const faults = `${localCloud().baseUrl}/dev/faults`;
@@ -120,6 +127,7 @@ describe('presence over real sockets', () => {
   it('ends subscriptions with their connection', async () => {
     const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
     const subscriber = await connect(alice);
+    await shareAThread(subscriber, bob);
     await subscriber.request({ action: 'subscribePresence', userIds: [bob] });
     expect(await subscriptionsOf(bob)).toHaveLength(1);
     await subscriber.close();

@@ -76,6 +76,8 @@ describe('push notifications: topic -> send function -> SNS mobile push -> push 
         threadId: 'thread-9',
         seq: 7,
         preview: 'hi there',
+        alert: { title: 'alice', body: 'hi there' },
+        payload: expect.any(String),
         at: expect.any(Number),
       });
     }
@@ -93,6 +95,21 @@ describe('push notifications: topic -> send function -> SNS mobile push -> push 
     await eventually(async () => (await devicesOf(dave)).length === 1, 10_000, 'the disabled device to be removed');
     expect((await devicesOf(dave))[0]).toMatchObject({ platform: 'apns' });
     await eventually(async () => (await pushesTo(dave)).length === 2, 10_000, 'the second push to the good device');
+  });
+
+  it('sends to each device on its own: one that fails is retried alone, and no device gets the notification twice', async () => {
+    const erin = uniqueUser('erin');
+    // Devices are read in key order: the failing one sits between the two others.
+    await registerDevice(erin, 'apns', `apns-${erin}`);
+    await registerDevice(erin, 'fcm', `flaky-${erin}`);
+    await registerDevice(erin, 'fcm', `good-${erin}`);
+
+    await requestPush({ recipients: [erin], senderId: 'alice', threadId: 't', seq: 1, preview: 'one' });
+
+    // The flaky device fails its first send (its three attempts) and gets the notification from the retry queue.
+    await eventually(async () => (await pushesTo(erin)).some((push) => push.token === `flaky-${erin}`), 30_000, 'the retried push to the flaky device');
+    expect((await pushesTo(erin)).map((push) => push.token).sort()).toEqual([`apns-${erin}`, `flaky-${erin}`, `good-${erin}`]);
+    expect(await devicesOf(erin)).toHaveLength(3);
   });
 
   it("sends a request the function fails on, after Lambda's two retries, to its on-failure destination: the push dead-letter queue", async () => {

@@ -18,6 +18,8 @@ const ROUTES: Record<string, string> = {
   ping: 'PresenceActions',
   typing: 'PresenceActions',
   subscribePresence: 'PresenceActions',
+  getSettings: 'PresenceActions',
+  updateSettings: 'PresenceActions',
   sendMessage: 'ChatActions',
   ack: 'ChatActions',
   createGroup: 'ChatActions',
@@ -52,7 +54,7 @@ describe('MessengerStack wiring', () => {
 
   it('gives each function behind a route exactly the permissions its code needs', () => {
     const { stack, fn } = synthStack();
-    const { chat, connections, presence, push, history, gateway } = stack;
+    const { chat, connections, presence, push, history, gateway, settings } = stack;
     const table = (arn: string) => resource(stack, arn);
     const connectionsTable = table(connections.table.tableArn);
     const post = managementApiArn(stack, gateway, 'POST/@connections/*');
@@ -69,8 +71,11 @@ describe('MessengerStack wiring', () => {
       ...baseline('PresenceActions'),
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
       [table(chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'),
-      [table(presence.subscriptionsTable.tableArn)]: actions('dynamodb:BatchWriteItem'),
+      [table(chat.userThreads.tableArn)]: actions('dynamodb:Query'),
+      [table(presence.subscriptionsTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
+      [table(`${presence.subscriptionsTable.tableArn}/index/bySubscriber`)]: actions('dynamodb:Query'),
       [table(presence.statusTable.tableArn)]: actions('dynamodb:BatchGetItem'),
+      [table(settings.table.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
       [post]: manage,
       [get]: manage,
     });
@@ -104,7 +109,10 @@ describe('MessengerStack wiring', () => {
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem'),
       [get]: manage,
     });
-    expect(granted('PushDevices')).toEqual({ ...baseline('PushDevices'), [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem') });
+    expect(granted('PushDevices')).toEqual({
+      ...baseline('PushDevices'),
+      [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
+    });
   });
 
   it('allows no action on every resource, except X-Ray writes and listing streams, which have no resource ARNs', () => {
@@ -123,7 +131,7 @@ describe('MessengerStack wiring', () => {
   it('builds every function as a MessengerFunction, and lets none behind a route outlast the gateway’s 29 seconds', () => {
     const { stack, template } = synthStack();
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(13);
+    expect(Object.keys(functions)).toHaveLength(14);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

@@ -77,7 +77,8 @@ describe('Monitoring', () => {
       [...JSON.stringify(template.toJSON().Resources).matchAll(/"(?:deadLetterTargetArn|Destination)":\{"Fn::GetAtt":\["(\w+)","Arn"\]\}/g)].map(([, id]) => id),
     );
     const messageQueueId = logicalIdOf(stack, stack.messagePipeline.queue);
-    expect(queues.map(([id]) => id).sort()).toEqual([...deadLetterIds, messageQueueId].sort());
+    const pushRetryQueueId = logicalIdOf(stack, stack.push.retryQueue);
+    expect(queues.map(([id]) => id).sort()).toEqual([...deadLetterIds, messageQueueId, pushRetryQueueId].sort());
     expect(deadLetterIds.size).toBe(4);
     for (const id of deadLetterIds) {
       expect([id, alarmsOn(id, 'ApproximateNumberOfMessagesVisible').map(([, alarm]) => alarm.Properties.Threshold)]).toEqual([id, [0]]);

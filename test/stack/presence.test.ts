@@ -1,6 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConnectionRegistry } from '../../lib/constructs/connection-registry';
+import { ChatStore } from '../../lib/constructs/chat-store';
 import { Presence } from '../../lib/constructs/presence';
+import { UserSettings } from '../../lib/constructs/user-settings';
 import { WebSocketGateway } from '../../lib/constructs/websocket-gateway';
 import { actions, functionBaseline, grantee, logicalIdOf, managementApiArn, permissionsOf, resource, stubFunction, testStack, withActionsOnAnyResource } from './template';
 
@@ -13,8 +15,9 @@ function synthPresence() {
     disconnectHandler: stubFunction(stack, 'Disconnect'),
     defaultHandler: stubFunction(stack, 'Default'),
   });
-  const presence = new Presence(stack, 'Presence', { connections, gateway });
-  return { stack, connections, gateway, presence, get template() { return Template.fromStack(stack); } };
+  const [chat, settings] = [new ChatStore(stack, 'Chat'), new UserSettings(stack, 'Settings')];
+  const presence = new Presence(stack, 'Presence', { connections, gateway, chat, settings });
+  return { stack, connections, gateway, presence, chat, settings, get template() { return Template.fromStack(stack); } };
 }
 
 describe('Presence', () => {
@@ -80,27 +83,32 @@ describe('Presence', () => {
     });
   });
 
-  it('lets the changes function read the stream, find connections, flip statuses, end subscriptions and post to connections, and nothing else', () => {
-    const { stack, connections, gateway, presence } = synthPresence();
+  it('lets the changes function read the stream, find connections, flip statuses, find who may see whom, end subscriptions and post to connections, and nothing else', () => {
+    const { stack, connections, gateway, presence, chat, settings } = synthPresence();
     const subscriptions = presence.subscriptionsTable.tableArn;
     expect(permissionsOf(stack, presence.changesFunction.role!)).toEqual({
       ...withActionsOnAnyResource(functionBaseline(stack, presence.changesFunction), 'dynamodb:ListStreams'),
       [resource(stack, connections.table.tableStreamArn!)]: actions('dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
       [resource(stack, connections.table.tableArn)]: actions('dynamodb:Query'),
       [resource(stack, presence.statusTable.tableArn)]: actions('dynamodb:UpdateItem'),
-      [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:BatchWriteItem'),
+      [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'),
       [resource(stack, `${subscriptions}/index/bySubscriber`)]: actions('dynamodb:Query'),
+      [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query'),
+      [resource(stack, chat.userThreads.tableArn)]: actions('dynamodb:Query'),
+      [resource(stack, settings.table.tableArn)]: actions('dynamodb:BatchGetItem'),
       [managementApiArn(stack, gateway, 'POST/@connections/*')]: actions('execute-api:ManageConnections'),
       [resource(stack, presence.deadLetterQueue.queue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
     });
   });
 
-  it('grantSubscribe allows writing subscriptions and reading statuses, and nothing else', () => {
+  it('grantSubscribe allows checking and writing watch lists and subscriptions, finding subscribers, and reading statuses, and nothing else', () => {
     const { stack, presence } = synthPresence();
     const role = grantee(stack);
     presence.grantSubscribe(role);
+    const subscriptions = presence.subscriptionsTable.tableArn;
     expect(permissionsOf(stack, role)).toEqual({
-      [resource(stack, presence.subscriptionsTable.tableArn)]: actions('dynamodb:BatchWriteItem'),
+      [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
+      [resource(stack, `${subscriptions}/index/bySubscriber`)]: actions('dynamodb:Query'),
       [resource(stack, presence.statusTable.tableArn)]: actions('dynamodb:BatchGetItem'),
     });
   });

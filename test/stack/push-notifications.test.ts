@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PushNotifications, type PushPlatformApplications } from '../../lib/constructs/push-notifications';
+import { UserSettings } from '../../lib/constructs/user-settings';
 import { actions, functionBaseline, grantee, logicalIdOf, permissionsOf, resource, testStack } from './template';
 
 const applications = {
@@ -13,8 +14,9 @@ const endpoints = {
 
 function synthPush(platformApplications?: PushPlatformApplications) {
   const stack = testStack();
-  const push = new PushNotifications(stack, 'Push', { platformApplications });
-  return { stack, push, get template() { return Template.fromStack(stack); } };
+  const settings = new UserSettings(stack, 'Settings');
+  const push = new PushNotifications(stack, 'Push', { platformApplications, settings });
+  return { stack, push, settings, get template() { return Template.fromStack(stack); } };
 }
 
 describe('PushNotifications', () => {
@@ -62,23 +64,49 @@ describe('PushNotifications', () => {
     });
   });
 
-  it('lets the send function find and forget devices and publish only to endpoints of the configured applications', () => {
-    const { stack, push } = synthPush(applications);
+  it('lets the send function find and forget devices, read previews settings, queue failed deliveries and publish only to endpoints of the configured applications', () => {
+    const { stack, push, settings } = synthPush(applications);
     expect(permissionsOf(stack, push.sendFunction.role!)).toEqual({
       ...functionBaseline(stack, push.sendFunction),
       [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:DeleteItem'),
       [resource(stack, push.deadLetterQueue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
+      [resource(stack, push.retryQueue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
+      [resource(stack, settings.table.tableArn)]: actions('dynamodb:BatchGetItem'),
       [endpoints.apns]: actions('sns:Publish'),
       [endpoints.fcm]: actions('sns:Publish'),
     });
   });
 
+  it('lets the retry function read its queue, forget devices and publish only to endpoints of the configured applications', () => {
+    const { stack, push, template } = synthPush(applications);
+    expect(permissionsOf(stack, push.retryFunction.role!)).toEqual({
+      ...functionBaseline(stack, push.retryFunction),
+      [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:DeleteItem'),
+      [resource(stack, push.retryQueue.queueArn)]: actions('sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'),
+      [endpoints.apns]: actions('sns:Publish'),
+      [endpoints.fcm]: actions('sns:Publish'),
+    });
+    // A failed delivery is retried after 60 s, five times at most, then dead-lettered; the retry function reports each on its own.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 60,
+      KmsMasterKeyId: Match.absent(),
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(stack, push.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, push.retryQueue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
   it('grants no publishing to devices when no platform application is configured', () => {
-    const { stack, push } = synthPush();
+    const { stack, push, settings } = synthPush();
     expect(permissionsOf(stack, push.sendFunction.role!)).toEqual({
       ...functionBaseline(stack, push.sendFunction),
       [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:DeleteItem'),
       [resource(stack, push.deadLetterQueue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
+      [resource(stack, push.retryQueue.queueArn)]: actions('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
+      [resource(stack, settings.table.tableArn)]: actions('dynamodb:BatchGetItem'),
     });
   });
 
@@ -96,7 +124,7 @@ describe('PushNotifications', () => {
     expect(permissionsOf(stack, role)).toEqual({
       [JSON.stringify(applications.fcm)]: actions('sns:CreatePlatformEndpoint'),
       [endpoints.fcm]: actions('sns:DeleteEndpoint', 'sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'),
-      [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem'),
+      [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
     });
   });
 
@@ -104,7 +132,7 @@ describe('PushNotifications', () => {
     const { stack, push } = synthPush();
     const role = grantee(stack);
     push.grantRegisterDevices(role);
-    expect(permissionsOf(stack, role)).toEqual({ [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem') });
+    expect(permissionsOf(stack, role)).toEqual({ [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query') });
   });
 
   it('tells the registration function the table and only the configured applications', () => {

@@ -6,6 +6,8 @@ Object.assign(process.env, {
   PRESENCE_SUBSCRIPTIONS_TABLE: 'presence-subscriptions',
   IDLE_TIMEOUT_SECONDS: '600',
   PUSH_DEVICES_TABLE: 'push-devices',
+  PUSH_RETRY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/push-retries',
+  USER_SETTINGS_TABLE: 'user-settings',
   THREADS_TABLE: 'threads',
   USER_THREADS_TABLE: 'user-threads',
   SEND_RECORDS_TABLE: 'send-records',

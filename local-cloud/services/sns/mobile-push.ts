@@ -13,6 +13,10 @@ export interface RecordedPush {
   readonly threadId?: string;
   readonly seq?: number;
   readonly preview?: string;
+  /** What the lock screen shows: the APNs `aps.alert` or the FCM `notification`. */
+  readonly alert?: { readonly title?: string; readonly body?: string };
+  /** The payload the push service got, as it got it. */
+  readonly payload: string;
   readonly at: number;
 }
 
@@ -26,6 +30,13 @@ interface PlatformEndpoint {
 
 /** Tokens the simulated push services reject, so tests can watch SNS disable their endpoints. */
 const REJECTED_TOKEN_PREFIX = 'invalid-';
+/**
+ * Tokens whose publishes fail with a 500 the first FLAKY_FAILURES times, then go through, so tests
+ * can watch one device fail while the others do not. Three failures are one failed send of an AWS
+ * SDK client with its default three attempts.
+ */
+const FLAKY_TOKEN_PREFIX = 'flaky-';
+const FLAKY_FAILURES = 3;
 
 function platformOf(applicationArn: string): 'apns' | 'fcm' {
   const platform = /:app\/(APNS|APNS_SANDBOX|GCM)\//.exec(applicationArn)?.[1];
@@ -41,7 +52,14 @@ function notificationFields(platform: 'apns' | 'fcm', payload: string) {
       platform === 'apns' ? parsed : ((parsed.fcmV1Message as { message?: { data?: unknown } })?.message?.data ?? parsed.data)
     ) as Record<string, unknown> | undefined;
     const seq = Number(data?.seq);
+    const alert = (platform === 'apns' ? (parsed.aps as { alert?: unknown })?.alert : (parsed.fcmV1Message as { message?: { notification?: unknown } })?.message?.notification) as
+      | { title?: unknown; body?: unknown }
+      | undefined;
     return {
+      alert: {
+        ...(typeof alert?.title === 'string' ? { title: alert.title } : {}),
+        ...(typeof alert?.body === 'string' ? { body: alert.body } : {}),
+      },
       senderId: typeof data?.senderId === 'string' ? data.senderId : undefined,
       threadId: typeof data?.threadId === 'string' ? data.threadId : undefined,
       seq: Number.isFinite(seq) ? seq : undefined,
@@ -54,11 +72,14 @@ function notificationFields(platform: 'apns' | 'fcm', payload: string) {
 
 /**
  * SNS mobile push: platform endpoints (kept in the data folder across restarts) and push
- * services that are simulated: every notification is recorded for `/dev/push`, and a token
- * starting with `invalid-` is rejected, which disables its endpoint as APNs and FCM would.
+ * services that are simulated: every notification is recorded for `/dev/push`, a token starting
+ * with `invalid-` is rejected, which disables its endpoint as APNs and FCM would, and one starting
+ * with `flaky-` fails its first few publishes (see FLAKY_TOKEN_PREFIX).
  */
 export class MobilePush {
   private endpoints = new Map<string, PlatformEndpoint>();
+  /** Publishes failed so far per flaky endpoint. */
+  private readonly flakyFailures = new Map<string, number>();
   private readonly pushLog: RecordedPush[] = [];
 
   constructor(private readonly dataDir: string) {}
@@ -149,6 +170,13 @@ export class MobilePush {
     const endpoint = this.endpointOf(endpointArn);
     if (!endpoint.enabled) throw new SnsError(400, 'EndpointDisabled', 'Endpoint is disabled');
     const platform = platformOf(endpoint.applicationArn);
+    if (endpoint.token.startsWith(FLAKY_TOKEN_PREFIX)) {
+      const failures = this.flakyFailures.get(endpointArn) ?? 0;
+      if (failures < FLAKY_FAILURES) {
+        this.flakyFailures.set(endpointArn, failures + 1);
+        throw new SnsError(500, 'InternalError', 'The push service is unavailable');
+      }
+    }
     const payload = messages ? (messages[platform === 'fcm' ? 'GCM' : 'APNS'] ?? messages.APNS_SANDBOX ?? messages.default) : message;
     if (endpoint.token.startsWith(REJECTED_TOKEN_PREFIX)) {
       // As SNS does when APNs or FCM rejects a token: the publish goes through, the endpoint is disabled.
@@ -161,6 +189,7 @@ export class MobilePush {
       platform,
       token: endpoint.token,
       ...notificationFields(platform, payload),
+      payload,
       at: Date.now(),
     };
     this.pushLog.push(push);

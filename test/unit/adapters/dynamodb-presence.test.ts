@@ -61,9 +61,9 @@ describe('DynamoDbPresenceStatuses', () => {
 
 describe('DynamoDbPresenceSubscriptions', () => {
   it("finds a user's subscribers with a strongly consistent Query of the base table, so that a subscription written before is found", async () => {
-    dynamodb.on(QueryCommand).resolves({ Items: [{ connectionId: 'a1=' }] });
+    dynamodb.on(QueryCommand).resolves({ Items: [{ connectionId: 'a1=', subscriberUserId: 'alice' }] });
 
-    expect(await subscriptions.subscribersOf('bob')).toEqual(['a1=']);
+    expect(await subscriptions.subscribersOf('bob')).toEqual([{ connectionId: 'a1=', userId: 'alice' }]);
 
     const [query] = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(query).toMatchObject({ TableName: 'subscriptions', ConsistentRead: true, KeyConditionExpression: 'watchedUserId = :watched' });

@@ -1,4 +1,5 @@
 import type { LiveConnection } from '../../../lambdas/domain/chat/ports';
+import { updateSettings } from '../../../lambdas/domain/active-status';
 import { sweepStaleConnections } from '../../../lambdas/domain/connections';
 import type { StaleConnection, StaleConnectionRegistry } from '../../../lambdas/domain/ports';
 import {
@@ -12,6 +13,9 @@ import {
   type PresenceTransition,
   type UserPresence,
 } from '../../../lambdas/domain/presence';
+import type { SharedThreads } from '../../../lambdas/domain/presence-visibility';
+import type { SubscriptionCaps, SubscribeOutcome } from '../../../lambdas/domain/presence';
+import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../../../lambdas/domain/settings';
 import { RecordingNotifier } from '../../support/in-memory-chat';
 
 class InMemoryConnections implements LiveConnectionCounter {
@@ -47,17 +51,51 @@ class InMemoryStatuses implements PresenceStatusStore {
 }
 
 class InMemorySubscriptions implements PresenceSubscriptions {
-  readonly rows: Array<{ watched: string; connectionId: string; expiresAt: number }> = [];
+  readonly rows: Array<{ watched: string; connectionId: string; subscriberUserId: string; expiresAt: number }> = [];
   readonly calls: string[] = [];
-  async subscribe(subscriber: PresenceSubscriber, watched: readonly string[], expiresAt: number): Promise<void> {
+  async subscribe(subscriber: PresenceSubscriber, watched: readonly string[], expiresAt: number, caps: SubscriptionCaps = { perConnection: 9e9, perUser: 9e9 }): Promise<SubscribeOutcome> {
     this.calls.push('subscribe');
-    for (const user of watched) this.rows.push({ watched: user, connectionId: subscriber.connectionId, expiresAt });
+    const own = this.rows.filter((row) => row.connectionId === subscriber.connectionId);
+    const fresh = [...new Set(watched)].filter((user) => !own.some((row) => row.watched === user));
+    if (own.length + fresh.length > caps.perConnection) return { over: 'connection', watching: own.length };
+    const byUser = this.rows.filter((row) => row.subscriberUserId === subscriber.userId).length;
+    if (byUser + fresh.length > caps.perUser) return { over: 'user', watching: byUser };
+    for (const user of fresh) this.rows.push({ watched: user, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, expiresAt });
+    return { subscribed: true };
   }
-  async subscribersOf(watched: string): Promise<string[]> {
-    return this.rows.filter((row) => row.watched === watched).map((row) => row.connectionId);
+  async subscribersOf(watched: string): Promise<PresenceSubscriber[]> {
+    return this.rows.filter((row) => row.watched === watched).map((row) => ({ connectionId: row.connectionId, userId: row.subscriberUserId }));
+  }
+  async watchedBy(userId: string) {
+    const connections = [...new Set(this.rows.filter((row) => row.subscriberUserId === userId).map((row) => row.connectionId))];
+    return connections.map((connectionId) => ({ connectionId, watched: this.rows.filter((row) => row.connectionId === connectionId).map((row) => row.watched) }));
+  }
+  async unsubscribe(subscriber: PresenceSubscriber, watched: string): Promise<void> {
+    this.rows.splice(0, this.rows.length, ...this.rows.filter((row) => row.connectionId !== subscriber.connectionId || row.watched !== watched));
   }
   async endSubscriptionsOf(connectionId: string): Promise<void> {
     this.rows.splice(0, this.rows.length, ...this.rows.filter((row) => row.connectionId !== connectionId));
+  }
+}
+
+/** Everyone shares a thread with everyone, except the users named strangers. */
+class InMemorySharedThreads implements SharedThreads {
+  readonly strangers = new Set<string>();
+  async sharingAThreadWith(userId: string, others: readonly string[]): Promise<Set<string>> {
+    return new Set(this.strangers.has(userId) ? [] : others.filter((other) => !this.strangers.has(other)));
+  }
+}
+
+class InMemorySettings implements UserSettingsStore {
+  readonly stored = new Map<string, UserSettings>();
+  async settingsOf(userIds: readonly string[]): Promise<Map<string, UserSettings>> {
+    return new Map(userIds.map((userId) => [userId, this.stored.get(userId) ?? DEFAULT_SETTINGS]));
+  }
+  async update(userId: string, changes: Partial<UserSettings>) {
+    const before = this.stored.get(userId) ?? DEFAULT_SETTINGS;
+    const after = { ...before, ...changes };
+    this.stored.set(userId, after);
+    return { before, after };
   }
 }
 
@@ -70,6 +108,8 @@ function setup(outcome?: (connectionId: string) => 'delivered' | 'gone' | 'error
     statuses: new InMemoryStatuses(),
     subscriptions: new InMemorySubscriptions(),
     notifier: new RecordingNotifier(outcome),
+    sharedThreads: new InMemorySharedThreads(),
+    settings: new InMemorySettings(),
   };
   const open = (userId: string, connectionId: string): ConnectionChange => {
     live.push({ userId, connectionId });
@@ -96,8 +136,7 @@ describe('subscribeToPresence', () => {
       subscriber: { userId: 'alice', connectionId: 'a1' },
       userIds: ['bob', 'carol', 'dave', 'bob'],
       now: NOW + 999,
-      subscriptions: ports.subscriptions,
-      statuses: ports.statuses,
+      ...ports,
     });
 
     expect(users).toEqual([
@@ -107,7 +146,7 @@ describe('subscribeToPresence', () => {
     ]);
     expect(ports.subscriptions.calls).toEqual(['subscribe', 'read']);
     // Until the connection's longest life (two hours) at the latest.
-    expect(ports.subscriptions.rows).toEqual(['bob', 'carol', 'dave'].map((watched) => ({ watched, connectionId: 'a1', expiresAt: NOW / 1000 + 7200 })));
+    expect(ports.subscriptions.rows).toEqual(['bob', 'carol', 'dave'].map((watched) => ({ watched, connectionId: 'a1', subscriberUserId: 'alice', expiresAt: NOW / 1000 + 7200 })));
     statusesOf.mockRestore();
   });
 });
@@ -157,8 +196,11 @@ describe('a subscription racing a change', () => {
         confirmPublished: (transition: PresenceTransition) => statuses.confirmPublished(transition),
       },
       subscriptions: {
-        subscribe: (subscriber: PresenceSubscriber, ids: readonly string[], expiresAt: number) => subscriberStep(() => subscriptions.subscribe(subscriber, ids, expiresAt)),
+        subscribe: (subscriber: PresenceSubscriber, ids: readonly string[], expiresAt: number, caps: SubscriptionCaps) =>
+          subscriberStep(() => subscriptions.subscribe(subscriber, ids, expiresAt, caps)),
         subscribersOf: (id: string) => step('look up subscribers', () => subscriptions.subscribersOf(id)),
+        watchedBy: (userId: string) => subscriptions.watchedBy(userId),
+        unsubscribe: (subscriber: PresenceSubscriber, id: string) => subscriptions.unsubscribe(subscriber, id),
         endSubscriptionsOf: (connectionId: string) => subscriptions.endSubscriptionsOf(connectionId),
       },
     };
@@ -340,5 +382,91 @@ describe('sweepStaleConnections', () => {
       ['b1', NOW / 1000],
       ['c1', NOW / 1000],
     ]);
+  });
+});
+
+describe('who sees whom', () => {
+  it('answers a stranger, an unknown id and a hidden user alike, and subscribes to none of them', async () => {
+    const { ports } = setup();
+    ports.statuses.statuses.set('bob', { userId: 'bob', status: 'offline', lastSeen: NOW - 1000 });
+    ports.statuses.statuses.set('hidden', { userId: 'hidden', status: 'online' });
+    ports.statuses.statuses.set('friend', { userId: 'friend', status: 'online' });
+    ports.sharedThreads.strangers.add('bob').add('nobody');
+    ports.settings.stored.set('hidden', { activeStatus: false, pushPreviews: true });
+
+    const users = await subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['bob', 'nobody', 'hidden', 'friend'], now: NOW, ...ports });
+
+    expect(users).toEqual([
+      { userId: 'bob', status: 'offline' },
+      { userId: 'nobody', status: 'offline' },
+      { userId: 'hidden', status: 'offline' },
+      { userId: 'friend', status: 'online' },
+    ]);
+    // The hidden user shares a thread: subscribed, to be told when they show themselves again.
+    expect(ports.subscriptions.rows.map((row) => row.watched)).toEqual(['hidden', 'friend']);
+  });
+
+  it('shows nobody to a user who hid their own status', async () => {
+    const { ports } = setup();
+    ports.statuses.statuses.set('friend', { userId: 'friend', status: 'online' });
+    ports.settings.stored.set('alice', { activeStatus: false, pushPreviews: true });
+    const users = await subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['friend'], now: NOW, ...ports });
+    expect(users).toEqual([{ userId: 'friend', status: 'offline' }]);
+  });
+
+  it('refuses a subscription past a cap and writes nothing', async () => {
+    const { ports } = setup();
+    const subscribe = jest.spyOn(ports.subscriptions, 'subscribe').mockResolvedValue({ over: 'connection', watching: 1000 });
+    await expect(subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['bob'], now: NOW, ...ports })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: 'userIds: a connection may watch at most 1000 users (1000 watched already); nothing was subscribed',
+    });
+    expect(subscribe).toHaveBeenCalledWith({ userId: 'alice', connectionId: 'a1' }, ['bob'], expect.any(Number), { perConnection: 1000, perUser: 3000 });
+  });
+
+  it('publishes to subscribers who may see the change; one who no longer shares a thread is told hidden once and unsubscribed; one hidden by a setting hears nothing', async () => {
+    const { ports, open, close } = setup();
+    for (const [userId, connectionId] of [['carol', 'c1'], ['dave', 'd1'], ['erin', 'e1']]) await ports.subscriptions.subscribe({ userId, connectionId }, ['bob'], 9e9);
+    ports.sharedThreads.strangers.add('dave');
+    ports.settings.stored.set('erin', { activeStatus: false, pushPreviews: true });
+
+    await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
+    expect(ports.notifier.posts.map(({ connectionId, frame }) => [connectionId, frame])).toEqual([
+      ['c1', { type: 'presence', users: [{ userId: 'bob', status: 'online' }] }],
+      ['d1', { type: 'presence', users: [{ userId: 'bob', status: 'offline' }] }],
+    ]);
+    expect(ports.subscriptions.rows.map((row) => row.subscriberUserId).sort()).toEqual(['carol', 'erin']);
+
+    ports.notifier.attempts.length = 0;
+    await publishPresenceChanges({ changes: [close('bob', 'b1')], now: NOW, ...ports });
+    expect(ports.notifier.posts.map(({ connectionId }) => connectionId)).toEqual(['c1']);
+  });
+});
+
+describe('updateSettings', () => {
+  it("tells the user's subscribers hidden when active status goes off, and the user's own connections hidden for everyone they watch; the truth again when it comes back on", async () => {
+    const { ports } = setup();
+    ports.statuses.statuses.set('alice', { userId: 'alice', status: 'online' });
+    ports.statuses.statuses.set('bob', { userId: 'bob', status: 'online' });
+    await ports.subscriptions.subscribe({ userId: 'bob', connectionId: 'b1' }, ['alice'], 9e9);
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+
+    const off = await updateSettings({ userId: 'alice', changes: { activeStatus: false }, ...ports });
+    expect(off.settings).toEqual({ activeStatus: false, pushPreviews: true });
+    expect(ports.notifier.posts.map(({ connectionId, frame }) => [connectionId, frame]).sort()).toEqual([
+      ['a1', { type: 'presence', users: [{ userId: 'bob', status: 'offline' }] }],
+      ['b1', { type: 'presence', users: [{ userId: 'alice', status: 'offline' }] }],
+    ]);
+
+    ports.notifier.attempts.length = 0;
+    await updateSettings({ userId: 'alice', changes: { activeStatus: true }, ...ports });
+    expect(ports.notifier.posts.map(({ connectionId, frame }) => [connectionId, frame]).sort()).toEqual([
+      ['a1', { type: 'presence', users: [{ userId: 'bob', status: 'online' }] }],
+      ['b1', { type: 'presence', users: [{ userId: 'alice', status: 'online' }] }],
+    ]);
+
+    ports.notifier.attempts.length = 0;
+    await updateSettings({ userId: 'alice', changes: { pushPreviews: false }, ...ports });
+    expect(ports.notifier.posts).toEqual([]);
   });
 });

@@ -1,6 +1,16 @@
 import type { PushDeviceRegistry, PushSender } from '../../../lambdas/domain/ports';
 import type { PushDevice } from '../../../lambdas/domain/push';
 import { deliverPush } from '../../../lambdas/domain/push-delivery';
+import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../../../lambdas/domain/settings';
+
+/** Previews on for everyone but the users named. */
+function settingsWithPreviewsOff(...users: string[]): UserSettingsStore {
+  return {
+    settingsOf: async (ids) => new Map(ids.map((id): [string, UserSettings] => [id, { ...DEFAULT_SETTINGS, pushPreviews: !users.includes(id) }])),
+    update: async () => Promise.reject(new Error('not used')),
+  };
+}
+const settings = settingsWithPreviewsOff();
 
 function device(userId: string, token: string, platform: 'apns' | 'fcm' = 'fcm'): PushDevice {
   return { userId, deviceKey: `${platform}#${token}`, platform, token, endpointArn: `arn:endpoint/${token}` };
@@ -24,18 +34,18 @@ describe('deliverPush', () => {
     const registry = new InMemoryRegistry([device('bob', 'b1'), device('bob', 'b2', 'apns'), device('carol', 'c1'), device('dave', 'd1')]);
     const sent: string[] = [];
     const sender: PushSender = { send: async (target, notification) => {
-      expect(notification).toEqual({ senderId: 'alice', threadId: 't-1', seq: 3, preview: 'hey' });
+      expect(notification).toEqual({ threadId: 't-1', seq: 3, preview: { senderId: 'alice', text: 'hey' } });
       sent.push(target.token);
       return 'sent';
     } };
-    expect(await deliverPush({ ...request, registry, sender })).toEqual({ sent: 3, removed: 0 });
+    expect(await deliverPush({ ...request, registry, sender, settings })).toEqual({ sent: 3, removed: 0, failed: [] });
     expect(sent.sort()).toEqual(['b1', 'b2', 'c1']);
   });
 
   it('removes devices the push services report gone, and keeps the others', async () => {
     const registry = new InMemoryRegistry([device('bob', 'gone'), device('bob', 'fine')]);
     const sender: PushSender = { send: async (target) => (target.token === 'gone' ? 'gone' : 'sent') };
-    expect(await deliverPush({ ...request, registry, sender })).toEqual({ sent: 1, removed: 1 });
+    expect(await deliverPush({ ...request, registry, sender, settings })).toEqual({ sent: 1, removed: 1, failed: [] });
     expect(registry.removed.map((removed) => removed.token)).toEqual(['gone']);
   });
 
@@ -43,13 +53,47 @@ describe('deliverPush', () => {
     const registry = new InMemoryRegistry([device('alice', 'a1'), device('bob', 'b1')]);
     const sent: string[] = [];
     const sender: PushSender = { send: async (target) => (sent.push(target.token), 'sent') };
-    await deliverPush({ ...request, recipients: ['alice', 'bob', 'bob'], registry, sender });
+    await deliverPush({ ...request, recipients: ['alice', 'bob', 'bob'], registry, sender, settings });
     expect(sent).toEqual(['b1']);
   });
 
-  it('fails, for the request to be retried, when a device cannot be reached', async () => {
-    const registry = new InMemoryRegistry([device('bob', 'b1')]);
-    const sender: PushSender = { send: async () => Promise.reject(new Error('throttled')) };
-    await expect(deliverPush({ ...request, registry, sender })).rejects.toThrow('throttled');
+  it('sends to every other device when one cannot be reached, and reports only that one for its own retry', async () => {
+    const registry = new InMemoryRegistry([device('bob', 'b1'), device('bob', 'broken'), device('carol', 'c1')]);
+    const sent: string[] = [];
+    const sender: PushSender = {
+      send: async (target) => {
+        if (target.token === 'broken') throw new Error('throttled');
+        sent.push(target.token);
+        return 'sent';
+      },
+    };
+    const report = await deliverPush({ ...request, registry, sender, settings });
+    expect(sent.sort()).toEqual(['b1', 'c1']);
+    expect(report).toEqual({
+      sent: 2,
+      removed: 0,
+      failed: [{ device: device('bob', 'broken'), notification: { threadId: 't-1', seq: 3, preview: { senderId: 'alice', text: 'hey' } }, error: new Error('throttled') }],
+    });
+  });
+
+  it('leaves the sender and the text out of the notifications of a recipient with previews off', async () => {
+    const registry = new InMemoryRegistry([device('bob', 'b1'), device('carol', 'c1')]);
+    const notifications = new Map<string, unknown>();
+    const sender: PushSender = { send: async (target, notification) => (notifications.set(target.userId, notification), 'sent') };
+    await deliverPush({ ...request, registry, sender, settings: settingsWithPreviewsOff('bob') });
+    expect(notifications).toEqual(
+      new Map([
+        ['bob', { threadId: 't-1', seq: 3 }],
+        ['carol', { threadId: 't-1', seq: 3, preview: { senderId: 'alice', text: 'hey' } }],
+      ]),
+    );
+  });
+
+  it('fails the whole request, before sending anything, when the devices cannot be read', async () => {
+    const registry = new InMemoryRegistry([]);
+    jest.spyOn(registry, 'devicesOf').mockRejectedValue(new Error('throttled'));
+    const sender: PushSender = { send: jest.fn() };
+    await expect(deliverPush({ ...request, registry, sender, settings })).rejects.toThrow('throttled');
+    expect(sender.send).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,4 @@
-import { deviceKeyOf, registerPushDevice, unregisterPushDevice, type DeviceRecords, type PlatformEndpoints } from '../../../lambdas/domain/push-registration';
+import { deviceKeyOf, MAX_PUSH_DEVICES_PER_USER, registerPushDevice, unregisterPushDevice, type DeviceRecords, type PlatformEndpoints } from '../../../lambdas/domain/push-registration';
 import type { PushPlatform } from '../../../lambdas/domain/push';
 
 class FakeEndpoints implements PlatformEndpoints {
@@ -24,6 +24,9 @@ class FakeRecords implements DeviceRecords {
   async put(device: Parameters<DeviceRecords['put']>[0]) {
     this.items.set(`${device.userId}/${device.deviceKey}`, device);
   }
+  async devicesOf(userId: string) {
+    return [...this.items.values()].filter((item) => item.userId === userId).map(({ deviceKey, registeredAt }) => ({ deviceKey, registeredAt }));
+  }
   async remove(userId: string, deviceKey: string) {
     const item = this.items.get(`${userId}/${deviceKey}`);
     this.items.delete(`${userId}/${deviceKey}`);
@@ -32,6 +35,20 @@ class FakeRecords implements DeviceRecords {
 }
 
 describe('push registration', () => {
+  it('keeps at most MAX_PUSH_DEVICES_PER_USER devices per user, unregistering the least recently registered (record and endpoint)', async () => {
+    const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
+    for (let i = 1; i <= MAX_PUSH_DEVICES_PER_USER + 2; i++) await registerPushDevice({ userId: 'bob', platform: 'fcm', token: `tok-${i}`, now: i, endpoints, records });
+    // Registering tok-1 again makes it the newest: tok-4 goes next.
+    await registerPushDevice({ userId: 'bob', platform: 'fcm', token: 'tok-1', now: 100, endpoints, records });
+    await registerPushDevice({ userId: 'carol', platform: 'fcm', token: 'c-1', now: 101, endpoints, records });
+    const tokensOf = (user: string) => [...records.items.values()].filter((item) => item.userId === user).map((item) => item.token).sort();
+    expect(tokensOf('bob')).toHaveLength(MAX_PUSH_DEVICES_PER_USER);
+    expect(tokensOf('bob')).not.toEqual(expect.arrayContaining(['tok-2', 'tok-3']));
+    expect(tokensOf('bob')).toContain('tok-1');
+    expect(tokensOf('carol')).toEqual(['c-1']);
+    expect(endpoints.removed).toEqual(['arn:endpoint/fcm/tok-1', 'arn:endpoint/fcm/tok-2', 'arn:endpoint/fcm/tok-3']);
+  });
+
   it('records the device under its user with its endpoint', async () => {
     const [endpoints, records] = [new FakeEndpoints(), new FakeRecords()];
     await registerPushDevice({ userId: 'bob', platform: 'fcm', token: 'tok', now: 5, endpoints, records });

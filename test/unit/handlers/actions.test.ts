@@ -1,8 +1,9 @@
 import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { handler as unknownAction } from '../../../lambdas/handlers/default';
 import { handler as presence } from '../../../lambdas/handlers/presence';
 import { lambdaContext, messageEvent } from '../../support/lambda-events';
@@ -89,7 +90,16 @@ describe('ping', () => {
 });
 
 describe('subscribePresence', () => {
+  /** alice shares a direct thread with each of them; nobody changed a setting, and alice watches nobody yet. */
+  function friendsOfAlice(userIds: string[]) {
+    dynamodb.on(QueryCommand, { TableName: 'user-threads' }).resolves({ Items: userIds.map((userId) => ({ threadId: directThreadId('alice', userId), kind: 'dm' })) });
+    dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions' }).resolves({ Items: [] });
+    dynamodb.on(TransactWriteCommand).resolves({});
+  }
+  const presenceReads = () => dynamodb.commandCalls(BatchGetCommand).filter((call) => call.args[0].input.RequestItems!.presence);
+
   it("subscribes the connection to each user until its longest life, then answers their current state", async () => {
+    friendsOfAlice(['bob', 'carol', 'dave']);
     dynamodb.on(UpdateCommand).resolves({});
     dynamodb.on(BatchWriteCommand).resolves({});
     dynamodb.on(BatchGetCommand).resolves({
@@ -113,7 +123,7 @@ describe('subscribePresence', () => {
       ['bob', 'carol', 'dave'].map((watchedUserId) => ({ watchedUserId, connectionId: 'conn-sub=', subscriberUserId: 'alice', expiresAt: expect.any(Number) })),
     );
     expect(puts[0].PutRequest!.Item!.expiresAt).toBeGreaterThanOrEqual(before + 7200);
-    expect(dynamodb.commandCalls(BatchGetCommand)[0].args[0].input.RequestItems!.presence.Keys).toEqual([{ userId: 'bob' }, { userId: 'carol' }, { userId: 'dave' }]);
+    expect(presenceReads()[0].args[0].input.RequestItems!.presence.Keys).toEqual([{ userId: 'bob' }, { userId: 'carol' }, { userId: 'dave' }]);
   });
 
   it('reads 500 users in batches of 100 and writes them in batches of 25', async () => {
@@ -121,12 +131,16 @@ describe('subscribePresence', () => {
     dynamodb.on(BatchWriteCommand).resolves({});
     dynamodb.on(BatchGetCommand).resolves({ Responses: { presence: [] } });
     const userIds = Array.from({ length: 500 }, (_, index) => `user-${index}`);
+    friendsOfAlice(userIds);
 
     const frame = await reply(presence, JSON.stringify({ action: 'subscribePresence', userIds }), 'alice', 'conn-many=');
 
     expect((frame.users as unknown[]).length).toBe(500);
     expect(dynamodb.commandCalls(BatchWriteCommand)).toHaveLength(20);
-    expect(dynamodb.commandCalls(BatchGetCommand)).toHaveLength(5);
+    expect(presenceReads()).toHaveLength(5);
+    // Who may see whom: alice's thread rows (one Query, her direct threads need no more) and the settings, 100 users a batch.
+    expect(dynamodb.commandCalls(QueryCommand, { TableName: 'user-threads' })).toHaveLength(1);
+    expect(dynamodb.commandCalls(BatchGetCommand).length - presenceReads().length).toBe(6);
   });
 
   it.each([

@@ -1,10 +1,11 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { handler } from '../../../lambdas/handlers/presence-changes';
 import { metrics } from '../../../lambdas/shared/observability';
 import { lambdaContext } from '../../support/lambda-events';
@@ -55,11 +56,14 @@ beforeEach(() => {
   dynamodb.on(BatchWriteCommand).resolves({});
   // No subscriptions of closed connections to end unless a test says otherwise.
   dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', IndexName: 'bySubscriber' }).resolves({ Items: [] });
+  // bob and his subscriber alice share their direct thread, and neither changed a setting.
+  dynamodb.on(QueryCommand, { TableName: 'user-threads' }).resolves({ Items: [{ threadId: directThreadId('bob', 'alice'), kind: 'dm' }] });
+  dynamodb.on(BatchGetCommand).resolves({ Responses: { 'user-settings': [] } });
 });
 
 it("publishes online to the user's subscribers when their first connection opens", async () => {
   dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
-  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=', subscriberUserId: 'alice' }] });
 
   expect(await run([record('INSERT', '100', 'bob', 'b1=')])).toEqual({ batchItemFailures: [] });
 
@@ -100,7 +104,7 @@ it('publishes nothing when the status was already so', async () => {
 
 it('publishes a transition again when its first publication failed: the record fails, and its retry posts the change once more', async () => {
   dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Count: 1 });
-  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'a1=', subscriberUserId: 'alice' }] });
   const confirmations: UpdateCommandInput[] = [];
   let recorded = false;
   dynamodb.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
@@ -132,7 +136,7 @@ it("publishes offline with lastSeen after the last connection closes, ends the c
   dynamodb
     .on(QueryCommand, { TableName: 'presence-subscriptions', IndexName: 'bySubscriber', ExpressionAttributeValues: { ':connection': 'b1=' } })
     .resolves({ Items: [{ watchedUserId: 'carol', connectionId: 'b1=' }] });
-  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'gone=' }] });
+  dynamodb.on(QueryCommand, { TableName: 'presence-subscriptions', KeyConditionExpression: 'watchedUserId = :watched' }).resolves({ Items: [{ connectionId: 'gone=', subscriberUserId: 'alice' }] });
   gateway.on(PostToConnectionCommand).rejects(new GoneException({ message: 'gone', $metadata: {} }));
 
   const before = Date.now();

@@ -1,5 +1,5 @@
 import { CreatePlatformEndpointCommand, DeleteEndpointCommand, GetEndpointAttributesCommand, SetEndpointAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deviceKeyOf } from '../../../lambdas/domain/push-registration';
@@ -20,6 +20,8 @@ beforeEach(() => {
   sns.reset();
   dynamodb.on(PutCommand).resolves({});
   dynamodb.on(DeleteCommand).resolves({});
+  // The user's devices after the registration: within the cap unless a test says otherwise.
+  dynamodb.on(QueryCommand).resolves({ Items: [] });
   sns.on(CreatePlatformEndpointCommand).resolves({ EndpointArn: ENDPOINT });
   sns.on(DeleteEndpointCommand).resolves({});
   sns.on(SetEndpointAttributesCommand).resolves({});

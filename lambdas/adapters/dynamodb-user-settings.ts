@@ -1,0 +1,47 @@
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../domain/settings';
+import { batchGet } from './dynamodb-batch';
+
+const BATCH_GET_SIZE = 100;
+
+function settingsFrom(item: Record<string, unknown> | undefined): UserSettings {
+  return {
+    activeStatus: typeof item?.activeStatus === 'boolean' ? item.activeStatus : DEFAULT_SETTINGS.activeStatus,
+    pushPreviews: typeof item?.pushPreviews === 'boolean' ? item.pushPreviews : DEFAULT_SETTINGS.pushPreviews,
+  };
+}
+
+/** Users' settings in the table of `lib/constructs/user-settings.ts`: partition key `userId`, one item per user who changed one. */
+export class DynamoDbUserSettings implements UserSettingsStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async settingsOf(userIds: readonly string[]): Promise<Map<string, UserSettings>> {
+    const unique = [...new Set(userIds)];
+    const items = new Map<string, Record<string, unknown>>();
+    for (let start = 0; start < unique.length; start += BATCH_GET_SIZE) {
+      const keys = unique.slice(start, start + BATCH_GET_SIZE).map((userId) => ({ userId }));
+      // Strongly: a switch turned off before this read must hide the user.
+      for (const item of await batchGet(this.client, { [this.tableName]: { Keys: keys, ConsistentRead: true } })) items.set(String(item.userId), item);
+    }
+    return new Map(unique.map((userId) => [userId, settingsFrom(items.get(userId))]));
+  }
+
+  async update(userId: string, changes: Partial<UserSettings>): Promise<{ before: UserSettings; after: UserSettings }> {
+    const names = (Object.keys(changes) as Array<keyof UserSettings>).filter((name) => changes[name] !== undefined);
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { userId },
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, changes[name]])),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const before = settingsFrom(Attributes);
+    return { before, after: { ...before, ...Object.fromEntries(names.map((name) => [name, changes[name]])) } };
+  }
+}

@@ -1,0 +1,30 @@
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { MessengerTable } from './messenger-table';
+
+/**
+ * Each user's settings (lambdas/adapters/dynamodb-user-settings.ts): partition key `userId`,
+ * `activeStatus` and `pushPreviews`, an item only once the user changed one (absent: both on).
+ */
+export class UserSettings extends Construct {
+  public readonly table: MessengerTable;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new MessengerTable(this, 'Table', { partitionKey: 'userId' });
+  }
+
+  /** Lets the grantee read users' settings in batches, and nothing else. */
+  public grantRead(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['dynamodb:BatchGetItem'], resourceArns: [this.table.tableArn] });
+  }
+
+  /** Lets the grantee read settings and change them. */
+  public grantReadWrite(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+  }
+
+  public get environment(): Record<string, string> {
+    return { USER_SETTINGS_TABLE: this.table.tableName };
+  }
+}

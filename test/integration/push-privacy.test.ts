@@ -1,0 +1,95 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { MAX_PUSH_DEVICES_PER_USER } from '../../lambdas/domain/push-registration';
+import { byLogicalId, clientsClosedAfterEach, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
+import { functionLog } from '../support/local-functions';
+import type { TestClient } from '../support/ws-client';
+
+jest.setTimeout(120_000);
+
+const connect = clientsClosedAfterEach();
+let dynamodb: DynamoDBDocumentClient;
+let devicesTable: string;
+
+beforeAll(async () => {
+  const stand = await standIns();
+  dynamodb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stand.dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  devicesTable = byLogicalId(stand.dynamodb.tables, 'PushDevices');
+});
+afterAll(() => dynamodb.destroy());
+
+async function pushesTo(user: string): Promise<Array<Record<string, unknown>>> {
+  const response = await fetch(`${localCloud().baseUrl}/dev/push?user=${user}`);
+  return ((await response.json()) as { notifications: Array<Record<string, unknown>> }).notifications;
+}
+
+/** The push requests for a thread the push function has finished with, as it logs them. */
+async function pushRequestsDone(threadId: unknown) {
+  return (await functionLog('PushSend')).filter((entry) => entry.threadId === threadId && typeof entry.sent === 'number');
+}
+
+async function tokensOf(user: string): Promise<string[]> {
+  const { Items = [] } = await dynamodb.send(
+    new QueryCommand({ TableName: devicesTable, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': user }, ConsistentRead: true }),
+  );
+  return Items.map((item) => String(item.token)).sort();
+}
+
+/** Registers the tokens on one connection, `inFlight` requests at a time. */
+async function register(client: TestClient, tokens: string[], inFlight: number): Promise<void> {
+  for (let start = 0; start < tokens.length; start += inFlight) {
+    const replies = await Promise.all(tokens.slice(start, start + inFlight).map((token) => client.request({ action: 'registerPush', platform: 'fcm', token }, 30_000)));
+    for (const reply of replies) expect(reply).toMatchObject({ type: 'pushRegistered' });
+  }
+}
+
+describe('push devices and previews over real sockets', () => {
+  it(`keeps ${MAX_PUSH_DEVICES_PER_USER} devices of a user who registers 300, the last registered, so that one message makes ${MAX_PUSH_DEVICES_PER_USER} pushes`, async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const bobClient = await connect(bob);
+    const tokens = Array.from({ length: 300 }, (_, index) => `fcm-${bob}-${String(index).padStart(3, '0')}`);
+    const last = tokens.slice(-MAX_PUSH_DEVICES_PER_USER);
+    await register(bobClient, tokens.slice(0, -MAX_PUSH_DEVICES_PER_USER), 10);
+    // The last ones one at a time: they are the most recently registered.
+    await register(bobClient, last, 1);
+    expect(await tokensOf(bob)).toEqual(last);
+    await bobClient.close();
+
+    const aliceClient = await connect(alice);
+    const { threadId } = (await aliceClient.request({ action: 'sendMessage', clientMsgId: 'c1', to: bob, text: 'hi' })) as { threadId: string };
+    await eventually(async () => (await pushRequestsDone(threadId)).length === 1, 20_000, 'the push request to be done');
+    expect((await pushRequestsDone(threadId))[0]).toMatchObject({ sent: MAX_PUSH_DEVICES_PER_USER, failed: 0 });
+    expect((await pushesTo(bob)).map((push) => push.token).sort()).toEqual(last);
+  });
+
+  it('leaves no sender and no text anywhere in the notification of a user who turned previews off', async () => {
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
+    for (const [user, previews] of [[bob, false], [carol, true]] as const) {
+      const phone = await connect(user);
+      await register(phone, [`fcm-${user}`], 1);
+      await phone.request({ action: 'registerPush', platform: 'apns', token: `apns-${user}` });
+      expect(await phone.request({ action: 'updateSettings', pushPreviews: previews })).toMatchObject({ type: 'settings', pushPreviews: previews, activeStatus: true });
+      await phone.close();
+    }
+    const aliceClient = await connect(alice);
+    const { threadId } = (await aliceClient.request({ action: 'createGroup', name: 'Codes', members: [bob, carol] })) as { threadId: string };
+    await aliceClient.request({ action: 'sendMessage', clientMsgId: 'c1', threadId, text: 'your code is 493021' });
+    await eventually(async () => (await pushRequestsDone(threadId)).length === 1, 20_000, 'the push request to be done');
+
+    const bobs = await pushesTo(bob);
+    expect(bobs.map((push) => push.platform).sort()).toEqual(['apns', 'fcm']);
+    for (const push of bobs) {
+      expect(push.alert).toEqual({ body: 'New message' });
+      expect(push.payload).not.toMatch(/493021|your code/);
+      expect(push.payload).not.toContain(alice);
+      expect(push).toMatchObject({ threadId, seq: 1 });
+      expect(push.preview).toBeUndefined();
+    }
+    // Previews on (the default kept): the sender and the text, as before.
+    for (const push of await pushesTo(carol)) {
+      expect(push).toMatchObject({ alert: { title: alice, body: 'your code is 493021' }, senderId: alice, preview: 'your code is 493021' });
+    }
+  });
+});
