@@ -1,13 +1,13 @@
 import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
-import { CfnStage, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnAuthorizer, CfnStage, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant, ManagedPolicy, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { TokenIssuer } from './identity';
+import { insecureIssuerUrlProblem, type TokenIssuer } from './identity';
 import { MessengerFunction } from './messenger-function';
 import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
 
@@ -64,6 +64,10 @@ export class WebSocketGateway extends Construct {
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
 
+    for (const url of [props.tokenIssuer.issuerUrl, props.tokenIssuer.jwksUri]) {
+      const problem = insecureIssuerUrlProblem(url);
+      if (problem !== undefined) throw new Error(`Token issuer: ${problem}`);
+    }
     this.authorizerFunction = new MessengerFunction(this, 'Authorizer', {
       handler: 'authorizer',
       environment: {
@@ -78,9 +82,10 @@ export class WebSocketGateway extends Construct {
       routeSelectionExpression: '$request.body.action',
       connectRouteOptions: {
         integration: new WebSocketLambdaIntegration('ConnectIntegration', props.connectHandler),
-        authorizer: new WebSocketLambdaAuthorizer('TokenAuthorizer', this.authorizerFunction, {
-          identitySource: ['route.request.querystring.token'],
-        }),
+        // No identity source: the token comes in either of two places (a `bearer.` subprotocol of
+        // Sec-WebSocket-Protocol, or `?token=`), and API Gateway would refuse any handshake that
+        // lacks one of the sources listed. The authorizer refuses one that has neither, with 401.
+        authorizer: new WebSocketLambdaAuthorizer('TokenAuthorizer', this.authorizerFunction, { identitySource: [] }),
       },
       disconnectRouteOptions: {
         integration: new WebSocketLambdaIntegration('DisconnectIntegration', props.disconnectHandler),
@@ -91,6 +96,10 @@ export class WebSocketGateway extends Construct {
       },
     });
 
+    // CDK writes the empty list out; CloudFormation's IdentitySource is optional for REQUEST authorizers.
+    for (const authorizer of this.api.node.findAll().filter((child): child is CfnAuthorizer => child instanceof CfnAuthorizer)) {
+      authorizer.addPropertyDeletionOverride('IdentitySource');
+    }
     acknowledge(
       this.api,
       'AwsSolutions-APIG4',
