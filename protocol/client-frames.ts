@@ -119,6 +119,16 @@ const pushDeviceFrame = <Name extends 'registerPush' | 'unregisterPush'>(name: N
 export const registerPushFrame = pushDeviceFrame('registerPush');
 export const unregisterPushFrame = pushDeviceFrame('unregisterPush');
 
+/**
+ * A fresh token for the connection, sent before the one it opened with (or last renewed with)
+ * expires: the connection then lasts until the new one expires. Same user required.
+ */
+export const renewTokenFrame = z.object({
+  action: z.literal('renewToken'),
+  reqId: z.optional(reqIdSchema),
+  token: z.string().check(z.minLength(1, 'must be a JWT'), z.maxLength(8192, 'must be at most 8192 characters')),
+});
+
 /** Every client frame by its action. */
 export const clientFrames = {
   sendMessage: sendMessageFrame,
@@ -133,6 +143,7 @@ export const clientFrames = {
   registerPush: registerPushFrame,
   unregisterPush: unregisterPushFrame,
   ping: pingFrame,
+  renewToken: renewTokenFrame,
 } as const;
 
 export type ClientAction = keyof typeof clientFrames;

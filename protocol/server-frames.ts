@@ -120,6 +120,8 @@ export const typingServerFrame = z.object({
 export const pushRegisteredServerFrame = z.object({ type: z.literal('pushRegistered'), ...reply });
 export const pushUnregisteredServerFrame = z.object({ type: z.literal('pushUnregistered'), ...reply });
 export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
+/** The reply to `renewToken`: the connection now lasts until `expiresAt` (the new token's `exp`, epoch ms). */
+export const tokenRenewedServerFrame = z.object({ type: z.literal('tokenRenewed'), ...reply, expiresAt: epochMillisSchema });
 
 /** `message` is for people and never carries internal details. */
 export const errorServerFrame = z.object({ type: z.literal('error'), ...reply, code: errorCodeSchema, message: z.string() });
@@ -137,6 +139,7 @@ export const serverFrames = {
   pushRegistered: pushRegisteredServerFrame,
   pushUnregistered: pushUnregisteredServerFrame,
   pong: pongServerFrame,
+  tokenRenewed: tokenRenewedServerFrame,
   error: errorServerFrame,
 } as const;
 

@@ -2,6 +2,7 @@ import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, 
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
 import type { LiveConnectionCounter } from '../domain/presence';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { conditionHeld } from './dynamodb-conditions';
 
 /** The index of connections by expiry, and how many partitions it spreads them over. */
@@ -31,18 +32,56 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     );
   }
 
-  touch(connection: ConnectionRecord): Promise<boolean> {
+  /**
+   * Refreshes a connection's activity, never past its token's expiry: the first write extends it
+   * by the idle limit unless the token expires sooner; then the second makes it stale when the
+   * token expires. Both leave the token expiry the record holds (a renewal's) as it is.
+   */
+  async touch(connection: ConnectionRecord): Promise<boolean> {
+    const key = { userId: connection.userId, connectionId: connection.connectionId };
+    const extended = await conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          // Never re-creates a record that `$disconnect` or the sweep removed meanwhile.
+          ConditionExpression: 'attribute_exists(connectionId) AND (attribute_not_exists(tokenExpiresAt) OR tokenExpiresAt >= :expiresAt)',
+          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard',
+          ExpressionAttributeValues: {
+            ':lastActiveAt': connection.lastActiveAt,
+            ':expiresAt': connection.expiresAt,
+            ':expiryShard': expiryShardOf(connection.connectionId),
+          },
+        }),
+      ),
+    );
+    if (extended) return true;
+    // Gone, or its token expires before the idle limit would pass.
+    return conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: 'attribute_exists(tokenExpiresAt)',
+          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = tokenExpiresAt, expiryShard = :expiryShard',
+          ExpressionAttributeValues: { ':lastActiveAt': connection.lastActiveAt, ':expiryShard': expiryShardOf(connection.connectionId) },
+        }),
+      ),
+    );
+  }
+
+  renewToken(connection: ConnectionRecord & { readonly tokenExpiresAt: number }): Promise<boolean> {
     return conditionHeld(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
-          // Never re-creates a record that `$disconnect` or the sweep removed meanwhile.
           ConditionExpression: 'attribute_exists(connectionId)',
-          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard',
+          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, tokenExpiresAt = :tokenExpiresAt, expiryShard = :expiryShard',
           ExpressionAttributeValues: {
             ':lastActiveAt': connection.lastActiveAt,
             ':expiresAt': connection.expiresAt,
+            ':tokenExpiresAt': connection.tokenExpiresAt,
             ':expiryShard': expiryShardOf(connection.connectionId),
           },
         }),
@@ -119,17 +158,23 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     }
   }
 
-  removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
-    return conditionHeld(
-      this.client.send(
+  async removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<Pick<ConnectionRecord, 'tokenExpiresAt'> | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
           // The index is eventually consistent: the connection may have proved alive since.
           ConditionExpression: 'expiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
+          ReturnValues: 'ALL_OLD',
         }),
-      ),
-    );
+      );
+      const tokenExpiresAt = Attributes?.tokenExpiresAt;
+      return typeof tokenExpiresAt === 'number' ? { tokenExpiresAt } : {};
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { inPool } from './pool';
-import type { ConnectionLiveness, ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
+import type { ConnectionCloser, ConnectionLiveness, ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
 
 export interface ConnectionPolicy {
   /** Seconds without activity after which a connection counts as stale. */
@@ -10,11 +10,27 @@ export interface ConnectionActivity {
   readonly userId: string;
   readonly connectionId: string;
   readonly deviceId?: string;
+  /** Epoch seconds when the connection's token expires. */
+  readonly tokenExpiresAt?: number;
   readonly now: number;
 }
 
-function staleAfter(now: number, idleTimeoutSeconds: number): number {
-  return Math.floor(now / 1000) + idleTimeoutSeconds;
+/** When a connection counts as stale: after the idle limit, or when its token expires if that is sooner. */
+function staleAfter(now: number, idleTimeoutSeconds: number, tokenExpiresAt?: number): number {
+  const idleExpiry = Math.floor(now / 1000) + idleTimeoutSeconds;
+  return tokenExpiresAt === undefined ? idleExpiry : Math.min(idleExpiry, tokenExpiresAt);
+}
+
+function recordOf(request: ConnectionActivity, idleTimeoutSeconds: number): ConnectionRecord {
+  return {
+    userId: request.userId,
+    connectionId: request.connectionId,
+    deviceId: request.deviceId ?? request.connectionId,
+    connectedAt: request.now,
+    lastActiveAt: request.now,
+    expiresAt: staleAfter(request.now, idleTimeoutSeconds, request.tokenExpiresAt),
+    ...(request.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: request.tokenExpiresAt }),
+  };
 }
 
 export async function openConnection({
@@ -22,14 +38,7 @@ export async function openConnection({
   idleTimeoutSeconds,
   ...request
 }: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry }): Promise<ConnectionRecord> {
-  const record: ConnectionRecord = {
-    userId: request.userId,
-    connectionId: request.connectionId,
-    deviceId: request.deviceId ?? request.connectionId,
-    connectedAt: request.now,
-    lastActiveAt: request.now,
-    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
-  };
+  const record = recordOf(request, idleTimeoutSeconds);
   await registry.register(record);
   return record;
 }
@@ -45,14 +54,8 @@ async function keepAlive({
   idleTimeoutSeconds,
   ...request
 }: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
-  const record: ConnectionRecord = {
-    userId: request.userId,
-    connectionId: request.connectionId,
-    deviceId: request.deviceId ?? request.connectionId,
-    connectedAt: request.now,
-    lastActiveAt: request.now,
-    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
-  };
+  // The registry keeps a token expiry it holds (a renewal's) over the one given here (the connect-time token's).
+  const record = recordOf(request, idleTimeoutSeconds);
   if (await registry.touch(record)) return;
   if (await gateway.isOpen(request.connectionId)) await registry.register(record);
 }
@@ -88,27 +91,67 @@ export class ActivityTracker {
   async noteActivity({ now = Date.now(), ...connection }: Omit<ConnectionActivity, 'now'> & { readonly now?: number }): Promise<void> {
     const last = this.refreshedAt.get(connection.connectionId);
     if (last !== undefined && now - last < (this.ports.idleTimeoutSeconds * 1000) / 4) return;
-    await keepAlive({ userId: connection.userId, connectionId: connection.connectionId, deviceId: connection.deviceId, now, ...this.ports });
+    await keepAlive({ ...connection, now, ...this.ports });
     if (this.refreshedAt.size >= MAX_REMEMBERED_CONNECTIONS) this.refreshedAt.clear();
     this.refreshedAt.set(connection.connectionId, now);
   }
 }
 
+/**
+ * Records a renewed token on the caller's connection: from now on the connection lasts until the
+ * new token expires. Registers the connection again if its record is gone while the gateway still
+ * holds it open, as activity does.
+ */
+export async function renewConnectionToken({
+  registry,
+  gateway,
+  idleTimeoutSeconds,
+  ...request
+}: ConnectionActivity & ConnectionPolicy & { readonly tokenExpiresAt: number; readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
+  const record = { ...recordOf(request, idleTimeoutSeconds), tokenExpiresAt: request.tokenExpiresAt };
+  if (await registry.renewToken(record)) return;
+  if (await gateway.isOpen(request.connectionId)) await registry.register(record);
+}
+
 /** Removals in flight at once during a sweep. */
 const SWEEP_CONCURRENCY = 16;
+
+export interface SweepResult {
+  /** Connection records removed: gone quiet without `$disconnect`, or their token expired. */
+  readonly removed: number;
+  /** Of those, connections closed at the gateway because their token expired unrenewed. */
+  readonly closedForExpiredToken: number;
+}
 
 /**
  * Removes every connection that went stale without `$disconnect`, so that its user shows offline
  * within a sweep interval of going quiet: DynamoDB's TTL deletes too late (within days) for that.
- * Returns how many it removed.
+ * A connection whose token expired without renewal is also closed at the gateway, so that a
+ * socket never outlives its token by more than a sweep interval. (One that only went quiet is
+ * left to the gateway's idle limit: a frame may still be on its way.)
  */
-export async function sweepStaleConnections({ now, registry }: { readonly now: number; readonly registry: StaleConnectionRegistry }): Promise<number> {
+export async function sweepStaleConnections({
+  now,
+  registry,
+  gateway,
+}: {
+  readonly now: number;
+  readonly registry: StaleConnectionRegistry;
+  readonly gateway: ConnectionCloser;
+}): Promise<SweepResult> {
   const nowSeconds = Math.floor(now / 1000);
   const stale: StaleConnection[] = [];
   for await (const connection of registry.staleConnections(nowSeconds)) stale.push(connection);
   let removed = 0;
+  let closedForExpiredToken = 0;
   await inPool(stale, SWEEP_CONCURRENCY, async (connection) => {
-    if (await registry.removeIfStale(connection, nowSeconds)) removed += 1;
+    const record = await registry.removeIfStale(connection, nowSeconds);
+    if (record === undefined) return;
+    removed += 1;
+    if (record.tokenExpiresAt !== undefined && record.tokenExpiresAt <= nowSeconds) {
+      await gateway.close(connection.connectionId);
+      closedForExpiredToken += 1;
+    }
   });
-  return removed;
+  return { removed, closedForExpiredToken };
 }

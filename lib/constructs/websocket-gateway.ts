@@ -58,6 +58,8 @@ export class WebSocketGateway extends Construct {
   public readonly api: WebSocketApi;
   public readonly stage: WebSocketStage;
   public readonly authorizerFunction: MessengerFunction;
+  /** What a function needs to verify tokens as the authorizer does (`renewToken`): the trusted issuer. */
+  public readonly tokenEnvironment: Record<string, string>;
   /** One JSON line per connection event and frame, kept a year, and kept when the stack goes. */
   public readonly accessLogs: LogGroup;
 
@@ -68,14 +70,12 @@ export class WebSocketGateway extends Construct {
       const problem = insecureIssuerUrlProblem(url);
       if (problem !== undefined) throw new Error(`Token issuer: ${problem}`);
     }
-    this.authorizerFunction = new MessengerFunction(this, 'Authorizer', {
-      handler: 'authorizer',
-      environment: {
-        TOKEN_ISSUER_URL: props.tokenIssuer.issuerUrl,
-        TOKEN_JWKS_URI: props.tokenIssuer.jwksUri,
-        TOKEN_AUDIENCE: props.tokenIssuer.audience,
-      },
-    });
+    this.tokenEnvironment = {
+      TOKEN_ISSUER_URL: props.tokenIssuer.issuerUrl,
+      TOKEN_JWKS_URI: props.tokenIssuer.jwksUri,
+      TOKEN_AUDIENCE: props.tokenIssuer.audience,
+    };
+    this.authorizerFunction = new MessengerFunction(this, 'Authorizer', { handler: 'authorizer', environment: this.tokenEnvironment });
 
     this.api = new WebSocketApi(this, 'Api', {
       description: 'Messenger client WebSocket endpoint',
@@ -165,7 +165,12 @@ export class WebSocketGateway extends Construct {
     return this.grantManageConnections(grantee, 'GET');
   }
 
-  private grantManageConnections(grantee: IGrantable, method: 'POST' | 'GET'): Grant {
+  /** Lets the grantee close connections (`DELETE @connections`), and nothing else. */
+  public grantCloseConnections(grantee: IGrantable): Grant {
+    return this.grantManageConnections(grantee, 'DELETE');
+  }
+
+  private grantManageConnections(grantee: IGrantable, method: 'POST' | 'GET' | 'DELETE'): Grant {
     const connectionsArn = Stack.of(this).formatArn({
       service: 'execute-api',
       resource: this.api.apiId,

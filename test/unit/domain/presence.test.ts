@@ -330,15 +330,40 @@ describe('sweepStaleConnections', () => {
       },
       async removeIfStale(connection, nowSeconds) {
         asked.push([connection.connectionId, nowSeconds]);
-        return connection.connectionId !== 'c1';
+        return connection.connectionId === 'c1' ? undefined : {};
       },
     };
+    const closed: string[] = [];
 
-    expect(await sweepStaleConnections({ now: NOW + 999, registry })).toBe(1);
+    expect(await sweepStaleConnections({ now: NOW + 999, registry, gateway: { close: async (id) => void closed.push(id) } })).toEqual({ removed: 1, closedForExpiredToken: 0 });
     expect(asked).toEqual([
       ['find', NOW / 1000],
       ['b1', NOW / 1000],
       ['c1', NOW / 1000],
     ]);
+    // Gone quiet only: the gateway's idle limit closes it, if it is still open.
+    expect(closed).toEqual([]);
+  });
+
+  it('closes at the gateway a removed connection whose token expired, and only that one', async () => {
+    const nowSeconds = NOW / 1000;
+    const removed: Record<string, { tokenExpiresAt?: number }> = {
+      expired: { tokenExpiresAt: nowSeconds - 1 },
+      'expires-now': { tokenExpiresAt: nowSeconds },
+      quiet: { tokenExpiresAt: nowSeconds + 600 },
+      'no-token-expiry': {},
+    };
+    const registry: StaleConnectionRegistry = {
+      async *staleConnections() {
+        yield* Object.keys(removed).map((connectionId) => ({ userId: 'dave', connectionId }));
+      },
+      removeIfStale: async (connection) => removed[connection.connectionId],
+    };
+    const closed: string[] = [];
+
+    const result = await sweepStaleConnections({ now: NOW, registry, gateway: { close: async (id) => void closed.push(id) } });
+
+    expect(result).toEqual({ removed: 4, closedForExpiredToken: 2 });
+    expect(closed.sort()).toEqual(['expired', 'expires-now']);
   });
 });

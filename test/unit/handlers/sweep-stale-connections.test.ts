@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/handlers/sweep-stale-connections';
@@ -25,7 +26,7 @@ it('finds stale connections through the expiry index, one Query per shard, and r
   dynamodb.on(DeleteCommand, { Key: { userId: 'carol', connectionId: 'c1=' } }).rejects(new ConditionalCheckFailedException({ message: 'refreshed', $metadata: {} }));
   const before = Math.floor(Date.now() / 1000);
 
-  expect(await handler(scheduledEvent as never, lambdaContext)).toEqual({ removed: 1 });
+  expect(await handler(scheduledEvent as never, lambdaContext)).toEqual({ removed: 1, closedForExpiredToken: 0 });
 
   const queries = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
   expect(queries).toHaveLength(16);
@@ -37,7 +38,23 @@ it('finds stale connections through the expiry index, one Query per shard, and r
     TableName: 'connections-table',
     Key: { userId: 'bob', connectionId: 'b1=' },
     ConditionExpression: 'expiresAt < :now',
+    ReturnValues: 'ALL_OLD',
   });
+});
+
+it('closes, through DELETE @connections, a removed connection whose token expired', async () => {
+  const management = mockClient(ApiGatewayManagementApiClient);
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  dynamodb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+    Items: input.ExpressionAttributeValues[':shard'] === 5 ? [{ userId: 'erin', connectionId: 'e1=' }, { userId: 'erin', connectionId: 'e2=' }] : [],
+  }));
+  dynamodb.on(DeleteCommand, { Key: { userId: 'erin', connectionId: 'e1=' } }).resolves({ Attributes: { tokenExpiresAt: nowSeconds - 5 } });
+  dynamodb.on(DeleteCommand, { Key: { userId: 'erin', connectionId: 'e2=' } }).resolves({ Attributes: { tokenExpiresAt: nowSeconds + 300 } });
+  management.on(DeleteConnectionCommand).resolves({});
+
+  expect(await handler(scheduledEvent as never, lambdaContext)).toEqual({ removed: 2, closedForExpiredToken: 1 });
+  expect(management.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input)).toEqual([{ ConnectionId: 'e1=' }]);
+  management.restore();
 });
 
 it('fails the run when DynamoDB fails, for the next run to make good', async () => {
