@@ -2,11 +2,12 @@ import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, 
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
 import type { LiveConnectionCounter } from '../domain/presence';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { conditionHeld } from './dynamodb-conditions';
 
 /** The index of connections by expiry, and how many partitions it spreads them over. */
 export const EXPIRY_INDEX = 'byExpiry';
+/** The index of connections by their token's expiry, which the sweep reads to close them; same shards. */
+export const TOKEN_EXPIRY_INDEX = 'byTokenExpiry';
 const EXPIRY_SHARDS = 16;
 
 /**
@@ -32,39 +33,20 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     );
   }
 
-  /**
-   * Refreshes a connection's activity, never past its token's expiry: the first write extends it
-   * by the idle limit unless the token expires sooner; then the second makes it stale when the
-   * token expires. Both leave the token expiry the record holds (a renewal's) as it is.
-   */
-  async touch(connection: ConnectionRecord): Promise<boolean> {
-    const key = { userId: connection.userId, connectionId: connection.connectionId };
-    const extended = await conditionHeld(
+  touch(connection: ConnectionRecord): Promise<boolean> {
+    return conditionHeld(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key,
+          Key: { userId: connection.userId, connectionId: connection.connectionId },
           // Never re-creates a record that `$disconnect` or the sweep removed meanwhile.
-          ConditionExpression: 'attribute_exists(connectionId) AND (attribute_not_exists(tokenExpiresAt) OR tokenExpiresAt >= :expiresAt)',
+          ConditionExpression: 'attribute_exists(connectionId)',
           UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard',
           ExpressionAttributeValues: {
             ':lastActiveAt': connection.lastActiveAt,
             ':expiresAt': connection.expiresAt,
             ':expiryShard': expiryShardOf(connection.connectionId),
           },
-        }),
-      ),
-    );
-    if (extended) return true;
-    // Gone, or its token expires before the idle limit would pass.
-    return conditionHeld(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          ConditionExpression: 'attribute_exists(tokenExpiresAt)',
-          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = tokenExpiresAt, expiryShard = :expiryShard',
-          ExpressionAttributeValues: { ':lastActiveAt': connection.lastActiveAt, ':expiryShard': expiryShardOf(connection.connectionId) },
         }),
       ),
     );
@@ -158,23 +140,49 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     }
   }
 
-  async removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<Pick<ConnectionRecord, 'tokenExpiresAt'> | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
+  removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
           // The index is eventually consistent: the connection may have proved alive since.
           ConditionExpression: 'expiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
-          ReturnValues: 'ALL_OLD',
         }),
+      ),
+    );
+  }
+
+  async *tokenExpiredConnections(nowSeconds: number): AsyncIterable<StaleConnection> {
+    for (let shard = 0; shard < EXPIRY_SHARDS; shard++) {
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          // Eventually consistent, as the expiry index: removeIfTokenExpired checks again.
+          IndexName: TOKEN_EXPIRY_INDEX,
+          KeyConditionExpression: 'expiryShard = :shard AND tokenExpiresAt < :now',
+          ExpressionAttributeValues: { ':shard': shard, ':now': nowSeconds },
+        },
       );
-      const tokenExpiresAt = Attributes?.tokenExpiresAt;
-      return typeof tokenExpiresAt === 'number' ? { tokenExpiresAt } : {};
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) yield { userId: String(item.userId), connectionId: String(item.connectionId) };
+      }
     }
+  }
+
+  removeIfTokenExpired(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { userId: connection.userId, connectionId: connection.connectionId },
+          // The index is eventually consistent: the token may have been renewed since.
+          ConditionExpression: 'tokenExpiresAt < :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      ),
+    );
   }
 }

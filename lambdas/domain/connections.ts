@@ -15,10 +15,9 @@ export interface ConnectionActivity {
   readonly now: number;
 }
 
-/** When a connection counts as stale: after the idle limit, or when its token expires if that is sooner. */
-function staleAfter(now: number, idleTimeoutSeconds: number, tokenExpiresAt?: number): number {
-  const idleExpiry = Math.floor(now / 1000) + idleTimeoutSeconds;
-  return tokenExpiresAt === undefined ? idleExpiry : Math.min(idleExpiry, tokenExpiresAt);
+/** When a connection counts as stale: one idle period after its last sign of life. */
+function staleAfter(now: number, idleTimeoutSeconds: number): number {
+  return Math.floor(now / 1000) + idleTimeoutSeconds;
 }
 
 function recordOf(request: ConnectionActivity, idleTimeoutSeconds: number): ConnectionRecord {
@@ -28,7 +27,7 @@ function recordOf(request: ConnectionActivity, idleTimeoutSeconds: number): Conn
     deviceId: request.deviceId ?? request.connectionId,
     connectedAt: request.now,
     lastActiveAt: request.now,
-    expiresAt: staleAfter(request.now, idleTimeoutSeconds, request.tokenExpiresAt),
+    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
     ...(request.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: request.tokenExpiresAt }),
   };
 }
@@ -117,18 +116,18 @@ export async function renewConnectionToken({
 const SWEEP_CONCURRENCY = 16;
 
 export interface SweepResult {
-  /** Connection records removed: gone quiet without `$disconnect`, or their token expired. */
+  /** Connection records removed because they went quiet without `$disconnect`. */
   readonly removed: number;
-  /** Of those, connections closed at the gateway because their token expired unrenewed. */
+  /** Connections closed at the gateway (and their records removed) because their token expired unrenewed. */
   readonly closedForExpiredToken: number;
 }
 
 /**
  * Removes every connection that went stale without `$disconnect`, so that its user shows offline
  * within a sweep interval of going quiet: DynamoDB's TTL deletes too late (within days) for that.
- * A connection whose token expired without renewal is also closed at the gateway, so that a
- * socket never outlives its token by more than a sweep interval. (One that only went quiet is
- * left to the gateway's idle limit: a frame may still be on its way.)
+ * And closes at the gateway every connection whose token expired without renewal, so that a
+ * socket never outlives its token by more than a sweep interval. (Its expiry is kept apart from
+ * the TTL attribute, so TTL never deletes the record of a connection still to be closed.)
  */
 export async function sweepStaleConnections({
   now,
@@ -142,16 +141,19 @@ export async function sweepStaleConnections({
   const nowSeconds = Math.floor(now / 1000);
   const stale: StaleConnection[] = [];
   for await (const connection of registry.staleConnections(nowSeconds)) stale.push(connection);
+  const expired: StaleConnection[] = [];
+  for await (const connection of registry.tokenExpiredConnections(nowSeconds)) expired.push(connection);
   let removed = 0;
   let closedForExpiredToken = 0;
   await inPool(stale, SWEEP_CONCURRENCY, async (connection) => {
-    const record = await registry.removeIfStale(connection, nowSeconds);
-    if (record === undefined) return;
-    removed += 1;
-    if (record.tokenExpiresAt !== undefined && record.tokenExpiresAt <= nowSeconds) {
-      await gateway.close(connection.connectionId);
-      closedForExpiredToken += 1;
-    }
+    if (await registry.removeIfStale(connection, nowSeconds)) removed += 1;
+  });
+  await inPool(expired, SWEEP_CONCURRENCY, async (connection) => {
+    // Removed first, on the base table: the index may not yet show a renewal, and a renewed
+    // connection must stay open. (A failed close then fails the run; the SDK has retried it.)
+    if (!(await registry.removeIfTokenExpired(connection, nowSeconds))) return;
+    await gateway.close(connection.connectionId);
+    closedForExpiredToken += 1;
   });
   return { removed, closedForExpiredToken };
 }

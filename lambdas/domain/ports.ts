@@ -25,7 +25,7 @@ export interface ConnectionRecord {
   readonly connectedAt: number;
   /** Epoch milliseconds of the last frame that proved the connection alive. */
   readonly lastActiveAt: number;
-  /** Epoch seconds after which the connection counts as stale (DynamoDB TTL): idle, or its token expired. */
+  /** Epoch seconds after which the connection counts as stale (DynamoDB TTL): one idle period after its last sign of life. */
   readonly expiresAt: number;
   /** Epoch seconds when the connection's token expires (`exp`, renewed by `renewToken`); the sweep closes it then. */
   readonly tokenExpiresAt?: number;
@@ -66,8 +66,12 @@ export interface StaleConnection {
 export interface StaleConnectionRegistry {
   /** Connections whose expiry (epoch seconds) is before `nowSeconds`. */
   staleConnections(nowSeconds: number): AsyncIterable<StaleConnection>;
-  /** Removes the connection unless it proved alive since it was found; the removed record, or undefined. */
-  removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<Pick<ConnectionRecord, 'tokenExpiresAt'> | undefined>;
+  /** Removes the connection unless it proved alive since it was found; true when removed. */
+  removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean>;
+  /** Connections whose token expired (epoch seconds) before `nowSeconds`. */
+  tokenExpiredConnections(nowSeconds: number): AsyncIterable<StaleConnection>;
+  /** Removes the connection unless its token was renewed since it was found; true when removed. */
+  removeIfTokenExpired(connection: StaleConnection, nowSeconds: number): Promise<boolean>;
 }
 
 /** The system of record for messages: the history of every thread. */

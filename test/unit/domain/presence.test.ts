@@ -330,8 +330,10 @@ describe('sweepStaleConnections', () => {
       },
       async removeIfStale(connection, nowSeconds) {
         asked.push([connection.connectionId, nowSeconds]);
-        return connection.connectionId === 'c1' ? undefined : {};
+        return connection.connectionId !== 'c1';
       },
+      async *tokenExpiredConnections() {},
+      removeIfTokenExpired: async () => false,
     };
     const closed: string[] = [];
 
@@ -345,25 +347,27 @@ describe('sweepStaleConnections', () => {
     expect(closed).toEqual([]);
   });
 
-  it('closes at the gateway a removed connection whose token expired, and only that one', async () => {
-    const nowSeconds = NOW / 1000;
-    const removed: Record<string, { tokenExpiresAt?: number }> = {
-      expired: { tokenExpiresAt: nowSeconds - 1 },
-      'expires-now': { tokenExpiresAt: nowSeconds },
-      quiet: { tokenExpiresAt: nowSeconds + 600 },
-      'no-token-expiry': {},
-    };
+  it('removes the record of each connection whose token expired, unless renewed meanwhile, and then closes it at the gateway', async () => {
+    const calls: string[] = [];
     const registry: StaleConnectionRegistry = {
-      async *staleConnections() {
-        yield* Object.keys(removed).map((connectionId) => ({ userId: 'dave', connectionId }));
+      async *staleConnections() {},
+      removeIfStale: async () => false,
+      async *tokenExpiredConnections(nowSeconds) {
+        calls.push(`find ${nowSeconds}`);
+        yield { userId: 'dave', connectionId: 'expired' };
+        yield { userId: 'dave', connectionId: 'renewed-meanwhile' };
       },
-      removeIfStale: async (connection) => removed[connection.connectionId],
+      removeIfTokenExpired: async (connection) => {
+        calls.push(`remove ${connection.connectionId}`);
+        return connection.connectionId === 'expired';
+      },
     };
-    const closed: string[] = [];
 
-    const result = await sweepStaleConnections({ now: NOW, registry, gateway: { close: async (id) => void closed.push(id) } });
+    const result = await sweepStaleConnections({ now: NOW, registry, gateway: { close: async (id) => void calls.push(`close ${id}`) } });
 
-    expect(result).toEqual({ removed: 4, closedForExpiredToken: 2 });
-    expect(closed.sort()).toEqual(['expired', 'expires-now']);
+    expect(result).toEqual({ removed: 0, closedForExpiredToken: 1 });
+    expect(calls[0]).toBe(`find ${NOW / 1000}`);
+    expect(calls.filter((call) => call.startsWith('close'))).toEqual(['close expired']);
+    expect(calls.indexOf('remove expired')).toBeLessThan(calls.indexOf('close expired'));
   });
 });

@@ -13,9 +13,9 @@ beforeEach(() => dynamodb.reset());
 const scheduledEvent = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
 
 it('finds stale connections through the expiry index, one Query per shard, and removes them unless refreshed since', async () => {
-  dynamodb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+  dynamodb.on(QueryCommand).callsFake(async (input: { IndexName: string; ExpressionAttributeValues: Record<string, unknown> }) => ({
     Items:
-      input.ExpressionAttributeValues[':shard'] === 3
+      input.IndexName === 'byExpiry' && input.ExpressionAttributeValues[':shard'] === 3
         ? [
             { userId: 'bob', connectionId: 'b1=', expiryShard: 3, expiresAt: 100 },
             { userId: 'carol', connectionId: 'c1=', expiryShard: 3, expiresAt: 100 },
@@ -28,7 +28,7 @@ it('finds stale connections through the expiry index, one Query per shard, and r
 
   expect(await handler(scheduledEvent as never, lambdaContext)).toEqual({ removed: 1, closedForExpiredToken: 0 });
 
-  const queries = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+  const queries = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input).filter((query) => query.IndexName === 'byExpiry');
   expect(queries).toHaveLength(16);
   for (const query of queries) {
     expect(query).toMatchObject({ TableName: 'connections-table', IndexName: 'byExpiry', KeyConditionExpression: 'expiryShard = :shard AND expiresAt < :now' });
@@ -38,21 +38,20 @@ it('finds stale connections through the expiry index, one Query per shard, and r
     TableName: 'connections-table',
     Key: { userId: 'bob', connectionId: 'b1=' },
     ConditionExpression: 'expiresAt < :now',
-    ReturnValues: 'ALL_OLD',
   });
 });
 
-it('closes, through DELETE @connections, a removed connection whose token expired', async () => {
+it('closes, through DELETE @connections, a connection whose token expired, found through the token expiry index', async () => {
   const management = mockClient(ApiGatewayManagementApiClient);
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  dynamodb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-    Items: input.ExpressionAttributeValues[':shard'] === 5 ? [{ userId: 'erin', connectionId: 'e1=' }, { userId: 'erin', connectionId: 'e2=' }] : [],
+  dynamodb.on(QueryCommand).callsFake(async (input: { IndexName: string; ExpressionAttributeValues: Record<string, unknown> }) => ({
+    Items: input.IndexName === 'byTokenExpiry' && input.ExpressionAttributeValues[':shard'] === 5 ? [{ userId: 'erin', connectionId: 'e1=' }] : [],
   }));
-  dynamodb.on(DeleteCommand, { Key: { userId: 'erin', connectionId: 'e1=' } }).resolves({ Attributes: { tokenExpiresAt: nowSeconds - 5 } });
-  dynamodb.on(DeleteCommand, { Key: { userId: 'erin', connectionId: 'e2=' } }).resolves({ Attributes: { tokenExpiresAt: nowSeconds + 300 } });
+  dynamodb.on(DeleteCommand).resolves({});
   management.on(DeleteConnectionCommand).resolves({});
 
-  expect(await handler(scheduledEvent as never, lambdaContext)).toEqual({ removed: 2, closedForExpiredToken: 1 });
+  expect(await handler(scheduledEvent as never, lambdaContext)).toEqual({ removed: 0, closedForExpiredToken: 1 });
+  expect(dynamodb).toHaveReceivedCommandWith(DeleteCommand, { Key: { userId: 'erin', connectionId: 'e1=' }, ConditionExpression: 'tokenExpiresAt < :now' });
+  expect(dynamodb.commandCalls(QueryCommand).filter((call) => call.args[0].input.IndexName === 'byTokenExpiry')).toHaveLength(16);
   expect(management.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input)).toEqual([{ ConnectionId: 'e1=' }]);
   management.restore();
 });
