@@ -114,6 +114,20 @@ export class MessengerStack extends Stack {
     });
     this.gateway.addAction('ping', presence);
 
+    // A connection lasts as long as its token: the sweep closes those whose token expired
+    // unrenewed, and `renewToken` moves a connection's end to a fresh token's expiry.
+    const sweeper = this.connections.staleConnectionSweeper;
+    for (const [name, value] of Object.entries(this.gateway.connectionsEnvironment)) sweeper.addEnvironment(name, value);
+    this.gateway.grantCloseConnections(sweeper);
+    const renewToken = new MessengerFunction(this, 'RenewToken', {
+      handler: 'renew-token',
+      environment: { ...connectionEnvironment, ...this.gateway.tokenEnvironment, ...this.gateway.connectionsEnvironment },
+    });
+    this.connections.grantKeepAlive(renewToken);
+    // Asks the gateway whether a connection whose record is gone is still open.
+    this.gateway.grantConnectionStatus(renewToken);
+    this.gateway.addAction('renewToken', renewToken);
+
     this.history = new HistoryStore(this, 'History');
     this.messagePipeline = new MessagePipeline(this, 'MessagePipeline', { history: this.history });
     this.settings = new UserSettings(this, 'UserSettings');

@@ -5,6 +5,7 @@ import { readStackAssembly, type StackAssembly } from './assembly/cloud-assembly
 import { IntrinsicResolver } from './assembly/intrinsics';
 import { synthesize } from './assembly/synth';
 import type { LocalCloudConfig } from './config';
+import { devRequestRefusal, isDevPath } from './dev-guard';
 import { json, listen, notFound } from './http';
 import { ACCOUNT_ID, REGION } from './services/account';
 import { ServiceEndpoints } from './services/endpoints';
@@ -117,6 +118,13 @@ export class LocalCloud {
 
   private async handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.baseUrl);
+    if (isDevPath(url.pathname)) {
+      const refusal = devRequestRefusal(request, this.config.port);
+      if (refusal !== undefined) {
+        this.log(`refused ${request.method} ${url.pathname}: ${refusal}`);
+        return json(response, 403, { message: refusal });
+      }
+    }
     for (const route of this.routes) {
       const match = typeof route.path === 'string' ? (route.path === url.pathname ? [url.pathname] : null) : url.pathname.match(route.path);
       if (match) return route.handle(request, response, url, match);

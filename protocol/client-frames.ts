@@ -166,6 +166,16 @@ export const updateSettingsFrame = z
   })
   .check(z.refine((frame) => frame.activeStatus !== undefined || frame.pushPreviews !== undefined, 'give activeStatus, pushPreviews or both'));
 
+/**
+ * A fresh token for the connection, sent before the one it opened with (or last renewed with)
+ * expires: the connection then lasts until the new one expires. Same user required.
+ */
+export const renewTokenFrame = z.object({
+  action: z.literal('renewToken'),
+  reqId: z.optional(reqIdSchema),
+  token: z.string().check(z.minLength(1, 'must be a JWT'), z.maxLength(8192, 'must be at most 8192 characters')),
+});
+
 /** Every client frame by its action. */
 export const clientFrames = {
   sendMessage: sendMessageFrame,
@@ -188,6 +198,7 @@ export const clientFrames = {
   getSettings: getSettingsFrame,
   updateSettings: updateSettingsFrame,
   ping: pingFrame,
+  renewToken: renewTokenFrame,
 } as const;
 
 export type ClientAction = keyof typeof clientFrames;

@@ -5,3 +5,4 @@
 export * from './fields';
 export * from './client-frames';
 export * from './server-frames';
+export * from './handshake';

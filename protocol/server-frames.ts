@@ -137,6 +137,8 @@ export const pushUnregisteredServerFrame = z.object({ type: z.literal('pushUnreg
 export const settingsServerFrame = z.object({ type: z.literal('settings'), ...reply, activeStatus: z.boolean(), pushPreviews: z.boolean() });
 export type UserSettings = Omit<z.infer<typeof settingsServerFrame>, 'type' | 'reqId'>;
 export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
+/** The reply to `renewToken`: the connection now lasts until `expiresAt` (the new token's `exp`, epoch ms). */
+export const tokenRenewedServerFrame = z.object({ type: z.literal('tokenRenewed'), ...reply, expiresAt: epochMillisSchema });
 
 /** `message` is for people and never carries internal details. */
 export const errorServerFrame = z.object({ type: z.literal('error'), ...reply, code: errorCodeSchema, message: z.string() });
@@ -160,6 +162,7 @@ export const serverFrames = {
   pushUnregistered: pushUnregisteredServerFrame,
   settings: settingsServerFrame,
   pong: pongServerFrame,
+  tokenRenewed: tokenRenewedServerFrame,
   error: errorServerFrame,
 } as const;
 

@@ -45,6 +45,7 @@ export class MessengerClient {
       {
         url: options.url,
         token: options.token,
+        tokenTransport: options.tokenTransport ?? 'subprotocol',
         deviceId: options.deviceId,
         WebSocket: options.WebSocket ?? globalWebSocket(),
         random,

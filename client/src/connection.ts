@@ -1,7 +1,7 @@
-import { parseServerFrame, type ClientAction, type ServerFrame } from '../../protocol';
+import { handshakeSubprotocols, parseServerFrame, type ClientAction, type ServerFrame } from '../../protocol';
 import { fullJitterDelay, type BackoffOptions } from './backoff';
 import { ClientClosedError, ConnectionLostError, InvalidFrameError, ProtocolError, RequestTimeoutError } from './errors';
-import { userIdOfToken } from './token';
+import { expiryOfToken, userIdOfToken } from './token';
 import { OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -13,12 +13,16 @@ export interface ConnectionChange {
   readonly delayMs?: number;
 }
 
+/** How long before a token's expiry the connection renews it in-band, at the latest. */
+const TOKEN_RENEWAL_MARGIN_MS = 60_000;
+
 /** A fresh token for each (re)connect: tokens expire, connections outlive them. */
 export type TokenProvider = () => string | Promise<string>;
 
 export interface ConnectionOptions {
   readonly url: string;
   readonly token: TokenProvider;
+  readonly tokenTransport: 'subprotocol' | 'query';
   readonly deviceId?: string;
   readonly WebSocket: WebSocketConstructor;
   readonly random: () => number;
@@ -81,6 +85,9 @@ export class Connection {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  private tokenRenewalTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the token of the open socket expires (epoch ms), if it says. */
+  private tokenExpiresAt: number | undefined;
   /** The user the latest token was for. */
   userId: string | undefined;
 
@@ -161,8 +168,11 @@ export class Connection {
       const token = await this.options.token();
       if (this.stopped) return;
       this.userId = userIdOfToken(token);
-      const query = new URLSearchParams({ token, ...(this.options.deviceId === undefined ? {} : { deviceId: this.options.deviceId }) });
-      socket = new this.options.WebSocket(`${this.options.url}${this.options.url.includes('?') ? '&' : '?'}${query}`);
+      this.tokenExpiresAt = expiryOfToken(token);
+      const inQuery = this.options.tokenTransport === 'query';
+      const query = new URLSearchParams({ ...(inQuery ? { token } : {}), ...(this.options.deviceId === undefined ? {} : { deviceId: this.options.deviceId }) });
+      const url = query.size === 0 ? this.options.url : `${this.options.url}${this.options.url.includes('?') ? '&' : '?'}${query}`;
+      socket = inQuery ? new this.options.WebSocket(url) : new this.options.WebSocket(url, handshakeSubprotocols(token));
     } catch (error) {
       this.scheduleReconnect(`could not connect: ${(error as Error).message}`);
       return;
@@ -182,6 +192,7 @@ export class Connection {
     this.setState({ state: 'open' });
     this.armKeepAlive();
     this.renewTimer = setTimeout(() => this.renew(socket), this.options.renewAfterMs);
+    this.armTokenRenewal(socket);
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
     this.hooks.onOpen(reconnected);
   }
@@ -221,6 +232,33 @@ export class Connection {
         if (error instanceof RequestTimeoutError) this.lose(socket, 'no pong');
       });
     }, this.options.keepAliveMs);
+  }
+
+  /**
+   * Renews the token in-band before it expires (the server closes the socket at its expiry): a
+   * minute before, or at four fifths of its remaining life if that is sooner. A renewal refused or
+   * unanswered replaces the socket, which asks for a fresh token anyway.
+   */
+  private armTokenRenewal(socket: WebSocketLike): void {
+    clearTimeout(this.tokenRenewalTimer);
+    if (this.tokenExpiresAt === undefined) return;
+    const remaining = this.tokenExpiresAt - Date.now();
+    const delay = Math.max(0, Math.min(remaining - TOKEN_RENEWAL_MARGIN_MS, (remaining * 4) / 5));
+    this.tokenRenewalTimer = setTimeout(() => void this.renewToken(socket), delay);
+  }
+
+  private async renewToken(socket: WebSocketLike): Promise<void> {
+    if (socket !== this.socket) return;
+    try {
+      const token = await this.options.token();
+      if (userIdOfToken(token) !== this.userId) throw new Error('the token provider gave a token for another user');
+      await this.request({ action: 'renewToken', token });
+      if (socket !== this.socket) return;
+      this.tokenExpiresAt = expiryOfToken(token);
+      this.armTokenRenewal(socket);
+    } catch (error) {
+      if (socket === this.socket) this.lose(socket, `token renewal failed: ${(error as Error).message}`);
+    }
   }
 
   /** Replaces the socket on purpose, before the gateway cuts it at its lifetime limit. */
@@ -266,6 +304,7 @@ export class Connection {
     if (socket !== undefined) socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
     clearTimeout(this.keepAliveTimer);
     clearTimeout(this.renewTimer);
+    clearTimeout(this.tokenRenewalTimer);
     for (const pending of this.pending.values()) {
       clearTimeout(pending.timer);
       pending.reject(error);

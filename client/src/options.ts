@@ -6,8 +6,18 @@ import type { WebSocketConstructor } from './websocket';
 export interface MessengerClientOptions {
   /** The WebSocket endpoint, e.g. `wss://…/prod` (locally `ws://127.0.0.1:8080/`). */
   readonly url: string;
-  /** Called on every connect and reconnect: return a token that is valid now. */
+  /**
+   * Called on every connect and reconnect, and before the token in use expires (the connection is
+   * renewed in-band with `renewToken`, or the server closes it at the token's expiry): return a
+   * token that is valid now.
+   */
   readonly token: TokenProvider;
+  /**
+   * Where the token travels at the handshake: `subprotocol` (default) offers it in
+   * `Sec-WebSocket-Protocol`, out of the URL and so out of logs and history; `query` puts it in
+   * `?token=`, for clients that cannot set subprotocols.
+   */
+  readonly tokenTransport?: 'subprotocol' | 'query';
   /** This device's id (1-64 of `A-Za-z0-9_-`); without it each connection is its own device. */
   readonly deviceId?: string;
   /** Defaults to the global `WebSocket` (browsers, Node.js 22+); pass `ws`'s on Node.js 20. */

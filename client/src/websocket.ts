@@ -13,7 +13,8 @@ export interface WebSocketLike {
   onerror: ((event: never) => void) | null;
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/** `protocols`: the subprotocols offered in `Sec-WebSocket-Protocol` (the token travels there). */
+export type WebSocketConstructor = new (url: string, protocols?: string[]) => WebSocketLike;
 
 /** The readyState of an open socket, the same in every implementation. */
 export const OPEN = 1;

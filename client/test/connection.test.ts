@@ -50,9 +50,48 @@ describe('connection', () => {
     await advance(1000);
     const urls = FakeSocket.all.map((socket) => new URL(socket.url));
     expect(token).toHaveBeenCalledTimes(2);
-    expect(urls.map((url) => url.searchParams.get('token'))).toEqual([tokenOf('alice', 1), tokenOf('alice', 2)]);
+    // The token travels as a subprotocol, never in the URL.
+    expect(FakeSocket.all.map((socket) => socket.protocols)).toEqual([
+      ['messenger.v1', `bearer.${tokenOf('alice', 1)}`],
+      ['messenger.v1', `bearer.${tokenOf('alice', 2)}`],
+    ]);
+    expect(urls.map((url) => url.searchParams.get('token'))).toEqual([null, null]);
     expect(urls.map((url) => url.searchParams.get('deviceId'))).toEqual(['laptop', 'laptop']);
     expect(client.userId).toBe('alice');
+    client.close();
+  });
+
+  it("puts the token in ?token= instead when told to (tokenTransport: 'query')", async () => {
+    const client = fakeClient({ tokenTransport: 'query' });
+    const socket = await connected(client);
+    expect(new URL(socket.url).searchParams.get('token')).toBe(tokenOf('alice'));
+    expect(socket.protocols).toBeUndefined();
+    client.close();
+  });
+
+  it('renews its token in-band at four fifths of its life (at the latest a minute before it expires), again for each new token, and reconnects when a renewal is refused', async () => {
+    const lifetime = (version: number) => tokenOf('alice', version, { exp: Math.floor(Date.now() / 1000) + 600 });
+    let version = 0;
+    const client = fakeClient({ token: async () => lifetime(++version), keepAliveMs: 3_600_000 });
+    const socket = await connected(client);
+
+    await advance(470_000);
+    expect(socket.sentOf('renewToken')).toEqual([]);
+    await advance(10_000);
+    const [renewal] = socket.sentOf('renewToken');
+    expect(renewal).toEqual({ action: 'renewToken', token: expect.any(String), reqId: expect.any(String) });
+    expect(JSON.parse(atob(String(renewal.token).split('.')[1]))).toMatchObject({ sub: 'alice', v: 2 });
+    socket.reply('renewToken', { type: 'tokenRenewed', expiresAt: (Math.floor(Date.now() / 1000) + 600) * 1000 });
+    await advance();
+
+    await advance(470_000);
+    expect(socket.sentOf('renewToken')).toHaveLength(1);
+    await advance(10_000);
+    expect(socket.sentOf('renewToken')).toHaveLength(2);
+    socket.reply('renewToken', { type: 'error', code: 'forbidden', message: 'the token is for another user than this connection' });
+    await advance(1_000);
+    expect(socket.closedWith).toBe(4000);
+    expect(FakeSocket.all).toHaveLength(2);
     client.close();
   });
 

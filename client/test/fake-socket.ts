@@ -13,7 +13,10 @@ export class FakeSocket {
   onclose: ((event: { code: number; reason: string }) => void) | null = null;
   onerror: ((event: unknown) => void) | null = null;
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string[],
+  ) {
     FakeSocket.all.push(this);
   }
 
@@ -59,9 +62,9 @@ export class FakeSocket {
   }
 }
 
-export function tokenOf(sub: string, version = 1): string {
+export function tokenOf(sub: string, version = 1, claims: Record<string, unknown> = {}): string {
   const encode = (value: object) => btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-  return `${encode({ alg: 'RS256' })}.${encode({ sub, v: version })}.signature`;
+  return `${encode({ alg: 'RS256' })}.${encode({ sub, v: version, ...claims })}.signature`;
 }
 
 /** Random numbers the test chooses, in order (then 0.5). */

@@ -1,14 +1,15 @@
 import {
+  DeleteConnectionCommand,
   GetConnectionCommand,
   GoneException,
   PostToConnectionCommand,
   type ApiGatewayManagementApiClient,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ConnectionNotifier } from '../domain/chat/ports';
-import type { ConnectionLiveness } from '../domain/ports';
+import type { ConnectionCloser, ConnectionLiveness } from '../domain/ports';
 
-/** Posts frames to connections, and asks after them, through API Gateway's `@connections` management API. */
-export class ApiGatewayConnectionNotifier implements ConnectionNotifier, ConnectionLiveness {
+/** Posts frames to connections, asks after them and closes them, through API Gateway's `@connections` management API. */
+export class ApiGatewayConnectionNotifier implements ConnectionNotifier, ConnectionLiveness, ConnectionCloser {
   constructor(private readonly client: ApiGatewayManagementApiClient) {}
 
   async post(connectionId: string, frame: object): Promise<'delivered' | 'gone'> {
@@ -28,6 +29,14 @@ export class ApiGatewayConnectionNotifier implements ConnectionNotifier, Connect
     } catch (error) {
       if (error instanceof GoneException) return false;
       throw error;
+    }
+  }
+
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!(error instanceof GoneException)) throw error;
     }
   }
 }

@@ -6,6 +6,8 @@ import { conditionHeld } from './dynamodb-conditions';
 
 /** The index of connections by expiry, and how many partitions it spreads them over. */
 export const EXPIRY_INDEX = 'byExpiry';
+/** The index of connections by their token's expiry, which the sweep reads to close them; same shards. */
+export const TOKEN_EXPIRY_INDEX = 'byTokenExpiry';
 const EXPIRY_SHARDS = 16;
 
 /**
@@ -43,6 +45,25 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
           ExpressionAttributeValues: {
             ':lastActiveAt': connection.lastActiveAt,
             ':expiresAt': connection.expiresAt,
+            ':expiryShard': expiryShardOf(connection.connectionId),
+          },
+        }),
+      ),
+    );
+  }
+
+  renewToken(connection: ConnectionRecord & { readonly tokenExpiresAt: number }): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { userId: connection.userId, connectionId: connection.connectionId },
+          ConditionExpression: 'attribute_exists(connectionId)',
+          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, tokenExpiresAt = :tokenExpiresAt, expiryShard = :expiryShard',
+          ExpressionAttributeValues: {
+            ':lastActiveAt': connection.lastActiveAt,
+            ':expiresAt': connection.expiresAt,
+            ':tokenExpiresAt': connection.tokenExpiresAt,
             ':expiryShard': expiryShardOf(connection.connectionId),
           },
         }),
@@ -127,6 +148,38 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
           Key: { userId: connection.userId, connectionId: connection.connectionId },
           // The index is eventually consistent: the connection may have proved alive since.
           ConditionExpression: 'expiresAt < :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      ),
+    );
+  }
+
+  async *tokenExpiredConnections(nowSeconds: number): AsyncIterable<StaleConnection> {
+    for (let shard = 0; shard < EXPIRY_SHARDS; shard++) {
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          // Eventually consistent, as the expiry index: removeIfTokenExpired checks again.
+          IndexName: TOKEN_EXPIRY_INDEX,
+          KeyConditionExpression: 'expiryShard = :shard AND tokenExpiresAt < :now',
+          ExpressionAttributeValues: { ':shard': shard, ':now': nowSeconds },
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) yield { userId: String(item.userId), connectionId: String(item.connectionId) };
+      }
+    }
+  }
+
+  removeIfTokenExpired(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { userId: connection.userId, connectionId: connection.connectionId },
+          // The index is eventually consistent: the token may have been renewed since.
+          ConditionExpression: 'tokenExpiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
       ),

@@ -1,5 +1,5 @@
 import { inPool } from './pool';
-import type { ConnectionLiveness, ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
+import type { ConnectionCloser, ConnectionLiveness, ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
 
 export interface ConnectionPolicy {
   /** Seconds without activity after which a connection counts as stale. */
@@ -10,11 +10,26 @@ export interface ConnectionActivity {
   readonly userId: string;
   readonly connectionId: string;
   readonly deviceId?: string;
+  /** Epoch seconds when the connection's token expires. */
+  readonly tokenExpiresAt?: number;
   readonly now: number;
 }
 
+/** When a connection counts as stale: one idle period after its last sign of life. */
 function staleAfter(now: number, idleTimeoutSeconds: number): number {
   return Math.floor(now / 1000) + idleTimeoutSeconds;
+}
+
+function recordOf(request: ConnectionActivity, idleTimeoutSeconds: number): ConnectionRecord {
+  return {
+    userId: request.userId,
+    connectionId: request.connectionId,
+    deviceId: request.deviceId ?? request.connectionId,
+    connectedAt: request.now,
+    lastActiveAt: request.now,
+    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
+    ...(request.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: request.tokenExpiresAt }),
+  };
 }
 
 export async function openConnection({
@@ -22,14 +37,7 @@ export async function openConnection({
   idleTimeoutSeconds,
   ...request
 }: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry }): Promise<ConnectionRecord> {
-  const record: ConnectionRecord = {
-    userId: request.userId,
-    connectionId: request.connectionId,
-    deviceId: request.deviceId ?? request.connectionId,
-    connectedAt: request.now,
-    lastActiveAt: request.now,
-    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
-  };
+  const record = recordOf(request, idleTimeoutSeconds);
   await registry.register(record);
   return record;
 }
@@ -45,14 +53,8 @@ async function keepAlive({
   idleTimeoutSeconds,
   ...request
 }: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
-  const record: ConnectionRecord = {
-    userId: request.userId,
-    connectionId: request.connectionId,
-    deviceId: request.deviceId ?? request.connectionId,
-    connectedAt: request.now,
-    lastActiveAt: request.now,
-    expiresAt: staleAfter(request.now, idleTimeoutSeconds),
-  };
+  // The registry keeps a token expiry it holds (a renewal's) over the one given here (the connect-time token's).
+  const record = recordOf(request, idleTimeoutSeconds);
   if (await registry.touch(record)) return;
   if (await gateway.isOpen(request.connectionId)) await registry.register(record);
 }
@@ -88,27 +90,70 @@ export class ActivityTracker {
   async noteActivity({ now = Date.now(), ...connection }: Omit<ConnectionActivity, 'now'> & { readonly now?: number }): Promise<void> {
     const last = this.refreshedAt.get(connection.connectionId);
     if (last !== undefined && now - last < (this.ports.idleTimeoutSeconds * 1000) / 4) return;
-    await keepAlive({ userId: connection.userId, connectionId: connection.connectionId, deviceId: connection.deviceId, now, ...this.ports });
+    await keepAlive({ ...connection, now, ...this.ports });
     if (this.refreshedAt.size >= MAX_REMEMBERED_CONNECTIONS) this.refreshedAt.clear();
     this.refreshedAt.set(connection.connectionId, now);
   }
 }
 
+/**
+ * Records a renewed token on the caller's connection: from now on the connection lasts until the
+ * new token expires. Registers the connection again if its record is gone while the gateway still
+ * holds it open, as activity does.
+ */
+export async function renewConnectionToken({
+  registry,
+  gateway,
+  idleTimeoutSeconds,
+  ...request
+}: ConnectionActivity & ConnectionPolicy & { readonly tokenExpiresAt: number; readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
+  const record = { ...recordOf(request, idleTimeoutSeconds), tokenExpiresAt: request.tokenExpiresAt };
+  if (await registry.renewToken(record)) return;
+  if (await gateway.isOpen(request.connectionId)) await registry.register(record);
+}
+
 /** Removals in flight at once during a sweep. */
 const SWEEP_CONCURRENCY = 16;
+
+export interface SweepResult {
+  /** Connection records removed because they went quiet without `$disconnect`. */
+  readonly removed: number;
+  /** Connections closed at the gateway (and their records removed) because their token expired unrenewed. */
+  readonly closedForExpiredToken: number;
+}
 
 /**
  * Removes every connection that went stale without `$disconnect`, so that its user shows offline
  * within a sweep interval of going quiet: DynamoDB's TTL deletes too late (within days) for that.
- * Returns how many it removed.
+ * And closes at the gateway every connection whose token expired without renewal, so that a
+ * socket never outlives its token by more than a sweep interval. (Its expiry is kept apart from
+ * the TTL attribute, so TTL never deletes the record of a connection still to be closed.)
  */
-export async function sweepStaleConnections({ now, registry }: { readonly now: number; readonly registry: StaleConnectionRegistry }): Promise<number> {
+export async function sweepStaleConnections({
+  now,
+  registry,
+  gateway,
+}: {
+  readonly now: number;
+  readonly registry: StaleConnectionRegistry;
+  readonly gateway: ConnectionCloser;
+}): Promise<SweepResult> {
   const nowSeconds = Math.floor(now / 1000);
   const stale: StaleConnection[] = [];
   for await (const connection of registry.staleConnections(nowSeconds)) stale.push(connection);
+  const expired: StaleConnection[] = [];
+  for await (const connection of registry.tokenExpiredConnections(nowSeconds)) expired.push(connection);
   let removed = 0;
+  let closedForExpiredToken = 0;
   await inPool(stale, SWEEP_CONCURRENCY, async (connection) => {
     if (await registry.removeIfStale(connection, nowSeconds)) removed += 1;
   });
-  return removed;
+  await inPool(expired, SWEEP_CONCURRENCY, async (connection) => {
+    // Removed first, on the base table: the index may not yet show a renewal, and a renewed
+    // connection must stay open. (A failed close then fails the run; the SDK has retried it.)
+    if (!(await registry.removeIfTokenExpired(connection, nowSeconds))) return;
+    await gateway.close(connection.connectionId);
+    closedForExpiredToken += 1;
+  });
+  return { removed, closedForExpiredToken };
 }

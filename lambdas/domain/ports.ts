@@ -25,8 +25,10 @@ export interface ConnectionRecord {
   readonly connectedAt: number;
   /** Epoch milliseconds of the last frame that proved the connection alive. */
   readonly lastActiveAt: number;
-  /** Epoch seconds after which the connection counts as stale (DynamoDB TTL). */
+  /** Epoch seconds after which the connection counts as stale (DynamoDB TTL): one idle period after its last sign of life. */
   readonly expiresAt: number;
+  /** Epoch seconds when the connection's token expires (`exp`, renewed by `renewToken`); the sweep closes it then. */
+  readonly tokenExpiresAt?: number;
 }
 
 /** Where live connections are kept. */
@@ -37,6 +39,8 @@ export interface ConnectionRegistry {
    * (closed, or removed as stale), which this never undoes by itself.
    */
   touch(connection: ConnectionRecord): Promise<boolean>;
+  /** Records a renewed token's expiry (and activity) on a connection still registered; false when its record is gone. */
+  renewToken(connection: ConnectionRecord & { readonly tokenExpiresAt: number }): Promise<boolean>;
   remove(userId: string, connectionId: string): Promise<void>;
 }
 
@@ -44,6 +48,12 @@ export interface ConnectionRegistry {
 export interface ConnectionLiveness {
   /** Whether the gateway still holds the connection open. */
   isOpen(connectionId: string): Promise<boolean>;
+}
+
+/** Closes connections at the gateway (`DELETE @connections`), which then sends `$disconnect`. */
+export interface ConnectionCloser {
+  /** Closes the connection; one already closed is no error. */
+  close(connectionId: string): Promise<void>;
 }
 
 /** A connection record past its expiry, as the sweep finds it. */
@@ -58,6 +68,10 @@ export interface StaleConnectionRegistry {
   staleConnections(nowSeconds: number): AsyncIterable<StaleConnection>;
   /** Removes the connection unless it proved alive since it was found; true when removed. */
   removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean>;
+  /** Connections whose token expired (epoch seconds) before `nowSeconds`. */
+  tokenExpiredConnections(nowSeconds: number): AsyncIterable<StaleConnection>;
+  /** Removes the connection unless its token was renewed since it was found; true when removed. */
+  removeIfTokenExpired(connection: StaleConnection, nowSeconds: number): Promise<boolean>;
 }
 
 /** The system of record for messages: the history of every thread. */

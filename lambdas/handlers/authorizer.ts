@@ -1,9 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { JwtRsaVerifier } from 'aws-jwt-verify';
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { JwksFetcher } from '../adapters/jwks-fetcher';
-import { deviceIdSchema, userIdSchema } from '../../protocol/fields';
+import { JwtTokenVerifier } from '../adapters/jwt-token-verifier';
+import { deviceIdSchema } from '../../protocol/fields';
+import { tokenFromSubprotocols } from '../../protocol/handshake';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
 
@@ -13,10 +12,7 @@ const config = loadConfig({
   TOKEN_AUDIENCE: env.name(),
 });
 
-const verifier = JwtRsaVerifier.create(
-  { issuer: config.TOKEN_ISSUER_URL, jwksUri: config.TOKEN_JWKS_URI, audience: config.TOKEN_AUDIENCE },
-  { jwksCache: new SimpleJwksCache({ fetcher: new JwksFetcher() }) },
-);
+const verifier = new JwtTokenVerifier({ issuer: config.TOKEN_ISSUER_URL, jwksUri: config.TOKEN_JWKS_URI, audience: config.TOKEN_AUDIENCE });
 
 /** API Gateway answers the handshake with 401 when an authorizer fails with exactly this message. */
 const UNAUTHORIZED = 'Unauthorized';
@@ -27,34 +23,44 @@ function refuse(reason: string): never {
   throw new Error(UNAUTHORIZED);
 }
 
+/** A header's value whatever the case of its name, as clients and API Gateway spell it. */
+function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
+  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1] ?? undefined;
+}
+
 /**
- * Checks the JWT in the `token` query parameter on `$connect`. Its `sub` becomes the user id that
- * every later event of the connection carries in `requestContext.authorizer`.
+ * Checks the JWT of `$connect`: offered as a `bearer.<jwt>` subprotocol in `Sec-WebSocket-Protocol`
+ * (protocol/handshake.ts), or in the `token` query parameter. Its `sub` becomes the user id that
+ * every later event of the connection carries in `requestContext.authorizer`, and its `exp` the
+ * `tokenExpiresAt` that `$connect` records, after which the connection is closed unless renewed.
  */
 export const handler = instrumented(
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-    const token = event.queryStringParameters?.token;
+    const token = tokenFromSubprotocols(headerOf(event, 'sec-websocket-protocol')) ?? event.queryStringParameters?.token;
     if (!token) refuse('no token');
 
-    let subject: unknown;
+    let verified: Awaited<ReturnType<JwtTokenVerifier['verify']>>;
     try {
-      subject = (await verifier.verify(token)).sub;
+      verified = await verifier.verify(token);
     } catch (error) {
-      refuse(`token rejected: ${(error as Error).message}`);
+      refuse((error as Error).message);
     }
-    const userId = userIdSchema.safeParse(subject);
-    if (!userId.success) refuse('token subject is not a valid user id');
 
     // An invalid device id is left out here and refused with a clear status by $connect.
     const deviceId = deviceIdSchema.safeParse(event.queryStringParameters?.deviceId);
-    logger.appendKeys({ userId: userId.data });
+    logger.appendKeys({ userId: verified.userId });
     return {
-      principalId: userId.data,
+      principalId: verified.userId,
       policyDocument: {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
       },
-      context: { userId: userId.data, ...(deviceId.success ? { deviceId: deviceId.data } : {}) },
+      context: {
+        userId: verified.userId,
+        tokenExpiresAt: verified.expiresAt,
+        ...(deviceId.success ? { deviceId: deviceId.data } : {}),
+      },
     };
   },
 );

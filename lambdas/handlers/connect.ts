@@ -3,6 +3,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { openConnection } from '../domain/connections';
 import { deviceIdSchema } from '../../protocol/fields';
+import { MESSENGER_SUBPROTOCOL, offeredSubprotocols, tokenFromSubprotocols } from '../../protocol/handshake';
 import { documentClient } from '../shared/clients/dynamodb';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
@@ -11,17 +12,36 @@ import { callerOf, type WebSocketEvent } from '../shared/websocket';
 const config = loadConfig({ CONNECTIONS_TABLE: env.name(), IDLE_TIMEOUT_SECONDS: env.positiveInt() });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 
-type ConnectEvent = WebSocketEvent & { queryStringParameters?: Record<string, string | undefined> };
+type ConnectEvent = WebSocketEvent & {
+  queryStringParameters?: Record<string, string | undefined>;
+  headers?: Record<string, string | undefined>;
+};
 
-/** Registers the connection the authorizer let through; a non-2xx status refuses the handshake. */
+function refuse(statusCode: number, reason: string): APIGatewayProxyResult {
+  logger.info('handshake refused', { reason });
+  return { statusCode, body: reason };
+}
+
+/**
+ * Registers the connection the authorizer let through, with its token's expiry; a non-2xx status
+ * refuses the handshake. A client that offered subprotocols gets `messenger.v1` back in
+ * `Sec-WebSocket-Protocol` (API Gateway answers the handshake with this response's headers): a
+ * browser fails the handshake when none of its offers is echoed. The token's own subprotocol is
+ * never echoed.
+ */
 export const handler = instrumented(async (event: ConnectEvent): Promise<APIGatewayProxyResult> => {
   const caller = callerOf(event);
   const requestedDevice = event.queryStringParameters?.deviceId;
   if (requestedDevice !== undefined && !deviceIdSchema.safeParse(requestedDevice).success) {
-    logger.info('handshake refused', { reason: 'invalid deviceId' });
-    return { statusCode: 400, body: 'deviceId must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
+    return refuse(400, 'deviceId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
+  }
+  if (caller.tokenExpiresAt === undefined) throw new Error('authorizer context carries no tokenExpiresAt');
+  const subprotocolHeader = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol')?.[1];
+  const offersMessenger = offeredSubprotocols(subprotocolHeader).includes(MESSENGER_SUBPROTOCOL);
+  if (!offersMessenger && tokenFromSubprotocols(subprotocolHeader) !== undefined) {
+    return refuse(400, `offer the ${MESSENGER_SUBPROTOCOL} subprotocol beside the token`);
   }
   await openConnection({ ...caller, now: event.requestContext.requestTimeEpoch, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS, registry });
   metrics.addMetric('ConnectionsOpened', MetricUnit.Count, 1);
-  return { statusCode: 200, body: '' };
+  return { statusCode: 200, body: '', ...(offersMessenger ? { headers: { 'Sec-WebSocket-Protocol': MESSENGER_SUBPROTOCOL } } : {}) };
 });

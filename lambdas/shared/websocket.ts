@@ -16,12 +16,16 @@ export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 const authorizerContextSchema = z.object({
   userId: userIdSchema,
   deviceId: z.optional(deviceIdSchema),
+  // Epoch seconds; API Gateway may hand a context number on as a string.
+  tokenExpiresAt: z.optional(z.coerce.number().check(z.int(), z.positive())),
 });
 
 export interface ConnectionCaller {
   readonly userId: string;
   readonly connectionId: string;
   readonly deviceId?: string;
+  /** When the token the connection opened with expires (epoch seconds), as the authorizer saw it. */
+  readonly tokenExpiresAt?: number;
 }
 
 /** Who sent the event. A missing or malformed authorizer context is a wiring fault, not a client error. */

@@ -9,6 +9,8 @@ import { MessengerTable } from './messenger-table';
 
 /** The index of connections by expiry that the sweep reads (`lambdas/adapters/dynamodb-connection-registry.ts`). */
 const EXPIRY_INDEX = 'byExpiry';
+/** The index of connections by their token's expiry, through which the sweep closes them. */
+const TOKEN_EXPIRY_INDEX = 'byTokenExpiry';
 
 /**
  * Live WebSocket connections, one item per connection, keyed by user so that all of a user's
@@ -24,7 +26,8 @@ const EXPIRY_INDEX = 'byExpiry';
 export class ConnectionRegistry extends Construct {
   /**
    * Partition key: the user id (the token's `sub`). Sort key: the connection id. Index `byExpiry`:
-   * `expiryShard` (0-15) and `expiresAt`. Stream: new and old images.
+   * `expiryShard` (0-15) and `expiresAt`; index `byTokenExpiry`: `expiryShard` and `tokenExpiresAt`.
+   * Stream: new and old images.
    */
   public readonly table: Table;
   /** Removes stale connections; run every minute by `sweepSchedule`. */
@@ -47,6 +50,13 @@ export class ConnectionRegistry extends Construct {
       sortKey: { name: 'expiresAt', type: AttributeType.NUMBER },
       projectionType: ProjectionType.KEYS_ONLY,
     });
+    // Apart from expiresAt, the TTL attribute: TTL must never delete a connection still to be closed.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TOKEN_EXPIRY_INDEX,
+      partitionKey: { name: 'expiryShard', type: AttributeType.NUMBER },
+      sortKey: { name: 'tokenExpiresAt', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
 
     this.staleConnectionSweeper = new MessengerFunction(this, 'StaleConnectionSweeper', {
       handler: 'sweep-stale-connections',
@@ -54,7 +64,11 @@ export class ConnectionRegistry extends Construct {
       environment: { CONNECTIONS_TABLE: this.table.tableName },
     });
     // The sweep reads the expiry index and deletes from the table (lambdas/adapters/dynamodb-connection-registry.ts).
-    Grant.addToPrincipal({ grantee: this.staleConnectionSweeper, actions: ['dynamodb:Query'], resourceArns: [this.expiryIndexArn] });
+    Grant.addToPrincipal({
+      grantee: this.staleConnectionSweeper,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.expiryIndexArn, `${this.table.tableArn}/index/${TOKEN_EXPIRY_INDEX}`],
+    });
     this.grantOnTable(this.staleConnectionSweeper, 'dynamodb:DeleteItem');
     this.sweepSchedule = new Rule(this, 'SweepSchedule', {
       description: 'Removes WebSocket connections that went stale without $disconnect, so their users show offline.',

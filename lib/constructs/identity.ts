@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AccountRecovery, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag-acknowledgements';
@@ -20,6 +20,35 @@ export interface IdentityProps {
    * @default the user pool's ID tokens
    */
   readonly externalTokenIssuer?: TokenIssuer;
+}
+
+/**
+ * How long the app client's ID and access tokens are valid. A connection closes when its token
+ * expires unless the client renews it in-band (`renewToken`), and a user who is disabled or signed
+ * out globally can get no new token: so this, plus the minute the stale-connection sweep may take,
+ * bounds how long such a user's sockets stay open. Cognito allows 5 minutes to 1 day.
+ */
+export const ID_TOKEN_VALIDITY = Duration.minutes(10);
+
+/** Hosts that may serve an issuer over plain http: this machine only (the local cloud's identity endpoint). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Why a token issuer URL is not acceptable, or undefined when it is: signing keys fetched over
+ * plain http can be swapped on the way, so any issuer and JWKS URI must be https, except on this
+ * machine's loopback interface, where the local cloud signs its own tokens.
+ */
+export function insecureIssuerUrlProblem(url: string): string | undefined {
+  if (Token.isUnresolved(url)) return undefined; // The user pool's own URLs, https by construction.
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `"${url}" is not a URL`;
+  }
+  if (parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
+  return `"${url}" must be an https URL (plain http only for 127.0.0.1 or localhost)`;
 }
 
 /** The user directory: a Cognito user pool whose ID tokens open WebSocket connections. */
@@ -53,9 +82,16 @@ export class Identity extends Construct {
       'AwsSolutions-COG8',
       "Threat protection (the Plus feature plan) is billed per user; an operator turns it on for the deployment, it is not the app's to impose.",
     );
+    // Sign-in is SRP only (the refresh-token flow, which renewal uses, is always on); no hosted UI,
+    // so no OAuth flows, callback URLs or scopes (CDK's defaults would enable implicit and code
+    // grants to https://example.com with every scope, aws.cognito.signin.user.admin included).
     this.userPoolClient = this.userPool.addClient('MessengerClient', {
       authFlows: { userSrp: true },
+      disableOAuth: true,
       preventUserExistenceErrors: true,
+      idTokenValidity: ID_TOKEN_VALIDITY,
+      accessTokenValidity: ID_TOKEN_VALIDITY,
+      enableTokenRevocation: true,
     });
 
     const { region, urlSuffix } = Stack.of(this);

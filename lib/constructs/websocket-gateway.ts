@@ -1,13 +1,13 @@
 import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
-import { CfnStage, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnAuthorizer, CfnStage, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant, ManagedPolicy, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { TokenIssuer } from './identity';
+import { insecureIssuerUrlProblem, type TokenIssuer } from './identity';
 import { MessengerFunction } from './messenger-function';
 import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
 
@@ -58,29 +58,34 @@ export class WebSocketGateway extends Construct {
   public readonly api: WebSocketApi;
   public readonly stage: WebSocketStage;
   public readonly authorizerFunction: MessengerFunction;
+  /** What a function needs to verify tokens as the authorizer does (`renewToken`): the trusted issuer. */
+  public readonly tokenEnvironment: Record<string, string>;
   /** One JSON line per connection event and frame, kept a year, and kept when the stack goes. */
   public readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
 
-    this.authorizerFunction = new MessengerFunction(this, 'Authorizer', {
-      handler: 'authorizer',
-      environment: {
-        TOKEN_ISSUER_URL: props.tokenIssuer.issuerUrl,
-        TOKEN_JWKS_URI: props.tokenIssuer.jwksUri,
-        TOKEN_AUDIENCE: props.tokenIssuer.audience,
-      },
-    });
+    for (const url of [props.tokenIssuer.issuerUrl, props.tokenIssuer.jwksUri]) {
+      const problem = insecureIssuerUrlProblem(url);
+      if (problem !== undefined) throw new Error(`Token issuer: ${problem}`);
+    }
+    this.tokenEnvironment = {
+      TOKEN_ISSUER_URL: props.tokenIssuer.issuerUrl,
+      TOKEN_JWKS_URI: props.tokenIssuer.jwksUri,
+      TOKEN_AUDIENCE: props.tokenIssuer.audience,
+    };
+    this.authorizerFunction = new MessengerFunction(this, 'Authorizer', { handler: 'authorizer', environment: this.tokenEnvironment });
 
     this.api = new WebSocketApi(this, 'Api', {
       description: 'Messenger client WebSocket endpoint',
       routeSelectionExpression: '$request.body.action',
       connectRouteOptions: {
         integration: new WebSocketLambdaIntegration('ConnectIntegration', props.connectHandler),
-        authorizer: new WebSocketLambdaAuthorizer('TokenAuthorizer', this.authorizerFunction, {
-          identitySource: ['route.request.querystring.token'],
-        }),
+        // No identity source: the token comes in either of two places (a `bearer.` subprotocol of
+        // Sec-WebSocket-Protocol, or `?token=`), and API Gateway would refuse any handshake that
+        // lacks one of the sources listed. The authorizer refuses one that has neither, with 401.
+        authorizer: new WebSocketLambdaAuthorizer('TokenAuthorizer', this.authorizerFunction, { identitySource: [] }),
       },
       disconnectRouteOptions: {
         integration: new WebSocketLambdaIntegration('DisconnectIntegration', props.disconnectHandler),
@@ -91,6 +96,10 @@ export class WebSocketGateway extends Construct {
       },
     });
 
+    // CDK writes the empty list out; CloudFormation's IdentitySource is optional for REQUEST authorizers.
+    for (const authorizer of this.api.node.findAll().filter((child): child is CfnAuthorizer => child instanceof CfnAuthorizer)) {
+      authorizer.addPropertyDeletionOverride('IdentitySource');
+    }
     acknowledge(
       this.api,
       'AwsSolutions-APIG4',
@@ -156,7 +165,12 @@ export class WebSocketGateway extends Construct {
     return this.grantManageConnections(grantee, 'GET');
   }
 
-  private grantManageConnections(grantee: IGrantable, method: 'POST' | 'GET'): Grant {
+  /** Lets the grantee close connections (`DELETE @connections`), and nothing else. */
+  public grantCloseConnections(grantee: IGrantable): Grant {
+    return this.grantManageConnections(grantee, 'DELETE');
+  }
+
+  private grantManageConnections(grantee: IGrantable, method: 'POST' | 'GET' | 'DELETE'): Grant {
     const connectionsArn = Stack.of(this).formatArn({
       service: 'execute-api',
       resource: this.api.apiId,

@@ -10,7 +10,16 @@ export interface RunningStandIn {
   readonly adminPorts?: Readonly<Record<string, number>>;
 }
 
-/** DynamoDB Local, keeping its data in `dataDir` across restarts. */
+/** DynamoDB Local's ServerRunner, started so that it listens on 127.0.0.1 only (see the file). */
+const LOOPBACK_LAUNCHER = path.join(__dirname, 'java', 'LoopbackDynamoDbLocal.java');
+
+/**
+ * Allows no browser origin (`.invalid` never resolves): DynamoDB Local answers CORS requests from
+ * every origin by default, so any web page open on this machine could otherwise call it.
+ */
+const NO_BROWSER_ORIGIN = 'https://dynamodb-local.invalid';
+
+/** DynamoDB Local, on the loopback interface only, keeping its data in `dataDir` across restarts. */
 export async function startDynamoDbLocal(dataDir: string, logDir: string): Promise<RunningStandIn> {
   const classpath = await resolveClasspath('dynamodb');
   const nativeLib = classpath.find((jar) => /libsqlite4java-linux-amd64-.*\.so$/.test(jar));
@@ -22,9 +31,10 @@ export async function startDynamoDbLocal(dataDir: string, logDir: string): Promi
   const service = await JavaService.start({
     name: 'dynamodb',
     classpath: classpath.filter((jar) => jar.endsWith('.jar')),
-    mainClass: 'com.amazonaws.services.dynamodbv2.local.main.ServerRunner',
+    // A source file as main class: java compiles and runs it (JEP 330).
+    mainClass: LOOPBACK_LAUNCHER,
     jvmArgs: ['-Xmx512m', `-Djava.library.path=${path.dirname(nativeLib)}`],
-    args: ['-port', String(port), '-dbPath', dataDir, '-sharedDb', '-disableTelemetry'],
+    args: ['-port', String(port), '-dbPath', dataDir, '-sharedDb', '-disableTelemetry', '-cors', NO_BROWSER_ORIGIN],
     readyPort: port,
     startTimeoutMs: 60_000,
     logFile: path.join(logDir, 'dynamodb.log'),

@@ -86,8 +86,8 @@ function cutMidSend(user: string, sent: Frame[]): WebSocketConstructor {
     onclose: ((event: unknown) => void) | null = null;
     onerror: ((event: unknown) => void) | null = null;
 
-    constructor(url: string) {
-      this.socket = new WebSocket(url);
+    constructor(url: string, protocols?: string[]) {
+      this.socket = new WebSocket(url, protocols);
       this.socket.onopen = (event) => this.onopen?.(event);
       this.socket.onmessage = (event) => void (this.deaf || this.onmessage?.(event));
       this.socket.onclose = (event) => this.onclose?.(event);

@@ -70,7 +70,7 @@ describe('message pipeline: queue -> persistence function -> Cassandra', () => {
           awsRegion: 'us-east-1',
         })),
       };
-      const response = await fetch(`${localCloud().baseUrl}/dev/invoke?function=${logicalId}`, { method: 'POST', body: JSON.stringify(event) });
+      const response = await fetch(`${localCloud().baseUrl}/dev/invoke?function=${logicalId}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) });
       return ((await response.json()) as { result: unknown }).result;
     };
     const thread = uniqueUser('thread');

@@ -5,29 +5,16 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { createPrivateKey, createSign } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TestSigner, tamper } from '../support/tokens';
-import { byLogicalId, connectionRegistry, connectUrl, eventually, localCloud, standIns, tokenFor, uniqueUser } from '../support/local-cloud-env';
+import { byLogicalId, claimsOf, connectionRegistry, connectUrl, eventually, localCloud, signedByLocalIssuer, standIns, tokenFor, uniqueUser } from '../support/local-cloud-env';
 import { handshakeStatus, TestClient } from '../support/ws-client';
 
 jest.setTimeout(60_000);
 
 let registry: Awaited<ReturnType<typeof connectionRegistry>>;
 
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-
-/** A token with the given claims, signed with the local issuer's own key (kept in the cloud's data folder). */
-async function signedByIssuer(claims: Record<string, unknown>): Promise<string> {
-  const jwk = JSON.parse(await readFile(path.join(localCloud().dataDir, 'identity', 'signing-key.jwk.json'), 'utf8')) as { kid: string };
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', kid: jwk.kid })}.${encode(claims)}`;
-  const signature = createSign('RSA-SHA256').update(signingInput).sign(createPrivateKey({ key: jwk as never, format: 'jwk' }));
-  return `${signingInput}.${signature.toString('base64url')}`;
-}
 beforeAll(async () => {
   registry = await connectionRegistry();
 });
@@ -72,11 +59,11 @@ describe('handshake', () => {
 
     it('an expired token, signed by the issuer itself (401)', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const expired = await signedByIssuer({ ...claimsOf(await tokenFor(user)), iat: now - 120, exp: now - 60 });
+      const expired = await signedByLocalIssuer({ ...claimsOf(await tokenFor(user)), iat: now - 120, exp: now - 60 });
       expect(await handshakeStatus(`${localCloud().webSocketUrl}?token=${expired}`)).toBe(401);
       // The same token for someone else, but not yet expired, is let in: only its expiry refused it.
       const someone = uniqueUser('someone');
-      const current = await signedByIssuer({ ...claimsOf(await tokenFor(someone)), iat: now - 120, exp: now + 60 });
+      const current = await signedByLocalIssuer({ ...claimsOf(await tokenFor(someone)), iat: now - 120, exp: now + 60 });
       await (await TestClient.connect(`${localCloud().webSocketUrl}?token=${current}`)).close();
     });
 

@@ -112,7 +112,7 @@ describe('presence over real sockets', () => {
     await subscriber.request({ action: 'subscribePresence', userIds: [bob] });
     // The next post to alice fails with 500 however often the SDK retries it (twice, for a 500).
     const faults = `${localCloud().baseUrl}/dev/faults`;
-    const arming = await fetch(faults, { method: 'POST', body: JSON.stringify({ kind: 'connection', userId: alice, status: 500, times: 3 }) });
+    const arming = await fetch(faults, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'connection', userId: alice, status: 500, times: 3 }) });
     expect(arming.status).toBe(201);
     const { armed } = (await arming.json()) as { armed: { id: string } };
 

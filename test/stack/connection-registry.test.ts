@@ -9,7 +9,7 @@ function synthRegistry() {
 }
 
 describe('ConnectionRegistry', () => {
-  it('keeps connections by user then connection, expiring, streaming old and new images, indexed by expiry for the sweep', () => {
+  it('keeps connections by user then connection, expiring, streaming old and new images, indexed by expiry and by token expiry for the sweep', () => {
     const { template } = synthRegistry();
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
@@ -31,12 +31,22 @@ describe('ConnectionRegistry', () => {
             ],
             Projection: { ProjectionType: 'KEYS_ONLY' },
           },
+          {
+            // Not the TTL attribute: TTL never deletes a connection the sweep still has to close.
+            IndexName: 'byTokenExpiry',
+            KeySchema: [
+              { AttributeName: 'expiryShard', KeyType: 'HASH' },
+              { AttributeName: 'tokenExpiresAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
         ],
         AttributeDefinitions: [
           { AttributeName: 'userId', AttributeType: 'S' },
           { AttributeName: 'connectionId', AttributeType: 'S' },
           { AttributeName: 'expiryShard', AttributeType: 'N' },
           { AttributeName: 'expiresAt', AttributeType: 'N' },
+          { AttributeName: 'tokenExpiresAt', AttributeType: 'N' },
         ],
       },
       // Connections are ephemeral.
@@ -64,11 +74,12 @@ describe('ConnectionRegistry', () => {
     });
   });
 
-  it('lets the sweeper query the expiry index and delete from the table, and nothing else', () => {
+  it('lets the sweeper query the expiry indexes and delete from the table, and nothing else', () => {
     const { stack, registry } = synthRegistry();
     expect(permissionsOf(stack, registry.staleConnectionSweeper.role!)).toEqual({
       ...functionBaseline(stack, registry.staleConnectionSweeper),
       [resource(stack, `${registry.table.tableArn}/index/byExpiry`)]: actions('dynamodb:Query'),
+      [resource(stack, `${registry.table.tableArn}/index/byTokenExpiry`)]: actions('dynamodb:Query'),
       [resource(stack, registry.table.tableArn)]: actions('dynamodb:DeleteItem'),
     });
   });

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Identity } from '../../lib/constructs/identity';
+import { ID_TOKEN_VALIDITY, Identity } from '../../lib/constructs/identity';
 import { logicalIdOf, resource, testStack } from './template';
 
 describe('Identity', () => {
@@ -19,6 +19,31 @@ describe('Identity', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
       PreventUserExistenceErrors: 'ENABLED',
+    });
+  });
+
+  it('lets the app client sign in with SRP and refresh its tokens, and nothing more: no OAuth flows, callbacks or scopes', () => {
+    const stack = testStack();
+    new Identity(stack, 'Identity');
+    const [client] = Object.values(Template.fromStack(stack).findResources('AWS::Cognito::UserPoolClient'));
+    const properties = client.Properties as Record<string, unknown>;
+    expect([...(properties.ExplicitAuthFlows as string[])].sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
+    expect(properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
+    for (const absent of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs']) {
+      expect(properties).not.toHaveProperty(absent);
+    }
+    expect(JSON.stringify(properties)).not.toMatch(/example\.com|aws\.cognito\.signin\.user\.admin/);
+  });
+
+  it('issues ID and access tokens for 10 minutes, which bounds how long a disabled user stays connected', () => {
+    const stack = testStack();
+    new Identity(stack, 'Identity');
+    expect(ID_TOKEN_VALIDITY.toMinutes()).toBe(10);
+    Template.fromStack(stack).hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      IdTokenValidity: 10,
+      AccessTokenValidity: 10,
+      TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes' },
+      EnableTokenRevocation: true,
     });
   });
 

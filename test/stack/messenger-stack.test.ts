@@ -35,6 +35,7 @@ const ROUTES: Record<string, string> = {
   getMessages: 'GetMessages',
   registerPush: 'PushDevices',
   unregisterPush: 'PushDevices',
+  renewToken: 'RenewToken',
 };
 
 describe('MessengerStack wiring', () => {
@@ -109,10 +110,30 @@ describe('MessengerStack wiring', () => {
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem'),
       [get]: manage,
     });
-    expect(granted('PushDevices')).toEqual({
-      ...baseline('PushDevices'),
-      [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
-    });
+    expect(granted('PushDevices')).toEqual({ ...baseline('PushDevices'), [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query') });
+    expect(granted('RenewToken')).toEqual({ ...baseline('RenewToken'), [connectionsTable]: actions('dynamodb:UpdateItem', 'dynamodb:PutItem'), [get]: manage });
+  });
+
+  it('lets only the stale-connection sweep close connections (DELETE @connections), and no function use a method it does not call', () => {
+    const { stack } = synthStack();
+    const sweeper = stack.connections.staleConnectionSweeper;
+    const closeArn = managementApiArn(stack, stack.gateway, 'DELETE/@connections/*');
+    const sweeperPermissions = permissionsOf(stack, sweeper.role!);
+    expect(sweeperPermissions[closeArn]).toEqual(actions('execute-api:ManageConnections'));
+    expect(Object.keys(sweeperPermissions).filter((arn) => arn.includes('@connections'))).toEqual([closeArn]);
+    const policies = JSON.stringify(stack.resolve(Template.fromStack(stack).findResources('AWS::IAM::Policy')));
+    // One grant of each method; every ManageConnections grant names its method, none all of them.
+    expect(policies.match(/\/DELETE\/@connections/g)).toHaveLength(1);
+    expect(policies).not.toMatch(/\/\*\/@connections|@connections\/\*\*/);
+    expect(sweeper.node.defaultChild).toBeDefined();
+    const environment = (Template.fromStack(stack).toJSON().Resources[logicalIdOf(stack, sweeper)].Properties.Environment.Variables) as Record<string, unknown>;
+    expect(Object.keys(environment)).toEqual(expect.arrayContaining(['WEBSOCKET_API_ENDPOINT', 'WEBSOCKET_STAGE']));
+  });
+
+  it('gives renewToken the issuer the authorizer trusts', () => {
+    const { stack, fn, template } = synthStack();
+    const variables = (id: string) => template.toJSON().Resources[logicalIdOf(stack, id === 'Authorizer' ? stack.gateway.authorizerFunction : fn(id))].Properties.Environment.Variables;
+    for (const name of ['TOKEN_ISSUER_URL', 'TOKEN_JWKS_URI', 'TOKEN_AUDIENCE']) expect(variables('RenewToken')[name]).toEqual(variables('Authorizer')[name]);
   });
 
   it('allows no action on every resource, except X-Ray writes and listing streams, which have no resource ARNs', () => {
@@ -149,7 +170,7 @@ describe('MessengerStack wiring', () => {
 
   it('passes the idle timeout to every function that counts connections as live', () => {
     const { stack, fn, template } = synthStack({ idleTimeoutSeconds: 30 });
-    for (const id of ['Connect', 'Disconnect', 'PresenceActions', 'ChatActions', 'GetMessages']) {
+    for (const id of ['Connect', 'Disconnect', 'PresenceActions', 'ChatActions', 'GetMessages', 'RenewToken']) {
       expect(template.toJSON().Resources[logicalIdOf(stack, fn(id))].Properties.Environment.Variables.IDLE_TIMEOUT_SECONDS).toBe('30');
     }
   });

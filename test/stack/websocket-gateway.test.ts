@@ -30,6 +30,26 @@ function integrationTargetOf(template: Template, routeKey: string): unknown {
 }
 
 describe('WebSocketGateway', () => {
+  it.each([
+    ['a JWKS URI over http', { ...tokenIssuer, jwksUri: 'http://issuer.example/jwks.json' }, /"http:\/\/issuer.example\/jwks.json" must be an https URL/],
+    ['an issuer over http', { ...tokenIssuer, issuerUrl: 'http://issuer.example' }, /must be an https URL/],
+    ['an http URL that only looks local', { ...tokenIssuer, jwksUri: 'http://127.0.0.1.example.com/jwks.json' }, /must be an https URL/],
+    ['a JWKS URI that is no URL', { ...tokenIssuer, jwksUri: 'issuer.example/jwks.json' }, /is not a URL/],
+  ])('fails synth for %s', (_case, issuer, problem) => {
+    const stack = testStack();
+    const handler = stubFunction(stack, 'Handler');
+    expect(() => new WebSocketGateway(stack, 'Gateway', { tokenIssuer: issuer, connectHandler: handler, disconnectHandler: handler, defaultHandler: handler })).toThrow(problem);
+  });
+
+  it('accepts plain http only from this machine, where the local cloud signs its own tokens', () => {
+    for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080']) {
+      const stack = testStack();
+      const handler = stubFunction(stack, 'Handler');
+      const local = { issuerUrl: `http://${host}/dev`, jwksUri: `http://${host}/dev/jwks.json`, audience: 'local' };
+      expect(() => new WebSocketGateway(stack, 'Gateway', { tokenIssuer: local, connectHandler: handler, disconnectHandler: handler, defaultHandler: handler })).not.toThrow();
+    }
+  });
+
   it('is a WebSocket API selecting routes on the frame action', () => {
     synthGateway().template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'WEBSOCKET',
@@ -37,12 +57,11 @@ describe('WebSocketGateway', () => {
     });
   });
 
-  it('guards $connect with a REQUEST authorizer that reads the token query parameter, its function told the issuer', () => {
+  it('guards $connect with a REQUEST authorizer without identity sources (the token has two places), its function told the issuer', () => {
     const { stack, gateway, template } = synthGateway();
-    const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer', {
-      Properties: { AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] },
-    });
+    const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'REQUEST' } });
     expect(Object.keys(authorizers)).toHaveLength(1);
+    expect(Object.values(authorizers)[0].Properties).not.toHaveProperty('IdentitySource');
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: '$connect',
       AuthorizationType: 'CUSTOM',

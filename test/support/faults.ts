@@ -11,7 +11,7 @@ export interface FaultsState {
 
 /** `POST /dev/faults` with this body: the answer's status and body. */
 export async function postFault(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${localCloud().baseUrl}/dev/faults`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(`${localCloud().baseUrl}/dev/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

@@ -40,10 +40,11 @@ export function messageEvent(body: string, userId = 'alice', connectionId = 'con
   };
 }
 
-export function connectEvent(query: Record<string, string> | null, authorizer: Record<string, unknown> | undefined) {
+export function connectEvent(query: Record<string, string> | null, authorizer: Record<string, unknown> | undefined, headers: Record<string, string> = {}) {
   const event = messageEvent('', 'alice');
   return {
     ...event,
+    headers,
     body: undefined,
     queryStringParameters: query ?? undefined,
     requestContext: { ...event.requestContext, routeKey: '$connect', eventType: 'CONNECT' as const, authorizer },

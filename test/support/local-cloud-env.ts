@@ -1,6 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createPrivateKey, createSign } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { TestClient } from './ws-client';
 
 /** The local cloud of this test: the shared one `test/integration/global-setup.ts` started, or the file's own. */
@@ -25,6 +28,18 @@ export async function tokenFor(user: string, expiresIn?: number): Promise<string
   if (response.status !== 200) throw new Error(`/dev/token answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { token: string }).token;
 }
+
+/** A token with exactly these claims, signed with the local issuer's own key (kept in the cloud's data folder). */
+export async function signedByLocalIssuer(claims: Record<string, unknown>): Promise<string> {
+  const jwk = JSON.parse(await readFile(path.join(localCloud().dataDir, 'identity', 'signing-key.jwk.json'), 'utf8')) as { kid: string };
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', kid: jwk.kid })}.${encode(claims)}`;
+  const signature = createSign('RSA-SHA256').update(signingInput).sign(createPrivateKey({ key: jwk as never, format: 'jwk' }));
+  return `${signingInput}.${signature.toString('base64url')}`;
+}
+
+/** The claims of a token, read without verifying. */
+export const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 
 export async function connectUrl(user: string, params: Record<string, string> = {}): Promise<string> {
   return `${localCloud().webSocketUrl}?${new URLSearchParams({ token: await tokenFor(user), ...params })}`;

@@ -17,10 +17,10 @@ export class TestClient {
     this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  /** Opens a connection; rejects with the HTTP status if the handshake is refused. */
-  static connect(url: string): Promise<TestClient> {
+  /** Opens a connection (offering `protocols` as subprotocols, if given); rejects with the HTTP status if the handshake is refused. */
+  static connect(url: string, protocols?: string[]): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, protocols);
       socket.once('open', () => resolve(new TestClient(socket)));
       socket.once('unexpected-response', (_request, response) => {
         reject(new HandshakeRefused(response.statusCode ?? 0));
@@ -82,9 +82,9 @@ export class HandshakeRefused extends Error {
 }
 
 /** The HTTP status of a refused handshake; fails if the handshake succeeds. */
-export async function handshakeStatus(url: string): Promise<number> {
+export async function handshakeStatus(url: string, protocols?: string[]): Promise<number> {
   try {
-    const client = await TestClient.connect(url);
+    const client = await TestClient.connect(url, protocols);
     await client.close();
   } catch (error) {
     if (error instanceof HandshakeRefused) return error.status;

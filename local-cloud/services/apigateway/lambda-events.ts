@@ -214,6 +214,17 @@ export function statusOf(result: unknown): number {
   return 200;
 }
 
+/**
+ * The subprotocol a `$connect` integration's response selects: its `Sec-WebSocket-Protocol` header
+ * (any case), which API Gateway puts on the handshake's answer. Undefined when it sets none.
+ */
+export function selectedSubprotocolOf(result: unknown): string | undefined {
+  const headers = typeof result === 'object' && result !== null ? (result as { headers?: unknown }).headers : undefined;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const value = headerValue(headers as Record<string, string>, 'sec-websocket-protocol');
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** The `body` a route response sends back to the client, if the result has one. */
 export function bodyOf(result: unknown): string | undefined {
   if (typeof result === 'object' && result !== null && 'body' in result) {

@@ -16,6 +16,7 @@ import {
   methodArn,
   readHandshake,
   selectRoute,
+  selectedSubprotocolOf,
   statusOf,
   type StageIdentity,
 } from './lambda-events';
@@ -74,8 +75,19 @@ export class WebSocketGateway {
   readonly connections: ConnectionRegistry;
   /** Its traffic as CloudWatch's AWS/ApiGateway metrics count it. */
   readonly traffic = new GatewayTraffic();
-  /** `ws` closes with 1009 a message over 128 KB; a frame over 32 KB is watched for in `open`. */
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  /** The subprotocol each accepted handshake's `$connect` selected, for `handleProtocols` to answer with. */
+  private readonly selectedSubprotocols = new WeakMap<IncomingMessage, string>();
+  /**
+   * `ws` closes with 1009 a message over 128 KB; a frame over 32 KB is watched for in `open`.
+   * As API Gateway, it answers with the subprotocol `$connect` selected and with none otherwise
+   * (`ws` alone would pick the client's first offer), so a client that offered subprotocols and
+   * got none back fails the handshake, as browsers do.
+   */
+  private readonly server = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    handleProtocols: (_offered, request) => this.selectedSubprotocols.get(request) ?? false,
+  });
 
   constructor(private readonly options: GatewayOptions) {
     this.connections = new ConnectionRegistry(options.limits);
@@ -114,9 +126,12 @@ export class WebSocketGateway {
       this.traffic.emit({ kind: 'connect', at: Date.now() });
       const started = Date.now();
       try {
-        const status = statusOf(await lambda.invoke(routes.connect.functionRef, connectEvent(stage, handshake, facts), this.invoker(methodArn(stage, '$connect'))));
+        const result = await lambda.invoke(routes.connect.functionRef, connectEvent(stage, handshake, facts), this.invoker(methodArn(stage, '$connect')));
+        const status = statusOf(result);
         this.integrated(started, status);
         if (status < 200 || status > 299) return refuseHandshake(socket, status, STATUS_TEXT[status] ?? 'Refused');
+        const subprotocol = selectedSubprotocolOf(result);
+        if (subprotocol !== undefined) this.selectedSubprotocols.set(request, subprotocol);
       } catch (error) {
         this.integrated(started, error);
         log(`$connect failed: ${(error as Error).message}`);

@@ -374,14 +374,43 @@ describe('sweepStaleConnections', () => {
         asked.push([connection.connectionId, nowSeconds]);
         return connection.connectionId !== 'c1';
       },
+      async *tokenExpiredConnections() {},
+      removeIfTokenExpired: async () => false,
     };
+    const closed: string[] = [];
 
-    expect(await sweepStaleConnections({ now: NOW + 999, registry })).toBe(1);
+    expect(await sweepStaleConnections({ now: NOW + 999, registry, gateway: { close: async (id) => void closed.push(id) } })).toEqual({ removed: 1, closedForExpiredToken: 0 });
     expect(asked).toEqual([
       ['find', NOW / 1000],
       ['b1', NOW / 1000],
       ['c1', NOW / 1000],
     ]);
+    // Gone quiet only: the gateway's idle limit closes it, if it is still open.
+    expect(closed).toEqual([]);
+  });
+
+  it('removes the record of each connection whose token expired, unless renewed meanwhile, and then closes it at the gateway', async () => {
+    const calls: string[] = [];
+    const registry: StaleConnectionRegistry = {
+      async *staleConnections() {},
+      removeIfStale: async () => false,
+      async *tokenExpiredConnections(nowSeconds) {
+        calls.push(`find ${nowSeconds}`);
+        yield { userId: 'dave', connectionId: 'expired' };
+        yield { userId: 'dave', connectionId: 'renewed-meanwhile' };
+      },
+      removeIfTokenExpired: async (connection) => {
+        calls.push(`remove ${connection.connectionId}`);
+        return connection.connectionId === 'expired';
+      },
+    };
+
+    const result = await sweepStaleConnections({ now: NOW, registry, gateway: { close: async (id) => void calls.push(`close ${id}`) } });
+
+    expect(result).toEqual({ removed: 0, closedForExpiredToken: 1 });
+    expect(calls[0]).toBe(`find ${NOW / 1000}`);
+    expect(calls.filter((call) => call.startsWith('close'))).toEqual(['close expired']);
+    expect(calls.indexOf('remove expired')).toBeLessThan(calls.indexOf('close expired'));
   });
 });
 

@@ -9,10 +9,14 @@ const dynamodb = mockClient(DynamoDBDocumentClient);
 
 beforeEach(() => dynamodb.reset());
 
+/** The authorizer's context for a token that expires in an hour. */
+const authorized = (userId: string, extra: Record<string, unknown> = {}) => ({ userId, principalId: userId, tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600, ...extra });
+
 describe('$connect', () => {
   it('registers the connection under its user with the device and an expiry one idle period ahead', async () => {
     dynamodb.on(PutCommand).resolves({});
-    const event = connectEvent({ token: 't', deviceId: 'laptop' }, { userId: 'alice', deviceId: 'laptop', principalId: 'alice' });
+    const authorizer = authorized('alice', { deviceId: 'laptop' });
+    const event = connectEvent({ token: 't', deviceId: 'laptop' }, authorizer);
 
     const result = await connect(event as never, lambdaContext);
 
@@ -27,20 +31,44 @@ describe('$connect', () => {
         connectedAt: requestedAt,
         lastActiveAt: requestedAt,
         expiresAt: Math.floor(requestedAt / 1000) + 600,
+        tokenExpiresAt: authorizer.tokenExpiresAt,
         expiryShard: expect.any(Number),
       },
     });
+    expect(result.headers).toBeUndefined();
+  });
+
+  it("records when the connection's token expires (the context's number may arrive as a string), apart from its idle expiry", async () => {
+    dynamodb.on(PutCommand).resolves({});
+    const event = connectEvent({ token: 't' }, authorized('alice'));
+    const soon = Math.floor(event.requestContext.requestTimeEpoch / 1000) + 30;
+    await connect(connectEvent({ token: 't' }, authorized('alice', { tokenExpiresAt: String(soon) })) as never, lambdaContext);
+    expect(dynamodb.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({ expiresAt: soon - 30 + 600, tokenExpiresAt: soon });
+  });
+
+  it('answers a client that offered subprotocols with messenger.v1 in Sec-WebSocket-Protocol, never with the token', async () => {
+    dynamodb.on(PutCommand).resolves({});
+    const headers = { 'Sec-WebSocket-Protocol': 'messenger.v1, bearer.aaa.bbb.ccc' };
+    const result = await connect(connectEvent(null, authorized('alice'), headers) as never, lambdaContext);
+    expect(result).toMatchObject({ statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'messenger.v1' } });
+  });
+
+  it('refuses with 400, writing nothing, a token subprotocol offered without messenger.v1 (there would be nothing to echo)', async () => {
+    const result = await connect(connectEvent(null, authorized('alice'), { 'sec-websocket-protocol': 'bearer.aaa.bbb.ccc' }) as never, lambdaContext);
+    expect(result.statusCode).toBe(400);
+    expect(result.body).toMatch(/messenger\.v1/);
+    expect(dynamodb).not.toHaveReceivedAnyCommand();
   });
 
   it('makes each connection its own device when the client names none', async () => {
     dynamodb.on(PutCommand).resolves({});
-    await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    await connect(connectEvent({ token: 't' }, authorized('alice')) as never, lambdaContext);
     expect(dynamodb.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({ deviceId: 'conn-1=' });
   });
 
   it('refuses an invalid deviceId with 400 and writes nothing', async () => {
     const result = await connect(
-      connectEvent({ token: 't', deviceId: 'bad device' }, { userId: 'alice', principalId: 'alice' }) as never,
+      connectEvent({ token: 't', deviceId: 'bad device' }, authorized('alice')) as never,
       lambdaContext,
     );
     expect(result.statusCode).toBe(400);

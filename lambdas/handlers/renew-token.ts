@@ -1,0 +1,33 @@
+import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
+import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { JwtTokenVerifier } from '../adapters/jwt-token-verifier';
+import { renewTokenFrame } from '../../protocol/client-frames';
+import { renewToken } from '../domain/token-renewal';
+import { documentClient } from '../shared/clients/dynamodb';
+import { managementApiClient } from '../shared/clients/management-api';
+import { env, loadConfig } from '../shared/config';
+import { instrumented } from '../shared/observability';
+import { action, actionRouter } from '../shared/websocket';
+
+const config = loadConfig({
+  CONNECTIONS_TABLE: env.name(),
+  IDLE_TIMEOUT_SECONDS: env.positiveInt(),
+  TOKEN_ISSUER_URL: env.url(['https:', 'http:']),
+  TOKEN_JWKS_URI: env.url(['https:', 'http:']),
+  TOKEN_AUDIENCE: env.name(),
+});
+const verifier = new JwtTokenVerifier({ issuer: config.TOKEN_ISSUER_URL, jwksUri: config.TOKEN_JWKS_URI, audience: config.TOKEN_AUDIENCE });
+const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
+const gateway = new ApiGatewayConnectionNotifier(managementApiClient);
+
+/**
+ * `renewToken`: keeps a connection open past its token's expiry, with a fresh token of the same
+ * user checked as the authorizer checks one. Its own function: only it and the authorizer verify tokens.
+ */
+export const handler = instrumented(
+  actionRouter({
+    renewToken: action(renewTokenFrame, (frame, caller) =>
+      renewToken({ caller, token: frame.token, now: Date.now(), verifier, registry, gateway, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }),
+    ),
+  }),
+);
