@@ -152,7 +152,7 @@ describe('MessengerStack wiring', () => {
   it('builds every function as a MessengerFunction, and lets none behind a route outlast the gateway’s 29 seconds', () => {
     const { stack, template } = synthStack();
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(14);
+    expect(Object.keys(functions)).toHaveLength(15);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
