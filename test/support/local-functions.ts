@@ -60,7 +60,7 @@ export async function invokeFrame(
     body: JSON.stringify(frame),
     isBase64Encoded: false,
   };
-  const response = await fetch(`${localCloud().baseUrl}/dev/invoke?function=${encodeURIComponent(logicalId)}`, { method: 'POST', body: JSON.stringify(event) });
+  const response = await fetch(`${localCloud().baseUrl}/dev/invoke?function=${encodeURIComponent(logicalId)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) });
   const answer = (await response.json()) as { result?: unknown; functionError?: string; message?: string };
   if (response.status !== 200 || answer.functionError !== undefined) throw new Error(`${logicalId} failed: ${JSON.stringify(answer)}`);
   return answer.result;
