@@ -121,8 +121,17 @@ export const pushRegisteredServerFrame = z.object({ type: z.literal('pushRegiste
 export const pushUnregisteredServerFrame = z.object({ type: z.literal('pushUnregistered'), ...reply });
 export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
 
-/** `message` is for people and never carries internal details. */
-export const errorServerFrame = z.object({ type: z.literal('error'), ...reply, code: errorCodeSchema, message: z.string() });
+/**
+ * `message` is for people and never carries internal details. `retryAfterMs` may come with
+ * `rate_limited`: the least wait after which the same frame fits the sender's budget again.
+ */
+export const errorServerFrame = z.object({
+  type: z.literal('error'),
+  ...reply,
+  code: errorCodeSchema,
+  message: z.string(),
+  retryAfterMs: z.optional(z.int().check(z.nonnegative())),
+});
 
 /** Every server frame by its type. */
 export const serverFrames = {

@@ -39,6 +39,7 @@ function headOf(item: Record<string, unknown>): ThreadHead {
     kind: item.kind as ThreadHead['kind'],
     lastSeq: Number(item.lastSeq),
     ...(item.name === undefined ? {} : { name: String(item.name) }),
+    ...(item.memberCount === undefined ? {} : { memberCount: Number(item.memberCount) }),
     ...(item.lastActivity === undefined ? {} : { lastActivity: Number(item.lastActivity) }),
     ...(item.lastMessage === undefined ? {} : { lastMessage: item.lastMessage as ThreadHead['lastMessage'] }),
   };

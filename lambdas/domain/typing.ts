@@ -1,5 +1,6 @@
 import { deliverToUsers, type DeliveryPorts } from './chat/deliver-message';
 import type { ThreadStore } from './chat/ports';
+import { UNITS_PER_MEMBER_TOLD, type Purse } from './budget';
 import { ForbiddenError } from './errors';
 
 /** One forward per user per thread per second at most: typing signals are frequent and worthless when stale. */
@@ -25,6 +26,7 @@ export async function signalTyping({
   threads,
   connections,
   notifier,
+  purse,
 }: DeliveryPorts & {
   readonly threadId: string;
   readonly userId: string;
@@ -34,10 +36,13 @@ export async function signalTyping({
   readonly fromConnectionId: string;
   readonly gate: TypingGate;
   readonly threads: Pick<ThreadStore, 'membersOf'>;
+  readonly purse: Purse;
 }): Promise<void> {
   const verdict = await gate.admit(threadId, userId, now);
   if (verdict === 'not_member') throw new ForbiddenError('you are not a member of this thread');
   if (verdict !== 'admitted') return;
   const others = (await threads.membersOf(threadId)).filter((member) => member !== userId);
+  // Telling them is paid for by their number (the gate's own mark is all that was written).
+  await purse.spend(UNITS_PER_MEMBER_TOLD * others.length);
   await deliverToUsers({ frame: { type: 'typing', threadId, userId, state }, users: others, fromConnectionId, connections, notifier });
 }

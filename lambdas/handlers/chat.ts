@@ -13,7 +13,8 @@ import {
   removeMemberFrame,
   sendMessageFrame,
 } from '../../protocol/client-frames';
-import { addMembers, createGroup, removeMember } from '../domain/chat/groups';
+import { ACTION_UNITS } from '../domain/budget';
+import { addMembers, createGroup, createGroupUnits, removeMember } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
 import type { SendObserver } from '../domain/chat/ports';
@@ -22,6 +23,7 @@ import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { snsClient } from '../shared/clients/sns';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { deliveryObserver } from '../shared/delivery-observer';
@@ -31,6 +33,7 @@ import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
   ...chatTablesEnvironment,
+  ...actionBudgetEnvironment,
   CONNECTIONS_TABLE: env.name(),
   MAX_GROUP_MEMBERS: env.positiveInt(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
@@ -77,35 +80,53 @@ const maxMembers = config.MAX_GROUP_MEMBERS;
 export const handler = instrumented(
   actionRouter(
     {
-      sendMessage: action(sendMessageFrame, async (frame, caller) => {
-        // The action posts its own ack, before delivery; the route response stays empty.
-        const observer = sendObserver(Date.now());
-        await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts, observer });
-        return undefined;
-      }),
-
-      ack: action(receiptFrame, async (frame, caller) => {
-        await recordReceipt({ ...frame, userId: caller.userId, fromConnectionId: caller.connectionId, ...deliveryPorts });
-        return undefined;
-      }),
-
-      createGroup: action(createGroupFrame, async (frame, caller) =>
-        createGroup({ creatorId: caller.userId, name: frame.name.trim(), members: frame.members, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts }),
+      sendMessage: action(
+        sendMessageFrame,
+        async (frame, caller, purse) => {
+          // The action posts its own ack, before delivery; the route response stays empty.
+          const observer = sendObserver(Date.now());
+          await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts, purse, observer });
+          return undefined;
+        },
+        ACTION_UNITS.sendMessage,
       ),
 
-      addMembers: action(addMembersFrame, async (frame, caller) =>
-        addMembers({ callerId: caller.userId, threadId: frame.threadId, userIds: frame.userIds, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts }),
+      ack: action(
+        receiptFrame,
+        async (frame, caller, purse) => {
+          await recordReceipt({ ...frame, userId: caller.userId, fromConnectionId: caller.connectionId, ...deliveryPorts, purse });
+          return undefined;
+        },
+        ACTION_UNITS.ack,
       ),
 
-      removeMember: action(removeMemberFrame, async (frame, caller) =>
-        removeMember({ callerId: caller.userId, threadId: frame.threadId, userId: frame.userId, fromConnectionId: caller.connectionId, ...deliveryPorts }),
+      createGroup: action(
+        createGroupFrame,
+        async (frame, caller, purse) =>
+          createGroup({ creatorId: caller.userId, name: frame.name.trim(), members: frame.members, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts, purse }),
+        (frame) => createGroupUnits(ACTION_UNITS.createGroup, frame.members),
       ),
 
-      listThreads: action(listThreadsFrame, async (frame, caller) => ({
-        type: 'threads',
-        ...(await listThreads({ userId: caller.userId, cursor: frame.cursor, threads })),
-      })),
+      addMembers: action(
+        addMembersFrame,
+        async (frame, caller, purse) =>
+          addMembers({ callerId: caller.userId, threadId: frame.threadId, userIds: frame.userIds, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...deliveryPorts, purse }),
+        ACTION_UNITS.addMembers,
+      ),
+
+      removeMember: action(
+        removeMemberFrame,
+        async (frame, caller, purse) =>
+          removeMember({ callerId: caller.userId, threadId: frame.threadId, userId: frame.userId, fromConnectionId: caller.connectionId, ...deliveryPorts, purse }),
+        ACTION_UNITS.removeMember,
+      ),
+
+      listThreads: action(
+        listThreadsFrame,
+        async (frame, caller) => ({ type: 'threads', ...(await listThreads({ userId: caller.userId, cursor: frame.cursor, threads })) }),
+        ACTION_UNITS.listThreads,
+      ),
     },
-    { onActivity: (caller) => activity.noteActivity(caller) },
+    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

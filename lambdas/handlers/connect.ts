@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
-import { openConnection } from '../domain/connections';
+import { openConnection, TooManyConnectionsError } from '../domain/connections';
 import { deviceIdSchema } from '../../protocol/fields';
 import { documentClient } from '../shared/clients/dynamodb';
 import { env, loadConfig } from '../shared/config';
@@ -21,7 +21,14 @@ export const handler = instrumented(async (event: ConnectEvent): Promise<APIGate
     logger.info('handshake refused', { reason: 'invalid deviceId' });
     return { statusCode: 400, body: 'deviceId must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
   }
-  await openConnection({ ...caller, now: event.requestContext.requestTimeEpoch, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS, registry });
+  try {
+    await openConnection({ ...caller, now: event.requestContext.requestTimeEpoch, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS, registry });
+  } catch (error) {
+    if (!(error instanceof TooManyConnectionsError)) throw error;
+    logger.info('handshake refused', { reason: 'too many connections' });
+    metrics.addMetric('ConnectionsRefused', MetricUnit.Count, 1);
+    return { statusCode: 429, body: error.message };
+  }
   metrics.addMetric('ConnectionsOpened', MetricUnit.Count, 1);
   return { statusCode: 200, body: '' };
 });

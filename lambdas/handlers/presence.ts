@@ -9,6 +9,8 @@ import { subscribeToPresence } from '../domain/presence';
 import { signalTyping } from '../domain/typing';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
+import { ACTION_UNITS } from '../domain/budget';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
@@ -18,6 +20,7 @@ const config = loadConfig({
   CONNECTIONS_TABLE: env.name(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
   ...chatTablesEnvironment,
+  ...actionBudgetEnvironment,
   PRESENCE_TABLE: env.name(),
   PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
 });
@@ -40,17 +43,21 @@ export const handler = instrumented(
     {
       // Like every frame, a ping refreshes the connection's expiry (onActivity, below).
       ping: action(pingFrame, async () => ({ type: 'pong' })),
-      subscribePresence: action(subscribePresenceFrame, async (frame, caller) => {
-        const users = await subscribeToPresence({
-          subscriber: caller,
-          userIds: frame.userIds,
-          now: Date.now(),
-          subscriptions: presenceSubscriptions,
-          statuses: presenceStatuses,
-        });
-        return { type: 'presence', users };
-      }),
-      typing: action(typingFrame, async (frame, caller) => {
+      subscribePresence: action(
+        subscribePresenceFrame,
+        async (frame, caller) => {
+          const users = await subscribeToPresence({
+            subscriber: caller,
+            userIds: frame.userIds,
+            now: Date.now(),
+            subscriptions: presenceSubscriptions,
+            statuses: presenceStatuses,
+          });
+          return { type: 'presence', users };
+        },
+        (frame) => ACTION_UNITS.subscribePresence + ACTION_UNITS.subscribePresencePerUser * new Set(frame.userIds).size,
+      ),
+      typing: action(typingFrame, async (frame, caller, purse) => {
         await signalTyping({
           threadId: frame.threadId,
           userId: caller.userId,
@@ -61,10 +68,11 @@ export const handler = instrumented(
           threads,
           connections: registry,
           notifier,
+          purse,
         });
         return undefined;
       }),
     },
-    { onActivity: (caller) => activity.noteActivity(caller) },
+    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

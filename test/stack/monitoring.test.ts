@@ -88,7 +88,7 @@ describe('Monitoring', () => {
 
   it('gives every DynamoDB table read-throttle, write-throttle and system-error alarms, system errors over every operation the functions use', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(8);
+    expect(tables).toHaveLength(9);
     for (const [id] of tables) {
       expect([id, alarmsOn(id, 'ReadThrottleEvents').length, alarmsOn(id, 'WriteThrottleEvents').length]).toEqual([id, 1, 1]);
       const systemErrors = alarmsOn(id, 'SystemErrors');

@@ -78,6 +78,23 @@ describe('WebSocketGateway', () => {
     });
   });
 
+  it('lets the function behind every frame route, $default and each added action, charge the budgets table and nothing else of it', () => {
+    const { stack, gateway, handlers } = synthGateway();
+    const handler = stubFunction(stack, 'Ping');
+    gateway.addAction('ping', handler);
+    const template = Template.fromStack(stack);
+    const budgetsTable = JSON.stringify(stack.resolve(gateway.budgets.table.tableArn));
+    for (const fn of [handlers.defaultHandler, handler]) {
+      const properties = template.toJSON().Resources[logicalIdOf(stack, fn)].Properties;
+      expect(properties.Environment.Variables).toEqual({ ACTION_BUDGETS_TABLE: stack.resolve(gateway.budgets.table.tableName) });
+      expect(permissionsOf(stack, fn.role!)).toEqual({ [budgetsTable]: actions('dynamodb:UpdateItem') });
+    }
+    // $connect and $disconnect carry no frame, and charge nothing.
+    for (const fn of [handlers.connectHandler, handlers.disconnectHandler]) {
+      expect(template.toJSON().Resources[logicalIdOf(stack, fn)].Properties.Environment).toBeUndefined();
+    }
+  });
+
   it('deploys a throttled stage, prod by default, and outputs its URL', () => {
     const { stack, gateway, template } = synthGateway();
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {

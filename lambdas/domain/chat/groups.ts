@@ -1,3 +1,4 @@
+import { UNITS_PER_MEMBER_ADDED, UNITS_PER_MEMBER_TOLD, type Purse } from '../budget';
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import { deliverToUsers, type DeliveryPorts } from './deliver-message';
 import type { ThreadStore } from './ports';
@@ -31,7 +32,29 @@ export type MembershipPorts = DeliveryPorts & {
   readonly threads: ThreadStore;
   /** The caller's connection, which gets the frame as its reply instead. */
   readonly fromConnectionId: string;
+  /** The caller's budgets: what a change costs by the group's members is paid before it is written. */
+  readonly purse: Purse;
 };
+
+/**
+ * Pays for adding `count` members out of the caps (docs/protocol.md, "Budgets and caps"), and for
+ * a new group out of the groups one may create; what one cap took is given back when the next refuses.
+ */
+async function payForMembers(purse: Purse, count: number, creatingGroup: boolean): Promise<void> {
+  await purse.spend(count, 'membersAdded');
+  if (!creatingGroup) return;
+  try {
+    await purse.spend(1, 'groupsCreated');
+  } catch (error) {
+    await purse.giveBack(count, 'membersAdded');
+    throw error;
+  }
+}
+
+/** A createGroup frame's units, paid before it runs: every member written and told. */
+export function createGroupUnits(base: number, members: readonly string[]): number {
+  return base + UNITS_PER_MEMBER_ADDED * new Set(members).size;
+}
 
 /** Tells everyone concerned of a change (the members, and a removed member once more) and returns the caller's reply. */
 async function announce(view: ThreadView, notify: readonly string[], ports: MembershipPorts): Promise<ThreadFrame> {
@@ -63,6 +86,7 @@ export async function createGroup({
 }): Promise<ThreadFrame> {
   const others = [...new Set(invited)].filter((userId) => userId !== creatorId);
   if (others.length + 1 > maxMembers) throw new BadRequestError(`members: a group holds at most ${maxMembers} members`);
+  await payForMembers(ports.purse, others.length, true);
   const head: ThreadHead = { threadId: newGroupThreadId(), kind: 'group', name, lastSeq: 0, lastActivity: now };
   await ports.threads.createGroup(head, creatorId, others, now);
   const members: Member[] = [{ userId: creatorId, role: 'admin' }, ...others.map((userId) => ({ userId, role: 'member' as const }))];
@@ -94,6 +118,9 @@ export async function addMembers({
   const requested = [...new Set(userIds)].filter((userId) => !current.has(userId));
   const full = `userIds: a group holds at most ${maxMembers} members`;
   if (current.size + requested.length > maxMembers) throw new BadRequestError(full);
+  // Those added are written and told; those already in are told.
+  await ports.purse.spend(UNITS_PER_MEMBER_ADDED * requested.length + UNITS_PER_MEMBER_TOLD * current.size);
+  await payForMembers(ports.purse, requested.length, false);
   // The store holds the cap again in every write: adds racing this one may have taken the room.
   const { added, refused, unsettled = [] } =
     requested.length > 0 ? await ports.threads.addMembers(threadId, requested, maxMembers, now) : { added: [], refused: [] };
@@ -133,6 +160,8 @@ export async function removeMember({
 
     const staying = members.filter((member) => member.userId !== userId);
     const successor = staying.length > 0 && !staying.some((member) => member.role === 'admin') ? staying[0].userId : undefined;
+    // Every member is told: paid for once, before the first write.
+    if (attempt === 1) await ports.purse.spend(UNITS_PER_MEMBER_TOLD * members.length);
     if ((await ports.threads.removeMember(threadId, { userId, role: leaving.role, successor })) === 'removed') {
       const remaining = staying.map((member) => (member.userId === successor ? { ...member, role: 'admin' as const } : member));
       const view = threadView(head, remaining);

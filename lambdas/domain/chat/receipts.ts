@@ -1,3 +1,4 @@
+import { UNITS_PER_MEMBER_TOLD, type Purse } from '../budget';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors';
 import { deliverToUsers, type DeliveryPorts } from './deliver-message';
 import type { ThreadStore } from './ports';
@@ -27,12 +28,15 @@ export async function recordReceipt({
   threads,
   connections,
   notifier,
+  purse,
   ...request
-}: ReceiptRequest & DeliveryPorts & { readonly fromConnectionId: string; readonly threads: ThreadStore }): Promise<ReceiptEvent | undefined> {
+}: ReceiptRequest & DeliveryPorts & { readonly fromConnectionId: string; readonly threads: ThreadStore; readonly purse: Purse }): Promise<ReceiptEvent | undefined> {
   const [head, member] = await Promise.all([threads.head(request.threadId), threads.isMember(request.threadId, request.userId)]);
   if (head === undefined) throw new NotFoundError('threadId: no such thread');
   if (!member) throw new ForbiddenError('you are not a member of this thread');
   if (request.seq > head.lastSeq) throw new BadRequestError(`seq must not be beyond the thread's last message (${head.lastSeq})`);
+  // The other members are told: paid for by their number, before the receipt is written.
+  await purse.spend(UNITS_PER_MEMBER_TOLD * ((head.kind === 'group' ? (head.memberCount ?? 0) : 2) - 1));
   const moved = await threads.advanceReceipt(request.userId, request.threadId, request.seq, request.status);
   if (!moved) return undefined;
   const receipt: ReceiptEvent = { threadId: request.threadId, userId: request.userId, seq: request.seq, status: request.status };

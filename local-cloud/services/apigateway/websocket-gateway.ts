@@ -49,7 +49,7 @@ export interface GatewayOptions {
 /** The integration did not answer within the integration timeout. */
 class IntegrationTimeout extends Error {}
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' };
 
 function refuseHandshake(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ message });

@@ -1,13 +1,18 @@
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { MAX_CONNECTIONS_PER_USER } from '../../../lambdas/domain/budget';
 import { handler as connect } from '../../../lambdas/handlers/connect';
 import { handler as disconnect } from '../../../lambdas/handlers/disconnect';
 import { connectEvent, lambdaContext, messageEvent } from '../../support/lambda-events';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 
-beforeEach(() => dynamodb.reset());
+beforeEach(() => {
+  dynamodb.reset();
+  // The user's live connections, counted before a new one is registered: none yet.
+  dynamodb.on(QueryCommand).resolves({ Count: 0 });
+});
 
 describe('$connect', () => {
   it('registers the connection under its user with the device and an expiry one idle period ahead', async () => {
@@ -36,6 +41,23 @@ describe('$connect', () => {
     dynamodb.on(PutCommand).resolves({});
     await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
     expect(dynamodb.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({ deviceId: 'conn-1=' });
+  });
+
+  it('refuses with 429, and writes nothing, a user who already holds the most connections anyone may', async () => {
+    dynamodb.on(QueryCommand).resolves({ Count: MAX_CONNECTIONS_PER_USER });
+    const result = await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    expect(result.statusCode).toBe(429);
+    expect(result.body).toMatch(`${MAX_CONNECTIONS_PER_USER} connections`);
+    expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'connections-table', ConsistentRead: true, ExpressionAttributeValues: expect.objectContaining({ ':userId': 'alice' }) });
+    expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('registers a connection while the user holds one fewer than the cap', async () => {
+    dynamodb.on(QueryCommand).resolves({ Count: MAX_CONNECTIONS_PER_USER - 1 });
+    dynamodb.on(PutCommand).resolves({});
+    const result = await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    expect(result.statusCode).toBe(200);
+    expect(dynamodb).toHaveReceivedCommand(PutCommand);
   });
 
   it('refuses an invalid deviceId with 400 and writes nothing', async () => {

@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deviceKeyOf } from '../../../lambdas/domain/push-registration';
+import { admitEveryCharge } from '../../support/budget-mocks';
 import { lambdaContext, messageEvent } from '../../support/lambda-events';
 
 // This deployment has an FCM application and none for APNs; the handler reads that when loaded.
@@ -20,6 +21,7 @@ beforeEach(() => {
   sns.reset();
   dynamodb.on(PutCommand).resolves({});
   dynamodb.on(DeleteCommand).resolves({});
+  admitEveryCharge(dynamodb);
   sns.on(CreatePlatformEndpointCommand).resolves({ EndpointArn: ENDPOINT });
   sns.on(DeleteEndpointCommand).resolves({});
   sns.on(SetEndpointAttributesCommand).resolves({});
