@@ -21,7 +21,8 @@ const ATTEMPTS = 3;
  *
  * Which of the two applies is guessed from what this environment last saw of the bucket; a wrong
  * guess fails its condition, which returns the item as it is, so the second attempt knows (two
- * calls, not three). A refused charge is that one failed call and writes nothing.
+ * calls, not three). A refused charge is that one failed call and writes nothing; a charge this
+ * environment already knows cannot fit is refused without a call.
  */
 export class DynamoDbBudgetStore implements BudgetStore {
   private readonly lastDueAt = new Map<string, number>();
@@ -40,7 +41,11 @@ export class DynamoDbBudgetStore implements BudgetStore {
     // Once the bucket would be full again, the item says nothing a missing one does not.
     const expiresAt = Math.ceil((now + burst * msPerUnit) / 1000) + 60;
     const key = `${userId}\n${budget}`;
-    let busy = (this.lastDueAt.get(key) ?? 0) > now;
+    const known = this.lastDueAt.get(key) ?? 0;
+    // `dueAt` only moves on (but for a refund): what this environment last saw is a floor, and a
+    // flood that already found the bucket too full is refused without asking DynamoDB again.
+    if (known > latest) return { admitted: false, retryAfterMs: known - latest };
+    let busy = known > now;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
         const { Attributes } = await this.client.send(
@@ -66,7 +71,8 @@ export class DynamoDbBudgetStore implements BudgetStore {
         return { admitted: true };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const dueAt = Number(error.Item?.dueAt ?? 0);
+        // The document client leaves the exception's item as DynamoDB sent it: attribute values, not plain numbers.
+        const dueAt = Number(error.Item?.dueAt?.N ?? 0);
         this.remember(key, dueAt);
         if (dueAt > latest) return { admitted: false, retryAfterMs: dueAt - latest };
         busy = dueAt > now;

@@ -58,6 +58,8 @@ export const UNITS_PER_MEMBER_ADDED = 3;
  * a read (a group's members) is charged by the action there, before it writes.
  */
 export const ACTION_UNITS = {
+  /** A handshake: the authorizer, \$connect (a count and a write), the presence change it makes, and later \$disconnect. */
+  connect: 10,
   /** A 1:1 message end to end: commit, ack, delivery, relay, history and the staged copy's release. */
   sendMessage: 15,
   ack: 5,

@@ -1,15 +1,18 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { ACTION_UNITS, purseOf, RateLimitedError } from '../domain/budget';
 import { openConnection, TooManyConnectionsError } from '../domain/connections';
 import { deviceIdSchema } from '../../protocol/fields';
 import { documentClient } from '../shared/clients/dynamodb';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
 import { callerOf, type WebSocketEvent } from '../shared/websocket';
 
-const config = loadConfig({ CONNECTIONS_TABLE: env.name(), IDLE_TIMEOUT_SECONDS: env.positiveInt() });
+const config = loadConfig({ ...actionBudgetEnvironment, CONNECTIONS_TABLE: env.name(), IDLE_TIMEOUT_SECONDS: env.positiveInt() });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
+const budget = budgetStoreOf(config);
 
 type ConnectEvent = WebSocketEvent & { queryStringParameters?: Record<string, string | undefined> };
 
@@ -22,10 +25,12 @@ export const handler = instrumented(async (event: ConnectEvent): Promise<APIGate
     return { statusCode: 400, body: 'deviceId must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
   }
   try {
+    // A handshake is paid for like a frame: reconnecting in a loop is a flood too.
+    await purseOf({ userId: caller.userId, store: budget, clock: Date.now }).spend(ACTION_UNITS.connect);
     await openConnection({ ...caller, now: event.requestContext.requestTimeEpoch, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS, registry });
   } catch (error) {
-    if (!(error instanceof TooManyConnectionsError)) throw error;
-    logger.info('handshake refused', { reason: 'too many connections' });
+    if (!(error instanceof TooManyConnectionsError || error instanceof RateLimitedError)) throw error;
+    logger.info('handshake refused', { reason: error.message });
     metrics.addMetric('ConnectionsRefused', MetricUnit.Count, 1);
     return { statusCode: 429, body: error.message };
   }

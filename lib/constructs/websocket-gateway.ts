@@ -16,7 +16,7 @@ export interface WebSocketGatewayProps {
   /** The issuer whose RS256 tokens open connections. */
   readonly tokenIssuer: TokenIssuer;
   /** Handles `$connect` after the authorizer has accepted the token. */
-  readonly connectHandler: IFunction;
+  readonly connectHandler: LambdaFunction;
   /** Handles `$disconnect`. */
   readonly disconnectHandler: IFunction;
   /** Handles frames whose `action` matches no route, and frames that are not JSON. */
@@ -80,6 +80,8 @@ export class WebSocketGateway extends Construct {
     });
 
     this.budgets = new ActionBudgets(this, 'Budgets');
+    // Handshakes are charged too: reconnecting in a loop is a flood like any other.
+    this.chargesBudgets(props.connectHandler);
     this.chargesBudgets(props.defaultHandler);
 
     this.api = new WebSocketApi(this, 'Api', {

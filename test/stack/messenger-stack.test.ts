@@ -57,7 +57,7 @@ describe('MessengerStack wiring', () => {
     // Every function behind a frame route charges its frames to the users' budgets.
     const budgets = { [table(gateway.budgets.table.tableArn)]: actions('dynamodb:UpdateItem') };
 
-    expect(granted('Connect')).toEqual({ ...baseline('Connect'), [connectionsTable]: actions('dynamodb:Query', 'dynamodb:PutItem') });
+    expect(granted('Connect')).toEqual({ ...baseline('Connect'), ...budgets, [connectionsTable]: actions('dynamodb:Query', 'dynamodb:PutItem') });
     expect(granted('Disconnect')).toEqual({ ...baseline('Disconnect'), [connectionsTable]: actions('dynamodb:DeleteItem') });
     expect(granted('UnknownAction')).toEqual({ ...baseline('UnknownAction'), ...budgets });
     expect(permissionsOf(stack, gateway.authorizerFunction.role!)).toEqual(functionBaseline(stack, gateway.authorizerFunction));

@@ -12,14 +12,14 @@ async function budgetsTable() {
 }
 
 /**
- * Empties the user's budget (the `ActionBudgets` table, written directly as the operator), as a
- * burst of the user's other frames would have: the next frame finds only what refilled since.
- * A test then meets an empty budget however slowly this machine runs the functions.
+ * Empties the user's budget and keeps it empty for `forMs` more (the `ActionBudgets` table,
+ * written directly as the operator), as a flood from the user's other devices would: every frame
+ * the user sends within that time is over budget, however slowly this machine runs the functions.
  */
-export async function spendWholeBudget(userId: string, budget: BudgetName = 'actions'): Promise<void> {
+export async function keepBudgetSpent(userId: string, forMs: number, budget: BudgetName = 'actions'): Promise<void> {
   const { client, tableName } = await budgetsTable();
   const { perSecond, burst } = BUDGETS[budget];
-  const dueAt = Date.now() + (burst * 1000) / perSecond;
+  const dueAt = Date.now() + (burst * 1000) / perSecond + forMs;
   try {
     await client.send(new PutCommand({ TableName: tableName, Item: { userId, budget, dueAt, expiresAt: Math.ceil(dueAt / 1000) + 60 } }));
   } finally {

@@ -1,7 +1,9 @@
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { MAX_CONNECTIONS_PER_USER } from '../../../lambdas/domain/budget';
+import { admitEveryCharge, BUDGETS_TABLE } from '../../support/budget-mocks';
 import { handler as connect } from '../../../lambdas/handlers/connect';
 import { handler as disconnect } from '../../../lambdas/handlers/disconnect';
 import { connectEvent, lambdaContext, messageEvent } from '../../support/lambda-events';
@@ -12,6 +14,7 @@ beforeEach(() => {
   dynamodb.reset();
   // The user's live connections, counted before a new one is registered: none yet.
   dynamodb.on(QueryCommand).resolves({ Count: 0 });
+  admitEveryCharge(dynamodb);
 });
 
 describe('$connect', () => {
@@ -49,6 +52,16 @@ describe('$connect', () => {
     expect(result.statusCode).toBe(429);
     expect(result.body).toMatch(`${MAX_CONNECTIONS_PER_USER} connections`);
     expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'connections-table', ConsistentRead: true, ExpressionAttributeValues: expect.objectContaining({ ':userId': 'alice' }) });
+    expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('refuses with 429, and registers nothing, a handshake over its user\'s budget', async () => {
+    // The bucket is full until an hour from now: no handshake fits.
+    const full = new ConditionalCheckFailedException({ message: 'over', $metadata: {}, Item: { dueAt: { N: String(Date.now() + 3_600_000) } } });
+    dynamodb.on(UpdateCommand, { TableName: BUDGETS_TABLE }).rejects(full);
+    // A user of their own: the function remembers a bucket it found full.
+    const result = await connect(connectEvent({ token: 't' }, { userId: 'mallory', principalId: 'mallory' }) as never, lambdaContext);
+    expect(result.statusCode).toBe(429);
     expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
   });
 
