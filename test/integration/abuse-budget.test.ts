@@ -101,6 +101,30 @@ describe('the groups-an-hour cap, over real sockets', () => {
   });
 });
 
+describe('the 1023-member createGroup flood, over real sockets', () => {
+  it('is refused with rate_limited and retryAfterMs once the members-a-minute budget is spent, and writes none of its groups', async () => {
+    const flooder = uniqueUser('flooder');
+    const client = await connect(flooder);
+    const spentForMs = 60_000;
+    // As two full groups created this minute would have left it.
+    await keepBudgetSpent(flooder, spentForMs, 'membersAdded');
+    const run = Math.random().toString(36).slice(2, 8);
+    // Short ids, so that 1023 of them fit in one 32 KB frame: about 7 KB each.
+    const frames = Array.from({ length: 5 }, (_, f) => Array.from({ length: 1023 }, (_, i) => `v${f}m${i}-${run}`));
+    const replies = await Promise.all(frames.map((members, f) => client.request({ action: 'createGroup', name: `Flood ${f}`, members }, 120_000)));
+
+    const longestWaitMs = (BUDGETS.membersAdded.burst * 1000) / BUDGETS.membersAdded.perSecond + spentForMs;
+    for (const reply of replies) expectRateLimited(reply, longestWaitMs);
+    const db = await operator();
+    try {
+      expect(await db.threadsOf(flooder)).toEqual([]);
+      for (const members of frames) expect(await db.threadsOf(members[0])).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('connections per user', () => {
   it(`lets a user hold ${MAX_CONNECTIONS_PER_USER} connections and refuses one more with 429, until one closes`, async () => {
     const user = uniqueUser('hoarder');
