@@ -36,10 +36,11 @@ export const MAX_CONNECTIONS_PER_USER = 20;
 
 /**
  * Units of the frames whose cost does not grow with a group: the inbound message, the Lambda
- * invocation, the budget's own write and the reply. A frame of an action without a weight of its
- * own, including one added later, costs this.
+ * invocation, the budget's own write and the reply (a ping measured about $5 a million in the
+ * benchmark's abuse table). A frame of an action without a weight of its own, including one added
+ * later, costs this.
  */
-export const DEFAULT_FRAME_UNITS = 3;
+export const DEFAULT_FRAME_UNITS = 5;
 
 /** Units per member a frame reaches: the member's connections looked up and posted to. */
 export const UNITS_PER_MEMBER_TOLD = 2;
