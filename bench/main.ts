@@ -78,7 +78,10 @@ function machine() {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, 'group-size': { type: 'string' } },
+    allowPositionals: true,
+  });
   const only = positionals[0];
   if (only !== undefined && only !== 'abuse') throw new Error(`unknown scenario "${only}": the one that runs alone is "abuse"`);
   const mode = values.smoke ? 'smoke' : 'full';
@@ -101,8 +104,10 @@ async function main(): Promise<void> {
   try {
     const date = new Date().toISOString();
     if (only === 'abuse') {
-      log(`abuse table: worst-case frames in groups of ${settings.abuseGroupSize}`);
-      const abuse: AbuseReport = await measureAbuse(cloud, settings.abuseGroupSize, runId);
+      const groupSize = values['group-size'] === undefined ? settings.abuseGroupSize : Number(values['group-size']);
+      if (!Number.isInteger(groupSize) || groupSize < 4 || groupSize > 1024) throw new Error('--group-size must be an integer of 4-1024');
+      log(`abuse table: worst-case frames in groups of ${groupSize}`);
+      const abuse: AbuseReport = await measureAbuse(cloud, groupSize, runId);
       console.log(formatAbuse(abuse));
       const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${commit}-abuse${mode === 'smoke' ? '-smoke' : ''}.json`);
       await mkdir(path.dirname(out), { recursive: true });
