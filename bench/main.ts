@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: what a message costs and how fast it arrives, measured against the local
  * cloud. `npm run bench -- --smoke` runs every measurement briefly, to prove the benchmark works
- * (CI runs it). Prints a report and writes the same figures as JSON (date, commit, machine) to
+ * (CI runs it). `npm run bench -- abuse` runs the abuse table alone: each action's worst-case frame
+ * and what one user costs an hour at their limits (with `--smoke`, in small groups). Prints a report and writes the same figures as JSON (date, commit, machine) to
  * `bench/results/`, or where `--out` says. `BENCH_LOCAL_CLOUD_URL` (e.g. http://127.0.0.1:8080) uses an already running local cloud
  * (`npm start`) instead of starting one.
  */
@@ -14,6 +15,7 @@ import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
 import { CloudClient } from './cloud';
 import { checkTargets, formatReport, type TargetCheck } from './report';
+import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
 import { measureAwsCalls, type AwsCallsReport } from './scenarios/aws-calls';
 import { measureColdStart, type ColdStartReport } from './scenarios/cold-start';
 import { measureFanOut, type FanOutReport } from './scenarios/fanout';
@@ -32,6 +34,7 @@ const SETTINGS = {
     awsCallPairs: 10,
     persistence: { batchSizes: [10, 100], messages: 2000, concurrency: 4 },
     coldStartRuns: 5,
+    abuseGroupSize: 1024,
   },
   smoke: {
     latency: [{ users: 10, ratePerSender: 1, durationSeconds: 3 }],
@@ -41,6 +44,7 @@ const SETTINGS = {
     awsCallPairs: 2,
     persistence: { batchSizes: [10], messages: 40, concurrency: 2 },
     coldStartRuns: 1,
+    abuseGroupSize: 8,
   },
 };
 
@@ -74,7 +78,12 @@ function machine() {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, 'group-size': { type: 'string' } },
+    allowPositionals: true,
+  });
+  const only = positionals[0];
+  if (only !== undefined && only !== 'abuse') throw new Error(`unknown scenario "${only}": the one that runs alone is "abuse"`);
   const mode = values.smoke ? 'smoke' : 'full';
   const settings = SETTINGS[mode];
   const log = (message: string) => console.error(`[bench] ${message}`);
@@ -94,6 +103,18 @@ async function main(): Promise<void> {
   const runId = Date.now().toString(36);
   try {
     const date = new Date().toISOString();
+    if (only === 'abuse') {
+      const groupSize = values['group-size'] === undefined ? settings.abuseGroupSize : Number(values['group-size']);
+      if (!Number.isInteger(groupSize) || groupSize < 4 || groupSize > 1024) throw new Error('--group-size must be an integer of 4-1024');
+      log(`abuse table: worst-case frames in groups of ${groupSize}`);
+      const abuse: AbuseReport = await measureAbuse(cloud, groupSize, runId);
+      console.log(formatAbuse(abuse));
+      const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${commit}-abuse${mode === 'smoke' ? '-smoke' : ''}.json`);
+      await mkdir(path.dirname(out), { recursive: true });
+      await writeFile(out, JSON.stringify({ mode, date, commit, machine: machine(), abuse }, null, 2) + '\n');
+      log(`results written to ${path.relative(process.cwd(), out)}`);
+      return;
+    }
     log('cold start: bundles and module load times');
     const coldStart = await measureColdStart(cloud, settings.coldStartRuns);
     log('AWS calls and cost per operation');

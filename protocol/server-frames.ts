@@ -140,8 +140,17 @@ export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
 /** The reply to `renewToken`: the connection now lasts until `expiresAt` (the new token's `exp`, epoch ms). */
 export const tokenRenewedServerFrame = z.object({ type: z.literal('tokenRenewed'), ...reply, expiresAt: epochMillisSchema });
 
-/** `message` is for people and never carries internal details. */
-export const errorServerFrame = z.object({ type: z.literal('error'), ...reply, code: errorCodeSchema, message: z.string() });
+/**
+ * `message` is for people and never carries internal details. `retryAfterMs` may come with
+ * `rate_limited`: the least wait after which the same frame fits the sender's budget again.
+ */
+export const errorServerFrame = z.object({
+  type: z.literal('error'),
+  ...reply,
+  code: errorCodeSchema,
+  message: z.string(),
+  retryAfterMs: z.optional(z.int().check(z.nonnegative())),
+});
 
 /** Every server frame by its type. */
 export const serverFrames = {

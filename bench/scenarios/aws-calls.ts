@@ -15,7 +15,7 @@ const SETTLE_MS = 4000;
 const framesOf = (users: readonly BenchUser[]) => users.reduce((sum, user) => sum + user.framesSent + user.framesReceived, 0);
 
 /** Runs `work` between a meter reset and a settled snapshot, counting the frames the users exchanged. */
-async function metered(cloud: CloudClient, users: readonly BenchUser[], work: () => Promise<void>): Promise<{ snapshot: MeterSnapshot; frames: number }> {
+export async function metered(cloud: CloudClient, users: readonly BenchUser[], work: () => Promise<void>): Promise<{ snapshot: MeterSnapshot; frames: number }> {
   await sleep(SETTLE_MS);
   await cloud.resetMeter();
   const framesBefore = framesOf(users);

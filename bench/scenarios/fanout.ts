@@ -62,8 +62,12 @@ export async function measureFanOut(cloud: CloudClient, sizes: readonly number[]
       const lasts: number[] = [];
       let missed = 0;
       // The first message warms the path; it is not counted.
+      // Each message from another member: one user's budget holds about four sends into a 1024-member group (docs/protocol.md).
+      const group = [sender, ...others];
       for (let index = 0; index <= messagesPerGroup; index++) {
-        const outcome = await sendAndWatch(sender, others, { action: 'sendMessage', threadId: frame.threadId, text: `to ${size} members, ${index}` }, `g${size}m${index}`);
+        const from = group[index % group.length];
+        const to = group.filter((member) => member !== from);
+        const outcome = await sendAndWatch(from, to, { action: 'sendMessage', threadId: frame.threadId, text: `to ${size} members, ${index}` }, `g${size}m${index}`);
         if (index === 0) continue;
         acks.push(outcome.ack);
         lasts.push(outcome.lastArrival);

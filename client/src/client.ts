@@ -295,7 +295,7 @@ export class MessengerClient {
         return;
       case 'error':
         // A request's error has rejected it already; this is one nobody waited for.
-        if (!answered) this.events.emit('error', new ProtocolError(frame.code, frame.message));
+        if (!answered) this.events.emit('error', new ProtocolError(frame.code, frame.message, frame.retryAfterMs));
         return;
       default:
         // Replies (threads, messages, pong, push) are their requests' business.

@@ -216,7 +216,7 @@ export class Connection {
     if (pending !== undefined) {
       this.pending.delete(reqId!);
       clearTimeout(pending.timer);
-      if (frame.type === 'error') pending.reject(new ProtocolError(frame.code, frame.message));
+      if (frame.type === 'error') pending.reject(new ProtocolError(frame.code, frame.message, frame.retryAfterMs));
       else pending.resolve(frame);
     }
     this.hooks.onFrame(frame, pending !== undefined);

@@ -1,10 +1,15 @@
 import type { ErrorCode } from '../../protocol';
 
-/** The server refused a frame: `code` is the protocol's error code, `message` is for people. */
+/**
+ * The server refused a frame: `code` is the protocol's error code, `message` is for people.
+ * `retryAfterMs`, with `rate_limited`, is the least wait before the same frame fits the user's
+ * budget again.
+ */
 export class ProtocolError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ProtocolError';

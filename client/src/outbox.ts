@@ -116,7 +116,8 @@ export class Outbox {
           if (error instanceof ProtocolError && !RETRIED_CODES.has(error.code)) throw error;
           // A lost connection waits in `request` for the next one; the rest wait here first.
           if (error instanceof ProtocolError || (error as Error).name === 'RequestTimeoutError') {
-            const delay = fullJitterDelay(attempt, this.options.retry, this.options.random);
+            // Never sooner than the server said the budget has room again.
+            const delay = Math.max(fullJitterDelay(attempt, this.options.retry, this.options.random), (error as ProtocolError).retryAfterMs ?? 0);
             const ack = await Promise.race([new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), delay)), waitForAck]);
             if (ack !== undefined) return ack;
           }

@@ -115,6 +115,33 @@ describe('outbox', () => {
     client.close();
   });
 
+  it("waits at least the server's retryAfterMs before resending after rate_limited", async () => {
+    const client = fakeClient({ sendRetry: { initialDelayMs: 1_000 }, random: scriptedRandom([0.5]) });
+    const socket = await connected(client);
+    const limited = client.send({ to: 'bob', text: 'over budget' });
+    await advance();
+    socket.reply('sendMessage', { type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 4_000 });
+    // The backoff alone would resend after 500 ms; the budget has room only after 4 s.
+    await advance(3_999);
+    expect(socket.sentOf('sendMessage')).toHaveLength(1);
+    await advance(1);
+    expect(socket.sentOf('sendMessage')).toHaveLength(2);
+    socket.reply('sendMessage', ackFor(socket.sentOf('sendMessage')[1]));
+    await advance();
+    expect(limited.state).toBe('sent');
+    client.close();
+  });
+
+  it('hands retryAfterMs to the caller of a request refused as rate_limited', async () => {
+    const client = fakeClient();
+    const socket = await connected(client);
+    const listing = client.listThreads();
+    await advance();
+    socket.reply('listThreads', { type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 1_500 });
+    await expect(listing).rejects.toMatchObject({ name: 'ProtocolError', code: 'rate_limited', retryAfterMs: 1_500 });
+    client.close();
+  });
+
   it('refuses a message the server would refuse before it is queued', () => {
     const client = fakeClient();
     expect(() => client.send({ to: 'bob', text: '' })).toThrow(expect.objectContaining({ code: 'bad_request' }));

@@ -56,6 +56,7 @@ function headOf(item: Record<string, unknown>): ThreadHead {
     lastSeq: Number(item.lastSeq),
     ...(item.name === undefined ? {} : { name: String(item.name) }),
     ...(item.historyForNewMembers === undefined ? {} : { historyForNewMembers: item.historyForNewMembers as HistoryForNewMembers }),
+    ...(item.memberCount === undefined ? {} : { memberCount: Number(item.memberCount) }),
     ...(item.lastActivity === undefined ? {} : { lastActivity: Number(item.lastActivity) }),
     ...(item.lastMessage === undefined ? {} : { lastMessage: item.lastMessage as ThreadHead['lastMessage'] }),
   };

@@ -1,4 +1,6 @@
+import { MAX_CONNECTIONS_PER_USER } from './budget';
 import { inPool } from './pool';
+import type { LiveConnectionCounter } from './presence';
 import type { ConnectionCloser, ConnectionLiveness, ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
 
 export interface ConnectionPolicy {
@@ -32,11 +34,26 @@ function recordOf(request: ConnectionActivity, idleTimeoutSeconds: number): Conn
   };
 }
 
+/** A handshake refused because its user holds as many connections as anyone may. */
+export class TooManyConnectionsError extends Error {
+  constructor() {
+    super(`a user may hold ${MAX_CONNECTIONS_PER_USER} connections at once; close one first`);
+    this.name = 'TooManyConnectionsError';
+  }
+}
+
+/**
+ * Registers a new connection, unless its user already holds `MAX_CONNECTIONS_PER_USER` live ones
+ * (each one more is another PostToConnection for every frame the user gets). Counted before the
+ * write, strongly: handshakes racing each other may each pass, so the cap can be exceeded by the
+ * number of handshakes of one user in flight at once, never more.
+ */
 export async function openConnection({
   registry,
   idleTimeoutSeconds,
   ...request
-}: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry }): Promise<ConnectionRecord> {
+}: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry & LiveConnectionCounter }): Promise<ConnectionRecord> {
+  if ((await registry.countLiveConnections(request.userId)) >= MAX_CONNECTIONS_PER_USER) throw new TooManyConnectionsError();
   const record = recordOf(request, idleTimeoutSeconds);
   await registry.register(record);
   return record;

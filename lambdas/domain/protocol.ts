@@ -4,8 +4,9 @@ import { reqIdSchema } from '../../protocol/fields';
 
 export type ServerFrame = { readonly type: string; readonly reqId?: string } & Record<string, unknown>;
 
-export function errorFrame(code: ErrorCode, message: string, reqId?: string): ServerFrame {
-  return { type: 'error', ...(reqId === undefined ? {} : { reqId }), code, message };
+/** An error frame; `retryAfterMs` goes with `rate_limited` when the server knows when a retry will fit. */
+export function errorFrame(code: ErrorCode, message: string, reqId?: string, retryAfterMs?: number): ServerFrame {
+  return { type: 'error', ...(reqId === undefined ? {} : { reqId }), code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { NOT_A_MEMBER } from './chat/commit-message';
 import { deliverToUsers, hearsOfThread, type DeliveryPorts } from './chat/deliver-message';
 import type { ThreadStore } from './chat/ports';
+import { UNITS_PER_MEMBER_TOLD, type Purse } from './budget';
 import { ForbiddenError } from './errors';
 import type { BlockList } from './user-pairs';
 
@@ -30,6 +31,7 @@ export async function signalTyping({
   blocks,
   connections,
   notifier,
+  purse,
 }: DeliveryPorts & {
   readonly threadId: string;
   readonly userId: string;
@@ -40,6 +42,7 @@ export async function signalTyping({
   readonly gate: TypingGate;
   readonly threads: Pick<ThreadStore, 'membersWithRoles'>;
   readonly blocks: Pick<BlockList, 'blockedAmong'>;
+  readonly purse: Purse;
 }): Promise<void> {
   const verdict = await gate.admit(threadId, userId, now);
   // The gate's write finds no membership whether the thread exists or not: one answer for both.
@@ -48,5 +51,7 @@ export async function signalTyping({
   const hearing = (await threads.membersWithRoles(threadId)).filter((member) => member.userId !== userId && hearsOfThread(member)).map((member) => member.userId);
   const blocked = await blocks.blockedAmong(userId, hearing);
   const others = hearing.filter((member) => !blocked.has(member));
+  // Telling them is paid for by their number (the gate's own mark is all that was written).
+  await purse.spend(UNITS_PER_MEMBER_TOLD * others.length);
   await deliverToUsers({ frame: { type: 'typing', threadId, userId, state }, users: others, fromConnectionId, connections, notifier });
 }

@@ -20,8 +20,9 @@ import {
   unblockUserFrame,
   updateGroupFrame,
 } from '../../protocol/client-frames';
+import { ACTION_UNITS } from '../domain/budget';
 import { acceptRequest, blockUser, declineRequest, listBlocks, unblockUser } from '../domain/chat/consent';
-import { addMembers, createGroup, removeMember, updateGroup } from '../domain/chat/groups';
+import { addMembers, createGroup, createGroupUnits, removeMember, updateGroup } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
 import type { SendObserver } from '../domain/chat/ports';
@@ -30,6 +31,7 @@ import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { snsClient } from '../shared/clients/sns';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { deliveryObserver } from '../shared/delivery-observer';
@@ -39,6 +41,7 @@ import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
   ...chatTablesEnvironment,
+  ...actionBudgetEnvironment,
   CONNECTIONS_TABLE: env.name(),
   MAX_GROUP_MEMBERS: env.positiveInt(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
@@ -91,57 +94,76 @@ const maxMembers = config.MAX_GROUP_MEMBERS;
 export const handler = instrumented(
   actionRouter(
     {
-      sendMessage: action(sendMessageFrame, async (frame, caller) => {
-        // The action posts its own ack, before delivery; the route response stays empty.
-        const observer = sendObserver(Date.now());
-        await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts, observer });
-        return undefined;
-      }),
-
-      ack: action(receiptFrame, async (frame, caller) => {
-        await recordReceipt({ ...frame, userId: caller.userId, fromConnectionId: caller.connectionId, ...deliveryPorts });
-        return undefined;
-      }),
-
-      createGroup: action(createGroupFrame, async (frame, caller) =>
-        createGroup({
-          creatorId: caller.userId,
-          name: frame.name.trim(),
-          members: frame.members,
-          historyForNewMembers: frame.historyForNewMembers,
-          maxMembers,
-          now: Date.now(),
-          fromConnectionId: caller.connectionId,
-          ...membershipPorts,
-        }),
+      sendMessage: action(
+        sendMessageFrame,
+        async (frame, caller, purse) => {
+          // The action posts its own ack, before delivery; the route response stays empty.
+          const observer = sendObserver(Date.now());
+          await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts, purse, observer });
+          return undefined;
+        },
+        ACTION_UNITS.sendMessage,
       ),
 
-      addMembers: action(addMembersFrame, async (frame, caller) =>
-        addMembers({ callerId: caller.userId, threadId: frame.threadId, userIds: frame.userIds, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...membershipPorts }),
+      ack: action(
+        receiptFrame,
+        async (frame, caller, purse) => {
+          await recordReceipt({ ...frame, userId: caller.userId, fromConnectionId: caller.connectionId, ...deliveryPorts, purse });
+          return undefined;
+        },
+        ACTION_UNITS.ack,
       ),
 
-      removeMember: action(removeMemberFrame, async (frame, caller) =>
-        removeMember({ callerId: caller.userId, threadId: frame.threadId, userId: frame.userId, fromConnectionId: caller.connectionId, ...membershipPorts }),
+      createGroup: action(
+        createGroupFrame,
+        async (frame, caller, purse) =>
+          createGroup({
+            creatorId: caller.userId,
+            name: frame.name.trim(),
+            members: frame.members,
+            historyForNewMembers: frame.historyForNewMembers,
+            maxMembers,
+            now: Date.now(),
+            fromConnectionId: caller.connectionId,
+            ...membershipPorts,
+            purse,
+          }),
+        (frame) => createGroupUnits(ACTION_UNITS.createGroup, frame.members),
       ),
 
-      updateGroup: action(updateGroupFrame, async (frame, caller) =>
-        updateGroup({ callerId: caller.userId, threadId: frame.threadId, historyForNewMembers: frame.historyForNewMembers, fromConnectionId: caller.connectionId, ...membershipPorts }),
+      addMembers: action(
+        addMembersFrame,
+        async (frame, caller, purse) =>
+          addMembers({ callerId: caller.userId, threadId: frame.threadId, userIds: frame.userIds, maxMembers, now: Date.now(), fromConnectionId: caller.connectionId, ...membershipPorts, purse }),
+        ACTION_UNITS.addMembers,
+      ),
+
+      removeMember: action(
+        removeMemberFrame,
+        async (frame, caller, purse) =>
+          removeMember({ callerId: caller.userId, threadId: frame.threadId, userId: frame.userId, fromConnectionId: caller.connectionId, ...membershipPorts, purse }),
+        ACTION_UNITS.removeMember,
+      ),
+
+      updateGroup: action(updateGroupFrame, async (frame, caller, purse) =>
+        updateGroup({ callerId: caller.userId, threadId: frame.threadId, historyForNewMembers: frame.historyForNewMembers, fromConnectionId: caller.connectionId, ...membershipPorts, purse }),
       ),
 
       blockUser: action(blockUserFrame, async (frame, caller) => blockUser({ blockerId: caller.userId, userId: frame.userId, now: Date.now(), pairs })),
       unblockUser: action(unblockUserFrame, async (frame, caller) => unblockUser({ blockerId: caller.userId, userId: frame.userId, pairs })),
-      listBlocks: action(listBlocksFrame, async (frame, caller) => listBlocks({ ownerId: caller.userId, cursor: frame.cursor, pairs })),
+      listBlocks: action(listBlocksFrame, async (frame, caller) => listBlocks({ ownerId: caller.userId, cursor: frame.cursor, pairs }), ACTION_UNITS.listBlocks),
 
       acceptRequest: action(acceptRequestFrame, async (frame, caller) => acceptRequest({ userId: caller.userId, threadId: frame.threadId, threads })),
-      declineRequest: action(declineRequestFrame, async (frame, caller) =>
-        declineRequest({ userId: caller.userId, threadId: frame.threadId, fromConnectionId: caller.connectionId, ...membershipPorts }),
+      declineRequest: action(declineRequestFrame, async (frame, caller, purse) =>
+        declineRequest({ userId: caller.userId, threadId: frame.threadId, fromConnectionId: caller.connectionId, ...membershipPorts, purse }),
       ),
 
-      listThreads: action(listThreadsFrame, async (frame, caller) => ({
-        type: 'threads',
-        ...(await listThreads({ userId: caller.userId, cursor: frame.cursor, threads })),
-      })),
+      listThreads: action(
+        listThreadsFrame,
+        async (frame, caller) => ({ type: 'threads', ...(await listThreads({ userId: caller.userId, cursor: frame.cursor, threads })) }),
+        ACTION_UNITS.listThreads,
+      ),
     },
-    { onActivity: (caller) => activity.noteActivity(caller) },
+    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

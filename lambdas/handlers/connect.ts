@@ -1,16 +1,19 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
-import { openConnection } from '../domain/connections';
+import { ACTION_UNITS, purseOf, RateLimitedError } from '../domain/budget';
+import { openConnection, TooManyConnectionsError } from '../domain/connections';
 import { deviceIdSchema } from '../../protocol/fields';
 import { MESSENGER_SUBPROTOCOL, offeredSubprotocols, tokenFromSubprotocols } from '../../protocol/handshake';
 import { documentClient } from '../shared/clients/dynamodb';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
 import { callerOf, type WebSocketEvent } from '../shared/websocket';
 
-const config = loadConfig({ CONNECTIONS_TABLE: env.name(), IDLE_TIMEOUT_SECONDS: env.positiveInt() });
+const config = loadConfig({ ...actionBudgetEnvironment, CONNECTIONS_TABLE: env.name(), IDLE_TIMEOUT_SECONDS: env.positiveInt() });
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
+const budget = budgetStoreOf(config);
 
 type ConnectEvent = WebSocketEvent & {
   queryStringParameters?: Record<string, string | undefined>;
@@ -41,7 +44,16 @@ export const handler = instrumented(async (event: ConnectEvent): Promise<APIGate
   if (!offersMessenger && tokenFromSubprotocols(subprotocolHeader) !== undefined) {
     return refuse(400, `offer the ${MESSENGER_SUBPROTOCOL} subprotocol beside the token`);
   }
-  await openConnection({ ...caller, now: event.requestContext.requestTimeEpoch, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS, registry });
+  try {
+    // A handshake is paid for like a frame: reconnecting in a loop is a flood too.
+    await purseOf({ userId: caller.userId, store: budget, clock: Date.now }).spend(ACTION_UNITS.connect);
+    await openConnection({ ...caller, now: event.requestContext.requestTimeEpoch, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS, registry });
+  } catch (error) {
+    if (!(error instanceof TooManyConnectionsError || error instanceof RateLimitedError)) throw error;
+    logger.info('handshake refused', { reason: error.message });
+    metrics.addMetric('ConnectionsRefused', MetricUnit.Count, 1);
+    return { statusCode: 429, body: error.message };
+  }
   metrics.addMetric('ConnectionsOpened', MetricUnit.Count, 1);
   return { statusCode: 200, body: '', ...(offersMessenger ? { headers: { 'Sec-WebSocket-Protocol': MESSENGER_SUBPROTOCOL } } : {}) };
 });

@@ -8,6 +8,8 @@ import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
 import { managementApiClient } from '../shared/clients/management-api';
+import { ACTION_UNITS } from '../domain/budget';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
@@ -15,6 +17,7 @@ import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
   ...chatTablesEnvironment,
+  ...actionBudgetEnvironment,
   CONNECTIONS_TABLE: env.name(),
   HISTORY_KEYSPACE: env.name(),
   MESSAGES_TABLE: env.name(),
@@ -37,16 +40,20 @@ const activity = new ActivityTracker({
 export const handler = instrumented(
   actionRouter(
     {
-      getMessages: action(getMessagesFrame, async (frame, caller) => {
-        const page = await getMessages({ ...frame, userId: caller.userId, threads, history });
-        return {
-          type: 'messages',
-          threadId: frame.threadId,
-          messages: page.messages.map(({ threadId: _thread, ...message }) => message),
-          hasMore: page.hasMore,
-        };
-      }),
+      getMessages: action(
+        getMessagesFrame,
+        async (frame, caller) => {
+          const page = await getMessages({ ...frame, userId: caller.userId, threads, history });
+          return {
+            type: 'messages',
+            threadId: frame.threadId,
+            messages: page.messages.map(({ threadId: _thread, ...message }) => message),
+            hasMore: page.hasMore,
+          };
+        },
+        ACTION_UNITS.getMessages,
+      ),
     },
-    { onActivity: (caller) => activity.noteActivity(caller) },
+    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

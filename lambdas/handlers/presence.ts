@@ -13,6 +13,8 @@ import { subscribeToPresence } from '../domain/presence';
 import { signalTyping } from '../domain/typing';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
+import { ACTION_UNITS } from '../domain/budget';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger } from '../shared/observability';
@@ -22,6 +24,7 @@ const config = loadConfig({
   CONNECTIONS_TABLE: env.name(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
   ...chatTablesEnvironment,
+  ...actionBudgetEnvironment,
   PRESENCE_TABLE: env.name(),
   PRESENCE_SUBSCRIPTIONS_TABLE: env.name(),
   USER_SETTINGS_TABLE: env.name(),
@@ -54,10 +57,14 @@ export const handler = instrumented(
     {
       // Like every frame, a ping refreshes the connection's expiry (onActivity, below).
       ping: action(pingFrame, async () => ({ type: 'pong' })),
-      subscribePresence: action(subscribePresenceFrame, async (frame, caller) => {
-        const users = await subscribeToPresence({ subscriber: caller, userIds: frame.userIds, now: Date.now(), ...presence });
-        return { type: 'presence', users };
-      }),
+      subscribePresence: action(
+        subscribePresenceFrame,
+        async (frame, caller) => {
+          const users = await subscribeToPresence({ subscriber: caller, userIds: frame.userIds, now: Date.now(), ...presence });
+          return { type: 'presence', users };
+        },
+        (frame) => ACTION_UNITS.subscribePresence + ACTION_UNITS.subscribePresencePerUser * new Set(frame.userIds).size,
+      ),
       getSettings: action(getSettingsFrame, async (_frame, caller) => {
         const settings = (await presence.settings.settingsOf([caller.userId])).get(caller.userId)!;
         return { type: 'settings', ...settings };
@@ -70,7 +77,7 @@ export const handler = instrumented(
         }
         return { type: 'settings', ...report.settings };
       }),
-      typing: action(typingFrame, async (frame, caller) => {
+      typing: action(typingFrame, async (frame, caller, purse) => {
         await signalTyping({
           threadId: frame.threadId,
           userId: caller.userId,
@@ -82,10 +89,11 @@ export const handler = instrumented(
           blocks,
           connections: registry,
           notifier,
+          purse,
         });
         return undefined;
       }),
     },
-    { onActivity: (caller) => activity.noteActivity(caller) },
+    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

@@ -5,11 +5,13 @@ import { renewTokenFrame } from '../../protocol/client-frames';
 import { renewToken } from '../domain/token-renewal';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
+import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
 import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
+  ...actionBudgetEnvironment,
   CONNECTIONS_TABLE: env.name(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
   TOKEN_ISSUER_URL: env.url(['https:', 'http:']),
@@ -25,9 +27,12 @@ const gateway = new ApiGatewayConnectionNotifier(managementApiClient);
  * user checked as the authorizer checks one. Its own function: only it and the authorizer verify tokens.
  */
 export const handler = instrumented(
-  actionRouter({
-    renewToken: action(renewTokenFrame, (frame, caller) =>
-      renewToken({ caller, token: frame.token, now: Date.now(), verifier, registry, gateway, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }),
-    ),
-  }),
+  actionRouter(
+    {
+      renewToken: action(renewTokenFrame, (frame, caller) =>
+        renewToken({ caller, token: frame.token, now: Date.now(), verifier, registry, gateway, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }),
+      ),
+    },
+    { budget: budgetStoreOf(config) },
+  ),
 );

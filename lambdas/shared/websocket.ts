@@ -1,6 +1,7 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import * as z from '../domain/schema';
 import { BadRequestError, MessengerError } from '../domain/errors';
+import { DEFAULT_FRAME_UNITS, RateLimitedError, purseOf, type BudgetStore, type Purse } from '../domain/budget';
 import { frameEnvelopeSchema } from '../../protocol/client-frames';
 import { deviceIdSchema, userIdSchema } from '../../protocol/fields';
 import { describeIssues, errorFrame, reqIdOf, type ServerFrame } from '../domain/protocol';
@@ -39,19 +40,31 @@ export function callerOf(event: WebSocketEvent): ConnectionCaller {
   return caller;
 }
 
-/** One client action: the schema of its frame and what it does. */
+/**
+ * What an action does: returns the reply to the calling connection, or nothing when it posted its
+ * own. `purse` charges the caller's budget for what only a read tells (a group's members): the
+ * action calls it after that read and before it writes.
+ */
+export type ActionRun<Frame> = (frame: Frame, caller: ConnectionCaller, purse: Purse) => Promise<ServerFrame | undefined>;
+
+/** One client action: the schema of its frame, what it costs before it runs, and what it does. */
 export interface Action<Schema extends z.ZodMiniType> {
   readonly schema: Schema;
-  /** Returns the reply to the calling connection, or nothing when the action posted its own. */
-  readonly run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame | undefined>;
+  /** Units charged to the caller's budget before the action runs (lambdas/domain/budget.ts). */
+  readonly units: (frame: z.infer<Schema>) => number;
+  readonly run: ActionRun<z.infer<Schema>>;
 }
 
-/** Declares an action with its frame type inferred from its schema. */
+/**
+ * Declares an action with its frame type inferred from its schema. Without `units`, each frame
+ * costs `DEFAULT_FRAME_UNITS`: no action goes unmetered.
+ */
 export function action<Schema extends z.ZodMiniType>(
   schema: Schema,
-  run: (frame: z.infer<Schema>, caller: ConnectionCaller) => Promise<ServerFrame | undefined>,
+  run: ActionRun<z.infer<Schema>>,
+  units: number | ((frame: z.infer<Schema>) => number) = DEFAULT_FRAME_UNITS,
 ): Action<Schema> {
-  return { schema, run };
+  return { schema, run, units: typeof units === 'number' ? () => units : units };
 }
 
 function reply(frame: ServerFrame): APIGatewayProxyResult {
@@ -73,33 +86,52 @@ function parseFrame(body: string | undefined): unknown {
  * and never described to the client.
  */
 export interface RouterOptions {
+  /** The users' budgets, which every frame is charged to before its action runs; over budget, nothing runs. */
+  readonly budget: BudgetStore;
   /** Called for every frame of a known caller, before the action: keeps the connection counted as live. */
   readonly onActivity?: (caller: ConnectionCaller) => Promise<void>;
 }
 
+/** The action a frame names, and the frame as its schema reads it. */
+function planFrame(actions: Record<string, Action<z.ZodMiniType>>, frame: unknown): { handler: Action<z.ZodMiniType>; parsed: unknown; reqId?: string } {
+  const envelope = frameEnvelopeSchema.safeParse(frame);
+  if (!envelope.success) throw new BadRequestError(describeIssues(envelope.error));
+  const { action: name, reqId } = envelope.data;
+  logger.appendKeys({ action: name });
+  const handler = Object.hasOwn(actions, name) ? actions[name] : undefined;
+  if (handler === undefined) throw new BadRequestError(`unknown action "${name}"`);
+  const parsed = handler.schema.safeParse(frame);
+  if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error));
+  return { handler, parsed: parsed.data, reqId };
+}
+
 export function actionRouter(
   actions: Record<string, Action<z.ZodMiniType>>,
-  options: RouterOptions = {},
+  options: RouterOptions,
 ): (event: WebSocketEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     let frame: unknown;
     let activity: Promise<void> | undefined;
     try {
       const caller = callerOf(event);
-      frame = parseFrame(event.body);
       // Beside the action, not before it: keeping the connection live must not add a round trip.
       activity = options.onActivity?.(caller);
-      const envelope = frameEnvelopeSchema.safeParse(frame);
-      if (!envelope.success) throw new BadRequestError(describeIssues(envelope.error));
-      const { action: name, reqId } = envelope.data;
-      logger.appendKeys({ action: name });
-      const handler = Object.hasOwn(actions, name) ? actions[name] : undefined;
-      if (handler === undefined) throw new BadRequestError(`unknown action "${name}"`);
-      const parsed = handler.schema.safeParse(frame);
-      if (!parsed.success) throw new BadRequestError(describeIssues(parsed.error));
-      const { threadId } = parsed.data as { threadId?: unknown };
+      const purse = purseOf({ userId: caller.userId, store: options.budget, clock: Date.now });
+      let plan: ReturnType<typeof planFrame>;
+      try {
+        frame = parseFrame(event.body);
+        plan = planFrame(actions, frame);
+      } catch (error) {
+        // A frame no action takes still cost an invocation: it is paid for like any other.
+        await purse.spend(DEFAULT_FRAME_UNITS);
+        throw error;
+      }
+      const { handler, parsed, reqId } = plan;
+      const { threadId } = parsed as { threadId?: unknown };
       if (typeof threadId === 'string') logger.appendKeys({ threadId });
-      const [result] = await Promise.all([handler.run(parsed.data, caller), activity]);
+      // Before the action, and never beside it: a frame over budget must write nothing.
+      await purse.spend(handler.units(parsed));
+      const [result] = await Promise.all([handler.run(parsed, caller, purse), activity]);
       if (result === undefined) return { statusCode: 200, body: '' };
       return reply(reqId === undefined ? result : { ...result, reqId });
     } catch (error) {
@@ -109,7 +141,9 @@ export function actionRouter(
       if (error instanceof MessengerError) {
         metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
         logger.info('frame rejected', { code: error.code, reason: error.message });
-        return reply(errorFrame(error.code, error.message, reqId));
+        if (error instanceof RateLimitedError) metrics.addMetric('FramesOverBudget', MetricUnit.Count, 1);
+        const retryAfterMs = error instanceof RateLimitedError ? error.retryAfterMs : undefined;
+        return reply(errorFrame(error.code, error.message, reqId, retryAfterMs));
       }
       metrics.addMetric('InternalErrors', MetricUnit.Count, 1);
       logger.error('action failed', error as Error);

@@ -78,9 +78,9 @@ export class ConnectionRegistry extends Construct {
     });
   }
 
-  /** Lets the grantee record connections opening (`$connect`), and nothing else. */
+  /** Lets the grantee count a user's connections and record one opening (`$connect`), and nothing else. */
   public grantOpen(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:PutItem');
+    return this.grantOnTable(grantee, 'dynamodb:Query', 'dynamodb:PutItem');
   }
 
   /** Lets the grantee forget connections that closed (`$disconnect`), and nothing else. */

@@ -4,9 +4,10 @@ import { CfnAuthorizer, CfnStage, LogGroupLogDestination, WebSocketApi, WebSocke
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant, ManagedPolicy, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ActionBudgets } from './action-budgets';
 import { insecureIssuerUrlProblem, type TokenIssuer } from './identity';
 import { MessengerFunction } from './messenger-function';
 import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
@@ -15,11 +16,11 @@ export interface WebSocketGatewayProps {
   /** The issuer whose RS256 tokens open connections. */
   readonly tokenIssuer: TokenIssuer;
   /** Handles `$connect` after the authorizer has accepted the token. */
-  readonly connectHandler: IFunction;
+  readonly connectHandler: LambdaFunction;
   /** Handles `$disconnect`. */
   readonly disconnectHandler: IFunction;
   /** Handles frames whose `action` matches no route, and frames that are not JSON. */
-  readonly defaultHandler: IFunction;
+  readonly defaultHandler: LambdaFunction;
   /** @default 'prod' */
   readonly stageName?: string;
   /**
@@ -62,6 +63,11 @@ export class WebSocketGateway extends Construct {
   public readonly tokenEnvironment: Record<string, string>;
   /** One JSON line per connection event and frame, kept a year, and kept when the stack goes. */
   public readonly accessLogs: LogGroup;
+  /**
+   * The users' budgets, which every frame is charged to: each function behind a frame route
+   * (`$default` and every `addAction`) gets their table and the right to charge them.
+   */
+  public readonly budgets: ActionBudgets;
 
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
@@ -76,6 +82,11 @@ export class WebSocketGateway extends Construct {
       TOKEN_AUDIENCE: props.tokenIssuer.audience,
     };
     this.authorizerFunction = new MessengerFunction(this, 'Authorizer', { handler: 'authorizer', environment: this.tokenEnvironment });
+
+    this.budgets = new ActionBudgets(this, 'Budgets');
+    // Handshakes are charged too: reconnecting in a loop is a flood like any other.
+    this.chargesBudgets(props.connectHandler);
+    this.chargesBudgets(props.defaultHandler);
 
     this.api = new WebSocketApi(this, 'Api', {
       description: 'Messenger client WebSocket endpoint',
@@ -127,11 +138,18 @@ export class WebSocketGateway extends Construct {
    * Routes frames whose `action` is `action` to `handler`. The handler's returned `body` is sent
    * back to the calling connection (a route response), which saves a PostToConnection per reply.
    */
-  public addAction(action: string, handler: IFunction): void {
+  public addAction(action: string, handler: LambdaFunction): void {
+    this.chargesBudgets(handler);
     this.api.addRoute(action, {
       integration: new WebSocketLambdaIntegration(`${action}Integration`, handler),
       returnResponse: true,
     });
+  }
+
+  /** A function behind a frame route charges every frame to its user's budget (lambdas/shared/websocket.ts). */
+  private chargesBudgets(handler: LambdaFunction): void {
+    for (const [name, value] of Object.entries(this.budgets.environment)) handler.addEnvironment(name, value);
+    this.budgets.grantCharge(handler);
   }
 
   /**

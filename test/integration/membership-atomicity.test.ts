@@ -3,7 +3,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Upda
 import { DynamoDbThreadStore, type ChatTables } from '../../lambdas/adapters/dynamodb-thread-store';
 import { DynamoDbUserPairs } from '../../lambdas/adapters/dynamodb-user-pairs';
 import { addMembers, createGroup, removeMember } from '../../lambdas/domain/chat/groups';
-import { InMemoryConnections, RecordingNotifier } from '../support/in-memory-chat';
+import { InMemoryConnections, InMemoryPurse, RecordingNotifier } from '../support/in-memory-chat';
 import { byLogicalId, clientsClosedAfterEach, standIns, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(90_000);
@@ -46,7 +46,7 @@ const listedIds = async (user: { request(frame: Frame): Promise<Frame> }) =>
   ((await user.request({ action: 'listThreads' })).threads as Frame[]).map((thread) => thread.threadId);
 
 /** The domain's ports with the real store and nobody connected: for races that must happen. */
-const ports = () => ({ threads: store, pairs: new DynamoDbUserPairs(client, tables), connections: new InMemoryConnections([]), notifier: new RecordingNotifier(), fromConnectionId: 'none' });
+const ports = () => ({ threads: store, pairs: new DynamoDbUserPairs(client, tables), connections: new InMemoryConnections([]), notifier: new RecordingNotifier(), fromConnectionId: 'none', purse: new InMemoryPurse() });
 const newGroup = (creatorId: string, members: string[]) => createGroup({ creatorId, name: 'Race', members, maxMembers: 1024, now: Date.now(), ...ports() });
 
 describe('removal over real sockets', () => {

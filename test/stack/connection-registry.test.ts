@@ -85,7 +85,7 @@ describe('ConnectionRegistry', () => {
   });
 
   it.each([
-    ['grantOpen', ['dynamodb:PutItem']],
+    ['grantOpen', ['dynamodb:Query', 'dynamodb:PutItem']],
     ['grantClose', ['dynamodb:DeleteItem']],
     ['grantKeepAlive', ['dynamodb:UpdateItem', 'dynamodb:PutItem']],
     ['grantLookup', ['dynamodb:Query', 'dynamodb:DeleteItem']],

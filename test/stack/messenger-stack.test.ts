@@ -63,13 +63,16 @@ describe('MessengerStack wiring', () => {
     const manage = actions('execute-api:ManageConnections');
     const granted = (id: string) => permissionsOf(stack, fn(id).role!);
     const baseline = (id: string) => functionBaseline(stack, fn(id));
+    // Every function behind a frame route charges its frames to the users' budgets.
+    const budgets = { [table(gateway.budgets.table.tableArn)]: actions('dynamodb:UpdateItem') };
 
-    expect(granted('Connect')).toEqual({ ...baseline('Connect'), [connectionsTable]: actions('dynamodb:PutItem') });
+    expect(granted('Connect')).toEqual({ ...baseline('Connect'), ...budgets, [connectionsTable]: actions('dynamodb:Query', 'dynamodb:PutItem') });
     expect(granted('Disconnect')).toEqual({ ...baseline('Disconnect'), [connectionsTable]: actions('dynamodb:DeleteItem') });
-    expect(granted('UnknownAction')).toEqual(baseline('UnknownAction'));
+    expect(granted('UnknownAction')).toEqual({ ...baseline('UnknownAction'), ...budgets });
     expect(permissionsOf(stack, gateway.authorizerFunction.role!)).toEqual(functionBaseline(stack, gateway.authorizerFunction));
     expect(granted('PresenceActions')).toEqual({
       ...baseline('PresenceActions'),
+      ...budgets,
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
       [table(chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'),
       [table(chat.userThreads.tableArn)]: actions('dynamodb:Query'),
@@ -82,6 +85,7 @@ describe('MessengerStack wiring', () => {
     });
     expect(granted('ChatActions')).toEqual({
       ...baseline('ChatActions'),
+      ...budgets,
       [table(chat.threads.tableArn)]: actions(
         'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
@@ -104,13 +108,14 @@ describe('MessengerStack wiring', () => {
     });
     expect(granted('GetMessages')).toEqual({
       ...baseline('GetMessages'),
+      ...budgets,
       [table(chat.threads.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:Query'),
       [keyspacesArn(`${history.keyspaceName}/table/messages`)]: actions('cassandra:Select'),
       [keyspacesArn('system*')]: actions('cassandra:Select'),
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem'),
       [get]: manage,
     });
-    expect(granted('PushDevices')).toEqual({ ...baseline('PushDevices'), [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query') });
+    expect(granted('PushDevices')).toEqual({ ...baseline('PushDevices'), ...budgets, [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query') });
     expect(granted('RenewToken')).toEqual({ ...baseline('RenewToken'), [connectionsTable]: actions('dynamodb:UpdateItem', 'dynamodb:PutItem'), [get]: manage });
   });
 

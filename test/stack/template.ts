@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App, ArnFormat, CfnElement, Stack, type IResolvable } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnRole, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
-import { Code, Function as LambdaFunction, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 
 /** The feature flags of `cdk.json`, so that tests synthesize what `cdk synth` deploys (policy minimizing among them). */
@@ -26,7 +26,7 @@ export function grantee(stack: Stack, id = 'Grantee'): Role {
 }
 
 /** A plain function, standing in for the handlers a construct is handed. */
-export function stubFunction(stack: Stack, id: string): IFunction {
+export function stubFunction(stack: Stack, id: string): LambdaFunction {
   return new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {}') });
 }
 

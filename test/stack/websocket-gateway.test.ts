@@ -97,6 +97,21 @@ describe('WebSocketGateway', () => {
     });
   });
 
+  it('lets the function behind $connect and every frame route, $default and each added action, charge the budgets table and nothing else of it', () => {
+    const { stack, gateway, handlers } = synthGateway();
+    const handler = stubFunction(stack, 'Ping');
+    gateway.addAction('ping', handler);
+    const template = Template.fromStack(stack);
+    const budgetsTable = JSON.stringify(stack.resolve(gateway.budgets.table.tableArn));
+    for (const fn of [handlers.connectHandler, handlers.defaultHandler, handler]) {
+      const properties = template.toJSON().Resources[logicalIdOf(stack, fn)].Properties;
+      expect(properties.Environment.Variables).toEqual({ ACTION_BUDGETS_TABLE: stack.resolve(gateway.budgets.table.tableName) });
+      expect(permissionsOf(stack, fn.role!)).toEqual({ [budgetsTable]: actions('dynamodb:UpdateItem') });
+    }
+    // $disconnect is the end of what $connect paid for.
+    expect(template.toJSON().Resources[logicalIdOf(stack, handlers.disconnectHandler)].Properties.Environment).toBeUndefined();
+  });
+
   it('deploys a throttled stage, prod by default, and outputs its URL', () => {
     const { stack, gateway, template } = synthGateway();
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {

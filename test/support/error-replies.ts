@@ -43,7 +43,10 @@ export async function internalNames(): Promise<string[]> {
 export function expectCleanError(frame: Frame, names: readonly string[], code?: string): void {
   const described = JSON.stringify(frame);
   expect({ type: frame.type, code: frame.code }).toEqual({ type: 'error', code: code ?? expect.stringMatching(new RegExp(`^(${ERROR_CODES.join('|')})$`)) });
-  expect(Object.keys(frame).filter((key) => !['type', 'reqId', 'code', 'message'].includes(key))).toEqual([]);
+  // `retryAfterMs`, a whole number of milliseconds, may come with rate_limited (docs/protocol.md, "Budgets and caps").
+  const fields = ['type', 'reqId', 'code', 'message', ...(frame.code === 'rate_limited' ? ['retryAfterMs'] : [])];
+  expect(Object.keys(frame).filter((key) => !fields.includes(key))).toEqual([]);
+  if (frame.retryAfterMs !== undefined) expect(Number.isSafeInteger(frame.retryAfterMs) && (frame.retryAfterMs as number) >= 0).toBe(true);
   expect(typeof frame.message).toBe('string');
   const message = frame.message as string;
   expect(message.length).toBeGreaterThan(0);

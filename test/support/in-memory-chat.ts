@@ -1,3 +1,4 @@
+import { RateLimitedError, type BudgetName, type Purse } from '../../lambdas/domain/budget';
 import { MEMBERS_PER_TRANSACTION } from '../../lambdas/adapters/dynamodb-group-membership';
 import type {
   AddOutcome,
@@ -323,5 +324,30 @@ export class InMemoryRateCounter implements SendRateCounter {
     const count = (this.counts.get(key) ?? 0) + sends;
     this.counts.set(key, count);
     return count;
+  }
+}
+
+/**
+ * A user's budgets as a purse: records what was spent and given back, and refuses (as the real
+ * one does, taking nothing) any charge that would take a budget past `limits`.
+ */
+export class InMemoryPurse implements Purse {
+  readonly spent = new Map<BudgetName, number>();
+  readonly refusals: Array<{ units: number; budget: BudgetName }> = [];
+  constructor(private readonly limits: Partial<Record<BudgetName, number>> = {}) {}
+  async spend(units: number, budget: BudgetName = 'actions'): Promise<void> {
+    if (units <= 0) return;
+    const after = (this.spent.get(budget) ?? 0) + units;
+    if (after > (this.limits[budget] ?? Infinity)) {
+      this.refusals.push({ units, budget });
+      throw new RateLimitedError(`over the ${budget} budget`, 1000);
+    }
+    this.spent.set(budget, after);
+  }
+  async giveBack(units: number, budget: BudgetName = 'actions'): Promise<void> {
+    this.spent.set(budget, (this.spent.get(budget) ?? 0) - units);
+  }
+  spentOn(budget: BudgetName = 'actions'): number {
+    return this.spent.get(budget) ?? 0;
   }
 }

@@ -13,6 +13,7 @@ Object.assign(process.env, {
   SEND_RECORDS_TABLE: 'send-records',
   BLOCKS_TABLE: 'blocks',
   SEND_RATES_TABLE: 'send-rates',
+  ACTION_BUDGETS_TABLE: 'action-budgets',
   MESSAGE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/messages',
   HISTORY_KEYSPACE: 'messenger',
   MESSAGES_TABLE: 'messages',

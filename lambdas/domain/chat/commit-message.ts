@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ACTION_UNITS, DEFAULT_FRAME_UNITS, RateLimitedError, UNITS_PER_MESSAGE_RECIPIENT, type Purse } from '../budget';
 import { BadRequestError, ForbiddenError, MessengerError } from '../errors';
 import { isBlockedPair } from '../user-pairs';
 import type { StoredMessage } from '../messages';
@@ -17,6 +18,8 @@ export interface SendMessageRequest {
 export interface CommitPorts {
   readonly threads: ThreadStore;
   readonly rate: SendRateCounter;
+  /** The sender's budget, already charged `ACTION_UNITS.sendMessage` for this frame: a group's recipients are charged here. */
+  readonly purse: Purse;
   /** The time now, in epoch ms. */
   readonly clock: () => number;
   /** Waits between attempts. @default a timer */
@@ -82,7 +85,7 @@ export function payloadDigest(threadId: string, text: string): string {
  * (`outbox-relay.ts`) hands it on even when this function dies right after the commit.
  */
 export async function commitMessage(args: SendMessageRequest & CommitPorts): Promise<CommittedMessage> {
-  const { threads, rate, clock, sleep = timer, ...request } = args;
+  const { threads, rate, purse, clock, sleep = timer, ...request } = args;
   const startedAt = clock();
   if (request.to !== undefined && request.to === request.senderId) {
     throw new BadRequestError('to: you cannot start a conversation with yourself');
@@ -105,7 +108,11 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     // No new message came of this send, so it does not count against the rate. A give-back that
     // fails only over-counts the current second, which is better than failing the answer for it.
     countGivenBack = true;
-    const uncounted = rate.uncountSend(request.senderId, startedAt).catch(() => undefined);
+    // Nor does it cost a new message's budget: it pays what any frame does.
+    const uncounted = Promise.all([
+      rate.uncountSend(request.senderId, startedAt).catch(() => undefined),
+      purse.giveBack(ACTION_UNITS.sendMessage - DEFAULT_FRAME_UNITS),
+    ]);
     if (!sameSend) {
       await uncounted;
       throw new BadRequestError(REUSED_CLIENT_MSG_ID);
@@ -178,9 +185,13 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
   ]);
   if (loaded.previous) return answerFromRecord(loaded.previous);
   if (sendsThisSecond > MAX_SENDS_PER_SECOND) {
-    throw new MessengerError('rate_limited', `you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`);
+    // The count is per second: the next one has room.
+    throw new RateLimitedError(`you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`, 1000 - (startedAt % 1000));
   }
   try {
+    // A group's message costs by its members, known from the head just read, and paid before the commit writes.
+    const members = loaded.thread?.kind === 'group' ? (loaded.thread.memberCount ?? 0) : 0;
+    await purse.spend(UNITS_PER_MESSAGE_RECIPIENT * Math.max(0, members - 2));
     return await commitNew(loaded);
   } catch (error) {
     // Only new messages count: a send refused (not a member, no such thread, a thread too busy)

@@ -1,3 +1,4 @@
+import { UNITS_PER_MEMBER_ADDED, UNITS_PER_MEMBER_TOLD, type Purse } from '../budget';
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import { isBlockedPair, type UserPairs } from '../user-pairs';
 import { NOT_A_MEMBER } from './commit-message';
@@ -38,6 +39,8 @@ export type MembershipPorts = DeliveryPorts & {
   readonly pairs: Pick<UserPairs, 'pairsWith'>;
   /** The caller's connection, which gets the frame as its reply instead. */
   readonly fromConnectionId: string;
+  /** The caller's budgets: what a change costs by the group's members is paid before it is written. */
+  readonly purse: Purse;
 };
 
 /**
@@ -52,6 +55,26 @@ async function admit(adderId: string, userIds: readonly string[], pairs: Members
   const requests = admitted.filter((userId) => !(states.get(userId)?.acceptedBy.includes(userId) ?? false));
   const joining: Joining = { requests, requestedBy: adderId, joinedSeq };
   return { admitted, joining };
+}
+
+/**
+ * Pays for adding `count` members out of the caps (docs/protocol.md, "Budgets and caps"), and for
+ * a new group out of the groups one may create; what one cap took is given back when the next refuses.
+ */
+async function payForMembers(purse: Purse, count: number, creatingGroup: boolean): Promise<void> {
+  await purse.spend(count, 'membersAdded');
+  if (!creatingGroup) return;
+  try {
+    await purse.spend(1, 'groupsCreated');
+  } catch (error) {
+    await purse.giveBack(count, 'membersAdded');
+    throw error;
+  }
+}
+
+/** A createGroup frame's units, paid before it runs: every member written and told. */
+export function createGroupUnits(base: number, members: readonly string[]): number {
+  return base + UNITS_PER_MEMBER_ADDED * new Set(members).size;
 }
 
 /** Tells everyone concerned of a change (the members, and a removed member once more) and returns the caller's reply. */
@@ -88,6 +111,7 @@ export async function createGroup({
 }): Promise<ThreadFrame> {
   const invitedOthers = [...new Set(invited)].filter((userId) => userId !== creatorId);
   if (invitedOthers.length + 1 > maxMembers) throw new BadRequestError(`members: a group holds at most ${maxMembers} members`);
+  await payForMembers(ports.purse, invitedOthers.length, true);
   const { admitted: others, joining } = await admit(creatorId, invitedOthers, ports.pairs, 0);
   const head: ThreadHead = {
     threadId: newGroupThreadId(),
@@ -125,6 +149,9 @@ export async function addMembers({
   const newcomers = [...new Set(userIds)].filter((userId) => !current.has(userId));
   const full = `userIds: a group holds at most ${maxMembers} members`;
   if (current.size + newcomers.length > maxMembers) throw new BadRequestError(full);
+  // Those added are written and told; those already in are told: paid before anything is read of them or written.
+  await ports.purse.spend(UNITS_PER_MEMBER_ADDED * newcomers.length + UNITS_PER_MEMBER_TOLD * current.size);
+  await payForMembers(ports.purse, newcomers.length, false);
   // Under `sinceJoined`, they read from the thread's last message as this add read it.
   const { admitted: requested, joining } = await admit(callerId, newcomers, ports.pairs, head.lastSeq);
   // The store holds the cap again in every write: adds racing this one may have taken the room.
@@ -164,6 +191,8 @@ export async function removeMember({
 
     const staying = members.filter((member) => member.userId !== userId);
     const successor = staying.length > 0 && !staying.some((member) => member.role === 'admin') ? staying[0].userId : undefined;
+    // Every member is told: paid for once, before the first write.
+    if (attempt === 1) await ports.purse.spend(UNITS_PER_MEMBER_TOLD * members.length);
     if ((await ports.threads.removeMember(threadId, { userId, role: leaving.role, successor })) === 'removed') {
       const remaining = staying.map((member) => (member.userId === successor ? { ...member, role: 'admin' as const } : member));
       const view = threadView(head, remaining);

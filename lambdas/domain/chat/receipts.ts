@@ -1,7 +1,7 @@
+import { UNITS_PER_MEMBER_TOLD, type Purse } from '../budget';
 import { BadRequestError, ForbiddenError } from '../errors';
 import { NOT_A_MEMBER } from './commit-message';
-import { hearsOfThread } from './deliver-message';
-import { deliverToUsers, type DeliveryPorts } from './deliver-message';
+import { deliverToUsers, hearsOfThread, type DeliveryPorts } from './deliver-message';
 import type { ThreadStore } from './ports';
 
 export interface ReceiptRequest {
@@ -31,12 +31,15 @@ export async function recordReceipt({
   threads,
   connections,
   notifier,
+  purse,
   ...request
-}: ReceiptRequest & DeliveryPorts & { readonly fromConnectionId: string; readonly threads: ThreadStore }): Promise<ReceiptEvent | undefined> {
+}: ReceiptRequest & DeliveryPorts & { readonly fromConnectionId: string; readonly threads: ThreadStore; readonly purse: Purse }): Promise<ReceiptEvent | undefined> {
   const [head, membership] = await Promise.all([threads.head(request.threadId), threads.membership(request.threadId, request.userId)]);
   // One answer whether the thread exists or not (commit-message.ts, NOT_A_MEMBER).
   if (head === undefined || membership === undefined) throw new ForbiddenError(NOT_A_MEMBER);
   if (request.seq > head.lastSeq) throw new BadRequestError(`seq must not be beyond the thread's last message (${head.lastSeq})`);
+  // The other members are told: paid for by their number, before the receipt is written.
+  await purse.spend(UNITS_PER_MEMBER_TOLD * ((head.kind === 'group' ? (head.memberCount ?? 0) : 2) - 1));
   const moved = await threads.advanceReceipt(request.userId, request.threadId, request.seq, request.status);
   if (!moved) return undefined;
   const receipt: ReceiptEvent = { threadId: request.threadId, userId: request.userId, seq: request.seq, status: request.status };

@@ -47,6 +47,7 @@ export async function sendMessage({
   threadId,
   threads,
   rate,
+  purse,
   clock,
   sleep,
   connections,
@@ -55,7 +56,7 @@ export async function sendMessage({
   observer,
   staged,
 }: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<SentMessage> {
-  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, clock, sleep });
+  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, purse, clock, sleep });
   const { message } = committed;
   observer.committed(message, committed.isNew);
   // Replying to a request accepts it, before the ack. Should this write fail, the message stands: the

@@ -19,6 +19,8 @@ export interface ThreadHead {
   readonly name?: string;
   /** Groups only; absent means the default (`DEFAULT_HISTORY_FOR_NEW_MEMBERS`). */
   readonly historyForNewMembers?: HistoryForNewMembers;
+  /** Groups only: how many members it has (absent on groups made before the count was kept, until their first change). */
+  readonly memberCount?: number;
   /** Epoch ms of the newest message, or of the thread's creation. */
   readonly lastActivity?: number;
   readonly lastMessage?: { readonly seq: number; readonly senderId: string; readonly text: string; readonly sentAt: number };

@@ -56,7 +56,7 @@ function outcomeOf(error: unknown): 'integration-error' | 'execution-error' {
   return error instanceof IntegrationTimeout || error instanceof InvocationRefused ? 'execution-error' : 'integration-error';
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' };
 
 function refuseHandshake(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ message });

@@ -1,5 +1,5 @@
 import { signalTyping, type TypingGate } from '../../../lambdas/domain/typing';
-import { InMemoryConnections, InMemoryThreadStore, RecordingNotifier } from '../../support/in-memory-chat';
+import { InMemoryConnections, InMemoryPurse, InMemoryThreadStore, RecordingNotifier } from '../../support/in-memory-chat';
 
 function setup(verdict: Awaited<ReturnType<TypingGate['admit']>>) {
   const threads = new InMemoryThreadStore();
@@ -12,7 +12,7 @@ function setup(verdict: Awaited<ReturnType<TypingGate['admit']>>) {
     { userId: 'alice', connectionId: 'alice-2' },
     { userId: 'bob', connectionId: 'bob-1' },
   ]);
-  const signal = () => signalTyping({ threadId: 'g1', userId: 'alice', state: 'start', now: 5000, fromConnectionId: 'alice-1', gate, threads, blocks: threads.pairs, connections, notifier });
+  const signal = () => signalTyping({ threadId: 'g1', userId: 'alice', state: 'start', now: 5000, fromConnectionId: 'alice-1', gate, threads, blocks: threads.pairs, connections, notifier, purse: new InMemoryPurse() });
   return { admitted, notifier, signal };
 }
 

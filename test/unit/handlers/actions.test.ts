@@ -6,6 +6,7 @@ import 'aws-sdk-client-mock-jest';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { handler as unknownAction } from '../../../lambdas/handlers/default';
 import { handler as presence } from '../../../lambdas/handlers/presence';
+import { admitEveryCharge, callsBesideBudgets } from '../../support/budget-mocks';
 import { lambdaContext, messageEvent } from '../../support/lambda-events';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -14,7 +15,11 @@ const gateway = mockClient(ApiGatewayManagementApiClient);
 beforeEach(() => {
   dynamodb.reset();
   gateway.reset();
+  admitEveryCharge(dynamodb);
 });
+
+/** The UpdateItems a handler made to keep connections live. */
+const refreshes = () => dynamodb.commandCalls(UpdateCommand, { TableName: 'connections-table' });
 
 async function reply(handler: typeof presence, body: string, userId?: string, connectionId?: string) {
   const result = await handler(messageEvent(body, userId, connectionId) as never, lambdaContext);
@@ -29,7 +34,7 @@ describe('ping', () => {
 
     expect(await reply(presence, '{"action":"ping","reqId":"r11"}')).toEqual({ type: 'pong', reqId: 'r11' });
 
-    const update = dynamodb.commandCalls(UpdateCommand)[0].args[0].input;
+    const update = refreshes()[0].args[0].input;
     expect(update.Key).toEqual({ userId: 'alice', connectionId: 'conn-1=' });
     const values = update.ExpressionAttributeValues!;
     expect(values[':lastActiveAt']).toBeGreaterThanOrEqual(before);
@@ -38,7 +43,7 @@ describe('ping', () => {
   });
 
   it('does not bring back a connection whose record $disconnect removed while the frame was on its way', async () => {
-    dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
+    dynamodb.on(UpdateCommand, { TableName: 'connections-table' }).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
     gateway.on(GetConnectionCommand).rejects(new GoneException({ message: 'gone', $metadata: {} }));
 
     expect(await reply(presence, '{"action":"ping","reqId":"r5"}', 'alice', 'conn-closing=')).toEqual({ type: 'pong', reqId: 'r5' });
@@ -48,7 +53,7 @@ describe('ping', () => {
   });
 
   it('registers again a connection swept as stale that the gateway still holds open', async () => {
-    dynamodb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
+    dynamodb.on(UpdateCommand, { TableName: 'connections-table' }).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
     dynamodb.on(PutCommand).resolves({});
     gateway.on(GetConnectionCommand).resolves({});
 
@@ -66,7 +71,7 @@ describe('ping', () => {
     dynamodb.on(UpdateCommand).resolves({});
     await reply(presence, '{"action":"ping"}', 'alice', 'conn-3=');
     await reply(presence, '{"action":"ping"}', 'alice', 'conn-3=');
-    expect(dynamodb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(refreshes()).toHaveLength(1);
   });
 
   it.each([
@@ -74,11 +79,11 @@ describe('ping', () => {
     ['a reqId over 64 characters', `{"action":"ping","reqId":"${'x'.repeat(65)}"}`, /reqId/],
     ['a frame that is not JSON', 'ping', /not valid JSON/],
     ['a JSON value that is not an object', '"ping"', /expected object/],
-  ])('answers bad_request to %s and writes nothing', async (_case, body, message) => {
+  ])('answers bad_request to %s and writes nothing but its budget charge', async (_case, body, message) => {
     const frame = await reply(presence, body);
     expect(frame).toMatchObject({ type: 'error', code: 'bad_request' });
     expect(frame.message).toMatch(message);
-    expect(dynamodb).not.toHaveReceivedAnyCommand();
+    expect(callsBesideBudgets(dynamodb)).toEqual([]);
   });
 
   it('answers internal, without details, when DynamoDB fails', async () => {

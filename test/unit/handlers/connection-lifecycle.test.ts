@@ -1,13 +1,21 @@
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { MAX_CONNECTIONS_PER_USER } from '../../../lambdas/domain/budget';
+import { admitEveryCharge, BUDGETS_TABLE } from '../../support/budget-mocks';
 import { handler as connect } from '../../../lambdas/handlers/connect';
 import { handler as disconnect } from '../../../lambdas/handlers/disconnect';
 import { connectEvent, lambdaContext, messageEvent } from '../../support/lambda-events';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 
-beforeEach(() => dynamodb.reset());
+beforeEach(() => {
+  dynamodb.reset();
+  // The user's live connections, counted before a new one is registered: none yet.
+  dynamodb.on(QueryCommand).resolves({ Count: 0 });
+  admitEveryCharge(dynamodb);
+});
 
 /** The authorizer's context for a token that expires in an hour. */
 const authorized = (userId: string, extra: Record<string, unknown> = {}) => ({ userId, principalId: userId, tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600, ...extra });
@@ -64,6 +72,33 @@ describe('$connect', () => {
     dynamodb.on(PutCommand).resolves({});
     await connect(connectEvent({ token: 't' }, authorized('alice')) as never, lambdaContext);
     expect(dynamodb.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({ deviceId: 'conn-1=' });
+  });
+
+  it('refuses with 429, and writes nothing, a user who already holds the most connections anyone may', async () => {
+    dynamodb.on(QueryCommand).resolves({ Count: MAX_CONNECTIONS_PER_USER });
+    const result = await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    expect(result.statusCode).toBe(429);
+    expect(result.body).toMatch(`${MAX_CONNECTIONS_PER_USER} connections`);
+    expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'connections-table', ConsistentRead: true, ExpressionAttributeValues: expect.objectContaining({ ':userId': 'alice' }) });
+    expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('refuses with 429, and registers nothing, a handshake over its user\'s budget', async () => {
+    // The bucket is full until an hour from now: no handshake fits.
+    const full = new ConditionalCheckFailedException({ message: 'over', $metadata: {}, Item: { dueAt: { N: String(Date.now() + 3_600_000) } } });
+    dynamodb.on(UpdateCommand, { TableName: BUDGETS_TABLE }).rejects(full);
+    // A user of their own: the function remembers a bucket it found full.
+    const result = await connect(connectEvent({ token: 't' }, { userId: 'mallory', principalId: 'mallory' }) as never, lambdaContext);
+    expect(result.statusCode).toBe(429);
+    expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('registers a connection while the user holds one fewer than the cap', async () => {
+    dynamodb.on(QueryCommand).resolves({ Count: MAX_CONNECTIONS_PER_USER - 1 });
+    dynamodb.on(PutCommand).resolves({});
+    const result = await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    expect(result.statusCode).toBe(200);
+    expect(dynamodb).toHaveReceivedCommand(PutCommand);
   });
 
   it('refuses an invalid deviceId with 400 and writes nothing', async () => {

@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deviceKeyOf } from '../../../lambdas/domain/push-registration';
+import { admitEveryCharge } from '../../support/budget-mocks';
 import { lambdaContext, messageEvent } from '../../support/lambda-events';
 
 // This deployment has an FCM application and none for APNs; the handler reads that when loaded.
@@ -22,6 +23,7 @@ beforeEach(() => {
   dynamodb.on(DeleteCommand).resolves({});
   // The user's devices after the registration: within the cap unless a test says otherwise.
   dynamodb.on(QueryCommand).resolves({ Items: [] });
+  admitEveryCharge(dynamodb);
   sns.on(CreatePlatformEndpointCommand).resolves({ EndpointArn: ENDPOINT });
   sns.on(DeleteEndpointCommand).resolves({});
   sns.on(SetEndpointAttributesCommand).resolves({});

@@ -2,7 +2,7 @@ import { commitMessage } from '../../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../../lambdas/domain/chat/threads';
 import { MessengerError } from '../../../../lambdas/domain/errors';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
-import { InMemoryRateCounter, InMemoryThreadStore } from '../../../support/in-memory-chat';
+import { InMemoryPurse, InMemoryRateCounter, InMemoryThreadStore } from '../../../support/in-memory-chat';
 
 const clock = () => 1_764_000_000_000;
 
@@ -10,7 +10,7 @@ function setup() {
   const threads = new InMemoryThreadStore();
   // What the commit staged (the outbox, which the relay hands on): nothing is queued by the send.
   const staged = () => [...threads.staged.values()].flat();
-  return { threads, staged, ports: { threads, rate: new InMemoryRateCounter(), clock, sleep: async () => undefined } };
+  return { threads, staged, ports: { threads, rate: new InMemoryRateCounter(), purse: new InMemoryPurse(), clock, sleep: async () => undefined } };
 }
 
 async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {

@@ -9,6 +9,7 @@ import type { StoredMessage } from '../../../../lambdas/domain/messages';
 import {
   InMemoryConnections,
   InMemoryHistory,
+  InMemoryPurse,
   InMemoryRateCounter,
   InMemoryThreadStore,
   RecordingNotifier,
@@ -26,7 +27,7 @@ function setup() {
     { userId: 'alice', connectionId: 'alice-1' },
     { userId: 'bob', connectionId: 'bob-1' },
   ]);
-  const ports = { threads, pairs: threads.pairs, connections, notifier };
+  const ports = { threads, pairs: threads.pairs, connections, notifier, purse: new InMemoryPurse() };
   let clock = 1_000;
   const send = (senderId: string, target: { to: string } | { threadId: string }, clientMsgId = `c${clock}`) =>
     sendMessage({

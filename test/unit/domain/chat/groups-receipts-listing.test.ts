@@ -1,7 +1,7 @@
 import { addMembers, createGroup, removeMember } from '../../../../lambdas/domain/chat/groups';
 import { listThreads, THREADS_PAGE_SIZE } from '../../../../lambdas/domain/chat/list-threads';
 import { recordReceipt } from '../../../../lambdas/domain/chat/receipts';
-import { InMemoryConnections, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
+import { InMemoryConnections, InMemoryPurse, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
 
 /** Alice acts from alice-1 and also has alice-2 open; bob and carol have one connection each; dave none. */
 function setup() {
@@ -15,7 +15,7 @@ function setup() {
     { userId: 'bob', connectionId: 'bob-1' },
     { userId: 'carol', connectionId: 'carol-1' },
   ]);
-  const ports = { threads, pairs: threads.pairs, connections, notifier, fromConnectionId: 'alice-1' };
+  const ports = { threads, pairs: threads.pairs, connections, notifier, fromConnectionId: 'alice-1', purse: new InMemoryPurse() };
   const group = (members = ['bob', 'carol'], maxMembers = 1024) => createGroup({ creatorId: 'alice', name: 'Team', members, maxMembers, now: 1, ...ports });
   const recipients = () => notifier.posts.map((post) => post.connectionId).sort();
   return { threads, notifier, ports, group, recipients };

@@ -4,6 +4,7 @@ import type { LiveConnection } from '../../../../lambdas/domain/chat/ports';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
 import {
   InMemoryConnections,
+  InMemoryPurse,
   InMemoryRateCounter,
   InMemoryThreadStore,
   RecordingNotifier,
@@ -44,6 +45,7 @@ function setup(options: { notifier?: RecordingNotifier; push?: RecordingPushRequ
     threads,
     staged,
     rate: new InMemoryRateCounter(),
+    purse: new InMemoryPurse(),
     clock: () => SENT_AT,
     connections,
     notifier,

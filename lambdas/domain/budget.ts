@@ -1,0 +1,136 @@
+import { MessengerError } from './errors';
+
+/**
+ * Every client frame is paid for from its user's budget, in units of about a millionth of a
+ * dollar of what the frame makes AWS do (a WebSocket message in or out, a Lambda invocation, a
+ * DynamoDB write or a few reads: each roughly one unit at list prices, docs/benchmark.md). Each
+ * budget is a bucket that refills at a steady rate up to its burst; a frame that finds too little
+ * in it is refused with `rate_limited` and `retryAfterMs`, before it writes anything.
+ */
+export interface BudgetLimit {
+  /** Units the bucket refills each second. */
+  readonly perSecond: number;
+  /** Units it holds at most: the largest burst, and the largest single charge. */
+  readonly burst: number;
+}
+
+/** The budgets of a user, each kept apart. */
+export type BudgetName = 'actions' | 'groupsCreated' | 'membersAdded';
+
+/**
+ * docs/protocol.md, "Budgets and caps". `actions` pays for every frame: 300 units a second is
+ * about $1.08 an hour at its limit, and a 20-a-second stream of 1:1 sends (15 units each) fits in
+ * it; its burst holds about four sends into, creations of, or removals from a 1024-member group
+ * (about 3,100 units each).
+ */
+export const BUDGETS: Readonly<Record<BudgetName, BudgetLimit>> = {
+  actions: { perSecond: 300, burst: 12_000 },
+  /** Groups created: 20 an hour, all of them at once if need be. */
+  groupsCreated: { perSecond: 20 / 3600, burst: 20 },
+  /** Members added, by createGroup or addMembers: 2,048 a minute (two full groups). */
+  membersAdded: { perSecond: 2048 / 60, burst: 2048 },
+};
+
+/** Open connections a user may hold at once (docs/protocol.md, "Connecting"). */
+export const MAX_CONNECTIONS_PER_USER = 20;
+
+/**
+ * Units of the frames whose cost does not grow with a group: the inbound message, the Lambda
+ * invocation, the budget's own write and the reply (a ping measured about $5 a million in the
+ * benchmark's abuse table). A frame of an action without a weight of its own, including one added
+ * later, costs this.
+ */
+export const DEFAULT_FRAME_UNITS = 5;
+
+/** Units per member a frame reaches: the member's connections looked up and posted to. */
+export const UNITS_PER_MEMBER_TOLD = 2;
+
+/**
+ * Units per member of a message beyond a 1:1 thread's two: delivery (a lookup and a post), the
+ * member's thread row moved by the relay, and a push request for an offline member.
+ */
+export const UNITS_PER_MESSAGE_RECIPIENT = 3;
+
+/** Units per member written into a group: membership and thread-list rows, and the announcement. */
+export const UNITS_PER_MEMBER_ADDED = 3;
+
+/**
+ * Each action's weight before it runs (what its frame says), in units; the part known only after
+ * a read (a group's members) is charged by the action there, before it writes.
+ */
+export const ACTION_UNITS = {
+  /** A handshake: the authorizer, \$connect (a count and a write), the presence change it makes, and later \$disconnect. */
+  connect: 10,
+  /** A 1:1 message end to end: commit, ack, delivery, relay, history and the staged copy's release. */
+  sendMessage: 15,
+  ack: 5,
+  typing: DEFAULT_FRAME_UNITS,
+  createGroup: 5,
+  addMembers: 5,
+  removeMember: 5,
+  /** A page of up to 20 threads with their members, in up to four 32 KB frames. */
+  listThreads: 30,
+  /** A page of up to 100 messages from history and the staged copies, in up to four 32 KB frames. */
+  getMessages: 10,
+  /** A page of up to 100 blocked users. */
+  listBlocks: 10,
+  subscribePresence: DEFAULT_FRAME_UNITS,
+  /** Per user named: a subscription written and a status read. */
+  subscribePresencePerUser: 1,
+  registerPush: 5,
+  unregisterPush: 5,
+} as const;
+
+/** A charge refused: when the budget will have room for it again. */
+export type BudgetVerdict = { readonly admitted: true } | { readonly admitted: false; readonly retryAfterMs: number };
+
+/** Where the users' budgets are kept: one atomic charge per call, shared by every execution environment. */
+export interface BudgetStore {
+  /** Takes `units` from the user's named budget if it holds them now; takes nothing otherwise. */
+  charge(userId: string, budget: BudgetName, units: number, now: number): Promise<BudgetVerdict>;
+  /** Gives back `units` taken earlier (a charge that a later refusal made pointless). */
+  refund(userId: string, budget: BudgetName, units: number): Promise<void>;
+}
+
+/** `rate_limited`, with when to try again. */
+export class RateLimitedError extends MessengerError {
+  constructor(
+    message: string,
+    public readonly retryAfterMs?: number,
+  ) {
+    super('rate_limited', message);
+  }
+}
+
+const REFUSALS: Record<BudgetName, string> = {
+  actions: 'you are doing too much too fast; slow down and retry after retryAfterMs',
+  groupsCreated: `you may create ${BUDGETS.groupsCreated.burst} groups an hour; retry after retryAfterMs`,
+  membersAdded: `you may add ${BUDGETS.membersAdded.burst} members a minute; retry after retryAfterMs`,
+};
+
+/** One user's budgets, as an action sees them. */
+export interface Purse {
+  /** Takes `units` from the named budget (`actions` by default), or throws `rate_limited` and takes nothing. */
+  spend(units: number, budget?: BudgetName): Promise<void>;
+  /** Gives back units spent earlier, for work that turned out not to be done. Never fails the action. */
+  giveBack(units: number, budget?: BudgetName): Promise<void>;
+}
+
+/**
+ * The caller's purse. A charge larger than its budget's burst could never fit, so it is refused
+ * as a bad request rather than as one to retry.
+ */
+export function purseOf({ userId, store, clock }: { readonly userId: string; readonly store: BudgetStore; readonly clock: () => number }): Purse {
+  return {
+    async spend(units, budget = 'actions') {
+      if (units <= 0) return;
+      const limit = BUDGETS[budget];
+      if (units > limit.burst) throw new MessengerError('bad_request', `this request is larger than anyone may do at once (${budget}: ${Math.ceil(units)} of ${limit.burst})`);
+      const verdict = await store.charge(userId, budget, units, clock());
+      if (!verdict.admitted) throw new RateLimitedError(REFUSALS[budget], Math.ceil(verdict.retryAfterMs));
+    },
+    async giveBack(units, budget = 'actions') {
+      if (units > 0) await store.refund(userId, budget, units).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { MessengerTable } from './messenger-table';
+
+/**
+ * Each user's budgets (lambdas/domain/budget.ts): every client frame is charged to its user here,
+ * one conditional UpdateItem per charge (lambdas/adapters/dynamodb-budget-store.ts).
+ */
+export class ActionBudgets extends Construct {
+  /**
+   * Partition key `userId`, sort key `budget` (`actions`, `groupsCreated`, `membersAdded`): when the
+   * bucket would be full again (`dueAt`, epoch ms). An item expires (TTL) once its bucket is full,
+   * when it says no more than a missing one.
+   */
+  public readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new MessengerTable(this, 'Table', { partitionKey: 'userId', sortKey: 'budget', timeToLiveAttribute: 'expiresAt' });
+  }
+
+  /** Lets the grantee charge budgets and give charges back (UpdateItem), and nothing else. */
+  public grantCharge(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+  }
+
+  public get environment(): Record<string, string> {
+    return { ACTION_BUDGETS_TABLE: this.table.tableName };
+  }
+}

@@ -1,0 +1,145 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BUDGETS, MAX_CONNECTIONS_PER_USER } from '../../lambdas/domain/budget';
+import { keepBudgetSpent } from '../support/budgets';
+import { byLogicalId, clientsClosedAfterEach, connectionRegistry, connectUrl, eventually, standIns, uniqueUser } from '../support/local-cloud-env';
+import { handshakeStatus } from '../support/ws-client';
+
+jest.setTimeout(180_000);
+
+type Frame = Record<string, unknown>;
+const connect = clientsClosedAfterEach();
+
+/** The operator's view of the template's tables in DynamoDB Local. */
+async function operator() {
+  const { dynamodb } = await standIns();
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  const table = (prefix: string) => byLogicalId(dynamodb.tables, prefix);
+  return {
+    async item(tablePrefix: string, key: Record<string, unknown>) {
+      return (await client.send(new GetCommand({ TableName: table(tablePrefix), Key: key, ConsistentRead: true }))).Item;
+    },
+    async threadsOf(userId: string): Promise<string[]> {
+      const { Items = [] } = await client.send(
+        new QueryCommand({ TableName: table('ChatUserThreads'), KeyConditionExpression: 'userId = :userId', ExpressionAttributeValues: { ':userId': userId }, ConsistentRead: true }),
+      );
+      return Items.map((item) => String(item.threadId));
+    },
+    close: () => client.destroy(),
+  };
+}
+
+function expectRateLimited(reply: Frame, longestWaitMs: number): void {
+  expect(reply).toMatchObject({ type: 'error', code: 'rate_limited', retryAfterMs: expect.any(Number) });
+  expect(Number(reply.retryAfterMs)).toBeGreaterThan(0);
+  expect(Number(reply.retryAfterMs)).toBeLessThanOrEqual(longestWaitMs);
+}
+
+describe('a spent budget, over real sockets', () => {
+  it('refuses every action with rate_limited and retryAfterMs, and writes nothing', async () => {
+    const [owner, spender, watcher] = ['owner', 'spender', 'watcher'].map(uniqueUser);
+    const ownerClient = await connect(owner);
+    const created = await ownerClient.request({ action: 'createGroup', name: 'Crowd', members: [spender, watcher] }, 60_000);
+    const threadId = String(created.threadId);
+    expect(await ownerClient.request({ action: 'sendMessage', clientMsgId: 'hello', threadId, text: 'hello' }, 60_000)).toMatchObject({ type: 'ack', seq: 1 });
+    const [client, watching] = [await connect(spender), await connect(watcher)];
+    const db = await operator();
+    try {
+      const spentForMs = 120_000;
+      await keepBudgetSpent(spender, spentForMs);
+      const longestWaitMs = (BUDGETS.actions.burst * 1000) / BUDGETS.actions.perSecond + spentForMs;
+      const frames: Frame[] = [
+        { action: 'typing', threadId, state: 'start' },
+        { action: 'ack', threadId, seq: 1, status: 'read' },
+        { action: 'sendMessage', clientMsgId: 'over', threadId, text: 'too much' },
+        { action: 'subscribePresence', userIds: [watcher] },
+        { action: 'createGroup', name: 'Another', members: [watcher] },
+        { action: 'addMembers', threadId, userIds: [uniqueUser('newcomer')] },
+        { action: 'listThreads' },
+        { action: 'getMessages', threadId },
+        { action: 'ping' },
+        { action: 'no-such-action' },
+      ];
+      for (const frame of frames) expectRateLimited(await client.request(frame, 60_000), longestWaitMs);
+
+      // Nothing was written: no receipt, no message, no subscription, no group, and no member was told anything.
+      expect(await db.item('ChatUserThreads', { userId: spender, threadId })).not.toMatchObject({ readSeq: 1 });
+      expect(await db.item('ChatThreads', { threadId, sk: 'meta' })).toMatchObject({ lastSeq: 1 });
+      expect(await db.threadsOf(spender)).toEqual([threadId]);
+      const registry = await connectionRegistry();
+      const [{ connectionId }] = await registry.connectionsOf(spender);
+      registry.close();
+      expect(await db.item('PresenceSubscriptions', { watchedUserId: watcher, connectionId })).toBeUndefined();
+      expect(watching.frames.filter((frame) => ['typing', 'receipt', 'message', 'thread'].includes(String(frame.type)))).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('the groups-an-hour cap, over real sockets', () => {
+  it(`creates ${BUDGETS.groupsCreated.burst} groups of a flood of createGroup and refuses the rest with rate_limited and retryAfterMs, writing none of them`, async () => {
+    const flooder = uniqueUser('flooder');
+    const client = await connect(flooder);
+    const floodSize = BUDGETS.groupsCreated.burst + 5;
+    const replies = await Promise.all(
+      Array.from({ length: floodSize }, (_, i) => client.request({ action: 'createGroup', name: `Flood ${i}`, members: [`${flooder}-m${i}`] }, 120_000)),
+    );
+    const created = replies.filter((reply) => reply.type === 'thread');
+    const refused = replies.filter((reply) => reply.type !== 'thread');
+    expect(created).toHaveLength(BUDGETS.groupsCreated.burst);
+    // One group's refill: the next one fits after at most that.
+    for (const reply of refused) expectRateLimited(reply, 3600_000 / BUDGETS.groupsCreated.burst);
+    const db = await operator();
+    try {
+      expect((await db.threadsOf(flooder)).sort()).toEqual(created.map((reply) => String(reply.threadId)).sort());
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('the 1023-member createGroup flood, over real sockets', () => {
+  it('is refused with rate_limited and retryAfterMs once the members-a-minute budget is spent, and writes none of its groups', async () => {
+    const flooder = uniqueUser('flooder');
+    const client = await connect(flooder);
+    const spentForMs = 60_000;
+    // As two full groups created this minute would have left it.
+    await keepBudgetSpent(flooder, spentForMs, 'membersAdded');
+    const run = Math.random().toString(36).slice(2, 8);
+    // Short ids, so that 1023 of them fit in one 32 KB frame: about 7 KB each.
+    const frames = Array.from({ length: 5 }, (_, f) => Array.from({ length: 1023 }, (_, i) => `v${f}m${i}-${run}`));
+    const replies = await Promise.all(frames.map((members, f) => client.request({ action: 'createGroup', name: `Flood ${f}`, members }, 120_000)));
+
+    const longestWaitMs = (BUDGETS.membersAdded.burst * 1000) / BUDGETS.membersAdded.perSecond + spentForMs;
+    for (const reply of replies) expectRateLimited(reply, longestWaitMs);
+    const db = await operator();
+    try {
+      expect(await db.threadsOf(flooder)).toEqual([]);
+      for (const members of frames) expect(await db.threadsOf(members[0])).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('connections per user', () => {
+  it(`lets a user hold ${MAX_CONNECTIONS_PER_USER} connections and refuses one more with 429, until one closes`, async () => {
+    const user = uniqueUser('hoarder');
+    const clients = [];
+    for (let i = 0; i < MAX_CONNECTIONS_PER_USER; i++) clients.push(await connect(user, `d${i}`));
+    expect(await handshakeStatus(await connectUrl(user))).toBe(429);
+
+    const registry = await connectionRegistry();
+    try {
+      await clients[0].close();
+      await eventually(async () => (await registry.connectionsOf(user)).length < MAX_CONNECTIONS_PER_USER, 30_000, 'the closed connection to be forgotten');
+    } finally {
+      registry.close();
+    }
+    const again = await connect(user);
+    expect(await again.request({ action: 'ping' })).toMatchObject({ type: 'pong' });
+  });
+});

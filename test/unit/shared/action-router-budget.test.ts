@@ -1,0 +1,116 @@
+import { BUDGETS, DEFAULT_FRAME_UNITS, type BudgetName, type BudgetStore, type BudgetVerdict } from '../../../lambdas/domain/budget';
+import * as z from '../../../lambdas/domain/schema';
+import { action, actionRouter } from '../../../lambdas/shared/websocket';
+import { messageEvent } from '../../support/lambda-events';
+
+/** Budgets that admit charges until `room` units are taken, then refuse with `retryAfterMs`. */
+class CountingStore implements BudgetStore {
+  readonly charges: Array<{ userId: string; budget: BudgetName; units: number }> = [];
+  readonly refunds: Array<{ budget: BudgetName; units: number }> = [];
+  constructor(
+    private room = Infinity,
+    private readonly retryAfterMs = 1234,
+  ) {}
+  async charge(userId: string, budget: BudgetName, units: number): Promise<BudgetVerdict> {
+    if (units > this.room) return { admitted: false, retryAfterMs: this.retryAfterMs };
+    this.room -= units;
+    this.charges.push({ userId, budget, units });
+    return { admitted: true };
+  }
+  async refund(_userId: string, budget: BudgetName, units: number): Promise<void> {
+    this.refunds.push({ budget, units });
+  }
+}
+
+const echoFrame = z.object({ action: z.literal('echo'), reqId: z.optional(z.string()), words: z.array(z.string()) });
+const plainFrame = z.object({ action: z.literal('plain'), reqId: z.optional(z.string()) });
+
+function routerWith(store: BudgetStore) {
+  const ran: string[] = [];
+  const route = actionRouter(
+    {
+      echo: action(
+        echoFrame,
+        async (frame, _caller, purse) => {
+          await purse.spend(10 * frame.words.length);
+          ran.push('echo');
+          return { type: 'echoed' };
+        },
+        (frame) => 2 + frame.words.length,
+      ),
+      plain: action(plainFrame, async () => {
+        ran.push('plain');
+        return { type: 'done' };
+      }),
+    },
+    { budget: store },
+  );
+  const send = async (frame: unknown, userId = 'alice') => JSON.parse((await route(messageEvent(typeof frame === 'string' ? frame : JSON.stringify(frame), userId) as never)).body);
+  return { ran, send };
+}
+
+describe('the action router charges every frame to its user', () => {
+  it("charges an action's own units before it runs, and what it spends after its reads", async () => {
+    const store = new CountingStore();
+    const { ran, send } = routerWith(store);
+    expect(await send({ action: 'echo', reqId: 'r1', words: ['a', 'b', 'c'] })).toEqual({ type: 'echoed', reqId: 'r1' });
+    expect(store.charges).toEqual([
+      { userId: 'alice', budget: 'actions', units: 5 },
+      { userId: 'alice', budget: 'actions', units: 30 },
+    ]);
+    expect(ran).toEqual(['echo']);
+  });
+
+  it('charges an action declared without units the default', async () => {
+    const store = new CountingStore();
+    const { send } = routerWith(store);
+    await send({ action: 'plain' });
+    expect(store.charges).toEqual([{ userId: 'alice', budget: 'actions', units: DEFAULT_FRAME_UNITS }]);
+  });
+
+  it.each([
+    ['an unknown action', { action: 'fly', reqId: 'r2' }],
+    ['a frame that is not JSON', 'nonsense'],
+    ['a frame its schema refuses', { action: 'echo', reqId: 'r2', words: 'no' }],
+  ])('charges %s the default, and answers bad_request', async (_case, frame) => {
+    const store = new CountingStore();
+    const { ran, send } = routerWith(store);
+    expect(await send(frame)).toMatchObject({ type: 'error', code: 'bad_request' });
+    expect(store.charges).toEqual([{ userId: 'alice', budget: 'actions', units: DEFAULT_FRAME_UNITS }]);
+    expect(ran).toEqual([]);
+  });
+
+  it('answers rate_limited with retryAfterMs, and runs nothing, when the budget has no room for the frame', async () => {
+    const { ran, send } = routerWith(new CountingStore(4, 250));
+    expect(await send({ action: 'echo', reqId: 'r3', words: ['a', 'b', 'c'] })).toEqual({
+      type: 'error',
+      reqId: 'r3',
+      code: 'rate_limited',
+      message: expect.stringMatching(/retryAfterMs/),
+      retryAfterMs: 250,
+    });
+    expect(ran).toEqual([]);
+  });
+
+  it('answers rate_limited when what the action spends after its reads does not fit, before it goes on', async () => {
+    const { ran, send } = routerWith(new CountingStore(10));
+    expect(await send({ action: 'echo', words: ['a', 'b'] })).toMatchObject({ type: 'error', code: 'rate_limited', retryAfterMs: 1234 });
+    expect(ran).toEqual([]);
+  });
+
+  it('answers bad_request, without asking the store, for a frame larger than the whole burst', async () => {
+    const store = new CountingStore();
+    const { send } = routerWith(store);
+    const words = Array.from({ length: BUDGETS.actions.burst }, (_, index) => `w${index}`);
+    expect(await send({ action: 'echo', words })).toMatchObject({ type: 'error', code: 'bad_request', message: expect.stringMatching(/larger than anyone may do at once/) });
+    expect(store.charges).toEqual([]);
+  });
+
+  it("keeps users' budgets apart", async () => {
+    const store = new CountingStore();
+    const { send } = routerWith(store);
+    await send({ action: 'plain' }, 'alice');
+    await send({ action: 'plain' }, 'bob');
+    expect(store.charges.map((charge) => charge.userId)).toEqual(['alice', 'bob']);
+  });
+});
