@@ -116,7 +116,7 @@ describe('MessengerStack wiring', () => {
       [get]: manage,
     });
     expect(granted('PushDevices')).toEqual({ ...baseline('PushDevices'), ...budgets, [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query') });
-    expect(granted('RenewToken')).toEqual({ ...baseline('RenewToken'), [connectionsTable]: actions('dynamodb:UpdateItem', 'dynamodb:PutItem'), [get]: manage });
+    expect(granted('RenewToken')).toEqual({ ...baseline('RenewToken'), ...budgets, [connectionsTable]: actions('dynamodb:UpdateItem', 'dynamodb:PutItem'), [get]: manage });
   });
 
   it('lets only the stale-connection sweep close connections (DELETE @connections), and no function use a method it does not call', () => {

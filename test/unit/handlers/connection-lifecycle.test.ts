@@ -76,7 +76,7 @@ describe('$connect', () => {
 
   it('refuses with 429, and writes nothing, a user who already holds the most connections anyone may', async () => {
     dynamodb.on(QueryCommand).resolves({ Count: MAX_CONNECTIONS_PER_USER });
-    const result = await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    const result = await connect(connectEvent({ token: 't' }, authorized('alice')) as never, lambdaContext);
     expect(result.statusCode).toBe(429);
     expect(result.body).toMatch(`${MAX_CONNECTIONS_PER_USER} connections`);
     expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'connections-table', ConsistentRead: true, ExpressionAttributeValues: expect.objectContaining({ ':userId': 'alice' }) });
@@ -88,7 +88,7 @@ describe('$connect', () => {
     const full = new ConditionalCheckFailedException({ message: 'over', $metadata: {}, Item: { dueAt: { N: String(Date.now() + 3_600_000) } } });
     dynamodb.on(UpdateCommand, { TableName: BUDGETS_TABLE }).rejects(full);
     // A user of their own: the function remembers a bucket it found full.
-    const result = await connect(connectEvent({ token: 't' }, { userId: 'mallory', principalId: 'mallory' }) as never, lambdaContext);
+    const result = await connect(connectEvent({ token: 't' }, authorized('mallory')) as never, lambdaContext);
     expect(result.statusCode).toBe(429);
     expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
   });
@@ -96,7 +96,7 @@ describe('$connect', () => {
   it('registers a connection while the user holds one fewer than the cap', async () => {
     dynamodb.on(QueryCommand).resolves({ Count: MAX_CONNECTIONS_PER_USER - 1 });
     dynamodb.on(PutCommand).resolves({});
-    const result = await connect(connectEvent({ token: 't' }, { userId: 'alice', principalId: 'alice' }) as never, lambdaContext);
+    const result = await connect(connectEvent({ token: 't' }, authorized('alice')) as never, lambdaContext);
     expect(result.statusCode).toBe(200);
     expect(dynamodb).toHaveReceivedCommand(PutCommand);
   });
