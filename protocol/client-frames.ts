@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import {
   clientMsgIdSchema,
   historyForNewMembersSchema,
+  presenceAudienceSchema,
   pushPlatformSchema,
   receiptStatusSchema,
   reqIdSchema,
@@ -152,6 +153,9 @@ const pushDeviceFrame = <Name extends 'registerPush' | 'unregisterPush'>(name: N
 export const registerPushFrame = pushDeviceFrame('registerPush');
 export const unregisterPushFrame = pushDeviceFrame('unregisterPush');
 
+/** The settings `updateSettings` may change. */
+export const SETTING_NAMES = ['activeStatus', 'pushPreviews', 'presenceAudience', 'requestNotifications'] as const;
+
 export const getSettingsFrame = z.object({ action: z.literal('getSettings'), reqId: z.optional(reqIdSchema) });
 
 /** Changes the caller's settings; a setting left out keeps its value. */
@@ -163,8 +167,17 @@ export const updateSettingsFrame = z
     activeStatus: z.optional(z.boolean()),
     /** Whether push notifications show the sender and the text, or only "New message". */
     pushPreviews: z.optional(z.boolean()),
+    /** Who may see your presence: `everyone` (the default) or `threads` (people who share an accepted thread with you). */
+    presenceAudience: z.optional(presenceAudienceSchema),
+    /** Whether a message request is pushed to your devices like any message (the default), or nothing until you accept it. */
+    requestNotifications: z.optional(z.boolean()),
   })
-  .check(z.refine((frame) => frame.activeStatus !== undefined || frame.pushPreviews !== undefined, 'give activeStatus, pushPreviews or both'));
+  .check(
+    z.refine(
+      (frame) => SETTING_NAMES.some((name) => frame[name] !== undefined),
+      `give at least one of ${SETTING_NAMES.join(', ')}`,
+    ),
+  );
 
 /**
  * A fresh token for the connection, sent before the one it opened with (or last renewed with)

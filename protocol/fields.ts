@@ -37,6 +37,14 @@ export const receiptStatusSchema = z.enum(['delivered', 'read']);
 export type ReceiptStatus = z.infer<typeof receiptStatusSchema>;
 export const typingStateSchema = z.enum(['start', 'stop']);
 export type TypingState = z.infer<typeof typingStateSchema>;
+/**
+ * Who may see a user's presence (the `presenceAudience` setting): `everyone` by default, as the
+ * contract's subscribePresence answers anyone's state; `threads`, only people who share an
+ * accepted thread with them.
+ */
+export const presenceAudienceSchema = z.enum(['everyone', 'threads']);
+export type PresenceAudienceSetting = z.infer<typeof presenceAudienceSchema>;
+
 export const pushPlatformSchema = z.enum(['apns', 'fcm']);
 export type PushPlatform = z.infer<typeof pushPlatformSchema>;
 export const threadKindSchema = z.enum(['dm', 'group']);

@@ -8,6 +8,7 @@ import {
   historyForNewMembersSchema,
   epochMillisSchema,
   messageIdSchema,
+  presenceAudienceSchema,
   presenceStatusSchema,
   receiptStatusSchema,
   reqIdSchema,
@@ -134,7 +135,14 @@ export const requestDeclinedServerFrame = z.object({ type: z.literal('requestDec
 export const pushRegisteredServerFrame = z.object({ type: z.literal('pushRegistered'), ...reply });
 export const pushUnregisteredServerFrame = z.object({ type: z.literal('pushUnregistered'), ...reply });
 /** The caller's settings: the reply to `getSettings` and to `updateSettings` (as they now are). */
-export const settingsServerFrame = z.object({ type: z.literal('settings'), ...reply, activeStatus: z.boolean(), pushPreviews: z.boolean() });
+export const settingsServerFrame = z.object({
+  type: z.literal('settings'),
+  ...reply,
+  activeStatus: z.boolean(),
+  pushPreviews: z.boolean(),
+  presenceAudience: presenceAudienceSchema,
+  requestNotifications: z.boolean(),
+});
 export type UserSettings = Omit<z.infer<typeof settingsServerFrame>, 'type' | 'reqId'>;
 export const pongServerFrame = z.object({ type: z.literal('pong'), ...reply });
 /** The reply to `renewToken`: the connection now lasts until `expiresAt` (the new token's `exp`, epoch ms). */

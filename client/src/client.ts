@@ -241,14 +241,20 @@ export class MessengerClient {
     await this.connection.request({ action: 'unregisterPush', platform, token });
   }
 
-  /** The user's settings: active status (seen online by people you share a thread with, and seeing them) and push previews. */
+  /**
+   * The user's settings: active status (seen online, and seeing others), presence audience
+   * (`everyone` by default, or `threads`: only people who share an accepted thread with you),
+   * push previews, and request notifications (message requests pushed like any message by
+   * default; off, nothing is pushed for a request until you accept it).
+   */
   async getSettings(): Promise<UserSettings> {
     return settingsOf((await this.connection.request({ action: 'getSettings' })) as ServerFrameOf<'settings'>);
   }
 
   /**
    * Changes some of the user's settings and returns them all as they now are. With active status
-   * off, everyone you watch shows offline (without `lastSeen`), and you show so to them.
+   * off, everyone you watch shows offline (without `lastSeen`), and you show so to them; with the
+   * `threads` audience, so do people who share no accepted thread with you.
    */
   async updateSettings(changes: Partial<UserSettings>): Promise<UserSettings> {
     return settingsOf((await this.connection.request({ action: 'updateSettings', ...changes })) as ServerFrameOf<'settings'>);
@@ -329,6 +335,6 @@ export class MessengerClient {
   }
 }
 
-function settingsOf({ activeStatus, pushPreviews }: ServerFrameOf<'settings'>): UserSettings {
-  return { activeStatus, pushPreviews };
+function settingsOf({ activeStatus, pushPreviews, presenceAudience, requestNotifications }: ServerFrameOf<'settings'>): UserSettings {
+  return { activeStatus, pushPreviews, presenceAudience, requestNotifications };
 }

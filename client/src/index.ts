@@ -9,4 +9,4 @@ export type { MessageEvent } from './threads';
 export type { TypingEvent } from './typing';
 export type { WebSocketConstructor, WebSocketLike } from './websocket';
 export type { BackoffOptions } from './backoff';
-export type { ErrorCode, PushPlatform, ReceiptStatus, ServerFrame, ServerFrameOf, ThreadMessage, UserPresence, UserSettings } from '../../protocol';
+export type { ErrorCode, PresenceAudienceSetting, PushPlatform, ReceiptStatus, ServerFrame, ServerFrameOf, ThreadMessage, UserPresence, UserSettings } from '../../protocol';

@@ -46,7 +46,8 @@ export class Presence {
    * Asks again about watched users who show as hidden (offline without `lastSeen`: the server's
    * answer for anyone the user may not see, so not subscribed to) now that something suggests they
    * may share a thread (a message from or to them, a group with them), which is when the server
-   * starts letting them see each other. At most once a minute per user.
+   * starts letting them see each other if either limits their presence audience to threads. At
+   * most once a minute per user.
    */
   reconsider(userIds: readonly string[]): Promise<void> {
     const now = (this.options.now ?? Date.now)();

@@ -39,7 +39,8 @@ export interface ChatTables {
 }
 
 const META = 'meta';
-const memberKey = (userId: string) => `member#${userId}`;
+/** The sort key of a user's membership item in a thread's partition. */
+export const memberKey = (userId: string) => `member#${userId}`;
 /**
  * A send record's key, `<sender>#<clientMsgId>`, with `%` and `#` in the sender percent-escaped:
  * the first `#` then always ends the sender, so no two (sender, clientMsgId) pairs share a key,

@@ -1,4 +1,5 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { presenceAudienceSchema } from '../../protocol/fields';
 import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../domain/settings';
 import { batchGet } from './dynamodb-batch';
 
@@ -8,6 +9,8 @@ function settingsFrom(item: Record<string, unknown> | undefined): UserSettings {
   return {
     activeStatus: typeof item?.activeStatus === 'boolean' ? item.activeStatus : DEFAULT_SETTINGS.activeStatus,
     pushPreviews: typeof item?.pushPreviews === 'boolean' ? item.pushPreviews : DEFAULT_SETTINGS.pushPreviews,
+    presenceAudience: presenceAudienceSchema.safeParse(item?.presenceAudience).data ?? DEFAULT_SETTINGS.presenceAudience,
+    requestNotifications: typeof item?.requestNotifications === 'boolean' ? item.requestNotifications : DEFAULT_SETTINGS.requestNotifications,
   };
 }
 

@@ -20,10 +20,11 @@ export interface SettingsChangeReport {
 }
 
 /**
- * Changes a user's settings. When active status flips, both directions are told at once: the
- * user's subscribers (hidden when it went off, the user's state when it came back on, for those who
- * may see it), and the user's own connections, about everyone they watch (all hidden when off, as
- * they now see them when on). Best effort: a connection that misses its frame is corrected by its
+ * Changes a user's settings. When active status flips or the presence audience changes, both
+ * directions are told at once: the user's subscribers (hidden when they may no longer see the
+ * user, the user's state when they may), and the user's own connections, about everyone they
+ * watch (hidden or as they now see them). A subscription that the audience no longer allows stays
+ * until the next change of either user, which ends it (presence.ts, publishPresenceChanges). Best effort: a connection that misses its frame is corrected by its
  * next subscription, and the flip itself is already stored.
  */
 export async function updateSettings({
@@ -32,7 +33,7 @@ export async function updateSettings({
   ...ports
 }: ActiveStatusPorts & { readonly userId: string; readonly changes: Partial<UserSettings> }): Promise<SettingsChangeReport> {
   const { before, after } = await ports.settings.update(userId, changes);
-  if (before.activeStatus === after.activeStatus) return { settings: after, failedPosts: [] };
+  if (before.activeStatus === after.activeStatus && before.presenceAudience === after.presenceAudience) return { settings: after, failedPosts: [] };
 
   const frames = new Map<string, UserPresence[]>();
   const add = (connectionId: string, users: UserPresence[]) => {

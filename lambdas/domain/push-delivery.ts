@@ -58,6 +58,7 @@ export async function sendDeliveries({ deliveries, registry, sender }: PushDeliv
 /**
  * Sends one notification to every registered device of every recipient but the sender, each
  * built as the recipient's previews setting has it (off: no sender and no text anywhere in it).
+ * A recipient by message request is left out when their `requestNotifications` setting is off.
  * Reading the devices or the settings fails the whole request (nothing was sent yet, so its retry
  * repeats nothing); a device that cannot be reached fails only its own delivery (see sendDeliveries).
  */
@@ -67,7 +68,12 @@ export async function deliverPush({
   settings,
   ...request
 }: PushRequest & PushDeliveryPorts & { readonly settings: UserSettingsStore }): Promise<PushDeliveryReport> {
-  const recipients = [...new Set(request.recipients)].filter((recipient) => recipient !== request.senderId);
+  const byRequest = [...new Set(request.requestRecipients ?? [])].filter((recipient) => recipient !== request.senderId);
+  const optedOut = new Set(
+    byRequest.length === 0 ? [] : [...(await settings.settingsOf(byRequest))].filter(([, chosen]) => !chosen.requestNotifications).map(([userId]) => userId),
+  );
+  const recipients = [...new Set([...request.recipients, ...byRequest])].filter((recipient) => recipient !== request.senderId && !optedOut.has(recipient));
+  if (recipients.length === 0) return { sent: 0, removed: 0, failed: [] };
   const [previews, devices] = await Promise.all([
     settings.settingsOf(recipients),
     (async () => {

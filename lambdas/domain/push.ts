@@ -6,14 +6,23 @@ export type { PushPlatform };
 /** Longest message preview a notification carries. */
 export const PUSH_PREVIEW_LENGTH = 100;
 
-/** What the sending side publishes to the push topic: one message for a batch of offline recipients. */
-export const pushRequestSchema = z.object({
-  recipients: z.array(userIdSchema).check(z.minLength(1), z.maxLength(1024)),
-  senderId: userIdSchema,
-  threadId: z.string().check(z.minLength(1), z.maxLength(128)),
-  seq: z.int().check(z.positive()),
-  preview: z.string().check(z.maxLength(PUSH_PREVIEW_LENGTH)),
-});
+const recipientsSchema = z.array(userIdSchema).check(z.maxLength(1024));
+
+/**
+ * What the sending side publishes to the push topic: one message for a batch of offline recipients.
+ * `requestRecipients` hold the thread by a message request (not yet accepted): each is pushed only
+ * when their `requestNotifications` setting is on (the default), which the push function reads.
+ */
+export const pushRequestSchema = z
+  .object({
+    recipients: recipientsSchema,
+    requestRecipients: z.optional(recipientsSchema),
+    senderId: userIdSchema,
+    threadId: z.string().check(z.minLength(1), z.maxLength(128)),
+    seq: z.int().check(z.positive()),
+    preview: z.string().check(z.maxLength(PUSH_PREVIEW_LENGTH)),
+  })
+  .check(z.refine((request) => request.recipients.length + (request.requestRecipients?.length ?? 0) > 0, 'names no recipient'));
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 /** A device registered for push, as the device registry keeps it. */

@@ -4,6 +4,7 @@ import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
 import { DynamoDbSharedThreads } from '../adapters/dynamodb-shared-threads';
+import { DynamoDbUserPairs } from '../adapters/dynamodb-user-pairs';
 import { DynamoDbUserSettings } from '../adapters/dynamodb-user-settings';
 import { publishPresenceChanges, type ConnectionChange } from '../domain/presence';
 import * as z from '../domain/schema';
@@ -28,6 +29,7 @@ const ports = {
   notifier: new ApiGatewayConnectionNotifier(managementApiClient),
   sharedThreads: new DynamoDbSharedThreads(documentClient, chatTablesOf(config)),
   settings: new DynamoDbUserSettings(documentClient, config.USER_SETTINGS_TABLE),
+  blocks: new DynamoDbUserPairs(documentClient, chatTablesOf(config)),
 };
 
 /** A connection record as the stream carries it (see `lambdas/adapters/dynamodb-connection-registry.ts`). */
@@ -63,7 +65,8 @@ function changeOf(record: z.infer<typeof streamRecord>, now: number): Connection
 /**
  * Reads the connection registry's stream (connections opening and closing, however they close)
  * and pushes each user's online/offline change to the subscribers who may see it (and ends the
- * subscriptions of those who no longer share a thread with the user). A user whose change could not
+ * subscriptions of those who may no longer see the user: a block, or no shared thread under the
+ * `threads` audience). A user whose change could not
  * be worked out or did not reach every subscriber fails their records, so that Lambda retries from
  * the first of them and the change goes out again; a record that can never be read is logged and
  * skipped, since retrying it would hold up the whole shard.

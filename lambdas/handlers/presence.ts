@@ -7,7 +7,7 @@ import { DynamoDbUserSettings } from '../adapters/dynamodb-user-settings';
 import { DynamoDbTypingGate } from '../adapters/dynamodb-typing-gate';
 import { DynamoDbUserPairs } from '../adapters/dynamodb-user-pairs';
 import { ActivityTracker } from '../domain/connections';
-import { getSettingsFrame, pingFrame, subscribePresenceFrame, typingFrame, updateSettingsFrame } from '../../protocol/client-frames';
+import { SETTING_NAMES, getSettingsFrame, pingFrame, subscribePresenceFrame, typingFrame, updateSettingsFrame } from '../../protocol/client-frames';
 import { updateSettings } from '../domain/active-status';
 import { subscribeToPresence } from '../domain/presence';
 import { signalTyping } from '../domain/typing';
@@ -34,7 +34,7 @@ const notifier = new ApiGatewayConnectionNotifier(managementApiClient);
 const activity = new ActivityTracker({ registry, gateway: notifier, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS });
 const chatTables = chatTablesOf(config);
 const threads = new DynamoDbThreadStore(documentClient, chatTables);
-/** Who blocked whom: typing is hidden between them (and presence may read it too). */
+/** Who blocked whom: typing and presence are hidden between them. */
 const blocks = new DynamoDbUserPairs(documentClient, chatTables);
 const typingGate = new DynamoDbTypingGate(documentClient, config.THREADS_TABLE);
 const presence = {
@@ -42,6 +42,7 @@ const presence = {
   subscriptions: new DynamoDbPresenceSubscriptions(documentClient, config.PRESENCE_SUBSCRIPTIONS_TABLE),
   sharedThreads: new DynamoDbSharedThreads(documentClient, chatTablesOf(config)),
   settings: new DynamoDbUserSettings(documentClient, config.USER_SETTINGS_TABLE),
+  blocks,
   notifier,
 };
 
@@ -50,7 +51,7 @@ const presence = {
  * quarter idle period per connection and execution environment); `subscribePresence` answers the
  * users' current state (as far as the caller may see it) and subscribes the connection to their
  * changes (which `presence-changes.ts` pushes); `getSettings` and `updateSettings` read and change
- * the caller's active status and push previews; `typing` tells the other members.
+ * the caller's settings (active status, presence audience, push previews, request notifications); `typing` tells the other members.
  */
 export const handler = instrumented(
   actionRouter(
@@ -69,8 +70,8 @@ export const handler = instrumented(
         const settings = (await presence.settings.settingsOf([caller.userId])).get(caller.userId)!;
         return { type: 'settings', ...settings };
       }),
-      updateSettings: action(updateSettingsFrame, async ({ activeStatus, pushPreviews }, caller) => {
-        const changes = { ...(activeStatus === undefined ? {} : { activeStatus }), ...(pushPreviews === undefined ? {} : { pushPreviews }) };
+      updateSettings: action(updateSettingsFrame, async (frame, caller) => {
+        const changes = Object.fromEntries(SETTING_NAMES.flatMap((name) => (frame[name] === undefined ? [] : [[name, frame[name]]])));
         const report = await updateSettings({ userId: caller.userId, changes, ...presence });
         if (report.failedPosts.length > 0) {
           logger.warn('active status change not delivered to every connection', { count: report.failedPosts.length, firstError: report.failedPosts[0] as Error });

@@ -182,10 +182,15 @@ export class ChatStore extends Construct {
 
   /**
    * Lets the grantee find who shares a thread with a user (lambdas/adapters/dynamodb-shared-threads.ts):
-   * Query users' thread rows and groups' memberships, and nothing else.
+   * Query users' thread rows and groups' memberships, and batch-read two users' memberships of a
+   * thread, and nothing else.
    */
-  public grantFindSharedThreads(grantee: IGrantable): Grant {
-    return this.grantOn(grantee, [this.threads.tableArn, this.userThreads.tableArn], 'dynamodb:Query');
+  public grantFindSharedThreads(grantee: IGrantable): Grant[] {
+    return [
+      this.grantOn(grantee, [this.threads.tableArn, this.userThreads.tableArn], 'dynamodb:Query'),
+      // The memberships of two users in a thread, to skip a thread that one of them holds by request.
+      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem'),
+    ];
   }
 
   /** Actions on exactly these ARNs; unlike `Table.grant`, not on every index of the table too. */

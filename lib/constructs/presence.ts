@@ -20,9 +20,9 @@ export interface PresenceProps {
   readonly connections: ConnectionRegistry;
   /** Where subscribers' connections are reached. */
   readonly gateway: WebSocketGateway;
-  /** Whose threads say who may see whom. */
+  /** Whose threads and blocks say who may see whom. */
   readonly chat: ChatStore;
-  /** Whose active status switch hides them. */
+  /** Whose active status switch and presence audience hide them. */
   readonly settings: UserSettings;
 }
 
@@ -30,7 +30,8 @@ export interface PresenceProps {
  * Online/offline status, pushed to subscribers: a function on the connection registry's stream
  * works out each user's status when one of their connections opens or closes (however it closes),
  * records it, and posts each change to the connections subscribed to that user who may see it
- * (who share a thread with the user, both with active status on).
+ * (lambdas/domain/presence-visibility.ts: no block between them, both with active status on, and a
+ * shared accepted thread when either limits their audience to threads).
  */
 export class Presence extends Construct {
   /**
@@ -94,10 +95,12 @@ export class Presence extends Construct {
     // What lambdas/handlers/presence-changes.ts does: count the user's live connections, flip the
     // status, find the subscribers (and a closed connection's subscriptions, by the index), end
     // subscriptions in batches, post to the subscribers and confirm the publication (an update);
-    // read who may see the user (thread rows, memberships, settings) and end the subscriptions of
-    // subscribers who no longer share a thread (a delete, and an update of their watch list).
+    // read who may see the user (blocks, settings, and thread rows and memberships when needed)
+    // and end the subscriptions of subscribers who may no longer see the user (a delete, and an
+    // update of their watch list).
     props.connections.grantReadConnections(this.changesFunction);
     props.chat.grantFindSharedThreads(this.changesFunction);
+    props.chat.grantReadBlocks(this.changesFunction);
     props.settings.grantRead(this.changesFunction);
     Grant.addToPrincipal({
       grantee: this.changesFunction,

@@ -224,7 +224,7 @@ describe('the client SDK against the local cloud', () => {
     const [alice, carol] = [uniqueUser('alice'), uniqueUser('carol')];
     const aliceClient = sdkClient(alice);
     await started(aliceClient);
-    // Only people who share a thread see each other's presence.
+    // A shared thread, as a user who limits their presence audience to threads would ask.
     await aliceClient.send({ to: carol, text: 'hi carol' }).sent;
     await aliceClient.watch([carol]);
     expect(aliceClient.presenceOf(carol)).toEqual({ userId: carol, status: 'offline' });

@@ -13,10 +13,11 @@ async function pushesTo(user: string): Promise<Array<Record<string, unknown>>> {
   return ((await response.json()) as { notifications: Array<Record<string, unknown>> }).notifications;
 }
 
-/** Registers a push device for `user` and leaves them offline. */
-async function offlineWithDevice(user: string): Promise<void> {
+/** Registers a push device for `user` and leaves them offline; with `requestNotifications: false`, nothing is pushed for their requests. */
+async function offlineWithDevice(user: string, settings?: { requestNotifications: boolean }): Promise<void> {
   const phone = await connect(user);
   await phone.request({ action: 'registerPush', platform: 'fcm', token: `fcm-${user}` });
+  if (settings) expect(await phone.request({ action: 'updateSettings', ...settings })).toMatchObject({ type: 'settings', ...settings });
   await phone.close();
 }
 
@@ -24,20 +25,24 @@ const listing = async (client: TestClient, threadId: unknown) =>
   ((await client.request({ action: 'listThreads' })).threads as Frame[]).find((thread) => thread.threadId === threadId);
 
 describe('message requests over real sockets', () => {
-  it('puts a victim added to a stranger’s group among requests and pushes them nothing until they accept', async () => {
-    const [mallory, friend, victim] = ['mallory', 'friend', 'victim'].map(uniqueUser);
-    // The friend has written to mallory before, so accepts her; the victim never heard of her.
+  it('puts a victim added to a stranger’s group among requests; pushes them nothing until they accept when they turned request notifications off, and pushes it by default', async () => {
+    const [mallory, friend, victim, bystander] = ['mallory', 'friend', 'victim', 'bystander'].map(uniqueUser);
+    // The friend has written to mallory before, so accepts her; the victim and the bystander never heard of her.
     const friendClient = await connect(friend);
     await friendClient.request({ action: 'sendMessage', clientMsgId: 'hello', to: mallory, text: 'hello' });
     await friendClient.close();
     await offlineWithDevice(friend);
-    await offlineWithDevice(victim);
+    await offlineWithDevice(victim, { requestNotifications: false });
+    await offlineWithDevice(bystander);
 
     const attacker = await connect(mallory);
-    const { threadId } = await attacker.request({ action: 'createGroup', name: 'Free prizes', members: [friend, victim] });
+    const { threadId } = await attacker.request({ action: 'createGroup', name: 'Free prizes', members: [friend, victim, bystander] });
     await attacker.request({ action: 'sendMessage', clientMsgId: 'spam-1', threadId, text: 'click here' });
-    // One push request per message names every recipient: once the friend's push is there, the victim's would be too.
+    // One push request per message names every recipient: once the others' pushes are there, the victim's would be too.
     await eventually(async () => (await pushesTo(friend)).length === 1, 10_000, 'the push to the friend');
+    // The bystander kept the default: a request is pushed like any message, as the contract says.
+    await eventually(async () => (await pushesTo(bystander)).length === 1, 10_000, 'the push of the request to the bystander');
+    expect((await pushesTo(bystander))[0]).toMatchObject({ threadId, senderId: mallory, preview: 'click here' });
     expect(await pushesTo(victim)).toEqual([]);
 
     const victimClient = await connect(victim);

@@ -150,7 +150,7 @@ describe('the outbox relay', () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
     const bobPhone = await connect(bob);
     expect(await bobPhone.request({ action: 'registerPush', platform: 'fcm', token: `fcm-${bob}` })).toMatchObject({ type: 'pushRegistered' });
-    // Bob wrote first, so alice's message is no request (those are not pushed: consent.test.ts).
+    // Bob wrote first, so alice's message is no request (a request is pushed only while request notifications are on: consent.test.ts).
     await bobPhone.request({ action: 'sendMessage', clientMsgId: 'hi', to: alice, text: 'hi' });
     await bobPhone.close();
     // Bob's phone went away without $disconnect: its record still looks live, the gateway knows it no more.

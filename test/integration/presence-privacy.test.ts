@@ -40,16 +40,32 @@ async function answerShape(client: TestClient, userIds: string[]) {
 }
 
 describe('who sees whose presence, over real sockets', () => {
-  it('answers a stranger about a user exactly as about an id nobody has, subscribes them to nothing, and tells them no change', async () => {
+  it('by default (the contract) shows a stranger, who shares no thread, the real state and every change', async () => {
+    const [bob, stranger] = ['bob', 'stranger'].map(uniqueUser);
+    const bobClient = await connect(bob);
+    const strangerClient = await connect(stranger);
+    expect(await strangerClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ type: 'presence', users: [{ userId: bob, status: 'online' }] });
+    expect((await subscriptionsTo(bob)).filter((item) => item.subscriberUserId === stranger)).toHaveLength(1);
+
+    await bobClient.close();
+    expect(await presenceOf(strangerClient, bob, 'offline')).toEqual({ userId: bob, status: 'offline', lastSeen: expect.any(Number) });
+    await connect(bob);
+    expect(await presenceOf(strangerClient, bob, 'online')).toEqual({ userId: bob, status: 'online' });
+  });
+
+  it('with presenceAudience "threads", answers a stranger (even one whose message request is pending) exactly as about an id nobody has, subscribes them to nothing, and tells them no change', async () => {
     const [bob, stranger, friend] = ['bob', 'stranger', 'friend'].map(uniqueUser);
     const unknown = uniqueUser('nobody');
     const friendClient = await connect(friend);
     await shareAThread(friendClient, bob);
-    // A friend who shares a thread sees bob.
-    await friendClient.request({ action: 'subscribePresence', userIds: [bob] });
     const bobClient = await connect(bob);
-    await presenceOf(friendClient, bob, 'online');
+    // bob accepts the friend's thread by replying; the stranger's first message stays a request.
+    await shareAThread(bobClient, friend);
+    expect(await bobClient.request({ action: 'updateSettings', presenceAudience: 'threads' })).toMatchObject({ type: 'settings', presenceAudience: 'threads', requestNotifications: true });
+    // A friend who shares an accepted thread sees bob.
+    expect(await friendClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'online' }] });
     const strangerClient = await connect(stranger);
+    await shareAThread(strangerClient, bob);
     // bob has been seen (he is online now), the unknown id never: the stranger cannot tell them apart.
     expect(await answerShape(strangerClient, [bob])).toEqual(await answerShape(strangerClient, [unknown]));
     expect(await answerShape(strangerClient, [bob])).toEqual({ type: 'presence', users: [{ status: 'offline' }] });
@@ -59,8 +75,31 @@ describe('who sees whose presence, over real sockets', () => {
     await bobClient.close();
     await presenceOf(friendClient, bob, 'offline');
     await connect(bob);
-    await friendClient.waitFor((frame) => pushedAbout(friendClient, bob).length === 3 && frame.type === 'presence');
+    await presenceOf(friendClient, bob, 'online');
     expect(pushedAbout(strangerClient, bob)).toEqual([]);
+  });
+
+  it('hides a block both ways, like an unknown id, and ends an existing subscription at the next change', async () => {
+    const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
+    const aliceClient = await connect(alice);
+    await aliceClient.request({ action: 'subscribePresence', userIds: [bob] });
+    let bobClient = await connect(bob);
+    await presenceOf(aliceClient, bob, 'online');
+    expect(await bobClient.request({ action: 'blockUser', userId: alice })).toMatchObject({ type: 'blocked', userId: alice });
+
+    // Alice's subscription from before the block: bob's next change tells her hidden (no lastSeen), then it ends.
+    await bobClient.close();
+    expect(await presenceOf(aliceClient, bob, 'offline')).toEqual({ userId: bob, status: 'offline' });
+    await eventually(async () => (await subscriptionsTo(bob)).every((item) => item.subscriberUserId !== alice), 10_000, "alice's subscription to end");
+    bobClient = await connect(bob);
+    // Asked again, bob answers as an id nobody has; and the blocker does not see the blocked user either.
+    expect(await answerShape(aliceClient, [bob])).toEqual(await answerShape(aliceClient, [uniqueUser('nobody')]));
+    expect(await answerShape(bobClient, [alice])).toEqual({ type: 'presence', users: [{ status: 'offline' }] });
+    expect((await subscriptionsTo(alice)).filter((item) => item.subscriberUserId === bob)).toEqual([]);
+
+    // Unblocked, they see each other again.
+    await bobClient.request({ action: 'unblockUser', userId: alice });
+    expect(await aliceClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'online' }] });
   });
 
   it('hides a user who turns active status off, from others and others from them, like an unknown id; and shows them again when it is back on', async () => {
@@ -86,16 +125,23 @@ describe('who sees whose presence, over real sockets', () => {
     expect(await presenceOf(bobClient, alice, 'online')).toEqual({ userId: alice, status: 'online' });
   });
 
-  it('stops telling a member who left the only group they shared: hidden once, then unsubscribed', async () => {
+  it('stops telling a member who left the only group they shared with a user on presenceAudience "threads": hidden once, then unsubscribed', async () => {
     const [admin, bob, carol] = ['admin', 'bob', 'carol'].map(uniqueUser);
     const adminClient = await connect(admin);
     const { threadId } = (await adminClient.request({ action: 'createGroup', name: 'Trip', members: [bob, carol] })) as { threadId: string };
+    let bobClient = await connect(bob);
+    await bobClient.request({ action: 'acceptRequest', threadId });
+    await bobClient.request({ action: 'updateSettings', presenceAudience: 'threads' });
     const carolClient = await connect(carol);
-    await carolClient.request({ action: 'subscribePresence', userIds: [bob] });
-    const bobClient = await connect(bob);
+    await carolClient.request({ action: 'acceptRequest', threadId });
+    expect(await carolClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'online' }] });
+    await bobClient.close();
+    await presenceOf(carolClient, bob, 'offline');
+    bobClient = await connect(bob);
     await presenceOf(carolClient, bob, 'online');
 
     expect(await carolClient.request({ action: 'removeMember', threadId, userId: carol })).toMatchObject({ type: 'thread' });
+    carolClient.frames.length = 0;
     await bobClient.close();
     // Not offline with lastSeen, as a friend would see it: hidden.
     expect(await presenceOf(carolClient, bob, 'offline')).toEqual({ userId: bob, status: 'offline' });
@@ -103,7 +149,7 @@ describe('who sees whose presence, over real sockets', () => {
     await eventually(async () => (await subscriptionsTo(bob)).every((item) => item.subscriberUserId !== carol), 10_000, "carol's subscription to end");
   });
 
-  it("costs a stranger's 500-id subscribePresence one Query, and writes nothing", async () => {
+  it("costs a 500-id subscribePresence, on the default audience, no read of anyone's threads: settings and blocks, 100 a batch", async () => {
     const stranger = await connect(uniqueUser('stranger'));
     const since = Date.now();
     const userIds = Array.from({ length: 500 }, (_, index) => uniqueUser(`target${index}`));
@@ -114,13 +160,21 @@ describe('who sees whose presence, over real sockets', () => {
       invocations: Array<{ logicalId: string; start: number; calls: Array<{ service: string; operation: string }> }>;
     };
     const calls = invocations.filter((invocation) => invocation.logicalId.startsWith('PresenceActions') && invocation.start >= since).flatMap((invocation) => invocation.calls);
-    // Its own thread rows (none), and at most the connection's activity mark: before, 20 BatchWriteItems and 5 BatchGetItems.
-    expect(calls.map((call) => call.operation).filter((operation) => operation !== 'UpdateItem')).toEqual(['Query']);
+    const count = (operation: string) => calls.filter((call) => call.operation === operation).length;
+    // 6 batches of settings (501 users), 5 of pairs (blocks), 5 of statuses; 20 batches of subscriptions;
+    // the watch-list check (a Query and a Put); no Query of thread rows.
+    expect({ BatchGetItem: count('BatchGetItem'), BatchWriteItem: count('BatchWriteItem'), Query: count('Query') }).toEqual({ BatchGetItem: 16, BatchWriteItem: 20, Query: 1 });
   });
 
   it('refuses bad settings frames with bad_request', async () => {
     const client = await connect(uniqueUser('alice'));
-    expect(await client.request({ action: 'updateSettings' })).toMatchObject({ type: 'error', code: 'bad_request', message: /activeStatus, pushPreviews or both/ });
+    expect(await client.request({ action: 'updateSettings' })).toMatchObject({
+      type: 'error',
+      code: 'bad_request',
+      message: /activeStatus, pushPreviews, presenceAudience, requestNotifications/,
+    });
     expect(await client.request({ action: 'updateSettings', activeStatus: 'no' })).toMatchObject({ type: 'error', code: 'bad_request', message: /activeStatus/ });
+    expect(await client.request({ action: 'updateSettings', presenceAudience: 'friends' })).toMatchObject({ type: 'error', code: 'bad_request', message: /presenceAudience/ });
+    expect(await client.request({ action: 'updateSettings', requestNotifications: 'no' })).toMatchObject({ type: 'error', code: 'bad_request', message: /requestNotifications/ });
   });
 });

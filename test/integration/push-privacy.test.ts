@@ -92,4 +92,36 @@ describe('push devices and previews over real sockets', () => {
       expect(push).toMatchObject({ alert: { title: alice, body: 'your code is 493021' }, senderId: alice, preview: 'your code is 493021' });
     }
   });
+
+  it('by default (the contract) pushes a stranger’s first message, a message request, to the offline recipient with the sender and the preview', async () => {
+    const [stranger, bob] = ['stranger', 'bob'].map(uniqueUser);
+    const phone = await connect(bob);
+    await register(phone, [`fcm-${bob}`], 1);
+    await phone.close();
+    const strangerClient = await connect(stranger);
+    const { threadId } = (await strangerClient.request({ action: 'sendMessage', clientMsgId: 'c1', to: bob, text: 'hello from nowhere' })) as { threadId: string };
+    await eventually(async () => (await pushesTo(bob)).length === 1, 20_000, 'the push of the request');
+    expect((await pushesTo(bob))[0]).toMatchObject({ threadId, seq: 1, senderId: stranger, preview: 'hello from nowhere' });
+  });
+
+  it('with requestNotifications off pushes nothing for a message request, and pushes the next message once the request is accepted', async () => {
+    const [stranger, bob] = ['stranger', 'bob'].map(uniqueUser);
+    let phone = await connect(bob);
+    await register(phone, [`fcm-${bob}`], 1);
+    expect(await phone.request({ action: 'updateSettings', requestNotifications: false })).toMatchObject({ type: 'settings', requestNotifications: false, presenceAudience: 'everyone' });
+    await phone.close();
+    const strangerClient = await connect(stranger);
+    const { threadId } = (await strangerClient.request({ action: 'sendMessage', clientMsgId: 'c1', to: bob, text: 'hello from nowhere' })) as { threadId: string };
+    // The push function has handled the request and sent nothing.
+    await eventually(async () => (await pushRequestsDone(threadId)).length === 1, 20_000, 'the push request to be done');
+    expect((await pushRequestsDone(threadId))[0]).toMatchObject({ sent: 0 });
+    expect(await pushesTo(bob)).toEqual([]);
+
+    phone = await connect(bob);
+    expect(await phone.request({ action: 'acceptRequest', threadId })).toMatchObject({ type: 'requestAccepted', threadId });
+    await phone.close();
+    await strangerClient.request({ action: 'sendMessage', clientMsgId: 'c2', threadId, text: 'thanks for accepting' });
+    await eventually(async () => (await pushesTo(bob)).length === 1, 20_000, 'the push once accepted');
+    expect((await pushesTo(bob))[0]).toMatchObject({ threadId, seq: 2, senderId: stranger, preview: 'thanks for accepting' });
+  });
 });

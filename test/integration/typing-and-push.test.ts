@@ -64,7 +64,7 @@ describe('push notifications over real sockets', () => {
     const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
     const bobPhone = await connect(bob);
     expect(await bobPhone.request({ action: 'registerPush', platform: 'fcm', token: `fcm-${bob}` })).toEqual({ type: 'pushRegistered', reqId: 'req-1' });
-    // Bob and carol have written to alice, so her group is no message request for them (those are not pushed: consent.test.ts).
+    // Bob and carol have written to alice, so her group is no message request for them (a request is pushed only while request notifications are on: consent.test.ts).
     await bobPhone.request({ action: 'sendMessage', clientMsgId: 'hi', to: alice, text: 'hi' });
     await bobPhone.close();
     const carolPhone = await connect(carol);

@@ -93,7 +93,7 @@ describe('Presence', () => {
       [resource(stack, presence.statusTable.tableArn)]: actions('dynamodb:UpdateItem'),
       [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'),
       [resource(stack, `${subscriptions}/index/bySubscriber`)]: actions('dynamodb:Query'),
-      [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query'),
+      [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:BatchGetItem'),
       [resource(stack, chat.userThreads.tableArn)]: actions('dynamodb:Query'),
       [resource(stack, settings.table.tableArn)]: actions('dynamodb:BatchGetItem'),
       [managementApiArn(stack, gateway, 'POST/@connections/*')]: actions('execute-api:ManageConnections'),

@@ -7,10 +7,11 @@ import type { Member } from './threads';
 /**
  * Who hears of a thread's messages and typing (docs/protocol.md, "Message requests"): every member
  * but one who declined it. A request is delivered live like any thread, so that what is acked
- * reaches every member's connections, but it is not pushed: `pushable` leaves it out.
+ * reaches every member's connections, and pushed as one: the push function leaves out a recipient
+ * by request who turned `requestNotifications` off.
  */
 export const hearsOfThread = (member: Member) => member.consent !== 'declined';
-export const pushable = (member: Member) => member.consent === undefined;
+export const byRequest = (member: Member) => member.consent === 'request';
 
 /** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
@@ -92,7 +93,8 @@ export async function deliverToUsers({
 /**
  * Delivers a committed message: its frame to every live connection of every member (but those
  * who declined it) except the one it was sent from, and push for the members other than the
- * sender who cannot be reached and are not in the thread by request: one
+ * sender who cannot be reached (those in the thread by request named apart, as the push function
+ * drops them when they turned request notifications off): one
  * request for those with no live connection, sent as soon as the lookups are done (beside the
  * posts, so that a slow fan-out cannot hold it up), and one after the posts for those whose every
  * connection turned out gone. Takes only the committed message, so that whatever finds a message
@@ -116,12 +118,21 @@ export async function deliverMessage({
   readonly observer: DeliveryObserver;
 }): Promise<DeliveryReport> {
   const members = (await threads.membersWithRoles(message.threadId)).filter(hearsOfThread);
-  const toPush = new Set(members.filter(pushable).map((member) => member.userId));
+  const requested = new Set(members.filter(byRequest).map((member) => member.userId));
   const requestPush = async (users: readonly string[]) => {
-    const recipients = users.filter((member) => member !== message.senderId && toPush.has(member));
-    if (recipients.length === 0) return;
+    const others = users.filter((member) => member !== message.senderId);
+    const recipients = others.filter((member) => !requested.has(member));
+    const requestRecipients = others.filter((member) => requested.has(member));
+    if (others.length === 0) return;
     await push
-      .request({ recipients, senderId: message.senderId, threadId: message.threadId, seq: message.seq, preview: pushPreview(message.text) })
+      .request({
+        recipients,
+        ...(requestRecipients.length === 0 ? {} : { requestRecipients }),
+        senderId: message.senderId,
+        threadId: message.threadId,
+        seq: message.seq,
+        preview: pushPreview(message.text),
+      })
       .catch((error: unknown) => observer.pushFailed(error));
   };
   let offlinePushed: Promise<void> = Promise.resolve();

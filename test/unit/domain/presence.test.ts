@@ -13,7 +13,8 @@ import {
   type PresenceTransition,
   type UserPresence,
 } from '../../../lambdas/domain/presence';
-import type { SharedThreads } from '../../../lambdas/domain/presence-visibility';
+import { presenceAudience, type SharedThreads } from '../../../lambdas/domain/presence-visibility';
+import type { BlockList } from '../../../lambdas/domain/user-pairs';
 import type { SubscriptionCaps, SubscribeOutcome } from '../../../lambdas/domain/presence';
 import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../../../lambdas/domain/settings';
 import { RecordingNotifier } from '../../support/in-memory-chat';
@@ -78,11 +79,26 @@ class InMemorySubscriptions implements PresenceSubscriptions {
   }
 }
 
-/** Everyone shares a thread with everyone, except the users named strangers. */
+/** Everyone shares a thread with everyone, except the users named strangers; records who was asked about. */
 class InMemorySharedThreads implements SharedThreads {
   readonly strangers = new Set<string>();
+  readonly asked: string[][] = [];
   async sharingAThreadWith(userId: string, others: readonly string[]): Promise<Set<string>> {
+    this.asked.push([userId, ...others]);
     return new Set(this.strangers.has(userId) ? [] : others.filter((other) => !this.strangers.has(other)));
+  }
+}
+
+/** Blocks as pairs `blocker>blocked`; a block hides either way. */
+class InMemoryBlocks implements BlockList {
+  readonly pairs = new Set<string>();
+  async isBlocked(userId: string, otherId: string): Promise<boolean> {
+    return this.pairs.has(`${userId}>${otherId}`) || this.pairs.has(`${otherId}>${userId}`);
+  }
+  async blockedAmong(userId: string, others: readonly string[]): Promise<Set<string>> {
+    const blocked = new Set<string>();
+    for (const other of others) if (await this.isBlocked(userId, other)) blocked.add(other);
+    return blocked;
   }
 }
 
@@ -110,6 +126,7 @@ function setup(outcome?: (connectionId: string) => 'delivered' | 'gone' | 'error
     notifier: new RecordingNotifier(outcome),
     sharedThreads: new InMemorySharedThreads(),
     settings: new InMemorySettings(),
+    blocks: new InMemoryBlocks(),
   };
   const open = (userId: string, connectionId: string): ConnectionChange => {
     live.push({ userId, connectionId });
@@ -415,30 +432,35 @@ describe('sweepStaleConnections', () => {
 });
 
 describe('who sees whom', () => {
-  it('answers a stranger, an unknown id and a hidden user alike, and subscribes to none of them', async () => {
+  it('answers a stranger who limits their audience to threads, a blocked user, an unknown id and a hidden user alike, and subscribes to the hidden one only', async () => {
     const { ports } = setup();
     ports.statuses.statuses.set('bob', { userId: 'bob', status: 'offline', lastSeen: NOW - 1000 });
+    ports.statuses.statuses.set('blocked', { userId: 'blocked', status: 'online' });
     ports.statuses.statuses.set('hidden', { userId: 'hidden', status: 'online' });
     ports.statuses.statuses.set('friend', { userId: 'friend', status: 'online' });
-    ports.sharedThreads.strangers.add('bob').add('nobody');
-    ports.settings.stored.set('hidden', { activeStatus: false, pushPreviews: true });
+    ports.sharedThreads.strangers.add('bob');
+    ports.settings.stored.set('bob', { ...DEFAULT_SETTINGS, presenceAudience: 'threads' });
+    ports.blocks.pairs.add('blocked>alice');
+    ports.settings.stored.set('hidden', { ...DEFAULT_SETTINGS, activeStatus: false });
 
-    const users = await subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['bob', 'nobody', 'hidden', 'friend'], now: NOW, ...ports });
+    const users = await subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['bob', 'blocked', 'hidden', 'friend'], now: NOW, ...ports });
+    const [unknown] = await subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a2' }, userIds: ['nobody'], now: NOW, ...ports });
 
+    expect(unknown).toEqual({ userId: 'nobody', status: 'offline' });
     expect(users).toEqual([
       { userId: 'bob', status: 'offline' },
-      { userId: 'nobody', status: 'offline' },
+      { userId: 'blocked', status: 'offline' },
       { userId: 'hidden', status: 'offline' },
       { userId: 'friend', status: 'online' },
     ]);
-    // The hidden user shares a thread: subscribed, to be told when they show themselves again.
-    expect(ports.subscriptions.rows.map((row) => row.watched)).toEqual(['hidden', 'friend']);
+    // The hidden user may see alice but for the switch: subscribed, to be told when they show themselves again.
+    expect(ports.subscriptions.rows.filter((row) => row.connectionId === 'a1').map((row) => row.watched)).toEqual(['hidden', 'friend']);
   });
 
   it('shows nobody to a user who hid their own status', async () => {
     const { ports } = setup();
     ports.statuses.statuses.set('friend', { userId: 'friend', status: 'online' });
-    ports.settings.stored.set('alice', { activeStatus: false, pushPreviews: true });
+    ports.settings.stored.set('alice', { ...DEFAULT_SETTINGS, activeStatus: false });
     const users = await subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ['friend'], now: NOW, ...ports });
     expect(users).toEqual([{ userId: 'friend', status: 'offline' }]);
   });
@@ -453,16 +475,19 @@ describe('who sees whom', () => {
     expect(subscribe).toHaveBeenCalledWith({ userId: 'alice', connectionId: 'a1' }, ['bob'], expect.any(Number), { perConnection: 1000, perUser: 3000 });
   });
 
-  it('publishes to subscribers who may see the change; one who no longer shares a thread is told hidden once and unsubscribed; one hidden by a setting hears nothing', async () => {
+  it('publishes to subscribers who may see the change; one who no longer may (no shared thread under `threads`, or a block) is told hidden once and unsubscribed; one hidden by a setting hears nothing', async () => {
     const { ports, open, close } = setup();
-    for (const [userId, connectionId] of [['carol', 'c1'], ['dave', 'd1'], ['erin', 'e1']]) await ports.subscriptions.subscribe({ userId, connectionId }, ['bob'], 9e9);
+    for (const [userId, connectionId] of [['carol', 'c1'], ['dave', 'd1'], ['erin', 'e1'], ['fred', 'f1']]) await ports.subscriptions.subscribe({ userId, connectionId }, ['bob'], 9e9);
     ports.sharedThreads.strangers.add('dave');
-    ports.settings.stored.set('erin', { activeStatus: false, pushPreviews: true });
+    ports.settings.stored.set('bob', { ...DEFAULT_SETTINGS, presenceAudience: 'threads' });
+    ports.blocks.pairs.add('bob>fred');
+    ports.settings.stored.set('erin', { ...DEFAULT_SETTINGS, activeStatus: false });
 
     await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
     expect(ports.notifier.posts.map(({ connectionId, frame }) => [connectionId, frame])).toEqual([
       ['c1', { type: 'presence', users: [{ userId: 'bob', status: 'online' }] }],
       ['d1', { type: 'presence', users: [{ userId: 'bob', status: 'offline' }] }],
+      ['f1', { type: 'presence', users: [{ userId: 'bob', status: 'offline' }] }],
     ]);
     expect(ports.subscriptions.rows.map((row) => row.subscriberUserId).sort()).toEqual(['carol', 'erin']);
 
@@ -481,7 +506,7 @@ describe('updateSettings', () => {
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
 
     const off = await updateSettings({ userId: 'alice', changes: { activeStatus: false }, ...ports });
-    expect(off.settings).toEqual({ activeStatus: false, pushPreviews: true });
+    expect(off.settings).toEqual({ ...DEFAULT_SETTINGS, activeStatus: false });
     expect(ports.notifier.posts.map(({ connectionId, frame }) => [connectionId, frame]).sort()).toEqual([
       ['a1', { type: 'presence', users: [{ userId: 'bob', status: 'offline' }] }],
       ['b1', { type: 'presence', users: [{ userId: 'alice', status: 'offline' }] }],
@@ -495,7 +520,67 @@ describe('updateSettings', () => {
     ]);
 
     ports.notifier.attempts.length = 0;
-    await updateSettings({ userId: 'alice', changes: { pushPreviews: false }, ...ports });
+    await updateSettings({ userId: 'alice', changes: { pushPreviews: false, requestNotifications: false }, ...ports });
     expect(ports.notifier.posts).toEqual([]);
+  });
+
+  it('tells a stranger who watches the user hidden when the user limits their audience to threads, and a friend her state as before', async () => {
+    const { ports } = setup();
+    ports.statuses.statuses.set('alice', { userId: 'alice', status: 'online' });
+    ports.sharedThreads.strangers.add('stranger');
+    await ports.subscriptions.subscribe({ userId: 'stranger', connectionId: 's1' }, ['alice'], 9e9);
+    await ports.subscriptions.subscribe({ userId: 'friend', connectionId: 'f1' }, ['alice'], 9e9);
+
+    await updateSettings({ userId: 'alice', changes: { presenceAudience: 'threads' }, ...ports });
+
+    expect(ports.notifier.posts.map(({ connectionId, frame }) => [connectionId, frame]).sort()).toEqual([
+      ['f1', { type: 'presence', users: [{ userId: 'alice', status: 'online' }] }],
+      ['s1', { type: 'presence', users: [{ userId: 'alice', status: 'offline' }] }],
+    ]);
+  });
+});
+
+describe('presenceAudience', () => {
+  const audienceOf = async (ports: ReturnType<typeof setup>['ports'], userId: string, others: string[]) => {
+    const { related, visible } = await presenceAudience({ userId, others, ...ports });
+    return { related: [...related].sort(), visible: [...visible].sort() };
+  };
+
+  it('by default lets anyone see anyone, strangers and unknown ids included, without reading shared threads', async () => {
+    const { ports } = setup();
+    ports.sharedThreads.strangers.add('stranger').add('nobody');
+    expect(await audienceOf(ports, 'alice', ['alice', 'stranger', 'nobody'])).toEqual({ related: ['alice', 'nobody', 'stranger'], visible: ['alice', 'nobody', 'stranger'] });
+    expect(ports.sharedThreads.asked).toEqual([]);
+  });
+
+  it('with either side on `threads`, needs a shared thread, and reads shared threads only for the users concerned', async () => {
+    const { ports } = setup();
+    ports.sharedThreads.strangers.add('stranger').add('private-stranger');
+    ports.settings.stored.set('private-stranger', { ...DEFAULT_SETTINGS, presenceAudience: 'threads' });
+    ports.settings.stored.set('private-friend', { ...DEFAULT_SETTINGS, presenceAudience: 'threads' });
+    expect(await audienceOf(ports, 'alice', ['stranger', 'private-stranger', 'private-friend'])).toEqual({
+      related: ['private-friend', 'stranger'],
+      visible: ['private-friend', 'stranger'],
+    });
+    expect(ports.sharedThreads.asked).toEqual([['alice', 'private-stranger', 'private-friend']]);
+
+    // The viewer's own `threads` limits whom they see too: seeing is mutual.
+    ports.settings.stored.set('alice', { ...DEFAULT_SETTINGS, presenceAudience: 'threads' });
+    expect(await audienceOf(ports, 'alice', ['stranger', 'friend'])).toEqual({ related: ['friend'], visible: ['friend'] });
+  });
+
+  it('hides a block both ways, whoever blocked and whatever threads they share', async () => {
+    const { ports } = setup();
+    ports.blocks.pairs.add('alice>bob').add('carol>alice');
+    expect(await audienceOf(ports, 'alice', ['bob', 'carol', 'dave'])).toEqual({ related: ['dave'], visible: ['dave'] });
+    expect(await audienceOf(ports, 'bob', ['alice'])).toEqual({ related: [], visible: [] });
+  });
+
+  it('keeps users with active status off related but not visible, and shows nobody to a viewer with it off', async () => {
+    const { ports } = setup();
+    ports.settings.stored.set('hidden', { ...DEFAULT_SETTINGS, activeStatus: false });
+    expect(await audienceOf(ports, 'alice', ['hidden', 'bob'])).toEqual({ related: ['bob', 'hidden'], visible: ['bob'] });
+    ports.settings.stored.set('alice', { ...DEFAULT_SETTINGS, activeStatus: false });
+    expect(await audienceOf(ports, 'alice', ['alice', 'bob'])).toEqual({ related: ['alice', 'bob'], visible: ['alice'] });
   });
 });

@@ -89,6 +89,23 @@ describe('deliverPush', () => {
     );
   });
 
+  it('pushes a recipient by message request like any other, unless they turned request notifications off', async () => {
+    const registry = new InMemoryRegistry([device('bob', 'b1'), device('carol', 'c1'), device('dave', 'd1')]);
+    const sent: string[] = [];
+    const sender: PushSender = { send: async (target) => (sent.push(target.token), 'sent') };
+    const requestsOffFor = (...users: string[]): UserSettingsStore => ({
+      settingsOf: async (ids) => new Map(ids.map((id): [string, UserSettings] => [id, { ...DEFAULT_SETTINGS, requestNotifications: !users.includes(id) }])),
+      update: async () => Promise.reject(new Error('not used')),
+    });
+    // dave turned request notifications off, but is an ordinary recipient here: pushed.
+    await deliverPush({ ...request, recipients: ['dave'], requestRecipients: ['bob', 'carol'], registry, sender, settings: requestsOffFor('carol', 'dave') });
+    expect(sent.sort()).toEqual(['b1', 'd1']);
+
+    sent.length = 0;
+    expect(await deliverPush({ ...request, recipients: [], requestRecipients: ['carol'], registry, sender, settings: requestsOffFor('carol') })).toEqual({ sent: 0, removed: 0, failed: [] });
+    expect(sent).toEqual([]);
+  });
+
   it('fails the whole request, before sending anything, when the devices cannot be read', async () => {
     const registry = new InMemoryRegistry([]);
     jest.spyOn(registry, 'devicesOf').mockRejectedValue(new Error('throttled'));

@@ -143,9 +143,9 @@ describe('subscribePresence', () => {
     expect((frame.users as unknown[]).length).toBe(500);
     expect(dynamodb.commandCalls(BatchWriteCommand)).toHaveLength(20);
     expect(presenceReads()).toHaveLength(5);
-    // Who may see whom: alice's thread rows (one Query, her direct threads need no more) and the settings, 100 users a batch.
-    expect(dynamodb.commandCalls(QueryCommand, { TableName: 'user-threads' })).toHaveLength(1);
-    expect(dynamodb.commandCalls(BatchGetCommand).length - presenceReads().length).toBe(6);
+    // Who may see whom, with everyone on the default audience: the settings of 501 users (alice too) and 500 pairs (blocks), 100 a batch; no thread is read.
+    expect(dynamodb.commandCalls(QueryCommand, { TableName: 'user-threads' })).toHaveLength(0);
+    expect(dynamodb.commandCalls(BatchGetCommand).length - presenceReads().length).toBe(11);
   });
 
   it.each([

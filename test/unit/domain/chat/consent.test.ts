@@ -49,10 +49,11 @@ function setup() {
 }
 
 describe('message requests', () => {
-  it('delivers a first message from a stranger live but does not push it, lists it as a request, and a reply accepts it', async () => {
+  it('delivers a first message from a stranger live and pushes it as a request (the push function applies the setting), lists it as a request, and a reply accepts it', async () => {
     const { send, push, framesTo, listed } = setup();
     const sent = await send('alice', { to: 'carol' });
-    expect(push.requests).toEqual([]);
+    expect(push.requests).toEqual([expect.objectContaining({ recipients: [], requestRecipients: ['carol'] })]);
+    push.requests.length = 0;
     expect(await listed('carol')).toEqual([expect.objectContaining({ threadId: sent.threadId, request: true })]);
     expect((await listed('alice'))[0].request).toBeUndefined();
 
