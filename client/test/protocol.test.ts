@@ -18,7 +18,7 @@ const contractExamples = [
   { type: 'pushRegistered', reqId: 'r10' },
   { type: 'pong', reqId: 'r11' },
   // Extensions of the repository's protocol (docs/protocol.md).
-  { type: 'settings', reqId: 'r12', activeStatus: false, pushPreviews: true },
+  { type: 'settings', reqId: 'r12', activeStatus: false, pushPreviews: true, presenceAudience: 'threads', requestNotifications: false },
 ];
 
 describe('protocol schemas', () => {

@@ -198,17 +198,18 @@ describe('settings', () => {
     const socket = await connected(client);
     const read = client.getSettings();
     await advance();
-    socket.reply('getSettings', { type: 'settings', activeStatus: true, pushPreviews: true });
-    expect(await read).toEqual({ activeStatus: true, pushPreviews: true });
+    const defaults = { activeStatus: true, pushPreviews: true, presenceAudience: 'everyone', requestNotifications: true };
+    socket.reply('getSettings', { type: 'settings', ...defaults });
+    expect(await read).toEqual(defaults);
 
     const changed = client.updateSettings({ pushPreviews: false });
     await advance();
-    expect(socket.reply('updateSettings', { type: 'settings', activeStatus: true, pushPreviews: false })).toEqual({
+    expect(socket.reply('updateSettings', { type: 'settings', ...defaults, pushPreviews: false })).toEqual({
       action: 'updateSettings',
       reqId: expect.any(String),
       pushPreviews: false,
     });
-    expect(await changed).toEqual({ activeStatus: true, pushPreviews: false });
+    expect(await changed).toEqual({ ...defaults, pushPreviews: false });
   });
 });
 

@@ -6,8 +6,16 @@ import { conditionHeld } from './dynamodb-conditions';
 /** Budgets remembered per execution environment; beyond this the memory is simply started afresh. */
 const MAX_REMEMBERED_BUDGETS = 10_000;
 
-/** Charges that met a concurrent one this often give up (a wiring fault, not a client's). */
-const ATTEMPTS = 3;
+/**
+ * Attempts of one charge. Charges of a busy bucket do not conflict with each other (their
+ * condition is a range, not a value), but a give-back can move the bucket back to idle while
+ * others charge it, and then guesses keep missing: a flood of one user's frames at once, with
+ * some refused and given back, met that under 3 attempts.
+ */
+const ATTEMPTS = 8;
+
+/** A charge still racing the user's own concurrent frames after every attempt is refused for about this long. */
+const CONTENDED_RETRY_AFTER_MS = 100;
 
 /**
  * Each user's budgets as token buckets in the table of `lib/constructs/action-budgets.ts`, one item
@@ -78,7 +86,8 @@ export class DynamoDbBudgetStore implements BudgetStore {
         busy = dueAt > now;
       }
     }
-    throw new Error(`budget ${budget} kept changing under ${ATTEMPTS} charges`);
+    // Nothing was taken: the user's own frames are racing for this bucket, so theirs is the wait.
+    return { admitted: false, retryAfterMs: CONTENDED_RETRY_AFTER_MS };
   }
 
   async refund(userId: string, budget: BudgetName, units: number): Promise<void> {
