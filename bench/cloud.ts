@@ -51,6 +51,7 @@ export class CloudClient {
   async invoke(functionRef: string, event: unknown): Promise<unknown> {
     const body = await this.json<{ result?: unknown; functionError?: string; message?: string }>(`/dev/invoke?function=${encodeURIComponent(functionRef)}`, {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(event),
     });
     if (body.functionError) throw new Error(`${functionRef} failed: ${body.functionError}: ${body.message}`);
