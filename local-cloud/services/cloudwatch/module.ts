@@ -12,6 +12,7 @@ import { putGatewayTraffic } from './api-gateway-feed';
 import { buildDashboardPage, dashboardRoutes, templateDashboards, type LocalDashboard } from './dashboard/local-dashboard';
 import { putDynamoDbCalls } from './dynamodb-feed';
 import { putIteratorAge } from './iterator-age';
+import { putKeyspacesRequest } from './keyspaces-feed';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
 import { putTopicActivity } from './sns-feed';
@@ -79,6 +80,7 @@ export class CloudWatchService implements CloudService {
     const gateway = exposed.gateway;
     gateway?.traffic.observe((event) => putGatewayTraffic(store, gateway, event));
     exposed.sns?.onTopicActivity((activity) => putTopicActivity(store, activity));
+    exposed.iam?.onKeyspacesRequest((outcome) => putKeyspacesRequest(store, outcome));
 
     const sqsEndpoint = endpoints.standIn('sqs');
     const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => ({

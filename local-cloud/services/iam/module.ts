@@ -2,6 +2,7 @@ import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { ACCOUNT_ID, arn, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, LaunchContext } from '../service';
 import type { HttpRequestView, IamService as IamCheckedService } from './classify';
+import type { CqlRequestOutcome } from './cql-requests';
 import { LocalIam } from './enforcement';
 import type { Verdict } from './enforcer';
 import { missingEventSourceGrants } from './event-sources';
@@ -13,6 +14,8 @@ export interface IamAccess {
   credentialsFor(functionLogicalId: string): Record<string, string>;
   /** Whether a call to an API the local cloud answers itself (the `@connections` API) may proceed. */
   check(service: IamCheckedService, request: HttpRequestView): Verdict;
+  /** Tells the observer of every Keyspaces request a function runs, once answered (for CloudWatch). */
+  onKeyspacesRequest(observer: (outcome: CqlRequestOutcome) => void): void;
 }
 
 interface EventSourceMappingProperties {
@@ -70,7 +73,11 @@ export class IamService implements CloudService {
     this.accessKeys = Object.fromEntries(
       resourcesOfType(assembly, 'AWS::Lambda::Function').map(([logicalId]) => [logicalId, iam.credentialsFor(logicalId).AWS_ACCESS_KEY_ID]),
     );
-    exposed.iam = { credentialsFor: (logicalId) => iam.credentialsFor(logicalId), check: (service, request) => iam.check(service, request) };
+    exposed.iam = {
+      credentialsFor: (logicalId) => iam.credentialsFor(logicalId),
+      check: (service, request) => iam.check(service, request),
+      onKeyspacesRequest: (observer) => iam.onKeyspacesRequest(observer),
+    };
   }
 
   /**
