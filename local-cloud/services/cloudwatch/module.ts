@@ -13,6 +13,7 @@ import { buildDashboardPage, dashboardRoutes, templateDashboards, type LocalDash
 import { putDynamoDbCalls } from './dynamodb-feed';
 import { putIteratorAge } from './iterator-age';
 import { putKeyspacesRequest } from './keyspaces-feed';
+import { putConcurrency } from './lambda-concurrency';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
 import { putTopicActivity } from './sns-feed';
@@ -76,6 +77,7 @@ export class CloudWatchService implements CloudService {
       this.emf = feedFromFunctions(exposed.lambda, store, log);
       exposed.lambda.onPollerEvent((event) => putIteratorAge(store, event));
       exposed.lambda.onInvocation((record) => putDynamoDbCalls(store, record));
+      exposed.lambda.onConcurrency((change) => putConcurrency(store, change));
     }
     const gateway = exposed.gateway;
     gateway?.traffic.observe((event) => putGatewayTraffic(store, gateway, event));
