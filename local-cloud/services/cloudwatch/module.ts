@@ -18,6 +18,7 @@ import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
 import { putTopicActivity } from './sns-feed';
 import { QueueMessageAges } from './sqs-message-ages';
+import { putFunctionSqsCall, putPollerSqsCounts } from './sqs-counts';
 import { SqsSampler } from './sqs-sampler';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
@@ -76,6 +77,7 @@ export class CloudWatchService implements CloudService {
     if (exposed.lambda) {
       this.emf = feedFromFunctions(exposed.lambda, store, log);
       exposed.lambda.onPollerEvent((event) => putIteratorAge(store, event));
+      exposed.lambda.onPollerEvent((event) => putPollerSqsCounts(store, event));
       exposed.lambda.onInvocation((record) => putDynamoDbCalls(store, record));
       exposed.lambda.onConcurrency((change) => putConcurrency(store, change));
     }
@@ -83,6 +85,7 @@ export class CloudWatchService implements CloudService {
     gateway?.traffic.observe((event) => putGatewayTraffic(store, gateway, event));
     exposed.sns?.onTopicActivity((activity) => putTopicActivity(store, activity));
     exposed.iam?.onKeyspacesRequest((outcome) => putKeyspacesRequest(store, outcome));
+    exposed.iam?.onProxiedCall((call) => putFunctionSqsCall(store, call));
 
     const sqsEndpoint = endpoints.standIn('sqs');
     const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => ({

@@ -4,6 +4,7 @@ import type { CloudContext, CloudService, DefinedResource, LaunchContext } from 
 import type { HttpRequestView, IamService as IamCheckedService } from './classify';
 import type { CqlRequestOutcome } from './cql-requests';
 import { LocalIam } from './enforcement';
+import type { ProxiedCall } from './proxy';
 import type { Verdict } from './enforcer';
 import { missingEventSourceGrants } from './event-sources';
 import { OPERATOR_ACCESS_KEY_ID } from './principals';
@@ -16,6 +17,8 @@ export interface IamAccess {
   check(service: IamCheckedService, request: HttpRequestView): Verdict;
   /** Tells the observer of every Keyspaces request a function runs, once answered (for CloudWatch). */
   onKeyspacesRequest(observer: (outcome: CqlRequestOutcome) => void): void;
+  /** Tells the observer of every DynamoDB, SQS and SNS call a function makes, once answered (for CloudWatch). */
+  onProxiedCall(observer: (call: ProxiedCall) => void): void;
 }
 
 interface EventSourceMappingProperties {
@@ -77,6 +80,7 @@ export class IamService implements CloudService {
       credentialsFor: (logicalId) => iam.credentialsFor(logicalId),
       check: (service, request) => iam.check(service, request),
       onKeyspacesRequest: (observer) => iam.onKeyspacesRequest(observer),
+      onProxiedCall: (observer) => iam.onProxiedCall(observer),
     };
   }
 
