@@ -94,7 +94,9 @@ function idOf(name: string): string {
 
 /** A metric of a WebSocket API's stage (AWS/ApiGateway, dimensions ApiId and Stage); the library monitors REST and HTTP APIs only. */
 export function webSocketMetric(apiId: string, stage: string, metricName: string, statistic = 'Sum'): Metric {
-  return new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: apiId, Stage: stage }, statistic, period: PERIOD, label: metricName });
+  // A chart of two statistics of one metric (IntegrationLatency p50 and p99) tells them apart by label.
+  const label = statistic === 'Sum' ? metricName : `${metricName} ${statistic}`;
+  return new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: apiId, Stage: stage }, statistic, period: PERIOD, label });
 }
 
 /** A metric of a Keyspaces table (AWS/Cassandra); the library has no Keyspaces monitor. */

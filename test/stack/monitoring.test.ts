@@ -195,4 +195,19 @@ describe('Monitoring', () => {
       expect([shown, body.includes(shown)]).toEqual([shown, true]);
     }
   });
+
+  it('labels every series of a dashboard chart differently, so that a legend tells them apart', () => {
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard');
+    const parts = (dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('')) as {
+      widgets: Array<{ type: string; properties: { title?: string; metrics?: unknown[][] } }>;
+    };
+    const charts = body.widgets.filter((widget) => widget.type === 'metric' && widget.properties.metrics);
+    expect(charts.length).toBeGreaterThan(10);
+    for (const chart of charts) {
+      const shown = chart.properties.metrics!.map((series) => series[series.length - 1] as { label?: string; visible?: boolean }).filter((options) => options.visible !== false);
+      const labels = shown.map((options) => options.label);
+      expect([chart.properties.title, labels.filter((label, index) => labels.indexOf(label) !== index)]).toEqual([chart.properties.title, []]);
+    }
+  });
 });

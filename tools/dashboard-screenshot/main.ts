@@ -5,12 +5,15 @@ import { drawnSeries, openDashboard, templateDashboard, widgetDrawing } from '..
 import { TestClient } from '../../test/support/ws-client';
 
 /**
- * `npm run dashboard:screenshot`: takes docs/dashboard.png. It starts a local cloud of its own,
- * has four people chat over real WebSockets for a while (one of them offline, so that pushes are
- * requested), opens /dev/dashboard in Chromium on a 5-minute range at 10-second periods, waits
- * until the messages show and captures the top of the page.
+ * `npm run dashboard:screenshot`: takes docs/dashboard.png and docs/dashboard-keyspaces.png. It
+ * starts a local cloud of its own, has four people chat over real WebSockets for a while (one of
+ * them offline, so that pushes are requested), opens /dev/dashboard in Chromium on a 5-minute
+ * range at 10-second periods, waits until the messages show and captures the top of the page
+ * (traffic, latency, the WebSocket API), then, once the history writes show, the Keyspaces section
+ * further down.
  */
 const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'dashboard.png');
+const KEYSPACES_SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'dashboard-keyspaces.png');
 const TRAFFIC_SECONDS = Number(process.env.TRAFFIC_SECONDS ?? 120);
 const VIEWPORT = { width: 1440, height: 1250 };
 
@@ -53,13 +56,25 @@ async function main(): Promise<void> {
     console.log(`${await chat(cloud.baseUrl, cloud.webSocketUrl)} messages sent`);
     const page = await browser.newPage({ viewport: VIEWPORT });
     await openDashboard(page, cloud.baseUrl, '?range=300&period=10');
-    const messagesWidget = widgetDrawing((await templateDashboard(cloud.dataDir)).widgets, 'MessagesSent');
-    for (let tries = 0; !(await drawnSeries(page, messagesWidget)).some((series) => series.label === 'MessagesSent' && (series.maximum ?? 0) > 0); tries++) {
-      if (tries === 30) throw new Error('the dashboard did not show the messages sent within 30 s');
-      await page.waitForTimeout(1000);
-    }
+    const { widgets } = await templateDashboard(cloud.dataDir);
+    const shows = async (widget: number, what: string) => {
+      for (let tries = 0; !(await drawnSeries(page, widget)).some((series) => (series.maximum ?? 0) > 0); tries++) {
+        if (tries === 30) throw new Error(`the dashboard did not show ${what} within 30 s`);
+        await page.waitForTimeout(1000);
+      }
+    };
+    await shows(widgetDrawing(widgets, 'MessagesSent'), 'the messages sent');
     await page.screenshot({ path: SCREENSHOT });
     console.log(`saved ${SCREENSHOT}`);
+
+    const keyspacesLatency = widgetDrawing(widgets, 'SuccessfulRequestLatency');
+    await shows(keyspacesLatency, 'the Keyspaces latency');
+    const header = await page.locator(`#widget-${widgets.findIndex((widget) => widget.properties.markdown === '# Keyspaces')}`).boundingBox();
+    const lastRow = await page.locator(`#widget-${keyspacesLatency}`).boundingBox();
+    if (header === null || lastRow === null) throw new Error('the Keyspaces section is not on the page');
+    const top = header.y - 8;
+    await page.screenshot({ path: KEYSPACES_SCREENSHOT, fullPage: true, clip: { x: 0, y: top, width: VIEWPORT.width, height: lastRow.y + lastRow.height + 16 - top } });
+    console.log(`saved ${KEYSPACES_SCREENSHOT}`);
   } finally {
     await browser.close();
     await cloud.stop();

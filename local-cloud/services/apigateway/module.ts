@@ -5,6 +5,7 @@ import { json, notFound, USER_RULE, userParameter } from '../../http';
 import { ACCOUNT_ID, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute, LaunchContext, Log, SetupContext } from '../service';
 import type { IamAccess } from '../iam/module';
+import { AccessLog, accessLogSettingsOf } from './access-log';
 import { allowedByIam, handleManagementRequest, MANAGEMENT_PATH, type ConnectionFaults } from './management-api';
 import { gatewayRoutesOf, stageNameOf } from './template-routes';
 import { WebSocketGateway } from './websocket-gateway';
@@ -13,14 +14,16 @@ const API_ID = 'local';
 
 /**
  * API Gateway's WebSocket API on the local cloud's port: the handshake at `/`, the `@connections`
- * management API at `/{stage}/@connections/{id}` (with the failures the fault injector arms), and
- * `/dev/drop` to lose a user's `$disconnect`.
+ * management API at `/{stage}/@connections/{id}` (with the failures the fault injector arms),
+ * `/dev/drop` to lose a user's `$disconnect`, and the stage's access log, read at
+ * `GET /dev/logs?group=<its log group>`.
  */
 export class ApiGatewayService implements CloudService {
   readonly name = 'apigateway';
   private gateway?: WebSocketGateway;
   private log: Log = () => undefined;
   private iam?: IamAccess;
+  private accessLog?: AccessLog;
 
   /** `faults`: failures `@connections` answers on purpose instead (`/dev/faults`). */
   constructor(private readonly faults?: ConnectionFaults) {}
@@ -37,10 +40,13 @@ export class ApiGatewayService implements CloudService {
     'AWS::ApiGatewayV2::Stage': ({ resource }: DefinedResource) => ({ ref: String((resource.Properties ?? {}).StageName), attributes: {} }),
   };
 
-  async start({ assembly, resolver, config, log, exposed }: CloudContext): Promise<void> {
+  async start({ assembly, resolver, config, log, logDir, exposed }: CloudContext): Promise<void> {
     this.log = log;
     if (exposed.lambda === undefined) throw new Error('the WebSocket API integrates functions, and no functions run');
     this.iam = exposed.iam;
+    const accessLogSettings = accessLogSettingsOf(assembly, resolver);
+    const accessLog = accessLogSettings && new AccessLog(accessLogSettings, logDir, log);
+    this.accessLog = accessLog;
     this.gateway = new WebSocketGateway({
       stage: { apiId: API_ID, stage: stageNameOf(assembly), region: REGION, accountId: ACCOUNT_ID, domainName: `127.0.0.1:${config.port}` },
       limits: { idleTimeoutMs: config.idleTimeoutSeconds * 1000, maxConnectionMs: config.maxConnectionSeconds * 1000 },
@@ -48,6 +54,7 @@ export class ApiGatewayService implements CloudService {
       routes: gatewayRoutesOf(assembly, resolver),
       lambda: exposed.lambda,
       log,
+      accessLog: accessLog && ((entry) => accessLog.write(entry)),
     });
     exposed.gateway = { apiId: API_ID, stage: stageNameOf(assembly), traffic: this.gateway.traffic };
   }
@@ -74,6 +81,18 @@ export class ApiGatewayService implements CloudService {
         if (this.gateway === undefined || this.iam === undefined) return notFound(response);
         if (!allowedByIam(this.iam, request, response, this.log)) return;
         return handleManagementRequest(request, response, match[2], this.gateway.connections, this.faults, this.gateway.traffic);
+      },
+    },
+    {
+      path: '/dev/logs',
+      handle: async (_request, response, url) => {
+        const group = url.searchParams.get('group');
+        const groups = this.accessLog ? [this.accessLog.settings.logGroupName] : [];
+        if (group === null) return json(response, 200, { groups });
+        if (this.accessLog === undefined || group !== this.accessLog.settings.logGroupName) {
+          return json(response, 404, { message: `no log group ${group} here: GET /dev/logs?group=<one of groups>`, groups });
+        }
+        return json(response, 200, { group, lines: await this.accessLog.lines() });
       },
     },
     {

@@ -5,6 +5,7 @@ import type { LambdaService } from '../lambda/lambda-service';
 import { FunctionError, InvocationRefused } from '../lambda/lambda-service';
 import { serviceInvoker, type Invoker } from '../lambda/resource-policy';
 import type { Log } from '../service';
+import type { AccessLogEntry } from './access-log';
 import { evaluateAuthorizerResult, missingIdentitySource, type ConnectAuthorizer } from './authorizer';
 import { ConnectionRegistry, newConnectionId, type ConnectionLimits, type LiveConnection } from './connections';
 import {
@@ -15,9 +16,11 @@ import {
   messageEvent,
   methodArn,
   readHandshake,
+  requestContext,
   selectRoute,
   selectedSubprotocolOf,
   statusOf,
+  type RequestContext,
   type StageIdentity,
 } from './lambda-events';
 import { ClientFrameSizes, MAX_MESSAGE_BYTES, messageBytes, sendTextMessage } from './messages';
@@ -46,6 +49,8 @@ export interface GatewayOptions {
   readonly routes: GatewayRoutes;
   readonly lambda: LambdaService;
   readonly log: Log;
+  /** Writes the stage's access log line of each request, when the stage has an access log. */
+  readonly accessLog?: (entry: AccessLogEntry) => void;
 }
 
 /** The integration did not answer within the integration timeout. */
@@ -99,23 +104,26 @@ export class WebSocketGateway {
     const handshake = readHandshake(request.url ?? '/', request.rawHeaders, request.socket.remoteAddress);
     const connectionId = newConnectionId();
     const connectedAt = Date.now();
+    const context = requestContext(stage, connectionId, 'CONNECT', '$connect', connectedAt, handshake.identity);
 
     let authorizerContext: Record<string, unknown> | undefined;
     const authorizer = routes.connect?.authorizer;
     if (authorizer) {
-      if (missingIdentitySource(authorizer.identitySources, handshake)) return this.refuseClient(socket, 401);
+      if (missingIdentitySource(authorizer.identitySources, handshake)) return this.refuseClient(socket, 401, context);
       let result: unknown;
       try {
         result = await lambda.invoke(authorizer.functionRef, authorizerEvent(stage, handshake, connectionId, connectedAt), this.invoker(authorizer.sourceArn));
       } catch (error) {
-        if (error instanceof FunctionError && error.errorMessage === 'Unauthorized') return this.refuseClient(socket, 401);
+        if (error instanceof FunctionError && error.errorMessage === 'Unauthorized') return this.refuseClient(socket, 401, context);
         log(`authorizer failed: ${(error as Error).message}`);
+        this.options.accessLog?.({ context, status: 500, errorMessage: STATUS_TEXT[500] });
         return refuseHandshake(socket, 500, STATUS_TEXT[500]);
       }
       const verdict = evaluateAuthorizerResult(result, methodArn(stage, '$connect'));
       if (!verdict.allowed) {
-        if (verdict.status !== 500) return this.refuseClient(socket, verdict.status);
+        if (verdict.status !== 500) return this.refuseClient(socket, verdict.status, context);
         log(verdict.reason);
+        this.options.accessLog?.({ context, status: 500, errorMessage: STATUS_TEXT[500] });
         return refuseHandshake(socket, 500, STATUS_TEXT[500]);
       }
       authorizerContext = verdict.context;
@@ -125,15 +133,17 @@ export class WebSocketGateway {
       const facts = { id: connectionId, connectedAt, identity: handshake.identity, authorizer: authorizerContext };
       this.traffic.emit({ kind: 'connect', at: Date.now() });
       const started = Date.now();
+      const event = connectEvent(stage, handshake, facts);
+      const request = { context: event.requestContext, authorizer: authorizerContext };
       try {
-        const result = await lambda.invoke(routes.connect.functionRef, connectEvent(stage, handshake, facts), this.invoker(methodArn(stage, '$connect')));
+        const result = await lambda.invoke(routes.connect.functionRef, event, this.invoker(methodArn(stage, '$connect')));
         const status = statusOf(result);
-        this.integrated(started, status);
+        this.integrated(started, status, request);
         if (status < 200 || status > 299) return refuseHandshake(socket, status, STATUS_TEXT[status] ?? 'Refused');
         const subprotocol = selectedSubprotocolOf(result);
         if (subprotocol !== undefined) this.selectedSubprotocols.set(request, subprotocol);
       } catch (error) {
-        this.integrated(started, error);
+        this.integrated(started, error, request);
         log(`$connect failed: ${(error as Error).message}`);
         return refuseHandshake(socket, 500, STATUS_TEXT[500]);
       }
@@ -172,8 +182,10 @@ export class WebSocketGateway {
     const target = routes.byKey.get(routeKey);
     const event = messageEvent(stage, connection, routeKey, body, isBinary);
     const { requestId } = event.requestContext;
+    const request = { context: event.requestContext, authorizer: connection.authorizer };
     if (target === undefined) {
       this.traffic.emit({ kind: 'client-error', at: Date.now() });
+      this.options.accessLog?.({ ...request, status: 403, errorMessage: 'Forbidden' });
       this.send(connection, JSON.stringify({ message: 'Forbidden', connectionId: connection.id, requestId }));
       return;
     }
@@ -182,9 +194,9 @@ export class WebSocketGateway {
     let result: unknown;
     try {
       result = await this.withinIntegrationTimeout(invocation);
-      this.integrated(started, statusOf(result));
+      this.integrated(started, statusOf(result), request);
     } catch (error) {
-      this.integrated(started, error);
+      this.integrated(started, error, request);
       if (error instanceof IntegrationTimeout) {
         log(`route ${routeKey} timed out after ${this.options.integrationTimeoutMs} ms; the function runs on`);
         this.send(connection, JSON.stringify({ message: 'Endpoint request timed out', connectionId: connection.id, requestId }));
@@ -220,16 +232,29 @@ export class WebSocketGateway {
   }
 
   /** Refuses a handshake with a 4XX before any integration runs: a client error. */
-  private refuseClient(socket: Duplex, status: number): void {
+  private refuseClient(socket: Duplex, status: number, context: RequestContext): void {
     this.traffic.emit({ kind: 'client-error', at: Date.now() });
+    this.options.accessLog?.({ context, status, errorMessage: STATUS_TEXT[status] ?? 'Refused' });
     refuseHandshake(socket, status, STATUS_TEXT[status] ?? 'Refused');
   }
 
-  /** Reports an integration call that began at `started`: `answer` is the status it answered, or what it failed with. */
-  private integrated(started: number, answer: unknown): void {
+  /**
+   * Reports an integration call that began at `started` for a request: `answer` is the status it
+   * answered, or what it failed with (API Gateway then answers 504 for a timeout, else 500).
+   */
+  private integrated(started: number, answer: unknown, request: Pick<AccessLogEntry, 'context' | 'authorizer'>): void {
     const at = Date.now();
+    const latencyMs = at - started;
     const outcome = typeof answer === 'number' ? (answer >= 400 ? 'integration-error' : 'answered') : outcomeOf(answer);
-    this.traffic.emit({ kind: 'integration', at, latencyMs: at - started, outcome });
+    this.traffic.emit({ kind: 'integration', at, latencyMs, outcome });
+    if (typeof answer === 'number') return this.options.accessLog?.({ ...request, status: answer, integration: { status: answer, latencyMs } });
+    const timedOut = answer instanceof IntegrationTimeout;
+    this.options.accessLog?.({
+      ...request,
+      status: timedOut ? 504 : 500,
+      errorMessage: timedOut ? 'Endpoint request timed out' : STATUS_TEXT[500],
+      integration: { latencyMs, error: answer instanceof FunctionError ? answer.errorMessage : (answer as Error).message },
+    });
   }
 
   /** API Gateway as Lambda's resource policy sees it: the route's or authorizer's ARN. */
@@ -248,11 +273,13 @@ export class WebSocketGateway {
     const disconnect = this.options.routes.disconnect;
     if (!disconnect || connection.disconnectLost) return;
     const started = Date.now();
+    const event = disconnectEvent(this.options.stage, connection, code, reason);
+    const request = { context: event.requestContext, authorizer: connection.authorizer };
     void this.options.lambda
-      .invoke(disconnect.functionRef, disconnectEvent(this.options.stage, connection, code, reason), this.invoker(methodArn(this.options.stage, '$disconnect')))
-      .then((result) => this.integrated(started, statusOf(result)))
+      .invoke(disconnect.functionRef, event, this.invoker(methodArn(this.options.stage, '$disconnect')))
+      .then((result) => this.integrated(started, statusOf(result), request))
       .catch((error: Error) => {
-        this.integrated(started, error);
+        this.integrated(started, error, request);
         this.options.log(`$disconnect failed: ${error.message}`);
       });
   }

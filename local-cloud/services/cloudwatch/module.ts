@@ -12,10 +12,13 @@ import { putGatewayTraffic } from './api-gateway-feed';
 import { buildDashboardPage, dashboardRoutes, templateDashboards, type LocalDashboard } from './dashboard/local-dashboard';
 import { putDynamoDbCalls } from './dynamodb-feed';
 import { putIteratorAge } from './iterator-age';
+import { putKeyspacesRequest } from './keyspaces-feed';
+import { putConcurrency } from './lambda-concurrency';
 import { feedFromFunctions, type EmfCounts } from './lambda-feeds';
 import { MetricStore } from './metric-store';
 import { putTopicActivity } from './sns-feed';
 import { QueueMessageAges } from './sqs-message-ages';
+import { putFunctionSqsCall, putPollerSqsCounts } from './sqs-counts';
 import { SqsSampler } from './sqs-sampler';
 
 const ALARM = 'AWS::CloudWatch::Alarm';
@@ -74,11 +77,15 @@ export class CloudWatchService implements CloudService {
     if (exposed.lambda) {
       this.emf = feedFromFunctions(exposed.lambda, store, log);
       exposed.lambda.onPollerEvent((event) => putIteratorAge(store, event));
+      exposed.lambda.onPollerEvent((event) => putPollerSqsCounts(store, event));
       exposed.lambda.onInvocation((record) => putDynamoDbCalls(store, record));
+      exposed.lambda.onConcurrency((change) => putConcurrency(store, change));
     }
     const gateway = exposed.gateway;
     gateway?.traffic.observe((event) => putGatewayTraffic(store, gateway, event));
     exposed.sns?.onTopicActivity((activity) => putTopicActivity(store, activity));
+    exposed.iam?.onKeyspacesRequest((outcome) => putKeyspacesRequest(store, outcome));
+    exposed.iam?.onProxiedCall((call) => putFunctionSqsCall(store, call));
 
     const sqsEndpoint = endpoints.standIn('sqs');
     const queues = resourcesOfType(assembly, 'AWS::SQS::Queue').map(([logicalId]) => ({

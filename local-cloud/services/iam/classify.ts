@@ -42,7 +42,7 @@ const header = (request: HttpRequestView, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-function jsonBody(service: IamService, request: HttpRequestView): Record<string, unknown> {
+export function jsonBody(service: IamService, request: HttpRequestView): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(request.body.toString('utf8') || '{}');
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
@@ -53,7 +53,7 @@ function jsonBody(service: IamService, request: HttpRequestView): Record<string,
 }
 
 /** The operation of a JSON-protocol request, from `X-Amz-Target: <prefix>.<Operation>`. */
-function jsonOperation(service: IamService, request: HttpRequestView, prefixes: readonly string[]): { prefix: string; operation: string } {
+export function jsonOperation(service: IamService, request: HttpRequestView, prefixes: readonly string[]): { prefix: string; operation: string } {
   const target = header(request, 'x-amz-target') ?? '';
   const [prefix, operation] = target.split('.');
   if (!prefixes.includes(prefix) || !operation) throw new UnclassifiableRequestError(service, `X-Amz-Target ${JSON.stringify(target)}`);

@@ -10,6 +10,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { signKeyspacesChallenge } from '../../../lambdas/adapters/keyspaces-sigv4';
 import { BodyReader, bytesBody, encodeFrame, ERROR_CODE, errorBody, FrameReader, OPCODE, responseTo, stringBody, type Frame } from './cql-frames';
+import { answerOfErrorCode, type CqlRequestOutcome, type TableStatement } from './cql-requests';
 import { cassandraTableArn, classifyCql, UnclassifiableStatementError, type CqlStatement } from './cql-statements';
 import { accessDeniedMessage } from './denials';
 import { LOCAL_SECRET_ACCESS_KEY, type EnforcerView } from './enforcer';
@@ -22,6 +23,8 @@ export interface CqlIamProxyOptions {
   /** The region and account of the ARNs statements are checked on (and the region signatures name). */
   readonly placement: () => { readonly region: string; readonly account: string };
   readonly log: (message: string) => void;
+  /** Told of each request that runs table statements, once it is answered (CloudWatch's AWS/Cassandra feed). */
+  readonly observe?: (outcome: CqlRequestOutcome) => void;
 }
 
 export interface RunningCqlIamProxy {
@@ -53,6 +56,8 @@ class ProxiedConnection {
   private keyspace?: string;
   /** PREPAREs awaiting their result, by stream. */
   private readonly preparing = new Map<number, CqlStatement>();
+  /** Requests running table statements, awaiting their answer, by stream. */
+  private readonly running = new Map<number, { statements: TableStatement[]; startedAt: number; requestBytes: number }>();
 
   constructor(
     private readonly client: Socket,
@@ -113,7 +118,11 @@ class ProxiedConnection {
       return this.refuse(frame, ERROR_CODE.PROTOCOL, 'authenticate first');
     } else if ([OPCODE.QUERY, OPCODE.PREPARE, OPCODE.EXECUTE, OPCODE.BATCH].includes(frame.opcode as never)) {
       if ((frame.flags & 0x01) !== 0) return this.refuse(frame, ERROR_CODE.PROTOCOL, 'compressed frames are not accepted');
-      if (!this.authorize(frame)) return;
+      const startedAt = Date.now();
+      const statements = this.authorize(frame);
+      if (statements === undefined) return;
+      const tableStatements = statements.filter((statement): statement is TableStatement => statement.kind === 'access');
+      if (frame.opcode !== OPCODE.PREPARE && tableStatements.length > 0) this.running.set(frame.stream, { statements: tableStatements, startedAt, requestBytes: frame.body.length });
     }
     this.upstream.write(encodeFrame(frame));
   }
@@ -152,17 +161,17 @@ class ProxiedConnection {
     }
   }
 
-  /** Checks every statement of a request; answers and returns false when one is refused. */
-  private authorize(frame: Frame): boolean {
+  /** Checks every statement of a request: returns them, or answers and returns undefined when one is refused. */
+  private authorize(frame: Frame): CqlStatement[] | undefined {
     let statements: CqlStatement[] | undefined;
     try {
       statements = this.statementsOf(frame);
     } catch (error) {
       if (!(error instanceof UnclassifiableStatementError)) throw error;
       this.refuse(frame, ERROR_CODE.UNAUTHORIZED, error.message);
-      return false;
+      return undefined;
     }
-    if (statements === undefined) return false;
+    if (statements === undefined) return undefined;
     const { region, account } = this.options.placement();
     const { enforcer } = this.options;
     for (const statement of statements) {
@@ -173,9 +182,15 @@ class ProxiedConnection {
       const reason = decision.reason === 'implicit' ? { kind: 'implicit' as const } : { kind: 'explicit' as const, policyKind: decision.policyKind };
       this.refuse(frame, ERROR_CODE.UNAUTHORIZED, accessDeniedMessage('keyspaces', this.principal!.sessionArn, statement.action, arn, reason));
       this.preparing.delete(frame.stream);
-      return false;
+      if (frame.opcode !== OPCODE.PREPARE) this.report([statement], 'user-error', Date.now(), frame.body.length, 0);
+      return undefined;
     }
-    return true;
+    return statements;
+  }
+
+  private report(statements: TableStatement[], answer: CqlRequestOutcome['answer'], startedAt: number, requestBytes: number, responseBytes: number): void {
+    const at = Date.now();
+    this.options.observe?.({ statements, answer, latencyMs: at - startedAt, requestBytes, responseBytes, at });
   }
 
   /** Keyspaces' SigV4 exchange: `SigV4\0\0`, a nonce challenge, then the signature over it. */
@@ -207,6 +222,12 @@ class ProxiedConnection {
       // Cassandra runs without authentication; the proxy asks for Keyspaces' instead.
       this.state = 'authenticating';
       return void this.client.write(encodeFrame({ ...frame, opcode: OPCODE.AUTHENTICATE, body: stringBody(AUTHENTICATOR) }));
+    }
+    const request = this.running.get(frame.stream);
+    if (request !== undefined && (frame.opcode === OPCODE.RESULT || frame.opcode === OPCODE.ERROR)) {
+      this.running.delete(frame.stream);
+      const answer = frame.opcode === OPCODE.RESULT ? 'ok' : answerOfErrorCode(responseBody(frame).int());
+      this.report(request.statements, answer, request.startedAt, request.requestBytes, frame.body.length);
     }
     if (frame.opcode === OPCODE.RESULT) {
       const reader = responseBody(frame);

@@ -6,7 +6,14 @@
  * unqualified tables belong to. Anything else (DDL, text batches) is refused as unreadable.
  */
 export type CqlStatement =
-  | { readonly kind: 'access'; readonly action: 'cassandra:Select' | 'cassandra:Modify'; readonly keyspace: string; readonly table: string }
+  | {
+      readonly kind: 'access';
+      readonly action: 'cassandra:Select' | 'cassandra:Modify';
+      /** The statement's verb, as Keyspaces' `Operation` metric dimension names it. */
+      readonly operation: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+      readonly keyspace: string;
+      readonly table: string;
+    }
   | { readonly kind: 'use'; readonly keyspace: string };
 
 export class UnclassifiableStatementError extends Error {}
@@ -15,11 +22,11 @@ export class UnclassifiableStatementError extends Error {}
 const IDENTIFIER = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z][A-Za-z0-9_]*)`;
 const QUALIFIED = String.raw`(${IDENTIFIER})(?:\s*\.\s*(${IDENTIFIER}))?`;
 
-const PATTERNS: ReadonlyArray<[RegExp, 'cassandra:Select' | 'cassandra:Modify']> = [
-  [new RegExp(String.raw`^SELECT\b[\s\S]*?\bFROM\s+${QUALIFIED}`, 'i'), 'cassandra:Select'],
-  [new RegExp(String.raw`^INSERT\s+INTO\s+${QUALIFIED}`, 'i'), 'cassandra:Modify'],
-  [new RegExp(String.raw`^UPDATE\s+${QUALIFIED}`, 'i'), 'cassandra:Modify'],
-  [new RegExp(String.raw`^DELETE\b[\s\S]*?\bFROM\s+${QUALIFIED}`, 'i'), 'cassandra:Modify'],
+const PATTERNS: ReadonlyArray<[RegExp, 'cassandra:Select' | 'cassandra:Modify', 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE']> = [
+  [new RegExp(String.raw`^SELECT\b[\s\S]*?\bFROM\s+${QUALIFIED}`, 'i'), 'cassandra:Select', 'SELECT'],
+  [new RegExp(String.raw`^INSERT\s+INTO\s+${QUALIFIED}`, 'i'), 'cassandra:Modify', 'INSERT'],
+  [new RegExp(String.raw`^UPDATE\s+${QUALIFIED}`, 'i'), 'cassandra:Modify', 'UPDATE'],
+  [new RegExp(String.raw`^DELETE\b[\s\S]*?\bFROM\s+${QUALIFIED}`, 'i'), 'cassandra:Modify', 'DELETE'],
 ];
 const USE = new RegExp(String.raw`^USE\s+(${IDENTIFIER})\s*;?\s*$`, 'i');
 
@@ -37,12 +44,12 @@ export function classifyCql(cql: string, sessionKeyspace: string | undefined): C
   const statement = withoutLeadingComments(cql);
   const use = USE.exec(statement);
   if (use !== null) return { kind: 'use', keyspace: identifier(use[1]) };
-  for (const [pattern, action] of PATTERNS) {
+  for (const [pattern, action, operation] of PATTERNS) {
     const match = pattern.exec(statement);
     if (match === null) continue;
     const [keyspace, table] = match[2] === undefined ? [sessionKeyspace, identifier(match[1])] : [identifier(match[1]), identifier(match[2])];
     if (keyspace === undefined) throw new UnclassifiableStatementError(`no keyspace for table ${table}: qualify it or USE a keyspace`);
-    return { kind: 'access', action, keyspace, table };
+    return { kind: 'access', action, operation, keyspace, table };
   }
   throw new UnclassifiableStatementError(`the local IAM enforcer reads only SELECT, INSERT, UPDATE, DELETE and USE: ${statement.slice(0, 60)}`);
 }

@@ -7,9 +7,10 @@
  */
 import type { HttpRequestView, IamService, ServicePlacement } from './classify';
 import { startCqlIamProxy, type RunningCqlIamProxy } from './cql-proxy';
+import type { CqlRequestOutcome } from './cql-requests';
 import { IamEnforcer, type EnforcerView, type Verdict } from './enforcer';
 import type { TemplateView } from './principals';
-import { startIamProxy, type RunningIamProxy } from './proxy';
+import { startIamProxy, type ProxiedCall, type RunningIamProxy } from './proxy';
 
 /** The stand-ins a proxy guards. The `@connections` API is the local cloud's own: its handler calls `check`. */
 export type GuardedService = Exclude<IamService, 'execute-api'> | 'keyspaces';
@@ -24,7 +25,20 @@ export class LocalIam {
     decide: (principal, action, resource) => this.current().decide(principal, action, resource),
   };
 
+  private readonly keyspacesObservers: Array<(outcome: CqlRequestOutcome) => void> = [];
+  private readonly callObservers: Array<(call: ProxiedCall) => void> = [];
+
   constructor(private readonly log: (message: string) => void) {}
+
+  /** Tells the observer of every HTTP call a function made through a proxy, once answered. */
+  onProxiedCall(observer: (call: ProxiedCall) => void): void {
+    this.callObservers.push(observer);
+  }
+
+  /** Tells the observer of every Keyspaces request a function runs, once answered. */
+  onKeyspacesRequest(observer: (outcome: CqlRequestOutcome) => void): void {
+    this.keyspacesObservers.push(observer);
+  }
 
   private current(): IamEnforcer {
     if (this.enforcer === undefined) throw new Error('IAM policies are not loaded yet');
@@ -39,8 +53,14 @@ export class LocalIam {
   async guard(service: GuardedService, upstream: string): Promise<string> {
     const proxy =
       service === 'keyspaces'
-        ? await startCqlIamProxy({ upstream, enforcer: this.view, placement: () => this.current().placement, log: this.log })
-        : await startIamProxy({ upstream, service, enforcer: this.view, log: this.log });
+        ? await startCqlIamProxy({
+            upstream,
+            enforcer: this.view,
+            placement: () => this.current().placement,
+            log: this.log,
+            observe: (outcome) => this.keyspacesObservers.forEach((observer) => observer(outcome)),
+          })
+        : await startIamProxy({ upstream, service, enforcer: this.view, log: this.log, observe: (call) => this.callObservers.forEach((observer) => observer(call)) });
     this.proxies.push(proxy);
     return proxy.endpoint;
   }

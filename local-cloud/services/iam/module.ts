@@ -2,7 +2,9 @@ import { resourcesOfType } from '../../assembly/cloud-assembly';
 import { ACCOUNT_ID, arn, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, LaunchContext } from '../service';
 import type { HttpRequestView, IamService as IamCheckedService } from './classify';
+import type { CqlRequestOutcome } from './cql-requests';
 import { LocalIam } from './enforcement';
+import type { ProxiedCall } from './proxy';
 import type { Verdict } from './enforcer';
 import { missingEventSourceGrants } from './event-sources';
 import { OPERATOR_ACCESS_KEY_ID } from './principals';
@@ -13,6 +15,10 @@ export interface IamAccess {
   credentialsFor(functionLogicalId: string): Record<string, string>;
   /** Whether a call to an API the local cloud answers itself (the `@connections` API) may proceed. */
   check(service: IamCheckedService, request: HttpRequestView): Verdict;
+  /** Tells the observer of every Keyspaces request a function runs, once answered (for CloudWatch). */
+  onKeyspacesRequest(observer: (outcome: CqlRequestOutcome) => void): void;
+  /** Tells the observer of every DynamoDB, SQS and SNS call a function makes, once answered (for CloudWatch). */
+  onProxiedCall(observer: (call: ProxiedCall) => void): void;
 }
 
 interface EventSourceMappingProperties {
@@ -70,7 +76,12 @@ export class IamService implements CloudService {
     this.accessKeys = Object.fromEntries(
       resourcesOfType(assembly, 'AWS::Lambda::Function').map(([logicalId]) => [logicalId, iam.credentialsFor(logicalId).AWS_ACCESS_KEY_ID]),
     );
-    exposed.iam = { credentialsFor: (logicalId) => iam.credentialsFor(logicalId), check: (service, request) => iam.check(service, request) };
+    exposed.iam = {
+      credentialsFor: (logicalId) => iam.credentialsFor(logicalId),
+      check: (service, request) => iam.check(service, request),
+      onKeyspacesRequest: (observer) => iam.onKeyspacesRequest(observer),
+      onProxiedCall: (observer) => iam.onProxiedCall(observer),
+    };
   }
 
   /**

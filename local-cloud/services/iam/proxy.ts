@@ -5,7 +5,7 @@
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IamService } from './classify';
+import type { HttpRequestView, IamService } from './classify';
 import type { EnforcerView } from './enforcer';
 
 export interface IamProxyOptions {
@@ -15,6 +15,17 @@ export interface IamProxyOptions {
   readonly enforcer: EnforcerView;
   /** Told of each refusal, so that a denied call is visible in the local cloud's log. */
   readonly log: (message: string) => void;
+  /** Told of each call it let through, with the status the stand-in answered (CloudWatch's feeds). */
+  readonly observe?: (call: ProxiedCall) => void;
+}
+
+/** A call a function made through the proxy, and the status it was answered with. */
+export interface ProxiedCall {
+  readonly service: IamService;
+  readonly request: HttpRequestView;
+  readonly status: number;
+  /** Epoch ms of the answer. */
+  readonly at: number;
 }
 
 export interface RunningIamProxy {
@@ -41,10 +52,11 @@ export async function startIamProxy(options: IamProxyOptions): Promise<RunningIa
   const upstream = new URL(options.upstream);
   const agent = new Agent({ keepAlive: true });
 
-  const forward = (request: IncomingMessage, body: Buffer, response: ServerResponse) => {
+  const forward = (request: IncomingMessage, view: HttpRequestView, response: ServerResponse) => {
     const outgoing = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers, agent },
       (answer) => {
+        options.observe?.({ service: options.service, request: view, status: answer.statusCode ?? 502, at: Date.now() });
         response.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
         answer.pipe(response);
       },
@@ -54,7 +66,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<RunningIa
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
       response.end();
     });
-    outgoing.end(body);
+    outgoing.end(view.body);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -63,13 +75,9 @@ export async function startIamProxy(options: IamProxyOptions): Promise<RunningIa
       response.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
       return void response.end('request body over 6 MB');
     }
-    const verdict = options.enforcer.check(options.service, {
-      method: request.method ?? 'GET',
-      path: request.url ?? '/',
-      headers: request.headers,
-      body,
-    });
-    if (verdict.allowed) return forward(request, body, response);
+    const view: HttpRequestView = { method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body };
+    const verdict = options.enforcer.check(options.service, view);
+    if (verdict.allowed) return forward(request, view, response);
     options.log(`IAM denied a ${options.service} call: ${verdict.reason}`);
     response.writeHead(verdict.response.status, { ...verdict.response.headers, 'content-length': Buffer.byteLength(verdict.response.body) });
     response.end(verdict.response.body);

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import * as path from 'node:path';
 import type { FunctionOutput } from './function-output';
+import type { ConcurrencyEvents } from './concurrency';
 import type { InvocationRecord, Meter, SdkCall } from './metering';
 
 /** A function of the template, ready to run from its bundled asset. */
@@ -105,6 +106,8 @@ export interface ExecutionOptions {
   readonly faults?: FaultInjector;
   /** Hears every line of the functions' output (besides the log files). */
   readonly output?: FunctionOutput;
+  /** Hears each change in how many environments of a function are busy. */
+  readonly concurrency?: ConcurrencyEvents;
 }
 
 const RUNNER = path.join(__dirname, 'runner.cjs');

@@ -12,6 +12,8 @@ export class FunctionPool {
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly waiting: Array<() => void> = [];
   private stopped = false;
+  /** Environments running an invocation now. */
+  private busy = 0;
   private readonly log: WriteStream;
 
   constructor(
@@ -49,8 +51,14 @@ export class FunctionPool {
     this.waiting.shift()?.();
   }
 
+  private reportBusy(change: 1 | -1): void {
+    this.busy += change;
+    this.options.concurrency?.report(this.definition.functionName, this.busy);
+  }
+
   async invoke(event: unknown): Promise<unknown> {
     const environment = await this.acquire();
+    this.reportBusy(1);
     const injected = this.options.faults?.faultsFor(this.definition.logicalId, event);
     let killed: KilledByFault | undefined;
     try {
@@ -60,6 +68,7 @@ export class FunctionPool {
       throw error;
     } finally {
       injected?.settle(killed && { point: killed.point, requestId: killed.requestId });
+      this.reportBusy(-1);
       this.release(environment);
     }
   }

@@ -1,6 +1,7 @@
 import { AsyncInvoker, DEFAULT_ASYNC_SETTINGS, type AsyncCounts, type AsyncInvocationSettings, type QueuedEvent } from './async-invocation';
 import type { ExecutionOptions, FunctionDefinition } from './execution-environment';
 import { FunctionPool } from './function-pool';
+import type { ConcurrencyObserver } from './concurrency';
 import type { LogLineListener } from './function-output';
 import type { InvocationRecord } from './metering';
 import { PollerEvents, type PollerObserver } from './poller-events';
@@ -82,6 +83,12 @@ export class LambdaService {
   /** The function name of the function with this logical id, name or ARN. */
   functionNameOf(functionRef: string): string {
     return this.registered(functionRef).pool.definition.functionName;
+  }
+
+  /** Hears each change in how many environments of a function run an invocation. */
+  onConcurrency(observer: ConcurrencyObserver): void {
+    if (this.options.concurrency === undefined) throw new Error('this Lambda service was started without a tap on its functions\' concurrency');
+    this.options.concurrency.observe(observer);
   }
 
   /** Hears every line the functions write, as CloudWatch Logs receives it. */

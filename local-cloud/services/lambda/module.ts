@@ -9,6 +9,7 @@ import { lambdaDevRoutes } from './dev-routes';
 import { startEventSourceMappings, type EventSource } from './event-source-mappings';
 import type { FaultInjector } from './execution-environment';
 import { LambdaService } from './lambda-service';
+import { ConcurrencyEvents } from './concurrency';
 import { FunctionOutput } from './function-output';
 import { Meter } from './metering';
 import { invokePermissionOf } from './resource-policy';
@@ -68,6 +69,7 @@ export class LambdaModule implements CloudService {
       region: REGION,
       meter: this.meter,
       output: new FunctionOutput(),
+      concurrency: new ConcurrencyEvents(),
       faults: this.faults,
       asyncRetryDelaySecondsOverride: config.asyncRetryDelaySeconds,
       log,

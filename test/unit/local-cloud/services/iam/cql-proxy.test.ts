@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { KeyspacesSigV4AuthProvider } from '../../../../../lambdas/adapters/keyspaces-sigv4';
 import { Client, types } from '../../../../../lambdas/shared/cassandra-driver';
 import { startCqlIamProxy, type RunningCqlIamProxy } from '../../../../../local-cloud/services/iam/cql-proxy';
+import type { CqlRequestOutcome } from '../../../../../local-cloud/services/iam/cql-requests';
 import { startCassandra } from '../../../../../local-cloud/standins/cassandra';
 import type { RunningStandIn } from '../../../../../local-cloud/standins/dynamodb-local';
 import { CALLER, enforcerAllowing, SESSION_ARN } from './test-enforcer';
@@ -21,6 +22,7 @@ let proxy: RunningCqlIamProxy;
 let direct: Client;
 const clients: Client[] = [];
 const denials: string[] = [];
+const outcomes: CqlRequestOutcome[] = [];
 
 function clientAs(accessKeyId: string, secretAccessKey = CALLER.secretAccessKey): Client {
   const client = new Client({
@@ -43,6 +45,7 @@ beforeAll(async () => {
     upstream: cassandra.endpoint,
     placement: () => ({ region: 'us-east-1', account: '000000000000' }),
     log: (message) => denials.push(message),
+    observe: (outcome) => outcomes.push(outcome),
     enforcer: enforcerAllowing([
       { Effect: 'Allow', Action: 'cassandra:Select', Resource: 'arn:aws:cassandra:us-east-1:000000000000:/keyspace/system*' },
       { Effect: 'Allow', Action: 'cassandra:Modify', Resource: TABLE_ARN('allowed') },
@@ -86,6 +89,24 @@ describe('Keyspaces IAM proxy', () => {
     expect((await direct.execute('SELECT k FROM ks.forbidden')).rowLength).toBe(0);
     expect((await direct.execute("SELECT k FROM ks.allowed WHERE k = 'half'")).rowLength).toBe(0);
     expect(denials.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('tells its observer how each request on a table was answered, with its latency and sizes', async () => {
+    const client = clientAs(CALLER.accessKeyId);
+    await client.connect();
+    outcomes.length = 0;
+    await client.execute('INSERT INTO ks.allowed (k, v) VALUES (?, ?)', ['observed', 1]);
+    await expect(client.execute("INSERT INTO ks.allowed (k, v) VALUES ('observed', 'not a number')", [], { prepare: false })).rejects.toMatchObject({ code: 0x2200 });
+    await expect(client.execute('INSERT INTO ks.forbidden (k, v) VALUES (?, ?)', ['x', 1], { prepare: false })).rejects.toMatchObject({ code: 0x2100 });
+    const seen = outcomes.filter((outcome) => outcome.statements.every((statement) => statement.keyspace === 'ks'));
+    expect(seen.map((outcome) => [outcome.statements.map((statement) => `${statement.operation} ${statement.table}`), outcome.answer])).toEqual([
+      [['INSERT allowed'], 'ok'],
+      [['INSERT allowed'], 'user-error'],
+      [['INSERT forbidden'], 'user-error'],
+    ]);
+    expect(seen[0].latencyMs).toBeGreaterThanOrEqual(0);
+    expect(seen[0].requestBytes).toBeGreaterThan('observed'.length);
+    expect(seen[0].responseBytes).toBeGreaterThan(0);
   });
 
   it('checks a prepared statement against whoever executes it', async () => {

@@ -2,13 +2,13 @@ import { classifyCql, UnclassifiableStatementError } from '../../../../../local-
 
 describe('CQL statement classification', () => {
   it.each([
-    ['SELECT seq, body FROM "messenger"."messages" WHERE thread_id = ?', 'cassandra:Select', 'messenger', 'messages'],
-    ['  select * from system.local where key = \'local\'', 'cassandra:Select', 'system', 'local'],
-    ['INSERT INTO "messenger"."messages" (a) VALUES (?) IF NOT EXISTS', 'cassandra:Modify', 'messenger', 'messages'],
-    ['UPDATE Messenger.Messages SET a = 1 WHERE k = 2', 'cassandra:Modify', 'messenger', 'messages'],
-    ['/* why */ DELETE a FROM "Ks"."T""x" WHERE k = 1', 'cassandra:Modify', 'Ks', 'T"x'],
-  ])('%s', (cql, action, keyspace, table) => {
-    expect(classifyCql(cql, undefined)).toEqual({ kind: 'access', action, keyspace, table });
+    ['SELECT seq, body FROM "messenger"."messages" WHERE thread_id = ?', 'cassandra:Select', 'SELECT', 'messenger', 'messages'],
+    ['  select * from system.local where key = \'local\'', 'cassandra:Select', 'SELECT', 'system', 'local'],
+    ['INSERT INTO "messenger"."messages" (a) VALUES (?) IF NOT EXISTS', 'cassandra:Modify', 'INSERT', 'messenger', 'messages'],
+    ['UPDATE Messenger.Messages SET a = 1 WHERE k = 2', 'cassandra:Modify', 'UPDATE', 'messenger', 'messages'],
+    ['/* why */ DELETE a FROM "Ks"."T""x" WHERE k = 1', 'cassandra:Modify', 'DELETE', 'Ks', 'T"x'],
+  ])('%s', (cql, action, operation, keyspace, table) => {
+    expect(classifyCql(cql, undefined)).toEqual({ kind: 'access', action, operation, keyspace, table });
   });
 
   it('puts an unqualified table in the USEd keyspace, and reads USE itself', () => {
