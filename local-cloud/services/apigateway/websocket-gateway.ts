@@ -134,16 +134,16 @@ export class WebSocketGateway {
       this.traffic.emit({ kind: 'connect', at: Date.now() });
       const started = Date.now();
       const event = connectEvent(stage, handshake, facts);
-      const request = { context: event.requestContext, authorizer: authorizerContext };
+      const logged = { context: event.requestContext, authorizer: authorizerContext };
       try {
         const result = await lambda.invoke(routes.connect.functionRef, event, this.invoker(methodArn(stage, '$connect')));
         const status = statusOf(result);
-        this.integrated(started, status, request);
+        this.integrated(started, status, logged);
         if (status < 200 || status > 299) return refuseHandshake(socket, status, STATUS_TEXT[status] ?? 'Refused');
         const subprotocol = selectedSubprotocolOf(result);
         if (subprotocol !== undefined) this.selectedSubprotocols.set(request, subprotocol);
       } catch (error) {
-        this.integrated(started, error, request);
+        this.integrated(started, error, logged);
         log(`$connect failed: ${(error as Error).message}`);
         return refuseHandshake(socket, 500, STATUS_TEXT[500]);
       }
