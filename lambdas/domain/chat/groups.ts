@@ -212,6 +212,8 @@ export async function updateGroup({
   const { head, members, self } = await groupOf(ports.threads, threadId, callerId);
   if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have settings');
   if (self.role !== 'admin') throw new ForbiddenError('only admins change the group');
+  // Every member is told: paid for by their number, before the setting is written.
+  await ports.purse.spend(UNITS_PER_MEMBER_TOLD * members.length);
   await ports.threads.setHistoryForNewMembers(threadId, historyForNewMembers);
   const view = threadView({ ...head, historyForNewMembers }, members);
   return announce(view, view.members, ports);

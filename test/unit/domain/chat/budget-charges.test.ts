@@ -1,6 +1,6 @@
 import { ACTION_UNITS, DEFAULT_FRAME_UNITS, UNITS_PER_MEMBER_TOLD, UNITS_PER_MESSAGE_RECIPIENT } from '../../../../lambdas/domain/budget';
 import { commitMessage } from '../../../../lambdas/domain/chat/commit-message';
-import { createGroup } from '../../../../lambdas/domain/chat/groups';
+import { createGroup, updateGroup } from '../../../../lambdas/domain/chat/groups';
 import { recordReceipt } from '../../../../lambdas/domain/chat/receipts';
 import { InMemoryConnections, InMemoryPurse, InMemoryRateCounter, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
 
@@ -59,6 +59,23 @@ describe('what a frame pays after its reads', () => {
     const purse = new InMemoryPurse();
     await recordReceipt({ userId: 'alice', threadId: 'g1', seq: 1, status: 'read', ...ports, purse });
     expect(purse.spentOn()).toBe(UNITS_PER_MEMBER_TOLD * (members.length - 1));
+  });
+
+  // updateGroup tells every member of the change; it was charged what any frame is, whatever the group's size.
+  it('charges a group setting change 2 units for each member told, and changes nothing when the budget cannot hold it', async () => {
+    const { threads } = groupOfTen();
+    threads.roles.set('g1/alice', 'admin');
+    const notifier = new RecordingNotifier();
+    const ports = { threads, pairs: threads.pairs, connections: new InMemoryConnections([{ userId: 'm0', connectionId: 'm0-1' }]), notifier, fromConnectionId: 'alice-1' };
+    const refusing = new InMemoryPurse({ actions: 5 });
+    await expect(updateGroup({ callerId: 'alice', threadId: 'g1', historyForNewMembers: 'sinceJoined', ...ports, purse: refusing })).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(threads.headsById.get('g1')?.historyForNewMembers).toBeUndefined();
+    expect(notifier.posts).toEqual([]);
+
+    const purse = new InMemoryPurse();
+    await updateGroup({ callerId: 'alice', threadId: 'g1', historyForNewMembers: 'sinceJoined', ...ports, purse });
+    expect(purse.spentOn()).toBe(UNITS_PER_MEMBER_TOLD * members.length);
+    expect(threads.headsById.get('g1')?.historyForNewMembers).toBe('sinceJoined');
   });
 
   it('refuses a group over the groups-an-hour cap, creates nothing, and gives back the members it had counted', async () => {
