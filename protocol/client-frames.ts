@@ -130,7 +130,7 @@ export const typingFrame = z.object({
 export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CALL = 500;
 /**
  * Most users one connection may watch, and one user across all their connections. Only users the
- * caller may see (who share a thread with them) are subscriptions; each is one stored item that
+ * caller may see (presenceAudience) are subscriptions; each is one stored item that
  * every change of the watched user reads.
  */
 export const MAX_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION = 1000;
@@ -163,7 +163,7 @@ export const updateSettingsFrame = z
   .object({
     action: z.literal('updateSettings'),
     reqId: z.optional(reqIdSchema),
-    /** Whether people who share a thread with you see you online (and you them). */
+    /** Whether those your presenceAudience lets in see you online (and you them); off hides you from everyone. */
     activeStatus: z.optional(z.boolean()),
     /** Whether push notifications show the sender and the text, or only "New message". */
     pushPreviews: z.optional(z.boolean()),

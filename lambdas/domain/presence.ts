@@ -88,8 +88,9 @@ export interface PresenceSubscriptions {
 }
 
 /**
- * Subscribes a connection and returns the users' current state. Only users who share a thread
- * with the subscriber are subscribed to, and only those who also see each other (presenceAudience)
+ * Subscribes a connection and returns the users' current state. Only users the subscriber may be
+ * shown (anyone by default; people who share a thread where either chose the `threads` audience;
+ * never across a block) are subscribed to, and only those who also see each other (presenceAudience)
  * are answered with their state; everyone else, unknown ids included, is answered hiddenPresence.
  * The subscriptions are written before the state is read, and publishPresenceChanges records a
  * change before it looks for subscribers; with both reads strongly consistent, a racing change is

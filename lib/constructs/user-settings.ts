@@ -4,7 +4,8 @@ import { MessengerTable } from './messenger-table';
 
 /**
  * Each user's settings (lambdas/adapters/dynamodb-user-settings.ts): partition key `userId`,
- * `activeStatus` and `pushPreviews`, an item only once the user changed one (absent: both on).
+ * `activeStatus`, `pushPreviews`, `presenceAudience` and `requestNotifications`, an item only once
+ * the user changed one (absent: the protocol's defaults, docs/protocol.md "Settings").
  */
 export class UserSettings extends Construct {
   public readonly table: MessengerTable;

@@ -134,6 +134,9 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
       if (creating ? request.to === undefined : !context.senderIsMember) throw new ForbiddenError(NOT_A_MEMBER);
       // Only one-to-one threads have a pair; in groups, people who blocked one another still meet, as in Messenger.
       if (isBlockedPair(context.pair)) throw new ForbiddenError(context.pair!.blockedBy.includes(request.senderId) ? YOU_BLOCKED : UNAVAILABLE);
+      // A group's message costs by its members, paid once, before the commit writes and only by a
+      // member: charged earlier, a stranger's refusal (retryAfterMs) would tell the group's size.
+      if (attempt === 1 && context.thread?.kind === 'group') await purse.spend(UNITS_PER_MESSAGE_RECIPIENT * Math.max(0, (context.thread.memberCount ?? 0) - 2));
 
       const message: StoredMessage = {
         threadId,
@@ -189,9 +192,6 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     throw new RateLimitedError(`you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`, 1000 - (startedAt % 1000));
   }
   try {
-    // A group's message costs by its members, known from the head just read, and paid before the commit writes.
-    const members = loaded.thread?.kind === 'group' ? (loaded.thread.memberCount ?? 0) : 0;
-    await purse.spend(UNITS_PER_MESSAGE_RECIPIENT * Math.max(0, members - 2));
     return await commitNew(loaded);
   } catch (error) {
     // Only new messages count: a send refused (not a member, no such thread, a thread too busy)

@@ -24,6 +24,15 @@ describe('what a frame pays after its reads', () => {
     expect(purse.spentOn()).toBe(UNITS_PER_MESSAGE_RECIPIENT * (members.length - 2));
   });
 
+  // Charged before the membership check, a stranger's send drained their budget by the group's
+  // size, and retryAfterMs then told them that the group exists and how big it is.
+  it('charges nothing by members for a send from a non-member, who gets the one answer for any thread', async () => {
+    const { threads, rate } = groupOfTen();
+    const purse = new InMemoryPurse();
+    await expect(commitMessage({ senderId: 'mallory', clientMsgId: 'c1', threadId: 'g1', text: 'hi', threads, rate, purse, clock: () => NOW })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(purse.spentOn()).toBe(0);
+  });
+
   it('refuses a group message its budget cannot hold: nothing is staged and the send rate gets its count back', async () => {
     const { threads, rate } = groupOfTen();
     const purse = new InMemoryPurse({ actions: 10 });
