@@ -39,12 +39,23 @@ async function answerShape(client: TestClient, userIds: string[]) {
   return { ...answer, users: answer.users.map(({ userId: _userId, ...rest }) => rest) };
 }
 
+/**
+ * Subscribes `client` to `user`, who has just connected, and expects to see them online: their
+ * status is derived from the registry's stream, so the answer may still say offline, and then the
+ * change follows.
+ */
+async function expectToSeeOnline(client: TestClient, user: string): Promise<void> {
+  const answer = (await client.request({ action: 'subscribePresence', userIds: [user] })) as PresenceFrame;
+  expect(answer.users).toEqual([expect.objectContaining({ userId: user })]);
+  if (answer.users[0].status !== 'online') expect(await presenceOf(client, user, 'online')).toEqual({ userId: user, status: 'online' });
+}
+
 describe('who sees whose presence, over real sockets', () => {
   it('by default (the contract) shows a stranger, who shares no thread, the real state and every change', async () => {
     const [bob, stranger] = ['bob', 'stranger'].map(uniqueUser);
     const bobClient = await connect(bob);
     const strangerClient = await connect(stranger);
-    expect(await strangerClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ type: 'presence', users: [{ userId: bob, status: 'online' }] });
+    await expectToSeeOnline(strangerClient, bob);
     expect((await subscriptionsTo(bob)).filter((item) => item.subscriberUserId === stranger)).toHaveLength(1);
 
     await bobClient.close();
@@ -63,7 +74,7 @@ describe('who sees whose presence, over real sockets', () => {
     await shareAThread(bobClient, friend);
     expect(await bobClient.request({ action: 'updateSettings', presenceAudience: 'threads' })).toMatchObject({ type: 'settings', presenceAudience: 'threads', requestNotifications: true });
     // A friend who shares an accepted thread sees bob.
-    expect(await friendClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'online' }] });
+    await expectToSeeOnline(friendClient, bob);
     const strangerClient = await connect(stranger);
     await shareAThread(strangerClient, bob);
     // bob has been seen (he is online now), the unknown id never: the stranger cannot tell them apart.
@@ -99,7 +110,7 @@ describe('who sees whose presence, over real sockets', () => {
 
     // Unblocked, they see each other again.
     await bobClient.request({ action: 'unblockUser', userId: alice });
-    expect(await aliceClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'online' }] });
+    await expectToSeeOnline(aliceClient, bob);
   });
 
   it('hides a user who turns active status off, from others and others from them, like an unknown id; and shows them again when it is back on', async () => {
@@ -134,7 +145,7 @@ describe('who sees whose presence, over real sockets', () => {
     await bobClient.request({ action: 'updateSettings', presenceAudience: 'threads' });
     const carolClient = await connect(carol);
     await carolClient.request({ action: 'acceptRequest', threadId });
-    expect(await carolClient.request({ action: 'subscribePresence', userIds: [bob] })).toMatchObject({ users: [{ userId: bob, status: 'online' }] });
+    await expectToSeeOnline(carolClient, bob);
     await bobClient.close();
     await presenceOf(carolClient, bob, 'offline');
     bobClient = await connect(bob);
@@ -159,7 +170,10 @@ describe('who sees whose presence, over real sockets', () => {
     const { invocations } = (await (await fetch(`${localCloud().baseUrl}/dev/stats`)).json()) as {
       invocations: Array<{ logicalId: string; start: number; calls: Array<{ service: string; operation: string }> }>;
     };
-    const calls = invocations.filter((invocation) => invocation.logicalId.startsWith('PresenceActions') && invocation.start >= since).flatMap((invocation) => invocation.calls);
+    // Other tests share the cloud and its presence function: the 500-id subscription is the one invocation of the largest.
+    const calls = invocations
+      .filter((invocation) => invocation.logicalId.startsWith('PresenceActions') && invocation.start >= since)
+      .reduce<Array<{ service: string; operation: string }>>((largest, invocation) => (invocation.calls.length > largest.length ? [...invocation.calls] : largest), []);
     const count = (operation: string) => calls.filter((call) => call.operation === operation).length;
     // 6 batches of settings (501 users), 5 of pairs (blocks), 5 of statuses; 20 batches of subscriptions;
     // the watch-list check (a Query and a Put); no Query of thread rows.
