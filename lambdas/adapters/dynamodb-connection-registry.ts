@@ -121,48 +121,36 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     return this.remove(connection.userId, connection.connectionId);
   }
 
-  async *staleConnections(nowSeconds: number): AsyncIterable<StaleConnection> {
-    for (let shard = 0; shard < EXPIRY_SHARDS; shard++) {
-      const pages = paginateQuery(
-        { client: this.client },
-        {
-          TableName: this.tableName,
-          // A global secondary index is read eventually consistently only (ConsistentRead is refused);
-          // removeIfStale checks each connection again on the base table.
-          IndexName: EXPIRY_INDEX,
-          KeyConditionExpression: 'expiryShard = :shard AND expiresAt < :now',
-          ExpressionAttributeValues: { ':shard': shard, ':now': nowSeconds },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) yield { userId: String(item.userId), connectionId: String(item.connectionId) };
-      }
-    }
+  staleConnections(nowSeconds: number): AsyncIterable<StaleConnection> {
+    // A global secondary index is read eventually consistently only (ConsistentRead is refused);
+    // removeIfStale checks each connection again on the base table.
+    return this.connectionsBelow(EXPIRY_INDEX, 'expiresAt', nowSeconds);
   }
 
   removeIfStale(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
-    return conditionHeld(
-      this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { userId: connection.userId, connectionId: connection.connectionId },
-          // The index is eventually consistent: the connection may have proved alive since.
-          ConditionExpression: 'expiresAt < :now',
-          ExpressionAttributeValues: { ':now': nowSeconds },
-        }),
-      ),
-    );
+    // The index is eventually consistent: the connection may have proved alive since.
+    return this.removeIfBelow(connection, 'expiresAt', nowSeconds);
   }
 
-  async *tokenExpiredConnections(nowSeconds: number): AsyncIterable<StaleConnection> {
+  tokenExpiredConnections(nowSeconds: number): AsyncIterable<StaleConnection> {
+    // Eventually consistent, as the expiry index: removeIfTokenExpired checks again.
+    return this.connectionsBelow(TOKEN_EXPIRY_INDEX, 'tokenExpiresAt', nowSeconds);
+  }
+
+  removeIfTokenExpired(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
+    // The index is eventually consistent: the token may have been renewed since.
+    return this.removeIfBelow(connection, 'tokenExpiresAt', nowSeconds);
+  }
+
+  /** Every connection whose `attribute` (the sort key of `indexName`, sharded by `expiryShard`) is before `nowSeconds`. */
+  private async *connectionsBelow(indexName: string, attribute: 'expiresAt' | 'tokenExpiresAt', nowSeconds: number): AsyncIterable<StaleConnection> {
     for (let shard = 0; shard < EXPIRY_SHARDS; shard++) {
       const pages = paginateQuery(
         { client: this.client },
         {
           TableName: this.tableName,
-          // Eventually consistent, as the expiry index: removeIfTokenExpired checks again.
-          IndexName: TOKEN_EXPIRY_INDEX,
-          KeyConditionExpression: 'expiryShard = :shard AND tokenExpiresAt < :now',
+          IndexName: indexName,
+          KeyConditionExpression: `expiryShard = :shard AND ${attribute} < :now`,
           ExpressionAttributeValues: { ':shard': shard, ':now': nowSeconds },
         },
       );
@@ -172,17 +160,18 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     }
   }
 
-  removeIfTokenExpired(connection: StaleConnection, nowSeconds: number): Promise<boolean> {
+  /** Deletes the connection if its `attribute` is still before `nowSeconds` on the base table; whether it did. */
+  private removeIfBelow(connection: StaleConnection, attribute: 'expiresAt' | 'tokenExpiresAt', nowSeconds: number): Promise<boolean> {
     return conditionHeld(
       this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
-          // The index is eventually consistent: the token may have been renewed since.
-          ConditionExpression: 'tokenExpiresAt < :now',
+          ConditionExpression: `${attribute} < :now`,
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
       ),
     );
   }
+
 }
