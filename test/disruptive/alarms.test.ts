@@ -31,7 +31,9 @@ test('a poison message puts the message dead-letter alarm in ALARM, its notifica
   await sqs.send(new SendMessageCommand({ QueueUrl: byLogicalId(queues.queues, 'MessagePipelineQueue'), MessageBody: JSON.stringify({ threadId: marker, seq: 'not a number' }) }));
   sqs.destroy();
 
-  await eventually(async () => (await deadLetterAlarm()).state === 'ALARM', 90_000, 'the dead-letter alarm to fire');
+  // The state changes before its notification's publish returns, so wait for both.
+  const hasFired = (status: AlarmStatus): boolean => status.state === 'ALARM' && status.notifications.at(-1)?.subject.startsWith('ALARM:') === true;
+  await eventually(async () => hasFired(await deadLetterAlarm()), 90_000, 'the dead-letter alarm to fire and notify');
   const alarm = await deadLetterAlarm();
   // What else the five attempts fed: the persistence function's invocations and errors (a batch whose
   // every record failed fails the invocation), and the EMF metric it writes for each unreadable message.
