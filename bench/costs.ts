@@ -1,7 +1,7 @@
 import prices from './prices.json';
+import { isDynamoDbRead } from '../local-cloud/services/lambda/metering';
 import type { MeterSnapshot } from './cloud';
 
-const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 /** Functions run by a schedule, whatever the clients do: a fixed cost per minute, not a share of any operation. */
 const SCHEDULED_FUNCTIONS = ['ConnectionsStaleConnectionSweeper'];
 
@@ -58,7 +58,7 @@ export function usageOf(
       byCall[name] = (byCall[name] ?? 0) + 1;
       if (call.service === 'DynamoDB') {
         const units = call.capacity?.capacityUnits ?? 0;
-        if (READ_OPERATIONS.has(call.operation)) readUnits += units;
+        if (isDynamoDbRead(call)) readUnits += units;
         else writeUnits += units;
       }
       if (call.service === 'SQS') sqsRequests += 1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { MessengerStack } from '../lib/messenger-stack';
-import { alarmEmailFromContext, apiGatewayLogRoleFromContext, historyLagAlarmFromContext, idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
+import { alarmEmailFromContext, apiGatewayLogRoleFromContext, groupsCreatedPerHourFromContext, historyLagAlarmFromContext, idleTimeoutFromContext, pushApplicationsFromContext, tokenIssuerFromContext } from '../lib/app-context';
 
 const app = new App();
 
@@ -13,4 +13,5 @@ new MessengerStack(app, 'Messenger', {
   setApiGatewayAccountLogRole: apiGatewayLogRoleFromContext(app.node),
   alarmEmail: alarmEmailFromContext(app.node),
   historyLagAlarmSeconds: historyLagAlarmFromContext(app.node),
+  groupsCreatedPerHour: groupsCreatedPerHourFromContext(app.node),
 });

@@ -39,13 +39,18 @@ export const IDLE_TIMEOUT_CONTEXT = 'messenger:idleTimeoutSeconds';
 
 /** Reads the idle timeout from CDK context; the local cloud shortens it for its tests. */
 export function idleTimeoutFromContext(node: Node): number | undefined {
-  const value = node.tryGetContext(IDLE_TIMEOUT_CONTEXT) as unknown;
+  return wholeNumberFromContext(node, IDLE_TIMEOUT_CONTEXT, 600, 'seconds');
+}
+
+/** Reads a whole number from 1 to `max` from CDK context; unset, undefined. */
+function wholeNumberFromContext(node: Node, key: string, max: number, unit: string): number | undefined {
+  const value = node.tryGetContext(key) as unknown;
   if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
-    throw new Error(`Context ${IDLE_TIMEOUT_CONTEXT} must be a whole number of seconds from 1 to 600, got "${String(value)}"`);
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > max) {
+    throw new Error(`Context ${key} must be a whole number of ${unit} from 1 to ${max}, got "${String(value)}"`);
   }
-  return seconds;
+  return number;
 }
 
 /** Context keys for the ARNs of the SNS platform applications (created outside CloudFormation). */
@@ -89,13 +94,21 @@ export const HISTORY_LAG_ALARM_CONTEXT = 'messenger:historyLagAlarmSeconds';
 
 /** Reads the history-lag alarm's threshold from CDK context; the local cloud shortens it for its tests. */
 export function historyLagAlarmFromContext(node: Node): number | undefined {
-  const value = node.tryGetContext(HISTORY_LAG_ALARM_CONTEXT) as unknown;
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
-    throw new Error(`Context ${HISTORY_LAG_ALARM_CONTEXT} must be a whole number of seconds from 1 to 86400, got "${String(value)}"`);
-  }
-  return seconds;
+  return wholeNumberFromContext(node, HISTORY_LAG_ALARM_CONTEXT, 86_400, 'seconds');
+}
+
+/**
+ * Context key for the groups one user may create an hour (`-c messenger:groupsCreatedPerHour=100`),
+ * for acceptance suites that reuse their users; unset, the functions' default (20, lambdas/domain/budget.ts).
+ */
+export const GROUPS_CREATED_PER_HOUR_CONTEXT = 'messenger:groupsCreatedPerHour';
+
+/** The most groups an hour the stack lets anyone allow: each may hold 1,024 members. */
+export const MAX_GROUPS_CREATED_PER_HOUR = 10_000;
+
+/** Reads the groups a user may create an hour from CDK context. */
+export function groupsCreatedPerHourFromContext(node: Node): number | undefined {
+  return wholeNumberFromContext(node, GROUPS_CREATED_PER_HOUR_CONTEXT, MAX_GROUPS_CREATED_PER_HOUR, 'groups');
 }
 
 /** Context key: an address the alarm topic emails (`-c messenger:alarmEmail=ops@example.com`). */

@@ -68,6 +68,11 @@ export interface MessengerStackProps extends StackProps {
    * @default 300
    */
   readonly historyLagAlarmSeconds?: number;
+  /**
+   * Groups one user may create an hour.
+   * @default the functions' own: 20 (lambdas/domain/budget.ts)
+   */
+  readonly groupsCreatedPerHour?: number;
 }
 
 /** API Gateway's longest wait for an integration; a function behind a route must be done before it. */
@@ -111,6 +116,7 @@ export class MessengerStack extends Stack {
       disconnectHandler: disconnect,
       defaultHandler: unknownAction,
       setAccountLogRole: props.setApiGatewayAccountLogRole,
+      groupsCreatedPerHour: props.groupsCreatedPerHour,
     });
     this.gateway.addAction('ping', presence);
 

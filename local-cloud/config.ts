@@ -1,11 +1,30 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { MAX_GROUPS_CREATED_PER_HOUR } from '../lib/app-context';
+import { BIND_ADDRESS_RULE, isBindAddress, LOOPBACK_ADDRESS } from './bind-address';
 
 /** The checkout this local cloud belongs to. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /**
+   * A further address the WebSocket endpoint, the web messenger and the management API listen on
+   * (they always listen on 127.0.0.1); the stand-ins stay on loopback whatever it says.
+   */
+  LOCAL_BIND_ADDRESS: z.string().refine(isBindAddress, BIND_ADDRESS_RULE).default(LOOPBACK_ADDRESS),
+  /**
+   * How long a token from `/dev/token` lives unless the request says `expiresIn`: a day, the most
+   * the authorizer accepts, so that a client of the contract, which does not know `renewToken`, is
+   * not closed by the token-expiry sweep during a long run. Shorten it to watch expiry.
+   */
+  LOCAL_TOKEN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(86_400),
+  /**
+   * Groups one user may create an hour here (deployed: 20, lambdas/domain/budget.ts). Higher by
+   * default, so that acceptance suites which reuse their users do not run into the cap; tests of
+   * the cap set the deployment's number.
+   */
+  LOCAL_GROUPS_CREATED_PER_HOUR: z.coerce.number().int().min(1).max(MAX_GROUPS_CREATED_PER_HOUR).default(1000),
   LOCAL_DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.local-cloud', 'data')),
   /** API Gateway's idle timeout (10 minutes), shortened by tests. */
   LOCAL_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(600),
@@ -45,6 +64,9 @@ const schema = z.object({
 
 export type LocalCloudConfig = {
   readonly port: number;
+  readonly bindAddress: string;
+  readonly tokenSeconds: number;
+  readonly groupsCreatedPerHour: number;
   readonly dataDir: string;
   readonly idleTimeoutSeconds: number;
   readonly maxConnectionSeconds: number;
@@ -68,6 +90,9 @@ export function localCloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
   }
   return {
     port: result.data.PORT,
+    bindAddress: result.data.LOCAL_BIND_ADDRESS,
+    tokenSeconds: result.data.LOCAL_TOKEN_SECONDS,
+    groupsCreatedPerHour: result.data.LOCAL_GROUPS_CREATED_PER_HOUR,
     dataDir: path.resolve(result.data.LOCAL_DATA_DIR),
     idleTimeoutSeconds: result.data.LOCAL_IDLE_TIMEOUT_SECONDS,
     maxConnectionSeconds: result.data.LOCAL_MAX_CONNECTION_SECONDS,

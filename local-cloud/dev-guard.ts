@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isLoopbackAddress } from './bind-address';
 
 /** Host names that reach this machine's loopback interface, where the local cloud listens. */
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
@@ -6,6 +7,16 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 /** Whether a path is one of the local cloud's `/dev` endpoints, which act as any user and drive the cloud. */
 export function isDevPath(pathname: string): boolean {
   return pathname === '/dev' || pathname.startsWith('/dev/');
+}
+
+/**
+ * Why a request to an endpoint that only this machine may call (`/dev`, `@connections`, whose
+ * local keys are public) is refused when it comes from another machine (`LOCAL_BIND_ADDRESS`
+ * beyond loopback), or undefined. Host and Origin do not tell: any client can write them.
+ */
+export function remotePeerRefusal(request: IncomingMessage): string | undefined {
+  const peer = request.socket.remoteAddress;
+  return isLoopbackAddress(peer) ? undefined : `request from ${peer ?? 'an unknown address'} refused: this endpoint answers this machine only`;
 }
 
 /**
@@ -18,7 +29,9 @@ export function isDevPath(pathname: string): boolean {
  *    (curl, Node.js, the tests) or this local cloud itself (its web messenger); `Sec-Fetch-Site`,
  *    when a browser sends it, must not say cross-site;
  *  - a POST, PUT, PATCH or DELETE with a body must say `Content-Type: application/json`: the
- *    types a page may send cross-site without asking first (text/plain, forms) are refused.
+ *    types a page may send cross-site without asking first (text/plain, forms) are refused, and so
+ *    is a body with no type at all, which `fetch` sends for a Blob or ArrayBuffer without asking first;
+ *  - it must come from this machine (`remotePeerRefusal`).
  */
 export function devRequestRefusal(request: IncomingMessage, port: number): string | undefined {
   const ownHosts = LOOPBACK_HOSTS.map((host) => `${host}:${port}`);
@@ -33,8 +46,15 @@ export function devRequestRefusal(request: IncomingMessage, port: number): strin
   if (request.headers['sec-fetch-site'] === 'cross-site') return 'cross-site request refused (Sec-Fetch-Site)';
   const contentType = request.headers['content-type'];
   const mayHaveBody = !['GET', 'HEAD', 'OPTIONS'].includes(request.method ?? 'GET');
-  if (mayHaveBody && contentType !== undefined && contentType.split(';')[0].trim().toLowerCase() !== 'application/json') {
-    return `Content-Type ${contentType} refused: send a /dev request's body as JSON, with Content-Type: application/json`;
+  const isJson = contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
+  if (mayHaveBody && !isJson && (contentType !== undefined || hasBody(request))) {
+    return `Content-Type ${contentType ?? '(none)'} refused: send a /dev request's body as JSON, with Content-Type: application/json`;
   }
-  return undefined;
+  return remotePeerRefusal(request);
+}
+
+/** Whether a request carries a body: a length above zero, or chunks (HTTP/1.1's two ways to send one). */
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
 }

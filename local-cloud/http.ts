@@ -3,16 +3,16 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 export const USER_RULE = 'user must be 1-64 characters of A-Z, a-z, 0-9, _ or -';
 
-export function listen(server: Server, port: number): Promise<void> {
+export function listen(server: Server, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`port ${port} is already taken by another program; set PORT to a free one`)
+          ? new Error(`port ${port} of ${address} is already taken by another program; set PORT to a free one`)
           : error,
       ),
     );
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, address, () => resolve());
   });
 }
 

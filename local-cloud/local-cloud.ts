@@ -4,23 +4,27 @@ import * as path from 'node:path';
 import { readStackAssembly, type StackAssembly } from './assembly/cloud-assembly';
 import { IntrinsicResolver } from './assembly/intrinsics';
 import { synthesize } from './assembly/synth';
+import { exposureWarning, listenAddresses } from './bind-address';
 import type { LocalCloudConfig } from './config';
-import { devRequestRefusal, isDevPath } from './dev-guard';
+import { devRequestRefusal, isDevPath, remotePeerRefusal } from './dev-guard';
 import { json, listen, notFound } from './http';
 import { ACCOUNT_ID, REGION } from './services/account';
 import { ServiceEndpoints } from './services/endpoints';
+import { MANAGEMENT_PATH } from './services/apigateway/management-api';
 import { cloudServices } from './services/index';
 import type { CloudService, HttpRoute, LaunchContext, Log, ResourceDefinition, SetupContext } from './services/service';
 
 /**
  * The messenger on this machine: it synthesizes the CDK app, then runs its services (one module
  * per AWS service, see `services/`) through their phases, and serves the WebSocket API, the
- * management API and the `/dev` endpoints the services contribute on one port.
+ * management API and the `/dev` endpoints the services contribute on one port, of 127.0.0.1 and
+ * of `LOCAL_BIND_ADDRESS` when it names another address.
  */
 export class LocalCloud {
   private readonly services: readonly CloudService[] = cloudServices();
   private readonly routes: readonly HttpRoute[];
-  private readonly server: Server;
+  /** One server per address listened on (`listenAddresses`), all serving alike. */
+  private readonly servers: readonly Server[];
   private ready = false;
 
   private constructor(
@@ -32,7 +36,11 @@ export class LocalCloud {
       { path: '/dev/stand-ins', handle: (_request, response) => json(response, 200, Object.assign({}, ...this.services.map((service) => service.describe?.()))) },
       ...this.services.flatMap((service) => service.routes ?? []),
     ];
-    this.server = createServer((request, response) => {
+    this.servers = listenAddresses(config.bindAddress).map(() => this.createServer());
+  }
+
+  private createServer(): Server {
+    const server = createServer((request, response) => {
       this.handleHttp(request, response).catch((error: Error) => {
         this.log(`request ${request.method} ${request.url} failed: ${error.message}`);
         if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
@@ -40,16 +48,17 @@ export class LocalCloud {
       });
     });
     // Longer than clients' keep-alive, so that a client never reuses a socket the server is closing.
-    this.server.keepAliveTimeout = 65_000;
-    this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    server.keepAliveTimeout = 65_000;
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       this.log(`HTTP client error: ${error.code ?? ''} ${error.message}`);
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
-    this.server.on('upgrade', (request, socket, head) => {
+    server.on('upgrade', (request, socket, head) => {
       const gateway = this.services.find((service) => service.handleUpgrade);
       if (gateway === undefined) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       else gateway.handleUpgrade!(request, socket, head);
     });
+    return server;
   }
 
   get baseUrl(): string {
@@ -75,7 +84,10 @@ export class LocalCloud {
   private async boot(): Promise<void> {
     const logDir = path.join(this.config.dataDir, 'logs');
     await mkdir(logDir, { recursive: true });
-    await listen(this.server, this.config.port);
+    const addresses = listenAddresses(this.config.bindAddress);
+    for (const [index, server] of this.servers.entries()) await listen(server, this.config.port, addresses[index]);
+    const warning = exposureWarning(this.config.bindAddress, this.config.port);
+    if (warning !== undefined) this.log(warning);
     const setup: SetupContext = { config: this.config, log: this.log, baseUrl: this.baseUrl, logDir };
 
     const synthContext: Record<string, string> = {};
@@ -118,12 +130,10 @@ export class LocalCloud {
 
   private async handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.baseUrl);
-    if (isDevPath(url.pathname)) {
-      const refusal = devRequestRefusal(request, this.config.port);
-      if (refusal !== undefined) {
-        this.log(`refused ${request.method} ${url.pathname}: ${refusal}`);
-        return json(response, 403, { message: refusal });
-      }
+    const refusal = isDevPath(url.pathname) ? devRequestRefusal(request, this.config.port) : MANAGEMENT_PATH.test(url.pathname) ? remotePeerRefusal(request) : undefined;
+    if (refusal !== undefined) {
+      this.log(`refused ${request.method} ${url.pathname}: ${refusal}`);
+      return json(response, 403, { message: refusal });
     }
     for (const route of this.routes) {
       const match = typeof route.path === 'string' ? (route.path === url.pathname ? [url.pathname] : null) : url.pathname.match(route.path);
@@ -139,7 +149,9 @@ export class LocalCloud {
     for (const service of [...this.services].reverse()) {
       await service.stop().catch((error: Error) => this.log(`stopping ${service.name} failed: ${error.message}`));
     }
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const server of this.servers) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 }

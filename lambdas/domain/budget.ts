@@ -1,3 +1,4 @@
+import { userLimits } from '../shared/config';
 import { MessengerError } from './errors';
 
 /**
@@ -17,6 +18,10 @@ export interface BudgetLimit {
 /** The budgets of a user, each kept apart. */
 export type BudgetName = 'actions' | 'groupsCreated' | 'membersAdded';
 
+/** Groups a user may create an hour, unless the stack sets another number (`-c messenger:groupsCreatedPerHour`). */
+export const DEFAULT_GROUPS_CREATED_PER_HOUR = 20;
+const groupsCreatedPerHour = userLimits.GROUPS_CREATED_PER_HOUR ?? DEFAULT_GROUPS_CREATED_PER_HOUR;
+
 /**
  * docs/protocol.md, "Budgets and caps". `actions` pays for every frame: 300 units a second is
  * about $1.08 an hour at its limit, and a 20-a-second stream of 1:1 sends (15 units each) fits in
@@ -25,8 +30,8 @@ export type BudgetName = 'actions' | 'groupsCreated' | 'membersAdded';
  */
 export const BUDGETS: Readonly<Record<BudgetName, BudgetLimit>> = {
   actions: { perSecond: 300, burst: 12_000 },
-  /** Groups created: 20 an hour, all of them at once if need be. */
-  groupsCreated: { perSecond: 20 / 3600, burst: 20 },
+  /** Groups created: 20 an hour by default, all of them at once if need be. */
+  groupsCreated: { perSecond: groupsCreatedPerHour / 3600, burst: groupsCreatedPerHour },
   /** Members added, by createGroup or addMembers: 2,048 a minute (two full groups). */
   membersAdded: { perSecond: 2048 / 60, burst: 2048 },
 };

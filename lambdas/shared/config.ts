@@ -34,3 +34,10 @@ export const env = {
     ),
   positiveInt: () => z.coerce.number().check(z.int(), z.positive()),
 };
+
+/**
+ * Per-user limits the stack may change (`-c messenger:groupsCreatedPerHour=…`, lib/app-context.ts),
+ * which it passes to every function that charges budgets. Read once, when a function loads; unset,
+ * as in tests and the benchmark, the deployment's defaults of lambdas/domain/budget.ts hold.
+ */
+export const userLimits = loadConfig({ GROUPS_CREATED_PER_HOUR: z.optional(env.positiveInt()) });

@@ -30,6 +30,11 @@ export interface WebSocketGatewayProps {
    * @default true
    */
   readonly setAccountLogRole?: boolean;
+  /**
+   * Groups one user may create an hour, passed to every function that charges budgets.
+   * @default the functions' own: 20 (lambdas/domain/budget.ts)
+   */
+  readonly groupsCreatedPerHour?: number;
 }
 
 /**
@@ -83,7 +88,7 @@ export class WebSocketGateway extends Construct {
     };
     this.authorizerFunction = new MessengerFunction(this, 'Authorizer', { handler: 'authorizer', environment: this.tokenEnvironment });
 
-    this.budgets = new ActionBudgets(this, 'Budgets');
+    this.budgets = new ActionBudgets(this, 'Budgets', { groupsCreatedPerHour: props.groupsCreatedPerHour });
     // Handshakes are charged too: reconnecting in a loop is a flood like any other.
     this.chargesBudgets(props.connectHandler);
     this.chargesBudgets(props.defaultHandler);

@@ -5,8 +5,9 @@ import { ownCloudForThisFile } from '../support/own-cloud';
 jest.setTimeout(300_000);
 
 // A cloud of its own: the point is what one user's flood does to another user of the same cloud,
-// and the flood would slow every test sharing it.
-ownCloudForThisFile();
+// and the flood would slow every test sharing it. Its users may create the deployment's number of
+// groups an hour, not the local cloud's higher default.
+ownCloudForThisFile({ LOCAL_GROUPS_CREATED_PER_HOUR: String(BUDGETS.groupsCreated.burst) });
 
 type Frame = Record<string, unknown>;
 const connect = clientsClosedAfterEach();

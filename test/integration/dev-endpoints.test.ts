@@ -4,7 +4,9 @@
  * the headers a browser would send, against the running local cloud.
  */
 import { request } from 'node:http';
-import { connectionRegistry, localCloud, uniqueUser } from '../support/local-cloud-env';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { claimsOf, connectionRegistry, localCloud, uniqueUser } from '../support/local-cloud-env';
 
 jest.setTimeout(60_000);
 
@@ -57,6 +59,14 @@ describe('/dev endpoints', () => {
     expect(plain.body.message).toMatch(/Content-Type text\/plain refused/);
     expect(await registry.connectionsOf(victim)).toEqual([]);
 
+    // A body with no type at all: what fetch sends, without asking first, for an ArrayBuffer or an untyped Blob.
+    const untyped = await send(path, 'POST', { Host: own(), 'Content-Length': String(Buffer.byteLength(event)) }, event);
+    expect(untyped.status).toBe(403);
+    expect(untyped.body.message).toMatch(/Content-Type \(none\) refused/);
+    const chunked = await send(path, 'POST', { Host: own(), 'Transfer-Encoding': 'chunked' }, event);
+    expect(chunked.status).toBe(403);
+    expect(await registry.connectionsOf(victim)).toEqual([]);
+
     const tool = await send(path, 'POST', { Host: own(), 'Content-Type': 'application/json' }, event);
     expect(tool.status).toBe(200);
     expect(await registry.connectionsOf(victim)).toEqual([expect.objectContaining({ userId: victim })]);
@@ -80,6 +90,46 @@ describe('/dev endpoints', () => {
       const answer = await send('/dev/token?user=alice', 'GET', headers);
       expect([JSON.stringify(headers), answer.status]).toEqual([JSON.stringify(headers), 200]);
       expect(answer.body.token).toEqual(expect.any(String));
+    }
+  });
+
+  it('sign tokens that live a day unless expiresIn says otherwise, so that a contract client that never renews is not closed mid-run', async () => {
+    const lifetimeOf = async (query: string) => {
+      const answer = await send(`/dev/token?${query}`, 'GET', { Host: own() });
+      const { iat, exp } = claimsOf(String(answer.body.token)) as { iat: number; exp: number };
+      return exp - iat;
+    };
+    expect(await lifetimeOf('user=alice')).toBe(86_400);
+    expect(await lifetimeOf('user=alice&expiresIn=30')).toBe(30);
+  });
+});
+
+/** How a TCP connection to `host:port` ends: `connected`, or the error's code. */
+function connectionOutcome(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 5_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('timed out');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('the listeners', () => {
+  it("are on 127.0.0.1 only by default: the local cloud's port and every stand-in's refuse this machine's other addresses", async () => {
+    const standIns = JSON.stringify(await (await fetch(`${localCloud().baseUrl}/dev/stand-ins`)).json());
+    const ports = [Number(new URL(localCloud().baseUrl).port), ...[...standIns.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]))];
+    expect(new Set(ports).size).toBeGreaterThanOrEqual(5);
+    // 127.0.0.2 reaches this machine's loopback interface on Linux, but not a socket bound to 127.0.0.1.
+    const otherAddresses = ['127.0.0.2', ...Object.values(networkInterfaces()).flat().filter((entry) => entry !== undefined && !entry.internal && entry.family === 'IPv4').map((entry) => entry!.address)];
+    for (const port of new Set(ports)) {
+      expect(await connectionOutcome('127.0.0.1', port)).toBe('connected');
+      for (const address of otherAddresses) expect([`${address}:${port}`, await connectionOutcome(address, port)]).toEqual([`${address}:${port}`, 'ECONNREFUSED']);
     }
   });
 });

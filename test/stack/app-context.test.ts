@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { alarmEmailFromContext, historyLagAlarmFromContext, idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
+import { alarmEmailFromContext, groupsCreatedPerHourFromContext, historyLagAlarmFromContext, idleTimeoutFromContext, pushApplicationsFromContext, TOKEN_ISSUER_CONTEXT, tokenIssuerFromContext } from '../../lib/app-context';
 
 function contextNode(context: Record<string, unknown>) {
   return new App({ context }).node;
@@ -44,6 +44,15 @@ describe('app context', () => {
     expect(historyLagAlarmFromContext(contextNode({ 'messenger:historyLagAlarmSeconds': '20' }))).toBe(20);
     expect(() => historyLagAlarmFromContext(contextNode({ 'messenger:historyLagAlarmSeconds': '0' }))).toThrow(/1 to 86400/);
     expect(() => historyLagAlarmFromContext(contextNode({ 'messenger:historyLagAlarmSeconds': '2.5' }))).toThrow(/1 to 86400/);
+  });
+
+  it('validates the groups a user may create an hour', () => {
+    expect(groupsCreatedPerHourFromContext(contextNode({}))).toBeUndefined();
+    expect(groupsCreatedPerHourFromContext(contextNode({ 'messenger:groupsCreatedPerHour': '100' }))).toBe(100);
+    expect(groupsCreatedPerHourFromContext(contextNode({ 'messenger:groupsCreatedPerHour': 10_000 }))).toBe(10_000);
+    for (const value of ['0', '10001', '2.5', 'many']) {
+      expect(() => groupsCreatedPerHourFromContext(contextNode({ 'messenger:groupsCreatedPerHour': value }))).toThrow(/messenger:groupsCreatedPerHour must be a whole number of groups from 1 to 10000/);
+    }
   });
 
   it('reads platform application ARNs, checking each names its platform', () => {

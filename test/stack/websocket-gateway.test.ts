@@ -4,7 +4,7 @@ import { actions, grantee, logicalIdOf, managementApiArn, permissionsOf, stubFun
 
 const tokenIssuer = { issuerUrl: 'https://issuer.example', jwksUri: 'https://issuer.example/jwks.json', audience: 'client' };
 
-function synthGateway(props: { stageName?: string; setAccountLogRole?: boolean } = {}) {
+function synthGateway(props: { stageName?: string; setAccountLogRole?: boolean; groupsCreatedPerHour?: number } = {}) {
   const stack = testStack();
   const handlers = {
     connectHandler: stubFunction(stack, 'Connect'),
@@ -110,6 +110,19 @@ describe('WebSocketGateway', () => {
     }
     // $disconnect is the end of what $connect paid for.
     expect(template.toJSON().Resources[logicalIdOf(stack, handlers.disconnectHandler)].Properties.Environment).toBeUndefined();
+  });
+
+  it('passes the groups a user may create an hour, when the stack sets them, to every function that charges budgets', () => {
+    const { stack, gateway, handlers } = synthGateway({ groupsCreatedPerHour: 1000 });
+    const handler = stubFunction(stack, 'Chat');
+    gateway.addAction('createGroup', handler);
+    const template = Template.fromStack(stack);
+    for (const fn of [handlers.connectHandler, handlers.defaultHandler, handler]) {
+      expect(template.toJSON().Resources[logicalIdOf(stack, fn)].Properties.Environment.Variables).toEqual({
+        ACTION_BUDGETS_TABLE: stack.resolve(gateway.budgets.table.tableName),
+        GROUPS_CREATED_PER_HOUR: '1000',
+      });
+    }
   });
 
   it('deploys a throttled stage, prod by default, and outputs its URL', () => {

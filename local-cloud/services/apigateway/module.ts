@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { IDLE_TIMEOUT_CONTEXT } from '../../../lib/app-context';
+import { GROUPS_CREATED_PER_HOUR_CONTEXT, IDLE_TIMEOUT_CONTEXT } from '../../../lib/app-context';
 import { json, notFound, USER_RULE, userParameter } from '../../http';
 import { ACCOUNT_ID, REGION } from '../account';
 import type { CloudContext, CloudService, DefinedResource, HttpRoute, LaunchContext, Log, SetupContext } from '../service';
@@ -29,7 +29,11 @@ export class ApiGatewayService implements CloudService {
   constructor(private readonly faults?: ConnectionFaults) {}
 
   async synthContext({ config }: SetupContext): Promise<Record<string, string>> {
-    return { [IDLE_TIMEOUT_CONTEXT]: String(config.idleTimeoutSeconds) };
+    return {
+      [IDLE_TIMEOUT_CONTEXT]: String(config.idleTimeoutSeconds),
+      // Charged by every function behind the gateway's routes (lib/constructs/action-budgets.ts).
+      [GROUPS_CREATED_PER_HOUR_CONTEXT]: String(config.groupsCreatedPerHour),
+    };
   }
 
   readonly resourceTypes = {

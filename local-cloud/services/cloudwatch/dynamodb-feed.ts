@@ -1,8 +1,6 @@
-import type { InvocationRecord, SdkCall } from '../lambda/metering';
+import { isDynamoDbRead, type InvocationRecord, type SdkCall } from '../lambda/metering';
 import type { MetricStore } from './metric-store';
 
-/** DynamoDB operations that read; every other one the functions call writes. */
-const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 /** Errors DynamoDB answers when it throttles a request. */
 const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 /** 400s DynamoDB counts under metrics of their own rather than UserErrors. */
@@ -22,7 +20,7 @@ export function putDynamoDbCalls(store: MetricStore, record: InvocationRecord): 
 }
 
 function putCall(store: MetricStore, call: SdkCall): void {
-  const reads = READ_OPERATIONS.has(call.operation);
+  const reads = isDynamoDbRead(call);
   const put = (metricName: string, dimensions: Record<string, string>, value: number) => store.put({ namespace: 'AWS/DynamoDB', metricName, dimensions }, value, call.end);
   for (const { table, units } of call.capacity?.byTable ?? []) put(reads ? 'ConsumedReadCapacityUnits' : 'ConsumedWriteCapacityUnits', { TableName: table }, units);
   if (call.error === undefined) return;

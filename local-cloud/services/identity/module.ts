@@ -4,7 +4,6 @@ import { arn, REGION } from '../account';
 import type { CloudService, HttpRoute, SetupContext } from '../service';
 import { LOCAL_AUDIENCE, LocalIdentity } from './local-identity';
 
-const DEFAULT_TOKEN_SECONDS = 3600;
 const USER_POOL_ID = `${REGION}_local`;
 
 /**
@@ -14,9 +13,12 @@ const USER_POOL_ID = `${REGION}_local`;
 export class IdentityService implements CloudService {
   readonly name = 'identity';
   private identity?: LocalIdentity;
+  /** `LOCAL_TOKEN_SECONDS`: a token's lifetime when `/dev/token` is not given `expiresIn`. */
+  private defaultTokenSeconds = 0;
 
   async synthContext({ config, baseUrl }: SetupContext): Promise<Record<string, string>> {
     this.identity = await LocalIdentity.open(config.dataDir, `${baseUrl}/dev`);
+    this.defaultTokenSeconds = config.tokenSeconds;
     return {
       [TOKEN_ISSUER_CONTEXT.issuerUrl]: this.identity.issuerUrl,
       [TOKEN_ISSUER_CONTEXT.jwksUri]: this.identity.jwksUri,
@@ -53,7 +55,7 @@ export class IdentityService implements CloudService {
         const expiresIn = url.searchParams.get('expiresIn');
         if (user === null) return json(response, 400, { message: 'user is required, e.g. /dev/token?user=alice' });
         try {
-          const seconds = expiresIn === null ? DEFAULT_TOKEN_SECONDS : Number(expiresIn);
+          const seconds = expiresIn === null ? this.defaultTokenSeconds : Number(expiresIn);
           return json(response, 200, { token: await this.identity.issueToken(user, seconds) });
         } catch (error) {
           if (error instanceof RangeError) return json(response, 400, { message: error.message });

@@ -23,6 +23,14 @@ export interface SdkCall {
   };
 }
 
+/** DynamoDB operations that read; every other one the functions call writes. */
+const DYNAMODB_READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+
+/** Whether a DynamoDB call read, so that its consumed capacity is read capacity (the metrics, the benchmark's costs). */
+export function isDynamoDbRead(call: Pick<SdkCall, 'operation'>): boolean {
+  return DYNAMODB_READ_OPERATIONS.has(call.operation);
+}
+
 /** What one invocation did, as Lambda would bill and log it. */
 export interface InvocationRecord {
   readonly logicalId: string;

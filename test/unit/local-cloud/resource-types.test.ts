@@ -1,5 +1,5 @@
 import type { TemplateResource } from '../../../local-cloud/assembly/cloud-assembly';
-import type { LocalCloudConfig } from '../../../local-cloud/config';
+import { localCloudConfigFromEnv } from '../../../local-cloud/config';
 import { ServiceEndpoints } from '../../../local-cloud/services/endpoints';
 import { cloudServices } from '../../../local-cloud/services/index';
 import type { LaunchContext, ResourceDefinition } from '../../../local-cloud/services/service';
@@ -16,7 +16,7 @@ describe('the Ref and Fn::GetAtt values the service modules give the template`s 
 
   beforeAll(async () => {
     const dataDir = '/nonexistent';
-    const config = { port: 8080, dataDir, idleTimeoutSeconds: 600, maxConnectionSeconds: 7200, integrationTimeoutMs: 29_000, ttlSweepSeconds: 5 } satisfies LocalCloudConfig;
+    const config = localCloudConfigFromEnv({ LOCAL_DATA_DIR: dataDir });
     const setup = { config, log: () => undefined, baseUrl: 'http://127.0.0.1:8080', logDir: dataDir };
     const services = cloudServices();
     for (const service of services) await service.synthContext?.(setup);

@@ -1,10 +1,8 @@
-import * as esbuild from 'esbuild';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { resourcesOfType, type StackAssembly } from '../../../assembly/cloud-assembly';
 import type { IntrinsicResolver } from '../../../assembly/intrinsics';
 import { json } from '../../../http';
-import type { WebAsset } from '../../../../web/build';
+import { buildBrowserPage, type WebAsset } from '../../../../web/build';
 import { serveAsset } from '../../../web/web-app';
 import type { HttpRoute } from '../../service';
 import type { MetricStore } from '../metric-store';
@@ -16,27 +14,9 @@ const URL_ROOT = '/dev/dashboard';
 /** The metric store keeps an hour; a range longer than that would only show emptiness. */
 const MAX_RANGE_SECONDS = 3600;
 
-/**
- * Builds the dashboard page: `browser/main.ts` with uPlot, marked and the stylesheets it imports,
- * bundled by esbuild into memory (as the web messenger is built), beside `index.html`.
- */
-export async function buildDashboardPage(): Promise<WebAsset[]> {
-  const result = await esbuild.build({
-    absWorkingDir: PAGE_ROOT,
-    entryPoints: { dashboard: path.join(PAGE_ROOT, 'main.ts') },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['es2022'],
-    minify: true,
-    sourcemap: 'linked',
-    tsconfig: path.join(PAGE_ROOT, 'tsconfig.json'),
-    outdir: URL_ROOT,
-    write: false,
-    logLevel: 'silent',
-  });
-  const built = result.outputFiles.map((file) => ({ urlPath: file.path, contents: file.contents }));
-  return [{ urlPath: `${URL_ROOT}/index.html`, contents: await readFile(path.join(PAGE_ROOT, 'index.html')) }, ...built];
+/** Builds the dashboard page: `browser/main.ts` with uPlot, marked and the stylesheets it imports, as the web messenger is built. */
+export function buildDashboardPage(): Promise<WebAsset[]> {
+  return buildBrowserPage({ root: PAGE_ROOT, entry: { name: 'dashboard', file: 'main.ts' }, urlRoot: URL_ROOT });
 }
 
 /** The template's dashboards by name, their bodies resolved (resource names, region) as the local cloud named things. */

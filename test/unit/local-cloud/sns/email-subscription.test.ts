@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TemplateResource } from '../../../../local-cloud/assembly/cloud-assembly';
 import { IntrinsicResolver } from '../../../../local-cloud/assembly/intrinsics';
-import type { LocalCloudConfig } from '../../../../local-cloud/config';
+import { localCloudConfigFromEnv } from '../../../../local-cloud/config';
 import { ServiceEndpoints } from '../../../../local-cloud/services/endpoints';
 import { SnsService } from '../../../../local-cloud/services/sns/module';
 
@@ -16,7 +16,7 @@ async function startWith(protocol: string) {
   ]);
   const assembly = { stackName: 'Messenger', resources, assetDirectory: () => '' };
   const logged: string[] = [];
-  const config = { port: 8080, dataDir, idleTimeoutSeconds: 600, maxConnectionSeconds: 7200, integrationTimeoutMs: 29_000, ttlSweepSeconds: 5 } satisfies LocalCloudConfig;
+  const config = localCloudConfigFromEnv({ LOCAL_DATA_DIR: dataDir });
   const launch = { config, log: (line: string) => logged.push(line), baseUrl: 'http://127.0.0.1:8080', logDir: dataDir, assembly, endpoints: new ServiceEndpoints() };
   const sns = new SnsService();
   await sns.launch(launch);
