@@ -170,7 +170,9 @@ export class Session {
       ...(message.senderId === this.userId ? { status: thread ? this.statusOf(thread, message.seq) : 'sent' } : {}),
     }));
     const ours = (handle: MessageHandle) => (thread !== undefined && handle.threadId === thread.threadId) || (peer !== undefined && handle.entry.to === peer);
-    for (const handle of [...this.client.pendingMessages(), ...this.failed].filter(ours)) {
+    // A failed message stays among the pending ones until the outbox has forgotten it: show it once.
+    const handles = new Map([...this.client.pendingMessages(), ...this.failed].map((handle) => [handle.clientMsgId, handle]));
+    for (const handle of [...handles.values()].filter(ours)) {
       shown.push({ key: handle.clientMsgId, senderId: this.userId, text: handle.text, sentAt: undefined, status: handle.state === 'failed' ? 'failed' : 'sending' });
     }
     return shown;
