@@ -115,11 +115,13 @@ export async function openRequest(page: Page, title: string, hasText?: string): 
   await (hasText === undefined ? thread : thread.filter({ hasText })).click();
 }
 
-/** Opens a message request and accepts it: it moves to the chats, which the sidebar then shows. */
+/** Opens a message request and accepts it: the chat gets its composer back (and moves to the chats). */
 export async function acceptRequest(page: Page, title: string, hasText?: string): Promise<void> {
   await openRequest(page, title, hasText);
-  await page.getByRole('group', { name: 'Message request' }).getByRole('button', { name: 'Accept' }).click();
-  await folderTab(page, 'Chats').and(page.locator('[aria-selected="true"]')).waitFor();
+  const request = page.getByRole('group', { name: 'Message request' });
+  await request.getByRole('button', { name: 'Accept' }).click();
+  await request.waitFor({ state: 'detached' });
+  await composer(page).waitFor();
 }
 
 /** The texts of the open chat's messages, in order. */

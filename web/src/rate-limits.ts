@@ -6,6 +6,29 @@ export interface RateLimit {
   readonly until: number;
 }
 
+/** The latest `rate_limited` answer, kept until its wait is over; `changed` tells of both ends. */
+export class LatestRateLimit {
+  current: RateLimit | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly changed: () => void) {}
+
+  /** The browser's WebSocket, made to keep the latest `rate_limited` answer here. */
+  readonly WebSocket = rateLimitWatchingWebSocket((limit) => {
+    this.current = limit;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.current = undefined;
+      this.changed();
+    }, limit.until - Date.now());
+    this.changed();
+  });
+
+  close(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /** Replies waited for at once, at most: older requests are forgotten (a reply to them shows without its action). */
 const MAX_TRACKED_REQUESTS = 200;
 

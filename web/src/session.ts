@@ -1,8 +1,9 @@
 import { MessengerClient, ProtocolError, type ConnectionState, type MessageHandle, type Thread, type ThreadMessage, type UserPresence } from '@messenger/client';
 import type { WebConfig } from './config';
 import { Consent } from './consent';
+import { fetchDevToken } from './dev-token';
 import { IndexedDbOutboxStore } from './indexeddb-outbox-store';
-import { rateLimitWatchingWebSocket, type RateLimit } from './rate-limits';
+import { LatestRateLimit } from './rate-limits';
 import { ThreadDirectory } from './thread-directory';
 
 /** Messages fetched at a time when a chat opens or scrolls back. */
@@ -21,14 +22,6 @@ export interface ShownMessage {
   readonly status?: 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 }
 
-async function fetchToken(user: string): Promise<string> {
-  const response = await fetch(`/dev/token?${new URLSearchParams({ user })}`, { cache: 'no-store' });
-  if (!response.ok) throw new Error(`could not get a token (HTTP ${response.status})`);
-  const body = (await response.json()) as { token?: unknown };
-  if (typeof body.token !== 'string') throw new Error('the token endpoint answered without a token');
-  return body.token;
-}
-
 /**
  * One signed-in tab: the SDK client and what the UI derives from it (which chat is open, which
  * threads are chats and which requests, whom the user blocked, messages that failed). Every change
@@ -41,13 +34,12 @@ export class Session {
   /** The latest error to tell the user about. */
   notice: string | undefined;
   /** The latest `rate_limited` answer, until its wait is over. */
-  rateLimit: RateLimit | undefined;
+  readonly rateLimit = new LatestRateLimit(() => this.changed());
   readonly consent: Consent;
   readonly directory: ThreadDirectory;
   private readonly listeners = new Set<() => void>();
   private readonly failed: MessageHandle[] = [];
   private readonly watched = new Set<string>();
-  private rateLimitTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly userId: string,
@@ -56,11 +48,11 @@ export class Session {
   ) {
     this.client = new MessengerClient({
       url: config.webSocketUrl,
-      token: () => fetchToken(userId),
+      token: () => fetchDevToken(userId),
       deviceId,
       outboxStore: new IndexedDbOutboxStore(`${userId}/${deviceId}`),
       keepAliveMs: config.keepAliveMs,
-      WebSocket: rateLimitWatchingWebSocket((limit) => this.limited(limit)),
+      WebSocket: this.rateLimit.WebSocket,
     });
     this.consent = new Consent(this.client, () => this.changed());
     this.directory = new ThreadDirectory(this.client, userId, this.consent, (thread) => this.watchMembers(thread), () => this.changed());
@@ -92,7 +84,7 @@ export class Session {
   close(): void {
     document.removeEventListener('visibilitychange', this.markOpenThreadRead);
     this.directory.close();
-    clearTimeout(this.rateLimitTimer);
+    this.rateLimit.close();
     this.client.close();
   }
 
@@ -290,16 +282,6 @@ export class Session {
     const newest = thread.newestLoadedSeq;
     if (newest !== undefined && newest > thread.readSeq) thread.markRead(newest);
   };
-
-  private limited(limit: RateLimit): void {
-    this.rateLimit = limit;
-    clearTimeout(this.rateLimitTimer);
-    this.rateLimitTimer = setTimeout(() => {
-      this.rateLimit = undefined;
-      this.changed();
-    }, limit.until - Date.now());
-    this.changed();
-  }
 
   private watchMembers(thread: Thread): void {
     this.watch(thread.members.filter((member) => member !== this.userId));

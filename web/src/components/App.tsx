@@ -147,7 +147,7 @@ function Messenger({ session, onSignOut }: { session: Session; onSignOut: () => 
 
 /** Over the budget: says what waits and for how long, counting down, without stopping anything. */
 function RateLimitNotice({ session }: { session: Session }) {
-  const limit = session.rateLimit;
+  const limit = session.rateLimit.current;
   const [, setNow] = useState(0);
   useEffect(() => {
     if (limit === undefined) return;
