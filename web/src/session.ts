@@ -1,6 +1,10 @@
-import { MessengerClient, type ConnectionState, type MessageHandle, type Thread, type ThreadMessage, type UserPresence } from '@messenger/client';
+import { MessengerClient, ProtocolError, type ConnectionState, type MessageHandle, type Thread, type ThreadMessage, type UserPresence } from '@messenger/client';
 import type { WebConfig } from './config';
+import { Consent } from './consent';
+import { fetchDevToken } from './dev-token';
 import { IndexedDbOutboxStore } from './indexeddb-outbox-store';
+import { LatestRateLimit } from './rate-limits';
+import { ThreadDirectory } from './thread-directory';
 
 /** Messages fetched at a time when a chat opens or scrolls back. */
 export const PAGE_SIZE = 30;
@@ -18,18 +22,10 @@ export interface ShownMessage {
   readonly status?: 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 }
 
-async function fetchToken(user: string): Promise<string> {
-  const response = await fetch(`/dev/token?${new URLSearchParams({ user })}`, { cache: 'no-store' });
-  if (!response.ok) throw new Error(`could not get a token (HTTP ${response.status})`);
-  const body = (await response.json()) as { token?: unknown };
-  if (typeof body.token !== 'string') throw new Error('the token endpoint answered without a token');
-  return body.token;
-}
-
 /**
- * One signed-in tab: the SDK client and what the UI derives from it (which chat is open, the
- * one-to-one peers of threads not listed yet, messages that failed). Every change calls the
- * listeners, and the UI renders again from here.
+ * One signed-in tab: the SDK client and what the UI derives from it (which chat is open, which
+ * threads are chats and which requests, whom the user blocked, messages that failed). Every change
+ * calls the listeners, and the UI renders again from here.
  */
 export class Session {
   readonly client: MessengerClient;
@@ -37,13 +33,13 @@ export class Session {
   connection: ConnectionState = 'connecting';
   /** The latest error to tell the user about. */
   notice: string | undefined;
-  loadingThreads = true;
+  /** The latest `rate_limited` answer, until its wait is over. */
+  readonly rateLimit = new LatestRateLimit(() => this.changed());
+  readonly consent: Consent;
+  readonly directory: ThreadDirectory;
   private readonly listeners = new Set<() => void>();
-  /** The other member of one-to-one threads that this tab started, until their listing arrives. */
-  private readonly peers = new Map<string, string>();
   private readonly failed: MessageHandle[] = [];
   private readonly watched = new Set<string>();
-  private listingAgain: Promise<void> | undefined;
 
   constructor(
     readonly userId: string,
@@ -52,11 +48,14 @@ export class Session {
   ) {
     this.client = new MessengerClient({
       url: config.webSocketUrl,
-      token: () => fetchToken(userId),
+      token: () => fetchDevToken(userId),
       deviceId,
       outboxStore: new IndexedDbOutboxStore(`${userId}/${deviceId}`),
       keepAliveMs: config.keepAliveMs,
+      WebSocket: this.rateLimit.WebSocket,
     });
+    this.consent = new Consent(this.client, () => this.changed());
+    this.directory = new ThreadDirectory(this.client, userId, this.consent, (thread) => this.watchMembers(thread), () => this.changed());
     this.client.on('connection', ({ state }) => {
       this.connection = state;
       this.changed();
@@ -64,6 +63,8 @@ export class Session {
     this.client.on('message', ({ threadId, message }) => this.received(threadId, message));
     this.client.on('thread', (thread) => {
       this.watchMembers(thread);
+      // A group someone put the user in: its listing says whether it is a request.
+      this.directory.heard(thread);
       this.changed();
     });
     for (const name of ['receipt', 'typing', 'presence'] as const) this.client.on(name, () => this.changed());
@@ -73,16 +74,17 @@ export class Session {
 
   async start(): Promise<void> {
     await this.client.connect();
-    await this.listAllThreads();
-    this.loadingThreads = false;
-    this.changed();
+    void this.attempt(this.consent.loadMoreBlocks());
+    await this.directory.listAll();
     // The newest message of each thread, for the list; opening a thread loads a page before it.
-    await Promise.all(this.threads().filter((thread) => thread.messages.length === 0 && thread.lastSeq > 0).map((thread) => this.attempt(thread.loadOlder(1))));
+    await Promise.all(this.directory.shown().filter((thread) => thread.messages.length === 0 && thread.lastSeq > 0).map((thread) => this.attempt(thread.loadOlder(1))));
     this.changed();
   }
 
   close(): void {
     document.removeEventListener('visibilitychange', this.markOpenThreadRead);
+    this.directory.close();
+    this.rateLimit.close();
     this.client.close();
   }
 
@@ -91,17 +93,18 @@ export class Session {
     return () => this.listeners.delete(listener);
   }
 
-  /** The threads the user is a member of, most recent activity first. */
+  /** The user's chats, requests aside, most recent activity first. */
   threads(): Thread[] {
-    const member = (thread: Thread) => thread.members.length === 0 || thread.members.includes(this.userId);
-    const activity = (thread: Thread) => thread.messages[thread.messages.length - 1]?.sentAt ?? Number.MAX_SAFE_INTEGER;
-    return this.client.threads().filter(member).sort((a, b) => activity(b) - activity(a));
+    return this.directory.chats();
+  }
+
+  requests(): Thread[] {
+    return this.directory.requests();
   }
 
   /** A one-to-one thread's other member, or undefined for a group. */
   peerOf(thread: Thread): string | undefined {
-    if (thread.kind === 'group') return undefined;
-    return thread.members.find((member) => member !== this.userId) ?? this.peers.get(thread.threadId) ?? thread.messages.find((message) => message.senderId !== this.userId)?.senderId;
+    return this.directory.peerOf(thread);
   }
 
   titleOf(thread: Thread): string {
@@ -126,7 +129,7 @@ export class Session {
   async open(selection: Selection): Promise<void> {
     if (selection !== undefined && 'peer' in selection) {
       const { peer } = selection;
-      const existing = this.threads().find((thread) => thread.kind !== 'group' && this.peerOf(thread) === peer);
+      const existing = this.directory.shown().find((thread) => thread.kind !== 'group' && this.peerOf(thread) === peer);
       if (existing) selection = { threadId: existing.threadId };
       else this.watch([peer]);
     }
@@ -159,7 +162,9 @@ export class Session {
       ...(message.senderId === this.userId ? { status: thread ? this.statusOf(thread, message.seq) : 'sent' } : {}),
     }));
     const ours = (handle: MessageHandle) => (thread !== undefined && handle.threadId === thread.threadId) || (peer !== undefined && handle.entry.to === peer);
-    for (const handle of [...this.client.pendingMessages(), ...this.failed].filter(ours)) {
+    // A failed message stays among the pending ones until the outbox has forgotten it: show it once.
+    const handles = new Map([...this.client.pendingMessages(), ...this.failed].map((handle) => [handle.clientMsgId, handle]));
+    for (const handle of [...handles.values()].filter(ours)) {
       shown.push({ key: handle.clientMsgId, senderId: this.userId, text: handle.text, sentAt: undefined, status: handle.state === 'failed' ? 'failed' : 'sending' });
     }
     return shown;
@@ -174,15 +179,21 @@ export class Session {
         if (handle.state === 'failed') {
           this.failed.push(handle);
           this.notice = `Not sent: ${handle.error?.message ?? 'refused'}`;
+          const peer = 'peer' in selection ? selection.peer : this.peerOf(this.client.thread(selection.threadId));
+          if (handle.error?.code === 'forbidden' && peer !== undefined) this.consent.refusedSend(peer, handle.error.message);
         }
         this.changed();
       });
       handle.sent.then(
         (sent) => {
           if ('peer' in selection) {
-            this.peers.set(sent.threadId!, selection.peer);
+            this.directory.started(sent.threadId!, selection.peer);
             if (this.selection === selection) this.selection = { threadId: sent.threadId! };
           }
+          // Writing into a request (one declined before, say) accepts it.
+          const thread = this.client.thread(sent.threadId!);
+          thread.request = false;
+          this.consent.wroteTo(thread.threadId, this.peerOf(thread));
           // Replying reads what came before.
           this.client.markRead(sent.threadId!, sent.seq!);
           this.changed();
@@ -202,17 +213,40 @@ export class Session {
 
   /** Runs a membership change, telling the user if the server refuses it. */
   async act(change: (client: MessengerClient) => Promise<Thread>): Promise<Thread | undefined> {
-    try {
-      const thread = await change(this.client);
+    let thread: Thread | undefined;
+    await this.perform(async () => {
+      thread = await change(this.client);
+      this.directory.actedOn(thread.threadId);
       this.watchMembers(thread);
+    });
+    return thread;
+  }
+
+  /** Runs an action; false, with the reason told to the user, if the server refuses it. */
+  async perform(action: () => Promise<void>): Promise<boolean> {
+    try {
+      await action();
       this.notice = undefined;
-      return thread;
+      return true;
     } catch (error) {
-      this.notice = (error as Error).message;
-      return undefined;
+      // Over the budget: the rate-limit notice says so, with the wait.
+      if (!(error instanceof ProtocolError && error.code === 'rate_limited')) this.notice = (error as Error).message;
+      return false;
     } finally {
       this.changed();
     }
+  }
+
+  /** Accepts a request: it moves to the chats, and is marked read now that the sender may know. */
+  async accept(threadId: string): Promise<boolean> {
+    const accepted = (await this.act((client) => client.acceptRequest(threadId))) !== undefined;
+    if (accepted) this.markOpenThreadRead();
+    return accepted;
+  }
+
+  /** Declines a request: it leaves the requests, and the chat closes. */
+  async decline(threadId: string): Promise<void> {
+    if (await this.perform(() => this.consent.decline(threadId))) await this.open(undefined);
   }
 
   dismissNotice(): void {
@@ -233,37 +267,21 @@ export class Session {
   }
 
   private received(threadId: string, message: ThreadMessage): void {
-    const thread = this.client.thread(threadId);
-    // A thread first heard of through a message (even the user's own, sent from the outbox after a reload): its listing says who is in it.
-    if (thread.kind === undefined) void this.listAgain();
+    // A thread first heard of through a message (even the user's own, sent from the outbox after a
+    // reload): its listing says who is in it, and whether it is a request.
+    this.directory.heard(this.client.thread(threadId));
     if (this.openThread()?.threadId === threadId) this.markOpenThreadRead();
     if (message.senderId !== this.userId) this.watch([message.senderId]);
     this.changed();
   }
 
-  /** Marks what the user sees read: the open chat, while the page is visible. */
+  /** Marks what the user sees read: the open chat, while the page is visible; a request only once accepted, as Messenger does. */
   private readonly markOpenThreadRead = (): void => {
     const thread = this.openThread();
-    if (thread === undefined || document.visibilityState !== 'visible') return;
+    if (thread === undefined || thread.request || document.visibilityState !== 'visible') return;
     const newest = thread.newestLoadedSeq;
     if (newest !== undefined && newest > thread.readSeq) thread.markRead(newest);
   };
-
-  private listAgain(): Promise<void> {
-    this.listingAgain ??= this.listAllThreads().finally(() => (this.listingAgain = undefined));
-    return this.listingAgain;
-  }
-
-  private async listAllThreads(): Promise<void> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.attempt(this.client.listThreads(cursor));
-      if (page === undefined) return;
-      for (const thread of page.threads) this.watchMembers(thread);
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    this.changed();
-  }
 
   private watchMembers(thread: Thread): void {
     this.watch(thread.members.filter((member) => member !== this.userId));

@@ -4,7 +4,9 @@ import { Session } from '../session';
 import { ChatView } from './ChatView';
 import { NewChatDialog, NewGroupDialog } from './dialogs';
 import { useSession } from './hooks';
-import { ThreadList } from './ThreadList';
+import { rateLimitText } from '../rate-limits';
+import { Folders, type Folder } from './Folders';
+import { SettingsPanel } from './SettingsPanel';
 
 const USER_KEY = 'messenger.user';
 const DEVICE_KEY = 'messenger.device';
@@ -83,12 +85,18 @@ function SignIn({ onSignIn }: { onSignIn: (userId: string) => void }) {
 function Messenger({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   useSession(session);
   const [dialog, setDialog] = useState<'chat' | 'group'>();
+  const [folder, setFolder] = useState<Folder>('chats');
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const selected = session.selection;
   const openThread = session.openThread();
-  // A thread the user left (or was removed from) closes.
-  const showing = selected !== undefined && (openThread === undefined || session.threads().includes(openThread));
+  // A thread the user left, declined or was removed from closes.
+  const showing = selected !== undefined && (openThread === undefined || session.threads().includes(openThread) || session.requests().includes(openThread));
+  const open = (threadId: string) => {
+    setSettingsOpen(false);
+    void session.open({ threadId });
+  };
   return (
-    <div class="messenger" data-view={showing ? 'chat' : 'list'}>
+    <div class="messenger" data-view={showing || settingsOpen ? 'chat' : 'list'}>
       <ConnectionBanner state={session.connection} />
       {session.notice && (
         <div class="notice" role="alert">
@@ -98,12 +106,16 @@ function Messenger({ session, onSignOut }: { session: Session; onSignOut: () => 
           </button>
         </div>
       )}
+      <RateLimitNotice session={session} />
       <aside class="sidebar" aria-label="Conversations">
         <header class="sidebar-header">
           <h1>
             <span class="sr-only">Signed in as </span>
             {session.userId}
           </h1>
+          <button type="button" class="link" aria-pressed={settingsOpen} onClick={() => setSettingsOpen(!settingsOpen)}>
+            Settings
+          </button>
           <button type="button" class="link" onClick={onSignOut}>
             Sign out
           </button>
@@ -116,17 +128,35 @@ function Messenger({ session, onSignOut }: { session: Session; onSignOut: () => 
             New group
           </button>
         </div>
-        <ThreadList session={session} onOpen={(threadId) => void session.open({ threadId })} />
+        <Folders session={session} folder={folder} onChoose={setFolder} onOpen={open} />
       </aside>
       <main class="chat-pane">
-        {showing ? (
-          <ChatView session={session} onBack={() => back(session)} />
+        {settingsOpen ? (
+          <SettingsPanel session={session} onClose={() => setSettingsOpen(false)} />
+        ) : showing ? (
+          <ChatView session={session} onBack={() => back(session)} onAccepted={() => setFolder('chats')} />
         ) : (
           <p class="placeholder">Choose a conversation, or start one.</p>
         )}
       </main>
       {dialog === 'chat' && <NewChatDialog session={session} onClose={() => setDialog(undefined)} />}
       {dialog === 'group' && <NewGroupDialog session={session} onClose={() => setDialog(undefined)} />}
+    </div>
+  );
+}
+
+/** Over the budget: says what waits and for how long, counting down, without stopping anything. */
+function RateLimitNotice({ session }: { session: Session }) {
+  const limit = session.rateLimit.current;
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    if (limit === undefined) return;
+    const tick = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(tick);
+  }, [limit]);
+  return (
+    <div class={`rate-limit${limit ? ' visible' : ''}`} role="status" aria-live="polite">
+      {limit ? rateLimitText(limit) : ''}
     </div>
   );
 }

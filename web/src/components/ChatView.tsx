@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { shortTime } from '../format';
 import type { Session, ShownMessage } from '../session';
+import { BlockedBar, ChatMenu, RequestBar } from './consent-bars';
 import { MembersPanel } from './MembersPanel';
 import { presenceText } from './Presence';
 
@@ -15,7 +16,7 @@ const TICKS: Record<NonNullable<ShownMessage['status']>, { symbol: string; label
 /** Closer than this to the bottom, the view follows new messages. */
 const FOLLOW_PX = 48;
 
-export function ChatView({ session, onBack }: { session: Session; onBack: () => void }) {
+export function ChatView({ session, onBack, onAccepted }: { session: Session; onBack: () => void; onAccepted: () => void }) {
   const thread = session.openThread();
   const selection = session.selection!;
   const peer = thread ? session.peerOf(thread) : 'peer' in selection ? selection.peer : undefined;
@@ -65,6 +66,7 @@ export function ChatView({ session, onBack }: { session: Session; onBack: () => 
   };
 
   const subtitle = isGroup ? `${thread!.members.length} members` : peer ? presenceText(session, peer) : '';
+  const blocked = !isGroup && peer !== undefined && session.consent.isBlocked(peer);
   return (
     <section class="chat" aria-labelledby="chat-title">
       <header class="chat-header">
@@ -80,6 +82,7 @@ export function ChatView({ session, onBack }: { session: Session; onBack: () => 
             Members
           </button>
         )}
+        {!isGroup && peer !== undefined && <ChatMenu session={session} peer={peer} />}
       </header>
       {isGroup && showMembers && <MembersPanel session={session} thread={thread!} />}
       <div class="scroller" ref={scroller} onScroll={onScroll} onWheel={onWheel}>
@@ -97,15 +100,28 @@ export function ChatView({ session, onBack }: { session: Session; onBack: () => 
       <p class="typing-indicator" aria-live="polite">
         {typing.length > 0 ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…` : ''}
       </p>
-      <Composer
-        key={thread?.threadId ?? peer}
-        label={`Message to ${title}`}
-        onSend={(text) => {
-          follow.current = true;
-          session.send(text);
-        }}
-        onTyping={() => session.typing()}
-      />
+      {thread?.request ? (
+        <RequestBar session={session} thread={thread} title={title} peer={peer} onAccepted={onAccepted} />
+      ) : (
+        <>
+          {blocked && <BlockedBar session={session} peer={peer!} />}
+          {!blocked && peer !== undefined && session.consent.isUnavailable(peer) && (
+            <p class="consent-bar" role="status">
+              This person is unavailable right now.
+            </p>
+          )}
+          <Composer
+            key={thread?.threadId ?? peer}
+            label={`Message to ${title}`}
+            disabled={blocked}
+            onSend={(text) => {
+              follow.current = true;
+              session.send(text);
+            }}
+            onTyping={() => session.typing()}
+          />
+        </>
+      )}
     </section>
   );
 }
@@ -129,7 +145,7 @@ function MessageRow({ message, own, showSender }: { message: ShownMessage; own: 
 }
 
 /** Enter sends, Shift+Enter starts a new line. */
-function Composer({ label, onSend, onTyping }: { label: string; onSend: (text: string) => void; onTyping: () => void }) {
+function Composer({ label, disabled, onSend, onTyping }: { label: string; disabled: boolean; onSend: (text: string) => void; onTyping: () => void }) {
   const [text, setText] = useState('');
   const send = () => {
     if (text.trim() === '') return;
@@ -147,7 +163,8 @@ function Composer({ label, onSend, onTyping }: { label: string; onSend: (text: s
       <textarea
         rows={1}
         aria-label={label}
-        placeholder="Message"
+        placeholder={disabled ? 'You can’t reply to this conversation' : 'Message'}
+        disabled={disabled}
         autoFocus
         maxLength={4000}
         value={text}
@@ -162,7 +179,7 @@ function Composer({ label, onSend, onTyping }: { label: string; onSend: (text: s
           }
         }}
       />
-      <button type="submit" disabled={text.trim() === ''}>
+      <button type="submit" disabled={disabled || text.trim() === ''}>
         Send
       </button>
     </form>

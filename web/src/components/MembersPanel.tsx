@@ -43,6 +43,7 @@ export function MembersPanel({ session, thread }: { session: Session; thread: Th
           <button type="submit">Add</button>
         </form>
       )}
+      {mayManage && <HistorySetting session={session} thread={thread} />}
       <button
         type="button"
         class="danger"
@@ -53,5 +54,34 @@ export function MembersPanel({ session, thread }: { session: Session; thread: Th
         Leave group
       </button>
     </section>
+  );
+}
+
+type HistoryForNewMembers = NonNullable<Thread['historyForNewMembers']>;
+
+const HISTORY_CHOICES: ReadonlyArray<{ value: HistoryForNewMembers; label: string }> = [
+  { value: 'all', label: 'All earlier messages' },
+  { value: 'sinceJoined', label: 'Only messages sent after they join' },
+];
+
+/** Admins: what members added later may read. Saved as soon as it is chosen. */
+function HistorySetting({ session, thread }: { session: Session; thread: Thread }) {
+  const current = thread.historyForNewMembers;
+  return (
+    <fieldset class="group-setting">
+      <legend>History for new members</legend>
+      {HISTORY_CHOICES.map(({ value, label }) => (
+        <label key={value} class="check">
+          <input
+            type="radio"
+            name={`history-${thread.threadId}`}
+            checked={current === value}
+            onChange={() => void session.act((client) => client.updateGroup(thread.threadId, { historyForNewMembers: value }))}
+          />
+          {label}
+        </label>
+      ))}
+      {current === undefined && <p class="hint">This device hasn’t heard the group’s setting yet (it shows once the group changes); choose one to set it.</p>}
+    </fieldset>
   );
 }

@@ -1,12 +1,13 @@
+import type { Thread } from '@messenger/client';
 import { shortTime } from '../format';
 import type { Session } from '../session';
 import { PresenceDot } from './Presence';
 
-export function ThreadList({ session, onOpen }: { session: Session; onOpen: (threadId: string) => void }) {
-  const threads = session.threads();
+/** The chats, or the message requests: `threads` in order, `empty` when there are none. */
+export function ThreadList({ session, threads, empty, onOpen }: { session: Session; threads: Thread[]; empty: string; onOpen: (threadId: string) => void }) {
   const openId = session.openThread()?.threadId;
   if (threads.length === 0) {
-    return <p class="empty">{session.loadingThreads ? 'Loading conversations…' : 'No conversations yet.'}</p>;
+    return <p class="empty">{session.directory.loading ? 'Loading conversations…' : empty}</p>;
   }
   return (
     <ul class="threads">

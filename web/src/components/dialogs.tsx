@@ -10,7 +10,7 @@ export function parseUserIds(text: string): string[] {
 }
 
 /** A modal dialog: focus moves into it, Escape closes it, focus returns to where it was. */
-function Dialog({ title, onClose, onSubmit, children }: { title: string; onClose: () => void; onSubmit: () => void; children: ComponentChildren }) {
+export function Dialog({ title, submitLabel = title, onClose, onSubmit, children }: { title: string; submitLabel?: string; onClose: () => void; onSubmit: () => void; children: ComponentChildren }) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const element = dialog.current!;
@@ -32,7 +32,7 @@ function Dialog({ title, onClose, onSubmit, children }: { title: string; onClose
           <button type="button" class="link" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit">{title}</button>
+          <button type="submit">{submitLabel}</button>
         </div>
       </form>
     </dialog>
@@ -60,6 +60,7 @@ export function NewChatDialog({ session, onClose }: { session: Session; onClose:
 export function NewGroupDialog({ session, onClose }: { session: Session; onClose: () => void }) {
   const [name, setName] = useState('');
   const [members, setMembers] = useState('');
+  const [earlierMessages, setEarlierMessages] = useState(true);
   return (
     <Dialog
       title="Create group"
@@ -68,7 +69,8 @@ export function NewGroupDialog({ session, onClose }: { session: Session; onClose
         const userIds = parseUserIds(members).filter((userId) => userId !== session.userId);
         if (name.trim() === '') return;
         onClose();
-        void session.act((client) => client.createGroup(name.trim(), userIds)).then((thread) => thread && session.open({ threadId: thread.threadId }));
+        const historyForNewMembers = earlierMessages ? 'all' : 'sinceJoined';
+        void session.act((client) => client.createGroup(name.trim(), userIds, { historyForNewMembers })).then((thread) => thread && session.open({ threadId: thread.threadId }));
       }}
     >
       <label for="group-name">Group name</label>
@@ -77,6 +79,29 @@ export function NewGroupDialog({ session, onClose }: { session: Session; onClose
       <input id="group-members" aria-describedby="group-members-hint" value={members} onInput={(event) => setMembers(event.currentTarget.value)} />
       <p id="group-members-hint" class="hint">
         User ids, separated by commas or spaces.
+      </p>
+      <label class="check">
+        <input type="checkbox" checked={earlierMessages} onChange={(event) => setEarlierMessages(event.currentTarget.checked)} />
+        People added later see earlier messages
+      </label>
+    </Dialog>
+  );
+}
+
+/** Asks before blocking, and says what a block does (and that the other person is not told). */
+export function BlockDialog({ session, userId, onClose }: { session: Session; userId: string; onClose: () => void }) {
+  return (
+    <Dialog
+      title={`Block ${userId}?`}
+      submitLabel="Block"
+      onClose={onClose}
+      onSubmit={() => {
+        onClose();
+        void session.perform(() => session.consent.block(userId));
+      }}
+    >
+      <p>
+        {userId} won’t be able to message you, add you to groups, see when you’re active or see you typing. They won’t be told that you blocked them.
       </p>
     </Dialog>
   );
