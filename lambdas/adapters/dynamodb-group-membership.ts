@@ -30,7 +30,7 @@ import type { MemberRole, ThreadHead } from '../domain/chat/threads';
  *   Creation that fails midway deletes what it wrote; creation cut short by the function's death
  *   leaves headless items nobody can reach, and the client, which got no reply, creates it anew.
  * - Groups written before the counts existed have a head without `memberCount`: the first change
- *   that needs the counts counts the members (a strongly consistent Query) and sets both counts
+ *   that needs the counts, or the first read of the head (dynamodb-thread-store.ts), (a strongly consistent Query) and sets both counts
  *   on condition that they are still unset, then goes on. Every later change keeps them exact.
  */
 
@@ -205,6 +205,16 @@ export class DynamoDbGroupMembership {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.threads, Key: { threadId, sk: META }, ConsistentRead: true }));
     if (Item === undefined) throw new Error(`group ${threadId} has no head`);
     if (Item.memberCount !== undefined) return true;
+    await this.keepCounts(threadId);
+    return false;
+  }
+
+  /**
+   * Counts the members and admins of a group whose head was written before the counts existed
+   * (a strongly consistent Query), and sets both counts on its head unless they are set by now.
+   * Returns the members counted.
+   */
+  async keepCounts(threadId: string): Promise<number> {
     let members = 0;
     let admins = 0;
     const pages = paginateQuery(
@@ -236,7 +246,7 @@ export class DynamoDbGroupMembership {
         }),
       ),
     );
-    return false;
+    return members;
   }
 
   /**

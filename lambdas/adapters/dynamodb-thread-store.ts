@@ -122,7 +122,8 @@ export class DynamoDbThreadStore implements ThreadStore {
     const senderMembership = sender && membershipOf(sender);
     const pair = pairStateOf(items.find((item) => item.sk === PAIR_SK));
     return {
-      thread: meta && headOf(meta),
+      // A send is where a group made before the count was kept gets it, once and for good.
+      thread: meta && (await this.counted(headOf(meta), (threadId) => this.groups.keepCounts(threadId))),
       senderIsMember: sender !== undefined,
       ...(senderMembership?.consent === undefined ? {} : { senderConsent: senderMembership.consent }),
       ...(senderMembership?.requestedBy === undefined ? {} : { senderRequestedBy: senderMembership.requestedBy }),
@@ -256,7 +257,38 @@ export class DynamoDbThreadStore implements ThreadStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tables.threads, Key: { threadId, sk: META }, ConsistentRead: true }),
     );
-    return Item && headOf(Item);
+    return Item && this.counted(headOf(Item), (id) => this.countMembers(id));
+  }
+
+  /**
+   * A group head as the domain relies on it (a send or a receipt is charged by its members): with
+   * its `memberCount`, which groups made before the count was kept lack until their first send or
+   * membership change. Such a head gets its members counted by `count`, rather than being taken for
+   * an empty group.
+   */
+  private async counted(head: ThreadHead, count: (threadId: string) => Promise<number>): Promise<ThreadHead> {
+    if (head.kind !== 'group' || head.memberCount !== undefined) return head;
+    return { ...head, memberCount: await count(head.threadId) };
+  }
+
+  /**
+   * A group's members counted, not kept: every function that reads a head may Query, but not all of
+   * them may write (get-messages reads only), so only a send keeps the count (keepCounts).
+   */
+  private async countMembers(threadId: string): Promise<number> {
+    let members = 0;
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tables.threads,
+        KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
+        ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) members += page.Count ?? 0;
+    return members;
   }
 
   async stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
