@@ -1,18 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { JwtTokenVerifier } from '../adapters/jwt-token-verifier';
+import type { JwtTokenVerifier } from '../adapters/jwt-token-verifier';
 import { deviceIdSchema } from '../../protocol/fields';
 import { tokenFromSubprotocols } from '../../protocol/handshake';
-import { env, loadConfig } from '../shared/config';
+import { loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
+import { tokenIssuerEnvironment, tokenVerifierOf } from '../shared/token-issuer';
 
-const config = loadConfig({
-  TOKEN_ISSUER_URL: env.url(['https:', 'http:']),
-  TOKEN_JWKS_URI: env.url(['https:', 'http:']),
-  TOKEN_AUDIENCE: env.name(),
-});
-
-const verifier = new JwtTokenVerifier({ issuer: config.TOKEN_ISSUER_URL, jwksUri: config.TOKEN_JWKS_URI, audience: config.TOKEN_AUDIENCE });
+const verifier = tokenVerifierOf(loadConfig(tokenIssuerEnvironment));
 
 /** API Gateway answers the handshake with 401 when an authorizer fails with exactly this message. */
 const UNAUTHORIZED = 'Unauthorized';
