@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchGet } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
+import { MEMBER_KEY_PREFIX, memberKey, META } from './dynamodb-thread-keys';
 import { DynamoDbGroupMembership } from './dynamodb-group-membership';
 import { DynamoDbMemberConsent } from './dynamodb-member-consent';
 import { messageKey, stagedMessageOf } from './dynamodb-staged-messages';
@@ -30,6 +31,9 @@ import {
 import type { Consent, HistoryForNewMembers, Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
 
+/** Exported here as before (dynamodb-shared-threads.ts reads membership items too). */
+export { memberKey };
+
 export interface ChatTables {
   readonly threads: string;
   readonly userThreads: string;
@@ -38,9 +42,6 @@ export interface ChatTables {
   readonly blocks: string;
 }
 
-const META = 'meta';
-/** The sort key of a user's membership item in a thread's partition. */
-export const memberKey = (userId: string) => `member#${userId}`;
 /**
  * A send record's key, `<sender>#<clientMsgId>`, with `%` and `#` in the sender percent-escaped:
  * the first `#` then always ends the sender, so no two (sender, clientMsgId) pairs share a key,
@@ -257,7 +258,8 @@ export class DynamoDbThreadStore implements ThreadStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tables.threads, Key: { threadId, sk: META }, ConsistentRead: true }),
     );
-    return Item && this.counted(headOf(Item), (id) => this.countMembers(id));
+    // Every function that reads a head may Query, but not all may write (get-messages reads only): the count is not kept here.
+    return Item && this.counted(headOf(Item), (id) => this.groups.countMembers(id));
   }
 
   /**
@@ -269,26 +271,6 @@ export class DynamoDbThreadStore implements ThreadStore {
   private async counted(head: ThreadHead, count: (threadId: string) => Promise<number>): Promise<ThreadHead> {
     if (head.kind !== 'group' || head.memberCount !== undefined) return head;
     return { ...head, memberCount: await count(head.threadId) };
-  }
-
-  /**
-   * A group's members counted, not kept: every function that reads a head may Query, but not all of
-   * them may write (get-messages reads only), so only a send keeps the count (keepCounts).
-   */
-  private async countMembers(threadId: string): Promise<number> {
-    let members = 0;
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.tables.threads,
-        KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
-        ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
-        Select: 'COUNT',
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages) members += page.Count ?? 0;
-    return members;
   }
 
   async stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
@@ -329,7 +311,7 @@ export class DynamoDbThreadStore implements ThreadStore {
     const items = await this.queryAll({
       TableName: this.tables.threads,
       KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
-      ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
+      ExpressionAttributeValues: { ':threadId': threadId, ':member': MEMBER_KEY_PREFIX },
       ExpressionAttributeNames: { '#role': 'role' },
       ProjectionExpression: 'userId, #role, consent, joinedSeq, requestedBy',
       ConsistentRead: true,
