@@ -18,6 +18,14 @@ export function handshakeSubprotocols(token: string): string[] {
   return [MESSENGER_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${token}`];
 }
 
+/**
+ * The `Sec-WebSocket-Protocol` header of a handshake request's headers, whatever the case of its
+ * name (clients and API Gateway spell it differently).
+ */
+export function subprotocolHeader(headers: Readonly<Record<string, string | undefined>> | null | undefined): string | undefined {
+  return Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol')?.[1];
+}
+
 /** The subprotocols offered in a `Sec-WebSocket-Protocol` header value (comma-separated). */
 export function offeredSubprotocols(header: string | undefined): string[] {
   return (header ?? '')

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type BatchWriteRequest } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
+import { MEMBER_KEY_PREFIX, memberKey, META } from './dynamodb-thread-keys';
 import { PLAIN_JOINING, type AddOutcome, type Joining, type Removal, type RemovalOutcome } from '../domain/chat/ports';
 import type { MemberRole, ThreadHead } from '../domain/chat/threads';
 
@@ -30,7 +31,7 @@ import type { MemberRole, ThreadHead } from '../domain/chat/threads';
  *   Creation that fails midway deletes what it wrote; creation cut short by the function's death
  *   leaves headless items nobody can reach, and the client, which got no reply, creates it anew.
  * - Groups written before the counts existed have a head without `memberCount`: the first change
- *   that needs the counts counts the members (a strongly consistent Query) and sets both counts
+ *   that needs the counts, or the first read of the head (dynamodb-thread-store.ts), (a strongly consistent Query) and sets both counts
  *   on condition that they are still unset, then goes on. Every later change keeps them exact.
  */
 
@@ -41,8 +42,6 @@ const BATCH_WRITE_SIZE = 25;
 const BATCHES_IN_FLIGHT = 8;
 /** A chunk retried this often after transaction conflicts with other writes to the group gives up. */
 const CONFLICT_ATTEMPTS = 5;
-const META = 'meta';
-const memberKey = (userId: string) => `member#${userId}`;
 
 export interface GroupTables {
   readonly threads: string;
@@ -205,6 +204,33 @@ export class DynamoDbGroupMembership {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tables.threads, Key: { threadId, sk: META }, ConsistentRead: true }));
     if (Item === undefined) throw new Error(`group ${threadId} has no head`);
     if (Item.memberCount !== undefined) return true;
+    await this.keepCounts(threadId);
+    return false;
+  }
+
+  /** A group's members, counted by one strongly consistent Select COUNT Query (pages summed), nothing written. */
+  async countMembers(threadId: string): Promise<number> {
+    let members = 0;
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tables.threads,
+        KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
+        ExpressionAttributeValues: { ':threadId': threadId, ':member': MEMBER_KEY_PREFIX },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) members += page.Count ?? 0;
+    return members;
+  }
+
+  /**
+   * Counts the members and admins of a group whose head was written before the counts existed
+   * (a strongly consistent Query), and sets both counts on its head unless they are set by now.
+   * Returns the members counted.
+   */
+  async keepCounts(threadId: string): Promise<number> {
     let members = 0;
     let admins = 0;
     const pages = paginateQuery(
@@ -213,7 +239,7 @@ export class DynamoDbGroupMembership {
         TableName: this.tables.threads,
         KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
         ExpressionAttributeNames: { '#role': 'role' },
-        ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
+        ExpressionAttributeValues: { ':threadId': threadId, ':member': MEMBER_KEY_PREFIX },
         ProjectionExpression: '#role',
         ConsistentRead: true,
       },
@@ -236,7 +262,7 @@ export class DynamoDbGroupMembership {
         }),
       ),
     );
-    return false;
+    return members;
   }
 
   /**

@@ -1,11 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from './dynamodb-conditions';
+import { memberKey, META } from './dynamodb-thread-keys';
 import { pairKey } from './dynamodb-user-pairs';
 import type { HistoryForNewMembers } from '../domain/chat/threads';
 
-const META = 'meta';
-const memberKey = (userId: string) => `member#${userId}`;
 
 /**
  * Message requests and group settings on the threads table (`lib/constructs/chat-store.ts`): a

@@ -1,4 +1,4 @@
-import { DeleteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PushDeviceRegistry } from '../domain/ports';
 import type { PushDevice } from '../domain/push';
 
@@ -17,6 +17,12 @@ export class DynamoDbPushDeviceRegistry implements PushDeviceRegistry {
     );
     for await (const page of pages) devices.push(...((page.Items ?? []) as PushDevice[]));
     return devices;
+  }
+
+  async deviceOf(userId: string, deviceKey: string): Promise<PushDevice | undefined> {
+    // Strongly: an unregistration just before this read must stop the push.
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { userId, deviceKey }, ConsistentRead: true }));
+    return Item as PushDevice | undefined;
   }
 
   async remove(device: PushDevice): Promise<void> {

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchGet } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
+import { MEMBER_KEY_PREFIX, memberKey, META } from './dynamodb-thread-keys';
 import { DynamoDbGroupMembership } from './dynamodb-group-membership';
 import { DynamoDbMemberConsent } from './dynamodb-member-consent';
 import { messageKey, stagedMessageOf } from './dynamodb-staged-messages';
@@ -30,6 +31,9 @@ import {
 import type { Consent, HistoryForNewMembers, Member, ThreadHead, ThreadPosition, UserThread } from '../domain/chat/threads';
 import type { StoredMessage } from '../domain/messages';
 
+/** Exported here as before (dynamodb-shared-threads.ts reads membership items too). */
+export { memberKey };
+
 export interface ChatTables {
   readonly threads: string;
   readonly userThreads: string;
@@ -38,9 +42,6 @@ export interface ChatTables {
   readonly blocks: string;
 }
 
-const META = 'meta';
-/** The sort key of a user's membership item in a thread's partition. */
-export const memberKey = (userId: string) => `member#${userId}`;
 /**
  * A send record's key, `<sender>#<clientMsgId>`, with `%` and `#` in the sender percent-escaped:
  * the first `#` then always ends the sender, so no two (sender, clientMsgId) pairs share a key,
@@ -122,7 +123,8 @@ export class DynamoDbThreadStore implements ThreadStore {
     const senderMembership = sender && membershipOf(sender);
     const pair = pairStateOf(items.find((item) => item.sk === PAIR_SK));
     return {
-      thread: meta && headOf(meta),
+      // A send is where a group made before the count was kept gets it, once and for good.
+      thread: meta && (await this.counted(headOf(meta), (threadId) => this.groups.keepCounts(threadId))),
       senderIsMember: sender !== undefined,
       ...(senderMembership?.consent === undefined ? {} : { senderConsent: senderMembership.consent }),
       ...(senderMembership?.requestedBy === undefined ? {} : { senderRequestedBy: senderMembership.requestedBy }),
@@ -256,7 +258,19 @@ export class DynamoDbThreadStore implements ThreadStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tables.threads, Key: { threadId, sk: META }, ConsistentRead: true }),
     );
-    return Item && headOf(Item);
+    // Every function that reads a head may Query, but not all may write (get-messages reads only): the count is not kept here.
+    return Item && this.counted(headOf(Item), (id) => this.groups.countMembers(id));
+  }
+
+  /**
+   * A group head as the domain relies on it (a send or a receipt is charged by its members): with
+   * its `memberCount`, which groups made before the count was kept lack until their first send or
+   * membership change. Such a head gets its members counted by `count`, rather than being taken for
+   * an empty group.
+   */
+  private async counted(head: ThreadHead, count: (threadId: string) => Promise<number>): Promise<ThreadHead> {
+    if (head.kind !== 'group' || head.memberCount !== undefined) return head;
+    return { ...head, memberCount: await count(head.threadId) };
   }
 
   async stagedMessages(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
@@ -297,7 +311,7 @@ export class DynamoDbThreadStore implements ThreadStore {
     const items = await this.queryAll({
       TableName: this.tables.threads,
       KeyConditionExpression: 'threadId = :threadId AND begins_with(sk, :member)',
-      ExpressionAttributeValues: { ':threadId': threadId, ':member': 'member#' },
+      ExpressionAttributeValues: { ':threadId': threadId, ':member': MEMBER_KEY_PREFIX },
       ExpressionAttributeNames: { '#role': 'role' },
       ProjectionExpression: 'userId, #role, consent, joinedSeq, requestedBy',
       ConsistentRead: true,

@@ -83,6 +83,8 @@ export interface MessageHistory {
 /** The devices users registered for push notifications. */
 export interface PushDeviceRegistry {
   devicesOf(userId: string): Promise<PushDevice[]>;
+  /** The user's device of that key as registered now (read strongly), or undefined once unregistered, evicted or taken over by another user. */
+  deviceOf(userId: string, deviceKey: string): Promise<PushDevice | undefined>;
   remove(device: PushDevice): Promise<void>;
 }
 

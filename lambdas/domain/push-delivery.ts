@@ -87,3 +87,33 @@ export async function deliverPush({
   const deliveries = devices.map((device) => ({ device, notification: notificationFor(request, previews.get(device.userId)!.pushPreviews) }));
   return sendDeliveries({ deliveries, registry, sender });
 }
+
+/**
+ * What came of a retried delivery: sent (with the preview withheld when the recipient turned
+ * previews off since), the device reported gone (and forgotten), or dropped unsent because the
+ * device is no longer the recipient's.
+ */
+export type RetryOutcome = { readonly outcome: 'sent' | 'gone'; readonly previewWithheld: boolean } | { readonly outcome: 'unregistered' };
+
+/**
+ * Tries one failed delivery again, as things stand now rather than when it failed: a device its
+ * user has since unregistered, or that was evicted or taken over by another user (a handed-on
+ * phone), is not sent to, and a recipient who has since turned previews off gets the notification
+ * without sender and text. Reading either fails the retry before anything is sent; a failed send
+ * throws, to be retried again.
+ */
+export async function retryDelivery({
+  delivery,
+  registry,
+  sender,
+  settings,
+}: PushDeliveryPorts & { readonly settings: UserSettingsStore; readonly delivery: PushDelivery }): Promise<RetryOutcome> {
+  const { userId, deviceKey } = delivery.device;
+  const [device, chosen] = await Promise.all([registry.deviceOf(userId, deviceKey), settings.settingsOf([userId])]);
+  if (device === undefined) return { outcome: 'unregistered' };
+  const { preview, ...withoutPreview } = delivery.notification;
+  const previewWithheld = preview !== undefined && !chosen.get(userId)!.pushPreviews;
+  const outcome = await sender.send(device, previewWithheld ? withoutPreview : delivery.notification);
+  if (outcome === 'gone') await registry.remove(device);
+  return { outcome, previewWithheld };
+}

@@ -15,6 +15,27 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 /** How far in the future `iat` may lie (issuer and verifier clocks disagree by this much at most). */
 export const ISSUED_AT_SKEW_SECONDS = 60;
 
+/** Hosts that may serve an issuer over plain http: this machine only (the local cloud's identity endpoint). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Why a token issuer or JWKS URL is not acceptable, or undefined when it is: signing keys fetched
+ * over plain http can be swapped on the way, so both must be https, except on this machine's
+ * loopback interface, where the local cloud signs its own tokens. The one rule for synth
+ * (lib/constructs/identity.ts) and for the functions' cold start (lambdas/shared/token-issuer.ts).
+ */
+export function issuerUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `"${url}" is not a URL`;
+  }
+  if (parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
+  return `"${url}" must be an https URL (plain http only for 127.0.0.1 or localhost)`;
+}
+
 /** A verified token: who it is for and until when (epoch seconds). */
 export interface VerifiedToken {
   readonly userId: string;

@@ -1,18 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { JwtTokenVerifier } from '../adapters/jwt-token-verifier';
+import type { JwtTokenVerifier } from '../adapters/jwt-token-verifier';
 import { deviceIdSchema } from '../../protocol/fields';
-import { tokenFromSubprotocols } from '../../protocol/handshake';
-import { env, loadConfig } from '../shared/config';
+import { subprotocolHeader, tokenFromSubprotocols } from '../../protocol/handshake';
+import { loadConfig } from '../shared/config';
 import { instrumented, logger, metrics } from '../shared/observability';
+import { tokenIssuerEnvironment, tokenVerifierOf } from '../shared/token-issuer';
 
-const config = loadConfig({
-  TOKEN_ISSUER_URL: env.url(['https:', 'http:']),
-  TOKEN_JWKS_URI: env.url(['https:', 'http:']),
-  TOKEN_AUDIENCE: env.name(),
-});
-
-const verifier = new JwtTokenVerifier({ issuer: config.TOKEN_ISSUER_URL, jwksUri: config.TOKEN_JWKS_URI, audience: config.TOKEN_AUDIENCE });
+const verifier = tokenVerifierOf(loadConfig(tokenIssuerEnvironment));
 
 /** API Gateway answers the handshake with 401 when an authorizer fails with exactly this message. */
 const UNAUTHORIZED = 'Unauthorized';
@@ -23,12 +18,6 @@ function refuse(reason: string): never {
   throw new Error(UNAUTHORIZED);
 }
 
-/** A header's value whatever the case of its name, as clients and API Gateway spell it. */
-function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
-  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return entry?.[1] ?? undefined;
-}
-
 /**
  * Checks the JWT of `$connect`: offered as a `bearer.<jwt>` subprotocol in `Sec-WebSocket-Protocol`
  * (protocol/handshake.ts), or in the `token` query parameter. Its `sub` becomes the user id that
@@ -37,7 +26,7 @@ function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string
  */
 export const handler = instrumented(
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-    const token = tokenFromSubprotocols(headerOf(event, 'sec-websocket-protocol')) ?? event.queryStringParameters?.token;
+    const token = tokenFromSubprotocols(subprotocolHeader(event.headers)) ?? event.queryStringParameters?.token;
     if (!token) refuse('no token');
 
     let verified: Awaited<ReturnType<JwtTokenVerifier['verify']>>;

@@ -4,7 +4,7 @@ import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-regi
 import { ACTION_UNITS, purseOf, RateLimitedError } from '../domain/budget';
 import { openConnection, TooManyConnectionsError } from '../domain/connections';
 import { deviceIdSchema } from '../../protocol/fields';
-import { MESSENGER_SUBPROTOCOL, offeredSubprotocols, tokenFromSubprotocols } from '../../protocol/handshake';
+import { MESSENGER_SUBPROTOCOL, offeredSubprotocols, subprotocolHeader, tokenFromSubprotocols } from '../../protocol/handshake';
 import { documentClient } from '../shared/clients/dynamodb';
 import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { env, loadConfig } from '../shared/config';
@@ -39,9 +39,9 @@ export const handler = instrumented(async (event: ConnectEvent): Promise<APIGate
     return refuse(400, 'deviceId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
   }
   if (caller.tokenExpiresAt === undefined) throw new Error('authorizer context carries no tokenExpiresAt');
-  const subprotocolHeader = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol')?.[1];
-  const offersMessenger = offeredSubprotocols(subprotocolHeader).includes(MESSENGER_SUBPROTOCOL);
-  if (!offersMessenger && tokenFromSubprotocols(subprotocolHeader) !== undefined) {
+  const offered = subprotocolHeader(event.headers);
+  const offersMessenger = offeredSubprotocols(offered).includes(MESSENGER_SUBPROTOCOL);
+  if (!offersMessenger && tokenFromSubprotocols(offered) !== undefined) {
     return refuse(400, `offer the ${MESSENGER_SUBPROTOCOL} subprotocol beside the token`);
   }
   try {

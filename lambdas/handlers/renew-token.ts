@@ -1,6 +1,5 @@
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
-import { JwtTokenVerifier } from '../adapters/jwt-token-verifier';
 import { renewTokenFrame } from '../../protocol/client-frames';
 import { renewToken } from '../domain/token-renewal';
 import { documentClient } from '../shared/clients/dynamodb';
@@ -8,17 +7,16 @@ import { managementApiClient } from '../shared/clients/management-api';
 import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
+import { tokenIssuerEnvironment, tokenVerifierOf } from '../shared/token-issuer';
 import { action, actionRouter } from '../shared/websocket';
 
 const config = loadConfig({
   ...actionBudgetEnvironment,
   CONNECTIONS_TABLE: env.name(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
-  TOKEN_ISSUER_URL: env.url(['https:', 'http:']),
-  TOKEN_JWKS_URI: env.url(['https:', 'http:']),
-  TOKEN_AUDIENCE: env.name(),
+  ...tokenIssuerEnvironment,
 });
-const verifier = new JwtTokenVerifier({ issuer: config.TOKEN_ISSUER_URL, jwksUri: config.TOKEN_JWKS_URI, audience: config.TOKEN_AUDIENCE });
+const verifier = tokenVerifierOf(config);
 const registry = new DynamoDbConnectionRegistry(documentClient, config.CONNECTIONS_TABLE);
 const gateway = new ApiGatewayConnectionNotifier(managementApiClient);
 

@@ -1,4 +1,5 @@
 import * as z from '../domain/schema';
+import { issuerUrlProblem } from '../domain/tokens';
 
 /** Thrown at cold start when the function's environment is not what the stack sets. */
 export class ConfigurationError extends Error {
@@ -33,6 +34,14 @@ export const env = {
       z.refine((value) => protocols.includes(new URL(value).protocol), `must be a ${protocols.join(' or ')} URL`),
     ),
   positiveInt: () => z.coerce.number().check(z.int(), z.positive()),
+  /** A token issuer's URL or JWKS URI: https, or http on loopback only, as synth requires (issuerUrlProblem). */
+  issuerUrl: () =>
+    z.string().check(
+      z.superRefine((value, context) => {
+        const problem = issuerUrlProblem(value);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: value });
+      }),
+    ),
 };
 
 /**

@@ -161,11 +161,12 @@ export class ChatStore extends Construct {
 
   /**
    * Lets the grantee relay staged messages: read memberships, re-read staged copies in batches and
-   * mark them delivered, and move members' thread rows to newer messages.
+   * mark them delivered, read a group's head (whether members who joined later may hear of a
+   * message), and move members' thread rows to newer messages.
    */
   public grantRelayMessages(grantee: IGrantable): Grant[] {
     return [
-      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+      this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
       this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:UpdateItem'),
     ];
   }

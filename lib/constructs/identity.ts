@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AccountRecovery, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { issuerUrlProblem } from '../../lambdas/domain/tokens';
 import { acknowledge } from '../nag-acknowledgements';
 
 /** Where tokens come from and how the authorizer checks them. */
@@ -30,25 +31,13 @@ export interface IdentityProps {
  */
 export const ID_TOKEN_VALIDITY = Duration.minutes(10);
 
-/** Hosts that may serve an issuer over plain http: this machine only (the local cloud's identity endpoint). */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /**
- * Why a token issuer URL is not acceptable, or undefined when it is: signing keys fetched over
- * plain http can be swapped on the way, so any issuer and JWKS URI must be https, except on this
- * machine's loopback interface, where the local cloud signs its own tokens.
+ * Why a token issuer URL is not acceptable, or undefined when it is (lambdas/domain/tokens.ts has
+ * the rule, which the functions apply again at cold start).
  */
 export function insecureIssuerUrlProblem(url: string): string | undefined {
   if (Token.isUnresolved(url)) return undefined; // The user pool's own URLs, https by construction.
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `"${url}" is not a URL`;
-  }
-  if (parsed.protocol === 'https:') return undefined;
-  if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
-  return `"${url}" must be an https URL (plain http only for 127.0.0.1 or localhost)`;
+  return issuerUrlProblem(url);
 }
 
 /** The user directory: a Cognito user pool whose ID tokens open WebSocket connections. */

@@ -104,10 +104,12 @@ export class PushNotifications extends Construct {
     this.retryFunction = new MessengerFunction(this, 'Retry', {
       handler: 'retry-push',
       timeout: RETRY_FUNCTION_TIMEOUT,
-      environment: { PUSH_DEVICES_TABLE: this.devicesTable.tableName },
+      environment: { PUSH_DEVICES_TABLE: this.devicesTable.tableName, ...props.settings.environment },
     });
     this.retryFunction.addEventSource(new SqsEventSource(this.retryQueue, { batchSize: 10, reportBatchItemFailures: true }));
-    this.devicesTable.grant(this.retryFunction, 'dynamodb:DeleteItem');
+    // It reads the device's record and its user's previews again: either may have changed since the failure.
+    this.devicesTable.grant(this.retryFunction, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    props.settings.grantRead(this.retryFunction);
     this.grantPublishToDevices(this.retryFunction);
   }
 

@@ -1,5 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsPushRetries } from '../../lambdas/adapters/sqs-push-retries';
+import type { PushDevice } from '../../lambdas/domain/push';
 import { MAX_PUSH_DEVICES_PER_USER } from '../../lambdas/domain/push-registration';
 import { byLogicalId, clientsClosedAfterEach, eventually, localCloud, standIns, uniqueUser } from '../support/local-cloud-env';
 import { functionLog } from '../support/local-functions';
@@ -10,6 +13,9 @@ jest.setTimeout(120_000);
 const connect = clientsClosedAfterEach();
 let dynamodb: DynamoDBDocumentClient;
 let devicesTable: string;
+let sqs: SQSClient;
+/** The push retry queue, written to as the push function writes a failed delivery to it. */
+let retries: SqsPushRetries;
 
 beforeAll(async () => {
   const stand = await standIns();
@@ -17,8 +23,13 @@ beforeAll(async () => {
     new DynamoDBClient({ endpoint: stand.dynamodb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
   devicesTable = byLogicalId(stand.dynamodb.tables, 'PushDevices');
+  sqs = new SQSClient({ endpoint: stand.sqs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  retries = new SqsPushRetries(sqs, byLogicalId(stand.sqs.queues, 'PushRetryQueue'));
 });
-afterAll(() => dynamodb.destroy());
+afterAll(() => {
+  dynamodb.destroy();
+  sqs.destroy();
+});
 
 async function pushesTo(user: string): Promise<Array<Record<string, unknown>>> {
   const response = await fetch(`${localCloud().baseUrl}/dev/push?user=${user}`);
@@ -30,11 +41,26 @@ async function pushRequestsDone(threadId: unknown) {
   return (await functionLog('PushSend')).filter((entry) => entry.threadId === threadId && typeof entry.sent === 'number');
 }
 
-async function tokensOf(user: string): Promise<string[]> {
+async function devicesOf(user: string): Promise<PushDevice[]> {
   const { Items = [] } = await dynamodb.send(
     new QueryCommand({ TableName: devicesTable, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': user }, ConsistentRead: true }),
   );
-  return Items.map((item) => String(item.token)).sort();
+  return Items as PushDevice[];
+}
+
+async function tokensOf(user: string): Promise<string[]> {
+  return (await devicesOf(user)).map((device) => String(device.token)).sort();
+}
+
+/** What the retry function logged of its retries for a thread, once it has handled `count` of them. */
+async function retriesDone(threadId: string, count = 1): Promise<Array<Record<string, unknown>>> {
+  let done: Array<Record<string, unknown>> = [];
+  await eventually(
+    async () => (done = (await functionLog('PushRetry')).filter((entry) => entry.threadId === threadId && typeof entry.outcome === 'string')).length >= count,
+    20_000,
+    'the retry to be handled',
+  );
+  return done;
 }
 
 /** Registers the tokens on one connection, `inFlight` requests at a time. */
@@ -123,5 +149,61 @@ describe('push devices and previews over real sockets', () => {
     await strangerClient.request({ action: 'sendMessage', clientMsgId: 'c2', threadId, text: 'thanks for accepting' });
     await eventually(async () => (await pushesTo(bob)).length === 1, 20_000, 'the push once accepted');
     expect((await pushesTo(bob))[0]).toMatchObject({ threadId, seq: 2, senderId: stranger, preview: 'thanks for accepting' });
+  });
+
+  describe('a failed delivery retried from the retry queue', () => {
+    // Each queued as the push function queues a delivery that failed, for the device as registered then.
+    const notification = (threadId: string, sender: string) => ({ threadId, seq: 1, preview: { senderId: sender, text: 'your code is 493021' } });
+
+    it('is dropped, unsent, when its user has unregistered the device since', async () => {
+      const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
+      const phone = await connect(bob);
+      await register(phone, [`fcm-${bob}`], 1);
+      const [device] = await devicesOf(bob);
+      expect(await phone.request({ action: 'unregisterPush', platform: 'fcm', token: `fcm-${bob}` })).toMatchObject({ type: 'pushUnregistered' });
+      await phone.close();
+
+      const threadId = `t-${bob}`;
+      expect(await retries.retryLater([{ device: device!, notification: notification(threadId, alice) }])).toEqual([]);
+      expect(await retriesDone(threadId)).toEqual([expect.objectContaining({ outcome: 'unregistered', userId: bob })]);
+      expect(await pushesTo(bob)).toEqual([]);
+    });
+
+    it('is dropped, unsent, when another user has registered the device since (a handed-on phone)', async () => {
+      const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(uniqueUser);
+      const token = `fcm-${bob}-handed-on`;
+      const bobsPhone = await connect(bob);
+      await register(bobsPhone, [token], 1);
+      const [device] = await devicesOf(bob);
+      const carolsPhone = await connect(carol);
+      await register(carolsPhone, [token], 1);
+      expect(await tokensOf(bob)).toEqual([]);
+
+      const threadId = `t-${bob}`;
+      expect(await retries.retryLater([{ device: device!, notification: notification(threadId, alice) }])).toEqual([]);
+      expect(await retriesDone(threadId)).toEqual([expect.objectContaining({ outcome: 'unregistered', userId: bob })]);
+      // Neither bob's record nor carol's phone got bob's notification.
+      expect(await pushesTo(bob)).toEqual([]);
+      expect(await pushesTo(carol)).toEqual([]);
+    });
+
+    it('carries no sender and no text when its user has turned previews off since', async () => {
+      const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
+      const phone = await connect(bob);
+      await register(phone, [`fcm-${bob}`], 1);
+      const [device] = await devicesOf(bob);
+      expect(await phone.request({ action: 'updateSettings', pushPreviews: false })).toMatchObject({ type: 'settings', pushPreviews: false });
+      await phone.close();
+
+      const threadId = `t-${bob}`;
+      expect(await retries.retryLater([{ device: device!, notification: notification(threadId, alice) }])).toEqual([]);
+      expect(await retriesDone(threadId)).toEqual([expect.objectContaining({ outcome: 'sent', previewWithheld: true })]);
+      const [push, ...more] = await pushesTo(bob);
+      expect(more).toEqual([]);
+      expect(push).toMatchObject({ threadId, seq: 1, alert: { body: 'New message' } });
+      expect(push!.preview).toBeUndefined();
+      expect(JSON.stringify(push)).not.toMatch(/493021|your code/);
+      expect(JSON.stringify(push)).not.toContain(alice);
+    });
   });
 });

@@ -183,10 +183,10 @@ describe('ChatStore', () => {
     });
   });
 
-  it('grantRelayMessages allows reading members and staged copies, marking copies delivered and moving user thread rows', () => {
+  it('grantRelayMessages allows reading members, staged copies and heads, marking copies delivered and moving user thread rows', () => {
     const { granted, table } = grantsOf((chat, role) => chat.grantRelayMessages(role));
     expect(granted).toEqual({
-      [table('threads')]: actions('dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+      [table('threads')]: actions('dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
       [table('userThreads')]: actions('dynamodb:UpdateItem'),
     });
   });

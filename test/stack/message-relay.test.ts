@@ -61,7 +61,7 @@ describe('MessageRelay', () => {
     expect(permissionsOf(stack, relay.relayFunction.role!)).toEqual({
       ...withActionsOnAnyResource(functionBaseline(stack, relay.relayFunction), 'dynamodb:ListStreams'),
       [resource(stack, chat.threads.tableStreamArn!)]: actions('dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
-      [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+      [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
       [resource(stack, chat.userThreads.tableArn)]: actions('dynamodb:UpdateItem'),
       [resource(stack, connections.table.tableArn)]: actions('dynamodb:Query', 'dynamodb:DeleteItem'),
       [resource(stack, messagePipeline.queue.queueArn)]: actions('sqs:SendMessage'),

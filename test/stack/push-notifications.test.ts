@@ -77,11 +77,12 @@ describe('PushNotifications', () => {
     });
   });
 
-  it('lets the retry function read its queue, forget devices and publish only to endpoints of the configured applications', () => {
-    const { stack, push, template } = synthPush(applications);
+  it('lets the retry function read its queue, read a device and its user\'s previews setting again, forget devices and publish only to endpoints of the configured applications', () => {
+    const { stack, push, template, settings } = synthPush(applications);
     expect(permissionsOf(stack, push.retryFunction.role!)).toEqual({
       ...functionBaseline(stack, push.retryFunction),
-      [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:DeleteItem'),
+      [resource(stack, push.devicesTable.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:DeleteItem'),
+      [resource(stack, settings.table.tableArn)]: actions('dynamodb:BatchGetItem'),
       [resource(stack, push.retryQueue.queueArn)]: actions('sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'),
       [endpoints.apns]: actions('sns:Publish'),
       [endpoints.fcm]: actions('sns:Publish'),

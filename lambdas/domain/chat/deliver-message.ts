@@ -2,7 +2,7 @@ import type { StoredMessage } from '../messages';
 import { inPool } from '../pool';
 import { pushPreview } from '../push';
 import type { ConnectionDirectory, ConnectionNotifier, DeliveryObserver, DeliveryReport, LiveConnection, PushRequester, ThreadStore } from './ports';
-import type { Member } from './threads';
+import { hiddenUpTo, type Member } from './threads';
 
 /**
  * Who hears of a thread's messages and typing (docs/protocol.md, "Message requests"): every member
@@ -12,6 +12,19 @@ import type { Member } from './threads';
  */
 export const hearsOfThread = (member: Member) => member.consent !== 'declined';
 export const byRequest = (member: Member) => member.consent === 'request';
+
+/**
+ * The members who may hear of a message: under a group's `sinceJoined` setting, not those who
+ * joined after it was committed (their `joinedSeq` is at or past its seq), whom getMessages hides
+ * it from too; a late delivery (the relay's, or a send's that read the members after an add) must
+ * not show it either. The head is read only when such a member is there.
+ */
+async function membersWhoMayRead(message: StoredMessage, members: readonly Member[], threads: Pick<ThreadStore, 'head'>): Promise<Member[]> {
+  if (members.every((member) => (member.joinedSeq ?? 0) < message.seq)) return [...members];
+  const head = await threads.head(message.threadId);
+  // No head: the thread went away; tell only those who were there before the message.
+  return members.filter((member) => message.seq > (head === undefined ? (member.joinedSeq ?? 0) : hiddenUpTo(head, member.joinedSeq ?? 0)));
+}
 
 /** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
@@ -92,7 +105,7 @@ export async function deliverToUsers({
 
 /**
  * Delivers a committed message: its frame to every live connection of every member (but those
- * who declined it) except the one it was sent from, and push for the members other than the
+ * who declined it, and those a `sinceJoined` group hides it from) except the one it was sent from, and push for the members other than the
  * sender who cannot be reached (those in the thread by request named apart, as the push function
  * drops them when they turned request notifications off): one
  * request for those with no live connection, sent as soon as the lookups are done (beside the
@@ -113,11 +126,11 @@ export async function deliverMessage({
   readonly message: StoredMessage;
   /** The sender's connection, which got the ack instead; none when the sender's connection is not known. */
   readonly fromConnectionId?: string;
-  readonly threads: Pick<ThreadStore, 'membersWithRoles'>;
+  readonly threads: Pick<ThreadStore, 'membersWithRoles' | 'head'>;
   readonly push: PushRequester;
   readonly observer: DeliveryObserver;
 }): Promise<DeliveryReport> {
-  const members = (await threads.membersWithRoles(message.threadId)).filter(hearsOfThread);
+  const members = await membersWhoMayRead(message, (await threads.membersWithRoles(message.threadId)).filter(hearsOfThread), threads);
   const requested = new Set(members.filter(byRequest).map((member) => member.userId));
   const requestPush = async (users: readonly string[]) => {
     const others = users.filter((member) => member !== message.senderId);

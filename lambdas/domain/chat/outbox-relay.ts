@@ -20,7 +20,7 @@ export function leaseMs(memberCount: number): number {
 }
 
 export interface RelayPorts extends DeliveryPorts {
-  readonly threads: Pick<ThreadStore, 'membersOf' | 'membersWithRoles' | 'advanceActivity'>;
+  readonly threads: Pick<ThreadStore, 'membersOf' | 'membersWithRoles' | 'head' | 'advanceActivity'>;
   readonly staged: StagedMessages;
   readonly queue: MessageQueue;
   readonly push: PushRequester;

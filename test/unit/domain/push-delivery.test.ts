@@ -1,6 +1,6 @@
 import type { PushDeviceRegistry, PushSender } from '../../../lambdas/domain/ports';
 import type { PushDevice } from '../../../lambdas/domain/push';
-import { deliverPush } from '../../../lambdas/domain/push-delivery';
+import { deliverPush, retryDelivery } from '../../../lambdas/domain/push-delivery';
 import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../../../lambdas/domain/settings';
 
 /** Previews on for everyone but the users named. */
@@ -21,6 +21,9 @@ class InMemoryRegistry implements PushDeviceRegistry {
   constructor(private readonly devices: PushDevice[]) {}
   async devicesOf(userId: string) {
     return this.devices.filter((candidate) => candidate.userId === userId && !this.removed.includes(candidate));
+  }
+  async deviceOf(userId: string, deviceKey: string) {
+    return (await this.devicesOf(userId)).find((candidate) => candidate.deviceKey === deviceKey);
   }
   async remove(target: PushDevice) {
     this.removed.push(target);
@@ -112,5 +115,65 @@ describe('deliverPush', () => {
     const sender: PushSender = { send: jest.fn() };
     await expect(deliverPush({ ...request, registry, sender, settings })).rejects.toThrow('throttled');
     expect(sender.send).not.toHaveBeenCalled();
+  });
+});
+
+describe('retryDelivery', () => {
+  const withPreview = { threadId: 't-1', seq: 3, preview: { senderId: 'alice', text: 'your code is 493021' } };
+  const sentTo = () => {
+    const sent: Array<{ device: PushDevice; notification: unknown }> = [];
+    const sender: PushSender = { send: async (target, notification) => (sent.push({ device: target, notification }), 'sent') };
+    return { sent, sender };
+  };
+
+  it('sends a still registered device the notification as it was', async () => {
+    const registry = new InMemoryRegistry([device('bob', 'b1')]);
+    const { sent, sender } = sentTo();
+    expect(await retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender, settings })).toEqual({ outcome: 'sent', previewWithheld: false });
+    expect(sent).toEqual([{ device: device('bob', 'b1'), notification: withPreview }]);
+  });
+
+  it('drops, unsent, the delivery to a device its user unregistered since it failed', async () => {
+    const registry = new InMemoryRegistry([device('bob', 'b2')]);
+    const { sent, sender } = sentTo();
+    expect(await retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender, settings })).toEqual({ outcome: 'unregistered' });
+    expect(sent).toEqual([]);
+  });
+
+  it('drops, unsent, the delivery to a device that another user registered since (a handed-on phone)', async () => {
+    // Registering the token for carol removed bob's record of it: the same key, now under carol.
+    const registry = new InMemoryRegistry([{ ...device('carol', 'b1') }]);
+    const { sent, sender } = sentTo();
+    expect(await retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender, settings })).toEqual({ outcome: 'unregistered' });
+    expect(sent).toEqual([]);
+  });
+
+  it('withholds the sender and the text from a recipient who turned previews off since it failed', async () => {
+    const registry = new InMemoryRegistry([device('bob', 'b1')]);
+    const { sent, sender } = sentTo();
+    const retried = await retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender, settings: settingsWithPreviewsOff('bob') });
+    expect(retried).toEqual({ outcome: 'sent', previewWithheld: true });
+    expect(sent).toEqual([{ device: device('bob', 'b1'), notification: { threadId: 't-1', seq: 3 } }]);
+  });
+
+  it('sends to the device as registered now, and forgets it when the push service reports it gone', async () => {
+    const current = { ...device('bob', 'b1'), endpointArn: 'arn:endpoint/b1-again' };
+    const registry = new InMemoryRegistry([current]);
+    const sender: PushSender = { send: jest.fn(async () => 'gone' as const) };
+    expect(await retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender, settings })).toEqual({ outcome: 'gone', previewWithheld: false });
+    expect(sender.send).toHaveBeenCalledWith(current, withPreview);
+    expect(registry.removed).toEqual([current]);
+  });
+
+  it('throws, sending nothing, when the device or the settings cannot be read, and throws a failed send, so that the queue retries it', async () => {
+    const registry = new InMemoryRegistry([device('bob', 'b1')]);
+    const { sent, sender } = sentTo();
+    jest.spyOn(registry, 'deviceOf').mockRejectedValueOnce(new Error('throttled'));
+    await expect(retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender, settings })).rejects.toThrow('throttled');
+    const unreadable: UserSettingsStore = { ...settings, settingsOf: async () => Promise.reject(new Error('settings throttled')) };
+    await expect(retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender, settings: unreadable })).rejects.toThrow('settings throttled');
+    expect(sent).toEqual([]);
+    const failing: PushSender = { send: async () => Promise.reject(new Error('unavailable')) };
+    await expect(retryDelivery({ delivery: { device: device('bob', 'b1'), notification: withPreview }, registry, sender: failing, settings })).rejects.toThrow('unavailable');
   });
 });

@@ -7,7 +7,7 @@ const { dynamodb, gateway, invoke, postsTo } = chatHandlerHarness();
 
 describe('chat handler: receipts, groups and listing', () => {
   it('records a read receipt (delivered too) and forwards it to the other members only', async () => {
-    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9, memberCount: 3 } });
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
     dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
@@ -22,7 +22,7 @@ describe('chat handler: receipts, groups and listing', () => {
   });
 
   it('forwards nothing when the receipt was already there', async () => {
-    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9, memberCount: 3 } });
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
     dynamodb.on(UpdateCommand, { TableName: 'user-threads' }).rejects(new ConditionalCheckFailedException({ message: 'already there', $metadata: {} }));
 
@@ -34,7 +34,7 @@ describe('chat handler: receipts, groups and listing', () => {
   });
 
   it('answers bad_request to a receipt beyond the last message, recording nothing', async () => {
-    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 } });
+    dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9, memberCount: 3 } });
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
 
     expect(await invoke({ action: 'ack', reqId: 'r4', threadId: 'g_1', seq: 10, status: 'read' })).toMatchObject({ type: 'error', reqId: 'r4', code: 'bad_request', message: /\(9\)/ });

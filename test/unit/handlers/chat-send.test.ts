@@ -12,7 +12,7 @@ function groupThread(lastSeq: number) {
   dynamodb.on(BatchGetCommand).resolves({
     Responses: {
       threads: [
-        { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq },
+        { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq, memberCount: 2 },
         { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
       ],
       'send-records': [],
@@ -149,7 +149,7 @@ describe('chat handler: sendMessage', () => {
     dynamodb.on(BatchGetCommand).resolves({
       Responses: {
         threads: [
-          { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9 },
+          { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9, memberCount: 2 },
           { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' },
         ],
         'send-records': [{ sendKey: 'alice#c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000, payloadDigest: payloadDigest('g_1', text) }],

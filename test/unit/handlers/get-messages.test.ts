@@ -23,7 +23,7 @@ const invoke = async (frame: object) => {
 
 const member = () => dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
 const head = (lastSeq: number) =>
-  dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq } });
+  dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq, memberCount: 2 } });
 
 it('answers forbidden to a caller who is not a member, reading no history', async () => {
   head(3);

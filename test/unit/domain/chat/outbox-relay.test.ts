@@ -141,6 +141,34 @@ describe('the outbox relay', () => {
     expect(notifier.attempts).toEqual([]);
   });
 
+  it('under sinceJoined, delivers and pushes nothing to a member added after the message was committed; under all, it does', async () => {
+    for (const setting of ['sinceJoined', 'all'] as const) {
+      const committedBefore = message('g1', 4);
+      const { relay, ports, threads, notifier } = setup([committedBefore]);
+      await threads.setHistoryForNewMembers('g1', setting);
+      // carol (online) and dave (offline) join during the lease, where the thread stood at seq 4.
+      await threads.addMembers('g1', ['carol', 'dave'], 1024, NOW, { requests: [], requestedBy: 'alice', joinedSeq: 4 });
+      ports.connections = new InMemoryConnections([{ userId: 'carol', connectionId: 'carol-1' }]);
+      await relay([committedBefore]);
+      const told = setting === 'all';
+      expect(notifier.posts.some((post) => post.connectionId === 'carol-1')).toBe(told);
+      expect(ports.push.requests[0]!.recipients.includes('dave')).toBe(told);
+      expect(ports.push.requests[0]!.recipients).toContain('u0');
+    }
+  });
+
+  it('under sinceJoined, delivers to a member who joined before the message, and reads no head when nobody joined after it', async () => {
+    const after = message('g1', 5);
+    const { relay, ports, threads, notifier } = setup([after]);
+    await threads.setHistoryForNewMembers('g1', 'sinceJoined');
+    await threads.addMembers('g1', ['carol'], 1024, NOW, { requests: [], requestedBy: 'alice', joinedSeq: 4 });
+    ports.connections = new InMemoryConnections([{ userId: 'carol', connectionId: 'carol-1' }]);
+    const heads = jest.spyOn(threads, 'head');
+    await relay([after]);
+    expect(notifier.posts.map((post) => post.connectionId)).toEqual(['carol-1']);
+    expect(heads).not.toHaveBeenCalled();
+  });
+
   it('fails only the thread it could not relay, and hands none of that thread’s messages to history', async () => {
     const messages = [message('dm', 1), message('g1', 1), message('g1', 2)];
     const { relay, threads, queue } = setup(messages);
