@@ -3,14 +3,16 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ACTION_UNITS,
   BUDGETS,
+  createGroupUnits,
   DEFAULT_FRAME_UNITS,
+  presenceSubscriptionUnits,
+  subscribePresenceUnits,
   UNITS_PER_MEMBER_ADDED,
   UNITS_PER_MEMBER_TOLD,
   UNITS_PER_MESSAGE_RECIPIENT,
   type BudgetName,
 } from '../../lambdas/domain/budget';
 import { MAX_SENDS_PER_SECOND } from '../../lambdas/domain/chat/commit-message';
-import { createGroupUnits } from '../../lambdas/domain/chat/groups';
 import { BenchUser, closeUsers, type Frame } from '../bench-user';
 import type { CloudClient } from '../cloud';
 import { usageOf } from '../costs';
@@ -152,7 +154,7 @@ export async function measureAbuse(cloud: CloudClient, groupSize: number, runId:
       {
         action: 'subscribePresence',
         frame: '500 users',
-        units: { actions: ACTION_UNITS.subscribePresence + ACTION_UNITS.subscribePresencePerUser * 500 },
+        units: { actions: subscribePresenceUnits(filler('p', 500)) + presenceSubscriptionUnits({ added: 500, listSize: 500 }) },
         run: async () => void (await expectReply(member, { action: 'subscribePresence', userIds: filler('p', 500) }, 'presence')),
       },
       { action: 'listThreads', frame: 'a page', units: { actions: ACTION_UNITS.listThreads }, run: async () => void (await expectReply(member, { action: 'listThreads' }, 'threads')) },

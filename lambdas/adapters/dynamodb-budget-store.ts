@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BUDGETS, type BudgetName, type BudgetStore, type BudgetVerdict } from '../domain/budget';
+import { BUDGETS, type BudgetDrain, type BudgetName, type BudgetStore, type BudgetVerdict } from '../domain/budget';
 import { conditionHeld } from './dynamodb-conditions';
 
 /** Budgets remembered per execution environment; beyond this the memory is simply started afresh. */
@@ -32,7 +32,7 @@ const CONTENDED_RETRY_AFTER_MS = 100;
  * calls, not three). A refused charge is that one failed call and writes nothing; a charge this
  * environment already knows cannot fit is refused without a call.
  */
-export class DynamoDbBudgetStore implements BudgetStore {
+export class DynamoDbBudgetStore implements BudgetStore, BudgetDrain {
   private readonly lastDueAt = new Map<string, number>();
 
   constructor(
@@ -105,6 +105,25 @@ export class DynamoDbBudgetStore implements BudgetStore {
       ),
     );
     this.lastDueAt.delete(`${userId}\n${budget}`);
+  }
+
+  async drain(userId: string, budget: BudgetName, forMs: number, now: number): Promise<void> {
+    const { perSecond, burst } = BUDGETS[budget];
+    // Empty (a whole burst's refill time ahead), and `forMs` more.
+    const dueAt = now + (burst * 1000) / perSecond + forMs;
+    // The user's own charges since, or an earlier drain, may have moved `dueAt` later still: kept.
+    await conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { userId, budget },
+          UpdateExpression: 'SET dueAt = :dueAt, expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt < :dueAt',
+          ExpressionAttributeValues: { ':dueAt': dueAt, ':expiresAt': Math.ceil(dueAt / 1000) + 60 },
+        }),
+      ),
+    );
+    this.remember(`${userId}\n${budget}`, dueAt);
   }
 
   private remember(key: string, dueAt: number): void {

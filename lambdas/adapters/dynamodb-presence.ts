@@ -7,6 +7,7 @@ import type {
   PresenceTransition,
   SubscribeOutcome,
   SubscriptionCaps,
+  SubscriptionPlan,
   UserPresence,
 } from '../domain/presence';
 import * as z from '../domain/schema';
@@ -128,25 +129,42 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
     private readonly tableName: string,
   ) {}
 
-  async subscribe(subscriber: PresenceSubscriber, watchedUserIds: readonly string[], expiresAt: number, caps: SubscriptionCaps): Promise<SubscribeOutcome> {
+  async subscribe(
+    subscriber: PresenceSubscriber,
+    watchedUserIds: readonly string[],
+    expiresAt: number,
+    caps: SubscriptionCaps,
+    beforeWrite: (plan: SubscriptionPlan) => Promise<void> = async () => undefined,
+  ): Promise<SubscribeOutcome> {
+    let added: string[];
     for (let attempt = 1; ; attempt++) {
       const { lists, headVersion } = await this.watchListsOf(subscriber.userId);
       const own = lists.find((list) => list.connectionId === subscriber.connectionId);
-      const watched = new Set([...(own?.watched ?? []), ...watchedUserIds]);
-      if (watched.size > caps.perConnection) return { over: 'connection', watching: own?.watched.length ?? 0 };
+      const listed = new Set(own?.watched ?? []);
+      added = [...new Set(watchedUserIds)].filter((userId) => !listed.has(userId));
+      const watched = new Set([...listed, ...added]);
+      if (watched.size > caps.perConnection) return { over: 'connection', watching: listed.size };
       const byUser = lists.filter((list) => list !== own).reduce((sum, list) => sum + list.watched.length, 0);
-      if (byUser + watched.size > caps.perUser) return { over: 'user', watching: byUser + (own?.watched.length ?? 0) };
+      if (byUser + watched.size > caps.perUser) return { over: 'user', watching: byUser + listed.size };
+      await beforeWrite({ added: added.length, listSize: watched.size });
+      // Watched already, each one: its list and its subscription were written together (below).
+      if (added.length === 0) return { subscribed: true };
       if (await this.writeWatchList(subscriber, watched, own?.version, headVersion, expiresAt)) break;
       if (attempt >= LIST_ATTEMPTS) throw new Error(`the watch lists of ${subscriber.userId} kept changing`);
     }
-    // Every requested one, not only the new ones: a subscription lost to an earlier failure is written again.
-    await batchWrite(
-      this.client,
-      watchedUserIds.map((watchedUserId) => ({
-        table: this.tableName,
-        put: { watchedUserId, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, expiresAt },
-      })),
-    );
+    try {
+      await batchWrite(
+        this.client,
+        added.map((watchedUserId) => ({
+          table: this.tableName,
+          put: { watchedUserId, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, expiresAt },
+        })),
+      );
+    } catch (error) {
+      // The list must not name users whose subscription is missing, or a retry would skip them: they leave it again.
+      await this.unlist(subscriber, added);
+      throw error;
+    }
     return { subscribed: true };
   }
 
@@ -178,15 +196,19 @@ export class DynamoDbPresenceSubscriptions implements PresenceSubscriptions {
 
   async unsubscribe(subscriber: PresenceSubscriber, watchedUserId: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { watchedUserId, connectionId: subscriber.connectionId } }));
-    // The list may be gone with its connection; otherwise it loses the user, and its version moves.
+    await this.unlist(subscriber, [watchedUserId]);
+  }
+
+  /** Takes users off the connection's watch list. The list may be gone with its connection; otherwise it loses them, and its version moves. */
+  private async unlist(subscriber: PresenceSubscriber, watchedUserIds: readonly string[]): Promise<void> {
     await conditionHeld(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { watchedUserId: watchListKey(subscriber.userId), connectionId: subscriber.connectionId },
-          UpdateExpression: 'DELETE watched :user ADD version :one',
+          UpdateExpression: 'DELETE watched :users ADD version :one',
           ConditionExpression: 'attribute_exists(version)',
-          ExpressionAttributeValues: { ':user': new Set([watchedUserId]), ':one': 1 },
+          ExpressionAttributeValues: { ':users': new Set(watchedUserIds), ':one': 1 },
         }),
       ),
     );

@@ -73,15 +73,14 @@ export const ACTION_UNITS = {
   createGroup: 5,
   addMembers: 5,
   removeMember: 5,
-  /** A page of up to 20 threads with their members, in up to four 32 KB frames. */
-  listThreads: 30,
-  /** A page of up to 100 messages from history and the staged copies, in up to four 32 KB frames. */
-  getMessages: 10,
+  /** The caller's thread list and the page's heads read; the members and the reply by threadsPageUnits, after the reads. */
+  listThreads: 10,
+  /** The thread's head and the caller's membership read; the messages and the reply by messagesPageUnits, after the reads. */
+  getMessages: DEFAULT_FRAME_UNITS,
   /** A page of up to 100 blocked users. */
   listBlocks: 10,
+  /** And per user named, subscribePresenceUnits. */
   subscribePresence: DEFAULT_FRAME_UNITS,
-  /** Per user named: a subscription written and a status read. */
-  subscribePresencePerUser: 1,
   registerPush: 5,
   unregisterPush: 5,
 } as const;
@@ -138,4 +137,94 @@ export function purseOf({ userId, store, clock }: { readonly userId: string; rea
       if (units > 0) await store.refund(userId, budget, units).catch(() => undefined);
     },
   };
+}
+
+/** Budgets that can be emptied at once: what a connection closed for flooding costs its user. */
+export interface BudgetDrain {
+  /** Empties the user's named budget and keeps it empty `forMs` longer; never shortens a wait already longer. */
+  drain(userId: string, budget: BudgetName, forMs: number, now: number): Promise<void>;
+}
+
+/*
+ * What a frame costs by what it reaches or reads, each action's formula in one place. Fractions of
+ * a unit add up; a charge is rounded up to whole units.
+ */
+
+/** A createGroup frame's units, paid before it runs: every member written and told. */
+export function createGroupUnits(base: number, members: readonly string[]): number {
+  return base + UNITS_PER_MEMBER_ADDED * new Set(members).size;
+}
+
+/** Units of addMembers after the group is read: those added are written and told, those already in are told. */
+export function addMembersUnits(added: number, alreadyIn: number): number {
+  return UNITS_PER_MEMBER_ADDED * added + UNITS_PER_MEMBER_TOLD * alreadyIn;
+}
+
+/** Units of a change every member hears of (removeMember, updateGroup, a group declined), after the group is read. */
+export function membersToldUnits(members: number): number {
+  return UNITS_PER_MEMBER_TOLD * members;
+}
+
+/**
+ * Units per KB a reply carries out: API Gateway meters messages in 32 KB steps, about $1 a million,
+ * and a page reply is up to four of them.
+ */
+const UNITS_PER_KB_SENT = 1 / 32;
+
+/** Units per KB read from history (a Keyspaces read unit, 4 KB, about $0.29 a million) or the staged copies. */
+const UNITS_PER_KB_READ = 0.3 / 4;
+
+/** A page of messages, after the reads, before the reply: every byte read, and every byte sent. */
+export function messagesPageUnits({ bytesRead, bytesSent }: { readonly bytesRead: number; readonly bytesSent: number }): number {
+  return Math.ceil((UNITS_PER_KB_READ * bytesRead + UNITS_PER_KB_SENT * bytesSent) / 1024);
+}
+
+/** Units per member row a thread page reads (strongly consistent, about 40 rows to a 4 KB read unit at $0.25 a million, rounded up). */
+const UNITS_PER_MEMBER_LISTED = 0.01;
+
+/** A page of threads, after the reads, before the reply: every member row read, and every byte sent. */
+export function threadsPageUnits({ membersRead, bytesSent }: { readonly membersRead: number; readonly bytesSent: number }): number {
+  return Math.ceil(UNITS_PER_MEMBER_LISTED * membersRead + (UNITS_PER_KB_SENT * bytesSent) / 1024);
+}
+
+/**
+ * Units per presence frame posted when a setting changes (a subscriber's connection, or one of
+ * the user's own): the post, and its share of the reads.
+ */
+const UNITS_PER_PRESENCE_POST = 2;
+
+/** Units per user whose visibility a change decides again: their settings, blocks and status read. */
+const UNITS_PER_USER_CHECKED = 0.5;
+
+/**
+ * An updateSettings that changes active status or the presence audience, after the user's
+ * subscribers and watch lists are read and before the settings are written: every connection told,
+ * and every user seen again.
+ */
+export function settingsChangeUnits({ connectionsTold, usersChecked }: { readonly connectionsTold: number; readonly usersChecked: number }): number {
+  return Math.ceil(UNITS_PER_PRESENCE_POST * connectionsTold + UNITS_PER_USER_CHECKED * usersChecked);
+}
+
+/** Units per user a subscribePresence names: their settings, blocks and status read. */
+const UNITS_PER_PRESENCE_USER_READ = 0.5;
+
+/** A subscribePresence frame's units, paid before it runs: the frame and the reads of every user named. What it writes is presenceSubscriptionUnits. */
+export function subscribePresenceUnits(userIds: readonly string[]): number {
+  return Math.ceil(ACTION_UNITS.subscribePresence + UNITS_PER_PRESENCE_USER_READ * new Set(userIds).size);
+}
+
+/** Units per subscription written: one item. */
+const UNITS_PER_SUBSCRIPTION_WRITTEN = 1;
+
+/** Units per user in a watch list written again: the whole list is one item, written in a transaction (2 write units per KB). */
+const UNITS_PER_WATCHED_ID_REWRITTEN = 0.1;
+
+/**
+ * What a subscribePresence writes, after the watch lists are read: a subscription per user new to
+ * the connection, and, when there is any, the connection's whole watch list again. Users it
+ * watches already are written nothing and cost nothing here.
+ */
+export function presenceSubscriptionUnits({ added, listSize }: { readonly added: number; readonly listSize: number }): number {
+  if (added === 0) return 0;
+  return Math.ceil(UNITS_PER_SUBSCRIPTION_WRITTEN * added + UNITS_PER_WATCHED_ID_REWRITTEN * listSize);
 }

@@ -1,4 +1,5 @@
 import { MAX_PRESENCE_SUBSCRIPTIONS_PER_CONNECTION, MAX_PRESENCE_SUBSCRIPTIONS_PER_USER } from '../../protocol/client-frames';
+import { presenceSubscriptionUnits, type Purse } from './budget';
 import { BadRequestError } from './errors';
 import { inPool } from './pool';
 import type { ConnectionNotifier } from './chat/ports';
@@ -69,14 +70,28 @@ export const SUBSCRIPTION_CAPS: SubscriptionCaps = {
 /** A subscription that would pass a cap, with how many the connection or the user watches already. */
 export type SubscribeOutcome = { readonly subscribed: true } | { readonly over: 'connection' | 'user'; readonly watching: number };
 
+/** What a subscription is about to write: the users new to the connection, and how many its watch list then holds. */
+export interface SubscriptionPlan {
+  readonly added: number;
+  readonly listSize: number;
+}
+
 /** Who watches whom, keyed by the watched user so that a change finds its subscribers in one Query. */
 export interface PresenceSubscriptions {
   /**
    * Subscribes the connection to each user until `expiresAt` (epoch seconds) at the latest, unless
    * the users it would watch then (those it watches already count once) pass a cap: then nothing
-   * is written.
+   * is written. Users the connection watches already are written nothing. `beforeWrite` hears the
+   * plan after the watch lists are read and before anything is written (again if a racing
+   * subscription makes it read them again); when it throws, nothing is written.
    */
-  subscribe(subscriber: PresenceSubscriber, watchedUserIds: readonly string[], expiresAt: number, caps: SubscriptionCaps): Promise<SubscribeOutcome>;
+  subscribe(
+    subscriber: PresenceSubscriber,
+    watchedUserIds: readonly string[],
+    expiresAt: number,
+    caps: SubscriptionCaps,
+    beforeWrite?: (plan: SubscriptionPlan) => Promise<void>,
+  ): Promise<SubscribeOutcome>;
   /** The connections watching the user, with their users. */
   subscribersOf(watchedUserId: string): Promise<PresenceSubscriber[]>;
   /** Whom each of the user's connections watches. */
@@ -95,7 +110,10 @@ export interface PresenceSubscriptions {
  * The subscriptions are written before the state is read, and publishPresenceChanges records a
  * change before it looks for subscribers; with both reads strongly consistent, a racing change is
  * either in the answer (it was recorded before the read) or pushed (its subscribers were looked up
- * after the subscription was written), sometimes both.
+ * after the subscription was written), sometimes both. What is written (the subscriptions new to the
+ * connection, and its watch list again) is paid for once the watch lists are read and before the
+ * write (presenceSubscriptionUnits): over budget, nothing is written; users it watches already
+ * cost nothing more.
  */
 export async function subscribeToPresence({
   subscriber,
@@ -103,6 +121,7 @@ export async function subscribeToPresence({
   now,
   subscriptions,
   statuses,
+  purse,
   ...visibility
 }: PresenceVisibilityPorts & {
   readonly subscriber: PresenceSubscriber;
@@ -110,12 +129,20 @@ export async function subscribeToPresence({
   readonly now: number;
   readonly subscriptions: PresenceSubscriptions;
   readonly statuses: PresenceStatusStore;
+  readonly purse: Purse;
 }): Promise<UserPresence[]> {
   const unique = [...new Set(userIds)];
   const { related, visible } = await presenceAudience({ userId: subscriber.userId, others: unique, ...visibility });
   if (related.size > 0) {
+    let paid = 0;
+    const payFor = async (plan: SubscriptionPlan) => {
+      // A plan read again (a racing subscription) pays only what it adds.
+      const units = presenceSubscriptionUnits(plan);
+      if (units > paid) await purse.spend(units - paid);
+      paid = Math.max(paid, units);
+    };
     // A subscription ends with its connection, which API Gateway closes after its longest life at the latest.
-    const outcome = await subscriptions.subscribe(subscriber, [...related], Math.floor(now / 1000) + MAX_CONNECTION_SECONDS, SUBSCRIPTION_CAPS);
+    const outcome = await subscriptions.subscribe(subscriber, [...related], Math.floor(now / 1000) + MAX_CONNECTION_SECONDS, SUBSCRIPTION_CAPS, payFor);
     if ('over' in outcome) {
       const [cap, holder] = outcome.over === 'connection' ? [SUBSCRIPTION_CAPS.perConnection, 'a connection'] : [SUBSCRIPTION_CAPS.perUser, 'a user'];
       throw new BadRequestError(`userIds: ${holder} may watch at most ${cap} users (${outcome.watching} watched already); nothing was subscribed`);

@@ -20,9 +20,9 @@ import {
   unblockUserFrame,
   updateGroupFrame,
 } from '../../protocol/client-frames';
-import { ACTION_UNITS } from '../domain/budget';
+import { ACTION_UNITS, createGroupUnits } from '../domain/budget';
 import { acceptRequest, blockUser, declineRequest, listBlocks, unblockUser } from '../domain/chat/consent';
-import { addMembers, createGroup, createGroupUnits, removeMember, updateGroup } from '../domain/chat/groups';
+import { addMembers, createGroup, removeMember, updateGroup } from '../domain/chat/groups';
 import { listThreads } from '../domain/chat/list-threads';
 import { recordReceipt } from '../domain/chat/receipts';
 import type { SendObserver } from '../domain/chat/ports';
@@ -31,7 +31,8 @@ import { ActivityTracker } from '../domain/connections';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { snsClient } from '../shared/clients/sns';
-import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
+import { actionBudgetEnvironment } from '../shared/action-budget';
+import { frameBudgetsOf } from '../shared/frame-budgets';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { deliveryObserver } from '../shared/delivery-observer';
@@ -160,10 +161,10 @@ export const handler = instrumented(
 
       listThreads: action(
         listThreadsFrame,
-        async (frame, caller) => ({ type: 'threads', ...(await listThreads({ userId: caller.userId, cursor: frame.cursor, threads })) }),
+        async (frame, caller, purse) => ({ type: 'threads', ...(await listThreads({ userId: caller.userId, cursor: frame.cursor, threads, purse })) }),
         ACTION_UNITS.listThreads,
       ),
     },
-    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
+    { ...frameBudgetsOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

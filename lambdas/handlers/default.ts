@@ -1,4 +1,5 @@
-import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
+import { actionBudgetEnvironment } from '../shared/action-budget';
+import { frameBudgetsOf } from '../shared/frame-budgets';
 import { loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
 import { actionRouter } from '../shared/websocket';
@@ -10,4 +11,4 @@ const config = loadConfig(actionBudgetEnvironment);
  * not JSON at all: each gets a `bad_request` error frame, and is paid for from its user's budget
  * like any frame.
  */
-export const handler = instrumented(actionRouter({}, { budget: budgetStoreOf(config) }));
+export const handler = instrumented(actionRouter({}, frameBudgetsOf(config)));

@@ -9,7 +9,8 @@ import { documentClient } from '../shared/clients/dynamodb';
 import { cassandraClient } from '../shared/clients/keyspaces';
 import { managementApiClient } from '../shared/clients/management-api';
 import { ACTION_UNITS } from '../domain/budget';
-import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
+import { actionBudgetEnvironment } from '../shared/action-budget';
+import { frameBudgetsOf } from '../shared/frame-budgets';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
@@ -42,8 +43,8 @@ export const handler = instrumented(
     {
       getMessages: action(
         getMessagesFrame,
-        async (frame, caller) => {
-          const page = await getMessages({ ...frame, userId: caller.userId, threads, history });
+        async (frame, caller, purse) => {
+          const page = await getMessages({ ...frame, userId: caller.userId, threads, history, purse });
           return {
             type: 'messages',
             threadId: frame.threadId,
@@ -54,6 +55,6 @@ export const handler = instrumented(
         ACTION_UNITS.getMessages,
       ),
     },
-    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
+    { ...frameBudgetsOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

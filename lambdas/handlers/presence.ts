@@ -13,8 +13,9 @@ import { subscribeToPresence } from '../domain/presence';
 import { signalTyping } from '../domain/typing';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
-import { ACTION_UNITS } from '../domain/budget';
-import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
+import { subscribePresenceUnits } from '../domain/budget';
+import { actionBudgetEnvironment } from '../shared/action-budget';
+import { frameBudgetsOf } from '../shared/frame-budgets';
 import { chatTablesEnvironment, chatTablesOf } from '../shared/chat-tables';
 import { env, loadConfig } from '../shared/config';
 import { instrumented, logger } from '../shared/observability';
@@ -60,19 +61,19 @@ export const handler = instrumented(
       ping: action(pingFrame, async () => ({ type: 'pong' })),
       subscribePresence: action(
         subscribePresenceFrame,
-        async (frame, caller) => {
-          const users = await subscribeToPresence({ subscriber: caller, userIds: frame.userIds, now: Date.now(), ...presence });
+        async (frame, caller, purse) => {
+          const users = await subscribeToPresence({ subscriber: caller, userIds: frame.userIds, now: Date.now(), purse, ...presence });
           return { type: 'presence', users };
         },
-        (frame) => ACTION_UNITS.subscribePresence + ACTION_UNITS.subscribePresencePerUser * new Set(frame.userIds).size,
+        (frame) => subscribePresenceUnits(frame.userIds),
       ),
       getSettings: action(getSettingsFrame, async (_frame, caller) => {
         const settings = (await presence.settings.settingsOf([caller.userId])).get(caller.userId)!;
         return { type: 'settings', ...settings };
       }),
-      updateSettings: action(updateSettingsFrame, async (frame, caller) => {
+      updateSettings: action(updateSettingsFrame, async (frame, caller, purse) => {
         const changes = Object.fromEntries(SETTING_NAMES.flatMap((name) => (frame[name] === undefined ? [] : [[name, frame[name]]])));
-        const report = await updateSettings({ userId: caller.userId, changes, ...presence });
+        const report = await updateSettings({ userId: caller.userId, changes, purse, ...presence });
         if (report.failedPosts.length > 0) {
           logger.warn('active status change not delivered to every connection', { count: report.failedPosts.length, firstError: report.failedPosts[0] as Error });
         }
@@ -95,6 +96,6 @@ export const handler = instrumented(
         return undefined;
       }),
     },
-    { budget: budgetStoreOf(config), onActivity: (caller) => activity.noteActivity(caller) },
+    { ...frameBudgetsOf(config), onActivity: (caller) => activity.noteActivity(caller) },
   ),
 );

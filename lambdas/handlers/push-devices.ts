@@ -5,7 +5,8 @@ import { registerPushFrame, unregisterPushFrame } from '../../protocol/client-fr
 import { registerPushDevice, unregisterPushDevice } from '../domain/push-registration';
 import * as z from '../domain/schema';
 import { ACTION_UNITS } from '../domain/budget';
-import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
+import { actionBudgetEnvironment } from '../shared/action-budget';
+import { frameBudgetsOf } from '../shared/frame-budgets';
 import { documentClient } from '../shared/clients/dynamodb';
 import { snsClient } from '../shared/clients/sns';
 import { env, loadConfig } from '../shared/config';
@@ -47,6 +48,6 @@ export const handler = instrumented(
         ACTION_UNITS.unregisterPush,
       ),
     },
-    { budget: budgetStoreOf(config) },
+    frameBudgetsOf(config),
   ),
 );

@@ -4,7 +4,8 @@ import { renewTokenFrame } from '../../protocol/client-frames';
 import { renewToken } from '../domain/token-renewal';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
-import { actionBudgetEnvironment, budgetStoreOf } from '../shared/action-budget';
+import { actionBudgetEnvironment } from '../shared/action-budget';
+import { frameBudgetsOf } from '../shared/frame-budgets';
 import { env, loadConfig } from '../shared/config';
 import { instrumented } from '../shared/observability';
 import { tokenIssuerEnvironment, tokenVerifierOf } from '../shared/token-issuer';
@@ -31,6 +32,6 @@ export const handler = instrumented(
         renewToken({ caller, token: frame.token, now: Date.now(), verifier, registry, gateway, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }),
       ),
     },
-    { budget: budgetStoreOf(config) },
+    frameBudgetsOf(config),
   ),
 );

@@ -90,6 +90,8 @@ export interface RouterOptions {
   readonly budget: BudgetStore;
   /** Called for every frame of a known caller, before the action: keeps the connection counted as live. */
   readonly onActivity?: (caller: ConnectionCaller) => Promise<void>;
+  /** Called for every frame refused over budget, before its reply: may close a connection that keeps flooding (domain/flood-guard.ts). */
+  readonly onRefused?: (caller: ConnectionCaller) => Promise<void>;
 }
 
 /** The action a frame names, and the frame as its schema reads it. */
@@ -112,8 +114,9 @@ export function actionRouter(
   return async (event) => {
     let frame: unknown;
     let activity: Promise<void> | undefined;
+    let caller: ConnectionCaller | undefined;
     try {
-      const caller = callerOf(event);
+      caller = callerOf(event);
       // Beside the action, not before it: keeping the connection live must not add a round trip.
       activity = options.onActivity?.(caller);
       const purse = purseOf({ userId: caller.userId, store: options.budget, clock: Date.now });
@@ -141,7 +144,10 @@ export function actionRouter(
       if (error instanceof MessengerError) {
         metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
         logger.info('frame rejected', { code: error.code, reason: error.message });
-        if (error instanceof RateLimitedError) metrics.addMetric('FramesOverBudget', MetricUnit.Count, 1);
+        if (error instanceof RateLimitedError) {
+          metrics.addMetric('FramesOverBudget', MetricUnit.Count, 1);
+          if (caller !== undefined) await options.onRefused?.(caller).catch((closeError: Error) => logger.warn('closing a flooding connection failed', { error: closeError }));
+        }
         const retryAfterMs = error instanceof RateLimitedError ? error.retryAfterMs : undefined;
         return reply(errorFrame(error.code, error.message, reqId, retryAfterMs));
       }

@@ -137,6 +137,7 @@ export class WebSocketGateway extends Construct {
     if (props.setAccountLogRole ?? true) stage.addResourceDependency(this.setAccountLogRole());
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.stage.url });
+    this.closesFloods(props.defaultHandler);
   }
 
   /**
@@ -145,6 +146,7 @@ export class WebSocketGateway extends Construct {
    */
   public addAction(action: string, handler: LambdaFunction): void {
     this.chargesBudgets(handler);
+    this.closesFloods(handler);
     this.api.addRoute(action, {
       integration: new WebSocketLambdaIntegration(`${action}Integration`, handler),
       returnResponse: true,
@@ -155,6 +157,23 @@ export class WebSocketGateway extends Construct {
   private chargesBudgets(handler: LambdaFunction): void {
     for (const [name, value] of Object.entries(this.budgets.environment)) handler.addEnvironment(name, value);
     this.budgets.grantCharge(handler);
+  }
+
+  /**
+   * A function behind a frame route closes a connection whose user keeps sending over budget, with
+   * a last error frame first (lambdas/domain/flood-guard.ts): it posts to and closes connections.
+   */
+  private closesFloods(handler: LambdaFunction): void {
+    for (const [name, value] of Object.entries(this.connectionsEnvironment)) handler.addEnvironment(name, value);
+    this.grantCloseFloodingConnections(handler);
+  }
+
+  /**
+   * Lets the grantee end a flooding connection: post it a last frame and close it (`POST` and
+   * `DELETE @connections`), and nothing else.
+   */
+  public grantCloseFloodingConnections(grantee: IGrantable): Grant {
+    return this.grantPostToConnections(grantee).combine(this.grantCloseConnections(grantee));
   }
 
   /**

@@ -65,14 +65,16 @@ describe('MessengerStack wiring', () => {
     const baseline = (id: string) => functionBaseline(stack, fn(id));
     // Every function behind a frame route charges its frames to the users' budgets.
     const budgets = { [table(gateway.budgets.table.tableArn)]: actions('dynamodb:UpdateItem') };
+    // ...and closes a connection that keeps flooding, with a last frame (lambdas/domain/flood-guard.ts).
+    const floods = { [post]: manage, [managementApiArn(stack, gateway, 'DELETE/@connections/*')]: manage };
 
     expect(granted('Connect')).toEqual({ ...baseline('Connect'), ...budgets, [connectionsTable]: actions('dynamodb:Query', 'dynamodb:PutItem') });
     expect(granted('Disconnect')).toEqual({ ...baseline('Disconnect'), [connectionsTable]: actions('dynamodb:DeleteItem') });
-    expect(granted('UnknownAction')).toEqual({ ...baseline('UnknownAction'), ...budgets });
+    expect(granted('UnknownAction')).toEqual({ ...baseline('UnknownAction'), ...budgets, ...floods });
     expect(permissionsOf(stack, gateway.authorizerFunction.role!)).toEqual(functionBaseline(stack, gateway.authorizerFunction));
     expect(granted('PresenceActions')).toEqual({
       ...baseline('PresenceActions'),
-      ...budgets,
+      ...budgets, ...floods,
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
       [table(chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'),
       [table(chat.userThreads.tableArn)]: actions('dynamodb:Query'),
@@ -85,7 +87,7 @@ describe('MessengerStack wiring', () => {
     });
     expect(granted('ChatActions')).toEqual({
       ...baseline('ChatActions'),
-      ...budgets,
+      ...budgets, ...floods,
       [table(chat.threads.tableArn)]: actions(
         'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
@@ -108,18 +110,18 @@ describe('MessengerStack wiring', () => {
     });
     expect(granted('GetMessages')).toEqual({
       ...baseline('GetMessages'),
-      ...budgets,
+      ...budgets, ...floods,
       [table(chat.threads.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:Query'),
       [keyspacesArn(`${history.keyspaceName}/table/messages`)]: actions('cassandra:Select'),
       [keyspacesArn('system*')]: actions('cassandra:Select'),
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem'),
       [get]: manage,
     });
-    expect(granted('PushDevices')).toEqual({ ...baseline('PushDevices'), ...budgets, [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query') });
-    expect(granted('RenewToken')).toEqual({ ...baseline('RenewToken'), ...budgets, [connectionsTable]: actions('dynamodb:UpdateItem', 'dynamodb:PutItem'), [get]: manage });
+    expect(granted('PushDevices')).toEqual({ ...baseline('PushDevices'), ...budgets, ...floods, [table(push.devicesTable.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query') });
+    expect(granted('RenewToken')).toEqual({ ...baseline('RenewToken'), ...budgets, ...floods, [connectionsTable]: actions('dynamodb:UpdateItem', 'dynamodb:PutItem'), [get]: manage });
   });
 
-  it('lets only the stale-connection sweep close connections (DELETE @connections), and no function use a method it does not call', () => {
+  it('lets only the stale-connection sweep and the frame routes (a flood) close connections (DELETE @connections), and no function use a method it does not call', () => {
     const { stack } = synthStack();
     const sweeper = stack.connections.staleConnectionSweeper;
     const closeArn = managementApiArn(stack, stack.gateway, 'DELETE/@connections/*');
@@ -127,8 +129,8 @@ describe('MessengerStack wiring', () => {
     expect(sweeperPermissions[closeArn]).toEqual(actions('execute-api:ManageConnections'));
     expect(Object.keys(sweeperPermissions).filter((arn) => arn.includes('@connections'))).toEqual([closeArn]);
     const policies = JSON.stringify(stack.resolve(Template.fromStack(stack).findResources('AWS::IAM::Policy')));
-    // One grant of each method; every ManageConnections grant names its method, none all of them.
-    expect(policies.match(/\/DELETE\/@connections/g)).toHaveLength(1);
+    // One grant of DELETE to each: the sweep, and the six functions behind frame routes; every ManageConnections grant names its method, none all of them.
+    expect(policies.match(/\/DELETE\/@connections/g)).toHaveLength(7);
     expect(policies).not.toMatch(/\/\*\/@connections|@connections\/\*\*/);
     expect(sweeper.node.defaultChild).toBeDefined();
     const environment = (Template.fromStack(stack).toJSON().Resources[logicalIdOf(stack, sweeper)].Properties.Environment.Variables) as Record<string, unknown>;

@@ -97,16 +97,23 @@ describe('WebSocketGateway', () => {
     });
   });
 
-  it('lets the function behind $connect and every frame route, $default and each added action, charge the budgets table and nothing else of it', () => {
+  it('lets the function behind $connect and every frame route charge the budgets table, and only the frame routes post to and close connections (a flood)', () => {
     const { stack, gateway, handlers } = synthGateway();
     const handler = stubFunction(stack, 'Ping');
     gateway.addAction('ping', handler);
     const template = Template.fromStack(stack);
     const budgetsTable = JSON.stringify(stack.resolve(gateway.budgets.table.tableArn));
-    for (const fn of [handlers.connectHandler, handlers.defaultHandler, handler]) {
-      const properties = template.toJSON().Resources[logicalIdOf(stack, fn)].Properties;
-      expect(properties.Environment.Variables).toEqual({ ACTION_BUDGETS_TABLE: stack.resolve(gateway.budgets.table.tableName) });
-      expect(permissionsOf(stack, fn.role!)).toEqual({ [budgetsTable]: actions('dynamodb:UpdateItem') });
+    const budgets = { ACTION_BUDGETS_TABLE: stack.resolve(gateway.budgets.table.tableName) };
+    const variablesOf = (fn: typeof handler) => template.toJSON().Resources[logicalIdOf(stack, fn)].Properties.Environment.Variables;
+    expect(variablesOf(handlers.connectHandler)).toEqual(budgets);
+    expect(permissionsOf(stack, handlers.connectHandler.role!)).toEqual({ [budgetsTable]: actions('dynamodb:UpdateItem') });
+    for (const fn of [handlers.defaultHandler, handler]) {
+      expect(variablesOf(fn)).toEqual({ ...budgets, ...stack.resolve(gateway.connectionsEnvironment) });
+      expect(permissionsOf(stack, fn.role!)).toEqual({
+        [budgetsTable]: actions('dynamodb:UpdateItem'),
+        [managementApiArn(stack, gateway, 'POST/@connections/*')]: actions('execute-api:ManageConnections'),
+        [managementApiArn(stack, gateway, 'DELETE/@connections/*')]: actions('execute-api:ManageConnections'),
+      });
     }
     // $disconnect is the end of what $connect paid for.
     expect(template.toJSON().Resources[logicalIdOf(stack, handlers.disconnectHandler)].Properties.Environment).toBeUndefined();

@@ -1,8 +1,9 @@
+import { messagesPageUnits, type Purse } from '../budget';
 import { ForbiddenError, MessengerError } from '../errors';
 import type { StoredMessage } from '../messages';
 import type { HistoryReader, ThreadStore } from './ports';
 import { NOT_A_MEMBER } from './commit-message';
-import { countWithinBudget } from './reply-budget';
+import { countWithinBudget, jsonBytes } from './reply-budget';
 import { hiddenUpTo } from './threads';
 
 export interface GetMessagesRequest {
@@ -71,13 +72,16 @@ async function readRange(
  * that its frame stays within API Gateway's 128 KB: fewer than `limit` messages then come back,
  * with `hasMore`, and the next page starts where this one stopped. A group whose new members read
  * only what is said after they joined (`sinceJoined`) starts every member's range after their
- * `joinedSeq`: older pages are empty, as if the thread began there.
+ * `joinedSeq`: older pages are empty, as if the thread began there. The page is paid for by its
+ * bytes (what was read, and what is sent) once read and before it is answered: over budget, the
+ * caller gets `rate_limited` and nothing of it.
  */
 export async function getMessages({
   threads,
   history,
+  purse,
   ...request
-}: GetMessagesRequest & { readonly threads: ThreadStore; readonly history: HistoryReader }): Promise<MessagesPage> {
+}: GetMessagesRequest & { readonly threads: ThreadStore; readonly history: HistoryReader; readonly purse: Purse }): Promise<MessagesPage> {
   const [head, membership] = await Promise.all([threads.head(request.threadId), threads.membership(request.threadId, request.userId)]);
   // One answer whether the thread exists or not (commit-message.ts, NOT_A_MEMBER).
   if (head === undefined || membership === undefined) throw new ForbiddenError(NOT_A_MEMBER);
@@ -100,10 +104,14 @@ export async function getMessages({
   const messages = await readRange(request.threadId, from, to, { threads, history });
   // Catching up pages forward, towards lastSeq: it keeps the oldest that fit. Scrolling back and
   // the newest page page backward, towards 1: they keep the newest that fit.
+  let page: MessagesPage;
   if (request.afterSeq !== undefined) {
     const fitting = countWithinBudget(messages);
-    return { messages: messages.slice(0, fitting), hasMore: fitting < messages.length || to < head.lastSeq };
+    page = { messages: messages.slice(0, fitting), hasMore: fitting < messages.length || to < head.lastSeq };
+  } else {
+    const fitting = countWithinBudget([...messages].reverse());
+    page = { messages: messages.slice(messages.length - fitting), hasMore: fitting < messages.length || from > first };
   }
-  const fitting = countWithinBudget([...messages].reverse());
-  return { messages: messages.slice(messages.length - fitting), hasMore: fitting < messages.length || from > first };
+  await purse.spend(messagesPageUnits({ bytesRead: jsonBytes(messages), bytesSent: jsonBytes(page.messages) }));
+  return page;
 }

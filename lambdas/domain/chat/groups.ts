@@ -1,4 +1,4 @@
-import { UNITS_PER_MEMBER_ADDED, UNITS_PER_MEMBER_TOLD, type Purse } from '../budget';
+import { addMembersUnits, membersToldUnits, type Purse } from '../budget';
 import { BadRequestError, ForbiddenError, MessengerError, NotFoundError } from '../errors';
 import { isBlockedPair, type UserPairs } from '../user-pairs';
 import { NOT_A_MEMBER } from './commit-message';
@@ -70,11 +70,6 @@ async function payForMembers(purse: Purse, count: number, creatingGroup: boolean
     await purse.giveBack(count, 'membersAdded');
     throw error;
   }
-}
-
-/** A createGroup frame's units, paid before it runs: every member written and told. */
-export function createGroupUnits(base: number, members: readonly string[]): number {
-  return base + UNITS_PER_MEMBER_ADDED * new Set(members).size;
 }
 
 /** Tells everyone concerned of a change (the members, and a removed member once more) and returns the caller's reply. */
@@ -150,7 +145,7 @@ export async function addMembers({
   const full = `userIds: a group holds at most ${maxMembers} members`;
   if (current.size + newcomers.length > maxMembers) throw new BadRequestError(full);
   // Those added are written and told; those already in are told: paid before anything is read of them or written.
-  await ports.purse.spend(UNITS_PER_MEMBER_ADDED * newcomers.length + UNITS_PER_MEMBER_TOLD * current.size);
+  await ports.purse.spend(addMembersUnits(newcomers.length, current.size));
   await payForMembers(ports.purse, newcomers.length, false);
   // Under `sinceJoined`, they read from the thread's last message as this add read it.
   const { admitted: requested, joining } = await admit(callerId, newcomers, ports.pairs, head.lastSeq);
@@ -192,7 +187,7 @@ export async function removeMember({
     const staying = members.filter((member) => member.userId !== userId);
     const successor = staying.length > 0 && !staying.some((member) => member.role === 'admin') ? staying[0].userId : undefined;
     // Every member is told: paid for once, before the first write.
-    if (attempt === 1) await ports.purse.spend(UNITS_PER_MEMBER_TOLD * members.length);
+    if (attempt === 1) await ports.purse.spend(membersToldUnits(members.length));
     if ((await ports.threads.removeMember(threadId, { userId, role: leaving.role, successor })) === 'removed') {
       const remaining = staying.map((member) => (member.userId === successor ? { ...member, role: 'admin' as const } : member));
       const view = threadView(head, remaining);
@@ -213,7 +208,7 @@ export async function updateGroup({
   if (head.kind !== 'group') throw new BadRequestError('threadId: only groups have settings');
   if (self.role !== 'admin') throw new ForbiddenError('only admins change the group');
   // Every member is told: paid for by their number, before the setting is written.
-  await ports.purse.spend(UNITS_PER_MEMBER_TOLD * members.length);
+  await ports.purse.spend(membersToldUnits(members.length));
   await ports.threads.setHistoryForNewMembers(threadId, historyForNewMembers);
   const view = threadView({ ...head, historyForNewMembers }, members);
   return announce(view, view.members, ports);

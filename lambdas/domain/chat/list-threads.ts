@@ -1,7 +1,8 @@
 import { threadIdSchema } from '../../../protocol/fields';
+import { threadsPageUnits, type Purse } from '../budget';
 import { BadRequestError } from '../errors';
 import type { ThreadStore } from './ports';
-import { countWithinBudget } from './reply-budget';
+import { countWithinBudget, jsonBytes } from './reply-budget';
 import { hiddenUpTo, type ThreadPosition } from './threads';
 
 /** Threads per page at most: each carries its member list, so pages are also bounded in bytes. */
@@ -53,13 +54,16 @@ function decodeCursor(cursor: string): ThreadPosition {
  * fewer threads than the store's. A request the caller has not accepted is listed with
  * `request: true`, for clients to show apart (Messenger's requests folder). A page
  * stops short of API Gateway's 128 KB (large groups carry long member lists): its cursor then
- * points after the last thread it holds.
+ * points after the last thread it holds. The page is paid for by the member rows it read and the
+ * bytes it sends, once read and before it is answered (over budget: `rate_limited`, and nothing).
  */
 export async function listThreads({
   userId,
   cursor,
   threads,
+  purse,
 }: {
+  readonly purse: Purse;
   readonly userId: string;
   /** Where the page starts: a `cursor` an earlier page gave out. */
   readonly cursor?: string;
@@ -67,11 +71,13 @@ export async function listThreads({
 }): Promise<ThreadsPage> {
   const page = await threads.recentThreadsOf(userId, THREADS_PAGE_SIZE, cursor === undefined ? undefined : decodeCursor(cursor));
   const heads = new Map((await threads.heads(page.threads.map((row) => row.threadId))).map((head) => [head.threadId, head]));
+  let membersRead = 0;
   const listed = await Promise.all(
     page.threads.map(async (row) => {
       const head = heads.get(row.threadId);
       if (head === undefined) return undefined;
       const members = await threads.membersWithRoles(head.threadId);
+      membersRead += members.length;
       const self = members.find((member) => member.userId === userId);
       if (self === undefined || self.consent === 'declined') return undefined;
       // A message from before the caller joined stays hidden where the group hides them.
@@ -93,6 +99,10 @@ export async function listThreads({
   const entries = listed.filter((entry) => entry !== undefined);
   const listings = entries.map((entry) => entry.listing);
   const fitting = countWithinBudget(listings);
-  if (fitting < listings.length) return { threads: listings.slice(0, fitting), cursor: encodeCursor(entries[fitting - 1].row) };
-  return { threads: listings, ...(page.next === undefined ? {} : { cursor: encodeCursor(page.next) }) };
+  const reply: ThreadsPage =
+    fitting < listings.length
+      ? { threads: listings.slice(0, fitting), cursor: encodeCursor(entries[fitting - 1].row) }
+      : { threads: listings, ...(page.next === undefined ? {} : { cursor: encodeCursor(page.next) }) };
+  await purse.spend(threadsPageUnits({ membersRead, bytesSent: jsonBytes(reply.threads) }));
+  return reply;
 }

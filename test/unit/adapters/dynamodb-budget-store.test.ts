@@ -44,3 +44,25 @@ describe('DynamoDbBudgetStore', () => {
     expect(calls).toBe(8);
   });
 });
+
+describe('DynamoDbBudgetStore.drain', () => {
+  it('empties the bucket for a burst’s refill and the cool-off, never moving an later dueAt back, and refuses without a call after', async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    const store = new DynamoDbBudgetStore(client, 'budgets');
+    await store.drain('mallory', 'actions', 10_000, NOW);
+    // actions: a burst of 12,000 units at 300 a second refills in 40 s.
+    const dueAt = NOW + 40_000 + 10_000;
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { userId: 'mallory', budget: 'actions' },
+      ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt < :dueAt',
+      ExpressionAttributeValues: { ':dueAt': dueAt, ':expiresAt': Math.ceil(dueAt / 1000) + 60 },
+    });
+    await expect(store.charge('mallory', 'actions', 10, NOW + 9_000)).resolves.toMatchObject({ admitted: false });
+    expect(dynamodb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+  });
+
+  it('takes a failed condition (the bucket already emptied for longer) as done', async () => {
+    dynamodb.on(UpdateCommand).rejects(bucketWas(NOW + 100_000));
+    await expect(new DynamoDbBudgetStore(client, 'budgets').drain('mallory', 'actions', 10_000, NOW)).resolves.toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../../../lambdas/adapters/dynamodb-presence';
 
@@ -68,5 +68,54 @@ describe('DynamoDbPresenceSubscriptions', () => {
     const [query] = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(query).toMatchObject({ TableName: 'subscriptions', ConsistentRead: true, KeyConditionExpression: 'watchedUserId = :watched' });
     expect(query.IndexName).toBeUndefined();
+  });
+});
+
+describe('DynamoDbPresenceSubscriptions.subscribe', () => {
+  const caps = { perConnection: 1000, perUser: 3000 };
+  const subscriber = { userId: 'alice', connectionId: 'a1=' };
+  /** Alice's watch lists: connection a1= watches `watched`. */
+  const listsOf = (watched: string[]) => ({
+    Items: [
+      { watchedUserId: '#watching#alice', connectionId: '#head#alice', version: 3 },
+      { watchedUserId: '#watching#alice', connectionId: 'a1=', watched: new Set(watched), version: 2, expiresAt: 9e9 },
+    ],
+  });
+
+  // Every requested user was written again, and the whole list with them, whatever was watched already.
+  it('plans, then writes only the users new to the connection; for users all watched already, nothing', async () => {
+    dynamodb.on(QueryCommand).resolves(listsOf(['bob', 'carol']));
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(BatchWriteCommand).resolves({});
+    const plans: unknown[] = [];
+    const beforeWrite = async (plan: unknown) => void plans.push(plan);
+
+    await subscriptions.subscribe(subscriber, ['bob', 'carol'], 9e9, caps, beforeWrite);
+    expect(plans).toEqual([{ added: 0, listSize: 2 }]);
+    expect(dynamodb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(dynamodb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+
+    await subscriptions.subscribe(subscriber, ['bob', 'dave'], 9e9, caps, beforeWrite);
+    expect(plans[1]).toEqual({ added: 1, listSize: 3 });
+    const [batch] = dynamodb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input);
+    expect(batch.RequestItems!.subscriptions.map((request) => request.PutRequest!.Item!.watchedUserId)).toEqual(['dave']);
+  });
+
+  it('writes nothing when beforeWrite refuses (over budget)', async () => {
+    dynamodb.on(QueryCommand).resolves(listsOf([]));
+    await expect(subscriptions.subscribe(subscriber, ['bob'], 9e9, caps, async () => Promise.reject(new Error('over budget')))).rejects.toThrow('over budget');
+    expect(dynamodb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(dynamodb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+
+  it('takes the new users off the list again when their subscriptions cannot be written, so that a retry writes them', async () => {
+    dynamodb.on(QueryCommand).resolves(listsOf(['bob']));
+    dynamodb.on(TransactWriteCommand).resolves({});
+    dynamodb.on(BatchWriteCommand).rejects(new Error('throttled'));
+    dynamodb.on(UpdateCommand).resolves({});
+    await expect(subscriptions.subscribe(subscriber, ['bob', 'erin'], 9e9, caps)).rejects.toThrow('throttled');
+    const [unlist] = dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(unlist).toMatchObject({ Key: { watchedUserId: '#watching#alice', connectionId: 'a1=' }, UpdateExpression: 'DELETE watched :users ADD version :one' });
+    expect(unlist.ExpressionAttributeValues![':users']).toEqual(new Set(['erin']));
   });
 });

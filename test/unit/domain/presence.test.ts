@@ -1,3 +1,4 @@
+import { presenceSubscriptionUnits, settingsChangeUnits } from '../../../lambdas/domain/budget';
 import type { LiveConnection } from '../../../lambdas/domain/chat/ports';
 import { updateSettings } from '../../../lambdas/domain/active-status';
 import { sweepStaleConnections } from '../../../lambdas/domain/connections';
@@ -15,9 +16,9 @@ import {
 } from '../../../lambdas/domain/presence';
 import { presenceAudience, type SharedThreads } from '../../../lambdas/domain/presence-visibility';
 import type { BlockList } from '../../../lambdas/domain/user-pairs';
-import type { SubscriptionCaps, SubscribeOutcome } from '../../../lambdas/domain/presence';
+import type { SubscriptionCaps, SubscribeOutcome, SubscriptionPlan } from '../../../lambdas/domain/presence';
 import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../../../lambdas/domain/settings';
-import { RecordingNotifier } from '../../support/in-memory-chat';
+import { InMemoryPurse, RecordingNotifier } from '../../support/in-memory-chat';
 
 class InMemoryConnections implements LiveConnectionCounter {
   constructor(private readonly live: readonly LiveConnection[]) {}
@@ -54,13 +55,20 @@ class InMemoryStatuses implements PresenceStatusStore {
 class InMemorySubscriptions implements PresenceSubscriptions {
   readonly rows: Array<{ watched: string; connectionId: string; subscriberUserId: string; expiresAt: number }> = [];
   readonly calls: string[] = [];
-  async subscribe(subscriber: PresenceSubscriber, watched: readonly string[], expiresAt: number, caps: SubscriptionCaps = { perConnection: 9e9, perUser: 9e9 }): Promise<SubscribeOutcome> {
+  async subscribe(
+    subscriber: PresenceSubscriber,
+    watched: readonly string[],
+    expiresAt: number,
+    caps: SubscriptionCaps = { perConnection: 9e9, perUser: 9e9 },
+    beforeWrite?: (plan: SubscriptionPlan) => Promise<void>,
+  ): Promise<SubscribeOutcome> {
     this.calls.push('subscribe');
     const own = this.rows.filter((row) => row.connectionId === subscriber.connectionId);
     const fresh = [...new Set(watched)].filter((user) => !own.some((row) => row.watched === user));
     if (own.length + fresh.length > caps.perConnection) return { over: 'connection', watching: own.length };
     const byUser = this.rows.filter((row) => row.subscriberUserId === subscriber.userId).length;
     if (byUser + fresh.length > caps.perUser) return { over: 'user', watching: byUser };
+    await beforeWrite?.({ added: fresh.length, listSize: own.length + fresh.length });
     for (const user of fresh) this.rows.push({ watched: user, connectionId: subscriber.connectionId, subscriberUserId: subscriber.userId, expiresAt });
     return { subscribed: true };
   }
@@ -127,6 +135,7 @@ function setup(outcome?: (connectionId: string) => 'delivered' | 'gone' | 'error
     sharedThreads: new InMemorySharedThreads(),
     settings: new InMemorySettings(),
     blocks: new InMemoryBlocks(),
+    purse: new InMemoryPurse(),
   };
   const open = (userId: string, connectionId: string): ConnectionChange => {
     live.push({ userId, connectionId });
@@ -213,8 +222,8 @@ describe('a subscription racing a change', () => {
         confirmPublished: (transition: PresenceTransition) => statuses.confirmPublished(transition),
       },
       subscriptions: {
-        subscribe: (subscriber: PresenceSubscriber, ids: readonly string[], expiresAt: number, caps: SubscriptionCaps) =>
-          subscriberStep(() => subscriptions.subscribe(subscriber, ids, expiresAt, caps)),
+        subscribe: (subscriber: PresenceSubscriber, ids: readonly string[], expiresAt: number, caps: SubscriptionCaps, beforeWrite?: (plan: SubscriptionPlan) => Promise<void>) =>
+          subscriberStep(() => subscriptions.subscribe(subscriber, ids, expiresAt, caps, beforeWrite)),
         subscribersOf: (id: string) => step('look up subscribers', () => subscriptions.subscribersOf(id)),
         watchedBy: (userId: string) => subscriptions.watchedBy(userId),
         unsubscribe: (subscriber: PresenceSubscriber, id: string) => subscriptions.unsubscribe(subscriber, id),
@@ -472,7 +481,7 @@ describe('who sees whom', () => {
       code: 'bad_request',
       message: 'userIds: a connection may watch at most 1000 users (1000 watched already); nothing was subscribed',
     });
-    expect(subscribe).toHaveBeenCalledWith({ userId: 'alice', connectionId: 'a1' }, ['bob'], expect.any(Number), { perConnection: 1000, perUser: 3000 });
+    expect(subscribe).toHaveBeenCalledWith({ userId: 'alice', connectionId: 'a1' }, ['bob'], expect.any(Number), { perConnection: 1000, perUser: 3000 }, expect.any(Function));
   });
 
   it('publishes to subscribers who may see the change; one who no longer may (no shared thread under `threads`, or a block) is told hidden once and unsubscribed; one hidden by a setting hears nothing', async () => {
@@ -582,5 +591,59 @@ describe('presenceAudience', () => {
     expect(await audienceOf(ports, 'alice', ['hidden', 'bob'])).toEqual({ related: ['bob', 'hidden'], visible: ['bob'] });
     ports.settings.stored.set('alice', { ...DEFAULT_SETTINGS, activeStatus: false });
     expect(await audienceOf(ports, 'alice', ['alice', 'bob'])).toEqual({ related: ['alice', 'bob'], visible: ['alice'] });
+  });
+});
+
+describe('what presence frames pay by what they reach', () => {
+  const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+
+  // Charged 1 unit a user named up front, a frame that rewrote a 999-user watch list for one new
+  // user paid 6 units, and one naming 500 users watched already paid 505 for writing nothing.
+  it('charges subscribePresence by the subscriptions it writes and the watch list it rewrites, and nothing for users watched already', async () => {
+    const { ports } = setup();
+    const subscriber = { userId: 'alice', connectionId: 'a1' };
+    const first = new InMemoryPurse();
+    await subscribeToPresence({ subscriber, userIds: ids('u', 500), now: NOW, ...ports, purse: first });
+    expect(first.spentOn()).toBe(presenceSubscriptionUnits({ added: 500, listSize: 500 }));
+
+    const again = new InMemoryPurse();
+    await subscribeToPresence({ subscriber, userIds: ids('u', 500), now: NOW, ...ports, purse: again });
+    expect(again.spentOn()).toBe(0);
+
+    const oneMore = new InMemoryPurse();
+    await subscribeToPresence({ subscriber, userIds: ['newcomer'], now: NOW, ...ports, purse: oneMore });
+    expect(oneMore.spentOn()).toBe(presenceSubscriptionUnits({ added: 1, listSize: 501 }));
+    expect(oneMore.spentOn()).toBeGreaterThan(50);
+  });
+
+  it('writes no subscription when the budget cannot hold what it would write', async () => {
+    const { ports } = setup();
+    await expect(subscribeToPresence({ subscriber: { userId: 'alice', connectionId: 'a1' }, userIds: ids('u', 500), now: NOW, ...ports, purse: new InMemoryPurse({ actions: 100 }) })).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    expect(ports.subscriptions.rows).toEqual([]);
+  });
+
+  // updateSettings told every subscriber and every watched user's state, whatever their number, for the 5 units of any frame.
+  it('charges an active status change by the connections it tells and the users it checks, before it writes; nothing for a change of neither', async () => {
+    const { ports } = setup();
+    for (let i = 0; i < 30; i++) await ports.subscriptions.subscribe({ userId: `w${i}`, connectionId: `w${i}-1` }, ['alice'], 9e9);
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ids('u', 20), 9e9);
+    const expected = settingsChangeUnits({ connectionsTold: 30 + 1, usersChecked: 30 + 20 });
+
+    const refusing = new InMemoryPurse({ actions: expected - 1 });
+    await expect(updateSettings({ userId: 'alice', changes: { activeStatus: false }, ...ports, purse: refusing })).rejects.toMatchObject({ code: 'rate_limited' });
+    expect((await ports.settings.settingsOf(['alice'])).get('alice')!.activeStatus).toBe(true);
+    expect(ports.notifier.posts).toEqual([]);
+
+    const purse = new InMemoryPurse();
+    await updateSettings({ userId: 'alice', changes: { activeStatus: false }, ...ports, purse });
+    expect(purse.spentOn()).toBe(expected);
+    expect(ports.notifier.posts).toHaveLength(31);
+
+    // Off already: nothing changes, nothing is told, and the charge comes back.
+    const unchanged = new InMemoryPurse();
+    await updateSettings({ userId: 'alice', changes: { activeStatus: false }, ...ports, purse: unchanged });
+    expect(unchanged.spentOn()).toBe(0);
   });
 });

@@ -114,3 +114,18 @@ describe('the action router charges every frame to its user', () => {
     expect(store.charges.map((charge) => charge.userId)).toEqual(['alice', 'bob']);
   });
 });
+
+describe('the action router tells onRefused of every frame refused over budget', () => {
+  it('calls it with the caller for a refusal, before the reply, and not for an admitted frame; its failure only logs', async () => {
+    const refused: string[] = [];
+    const route = (room: number, onRefused: (caller: { userId: string; connectionId: string }) => Promise<void>) =>
+      actionRouter({ plain: action(plainFrame, async () => ({ type: 'done' })) }, { budget: new CountingStore(room), onRefused });
+    const body = async (handler: ReturnType<typeof route>) => JSON.parse((await handler(messageEvent(JSON.stringify({ action: 'plain', reqId: 'r1' }), 'mallory') as never)).body);
+
+    expect(await body(route(Infinity, async ({ userId }) => void refused.push(userId)))).toEqual({ type: 'done', reqId: 'r1' });
+    expect(refused).toEqual([]);
+    expect(await body(route(0, async ({ userId, connectionId }) => void refused.push(`${userId} ${connectionId}`)))).toMatchObject({ code: 'rate_limited', reqId: 'r1' });
+    expect(refused).toEqual(['mallory conn-1=']);
+    expect(await body(route(0, async () => Promise.reject(new Error('gone'))))).toMatchObject({ code: 'rate_limited', reqId: 'r1' });
+  });
+});

@@ -44,7 +44,7 @@ function setup() {
       observer: new RecordingSendObserver(),
     });
   const framesTo = (connectionId: string) => notifier.posts.filter((post) => post.connectionId === connectionId).map((post) => post.frame as { type: string });
-  const listed = async (userId: string) => (await listThreads({ userId, threads })).threads;
+  const listed = async (userId: string) => (await listThreads({ purse: new InMemoryPurse(), userId, threads })).threads;
   return { threads, notifier, push, ports, send, framesTo, listed };
 }
 
@@ -152,7 +152,7 @@ describe('group history for new members', () => {
     const history = new InMemoryHistory([1, 2, 3, 4].map((seq) => message(group.threadId, seq)));
     await addMembers({ callerId: 'alice', threadId: group.threadId, userIds: ['carol'], maxMembers: 1024, now: 2, fromConnectionId: 'alice-1', ...ports });
     threads.headsById.set(group.threadId, { ...threads.headsById.get(group.threadId)!, lastSeq: 4 });
-    const page = (userId: string, range: { afterSeq?: number; beforeSeq?: number } = {}) => getMessages({ userId, threadId: group.threadId, limit: 50, ...range, threads, history });
+    const page = (userId: string, range: { afterSeq?: number; beforeSeq?: number } = {}) => getMessages({ purse: new InMemoryPurse(), userId, threadId: group.threadId, limit: 50, ...range, threads, history });
 
     expect((await page('carol')).messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     await expect(updateGroup({ callerId: 'bob', threadId: group.threadId, historyForNewMembers: 'sinceJoined', fromConnectionId: 'bob-1', ...ports })).rejects.toMatchObject({ code: 'forbidden' });

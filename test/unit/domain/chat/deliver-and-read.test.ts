@@ -1,7 +1,7 @@
 import { deliverToUsers, messageFrame } from '../../../../lambdas/domain/chat/deliver-message';
 import { getMessages } from '../../../../lambdas/domain/chat/get-messages';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
-import { InMemoryConnections, InMemoryHistory, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
+import { InMemoryConnections, InMemoryHistory, InMemoryPurse, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
 
 const message = (seq: number, threadId = 't1'): StoredMessage => ({
   threadId,
@@ -70,7 +70,7 @@ describe('getMessages', () => {
   it('returns the newest page in ascending seq, from history and, where history lags, from staging', async () => {
     const threads = store(5);
     threads.staged.set('t1', [message(4), message(5)]);
-    const page = await getMessages({ userId: 'bob', threadId: 't1', limit: 3, threads, history: new InMemoryHistory([1, 2, 3].map((seq) => message(seq))) });
+    const page = await getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', limit: 3, threads, history: new InMemoryHistory([1, 2, 3].map((seq) => message(seq))) });
     expect(page.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
     expect(page.hasMore).toBe(true);
   });
@@ -78,26 +78,26 @@ describe('getMessages', () => {
   it('pages forward after a seq and backward before one', async () => {
     const threads = store(10);
     const history = new InMemoryHistory(Array.from({ length: 10 }, (_, i) => message(i + 1)));
-    const after = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 6, limit: 3, threads, history });
+    const after = await getMessages({ purse: new InMemoryPurse(), userId: 'alice', threadId: 't1', afterSeq: 6, limit: 3, threads, history });
     expect(after.messages.map((m) => m.seq)).toEqual([7, 8, 9]);
     expect(after.hasMore).toBe(true);
-    const last = await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 9, limit: 50, threads, history });
+    const last = await getMessages({ purse: new InMemoryPurse(), userId: 'alice', threadId: 't1', afterSeq: 9, limit: 50, threads, history });
     expect(last.messages.map((m) => m.seq)).toEqual([10]);
     expect(last.hasMore).toBe(false);
-    const before = await getMessages({ userId: 'alice', threadId: 't1', beforeSeq: 3, limit: 50, threads, history });
+    const before = await getMessages({ purse: new InMemoryPurse(), userId: 'alice', threadId: 't1', beforeSeq: 3, limit: 50, threads, history });
     expect(before.messages.map((m) => m.seq)).toEqual([1, 2]);
     expect(before.hasMore).toBe(false);
   });
 
   it('returns an empty page past the end, and for a thread without messages', async () => {
     const history = new InMemoryHistory();
-    expect(await getMessages({ userId: 'alice', threadId: 't1', afterSeq: 3, limit: 5, threads: store(3), history })).toEqual({ messages: [], hasMore: false });
-    expect(await getMessages({ userId: 'alice', threadId: 't1', limit: 5, threads: store(0), history })).toEqual({ messages: [], hasMore: false });
+    expect(await getMessages({ purse: new InMemoryPurse(), userId: 'alice', threadId: 't1', afterSeq: 3, limit: 5, threads: store(3), history })).toEqual({ messages: [], hasMore: false });
+    expect(await getMessages({ purse: new InMemoryPurse(), userId: 'alice', threadId: 't1', limit: 5, threads: store(0), history })).toEqual({ messages: [], hasMore: false });
   });
 
   it('refuses non-members and unknown threads', async () => {
-    await expect(getMessages({ userId: 'mallory', threadId: 't1', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
-    await expect(getMessages({ userId: 'alice', threadId: 'zz', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
+    await expect(getMessages({ purse: new InMemoryPurse(), userId: 'mallory', threadId: 't1', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
+    await expect(getMessages({ purse: new InMemoryPurse(), userId: 'alice', threadId: 'zz', limit: 5, threads: store(1), history: new InMemoryHistory() })).rejects.toMatchObject({ code: 'forbidden', message: 'you are not a member of this thread' });
   });
 });
 
@@ -108,13 +108,13 @@ describe('getMessages while history is down', () => {
     const threads = new InMemoryThreadStore();
     threads.addThread('t1', 'dm', ['alice', 'bob'], 2);
     threads.staged.set('t1', [message(1), message(2)]);
-    expect((await getMessages({ userId: 'bob', threadId: 't1', limit: 10, threads: threads, history: failingHistory })).messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect((await getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', limit: 10, threads: threads, history: failingHistory })).messages.map((m) => m.seq)).toEqual([1, 2]);
   });
 
   it('fails when they do not', async () => {
     const threads = new InMemoryThreadStore();
     threads.addThread('t1', 'dm', ['alice', 'bob'], 2);
     threads.staged.set('t1', [message(2)]);
-    await expect(getMessages({ userId: 'bob', threadId: 't1', limit: 10, threads: threads, history: failingHistory })).rejects.toThrow('NoHostAvailableError');
+    await expect(getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', limit: 10, threads: threads, history: failingHistory })).rejects.toThrow('NoHostAvailableError');
   });
 });

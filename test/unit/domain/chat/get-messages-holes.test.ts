@@ -1,6 +1,6 @@
 import { getMessages } from '../../../../lambdas/domain/chat/get-messages';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
-import { InMemoryHistory, InMemoryThreadStore } from '../../../support/in-memory-chat';
+import { InMemoryHistory, InMemoryPurse, InMemoryThreadStore } from '../../../support/in-memory-chat';
 
 const message = (seq: number): StoredMessage => ({ threadId: 't1', seq, messageId: `m${seq}`, senderId: 'alice', clientMsgId: `c${seq}`, text: `text ${seq}`, sentAt: 1000 + seq });
 
@@ -15,7 +15,7 @@ function setup(lastSeq: number, inHistory: number[], staged: number[]) {
   history.range = async (threadId, from, to) => (reads.push(`history ${from}-${to}`), range(threadId, from, to));
   const stagedMessages = threads.stagedMessages.bind(threads);
   threads.stagedMessages = async (threadId, from, to) => (reads.push(`staged ${from}-${to}`), stagedMessages(threadId, from, to));
-  return { threads, history, reads, page: () => getMessages({ userId: 'bob', threadId: 't1', limit: 10, threads, history }) };
+  return { threads, history, reads, page: () => getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', limit: 10, threads, history }) };
 }
 
 /** History takes message `seq` and its staged copy is released: what the persistence function does. */

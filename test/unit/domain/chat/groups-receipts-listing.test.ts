@@ -221,10 +221,10 @@ describe('listThreads', () => {
       // The member's row is one message ahead of the head (the head lags in this store), so lastSeq is the row's.
       await threads.advanceActivity(`t${i}`, ['alice'], i + 1, 1000 + i);
     }
-    const first = await listThreads({ userId: 'alice', threads });
+    const first = await listThreads({ purse: new InMemoryPurse(), userId: 'alice', threads });
     expect(first.threads).toHaveLength(THREADS_PAGE_SIZE);
     expect(first.cursor).toEqual(expect.any(String));
-    const second = await listThreads({ userId: 'alice', cursor: first.cursor, threads });
+    const second = await listThreads({ purse: new InMemoryPurse(), userId: 'alice', cursor: first.cursor, threads });
     expect(second.threads.map((thread) => thread.threadId)).toEqual(['t2', 't1', 't0']);
     expect(second.cursor).toBeUndefined();
     expect(second.threads[0]).toEqual({ threadId: 't2', kind: 'dm', members: ['alice', 'peer2'], lastSeq: 3, deliveredSeq: 0, readSeq: 0 });
@@ -235,7 +235,7 @@ describe('listThreads', () => {
     threads.addThread('t1', 'dm', ['alice', 'bob']);
     threads.addThread('t2', 'dm', ['alice', 'carol']);
     threads.headsById.delete('t1');
-    expect((await listThreads({ userId: 'alice', threads })).threads.map((thread) => thread.threadId)).toEqual(['t2']);
+    expect((await listThreads({ purse: new InMemoryPurse(), userId: 'alice', threads })).threads.map((thread) => thread.threadId)).toEqual(['t2']);
   });
 
   it('leaves out a thread the caller is no longer a member of, though its row is still there', async () => {
@@ -244,12 +244,12 @@ describe('listThreads', () => {
     threads.addThread('t2', 'dm', ['alice', 'carol']);
     // What a removal cut short between its two deletes used to leave: the row without the membership.
     threads.members.get('t1')!.delete('alice');
-    expect((await listThreads({ userId: 'alice', threads })).threads.map((thread) => thread.threadId)).toEqual(['t2']);
-    expect((await listThreads({ userId: 'bob', threads })).threads.map((thread) => thread.threadId)).toEqual(['t1']);
+    expect((await listThreads({ purse: new InMemoryPurse(), userId: 'alice', threads })).threads.map((thread) => thread.threadId)).toEqual(['t2']);
+    expect((await listThreads({ purse: new InMemoryPurse(), userId: 'bob', threads })).threads.map((thread) => thread.threadId)).toEqual(['t1']);
   });
 
   it('refuses a cursor it did not give out', async () => {
-    await expect(listThreads({ userId: 'alice', cursor: 'not-a-cursor', threads: new InMemoryThreadStore() })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(listThreads({ purse: new InMemoryPurse(), userId: 'alice', cursor: 'not-a-cursor', threads: new InMemoryThreadStore() })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   it.each([
@@ -261,7 +261,7 @@ describe('listThreads', () => {
     const threads = new InMemoryThreadStore();
     const recentThreadsOf = jest.spyOn(threads, 'recentThreadsOf');
     const cursor = Buffer.from(JSON.stringify(parts)).toString('base64url');
-    await expect(listThreads({ userId: 'alice', cursor, threads })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(listThreads({ purse: new InMemoryPurse(), userId: 'alice', cursor, threads })).rejects.toMatchObject({ code: 'bad_request' });
     expect(recentThreadsOf).not.toHaveBeenCalled();
   });
 });

@@ -3,7 +3,7 @@ import { getMessages } from '../../../../lambdas/domain/chat/get-messages';
 import { listThreads, THREADS_PAGE_SIZE } from '../../../../lambdas/domain/chat/list-threads';
 import { countWithinBudget, jsonBytes, REPLY_BUDGET_BYTES } from '../../../../lambdas/domain/chat/reply-budget';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
-import { InMemoryHistory, InMemoryThreadStore } from '../../../support/in-memory-chat';
+import { InMemoryHistory, InMemoryPurse, InMemoryThreadStore } from '../../../support/in-memory-chat';
 
 /** API Gateway's quota for one message to a client. */
 const GATEWAY_MESSAGE_BYTES = 128 * 1024;
@@ -45,7 +45,7 @@ describe('getMessages within the budget', () => {
     const seen: number[] = [];
     let afterSeq = 0;
     for (let pages = 0; pages < 100; pages++) {
-      const page = await getMessages({ userId: 'bob', threadId: 't1', afterSeq, limit: 100, threads, history });
+      const page = await getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', afterSeq, limit: 100, threads, history });
       expect(frameBytes(page.messages)).toBeLessThanOrEqual(GATEWAY_MESSAGE_BYTES);
       seen.push(...page.messages.map((m) => m.seq));
       if (!page.hasMore) break;
@@ -56,17 +56,17 @@ describe('getMessages within the budget', () => {
   });
 
   it('the newest page keeps the newest messages that fit, and scrolling back brings the rest', async () => {
-    const newest = await getMessages({ userId: 'bob', threadId: 't1', limit: 100, threads, history });
+    const newest = await getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', limit: 100, threads, history });
     expect(frameBytes(newest.messages)).toBeLessThanOrEqual(GATEWAY_MESSAGE_BYTES);
     expect(newest.messages[newest.messages.length - 1].seq).toBe(100);
     expect(newest.hasMore).toBe(true);
-    const before = await getMessages({ userId: 'bob', threadId: 't1', beforeSeq: newest.messages[0].seq, limit: 100, threads, history });
+    const before = await getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', beforeSeq: newest.messages[0].seq, limit: 100, threads, history });
     expect(before.messages[before.messages.length - 1].seq).toBe(newest.messages[0].seq - 1);
     expect(frameBytes(before.messages)).toBeLessThanOrEqual(GATEWAY_MESSAGE_BYTES);
   });
 
   it('a page within the budget is returned whole', async () => {
-    const page = await getMessages({ userId: 'bob', threadId: 't1', afterSeq: 90, limit: 5, threads, history });
+    const page = await getMessages({ purse: new InMemoryPurse(), userId: 'bob', threadId: 't1', afterSeq: 90, limit: 5, threads, history });
     expect(page.messages.map((m) => m.seq)).toEqual([91, 92, 93, 94, 95]);
     expect(page.hasMore).toBe(true);
   });
@@ -84,7 +84,7 @@ describe('listThreads within the budget', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listThreads({ userId: 'alice', cursor, threads });
+      const page = await listThreads({ purse: new InMemoryPurse(), userId: 'alice', cursor, threads });
       expect(jsonBytes({ type: 'threads', reqId: 'r'.repeat(64), threads: page.threads, cursor: page.cursor })).toBeLessThanOrEqual(GATEWAY_MESSAGE_BYTES);
       expect(page.threads.length).toBeGreaterThan(0);
       seen.push(...page.threads.map((thread) => thread.threadId));
