@@ -99,7 +99,6 @@ describe('MessengerStack wiring', () => {
       [table(chat.userThreads.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
       [table(`${chat.userThreads.tableArn}/index/byActivity`)]: actions('dynamodb:Query'),
       [table(chat.sendRecords.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem'),
-      [table(chat.sendRates.tableArn)]: actions('dynamodb:UpdateItem'),
       [table(chat.blocks.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
       [table(push.topic.topicArn)]: actions('sns:Publish'),
