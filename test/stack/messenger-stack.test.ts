@@ -74,7 +74,7 @@ describe('MessengerStack wiring', () => {
       ...baseline('PresenceActions'),
       ...budgets,
       [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
-      [table(chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'),
+      [table(chat.threads.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'),
       [table(chat.userThreads.tableArn)]: actions('dynamodb:Query'),
       [table(presence.subscriptionsTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
       [table(`${presence.subscriptionsTable.tableArn}/index/bySubscriber`)]: actions('dynamodb:Query'),
