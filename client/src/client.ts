@@ -77,6 +77,7 @@ export class MessengerClient {
       post: (frame) => this.connection.post(frame),
       userId: () => this.connection.userId,
       autoAckDelivered: options.autoAckDelivered ?? true,
+      deliveredAckDelayMs: options.deliveredAckDelayMs ?? 300,
       emitMessage: (event) => this.events.emit('message', event),
       emitThread: (thread) => this.events.emit('thread', thread),
       reportError: (error) => this.events.emit('error', error),
@@ -104,6 +105,7 @@ export class MessengerClient {
   /** Closes for good; unacked messages stay in the outbox store for the next client. */
   close(): void {
     this.outbox.close();
+    this.threadList.close();
     this.typingSignals.close();
     this.connection.stop();
   }
@@ -210,7 +212,8 @@ export class MessengerClient {
   async acceptRequest(threadId: string): Promise<Thread> {
     await this.connection.request({ action: 'acceptRequest', threadId });
     const thread = this.thread(threadId);
-    thread.request = false;
+    // What arrived while it was a request is acked now, not before: a receipt would have told a stranger you were online.
+    this.threadList.noteAccepted(thread);
     return thread;
   }
 

@@ -24,8 +24,16 @@ export interface MessengerClientOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** Where unacked messages wait; defaults to memory. The web app passes an IndexedDB store. */
   readonly outboxStore?: OutboxStore;
-  /** Acks `delivered` for arriving messages. Default true. */
+  /**
+   * Acks `delivered` for arriving messages. Default true. Never in a message request you have
+   * not accepted (that would tell a stranger when you are online): accepting it acks what arrived.
+   */
   readonly autoAckDelivered?: boolean;
+  /**
+   * How long an automatic delivered-ack waits, to ack every message of its thread that arrives
+   * meanwhile in one receipt. Default 300 ms. Read receipts (`markRead`) go at once.
+   */
+  readonly deliveredAckDelayMs?: number;
   /** A number in [0, 1) for backoff jitter; default `Math.random`. */
   readonly random?: () => number;
   /** Backoff between reconnects (default 500 ms doubling to 30 s, full jitter). */

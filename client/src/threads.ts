@@ -15,6 +15,8 @@ export interface ThreadsOptions {
   readonly post: (frame: { action: 'ack'; threadId: string; seq: number; status: 'delivered' | 'read' }) => boolean;
   readonly userId: () => string | undefined;
   readonly autoAckDelivered: boolean;
+  /** How long an automatic delivered-ack waits for more messages of its thread, to ack them all in one. */
+  readonly deliveredAckDelayMs: number;
   readonly emitMessage: (event: MessageEvent) => void;
   readonly emitThread: (thread: Thread) => void;
   readonly reportError: (error: Error) => void;
@@ -31,6 +33,16 @@ export class Threads {
   private readonly olderLoads = new Map<string, Promise<ThreadMessage[]>>();
   /** Read receipts made while no socket was open, sent on the next connection. */
   private readonly unsentReads = new Map<string, number>();
+  /**
+   * Threads known not to be message requests: listed without `request`, accepted, or written to by
+   * the user. Only those are acked automatically: a receipt in a stranger's request would tell
+   * them when the user is online.
+   */
+  private readonly accepted = new Set<string>();
+  /** Threads whose automatic delivered-ack waits: for more messages (a timer), or to be known as no request (none). */
+  private readonly heldAcks = new Map<string, ReturnType<typeof setTimeout> | undefined>();
+  /** The listThreads page that tells whether new threads are requests, while one is on its way. */
+  private learning: Promise<unknown> | undefined;
 
   constructor(private readonly options: ThreadsOptions) {}
 
@@ -53,8 +65,26 @@ export class Threads {
     const added = thread.add(messages);
     for (const message of added) this.options.emitMessage({ threadId, message, source });
     if (added.length === 0) return;
+    // Writing into a thread accepts it (docs/protocol.md, "Message requests").
+    if (source === 'sent') this.noteAccepted(thread);
     if (thread.firstHole() !== undefined) void this.fillGaps(thread);
-    else if (added.some((message) => message.senderId !== this.options.userId())) this.ackDelivered(thread);
+    else if (added.some((message) => message.senderId !== this.options.userId())) this.holdDeliveredAck(thread);
+  }
+
+  /** The user accepted the thread (acceptRequest): it is no request now, and what arrived is acked. */
+  noteAccepted(thread: Thread): void {
+    thread.request = false;
+    this.accepted.add(thread.threadId);
+    if (this.heldAcks.has(thread.threadId) && this.heldAcks.get(thread.threadId) === undefined) {
+      this.heldAcks.delete(thread.threadId);
+      this.ackDelivered(thread);
+    }
+  }
+
+  /** Stops the timers of held acks (the client closes). */
+  close(): void {
+    for (const timer of this.heldAcks.values()) if (timer !== undefined) clearTimeout(timer);
+    this.heldAcks.clear();
   }
 
   applyMembership(frame: ServerFrameOf<'thread'>): void {
@@ -66,6 +96,8 @@ export class Threads {
   applyListing(listing: ThreadListing): Thread {
     const thread = this.get(listing.threadId);
     thread.applyListing(listing);
+    if (!thread.request) this.noteAccepted(thread);
+    else this.accepted.delete(thread.threadId);
     this.options.emitThread(thread);
     return thread;
   }
@@ -166,6 +198,34 @@ export class Threads {
 
   private async page(threadId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }) {
     return (await this.options.request({ action: 'getMessages', threadId, ...range })) as ServerFrameOf<'messages'>;
+  }
+
+  /**
+   * Acks delivery a moment later, once for everything that arrived meanwhile: a busy thread gets
+   * one receipt per delay, not one per message (each tells every member, and is paid from the
+   * user's acks budget). A thread not known to be accepted waits until it is.
+   */
+  private holdDeliveredAck(thread: Thread): void {
+    if (!this.options.autoAckDelivered || this.heldAcks.get(thread.threadId) !== undefined) return;
+    const timer = setTimeout(() => {
+      this.heldAcks.delete(thread.threadId);
+      if (this.accepted.has(thread.threadId)) this.ackDelivered(thread);
+      else if (thread.request) this.heldAcks.set(thread.threadId, undefined);
+      else void this.learn(thread);
+    }, this.options.deliveredAckDelayMs);
+    this.heldAcks.set(thread.threadId, timer);
+  }
+
+  /** Finds out whether a thread new to the client is a request (the newest listThreads page holds it), then acks it or holds the ack. */
+  private async learn(thread: Thread): Promise<void> {
+    this.heldAcks.set(thread.threadId, undefined);
+    this.learning ??= this.list().finally(() => (this.learning = undefined));
+    try {
+      await this.learning;
+    } catch (error) {
+      if (!(error instanceof ConnectionLostError)) this.options.reportError(error as Error);
+    }
+    // Listed as no request, it was acked by noteAccepted; otherwise the ack waits for an accept or a later listing.
   }
 
   private ackDelivered(thread: Thread): void {

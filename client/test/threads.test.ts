@@ -15,7 +15,12 @@ describe('threads', () => {
   it('fills a gap with getMessages afterSeq when a message skips ahead, then acks delivery', async () => {
     const client = fakeClient();
     const socket = await connected(client);
+    const listed = client.listThreads();
+    await advance();
+    socket.reply('listThreads', { type: 'threads', threads: [listing('t1', 0)] });
+    await listed;
     socket.receive(live(1));
+    await advance(300);
     expect(socket.sentOf('ack')).toEqual([expect.objectContaining({ threadId: 't1', seq: 1, status: 'delivered' })]);
     socket.receive(live(4));
     await advance();
@@ -23,7 +28,7 @@ describe('threads', () => {
     // No delivered ack past a hole.
     expect(socket.sentOf('ack')).toHaveLength(1);
     socket.reply('getMessages', { type: 'messages', threadId: 't1', messages: [message(2), message(3), message(4)], hasMore: false });
-    await advance();
+    await advance(300);
     expect(client.thread('t1').messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(socket.sentOf('ack').at(-1)).toMatchObject({ seq: 4, status: 'delivered' });
     client.close();

@@ -1,10 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TYPING_INTERVAL_MS, type TypingGate } from '../domain/typing';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TYPING_INTERVAL_MS, type TypingGate, type TypingVerdict } from '../domain/typing';
 
 /**
  * The rate mark lives on the member's item in the threads table: one conditional write both
  * checks membership and admits at most one signal per interval, across all execution environments.
+ * A read of the same item first (`peek`) answers most signals over the rate without the list of
+ * members, the charge or a write.
  */
 export class DynamoDbTypingGate implements TypingGate {
   constructor(
@@ -12,7 +14,16 @@ export class DynamoDbTypingGate implements TypingGate {
     private readonly threadsTable: string,
   ) {}
 
-  async admit(threadId: string, userId: string, now: number): Promise<'admitted' | 'throttled' | 'not_member'> {
+  async peek(threadId: string, userId: string, now: number): Promise<TypingVerdict> {
+    // An eventually consistent read may miss a mark just made or a membership just changed: `admit` decides.
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.threadsTable, Key: { threadId, sk: `member#${userId}` }, ProjectionExpression: 'typingAt' }),
+    );
+    if (Item === undefined) return 'not_member';
+    return typeof Item.typingAt === 'number' && Item.typingAt > now - TYPING_INTERVAL_MS ? 'throttled' : 'admitted';
+  }
+
+  async admit(threadId: string, userId: string, now: number): Promise<TypingVerdict> {
     try {
       await this.client.send(
         new UpdateCommand({

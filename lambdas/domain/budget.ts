@@ -16,25 +16,53 @@ export interface BudgetLimit {
 }
 
 /** The budgets of a user, each kept apart. */
-export type BudgetName = 'actions' | 'groupsCreated' | 'membersAdded';
+export type BudgetName = 'actions' | 'sends' | 'acks' | 'groupsCreated' | 'membersAdded';
 
 /** Groups a user may create an hour, unless the stack sets another number (`-c messenger:groupsCreatedPerHour`). */
 export const DEFAULT_GROUPS_CREATED_PER_HOUR = 20;
 const groupsCreatedPerHour = userLimits.GROUPS_CREATED_PER_HOUR ?? DEFAULT_GROUPS_CREATED_PER_HOUR;
 
 /**
- * docs/protocol.md, "Budgets and caps". `actions` pays for every frame: 300 units a second is
- * about $1.08 an hour at its limit, and a 20-a-second stream of 1:1 sends (15 units each) fits in
- * it; its burst holds about four sends into, creations of, or removals from a 1024-member group
- * (about 3,100 units each).
+ * docs/protocol.md, "Budgets and caps". Three budgets pay in units, each for its own frames, so
+ * that none can starve another: a user reading a busy group (acks) or browsing (actions) keeps
+ * every send the contract allows. At all three limits at once, the worst user costs
+ * 100 + 300 + 40 = 440 units a second, about $1.58 an hour (1 unit is about $1e-6; 3,600 s). The
+ * margin to $2 is for frames that cost more than their weight: docs/benchmark.md measured a 1:1
+ * send at about $1.4e-6 a unit, so 20 sends a second alone are about $1.48 an hour.
+ *
+ * - `actions` (every frame but sends and acks, handshakes included): 100 units a second, about
+ *   $0.36 an hour. Its burst holds about four creations of, or removals from, a 1024-member group
+ *   (about 3,100 units each).
+ * - `sends`: 300 units a second, about $1.08 an hour: the contract's 20 1:1 sends a second
+ *   (15 units each) fit exactly, and more are refused by MESSAGES_SENT anyway. A group's message
+ *   pays for its members too, so its burst holds about four sends into a 1024-member group.
+ * - `acks`: 40 units a second, about $0.14 an hour. A receipt tells every other member (2 units
+ *   each): a 1:1 thread's ack (7 units) about 6 times a second, or one in a 1024-member group
+ *   (2,051 units) every 51 s; its burst holds about three of those. An ack that moves nothing is
+ *   given back its members' part, and the SDK coalesces its automatic acks.
+ *
+ * The bursts add at most 12,000 + 12,000 + 6,000 units (about $0.03) once, not per hour.
+ * `groupsCreated` and `membersAdded` count creations and members, not units: their cost is paid
+ * from `actions`.
  */
 export const BUDGETS: Readonly<Record<BudgetName, BudgetLimit>> = {
-  actions: { perSecond: 300, burst: 12_000 },
+  actions: { perSecond: 100, burst: 12_000 },
+  sends: { perSecond: 300, burst: 12_000 },
+  acks: { perSecond: 40, burst: 6_000 },
   /** Groups created: 20 an hour by default, all of them at once if need be. */
   groupsCreated: { perSecond: groupsCreatedPerHour / 3600, burst: groupsCreatedPerHour },
   /** Members added, by createGroup or addMembers: 2,048 a minute (two full groups). */
   membersAdded: { perSecond: 2048 / 60, burst: 2048 },
 };
+
+/** docs/protocol.md, "Sending": a user may send 20 messages a second, sustained; the excess is refused. */
+export const MAX_SENDS_PER_SECOND = 20;
+
+/**
+ * Messages sent, counted beside the `sends` budget's units and charged in the same write: 20 a
+ * second, sustained, and a second's worth at once (the lateness of one second's frames).
+ */
+export const MESSAGES_SENT: BudgetLimit = { perSecond: MAX_SENDS_PER_SECOND, burst: MAX_SENDS_PER_SECOND };
 
 /** Open connections a user may hold at once (docs/protocol.md, "Connecting"). */
 export const MAX_CONNECTIONS_PER_USER = 20;
@@ -66,8 +94,9 @@ export const UNITS_PER_MEMBER_ADDED = 3;
 export const ACTION_UNITS = {
   /** A handshake: the authorizer, \$connect (a count and a write), the presence change it makes, and later \$disconnect. */
   connect: 10,
-  /** A 1:1 message end to end: commit, ack, delivery, relay, history and the staged copy's release. */
+  /** A 1:1 message end to end, from `sends`: commit, ack, delivery, relay, history and the staged copy's release. */
   sendMessage: 15,
+  /** From `acks`, before the members told (UNITS_PER_MEMBER_TOLD each). */
   ack: 5,
   typing: DEFAULT_FRAME_UNITS,
   createGroup: 5,
@@ -85,15 +114,21 @@ export const ACTION_UNITS = {
   unregisterPush: 5,
 } as const;
 
-/** A charge refused: when the budget will have room for it again. */
-export type BudgetVerdict = { readonly admitted: true } | { readonly admitted: false; readonly retryAfterMs: number };
+/**
+ * A charge refused: when the budget will have room for it again, and what it ran out of (units,
+ * or, for `sends`, messages: MESSAGES_SENT).
+ */
+export type BudgetVerdict = { readonly admitted: true } | { readonly admitted: false; readonly retryAfterMs: number; readonly exceeded: 'units' | 'messages' };
 
 /** Where the users' budgets are kept: one atomic charge per call, shared by every execution environment. */
 export interface BudgetStore {
-  /** Takes `units` from the user's named budget if it holds them now; takes nothing otherwise. */
-  charge(userId: string, budget: BudgetName, units: number, now: number): Promise<BudgetVerdict>;
-  /** Gives back `units` taken earlier (a charge that a later refusal made pointless). */
-  refund(userId: string, budget: BudgetName, units: number): Promise<void>;
+  /**
+   * Takes `units` from the user's named budget, and `messages` from their MESSAGES_SENT (only
+   * with `sends`), if both hold them now; takes nothing otherwise.
+   */
+  charge(userId: string, budget: BudgetName, units: number, now: number, messages?: number): Promise<BudgetVerdict>;
+  /** Gives back `units` (and `messages`) taken earlier (a charge that a later refusal made pointless). */
+  refund(userId: string, budget: BudgetName, units: number, messages?: number): Promise<void>;
 }
 
 /** `rate_limited`, with when to try again. */
@@ -108,16 +143,23 @@ export class RateLimitedError extends MessengerError {
 
 const REFUSALS: Record<BudgetName, string> = {
   actions: 'you are doing too much too fast; slow down and retry after retryAfterMs',
+  sends: 'your messages reach too many people too fast; slow down and retry after retryAfterMs',
+  acks: 'you are sending receipts too fast; send the latest one after retryAfterMs',
   groupsCreated: `you may create ${BUDGETS.groupsCreated.burst} groups an hour; retry after retryAfterMs`,
   membersAdded: `you may add ${BUDGETS.membersAdded.burst} members a minute; retry after retryAfterMs`,
 };
 
+const TOO_MANY_MESSAGES = `you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry after retryAfterMs`;
+
 /** One user's budgets, as an action sees them. */
 export interface Purse {
-  /** Takes `units` from the named budget (`actions` by default), or throws `rate_limited` and takes nothing. */
-  spend(units: number, budget?: BudgetName): Promise<void>;
-  /** Gives back units spent earlier, for work that turned out not to be done. Never fails the action. */
-  giveBack(units: number, budget?: BudgetName): Promise<void>;
+  /**
+   * Takes `units` from the named budget (`actions` by default), and `messages` from the messages
+   * sent (`sends` only), or throws `rate_limited` and takes nothing.
+   */
+  spend(units: number, budget?: BudgetName, messages?: number): Promise<void>;
+  /** Gives back units (and messages) spent earlier, for work that turned out not to be done. Never fails the action. */
+  giveBack(units: number, budget?: BudgetName, messages?: number): Promise<void>;
 }
 
 /**
@@ -126,15 +168,16 @@ export interface Purse {
  */
 export function purseOf({ userId, store, clock }: { readonly userId: string; readonly store: BudgetStore; readonly clock: () => number }): Purse {
   return {
-    async spend(units, budget = 'actions') {
-      if (units <= 0) return;
+    async spend(units, budget = 'actions', messages = 0) {
+      if (units <= 0 && messages <= 0) return;
+      if (messages > 0 && budget !== 'sends') throw new Error(`messages are counted with the sends budget, not ${budget}`);
       const limit = BUDGETS[budget];
       if (units > limit.burst) throw new MessengerError('bad_request', `this request is larger than anyone may do at once (${budget}: ${Math.ceil(units)} of ${limit.burst})`);
-      const verdict = await store.charge(userId, budget, units, clock());
-      if (!verdict.admitted) throw new RateLimitedError(REFUSALS[budget], Math.ceil(verdict.retryAfterMs));
+      const verdict = await store.charge(userId, budget, Math.max(0, units), clock(), messages);
+      if (!verdict.admitted) throw new RateLimitedError(verdict.exceeded === 'messages' ? TOO_MANY_MESSAGES : REFUSALS[budget], Math.ceil(verdict.retryAfterMs));
     },
-    async giveBack(units, budget = 'actions') {
-      if (units > 0) await store.refund(userId, budget, units).catch(() => undefined);
+    async giveBack(units, budget = 'actions', messages = 0) {
+      if (units > 0 || messages > 0) await store.refund(userId, budget, Math.max(0, units), messages).catch(() => undefined);
     },
   };
 }

@@ -8,9 +8,15 @@ import type { BlockList } from './user-pairs';
 /** One forward per user per thread per second at most: typing signals are frequent and worthless when stale. */
 export const TYPING_INTERVAL_MS = 1000;
 
-/** Admits a typing signal: checks membership and the rate in one step. */
+/** What the gate says of a typing signal: one of a member within the rate, one over it, or one of a non-member. */
+export type TypingVerdict = 'admitted' | 'throttled' | 'not_member';
+
+/** Admits a typing signal: checks membership and the rate. */
 export interface TypingGate {
-  admit(threadId: string, userId: string, now: number): Promise<'admitted' | 'throttled' | 'not_member'>;
+  /** What `admit` would answer now, read without writing anything. */
+  peek(threadId: string, userId: string, now: number): Promise<TypingVerdict>;
+  /** Checks membership and the rate and, when both hold, marks the signal, in one step. */
+  admit(threadId: string, userId: string, now: number): Promise<TypingVerdict>;
 }
 
 /**
@@ -44,14 +50,24 @@ export async function signalTyping({
   readonly blocks: Pick<BlockList, 'blockedAmong'>;
   readonly purse: Purse;
 }): Promise<void> {
-  const verdict = await gate.admit(threadId, userId, now);
-  // The gate's write finds no membership whether the thread exists or not: one answer for both.
-  if (verdict === 'not_member') throw new ForbiddenError(NOT_A_MEMBER);
-  if (verdict !== 'admitted') return;
+  // The gate finds no membership whether the thread exists or not: one answer for both. It is
+  // read first, so that a signal over the rate costs one read, not the members' list.
+  const expected = await gate.peek(threadId, userId, now);
+  if (expected === 'not_member') throw new ForbiddenError(NOT_A_MEMBER);
+  if (expected !== 'admitted') return;
   const hearing = (await threads.membersWithRoles(threadId)).filter((member) => member.userId !== userId && hearsOfThread(member)).map((member) => member.userId);
   const blocked = await blocks.blockedAmong(userId, hearing);
   const others = hearing.filter((member) => !blocked.has(member));
-  // Telling them is paid for by their number (the gate's own mark is all that was written).
-  await purse.spend(UNITS_PER_MEMBER_TOLD * others.length);
+  // Telling them is paid for by their number, before the gate's mark (all a signal writes): a
+  // signal refused over budget writes nothing.
+  const units = UNITS_PER_MEMBER_TOLD * others.length;
+  await purse.spend(units);
+  // The mark decides between signals racing each other (and a removal meanwhile); a loser tells nobody and pays nothing for them.
+  const verdict = await gate.admit(threadId, userId, now);
+  if (verdict !== 'admitted') {
+    await purse.giveBack(units);
+    if (verdict === 'not_member') throw new ForbiddenError(NOT_A_MEMBER);
+    return;
+  }
   await deliverToUsers({ frame: { type: 'typing', threadId, userId, state }, users: others, fromConnectionId, connections, notifier });
 }

@@ -1,7 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
-import { DynamoDbSendRateCounter } from '../adapters/dynamodb-send-rate-counter';
 import { DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
 import { DynamoDbThreadStore } from '../adapters/dynamodb-thread-store';
 import { DynamoDbUserPairs } from '../adapters/dynamodb-user-pairs';
@@ -47,7 +46,6 @@ const config = loadConfig({
   MAX_GROUP_MEMBERS: env.positiveInt(),
   IDLE_TIMEOUT_SECONDS: env.positiveInt(),
   PUSH_TOPIC_ARN: env.name(),
-  SEND_RATES_TABLE: env.name(),
 });
 
 const tables = chatTablesOf(config);
@@ -82,7 +80,6 @@ const membershipPorts = { ...deliveryPorts, pairs };
 const sendPorts = {
   ...deliveryPorts,
   staged: new DynamoDbStagedMessages(documentClient, config.THREADS_TABLE),
-  rate: new DynamoDbSendRateCounter(documentClient, config.SEND_RATES_TABLE),
   push: new SnsPushRequester(snsClient, config.PUSH_TOPIC_ARN),
   clock: Date.now,
 };
@@ -103,7 +100,9 @@ export const handler = instrumented(
           await sendMessage({ ...frame, senderId: caller.userId, fromConnectionId: caller.connectionId, ...sendPorts, purse, observer });
           return undefined;
         },
-        ACTION_UNITS.sendMessage,
+        // Paid by the send itself, from `sends`, beside its first read (commit-message.ts): a retry
+        // is answered even at the send rate's limit.
+        0,
       ),
 
       ack: action(
@@ -113,6 +112,7 @@ export const handler = instrumented(
           return undefined;
         },
         ACTION_UNITS.ack,
+        'acks',
       ),
 
       createGroup: action(

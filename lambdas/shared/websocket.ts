@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import * as z from '../domain/schema';
 import { BadRequestError, MessengerError } from '../domain/errors';
-import { DEFAULT_FRAME_UNITS, RateLimitedError, purseOf, type BudgetStore, type Purse } from '../domain/budget';
+import { DEFAULT_FRAME_UNITS, RateLimitedError, purseOf, type BudgetName, type BudgetStore, type Purse } from '../domain/budget';
 import { frameEnvelopeSchema } from '../../protocol/client-frames';
 import { deviceIdSchema, userIdSchema } from '../../protocol/fields';
 import { describeIssues, errorFrame, reqIdOf, type ServerFrame } from '../domain/protocol';
@@ -50,6 +50,8 @@ export type ActionRun<Frame> = (frame: Frame, caller: ConnectionCaller, purse: P
 /** One client action: the schema of its frame, what it costs before it runs, and what it does. */
 export interface Action<Schema extends z.ZodMiniType> {
   readonly schema: Schema;
+  /** The caller's budget the frame's units are charged to. */
+  readonly budget: BudgetName;
   /** Units charged to the caller's budget before the action runs (lambdas/domain/budget.ts). */
   readonly units: (frame: z.infer<Schema>) => number;
   readonly run: ActionRun<z.infer<Schema>>;
@@ -57,14 +59,15 @@ export interface Action<Schema extends z.ZodMiniType> {
 
 /**
  * Declares an action with its frame type inferred from its schema. Without `units`, each frame
- * costs `DEFAULT_FRAME_UNITS`: no action goes unmetered.
+ * costs `DEFAULT_FRAME_UNITS`: no action goes unmetered (but one that pays in its run); without `budget`, from `actions`.
  */
 export function action<Schema extends z.ZodMiniType>(
   schema: Schema,
   run: ActionRun<z.infer<Schema>>,
   units: number | ((frame: z.infer<Schema>) => number) = DEFAULT_FRAME_UNITS,
+  budget: BudgetName = 'actions',
 ): Action<Schema> {
-  return { schema, run, units: typeof units === 'number' ? () => units : units };
+  return { schema, run, units: typeof units === 'number' ? () => units : units, budget };
 }
 
 function reply(frame: ServerFrame): APIGatewayProxyResult {
@@ -88,7 +91,10 @@ function parseFrame(body: string | undefined): unknown {
 export interface RouterOptions {
   /** The users' budgets, which every frame is charged to before its action runs; over budget, nothing runs. */
   readonly budget: BudgetStore;
-  /** Called for every frame of a known caller, before the action: keeps the connection counted as live. */
+  /**
+   * Called for every admitted frame of a known caller, beside its action: keeps the connection
+   * counted as live. A frame refused over budget does not call it, so that it writes nothing.
+   */
   readonly onActivity?: (caller: ConnectionCaller) => Promise<void>;
   /** Called for every frame refused over budget, before its reply: may close a connection that keeps flooding (domain/flood-guard.ts). */
   readonly onRefused?: (caller: ConnectionCaller) => Promise<void>;
@@ -116,10 +122,9 @@ export function actionRouter(
     let activity: Promise<void> | undefined;
     let caller: ConnectionCaller | undefined;
     try {
-      caller = callerOf(event);
-      // Beside the action, not before it: keeping the connection live must not add a round trip.
-      activity = options.onActivity?.(caller);
-      const purse = purseOf({ userId: caller.userId, store: options.budget, clock: Date.now });
+      const known = callerOf(event);
+      caller = known;
+      const purse = purseOf({ userId: known.userId, store: options.budget, clock: Date.now });
       let plan: ReturnType<typeof planFrame>;
       try {
         frame = parseFrame(event.body);
@@ -133,8 +138,16 @@ export function actionRouter(
       const { threadId } = parsed as { threadId?: unknown };
       if (typeof threadId === 'string') logger.appendKeys({ threadId });
       // Before the action, and never beside it: a frame over budget must write nothing.
-      await purse.spend(handler.units(parsed));
-      const [result] = await Promise.all([handler.run(parsed, caller, purse), activity]);
+      const units = handler.units(parsed);
+      await purse.spend(units, handler.budget);
+      // Beside the action, not before it: keeping the connection live must not add a round trip.
+      // It is a write, so it waits for the frame's charge: an action that pays in its run (a send,
+      // beside its first read) refreshes once its own charge is admitted.
+      const refresh = () => void (activity ??= options.onActivity?.(known));
+      if (units > 0) refresh();
+      const paying: Purse = units > 0 ? purse : { spend: async (...charge) => (await purse.spend(...charge), refresh()), giveBack: (...back) => purse.giveBack(...back) };
+      const result = await handler.run(parsed, known, paying);
+      await activity;
       if (result === undefined) return { statusCode: 200, body: '' };
       return reply(reqId === undefined ? result : { ...result, reqId });
     } catch (error) {

@@ -17,8 +17,9 @@ export interface ActionBudgetsProps {
  */
 export class ActionBudgets extends Construct {
   /**
-   * Partition key `userId`, sort key `budget` (`actions`, `groupsCreated`, `membersAdded`): when the
-   * bucket would be full again (`dueAt`, epoch ms). An item expires (TTL) once its bucket is full,
+   * Partition key `userId`, sort key `budget` (`actions`, `sends`, `acks`, `groupsCreated`,
+   * `membersAdded`): when the bucket would be full again (`dueAt`, epoch ms; for `sends`, also
+   * `messagesDueAt`, the messages sent). An item expires (TTL) once its bucket is full,
    * when it says no more than a missing one.
    */
   public readonly table: Table;

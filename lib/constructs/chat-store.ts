@@ -32,11 +32,6 @@ export class ChatStore extends Construct {
    */
   public readonly sendRecords: Table;
   /**
-   * Partition key `userId`, sort key `second`: how many messages each user sent in each second,
-   * kept a minute (TTL). A table of its own, so that no send key can ever name a counter.
-   */
-  public readonly sendRates: Table;
-  /**
    * Partition key `userId` (the blocker), sort key `blockedId`: each user's blocks, for listing
    * them. Whether two users are blocked is read from their pair item in the threads table
    * (`sk = pair`), which the same transaction writes (lambdas/adapters/dynamodb-user-pairs.ts).
@@ -61,22 +56,20 @@ export class ChatStore extends Construct {
       sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
     });
     this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
-    this.sendRates = new MessengerTable(this, 'SendRates', { partitionKey: 'userId', sortKey: 'second', timeToLiveAttribute: 'expiresAt' });
     this.blocks = new MessengerTable(this, 'Blocks', { partitionKey: 'userId', sortKey: 'blockedId' });
 
   }
 
   /*
-   * What each action of the chat function does to the tables (lambdas/adapters/dynamodb-thread-store.ts,
-   * dynamodb-send-rate-counter.ts). A transaction needs the action of each of its items
-   * (PutItem, UpdateItem, ConditionCheckItem), not an action of its own.
+   * What each action of the chat function does to the tables (lambdas/adapters/dynamodb-thread-store.ts).
+   * A transaction needs the action of each of its items (PutItem, UpdateItem, ConditionCheckItem),
+   * not an action of its own.
    */
 
   /**
-   * Lets the grantee send messages: count the sender's rate (and give back the count of a retry),
-   * read the thread head, membership, pair and earlier send in one batch, commit the message (head,
-   * staged copy, send record and, for a new one-to-one thread, both members' rows and the pair) in
-   * one transaction, list the members to deliver to, mark the staged copy delivered, read a
+   * Lets the grantee send messages: read the thread head, membership, pair and earlier send in
+   * one batch, commit the message (head, staged copy, send record and, for a new one-to-one
+   * thread, both members' rows and the pair) in one transaction, list the members to deliver to, mark the staged copy delivered, read a
    * retried message's staged copy, and accept a request by replying to it.
    */
   public grantSendMessages(grantee: IGrantable): Grant[] {
@@ -92,7 +85,6 @@ export class ChatStore extends Construct {
         'dynamodb:Query',
       ),
       this.grantOn(grantee, [this.sendRecords.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:PutItem'),
-      this.grantOn(grantee, [this.sendRates.tableArn], 'dynamodb:UpdateItem'),
       this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:PutItem'),
     ];
   }
@@ -176,9 +168,9 @@ export class ChatStore extends Construct {
     return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchWriteItem');
   }
 
-  /** Lets the grantee read memberships and mark typing signals on them, and nothing else. */
+  /** Lets the grantee read memberships (one, or a thread's) and mark typing signals on them, and nothing else. */
   public grantTypingSignals(grantee: IGrantable): Grant {
-    return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:Query', 'dynamodb:UpdateItem');
+    return this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
   }
 
   /**
@@ -204,7 +196,6 @@ export class ChatStore extends Construct {
       THREADS_TABLE: this.threads.tableName,
       USER_THREADS_TABLE: this.userThreads.tableName,
       SEND_RECORDS_TABLE: this.sendRecords.tableName,
-      SEND_RATES_TABLE: this.sendRates.tableName,
       BLOCKS_TABLE: this.blocks.tableName,
     };
   }

@@ -128,10 +128,10 @@ describe('client frames, generated', () => {
     const client = await TestClient.connect(await connectUrl(user));
     const { dynamodb } = await standIns();
     const connectionsTable = byLogicalId(dynamodb.tables, 'Connections');
-    // What a refused frame may still write: its connection's liveness, the sender's rate counter,
+    // What a refused frame may still write: its connection's liveness (an admitted invalid one),
     // and its charge to the sender's budget (every frame pays, a refused one too: docs/protocol.md).
     const rateTables = Object.entries(dynamodb.tables)
-      .filter(([logicalId]) => /^(Chat(SendRates|SendRecords)|GatewayBudgets)/.test(logicalId))
+      .filter(([logicalId]) => /^(ChatSendRecords|GatewayBudgets)/.test(logicalId))
       .map(([, name]) => name);
     const bookkeeping = (table: string) => table === connectionsTable || rateTables.includes(table);
 

@@ -68,28 +68,12 @@ describe('ChatStore', () => {
     });
   });
 
-  it('counts sends per user and second in a table of their own, expiring', () => {
-    const { stack, chat, template } = synthChat();
-    expect(template.toJSON().Resources[logicalIdOf(stack, chat.sendRates)]).toMatchObject({
-      DeletionPolicy: 'Retain',
-      Properties: {
-        ...encryptedOnDemandRecoverable,
-        KeySchema: [
-          { AttributeName: 'userId', KeyType: 'HASH' },
-          { AttributeName: 'second', KeyType: 'RANGE' },
-        ],
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      },
-    });
-  });
-
-  it('tells functions the five tables', () => {
+  it('tells functions the four tables', () => {
     const { stack, chat } = synthChat();
     const names = {
       THREADS_TABLE: chat.threads.tableName,
       USER_THREADS_TABLE: chat.userThreads.tableName,
       SEND_RECORDS_TABLE: chat.sendRecords.tableName,
-      SEND_RATES_TABLE: chat.sendRates.tableName,
       BLOCKS_TABLE: chat.blocks.tableName,
     };
     expect(stack.resolve(chat.environment)).toEqual(stack.resolve(names));
@@ -139,23 +123,22 @@ describe('ChatStore', () => {
     const { stack, chat } = synthChat();
     const role = grantee(stack);
     chat.grantTypingSignals(role);
-    expect(permissionsOf(stack, role)).toEqual({ [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:UpdateItem') });
+    expect(permissionsOf(stack, role)).toEqual({ [resource(stack, chat.threads.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem') });
   });
 
   function grantsOf(grant: (chat: ChatStore, role: ReturnType<typeof grantee>) => unknown) {
     const { stack, chat } = synthChat();
     const role = grantee(stack);
     grant(chat, role);
-    const table = (name: 'threads' | 'userThreads' | 'sendRecords' | 'sendRates') => resource(stack, chat[name].tableArn);
+    const table = (name: 'threads' | 'userThreads' | 'sendRecords') => resource(stack, chat[name].tableArn);
     return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byActivity`) };
   }
 
-  it('grantSendMessages allows the rate count and its give-back, the batch read, the transaction (with a new direct thread), the member query, the mark and a retry’s read of the staged copy', () => {
+  it('grantSendMessages allows the batch read, the transaction (with a new direct thread), the member query, the mark and a retry’s read of the staged copy', () => {
     const { granted, table } = grantsOf((chat, role) => chat.grantSendMessages(role));
     expect(granted).toEqual({
       [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'),
       [table('sendRecords')]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem'),
-      [table('sendRates')]: actions('dynamodb:UpdateItem'),
       [table('userThreads')]: actions('dynamodb:PutItem'),
     });
   });

@@ -95,7 +95,7 @@ describe('Monitoring', () => {
 
   it('gives every DynamoDB table read-throttle, write-throttle and system-error alarms, system errors over every operation the functions use', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(11);
+    expect(tables).toHaveLength(10);
     for (const [id] of tables) {
       expect([id, alarmsOn(id, 'ReadThrottleEvents').length, alarmsOn(id, 'WriteThrottleEvents').length]).toEqual([id, 1, 1]);
       const systemErrors = alarmsOn(id, 'SystemErrors');

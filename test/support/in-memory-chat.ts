@@ -17,7 +17,6 @@ import type {
   RemovalOutcome,
   SendContext,
   SendObserver,
-  SendRateCounter,
   SendRecord,
   ThreadStore,
 } from '../../lambdas/domain/chat/ports';
@@ -306,46 +305,29 @@ export class RecordingSendObserver implements SendObserver {
   }
 }
 
-/** Per user and second, as the DynamoDB counter's table (atomic adds, one item per key). */
-export class InMemoryRateCounter implements SendRateCounter {
-  private readonly counts = new Map<string, number>();
-  async countSend(userId: string, now: number): Promise<number> {
-    return this.add(userId, now, 1);
-  }
-  async uncountSend(userId: string, now: number): Promise<void> {
-    this.add(userId, now, -1);
-  }
-  /** How many sends count in the second of `now`. */
-  countAt(userId: string, now: number): number {
-    return this.counts.get(JSON.stringify([userId, Math.floor(now / 1000)])) ?? 0;
-  }
-  private add(userId: string, now: number, sends: number): number {
-    const key = JSON.stringify([userId, Math.floor(now / 1000)]);
-    const count = (this.counts.get(key) ?? 0) + sends;
-    this.counts.set(key, count);
-    return count;
-  }
-}
-
 /**
  * A user's budgets as a purse: records what was spent and given back, and refuses (as the real
  * one does, taking nothing) any charge that would take a budget past `limits`.
  */
 export class InMemoryPurse implements Purse {
   readonly spent = new Map<BudgetName, number>();
+  /** Messages counted (MESSAGES_SENT), less those given back. */
+  messages = 0;
   readonly refusals: Array<{ units: number; budget: BudgetName }> = [];
   constructor(private readonly limits: Partial<Record<BudgetName, number>> = {}) {}
-  async spend(units: number, budget: BudgetName = 'actions'): Promise<void> {
-    if (units <= 0) return;
+  async spend(units: number, budget: BudgetName = 'actions', messages = 0): Promise<void> {
+    if (units <= 0 && messages <= 0) return;
     const after = (this.spent.get(budget) ?? 0) + units;
     if (after > (this.limits[budget] ?? Infinity)) {
       this.refusals.push({ units, budget });
       throw new RateLimitedError(`over the ${budget} budget`, 1000);
     }
     this.spent.set(budget, after);
+    this.messages += messages;
   }
-  async giveBack(units: number, budget: BudgetName = 'actions'): Promise<void> {
+  async giveBack(units: number, budget: BudgetName = 'actions', messages = 0): Promise<void> {
     this.spent.set(budget, (this.spent.get(budget) ?? 0) - units);
+    this.messages -= messages;
   }
   spentOn(budget: BudgetName = 'actions'): number {
     return this.spent.get(budget) ?? 0;

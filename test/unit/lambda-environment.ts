@@ -12,7 +12,6 @@ Object.assign(process.env, {
   USER_THREADS_TABLE: 'user-threads',
   SEND_RECORDS_TABLE: 'send-records',
   BLOCKS_TABLE: 'blocks',
-  SEND_RATES_TABLE: 'send-rates',
   ACTION_BUDGETS_TABLE: 'action-budgets',
   MESSAGE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/messages',
   HISTORY_KEYSPACE: 'messenger',

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { ACTION_UNITS, DEFAULT_FRAME_UNITS, RateLimitedError, UNITS_PER_MESSAGE_RECIPIENT, type Purse } from '../budget';
+import { ACTION_UNITS, DEFAULT_FRAME_UNITS, UNITS_PER_MESSAGE_RECIPIENT, type Purse } from '../budget';
 import { BadRequestError, ForbiddenError, MessengerError } from '../errors';
 import { isBlockedPair } from '../user-pairs';
 import type { StoredMessage } from '../messages';
-import type { SendContext, SendRateCounter, SendRecord, ThreadStore } from './ports';
+import type { SendContext, SendRecord, ThreadStore } from './ports';
 import { directThreadId, newMessageId } from './threads';
 
 /** A validated `sendMessage` frame: exactly one of `to` and `threadId`. */
@@ -17,8 +17,7 @@ export interface SendMessageRequest {
 
 export interface CommitPorts {
   readonly threads: ThreadStore;
-  readonly rate: SendRateCounter;
-  /** The sender's budget, already charged `ACTION_UNITS.sendMessage` for this frame: a group's recipients are charged here. */
+  /** The sender's budget: a send pays `ACTION_UNITS.sendMessage` and one message from `sends`, and a group's recipients, here. */
   readonly purse: Purse;
   /** The time now, in epoch ms. */
   readonly clock: () => number;
@@ -28,8 +27,7 @@ export interface CommitPorts {
 
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** docs/protocol.md, "Sending": a user may send 20 messages a second; the excess is refused. */
-export const MAX_SENDS_PER_SECOND = 20;
+export { MAX_SENDS_PER_SECOND } from '../budget';
 
 /**
  * How long a send may keep racing other senders for a seq, from its start: well inside API
@@ -85,9 +83,11 @@ export function payloadDigest(threadId: string, text: string): string {
  * (`outbox-relay.ts`) hands it on even when this function dies right after the commit.
  */
 export async function commitMessage(args: SendMessageRequest & CommitPorts): Promise<CommittedMessage> {
-  const { threads, rate, purse, clock, sleep = timer, ...request } = args;
+  const { threads, purse, clock, sleep = timer, ...request } = args;
   const startedAt = clock();
   if (request.to !== undefined && request.to === request.senderId) {
+    // No message: it pays what any frame does.
+    await purse.spend(DEFAULT_FRAME_UNITS);
     throw new BadRequestError('to: you cannot start a conversation with yourself');
   }
   const threadId = request.threadId ?? directThreadId(request.senderId, request.to!);
@@ -100,19 +100,17 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
    * so a member removed while their outbox flushes still gets the ack that stops its retries.
    */
   let countGivenBack = false;
+  let charged = true;
   const answerFromRecord = async (record: SendRecord): Promise<CommittedMessage> => {
     // Records written before digests were kept (they expire two days after their send) can only be
     // checked for the thread. They are taken as retries, since clients retry with the same text;
     // nothing of the request reaches history or members: they get the staged copy (send-message.ts).
     const sameSend = record.payloadDigest === undefined ? record.threadId === threadId : record.payloadDigest === digest;
-    // No new message came of this send, so it does not count against the rate. A give-back that
-    // fails only over-counts the current second, which is better than failing the answer for it.
+    // No new message came of this send, so it does not count against the rate, nor cost a new
+    // message's units: it pays what any frame does. A give-back that fails only keeps the charge,
+    // which is better than failing the answer for it.
     countGivenBack = true;
-    // Nor does it cost a new message's budget: it pays what any frame does.
-    const uncounted = Promise.all([
-      rate.uncountSend(request.senderId, startedAt).catch(() => undefined),
-      purse.giveBack(ACTION_UNITS.sendMessage - DEFAULT_FRAME_UNITS),
-    ]);
+    const uncounted = charged ? purse.giveBack(ACTION_UNITS.sendMessage - DEFAULT_FRAME_UNITS, 'sends', 1) : Promise.resolve();
     if (!sameSend) {
       await uncounted;
       throw new BadRequestError(REUSED_CLIENT_MSG_ID);
@@ -136,7 +134,7 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
       if (isBlockedPair(context.pair)) throw new ForbiddenError(context.pair!.blockedBy.includes(request.senderId) ? YOU_BLOCKED : UNAVAILABLE);
       // A group's message costs by its members, paid once, before the commit writes and only by a
       // member: charged earlier, a stranger's refusal (retryAfterMs) would tell the group's size.
-      if (attempt === 1 && context.thread?.kind === 'group') await purse.spend(UNITS_PER_MESSAGE_RECIPIENT * Math.max(0, (context.thread.memberCount ?? 0) - 2));
+      if (attempt === 1 && context.thread?.kind === 'group') await purse.spend(UNITS_PER_MESSAGE_RECIPIENT * Math.max(0, (context.thread.memberCount ?? 0) - 2), 'sends');
 
       const message: StoredMessage = {
         threadId,
@@ -181,23 +179,30 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
     }
   };
 
-  // Counting runs beside the read, so the limit adds no round trip to the send; a retry gives its count back.
-  const [sendsThisSecond, loaded] = await Promise.all([
-    rate.countSend(request.senderId, startedAt),
+  // The send pays (its units and one message, in one write of `sends`) beside its first read, so
+  // the budget adds no round trip; refused, it has written nothing.
+  const [charge, load] = await Promise.allSettled([
+    purse.spend(ACTION_UNITS.sendMessage, 'sends', 1),
     threads.loadSendContext(threadId, request.senderId, request.clientMsgId),
   ]);
-  if (loaded.previous) return answerFromRecord(loaded.previous);
-  if (sendsThisSecond > MAX_SENDS_PER_SECOND) {
-    // The count is per second: the next one has room.
-    throw new RateLimitedError(`you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry`, 1000 - (startedAt % 1000));
+  if (load.status === 'rejected') throw load.reason;
+  const loaded = load.value;
+  if (loaded.previous) {
+    if (charge.status === 'rejected') {
+      // A retry is answered even at the limit, as it makes no message: it pays what any frame does, from `actions`.
+      charged = false;
+      await purse.spend(DEFAULT_FRAME_UNITS);
+    }
+    return answerFromRecord(loaded.previous);
   }
+  if (charge.status === 'rejected') throw charge.reason;
   try {
     return await commitNew(loaded);
   } catch (error) {
     // Only new messages count: a send refused (not a member, no such thread, a thread too busy)
-    // gives its count back, as a retry does (unless a racing twin's record already answered it).
-    // A failure of the store keeps the count: its commit may have landed.
-    if (error instanceof MessengerError && !countGivenBack) await rate.uncountSend(request.senderId, startedAt).catch(() => undefined);
+    // gives its message back, as a retry does (unless a racing twin's record already answered
+    // it); its units paid for the reads. A failure of the store keeps the count: its commit may have landed.
+    if (error instanceof MessengerError && !countGivenBack) await purse.giveBack(0, 'sends', 1);
     throw error;
   }
 }

@@ -220,14 +220,6 @@ export interface PushRequester {
   request(push: { recipients: string[]; senderId: string; threadId: string; seq: number; preview: string }): Promise<void>;
 }
 
-/** Counts a user's sends per second, across all execution environments. */
-export interface SendRateCounter {
-  /** Counts one more send in the second of `now` and returns how many that second holds now. */
-  countSend(userId: string, now: number): Promise<number>;
-  /** Takes back a send counted at `now` that turned out to be no new message (a retry, or refused as bad). */
-  uncountSend(userId: string, now: number): Promise<void>;
-}
-
 /** How a frame's delivery to users went. */
 export interface DeliveryReport {
   readonly delivered: number;

@@ -23,7 +23,7 @@ export interface ReceiptEvent {
  * Records a cumulative receipt: everything up to `seq`. Receipts only move forward, and `read`
  * implies `delivered` (the store's part). When it moved, the other members' connections get the
  * `receipt` frame (not those of members who declined the thread); returns that event, or nothing
- * when the receipt did not move. Receipts of a request go out like any others: the contract
+ * when the receipt did not move (and then its charge for the members is given back). Receipts of a request go out like any others: the contract
  * promises them to the other members, unlike Messenger, which hides "seen" until a request is accepted.
  */
 export async function recordReceipt({
@@ -38,10 +38,16 @@ export async function recordReceipt({
   // One answer whether the thread exists or not (commit-message.ts, NOT_A_MEMBER).
   if (head === undefined || membership === undefined) throw new ForbiddenError(NOT_A_MEMBER);
   if (request.seq > head.lastSeq) throw new BadRequestError(`seq must not be beyond the thread's last message (${head.lastSeq})`);
-  // The other members are told: paid for by their number, before the receipt is written.
-  await purse.spend(UNITS_PER_MEMBER_TOLD * ((head.kind === 'group' ? (head.memberCount ?? 0) : 2) - 1));
+  // The other members are told: paid for by their number from the acks budget (never the one
+  // sends pay from), before the receipt is written.
+  const told = UNITS_PER_MEMBER_TOLD * ((head.kind === 'group' ? (head.memberCount ?? 0) : 2) - 1);
+  await purse.spend(told, 'acks');
   const moved = await threads.advanceReceipt(request.userId, request.threadId, request.seq, request.status);
-  if (!moved) return undefined;
+  if (!moved) {
+    // A receipt that did not move tells nobody: the members' part is given back, the frame's stays.
+    await purse.giveBack(told, 'acks');
+    return undefined;
+  }
   const receipt: ReceiptEvent = { threadId: request.threadId, userId: request.userId, seq: request.seq, status: request.status };
   const others = (await threads.membersWithRoles(request.threadId)).filter((member) => member.userId !== request.userId && hearsOfThread(member)).map((member) => member.userId);
   await deliverToUsers({ frame: { type: 'receipt', ...receipt }, users: others, fromConnectionId, connections, notifier });

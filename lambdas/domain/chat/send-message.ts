@@ -46,7 +46,6 @@ export async function sendMessage({
   to,
   threadId,
   threads,
-  rate,
   purse,
   clock,
   sleep,
@@ -56,7 +55,7 @@ export async function sendMessage({
   observer,
   staged,
 }: SendMessageRequest & SendPorts & { readonly reqId?: string; readonly fromConnectionId: string }): Promise<SentMessage> {
-  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, rate, purse, clock, sleep });
+  const committed = await commitMessage({ senderId, clientMsgId, text, to, threadId, threads, purse, clock, sleep });
   const { message } = committed;
   observer.committed(message, committed.isNew);
   // Replying to a request accepts it, before the ack. Should this write fail, the message stands: the

@@ -40,8 +40,43 @@ describe('DynamoDbBudgetStore', () => {
       throw bucketWas(calls % 2 === 1 ? NOW + 1 : NOW - 1);
     });
     const store = new DynamoDbBudgetStore(client, 'budgets');
-    await expect(store.charge('alice', 'membersAdded', 10, NOW)).resolves.toEqual({ admitted: false, retryAfterMs: 100 });
+    await expect(store.charge('alice', 'membersAdded', 10, NOW)).resolves.toEqual({ admitted: false, retryAfterMs: 100, exceeded: 'units' });
     expect(calls).toBe(8);
+  });
+
+  // Sends were counted in a table of their own (a second write per send), and paid in units from the bucket acks drained.
+  it("charges a send's units and its message in one conditional write of the sends item", async () => {
+    dynamodb.on(UpdateCommand).resolves({ Attributes: { dueAt: NOW + 50, messagesDueAt: NOW + 50 } });
+    const store = new DynamoDbBudgetStore(client, 'budgets');
+    await expect(store.charge('alice', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: true });
+    expect(dynamodb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    const input = dynamodb.commandCalls(UpdateCommand)[0].args[0].input;
+    expect(input).toMatchObject({ Key: { userId: 'alice', budget: 'sends' }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    expect(input.UpdateExpression).toMatch(/dueAt = :now \+ :cost0.*messagesDueAt = :now \+ :cost1/);
+    // 15 units at 300 a second, and one message at 20 a second.
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':cost0': 50, ':cost1': 50 });
+  });
+
+  it('tells a send refused for its message rate from one refused for its units, with the wait of the fuller bucket', async () => {
+    const store = new DynamoDbBudgetStore(client, 'budgets');
+    const sent = (dueAt: number, messagesDueAt: number) =>
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { dueAt: { N: String(dueAt) }, messagesDueAt: { N: String(messagesDueAt) } } as never });
+    // Twenty messages this very moment: the 21st waits for one message's refill, 50 ms.
+    dynamodb.on(UpdateCommand).rejectsOnce(sent(NOW, NOW + 1000));
+    await expect(store.charge('alice', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: false, retryAfterMs: 50, exceeded: 'messages' });
+    dynamodb.reset();
+    dynamodb.on(UpdateCommand).rejectsOnce(sent(NOW + 40_000 + 1000, NOW));
+    await expect(new DynamoDbBudgetStore(client, 'budgets').charge('bob', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: false, retryAfterMs: 1050, exceeded: 'units' });
+  });
+
+  it('gives back units and messages together', async () => {
+    dynamodb.on(UpdateCommand).resolves({});
+    await new DynamoDbBudgetStore(client, 'budgets').refund('alice', 'sends', 10, 1);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { userId: 'alice', budget: 'sends' },
+      UpdateExpression: 'SET dueAt = dueAt - :cost0, messagesDueAt = messagesDueAt - :cost1',
+      ConditionExpression: 'attribute_exists(dueAt) AND attribute_exists(messagesDueAt)',
+    });
   });
 });
 

@@ -28,9 +28,9 @@ export function chatHandlerHarness() {
     gateway.on(PostToConnectionCommand).resolves({});
   });
 
-  /** Sends a frame; returns the route response's frame, if any. */
-  const invoke = async (frame: object) => {
-    const result = await handler(messageEvent(JSON.stringify(frame), 'alice', 'alice-conn=') as never, lambdaContext);
+  /** Sends a frame (from alice unless said otherwise); returns the route response's frame, if any. */
+  const invoke = async (frame: object, userId = 'alice') => {
+    const result = await handler(messageEvent(JSON.stringify(frame), userId, `${userId}-conn=`) as never, lambdaContext);
     return result.body ? (JSON.parse(result.body) as Record<string, unknown>) : undefined;
   };
 

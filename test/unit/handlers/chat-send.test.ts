@@ -1,9 +1,10 @@
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { payloadDigest } from '../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
+import { BUDGETS_TABLE, callsBesideBudgets } from '../../support/budget-mocks';
 import { chatHandlerHarness } from './chat-handler-harness';
 
 const { dynamodb, sqs, gateway, sns, invoke, postsTo } = chatHandlerHarness();
@@ -157,23 +158,25 @@ describe('chat handler: sendMessage', () => {
     });
   }
 
-  /** The rate counter's updates: which key, by how much. */
-  const rateUpdates = () =>
+  /** The sender's budget updates: which item, and what each took (a charge) or gave back, in ms of refill. */
+  const budgetUpdates = () =>
     dynamodb
       .commandCalls(UpdateCommand)
       .map((call) => call.args[0].input)
-      .filter((input) => input.TableName === 'send-rates')
-      .map((input) => ({ key: input.Key, sends: input.ExpressionAttributeValues![':sends'] }));
+      .filter((input) => input.TableName === BUDGETS_TABLE)
+      .map((input) => ({ key: input.Key, update: input.UpdateExpression }));
 
-  it('acks a retried send with its first seq, gives its rate count back, and delivers and pushes nothing again when its staged copy is marked delivered', async () => {
+  /** The send's one charge: its units and its message, in one write of the `sends` item. */
+  const sendCharge = { key: { userId: 'alice', budget: 'sends' }, update: expect.stringMatching(/dueAt = .*messagesDueAt = /) };
+  const giveBack = { key: { userId: 'alice', budget: 'sends' }, update: 'SET dueAt = dueAt - :cost0, messagesDueAt = messagesDueAt - :cost1' };
+
+  it('acks a retried send with its first seq, gives its charge back (all but a frame’s), and delivers and pushes nothing again when its staged copy is marked delivered', async () => {
     earlierSend('hi');
     dynamodb.on(GetCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' } }).resolves({ Item: { ...stagedCopy, deliveredAt: 1_764_000_000_100 } });
 
     expect(await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
 
-    const [count, giveBack] = rateUpdates();
-    expect(count).toEqual({ key: { userId: 'alice', second: expect.stringMatching(/^\d+$/) }, sends: 1 });
-    expect(giveBack).toEqual({ ...count, sends: -1 });
+    expect(budgetUpdates()).toEqual([sendCharge, giveBack]);
     expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(gateway.commandCalls(PostToConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['alice-conn=']);
     expect(postsTo('alice-conn=')).toEqual([{ type: 'ack', reqId: 'r2', status: 'sent', clientMsgId: 'c1', threadId: 'g_1', seq: 8, messageId: 'm-8', sentAt: 1_764_000_000_000 }]);
@@ -199,7 +202,7 @@ describe('chat handler: sendMessage', () => {
     expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' }, UpdateExpression: 'SET deliveredAt = :now' });
   });
 
-  it('answers bad_request to the same clientMsgId with another text, writing, queueing and delivering nothing, and gives the count back', async () => {
+  it('answers bad_request to the same clientMsgId with another text, writing, queueing and delivering nothing, and gives the charge back', async () => {
     earlierSend('hi');
 
     const reply = await invoke({ action: 'sendMessage', reqId: 'r3', clientMsgId: 'c1', threadId: 'g_1', text: 'edited' });
@@ -208,19 +211,21 @@ describe('chat handler: sendMessage', () => {
     expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(sqs).not.toHaveReceivedAnyCommand();
     expect(gateway).not.toHaveReceivedAnyCommand();
-    expect(rateUpdates().map((update) => update.sends)).toEqual([1, -1]);
+    expect(budgetUpdates()).toEqual([sendCharge, giveBack]);
   });
 
-  it('answers rate_limited to a user past 20 sends this second, writing nothing', async () => {
+  it('answers rate_limited to a user past 20 sends a second, from the one charge beside the first read, writing nothing', async () => {
     groupThread(1);
-    dynamodb.on(UpdateCommand, { TableName: 'send-rates' }).resolves({ Attributes: { sends: 21 } });
-    const reply = await invoke({ action: 'sendMessage', reqId: 'r5', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
-    expect(reply).toMatchObject({ type: 'error', reqId: 'r5', code: 'rate_limited' });
-    expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
+    // The messages sent are a second's refill ahead of what one more allows; the units have room.
+    const full = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { dueAt: { N: '0' }, messagesDueAt: { N: String(Date.now() + 60_000) } } as never });
+    dynamodb.on(UpdateCommand, { TableName: BUDGETS_TABLE }).rejects(full);
+    // A user of their own: the handler's environment now remembers this bucket as full, and refuses them without a call.
+    const reply = await invoke({ action: 'sendMessage', reqId: 'r5', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' }, 'flooder');
+    expect(reply).toMatchObject({ type: 'error', reqId: 'r5', code: 'rate_limited', message: expect.stringMatching(/20 messages a second/), retryAfterMs: expect.any(Number) });
+    expect(budgetUpdates()).toEqual([{ ...sendCharge, key: { userId: 'flooder', budget: 'sends' } }]);
+    // Beside the charge, only the send's first read: nothing written.
+    expect(callsBesideBudgets(dynamodb).map((call) => call.args[0].constructor.name)).toEqual(['BatchGetCommand']);
     expect(sqs).not.toHaveReceivedAnyCommand();
-    // Counters have a table of their own, keyed by user and second: no send key can name one.
-    expect(rateUpdates()).toEqual([{ key: { userId: 'alice', second: expect.stringMatching(/^\d+$/) }, sends: 1 }]);
-    expect(dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'send-records')).toEqual([]);
   });
 
   it('answers internal, queues nothing and acks nothing, when the commit fails', async () => {

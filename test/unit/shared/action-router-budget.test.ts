@@ -5,16 +5,16 @@ import { messageEvent } from '../../support/lambda-events';
 
 /** Budgets that admit charges until `room` units are taken, then refuse with `retryAfterMs`. */
 class CountingStore implements BudgetStore {
-  readonly charges: Array<{ userId: string; budget: BudgetName; units: number }> = [];
+  readonly charges: Array<{ userId: string; budget: BudgetName; units: number; messages?: number }> = [];
   readonly refunds: Array<{ budget: BudgetName; units: number }> = [];
   constructor(
     private room = Infinity,
     private readonly retryAfterMs = 1234,
   ) {}
-  async charge(userId: string, budget: BudgetName, units: number): Promise<BudgetVerdict> {
-    if (units > this.room) return { admitted: false, retryAfterMs: this.retryAfterMs };
+  async charge(userId: string, budget: BudgetName, units: number, _now: number, messages = 0): Promise<BudgetVerdict> {
+    if (units > this.room) return { admitted: false, retryAfterMs: this.retryAfterMs, exceeded: 'units' };
     this.room -= units;
-    this.charges.push({ userId, budget, units });
+    this.charges.push({ userId, budget, units, ...(messages > 0 ? { messages } : {}) });
     return { admitted: true };
   }
   async refund(_userId: string, budget: BudgetName, units: number): Promise<void> {
@@ -25,8 +25,11 @@ class CountingStore implements BudgetStore {
 const echoFrame = z.object({ action: z.literal('echo'), reqId: z.optional(z.string()), words: z.array(z.string()) });
 const plainFrame = z.object({ action: z.literal('plain'), reqId: z.optional(z.string()) });
 
+const sendFrame = z.object({ action: z.literal('send'), reqId: z.optional(z.string()) });
+
 function routerWith(store: BudgetStore) {
   const ran: string[] = [];
+  const refreshed: string[] = [];
   const route = actionRouter(
     {
       echo: action(
@@ -42,11 +45,20 @@ function routerWith(store: BudgetStore) {
         ran.push('plain');
         return { type: 'done' };
       }),
+      send: action(
+        sendFrame,
+        async () => {
+          ran.push('send');
+          return { type: 'sent' };
+        },
+        7,
+        'acks',
+      ),
     },
-    { budget: store },
+    { budget: store, onActivity: async (caller) => void refreshed.push(caller.connectionId) },
   );
   const send = async (frame: unknown, userId = 'alice') => JSON.parse((await route(messageEvent(typeof frame === 'string' ? frame : JSON.stringify(frame), userId) as never)).body);
-  return { ran, send };
+  return { ran, refreshed, send };
 }
 
 describe('the action router charges every frame to its user', () => {
@@ -104,6 +116,22 @@ describe('the action router charges every frame to its user', () => {
     const words = Array.from({ length: BUDGETS.actions.burst }, (_, index) => `w${index}`);
     expect(await send({ action: 'echo', words })).toMatchObject({ type: 'error', code: 'bad_request', message: expect.stringMatching(/larger than anyone may do at once/) });
     expect(store.charges).toEqual([]);
+  });
+
+  it('charges an action the budget it names', async () => {
+    const store = new CountingStore();
+    const { send } = routerWith(store);
+    expect(await send({ action: 'send' })).toEqual({ type: 'sent' });
+    expect(store.charges).toEqual([{ userId: 'alice', budget: 'acks', units: 7 }]);
+  });
+
+  // The liveness refresh (a write) started before the charge, so a frame refused over budget still wrote.
+  it('refreshes the connection for an admitted frame only: a refused one writes nothing', async () => {
+    const { refreshed, send } = routerWith(new CountingStore(DEFAULT_FRAME_UNITS));
+    expect(await send({ action: 'echo', words: ['a', 'b', 'c', 'd'] })).toMatchObject({ code: 'rate_limited' });
+    expect(refreshed).toEqual([]);
+    expect(await send({ action: 'plain' })).toEqual({ type: 'done' });
+    expect(refreshed).toHaveLength(1);
   });
 
   it("keeps users' budgets apart", async () => {

@@ -10,7 +10,6 @@ import {
   InMemoryConnections,
   InMemoryHistory,
   InMemoryPurse,
-  InMemoryRateCounter,
   InMemoryThreadStore,
   RecordingNotifier,
   RecordingPushRequester,
@@ -38,7 +37,6 @@ function setup() {
       fromConnectionId: `${senderId}-1`,
       ...ports,
       staged: new InMemoryStagedMessages(threads),
-      rate: new InMemoryRateCounter(),
       clock: () => ++clock,
       push,
       observer: new RecordingSendObserver(),
@@ -123,7 +121,7 @@ describe('blocking', () => {
     // In a group both are in (carol added bob), neither sees the other type.
     threads.pairs.accept('bob', 'carol');
     const shared = await createGroup({ creatorId: 'carol', name: 'Both', members: ['alice', 'bob'], maxMembers: 1024, now: 3, fromConnectionId: 'carol-1', ...ports });
-    const gate = { admit: async () => 'admitted' as const };
+    const gate = { peek: async () => 'admitted' as const, admit: async () => 'admitted' as const };
     const typing = (userId: string) => signalTyping({ threadId: shared.threadId, userId, state: 'start', now: 4, fromConnectionId: `${userId}-1`, gate, blocks: threads.pairs, ...ports });
     notifier.attempts.length = 0;
     await typing('alice');

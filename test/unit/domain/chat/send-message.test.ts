@@ -5,7 +5,6 @@ import type { StoredMessage } from '../../../../lambdas/domain/messages';
 import {
   InMemoryConnections,
   InMemoryPurse,
-  InMemoryRateCounter,
   InMemoryThreadStore,
   RecordingNotifier,
   RecordingPushRequester,
@@ -44,7 +43,6 @@ function setup(options: { notifier?: RecordingNotifier; push?: RecordingPushRequ
   const ports = {
     threads,
     staged,
-    rate: new InMemoryRateCounter(),
     purse: new InMemoryPurse(),
     clock: () => SENT_AT,
     connections,
