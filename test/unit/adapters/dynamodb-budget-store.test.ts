@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { DynamoDbBudgetStore } from '../../../lambdas/adapters/dynamodb-budget-store';
+import { BUDGETS } from '../../../lambdas/domain/budget';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const NOW = 1_764_000_000_000;
@@ -85,8 +86,8 @@ describe('DynamoDbBudgetStore.drain', () => {
     dynamodb.on(UpdateCommand).resolves({});
     const store = new DynamoDbBudgetStore(client, 'budgets');
     await store.drain('mallory', 'actions', 10_000, NOW);
-    // actions: a burst of 12,000 units at 300 a second refills in 40 s.
-    const dueAt = NOW + 40_000 + 10_000;
+    // actions: a whole burst's refill time, then the cool-off.
+    const dueAt = NOW + (BUDGETS.actions.burst * 1000) / BUDGETS.actions.perSecond + 10_000;
     expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { userId: 'mallory', budget: 'actions' },
       ConditionExpression: 'attribute_not_exists(dueAt) OR dueAt < :dueAt',
