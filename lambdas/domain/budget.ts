@@ -60,9 +60,11 @@ export const MAX_SENDS_PER_SECOND = 20;
 
 /**
  * Messages sent, counted beside the `sends` budget's units and charged in the same write: 20 a
- * second, sustained, and a second's worth at once (the lateness of one second's frames).
+ * second, sustained, and two seconds' worth at once. The contract limits a sustained rate, and a
+ * client's evenly spaced sends reach the function in bunches (a network or a busy environment
+ * holds some back), so a burst of one second's worth refused sends the contract allows.
  */
-export const MESSAGES_SENT: BudgetLimit = { perSecond: MAX_SENDS_PER_SECOND, burst: MAX_SENDS_PER_SECOND };
+export const MESSAGES_SENT: BudgetLimit = { perSecond: MAX_SENDS_PER_SECOND, burst: 2 * MAX_SENDS_PER_SECOND };
 
 /** Open connections a user may hold at once (docs/protocol.md, "Connecting"). */
 export const MAX_CONNECTIONS_PER_USER = 20;

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { DynamoDbBudgetStore } from '../../../lambdas/adapters/dynamodb-budget-store';
-import { BUDGETS } from '../../../lambdas/domain/budget';
+import { BUDGETS, MESSAGES_SENT } from '../../../lambdas/domain/budget';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const NOW = 1_764_000_000_000;
@@ -62,8 +62,8 @@ describe('DynamoDbBudgetStore', () => {
     const store = new DynamoDbBudgetStore(client, 'budgets');
     const sent = (dueAt: number, messagesDueAt: number) =>
       new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { dueAt: { N: String(dueAt) }, messagesDueAt: { N: String(messagesDueAt) } } as never });
-    // Twenty messages this very moment: the 21st waits for one message's refill, 50 ms.
-    dynamodb.on(UpdateCommand).rejectsOnce(sent(NOW, NOW + 1000));
+    // A full burst of messages this very moment: the next waits for one message's refill, 50 ms.
+    dynamodb.on(UpdateCommand).rejectsOnce(sent(NOW, NOW + (MESSAGES_SENT.burst * 1000) / MESSAGES_SENT.perSecond));
     await expect(store.charge('alice', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: false, retryAfterMs: 50, exceeded: 'messages' });
     dynamodb.reset();
     dynamodb.on(UpdateCommand).rejectsOnce(sent(NOW + 40_000 + 1000, NOW));
