@@ -27,18 +27,6 @@ export async function keepBudgetSpent(userId: string, forMs: number, budget: Bud
   }
 }
 
-/** Leaves `units` in the user's budget (the `ActionBudgets` table, written directly as the operator), as earlier frames would have. */
-export async function leaveInBudget(userId: string, units: number, budget: BudgetName = 'actions'): Promise<void> {
-  const { client, tableName } = await budgetsTable();
-  const { perSecond, burst } = BUDGETS[budget];
-  const dueAt = Date.now() + ((burst - units) * 1000) / perSecond;
-  try {
-    await client.send(new PutCommand({ TableName: tableName, Item: { userId, budget, dueAt, expiresAt: Math.ceil(dueAt / 1000) + 60 } }));
-  } finally {
-    client.destroy();
-  }
-}
-
 /**
  * Fills the user's count of messages sent (MESSAGES_SENT, kept on their `sends` item) and keeps it
  * full for `forMs` more, as new messages from the user's other devices would: every new message
