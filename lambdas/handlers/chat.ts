@@ -150,8 +150,8 @@ export const handler = instrumented(
         updateGroup({ callerId: caller.userId, threadId: frame.threadId, historyForNewMembers: frame.historyForNewMembers, fromConnectionId: caller.connectionId, ...membershipPorts, purse }),
       ),
 
-      blockUser: action(blockUserFrame, async (frame, caller) => blockUser({ blockerId: caller.userId, userId: frame.userId, now: Date.now(), pairs })),
-      unblockUser: action(unblockUserFrame, async (frame, caller) => unblockUser({ blockerId: caller.userId, userId: frame.userId, pairs })),
+      blockUser: action(blockUserFrame, async (frame, caller) => blockUser({ blockerId: caller.userId, userId: frame.userId, now: Date.now(), pairs }), ACTION_UNITS.blockUser),
+      unblockUser: action(unblockUserFrame, async (frame, caller) => unblockUser({ blockerId: caller.userId, userId: frame.userId, pairs }), ACTION_UNITS.unblockUser),
       listBlocks: action(listBlocksFrame, async (frame, caller) => listBlocks({ ownerId: caller.userId, cursor: frame.cursor, pairs }), ACTION_UNITS.listBlocks),
 
       acceptRequest: action(acceptRequestFrame, async (frame, caller) => acceptRequest({ userId: caller.userId, threadId: frame.threadId, threads })),

@@ -2,6 +2,7 @@ import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-
 import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { renewTokenFrame } from '../../protocol/client-frames';
 import { renewToken } from '../domain/token-renewal';
+import { ACTION_UNITS } from '../domain/budget';
 import { documentClient } from '../shared/clients/dynamodb';
 import { managementApiClient } from '../shared/clients/management-api';
 import { actionBudgetEnvironment } from '../shared/action-budget';
@@ -28,8 +29,10 @@ const gateway = new ApiGatewayConnectionNotifier(managementApiClient);
 export const handler = instrumented(
   actionRouter(
     {
-      renewToken: action(renewTokenFrame, (frame, caller) =>
-        renewToken({ caller, token: frame.token, now: Date.now(), verifier, registry, gateway, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }),
+      renewToken: action(
+        renewTokenFrame,
+        (frame, caller) => renewToken({ caller, token: frame.token, now: Date.now(), verifier, registry, gateway, idleTimeoutSeconds: config.IDLE_TIMEOUT_SECONDS }),
+        ACTION_UNITS.renewToken,
       ),
     },
     frameBudgetsOf(config),
