@@ -9,19 +9,46 @@ export interface AwsCallsReport {
   readonly roundTripsBeforeAck: Distribution;
 }
 
-/** Long enough for the batching window, the persistence function and the stream to finish. */
-const SETTLE_MS = 4000;
+/** At least this long for the batching window, the persistence function and the stream to start. */
+const SETTLE_MS = 1500;
+
+/**
+ * Then until no function has finished an invocation for this long: a 1024-member group's tail
+ * (the relay moving every member's thread row) outlasts any fixed wait, and would be counted
+ * against the next thing metered.
+ */
+const QUIET_MS = 2500;
+
+/** Gives up waiting for quiet after this long (the minute's sweep and pollers never stop). */
+const MAX_SETTLE_MS = 180_000;
 
 const framesOf = (users: readonly BenchUser[]) => users.reduce((sum, user) => sum + user.framesSent + user.framesReceived, 0);
 
 /** Runs `work` between a meter reset and a settled snapshot, counting the frames the users exchanged. */
 export async function metered(cloud: CloudClient, users: readonly BenchUser[], work: () => Promise<void>): Promise<{ snapshot: MeterSnapshot; frames: number }> {
-  await sleep(SETTLE_MS);
+  await settle(cloud);
   await cloud.resetMeter();
   const framesBefore = framesOf(users);
   await work();
-  await sleep(SETTLE_MS);
+  await settle(cloud);
   return { snapshot: await cloud.meter(), frames: framesOf(users) - framesBefore };
+}
+
+/** Waits until what was started has finished: SETTLE_MS, then QUIET_MS without a finished invocation. */
+async function settle(cloud: CloudClient): Promise<void> {
+  const startedAt = Date.now();
+  await sleep(SETTLE_MS);
+  const finished = async () => {
+    const { invocations, droppedInvocations } = await cloud.meter();
+    return invocations.length + droppedInvocations;
+  };
+  let seen = await finished();
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < QUIET_MS && Date.now() - startedAt < MAX_SETTLE_MS) {
+    await sleep(500);
+    const now = await finished();
+    if (now !== seen) [seen, quietSince] = [now, Date.now()];
+  }
 }
 
 async function sendAndWait(sender: BenchUser, recipients: readonly BenchUser[], frame: Record<string, unknown>, clientMsgId: string): Promise<void> {
