@@ -129,7 +129,11 @@ describe('the client SDK against the local cloud', () => {
     await hello.sent;
     await eventually(async () => bobHears.length === 1, WAIT_MS, 'bob hears alice');
     expect(bobHears[0]).toMatchObject({ threadId: hello.threadId, message: { seq: 1, senderId: alice, text: 'hi bob', clientMsgId: hello.clientMsgId } });
-    // Bob's client acks delivery by itself; reading is his to say.
+    // A first message from a stranger is a request: bob's client acks nothing of it (a delivery
+    // receipt would tell alice when he is online) until he accepts it, then acks delivery by
+    // itself; reading is his to say.
+    expect(hello.state).toBe('sent');
+    await bobClient.acceptRequest(hello.threadId!);
     await eventually(async () => hello.state === 'delivered', WAIT_MS, 'delivered');
     bobClient.markRead(hello.threadId!);
     await eventually(async () => hello.state === 'read', WAIT_MS, 'read');

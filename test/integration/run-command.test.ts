@@ -23,7 +23,7 @@ describe('the run command', () => {
     const port = new URL(localCloud().baseUrl).port;
     const { code, output } = await failure({ PORT: port });
     expect(code).toBe(1);
-    expect(output).toContain(`port ${port} is already taken`);
+    expect(output).toContain(`port ${port} of 127.0.0.1 is already taken`);
   });
 
   it('exits non-zero, naming the variable, when a setting is invalid', async () => {

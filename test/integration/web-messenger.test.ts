@@ -45,11 +45,13 @@ test('alice and bob chat: the thread list shows unread and the last message, tic
 
   await startChat(a, bob);
   await send(a, 'hi bob');
-  await tick(a, 'hi bob', 'Delivered').waitFor();
+  await tick(a, 'hi bob', 'Sent').waitFor();
 
-  // A first message from alice is a request for bob: read only once he accepts it.
+  // A first message from alice is a request for bob: neither delivered nor read (either would tell
+  // her when he is online) until he accepts it.
   await openRequest(b, alice, '1 unread');
   await message(b, 'hi bob').waitFor();
+  expect(await tick(a, 'hi bob', 'Sent').isVisible()).toBe(true);
   await acceptRequest(b, alice);
   const thread = threadButton(b, alice);
   await tick(a, 'hi bob', 'Read').waitFor();
