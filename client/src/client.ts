@@ -213,7 +213,7 @@ export class MessengerClient {
     await this.connection.request({ action: 'acceptRequest', threadId });
     const thread = this.thread(threadId);
     // What arrived while it was a request is acked now, not before: a receipt would have told a stranger you were online.
-    this.threadList.noteAccepted(thread);
+    this.threadList.noteAcceptedByUser(thread);
     return thread;
   }
 

@@ -39,6 +39,11 @@ export class Threads {
    * them when the user is online.
    */
   private readonly accepted = new Set<string>();
+  /**
+   * Threads the user accepted, or wrote into, on this client. A listing read before that (or from
+   * an index not caught up yet) does not make them requests again; being added to the thread anew does.
+   */
+  private readonly acceptedByUser = new Set<string>();
   /** Threads whose automatic delivered-ack waits: for more messages (a timer), or to be known as no request (none). */
   private readonly heldAcks = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   /** The listThreads page that tells whether new threads are requests, while one is on its way. */
@@ -66,13 +71,19 @@ export class Threads {
     for (const message of added) this.options.emitMessage({ threadId, message, source });
     if (added.length === 0) return;
     // Writing into a thread accepts it (docs/protocol.md, "Message requests").
-    if (source === 'sent') this.noteAccepted(thread);
+    if (source === 'sent') this.noteAcceptedByUser(thread);
     if (thread.firstHole() !== undefined) void this.fillGaps(thread);
     else if (added.some((message) => message.senderId !== this.options.userId())) this.holdDeliveredAck(thread);
   }
 
-  /** The user accepted the thread (acceptRequest): it is no request now, and what arrived is acked. */
-  noteAccepted(thread: Thread): void {
+  /** The user accepted the thread (acceptRequest) or wrote into it: no listing makes it a request again. */
+  noteAcceptedByUser(thread: Thread): void {
+    this.acceptedByUser.add(thread.threadId);
+    this.noteAccepted(thread);
+  }
+
+  /** The thread is known to be no request: it is marked so, and what arrived is acked. */
+  private noteAccepted(thread: Thread): void {
     thread.request = false;
     this.accepted.add(thread.threadId);
     if (this.heldAcks.has(thread.threadId) && this.heldAcks.get(thread.threadId) === undefined) {
@@ -89,13 +100,17 @@ export class Threads {
 
   applyMembership(frame: ServerFrameOf<'thread'>): void {
     const thread = this.get(frame.threadId);
+    const userId = this.options.userId();
+    // Added anew (after leaving, say): the thread may be a request again, as the next listing tells.
+    if (userId !== undefined && !thread.members.includes(userId) && frame.members.includes(userId)) this.acceptedByUser.delete(thread.threadId);
     thread.applyMembership(frame);
     this.options.emitThread(thread);
   }
 
   applyListing(listing: ThreadListing): Thread {
     const thread = this.get(listing.threadId);
-    thread.applyListing(listing);
+    const { request, ...rest } = listing;
+    thread.applyListing(request === true && this.acceptedByUser.has(listing.threadId) ? rest : listing);
     if (!thread.request) this.noteAccepted(thread);
     else this.accepted.delete(thread.threadId);
     this.options.emitThread(thread);

@@ -29,6 +29,35 @@ describe('blocks, message requests and group settings', () => {
     client.close();
   });
 
+  it('keeps an accepted request accepted when a listing read before the accept answers after it, until the user is added anew', async () => {
+    const client = fakeClient();
+    const socket = await connected(client);
+    const request = { threadId: 'g1', kind: 'group', name: 'Trip', members: ['alice', 'mallory'], lastSeq: 1, deliveredSeq: 0, readSeq: 0, request: true };
+    const first = client.listThreads();
+    await advance();
+    socket.reply('listThreads', { type: 'threads', threads: [request] });
+    await first;
+
+    // The server runs frames concurrently: a listing sent before the accept may read the thread before the accept is written.
+    const stale = client.listThreads();
+    const accepted = client.acceptRequest('g1');
+    await advance();
+    socket.reply('acceptRequest', { type: 'requestAccepted', threadId: 'g1' });
+    await accepted;
+    socket.reply('listThreads', { type: 'threads', threads: [request] });
+    expect((await stale).threads[0].request).toBe(false);
+
+    // Removed, then added again by a stranger: the thread is a request again.
+    socket.receive({ type: 'thread', threadId: 'g1', kind: 'group', name: 'Trip', members: ['mallory'], admins: ['mallory'] });
+    socket.receive({ type: 'thread', threadId: 'g1', kind: 'group', name: 'Trip', members: ['alice', 'mallory'], admins: ['mallory'] });
+    await advance();
+    const fresh = client.listThreads();
+    await advance();
+    socket.reply('listThreads', { type: 'threads', threads: [request] });
+    expect((await fresh).threads[0].request).toBe(true);
+    client.close();
+  });
+
   it('blocks, unblocks and lists blocks page by page', async () => {
     const client = fakeClient();
     const socket = await connected(client);

@@ -6,6 +6,8 @@ import { byLogicalId, clientsClosedAfterEach, connectionRegistry, eventually, lo
 
 jest.setTimeout(90_000);
 
+/** How long a message committed by a send that died may take to be delivered by the relay here. */
+const HEAL_WITHIN_MS = 20_000;
 const connect = clientsClosedAfterEach();
 const arm = faultsDisarmedAfterEach();
 let threads: DynamoDBDocumentClient;
@@ -84,11 +86,11 @@ describe('the outbox relay', () => {
     );
     await threads.send(new PutCommand({ TableName: threadsTable, Item: { ...lost, ...stagedKey(threadId, 2) } }));
 
-    // The 2 s of issue 10 on AWS; the local cloud on a loaded machine gets some slack.
-    const delivered = await recipient.waitFor((frame) => frame.type === 'message' && frame.seq === 2, 6_000);
+    // Within the lease and the stream's latency (about 2 s); a CI machine running every suite at once is given far more, as this proves that it comes, not how fast.
+    const delivered = await recipient.waitFor((frame) => frame.type === 'message' && frame.seq === 2, HEAL_WITHIN_MS);
     expect(delivered).toMatchObject({ messageId: lost.messageId, senderId: alice, text: lost.text, sentAt });
     // The sender's own devices hear of it too (the relay does not know which one sent it); clients drop duplicates by messageId.
-    await sender.waitFor((frame) => frame.type === 'message' && frame.seq === 2, 6_000);
+    await sender.waitFor((frame) => frame.type === 'message' && frame.seq === 2, HEAL_WITHIN_MS);
     await eventually(async () => (await historySeqs(threadId)).join() === '1,2', 30_000, 'both messages to reach history');
     await eventually(async () => (await stagedCopy(threadId, 2)) === undefined, 30_000, 'the staged copy to be released');
   });
@@ -106,8 +108,8 @@ describe('the outbox relay', () => {
     expect(await firedOf(faultId)).toHaveLength(1);
     expect(sender.frames.filter((frame) => frame.reqId === 'dies')).toEqual([]);
 
-    // The 2 s of issue 10 on AWS; the local cloud on a loaded machine gets some slack.
-    const delivered = await recipient.waitFor((frame) => frame.type === 'message' && frame.seq === 2, 6_000);
+    // Within the lease and the stream's latency (about 2 s); a CI machine running every suite at once is given far more, as this proves that it comes, not how fast.
+    const delivered = await recipient.waitFor((frame) => frame.type === 'message' && frame.seq === 2, HEAL_WITHIN_MS);
     expect(delivered).toMatchObject({ senderId: alice, clientMsgId: 'c2', text: 'committed, then the function died' });
     const threadId = String(first.threadId);
     await eventually(async () => (await historySeqs(threadId)).join() === '1,2', 30_000, 'the message to reach history');
