@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BUDGETS, MESSAGES_SENT, type BudgetDrain, type BudgetLimit, type BudgetName, type BudgetStore, type BudgetVerdict } from '../domain/budget';
+import { MESSAGES_SENT, type BudgetDrain, type BudgetLimit, type BudgetLimits, type BudgetName, type BudgetStore, type BudgetVerdict } from '../domain/budget';
 import { conditionHeld } from './dynamodb-conditions';
 
 /** Budgets remembered per execution environment; beyond this the memory is simply started afresh. */
@@ -51,11 +51,12 @@ export class DynamoDbBudgetStore implements BudgetStore, BudgetDrain {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    readonly limits: BudgetLimits,
   ) {}
 
   async charge(userId: string, budget: BudgetName, units: number, now: number, messages = 0): Promise<BudgetVerdict> {
-    const meters = metersOf(budget, units, messages, now);
-    const { perSecond, burst } = BUDGETS[budget];
+    const meters = metersOf(this.limits[budget], budget, units, messages, now);
+    const { perSecond, burst } = this.limits[budget];
     // Once every bucket of the item would be full again, the item says nothing a missing one does not.
     const expiresAt = Math.ceil((now + Math.max((burst * 1000) / perSecond, messages > 0 ? (MESSAGES_SENT.burst * 1000) / MESSAGES_SENT.perSecond : 0)) / 1000) + 60;
     const keyOf = (meter: Meter) => `${userId}\n${budget}\n${meter.attribute}`;
@@ -111,7 +112,7 @@ export class DynamoDbBudgetStore implements BudgetStore, BudgetDrain {
   }
 
   async refund(userId: string, budget: BudgetName, units: number, messages = 0): Promise<void> {
-    const meters = metersOf(budget, units, messages, 0);
+    const meters = metersOf(this.limits[budget], budget, units, messages, 0);
     // A `dueAt` moved into the past only means a full bucket; a bucket gone is full already.
     await conditionHeld(
       this.client.send(
@@ -128,7 +129,7 @@ export class DynamoDbBudgetStore implements BudgetStore, BudgetDrain {
   }
 
   async drain(userId: string, budget: BudgetName, forMs: number, now: number): Promise<void> {
-    const { perSecond, burst } = BUDGETS[budget];
+    const { perSecond, burst } = this.limits[budget];
     // Empty (a whole burst's refill time ahead), and `forMs` more.
     const dueAt = now + (burst * 1000) / perSecond + forMs;
     // The user's own charges since, or an earlier drain, may have moved `dueAt` later still: kept.
@@ -153,14 +154,14 @@ export class DynamoDbBudgetStore implements BudgetStore, BudgetDrain {
 }
 
 /** The buckets a charge takes from: the budget's units, when any, and the messages sent, when any. */
-function metersOf(budget: BudgetName, units: number, messages: number, now: number): Meter[] {
+function metersOf(limit: BudgetLimit, budget: BudgetName, units: number, messages: number, now: number): Meter[] {
   const meters: Meter[] = [];
   const add = (kind: Meter['kind'], attribute: Meter['attribute'], { perSecond, burst }: BudgetLimit, amount: number) => {
     const msPerAmount = 1000 / perSecond;
     const cost = amount * msPerAmount;
     meters.push({ kind, attribute, cost, latest: now + burst * msPerAmount - cost });
   };
-  if (units > 0 || messages <= 0) add('units', 'dueAt', BUDGETS[budget], units);
+  if (units > 0 || messages <= 0) add('units', 'dueAt', limit, units);
   if (messages > 0) {
     if (budget !== 'sends') throw new Error(`messages are counted with the sends budget, not ${budget}`);
     add('messages', 'messagesDueAt', MESSAGES_SENT, messages);

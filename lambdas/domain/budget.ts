@@ -1,4 +1,3 @@
-import { userLimits } from '../shared/config';
 import { MessengerError } from './errors';
 
 /**
@@ -20,7 +19,9 @@ export type BudgetName = 'actions' | 'sends' | 'acks' | 'groupsCreated' | 'membe
 
 /** Groups a user may create an hour, unless the stack sets another number (`-c messenger:groupsCreatedPerHour`). */
 export const DEFAULT_GROUPS_CREATED_PER_HOUR = 20;
-const groupsCreatedPerHour = userLimits.GROUPS_CREATED_PER_HOUR ?? DEFAULT_GROUPS_CREATED_PER_HOUR;
+
+/** Each budget's limit. */
+export type BudgetLimits = Readonly<Record<BudgetName, BudgetLimit>>;
 
 /**
  * docs/protocol.md, "Budgets and caps". Three budgets pay in units, each for its own frames, so
@@ -45,15 +46,20 @@ const groupsCreatedPerHour = userLimits.GROUPS_CREATED_PER_HOUR ?? DEFAULT_GROUP
  * `groupsCreated` and `membersAdded` count creations and members, not units: their cost is paid
  * from `actions`.
  */
-export const BUDGETS: Readonly<Record<BudgetName, BudgetLimit>> = {
-  actions: { perSecond: 100, burst: 12_000 },
-  sends: { perSecond: 300, burst: 12_000 },
-  acks: { perSecond: 40, burst: 6_000 },
-  /** Groups created: 20 an hour by default, all of them at once if need be. */
-  groupsCreated: { perSecond: groupsCreatedPerHour / 3600, burst: groupsCreatedPerHour },
-  /** Members added, by createGroup or addMembers: 2,048 a minute (two full groups). */
-  membersAdded: { perSecond: 2048 / 60, burst: 2048 },
-};
+export function budgetLimits({ groupsCreatedPerHour = DEFAULT_GROUPS_CREATED_PER_HOUR }: { readonly groupsCreatedPerHour?: number } = {}): BudgetLimits {
+  return {
+    actions: { perSecond: 100, burst: 12_000 },
+    sends: { perSecond: 300, burst: 12_000 },
+    acks: { perSecond: 40, burst: 6_000 },
+    /** Groups created: 20 an hour by default, all of them at once if need be. */
+    groupsCreated: { perSecond: groupsCreatedPerHour / 3600, burst: groupsCreatedPerHour },
+    /** Members added, by createGroup or addMembers: 2,048 a minute (two full groups). */
+    membersAdded: { perSecond: 2048 / 60, burst: 2048 },
+  };
+}
+
+/** The budgets as a stack deploys them unless configured otherwise. */
+export const BUDGETS = budgetLimits();
 
 /** docs/protocol.md, "Sending": a user may send 20 messages a second, sustained; the excess is refused. */
 export const MAX_SENDS_PER_SECOND = 20;
@@ -130,6 +136,8 @@ export type BudgetVerdict = { readonly admitted: true } | { readonly admitted: f
 
 /** Where the users' budgets are kept: one atomic charge per call, shared by every execution environment. */
 export interface BudgetStore {
+  /** The limits this store keeps each user's budgets within. */
+  readonly limits: BudgetLimits;
   /**
    * Takes `units` from the user's named budget, and `messages` from their MESSAGES_SENT (only
    * with `sends`), if both hold them now; takes nothing otherwise.
@@ -149,13 +157,14 @@ export class RateLimitedError extends MessengerError {
   }
 }
 
-const REFUSALS: Record<BudgetName, string> = {
-  actions: 'you are doing too much too fast; slow down and retry after retryAfterMs',
-  sends: 'your messages reach too many people too fast; slow down and retry after retryAfterMs',
-  acks: 'you are sending receipts too fast; send the latest one after retryAfterMs',
-  groupsCreated: `you may create ${BUDGETS.groupsCreated.burst} groups an hour; retry after retryAfterMs`,
-  membersAdded: `you may add ${BUDGETS.membersAdded.burst} members a minute; retry after retryAfterMs`,
-};
+const refusalOf = (budget: BudgetName, limits: BudgetLimits): string =>
+  ({
+    actions: 'you are doing too much too fast; slow down and retry after retryAfterMs',
+    sends: 'your messages reach too many people too fast; slow down and retry after retryAfterMs',
+    acks: 'you are sending receipts too fast; send the latest one after retryAfterMs',
+    groupsCreated: `you may create ${limits.groupsCreated.burst} groups an hour; retry after retryAfterMs`,
+    membersAdded: `you may add ${limits.membersAdded.burst} members a minute; retry after retryAfterMs`,
+  })[budget];
 
 const TOO_MANY_MESSAGES = `you are sending more than ${MAX_SENDS_PER_SECOND} messages a second; slow down and retry after retryAfterMs`;
 
@@ -179,10 +188,10 @@ export function purseOf({ userId, store, clock }: { readonly userId: string; rea
     async spend(units, budget = 'actions', messages = 0) {
       if (units <= 0 && messages <= 0) return;
       if (messages > 0 && budget !== 'sends') throw new Error(`messages are counted with the sends budget, not ${budget}`);
-      const limit = BUDGETS[budget];
+      const limit = store.limits[budget];
       if (units > limit.burst) throw new MessengerError('bad_request', `this request is larger than anyone may do at once (${budget}: ${Math.ceil(units)} of ${limit.burst})`);
       const verdict = await store.charge(userId, budget, Math.max(0, units), clock(), messages);
-      if (!verdict.admitted) throw new RateLimitedError(verdict.exceeded === 'messages' ? TOO_MANY_MESSAGES : REFUSALS[budget], Math.ceil(verdict.retryAfterMs));
+      if (!verdict.admitted) throw new RateLimitedError(verdict.exceeded === 'messages' ? TOO_MANY_MESSAGES : refusalOf(budget, store.limits), Math.ceil(verdict.retryAfterMs));
     },
     async giveBack(units, budget = 'actions', messages = 0) {
       if (units > 0 || messages > 0) await store.refund(userId, budget, Math.max(0, units), messages).catch(() => undefined);

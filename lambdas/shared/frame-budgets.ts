@@ -1,6 +1,7 @@
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
 import { DynamoDbBudgetStore } from '../adapters/dynamodb-budget-store';
 import { FloodGuard } from '../domain/flood-guard';
+import { configuredBudgetLimits } from './action-budget';
 import { documentClient } from './clients/dynamodb';
 import { managementApiClient } from './clients/management-api';
 import type { RouterOptions } from './websocket';
@@ -12,7 +13,7 @@ import type { RouterOptions } from './websocket';
  * One store for both, so that the environment's memory of a bucket sees the drain too.
  */
 export function frameBudgetsOf(config: { readonly ACTION_BUDGETS_TABLE: string }): Pick<RouterOptions, 'budget' | 'onRefused'> {
-  const budget = new DynamoDbBudgetStore(documentClient, config.ACTION_BUDGETS_TABLE);
+  const budget = new DynamoDbBudgetStore(documentClient, config.ACTION_BUDGETS_TABLE, configuredBudgetLimits);
   const guard = new FloodGuard({ budget, notifier: new ApiGatewayConnectionNotifier(managementApiClient), clock: Date.now });
   return { budget, onRefused: (caller) => guard.noteRefusal(caller) };
 }

@@ -17,14 +17,14 @@ beforeEach(() => dynamodb.reset());
 describe('DynamoDbBudgetStore', () => {
   it('charges an idle bucket in one call', async () => {
     dynamodb.on(UpdateCommand).resolves({ Attributes: { dueAt: NOW + 500 } });
-    const store = new DynamoDbBudgetStore(client, 'budgets');
+    const store = new DynamoDbBudgetStore(client, 'budgets', BUDGETS);
     await expect(store.charge('alice', 'groupsCreated', 1, NOW)).resolves.toEqual({ admitted: true });
     expect(dynamodb).toHaveReceivedCommandTimes(UpdateCommand, 1);
   });
 
   it('refuses with retryAfterMs, after one call, a charge the bucket has no room for', async () => {
     dynamodb.on(UpdateCommand).rejects(bucketWas(NOW + 10 * 3_600_000));
-    const store = new DynamoDbBudgetStore(client, 'budgets');
+    const store = new DynamoDbBudgetStore(client, 'budgets', BUDGETS);
     const verdict = await store.charge('alice', 'groupsCreated', 1, NOW);
     expect(verdict).toMatchObject({ admitted: false });
     expect(verdict.admitted === false && verdict.retryAfterMs).toBeGreaterThan(0);
@@ -40,7 +40,7 @@ describe('DynamoDbBudgetStore', () => {
       calls += 1;
       throw bucketWas(calls % 2 === 1 ? NOW + 1 : NOW - 1);
     });
-    const store = new DynamoDbBudgetStore(client, 'budgets');
+    const store = new DynamoDbBudgetStore(client, 'budgets', BUDGETS);
     await expect(store.charge('alice', 'membersAdded', 10, NOW)).resolves.toEqual({ admitted: false, retryAfterMs: 100, exceeded: 'units' });
     expect(calls).toBe(8);
   });
@@ -48,7 +48,7 @@ describe('DynamoDbBudgetStore', () => {
   // Sends were counted in a table of their own (a second write per send), and paid in units from the bucket acks drained.
   it("charges a send's units and its message in one conditional write of the sends item", async () => {
     dynamodb.on(UpdateCommand).resolves({ Attributes: { dueAt: NOW + 50, messagesDueAt: NOW + 50 } });
-    const store = new DynamoDbBudgetStore(client, 'budgets');
+    const store = new DynamoDbBudgetStore(client, 'budgets', BUDGETS);
     await expect(store.charge('alice', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: true });
     expect(dynamodb).toHaveReceivedCommandTimes(UpdateCommand, 1);
     const input = dynamodb.commandCalls(UpdateCommand)[0].args[0].input;
@@ -59,7 +59,7 @@ describe('DynamoDbBudgetStore', () => {
   });
 
   it('tells a send refused for its message rate from one refused for its units, with the wait of the fuller bucket', async () => {
-    const store = new DynamoDbBudgetStore(client, 'budgets');
+    const store = new DynamoDbBudgetStore(client, 'budgets', BUDGETS);
     const sent = (dueAt: number, messagesDueAt: number) =>
       new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { dueAt: { N: String(dueAt) }, messagesDueAt: { N: String(messagesDueAt) } } as never });
     // A full burst of messages this very moment: the next waits for one message's refill, 50 ms.
@@ -67,12 +67,12 @@ describe('DynamoDbBudgetStore', () => {
     await expect(store.charge('alice', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: false, retryAfterMs: 50, exceeded: 'messages' });
     dynamodb.reset();
     dynamodb.on(UpdateCommand).rejectsOnce(sent(NOW + 40_000 + 1000, NOW));
-    await expect(new DynamoDbBudgetStore(client, 'budgets').charge('bob', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: false, retryAfterMs: 1050, exceeded: 'units' });
+    await expect(new DynamoDbBudgetStore(client, 'budgets', BUDGETS).charge('bob', 'sends', 15, NOW, 1)).resolves.toEqual({ admitted: false, retryAfterMs: 1050, exceeded: 'units' });
   });
 
   it('gives back units and messages together', async () => {
     dynamodb.on(UpdateCommand).resolves({});
-    await new DynamoDbBudgetStore(client, 'budgets').refund('alice', 'sends', 10, 1);
+    await new DynamoDbBudgetStore(client, 'budgets', BUDGETS).refund('alice', 'sends', 10, 1);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { userId: 'alice', budget: 'sends' },
       UpdateExpression: 'SET dueAt = dueAt - :cost0, messagesDueAt = messagesDueAt - :cost1',
@@ -84,7 +84,7 @@ describe('DynamoDbBudgetStore', () => {
 describe('DynamoDbBudgetStore.drain', () => {
   it('empties the bucket for a burst’s refill and the cool-off, never moving an later dueAt back, and refuses without a call after', async () => {
     dynamodb.on(UpdateCommand).resolves({});
-    const store = new DynamoDbBudgetStore(client, 'budgets');
+    const store = new DynamoDbBudgetStore(client, 'budgets', BUDGETS);
     await store.drain('mallory', 'actions', 10_000, NOW);
     // actions: a whole burst's refill time, then the cool-off.
     const dueAt = NOW + (BUDGETS.actions.burst * 1000) / BUDGETS.actions.perSecond + 10_000;
@@ -99,6 +99,6 @@ describe('DynamoDbBudgetStore.drain', () => {
 
   it('takes a failed condition (the bucket already emptied for longer) as done', async () => {
     dynamodb.on(UpdateCommand).rejects(bucketWas(NOW + 100_000));
-    await expect(new DynamoDbBudgetStore(client, 'budgets').drain('mallory', 'actions', 10_000, NOW)).resolves.toBeUndefined();
+    await expect(new DynamoDbBudgetStore(client, 'budgets', BUDGETS).drain('mallory', 'actions', 10_000, NOW)).resolves.toBeUndefined();
   });
 });

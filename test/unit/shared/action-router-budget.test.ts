@@ -5,6 +5,7 @@ import { messageEvent } from '../../support/lambda-events';
 
 /** Budgets that admit charges until `room` units are taken, then refuse with `retryAfterMs`. */
 class CountingStore implements BudgetStore {
+  readonly limits = BUDGETS;
   readonly charges: Array<{ userId: string; budget: BudgetName; units: number; messages?: number }> = [];
   readonly refunds: Array<{ budget: BudgetName; units: number }> = [];
   constructor(
