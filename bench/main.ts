@@ -4,16 +4,20 @@
  * (CI runs it). `npm run bench -- abuse` runs the abuse table alone: each action's worst-case frame
  * and what one user costs an hour at their limits (with `--smoke`, in small groups). Prints a report and writes the same figures as JSON (date, commit, machine) to
  * `bench/results/`, or where `--out` says. `BENCH_LOCAL_CLOUD_URL` (e.g. http://127.0.0.1:8080) uses an already running local cloud
- * (`npm start`) instead of starting one.
+ * (`npm start`) instead of starting one. A full run ends with the comparison in Markdown (for
+ * docs/benchmark.md and the README): its tables beside the newest full run before it in
+ * `bench/results/`, or beside `--compare <file>`. `npm run bench -- --report <file> [--compare <file>]`
+ * prints that comparison for runs already written, without running anything.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
 import { CloudClient } from './cloud';
+import { formatComparison, previousRunFile, type RunResults } from './compare';
 import { checkTargets, formatReport, type TargetCheck } from './report';
 import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
 import { measureAwsCalls, type AwsCallsReport } from './scenarios/aws-calls';
@@ -79,7 +83,13 @@ function machine() {
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, 'group-size': { type: 'string' } },
+    options: {
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'group-size': { type: 'string' },
+      compare: { type: 'string' },
+      report: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const only = positionals[0];
@@ -89,6 +99,10 @@ async function main(): Promise<void> {
   const log = (message: string) => console.error(`[bench] ${message}`);
   // What is measured is the tree as it was when the run began, before the local cloud synthesizes it.
   const commit = commitOf();
+  if (values.report !== undefined) {
+    console.log(await comparison(values.report, values.compare));
+    return;
+  }
 
   let started: LocalCloudProcess | undefined;
   let cloud: CloudClient;
@@ -136,9 +150,20 @@ async function main(): Promise<void> {
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify({ ...results, targets }, null, 2) + '\n');
     log(`results written to ${path.relative(process.cwd(), out)}`);
+    const before = values.compare ?? (mode === 'full' ? await previousRunFile(path.dirname(out), out) : undefined);
+    console.log(`\nFor docs/benchmark.md and the README (Markdown):\n\n${await comparison(out, before)}`);
   } finally {
     await started?.stop();
   }
+}
+
+/** The run in `file` beside the one in `beforeFile`, in Markdown, with the command that produced it. */
+async function comparison(file: string, beforeFile?: string): Promise<string> {
+  const read = async (name: string) => JSON.parse(await readFile(name, 'utf8')) as RunResults;
+  const now = await read(file);
+  const shown = (name: string) => path.relative(PROJECT_ROOT, path.resolve(name));
+  const command = now.mode === 'smoke' ? 'npm run bench -- --smoke' : 'npm run bench';
+  return formatComparison(command, now, shown(file), beforeFile === undefined ? undefined : await read(beforeFile), beforeFile === undefined ? undefined : shown(beforeFile));
 }
 
 main().catch((error: Error) => {
