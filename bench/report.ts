@@ -181,7 +181,7 @@ export function formatReport(results: BenchmarkResults, checks: readonly TargetC
     `6. Cold start: bundle size and module load (hello-world ${(results.coldStart.helloWorld.bytes / KB).toFixed(1)} KB, ${results.coldStart.helloWorld.loadMs} ms; ` +
       `the SDK hello-world requires the same @aws-sdk packages and creates the same clients as the function, with its environment; our share is the difference)\n` +
       table(
-        ['function', 'KB', 'load ms', 'x hello-world', 'SDK hello-world ms', 'our share ms', 'SDK packages'],
+        ['function', 'KB', 'load ms', 'x hello-world', 'SDK hello-world ms', 'our share ms', 'load CPU ms', 'SDK hello-world CPU ms', 'our share CPU ms', 'SDK packages'],
         results.coldStart.bundles.map((bundle) => [
           bundle.function,
           (bundle.bytes / KB).toFixed(0),
@@ -189,6 +189,9 @@ export function formatReport(results: BenchmarkResults, checks: readonly TargetC
           bundle.loadRatio,
           bundle.sdkHelloWorldMs,
           bundle.ownShareMs,
+          bundle.loadCpuMs,
+          bundle.sdkHelloWorldCpuMs,
+          bundle.ownShareCpuMs,
           bundle.sdkPackages.map((pkg) => pkg.replace('@aws-sdk/', '')).join(' '),
         ]),
       ),
