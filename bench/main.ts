@@ -4,10 +4,7 @@
  * (CI runs it). `npm run bench -- abuse` runs the abuse table alone: each action's worst-case frame
  * and what one user costs an hour at their limits (with `--smoke`, in small groups). Prints a report and writes the same figures as JSON (date, commit, machine) to
  * `bench/results/`, or where `--out` says. `BENCH_LOCAL_CLOUD_URL` (e.g. http://127.0.0.1:8080) uses an already running local cloud
- * (`npm start`) instead of starting one. A full run ends with the comparison in Markdown (for
- * docs/benchmark.md and the README): its tables beside the newest full run before it in
- * `bench/results/`, or beside `--compare <file>`. `npm run bench -- --report <file> [--compare <file>]`
- * prints that comparison for runs already written, without running anything.
+ * (`npm start`) instead of starting one.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -16,8 +13,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
-import { CloudClient } from './cloud';
 import { formatComparison, previousRunFile, type RunResults } from './compare';
+import { CloudClient } from './cloud';
 import { checkTargets, formatReport, type TargetCheck } from './report';
 import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
 import { measureAwsCalls, type AwsCallsReport } from './scenarios/aws-calls';
@@ -87,7 +84,10 @@ async function main(): Promise<void> {
       smoke: { type: 'boolean', default: false },
       out: { type: 'string' },
       'group-size': { type: 'string' },
+      // A full run ends with its tables in Markdown (for docs/benchmark.md and the README) beside the
+      // newest full run before it in bench/results/, or beside this file.
       compare: { type: 'string' },
+      // Prints that comparison for a run already written (with --compare, beside that one), running nothing.
       report: { type: 'string' },
     },
     allowPositionals: true,
