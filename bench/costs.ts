@@ -1,5 +1,6 @@
 import prices from './prices.json';
 import { isDynamoDbRead } from '../local-cloud/services/lambda/metering';
+import { estimateInvocation, gbSeconds as gbSecondsOf, roundTrips } from './aws-estimate';
 import type { MeterSnapshot } from './cloud';
 
 /** Functions run by a schedule, whatever the clients do: a fixed cost per minute, not a share of any operation. */
@@ -12,7 +13,12 @@ export interface OperationUsage {
   /** SDK calls per operation, by function and `Service.Operation`. */
   readonly sdkCalls: Record<string, Record<string, number>>;
   readonly lambdaInvocations: number;
+  /** Billed here: local milliseconds, which carry DynamoDB Local's and this machine's slowness. */
   readonly lambdaGbSeconds: number;
+  /** The AWS estimate (bench/aws-estimate.ts): CPU time on Lambda's vCPU share plus AWS's latency for each sequential round trip. */
+  readonly lambdaGbSecondsAwsEstimate: number;
+  /** Per function, per invocation: ms billed here, CPU ms, sequential AWS round trips, the AWS estimate's billed ms. */
+  readonly lambdaByFunction: Record<string, { invocations: number; measuredMs: number; cpuMs: number; roundTrips: number; awsEstimateMs: number }>;
   readonly dynamodbReadUnits: number;
   readonly dynamodbWriteUnits: number;
   /** SQS requests: the functions' and Lambda's poller's (receives that returned messages, deletes). */
@@ -24,8 +30,10 @@ export interface OperationUsage {
   /** WebSocket frames both ways, each under 32 KB. */
   readonly apiGatewayMessages: number;
   readonly logBytes: number;
-  /** US dollars per million operations, by service and in total. */
-  readonly dollarsPerMillion: Record<string, number> & { total: number };
+  /** US dollars per million operations, by service and in total, with Lambda duration as the AWS estimate. */
+  readonly dollarsPerMillion: Record<string, number> & { lambdaDuration: number; total: number };
+  /** The same with Lambda duration as billed here: what runs on this machine, not a figure for AWS. */
+  readonly dollarsPerMillionMeasured: { lambdaDuration: number; total: number };
 }
 
 const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
@@ -41,7 +49,9 @@ export function usageOf(
   extra: { apiGatewayMessages: number; keyspacesWriteUnits: number },
 ): OperationUsage {
   const sdkCalls: Record<string, Record<string, number>> = {};
+  const byFunction: Record<string, { invocations: number; measuredMs: number; cpuMs: number; roundTrips: number; awsEstimateMs: number }> = {};
   let gbSeconds = 0;
+  let gbSecondsAwsEstimate = 0;
   let readUnits = 0;
   let writeUnits = 0;
   let sqsRequests = 0;
@@ -50,7 +60,15 @@ export function usageOf(
   let logBytes = 0;
   const invocations = snapshot.invocations.filter((invocation) => !SCHEDULED_FUNCTIONS.some((prefix) => invocation.logicalId.startsWith(prefix)));
   for (const invocation of invocations) {
-    gbSeconds += (invocation.billedMs / 1000) * (invocation.memoryMb / 1024);
+    gbSeconds += gbSecondsOf(invocation.billedMs, invocation.memoryMb);
+    const estimate = estimateInvocation(invocation);
+    gbSecondsAwsEstimate += gbSecondsOf(estimate.billedMs, invocation.memoryMb);
+    const fn = (byFunction[invocation.logicalId] ??= { invocations: 0, measuredMs: 0, cpuMs: 0, roundTrips: 0, awsEstimateMs: 0 });
+    fn.invocations += 1;
+    fn.measuredMs += invocation.billedMs;
+    fn.cpuMs += estimate.cpuMs;
+    fn.roundTrips += estimate.roundTrips;
+    fn.awsEstimateMs += estimate.billedMs;
     logBytes += invocation.logBytes;
     const byCall = (sdkCalls[invocation.logicalId] ??= {});
     for (const call of invocation.calls) {
@@ -77,6 +95,7 @@ export function usageOf(
   const usage = {
     lambdaInvocations: per(invocations.length),
     lambdaGbSeconds: per(gbSeconds),
+    lambdaGbSecondsAwsEstimate: per(gbSecondsAwsEstimate),
     dynamodbReadUnits: per(readUnits),
     dynamodbWriteUnits: per(writeUnits),
     sqsRequests: per(sqsRequests),
@@ -90,7 +109,7 @@ export function usageOf(
   const dollars = {
     apiGateway: usage.apiGatewayMessages * prices.apiGateway.perMillionMessages,
     lambdaRequests: usage.lambdaInvocations * prices.lambda.perMillionRequests,
-    lambdaDuration: usage.lambdaGbSeconds * prices.lambda.arm64PerGbSecond * million,
+    lambdaDuration: usage.lambdaGbSecondsAwsEstimate * prices.lambda.arm64PerGbSecond * million,
     dynamodb: usage.dynamodbReadUnits * prices.dynamodb.perMillionReadUnits + usage.dynamodbWriteUnits * prices.dynamodb.perMillionWriteUnits,
     sqs: usage.sqsRequests * prices.sqs.perMillionRequests,
     sns: usage.snsPublishes * prices.sns.perMillionPublishes + usage.snsMobilePushes * prices.sns.perMillionMobilePush,
@@ -98,20 +117,35 @@ export function usageOf(
     cloudwatchLogs: ((usage.logBytes * million) / 1024 ** 3) * prices.cloudwatchLogs.perGbIngested,
   };
   const total = Object.values(dollars).reduce((sum, value) => sum + value, 0);
+  const measuredDuration = usage.lambdaGbSeconds * prices.lambda.arm64PerGbSecond * million;
   for (const perFunction of Object.values(sdkCalls)) for (const name of Object.keys(perFunction)) perFunction[name] = round(per(perFunction[name]), 2);
+  const lambdaByFunction = Object.fromEntries(
+    Object.entries(byFunction).map(([fn, sums]) => [
+      fn,
+      {
+        invocations: round(per(sums.invocations), 4),
+        measuredMs: round(sums.measuredMs / sums.invocations, 1),
+        cpuMs: round(sums.cpuMs / sums.invocations, 2),
+        roundTrips: round(sums.roundTrips / sums.invocations, 2),
+        awsEstimateMs: round(sums.awsEstimateMs / sums.invocations, 1),
+      },
+    ]),
+  );
   return {
     operation,
     samples,
     sdkCalls,
-    ...Object.fromEntries(Object.entries(usage).map(([key, value]) => [key, round(value, 4)])),
+    ...Object.fromEntries(Object.entries(usage).map(([key, value]) => [key, round(value, 5)])),
+    lambdaByFunction,
     dollarsPerMillion: { ...Object.fromEntries(Object.entries(dollars).map(([key, value]) => [key, round(value)])), total: round(total) },
+    dollarsPerMillionMeasured: { lambdaDuration: round(measuredDuration), total: round(total - dollars.lambdaDuration + measuredDuration) },
   } as OperationUsage;
 }
 
 /**
- * Sequential AWS round trips a send makes before its ack goes out: the calls of each sendMessage
- * invocation that ended before the ack's PostToConnection started, grouped into waves of calls
- * that overlapped in time (a wave is one round trip however many calls ran in it).
+ * Sequential AWS round trips a send makes before its ack goes out: of each sendMessage
+ * invocation, the calls that ended before the ack's PostToConnection started, counted as
+ * roundTrips does (calls that overlapped in time are one round trip).
  */
 export function roundTripsBeforeAck(snapshot: MeterSnapshot, chatFunctionPrefix: string): number[] {
   const depths: number[] = [];
@@ -119,18 +153,7 @@ export function roundTripsBeforeAck(snapshot: MeterSnapshot, chatFunctionPrefix:
     if (!invocation.logicalId.startsWith(chatFunctionPrefix)) continue;
     const ack = invocation.calls.find((call) => call.service === 'ApiGatewayManagementApi' && call.operation === 'PostToConnection');
     if (!ack) continue;
-    const before = invocation.calls.filter((call) => call.end <= ack.start).sort((a, b) => a.start - b.start);
-    let waves = 0;
-    let waveEnd = -Infinity;
-    for (const call of before) {
-      if (call.start >= waveEnd) {
-        waves += 1;
-        waveEnd = call.end;
-      } else {
-        waveEnd = Math.max(waveEnd, call.end);
-      }
-    }
-    depths.push(waves);
+    depths.push(roundTrips(invocation.calls.filter((call) => call.end <= ack.start)));
   }
   return depths;
 }

@@ -7,12 +7,13 @@
  * (`npm start`) instead of starting one.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
+import { formatComparison, previousRunFile, type RunResults } from './compare';
 import { CloudClient } from './cloud';
 import { checkTargets, formatReport, type TargetCheck } from './report';
 import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
@@ -79,7 +80,16 @@ function machine() {
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' }, 'group-size': { type: 'string' } },
+    options: {
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'group-size': { type: 'string' },
+      // A full run ends with its tables in Markdown (for docs/benchmark.md and the README) beside the
+      // newest full run before it in bench/results/, or beside this file.
+      compare: { type: 'string' },
+      // Prints that comparison for a run already written (with --compare, beside that one), running nothing.
+      report: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const only = positionals[0];
@@ -89,6 +99,10 @@ async function main(): Promise<void> {
   const log = (message: string) => console.error(`[bench] ${message}`);
   // What is measured is the tree as it was when the run began, before the local cloud synthesizes it.
   const commit = commitOf();
+  if (values.report !== undefined) {
+    console.log(await comparison(values.report, values.compare));
+    return;
+  }
 
   let started: LocalCloudProcess | undefined;
   let cloud: CloudClient;
@@ -136,9 +150,20 @@ async function main(): Promise<void> {
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify({ ...results, targets }, null, 2) + '\n');
     log(`results written to ${path.relative(process.cwd(), out)}`);
+    const before = values.compare ?? (mode === 'full' ? await previousRunFile(path.dirname(out), out) : undefined);
+    console.log(`\nFor docs/benchmark.md and the README (Markdown):\n\n${await comparison(out, before)}`);
   } finally {
     await started?.stop();
   }
+}
+
+/** The run in `file` beside the one in `beforeFile`, in Markdown, with the command that produced it. */
+async function comparison(file: string, beforeFile?: string): Promise<string> {
+  const read = async (name: string) => JSON.parse(await readFile(name, 'utf8')) as RunResults;
+  const now = await read(file);
+  const shown = (name: string) => path.relative(PROJECT_ROOT, path.resolve(name));
+  const command = now.mode === 'smoke' ? 'npm run bench -- --smoke' : 'npm run bench';
+  return formatComparison(command, now, shown(file), beforeFile === undefined ? undefined : await read(beforeFile), beforeFile === undefined ? undefined : shown(beforeFile));
 }
 
 main().catch((error: Error) => {

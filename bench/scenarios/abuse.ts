@@ -45,7 +45,7 @@ export interface AbuseRow {
   /** Units charged to the budgets, by budget. */
   readonly units: Partial<Record<BudgetName, number>>;
   readonly dollarsPerFrame: number;
-  /** The frame's dollars per million, by what they pay for (Lambda duration as measured locally, DynamoDB, API Gateway, …). */
+  /** The frame's dollars per million, by what they pay for (Lambda duration as the AWS estimate, DynamoDB, API Gateway, …). */
   readonly dollarsPerMillionBy: Record<string, number>;
   /** Frames one user can send in an hour that starts with full budgets: the least any of its limits allows. */
   readonly framesPerHour: number;

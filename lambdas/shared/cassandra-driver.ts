@@ -11,6 +11,8 @@ export const Client: typeof driver.Client = require('cassandra-driver/lib/client
 export const policies: typeof driver.policies = require('cassandra-driver/lib/policies');
 export const types: typeof driver.types = require('cassandra-driver/lib/types');
 export const auth: typeof driver.auth = require('cassandra-driver/lib/auth');
+/** The base class the driver requires of `requestTracker` (it checks with instanceof); its declarations give only the interface. */
+export const RequestTracker: new () => driver.tracker.RequestTracker = require('cassandra-driver/lib/tracker/request-tracker');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export type Client = driver.Client;

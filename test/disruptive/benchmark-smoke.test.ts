@@ -49,6 +49,14 @@ it('measures every figure of the report and writes them as JSON with date, commi
   expect(direct.apiGatewayMessages).toBe(3);
   expect(direct.dynamodbWriteUnits).toBeGreaterThan(0);
   expect(direct.dollarsPerMillion.total).toBeGreaterThan(3);
+  // Lambda duration two ways: as billed here, and the AWS estimate from each invocation's CPU time and round trips.
+  expect(direct.lambdaGbSecondsAwsEstimate).toBeGreaterThan(0);
+  expect(direct.dollarsPerMillionMeasured).toMatchObject({ lambdaDuration: finite, total: finite });
+  const chatLambda = direct.lambdaByFunction[Object.keys(direct.lambdaByFunction).find((fn) => fn.startsWith('ChatActions'))!];
+  expect(chatLambda.cpuMs).toBeGreaterThan(0);
+  expect(chatLambda.roundTrips).toBeGreaterThanOrEqual(3);
+  // Persistence's Keyspaces requests reach the meter through the driver's request tracker.
+  expect(Object.keys(direct.sdkCalls[Object.keys(direct.sdkCalls).find((fn) => fn.startsWith('MessagePipelinePersist'))!])).toContain('Keyspaces.Execute');
   expect(operations['50-member group message'].apiGatewayMessages).toBe(51);
   expect(results.awsCalls.roundTripsBeforeAck.count).toBeGreaterThan(0);
 
@@ -57,6 +65,10 @@ it('measures every figure of the report and writes them as JSON with date, commi
   expect(results.persistence[0]).toMatchObject({ batchSize: 10, lambdaPerSecond: finite, rawDriverPerSecond: finite });
   expect(results.persistence[0].lambdaPerSecond).toBeGreaterThan(0);
   expect(results.coldStart.bundles.map((bundle: { function: string }) => bundle.function)).toEqual(expect.arrayContaining([expect.stringMatching(/^ChatActions/), expect.stringMatching(/^MessagePipelinePersist/)]));
+  const chatBundle = results.coldStart.bundles.find((bundle: { function: string }) => bundle.function.startsWith('ChatActions'));
+  expect(chatBundle).toMatchObject({ sdkHelloWorldMs: finite, ownShareMs: finite, sdkPackages: expect.arrayContaining(['@aws-sdk/client-dynamodb']) });
   expect(results.targets.length).toBeGreaterThan(5);
   expect(output).toContain('Targets');
+  // The comparison in Markdown, for the docs.
+  expect(output).toContain('`npm run bench -- --smoke` on commit');
 });

@@ -1,6 +1,7 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Client, policies, types } from '../cassandra-driver';
 import { KeyspacesSigV4AuthProvider } from '../../adapters/keyspaces-sigv4';
+import { StatementMeter } from '../statement-meter';
 import * as z from '../../domain/schema';
 import { env, loadConfig } from '../config';
 
@@ -47,6 +48,7 @@ function keyspacesClient(region: string): Client {
     socketOptions,
     policies: { reconnection: reconnection() },
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
+    requestTracker: new StatementMeter(),
   });
 }
 
@@ -59,6 +61,7 @@ function selfManagedClient(endpoint: string): Client {
     authProvider: new KeyspacesSigV4AuthProvider(config.AWS_REGION, defaultProvider()),
     policies: { reconnection: reconnection() },
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
+    requestTracker: new StatementMeter(),
   });
 }
 

@@ -81,7 +81,8 @@ interface SerializedError {
 /** What the runner measured of an invocation. */
 interface RunnerMeter {
   durationMs: number;
-  meter: { calls: SdkCall[]; logBytes: number };
+  /** `cpuMs` is absent when the environment died or timed out before it could say. */
+  meter: { calls: SdkCall[]; logBytes: number; cpuMs?: number };
 }
 
 type RunnerMessage =
@@ -220,6 +221,7 @@ export class ExecutionEnvironment {
       billedMs: Math.max(1, Math.ceil(message.durationMs)),
       memoryMb: this.definition.memoryMb,
       logBytes: message.meter.logBytes,
+      ...(message.meter.cpuMs === undefined ? {} : { cpuMs: message.meter.cpuMs }),
       failed: message.type === 'error',
       calls: message.meter.calls,
     };

@@ -42,6 +42,11 @@ export interface InvocationRecord {
   readonly billedMs: number;
   readonly memoryMb: number;
   readonly logBytes: number;
+  /**
+   * The CPU time (user and system) the function's process used while the handler ran, ms: the
+   * benchmark's AWS estimate of its duration starts from it. Absent when the environment died.
+   */
+  readonly cpuMs?: number;
   readonly failed: boolean;
   readonly calls: readonly SdkCall[];
 }

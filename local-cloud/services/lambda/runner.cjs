@@ -28,7 +28,7 @@ Module._resolveFilename = function resolveWithRuntimeSdk(request, parent, isMain
  * by a middleware added to each client's stack on its first call (service, operation, timing, and
  * for DynamoDB the consumed capacity, which the middleware asks for, and the tables a failed call
  * named; for a failed call its error and HTTP status), and the bytes the function
- * logs are counted. Each invocation reports its share with its result.
+ * logs are counted. Each invocation reports its share with its result, and the CPU time it used.
  */
 let calls = [];
 let logBytes = 0;
@@ -76,6 +76,14 @@ const meteringMiddleware = (next, context) => async (args) => {
   } finally {
     call.end = Date.now();
   }
+};
+
+/*
+ * Calls the SDK does not make, which a function's code reports itself: Keyspaces requests, through
+ * the Cassandra driver bundled into the function (lambdas/shared/statement-meter.ts).
+ */
+globalThis.__localCloudMeterCall = (call) => {
+  calls.push({ service: String(call.service), operation: String(call.operation), start: Number(call.start), end: Number(call.end), ...(call.error ? { error: String(call.error) } : {}) });
 };
 
 function meter(Client) {
@@ -166,6 +174,9 @@ process.on('message', async (message) => {
   };
   takeMeter();
   const started = Date.now();
+  // The function's own CPU time (user and system) while its handler ran: what it would run on a
+  // Lambda vCPU, without the time it waited for AWS. One invocation runs at a time in this process.
+  const cpuBefore = process.cpuUsage();
   let outcome;
   try {
     const result = await handler(event, lambdaContext);
@@ -177,7 +188,8 @@ process.on('message', async (message) => {
   // An invocation to die at a random moment that ended sooner dies before it can answer.
   if (dieAnyway) dieOfFault('random');
   armedPoints = new Set();
-  process.send({ ...outcome, durationMs: Date.now() - started, meter: takeMeter() });
+  const cpu = process.cpuUsage(cpuBefore);
+  process.send({ ...outcome, durationMs: Date.now() - started, meter: { ...takeMeter(), cpuMs: (cpu.user + cpu.system) / 1000 } });
 });
 
 // The local cloud that forked this environment is gone, killed outright perhaps: so is its Lambda.
