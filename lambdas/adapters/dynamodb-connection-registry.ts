@@ -52,19 +52,22 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     );
   }
 
-  renewToken(connection: ConnectionRecord & { readonly tokenExpiresAt: number }): Promise<boolean> {
+  renewToken(connection: ConnectionRecord): Promise<boolean> {
+    const { tokenExpiresAt } = connection;
+    // A token that outlives the connection takes the connection out of the token-expiry index.
+    const token = tokenExpiresAt === undefined ? { set: '', remove: ' REMOVE tokenExpiresAt', values: {} } : { set: ', tokenExpiresAt = :tokenExpiresAt', remove: '', values: { ':tokenExpiresAt': tokenExpiresAt } };
     return conditionHeld(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
           ConditionExpression: 'attribute_exists(connectionId)',
-          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, tokenExpiresAt = :tokenExpiresAt, expiryShard = :expiryShard',
+          UpdateExpression: `SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard${token.set}${token.remove}`,
           ExpressionAttributeValues: {
             ':lastActiveAt': connection.lastActiveAt,
             ':expiresAt': connection.expiresAt,
-            ':tokenExpiresAt': connection.tokenExpiresAt,
             ':expiryShard': expiryShardOf(connection.connectionId),
+            ...token.values,
           },
         }),
       ),

@@ -27,7 +27,10 @@ export interface ConnectionRecord {
   readonly lastActiveAt: number;
   /** Epoch seconds after which the connection counts as stale (DynamoDB TTL): one idle period after its last sign of life. */
   readonly expiresAt: number;
-  /** Epoch seconds when the connection's token expires (`exp`, renewed by `renewToken`); the sweep closes it then. */
+  /**
+   * Epoch seconds when the connection's token expires (`exp`, renewed by `renewToken`); the sweep
+   * closes it then. None when the token outlives the connection (API Gateway closes it first).
+   */
   readonly tokenExpiresAt?: number;
 }
 
@@ -39,8 +42,11 @@ export interface ConnectionRegistry {
    * (closed, or removed as stale), which this never undoes by itself.
    */
   touch(connection: ConnectionRecord): Promise<boolean>;
-  /** Records a renewed token's expiry (and activity) on a connection still registered; false when its record is gone. */
-  renewToken(connection: ConnectionRecord & { readonly tokenExpiresAt: number }): Promise<boolean>;
+  /**
+   * Records a renewed token's expiry (and activity) on a connection still registered, dropping the
+   * one recorded before when the record carries none; false when its record is gone.
+   */
+  renewToken(connection: ConnectionRecord): Promise<boolean>;
   remove(userId: string, connectionId: string): Promise<void>;
 }
 
