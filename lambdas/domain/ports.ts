@@ -38,10 +38,12 @@ export interface ConnectionRecord {
 export interface ConnectionRegistry {
   register(connection: ConnectionRecord): Promise<void>;
   /**
-   * Records activity on a connection that is still registered; false when its record is gone
-   * (closed, or removed as stale), which this never undoes by itself.
+   * Records activity on a connection that is still registered, unless its record's expiry is at
+   * or after `freshExpiry` (epoch seconds): another execution environment or function refreshed it
+   * lately, and writing again would only move its expiry index entry. False when its record is
+   * gone (closed, or removed as stale), which this never undoes by itself.
    */
-  touch(connection: ConnectionRecord): Promise<boolean>;
+  touch(connection: ConnectionRecord, freshExpiry: number): Promise<boolean>;
   /**
    * Records a renewed token's expiry (and activity) on a connection still registered, dropping the
    * one recorded before when the record carries none; false when its record is gone.

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbConnectionRegistry } from '../../../lambdas/adapters/dynamodb-connection-registry';
@@ -49,6 +49,22 @@ describe('DynamoDbConnectionRegistry', () => {
     // An expiry left from the token before would have the sweep close a renewed connection.
     expect(outliving.UpdateExpression).toMatch(/REMOVE tokenExpiresAt$/);
     expect(outliving.ExpressionAttributeValues).not.toHaveProperty(':tokenExpiresAt');
+  });
+
+  it('leaves a record refreshed lately as it is, for one failed condition rather than a write that moves its index entry, and tells it from a gone one', async () => {
+    const record = { userId: 'bob', connectionId: 'b1=', deviceId: 'b1=', connectedAt: 1, lastActiveAt: 2_000, expiresAt: 602 };
+    const failed = (Item?: Record<string, AttributeValue>) => new ConditionalCheckFailedException({ message: 'condition', $metadata: {}, ...(Item ? { Item } : {}) });
+    dynamodb.on(UpdateCommand).rejectsOnce(failed({ expiresAt: { N: '560' } })).rejectsOnce(failed());
+
+    expect(await registry.touch(record, 452)).toBe(true);
+    expect(await registry.touch(record, 452)).toBe(false);
+
+    const [update] = dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(update).toMatchObject({
+      ConditionExpression: 'attribute_exists(connectionId) AND expiresAt < :freshExpiry',
+      ExpressionAttributeValues: expect.objectContaining({ ':freshExpiry': 452, ':expiresAt': 602 }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
   });
 
   it('finds stale connections through the expiry index without asking for a consistent read, which a GSI refuses', async () => {
