@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
@@ -33,38 +34,50 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     );
   }
 
-  touch(connection: ConnectionRecord): Promise<boolean> {
-    return conditionHeld(
-      this.client.send(
+  async touch(connection: ConnectionRecord, freshExpiry: number): Promise<boolean> {
+    try {
+      await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
-          // Never re-creates a record that `$disconnect` or the sweep removed meanwhile.
-          ConditionExpression: 'attribute_exists(connectionId)',
+          // Never re-creates a record that `$disconnect` or the sweep removed meanwhile. A fresh
+          // record fails the condition for one write unit, where the write would cost three
+          // (the record, and its `byExpiry` entry moved: deleted and put).
+          ConditionExpression: 'attribute_exists(connectionId) AND expiresAt < :freshExpiry',
           UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard',
           ExpressionAttributeValues: {
             ':lastActiveAt': connection.lastActiveAt,
             ':expiresAt': connection.expiresAt,
             ':expiryShard': expiryShardOf(connection.connectionId),
+            ':freshExpiry': freshExpiry,
           },
+          // Tells a fresh record (there) from a gone one (none).
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      ),
-    );
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return error.Item !== undefined;
+      throw error;
+    }
   }
 
-  renewToken(connection: ConnectionRecord & { readonly tokenExpiresAt: number }): Promise<boolean> {
+  renewToken(connection: ConnectionRecord): Promise<boolean> {
+    const { tokenExpiresAt } = connection;
+    // A token that outlives the connection takes the connection out of the token-expiry index.
+    const token = tokenExpiresAt === undefined ? { set: '', remove: ' REMOVE tokenExpiresAt', values: {} } : { set: ', tokenExpiresAt = :tokenExpiresAt', remove: '', values: { ':tokenExpiresAt': tokenExpiresAt } };
     return conditionHeld(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { userId: connection.userId, connectionId: connection.connectionId },
           ConditionExpression: 'attribute_exists(connectionId)',
-          UpdateExpression: 'SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, tokenExpiresAt = :tokenExpiresAt, expiryShard = :expiryShard',
+          UpdateExpression: `SET lastActiveAt = :lastActiveAt, expiresAt = :expiresAt, expiryShard = :expiryShard${token.set}${token.remove}`,
           ExpressionAttributeValues: {
             ':lastActiveAt': connection.lastActiveAt,
             ':expiresAt': connection.expiresAt,
-            ':tokenExpiresAt': connection.tokenExpiresAt,
             ':expiryShard': expiryShardOf(connection.connectionId),
+            ...token.values,
           },
         }),
       ),

@@ -1,6 +1,6 @@
 import { MAX_CONNECTIONS_PER_USER } from './budget';
 import { inPool } from './pool';
-import type { LiveConnectionCounter } from './presence';
+import { MAX_CONNECTION_SECONDS, type LiveConnectionCounter } from './presence';
 import type { ConnectionCloser, ConnectionLiveness, ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from './ports';
 
 export interface ConnectionPolicy {
@@ -22,7 +22,18 @@ function staleAfter(now: number, idleTimeoutSeconds: number): number {
   return Math.floor(now / 1000) + idleTimeoutSeconds;
 }
 
+/**
+ * The token expiry the sweep must close the connection at, if any. A connection that exists at
+ * `now` is closed by API Gateway within `MAX_CONNECTION_SECONDS` of it, so a token that lives
+ * longer never needs closing: left out, it keeps the connection out of the token-expiry index,
+ * which would cost an index write on every connect and disconnect.
+ */
+function tokenDeadline(tokenExpiresAt: number | undefined, now: number): number | undefined {
+  return tokenExpiresAt !== undefined && tokenExpiresAt < Math.floor(now / 1000) + MAX_CONNECTION_SECONDS ? tokenExpiresAt : undefined;
+}
+
 function recordOf(request: ConnectionActivity, idleTimeoutSeconds: number): ConnectionRecord {
+  const tokenExpiresAt = tokenDeadline(request.tokenExpiresAt, request.now);
   return {
     userId: request.userId,
     connectionId: request.connectionId,
@@ -30,7 +41,7 @@ function recordOf(request: ConnectionActivity, idleTimeoutSeconds: number): Conn
     connectedAt: request.now,
     lastActiveAt: request.now,
     expiresAt: staleAfter(request.now, idleTimeoutSeconds),
-    ...(request.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: request.tokenExpiresAt }),
+    ...(tokenExpiresAt === undefined ? {} : { tokenExpiresAt }),
   };
 }
 
@@ -72,7 +83,8 @@ async function keepAlive({
 }: ConnectionActivity & ConnectionPolicy & { readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
   // The registry keeps a token expiry it holds (a renewal's) over the one given here (the connect-time token's).
   const record = recordOf(request, idleTimeoutSeconds);
-  if (await registry.touch(record)) return;
+  // Refreshed within the last quarter idle period (by any environment): fresh enough, as this one's own memory is.
+  if (await registry.touch(record, record.expiresAt - Math.floor(idleTimeoutSeconds / 4))) return;
   if (await gateway.isOpen(request.connectionId)) await registry.register(record);
 }
 
@@ -115,8 +127,9 @@ export class ActivityTracker {
 
 /**
  * Records a renewed token on the caller's connection: from now on the connection lasts until the
- * new token expires. Registers the connection again if its record is gone while the gateway still
- * holds it open, as activity does.
+ * new token expires (a token that outlives the connection drops the expiry recorded before).
+ * Registers the connection again if its record is gone while the gateway still holds it open, as
+ * activity does.
  */
 export async function renewConnectionToken({
   registry,
@@ -124,7 +137,7 @@ export async function renewConnectionToken({
   idleTimeoutSeconds,
   ...request
 }: ConnectionActivity & ConnectionPolicy & { readonly tokenExpiresAt: number; readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
-  const record = { ...recordOf(request, idleTimeoutSeconds), tokenExpiresAt: request.tokenExpiresAt };
+  const record = recordOf(request, idleTimeoutSeconds);
   if (await registry.renewToken(record)) return;
   if (await gateway.isOpen(request.connectionId)) await registry.register(record);
 }

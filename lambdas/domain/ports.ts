@@ -27,7 +27,10 @@ export interface ConnectionRecord {
   readonly lastActiveAt: number;
   /** Epoch seconds after which the connection counts as stale (DynamoDB TTL): one idle period after its last sign of life. */
   readonly expiresAt: number;
-  /** Epoch seconds when the connection's token expires (`exp`, renewed by `renewToken`); the sweep closes it then. */
+  /**
+   * Epoch seconds when the connection's token expires (`exp`, renewed by `renewToken`); the sweep
+   * closes it then. None when the token outlives the connection (API Gateway closes it first).
+   */
   readonly tokenExpiresAt?: number;
 }
 
@@ -35,12 +38,17 @@ export interface ConnectionRecord {
 export interface ConnectionRegistry {
   register(connection: ConnectionRecord): Promise<void>;
   /**
-   * Records activity on a connection that is still registered; false when its record is gone
-   * (closed, or removed as stale), which this never undoes by itself.
+   * Records activity on a connection that is still registered, unless its record's expiry is at
+   * or after `freshExpiry` (epoch seconds): another execution environment or function refreshed it
+   * lately, and writing again would only move its expiry index entry. False when its record is
+   * gone (closed, or removed as stale), which this never undoes by itself.
    */
-  touch(connection: ConnectionRecord): Promise<boolean>;
-  /** Records a renewed token's expiry (and activity) on a connection still registered; false when its record is gone. */
-  renewToken(connection: ConnectionRecord & { readonly tokenExpiresAt: number }): Promise<boolean>;
+  touch(connection: ConnectionRecord, freshExpiry: number): Promise<boolean>;
+  /**
+   * Records a renewed token's expiry (and activity) on a connection still registered, dropping the
+   * one recorded before when the record carries none; false when its record is gone.
+   */
+  renewToken(connection: ConnectionRecord): Promise<boolean>;
   remove(userId: string, connectionId: string): Promise<void>;
 }
 

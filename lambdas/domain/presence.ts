@@ -248,9 +248,12 @@ export async function publishPresenceChanges({
   });
 
   const framesByConnection = new Map<string, ConnectionFrame>();
-  const frameFor = (subscriber: PresenceSubscriber) => {
+  /** Users whose change is in some subscriber's frame: only their publication has anything to confirm. */
+  const told = new Set<string>();
+  const frameFor = (subscriber: PresenceSubscriber, userId: string) => {
     const frame = framesByConnection.get(subscriber.connectionId) ?? { subscriber, users: [], revoked: [] };
     framesByConnection.set(subscriber.connectionId, frame);
+    told.add(userId);
     return frame;
   };
   await inPool(transitions, CONCURRENCY, async ({ presence }) => {
@@ -259,10 +262,10 @@ export async function publishPresenceChanges({
       if (subscribers.length === 0) return;
       const { related, visible } = await presenceAudience({ userId: presence.userId, others: subscribers.map(({ userId }) => userId), ...ports });
       for (const subscriber of subscribers) {
-        if (visible.has(subscriber.userId)) frameFor(subscriber).users.push(presence);
+        if (visible.has(subscriber.userId)) frameFor(subscriber, presence.userId).users.push(presence);
         else if (!related.has(subscriber.userId)) {
           // They no longer share a thread: told hidden once, then unsubscribed (after the post, so a failed post is retried).
-          const frame = frameFor(subscriber);
+          const frame = frameFor(subscriber, presence.userId);
           frame.users.push(hiddenPresence(presence.userId));
           frame.revoked.push(presence.userId);
         }
@@ -295,7 +298,10 @@ export async function publishPresenceChanges({
     CONCURRENCY,
     async (transition) => {
       try {
-        await ports.statuses.confirmPublished(transition);
+        // Told to nobody (no subscriber, or none who may see it): nothing to confirm, and a write
+        // saved on most connects and disconnects. Left pending, the change is at worst told again,
+        // as it now stands, when the user's status is next recorded unchanged.
+        if (told.has(transition.presence.userId)) await ports.statuses.confirmPublished(transition);
         published.push(transition.presence);
       } catch (error) {
         fail(transition.presence.userId, error);

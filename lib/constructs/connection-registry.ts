@@ -51,6 +51,8 @@ export class ConnectionRegistry extends Construct {
       projectionType: ProjectionType.KEYS_ONLY,
     });
     // Apart from expiresAt, the TTL attribute: TTL must never delete a connection still to be closed.
+    // Sparse: only a connection whose token expires before API Gateway closes it anyway (2 hours)
+    // carries tokenExpiresAt, so most connects and disconnects write no entry here.
     this.table.addGlobalSecondaryIndex({
       indexName: TOKEN_EXPIRY_INDEX,
       partitionKey: { name: 'expiryShard', type: AttributeType.NUMBER },

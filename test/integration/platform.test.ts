@@ -38,6 +38,25 @@ describe('handshake', () => {
     await eventually(async () => (await registry.connectionsOf(user)).length === 0, 15_000, 'the record to be deleted on $disconnect');
   });
 
+  it('refreshes a connection on a frame only when its record was not refreshed within a quarter idle period, as by another function', async () => {
+    const user = uniqueUser('dora');
+    const fresh = await TestClient.connect(await connectUrl(user, { deviceId: 'fresh' }));
+    const [connected] = await registry.connectionsOf(user);
+    expect(await fresh.request({ action: 'ping' })).toMatchObject({ type: 'pong' });
+    // The connect left it fresh: the ping writes nothing (a write would move its expiry index entry again).
+    expect(await registry.connectionsOf(user)).toEqual([connected]);
+
+    const aging = await TestClient.connect(await connectUrl(user, { deviceId: 'aging' }));
+    const record = (await registry.connectionsOf(user)).find((candidate) => candidate.deviceId === 'aging')!;
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    // As if last refreshed 500 s ago, by another function.
+    await registry.put({ ...record, lastActiveAt: (nowSeconds - 500) * 1000, expiresAt: nowSeconds + 100 });
+    expect(await aging.request({ action: 'ping' })).toMatchObject({ type: 'pong' });
+    const refreshed = (await registry.connectionsOf(user)).find((candidate) => candidate.deviceId === 'aging')!;
+    expect(refreshed.expiresAt).toBeGreaterThanOrEqual(nowSeconds + 600);
+    await Promise.all([fresh.close(), aging.close()]);
+  });
+
   it('keeps one record per connection when a user opens several', async () => {
     const user = uniqueUser('carol');
     const clients = await Promise.all([1, 2, 3].map(async () => TestClient.connect(await connectUrl(user))));

@@ -252,6 +252,22 @@ describe('publishPresenceChanges', () => {
     expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
   });
 
+  it('confirms nothing for a change nobody watches (a write saved), and tells it to a later subscriber when the status is next recorded unchanged', async () => {
+    const { ports, open } = setup();
+    const confirm = jest.spyOn(ports.statuses, 'confirmPublished');
+
+    const report = await publishPresenceChanges({ changes: [open('bob', 'b1')], now: NOW, ...ports });
+
+    expect(report.published).toEqual([{ userId: 'bob', status: 'online' }]);
+    expect(confirm).not.toHaveBeenCalled();
+    // Still pending: a subscriber who came since hears it again on bob's next unchanged change, once.
+    await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);
+    await publishPresenceChanges({ changes: [open('bob', 'b2')], now: NOW, ...ports });
+    await publishPresenceChanges({ changes: [open('bob', 'b3')], now: NOW, ...ports });
+    expect(ports.notifier.posts).toEqual([{ connectionId: 'a1', frame: { type: 'presence', users: [{ userId: 'bob', status: 'online' }] } }]);
+    expect(confirm).toHaveBeenCalledTimes(1);
+  });
+
   it('keeps a user online while one of two devices is still connected, and pushes offline after the last', async () => {
     const { ports, open, close } = setup();
     await ports.subscriptions.subscribe({ userId: 'alice', connectionId: 'a1' }, ['bob'], 9e9);

@@ -23,7 +23,9 @@ const authorized = (userId: string, extra: Record<string, unknown> = {}) => ({ u
 describe('$connect', () => {
   it('registers the connection under its user with the device and an expiry one idle period ahead', async () => {
     dynamodb.on(PutCommand).resolves({});
-    const authorizer = authorized('alice', { deviceId: 'laptop' });
+    // A token that expires an hour after the handshake (the fixture's request time is fixed).
+    const tokenExpiresAt = Math.floor(connectEvent(null, {}).requestContext.requestTimeEpoch / 1000) + 3600;
+    const authorizer = authorized('alice', { deviceId: 'laptop', tokenExpiresAt });
     const event = connectEvent({ token: 't', deviceId: 'laptop' }, authorizer);
 
     const result = await connect(event as never, lambdaContext);
@@ -52,6 +54,17 @@ describe('$connect', () => {
     const soon = Math.floor(event.requestContext.requestTimeEpoch / 1000) + 30;
     await connect(connectEvent({ token: 't' }, authorized('alice', { tokenExpiresAt: String(soon) })) as never, lambdaContext);
     expect(dynamodb.commandCalls(PutCommand)[0].args[0].input.Item).toMatchObject({ expiresAt: soon - 30 + 600, tokenExpiresAt: soon });
+  });
+
+  it('records no token expiry for a token that outlives the connection (API Gateway closes it within 2 hours), keeping it out of the token-expiry index', async () => {
+    dynamodb.on(PutCommand).resolves({});
+    const event = connectEvent({ token: 't' }, authorized('alice'));
+    const requestedAt = Math.floor(event.requestContext.requestTimeEpoch / 1000);
+    await connect(connectEvent({ token: 't' }, authorized('alice', { tokenExpiresAt: requestedAt + 7200 })) as never, lambdaContext);
+    await connect(connectEvent({ token: 't' }, authorized('alice', { tokenExpiresAt: requestedAt + 7199 })) as never, lambdaContext);
+    const [outliving, closing] = dynamodb.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
+    expect(outliving).not.toHaveProperty('tokenExpiresAt');
+    expect(closing).toMatchObject({ tokenExpiresAt: requestedAt + 7199 });
   });
 
   it('answers a client that offered subprotocols with messenger.v1 in Sec-WebSocket-Protocol, never with the token', async () => {
