@@ -44,12 +44,13 @@ describe('ChatStore', () => {
         ],
         GlobalSecondaryIndexes: [
           {
-            IndexName: 'byActivity',
+            // Keys only: a receipt, which writes no key, writes nothing to it.
+            IndexName: 'byRecentActivity',
             KeySchema: [
               { AttributeName: 'userId', KeyType: 'HASH' },
               { AttributeName: 'lastActivity', KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       },
@@ -131,7 +132,7 @@ describe('ChatStore', () => {
     const role = grantee(stack);
     grant(chat, role);
     const table = (name: 'threads' | 'userThreads' | 'sendRecords') => resource(stack, chat[name].tableArn);
-    return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byActivity`) };
+    return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byRecentActivity`) };
   }
 
   it('grantSendMessages allows the batch read, the transaction (with a new direct thread), the member query, the mark and a retry’s read of the staged copy', () => {
@@ -179,10 +180,11 @@ describe('ChatStore', () => {
     expect(granted).toEqual({ [table('threads')]: actions('dynamodb:BatchWriteItem') });
   });
 
-  it('grantListThreads allows querying the activity index (not the table) and reading heads and members', () => {
+  it('grantListThreads allows querying the activity index (not the table), batch-reading rows, and reading heads and members', () => {
     const { granted, table, byActivity } = grantsOf((chat, role) => chat.grantListThreads(role));
     expect(granted).toEqual({
       [byActivity]: actions('dynamodb:Query'),
+      [table('userThreads')]: actions('dynamodb:BatchGetItem'),
       [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:Query'),
     });
   });
