@@ -11,6 +11,13 @@ import { MessengerTable } from './messenger-table';
 const USER_THREADS_BY_ACTIVITY = 'byRecentActivity';
 
 /**
+ * Context that keeps the replaced index beside the new one, unused, for the first of the two
+ * deploys that upgrade a stack made before it: CloudFormation adds or removes one index of a table
+ * per update (docs/operations.md, "Deploying").
+ */
+export const KEEP_REPLACED_ACTIVITY_INDEX_CONTEXT = 'messenger:keepReplacedActivityIndex';
+
+/**
  * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
  * newest messages staged until history has them), each user's threads with their receipts, and
  * the record of every send by (sender, clientMsgId) that makes sends idempotent, and each user's
@@ -63,6 +70,13 @@ export class ChatStore extends Construct {
       sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
       projectionType: ProjectionType.KEYS_ONLY,
     });
+    if (this.node.tryGetContext(KEEP_REPLACED_ACTIVITY_INDEX_CONTEXT) === 'true') {
+      this.userThreads.addGlobalSecondaryIndex({
+        indexName: 'byActivity',
+        partitionKey: { name: 'userId', type: AttributeType.STRING },
+        sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
+      });
+    }
     this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
     this.blocks = new MessengerTable(this, 'Blocks', { partitionKey: 'userId', sortKey: 'blockedId' });
 

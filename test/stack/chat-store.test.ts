@@ -57,6 +57,17 @@ describe('ChatStore', () => {
     });
   });
 
+  it('keeps the replaced index beside the new one, unused, when told to, so that an older stack upgrades one index per deploy', () => {
+    const stack = testStack();
+    stack.node.setContext('messenger:keepReplacedActivityIndex', 'true');
+    const chat = new ChatStore(stack, 'Chat');
+    const indexes = Template.fromStack(stack).toJSON().Resources[logicalIdOf(stack, chat.userThreads)].Properties.GlobalSecondaryIndexes;
+    expect(indexes.map((index: { IndexName: string; Projection: unknown }) => [index.IndexName, index.Projection])).toEqual([
+      ['byRecentActivity', { ProjectionType: 'KEYS_ONLY' }],
+      ['byActivity', { ProjectionType: 'ALL' }],
+    ]);
+  });
+
   it('keeps send records by send key, expiring', () => {
     const { stack, chat, template } = synthChat();
     expect(template.toJSON().Resources[logicalIdOf(stack, chat.sendRecords)]).toMatchObject({
