@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type BatchWriteRequest } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
-import { MEMBER_KEY_PREFIX, memberKey, META } from './dynamodb-thread-keys';
+import { MEMBER_KEY_PREFIX, memberKey, META, ROW_ACTIVITY_KEY } from './dynamodb-thread-keys';
 import { PLAIN_JOINING, type AddOutcome, type Joining, type Removal, type RemovalOutcome } from '../domain/chat/ports';
 import type { MemberRole, ThreadHead } from '../domain/chat/threads';
 
@@ -72,14 +72,19 @@ export class DynamoDbGroupMembership {
       adminCount: 1,
     };
     const putHead = { TableName: this.tables.threads, Item: headItem, ConditionExpression: 'attribute_not_exists(threadId)' };
+    // Every row is written at `now`: the relay need not move them for a message within the lag (dynamodb-user-threads.ts).
+    const rowsMark = { TableName: this.tables.threads, Item: { threadId, sk: ROW_ACTIVITY_KEY, rowActivity: now } };
     if (everyone.length <= MEMBERS_PER_TRANSACTION) {
-      const puts = everyone.flatMap(([userId, role]) => this.memberPuts(threadId, userId, role, now, requests.has(userId) ? joining : undefined));
+      const puts = [...everyone.flatMap(([userId, role]) => this.memberPuts(threadId, userId, role, now, requests.has(userId) ? joining : undefined)), rowsMark];
       await this.client.send(new TransactWriteCommand({ TransactItems: [...puts.map((Put) => ({ Put })), { Put: putHead }] }));
       return;
     }
-    const writes: BatchWriteRequest[] = everyone.flatMap(([userId, role]) =>
-      this.memberPuts(threadId, userId, role, now, requests.has(userId) ? joining : undefined).map(({ TableName, Item }) => ({ table: TableName, put: Item })),
-    );
+    const writes: BatchWriteRequest[] = [
+      ...everyone.flatMap(([userId, role]) =>
+        this.memberPuts(threadId, userId, role, now, requests.has(userId) ? joining : undefined).map(({ TableName, Item }) => ({ table: TableName, put: Item })),
+      ),
+      { table: rowsMark.TableName, put: rowsMark.Item },
+    ];
     try {
       await this.writeAll(writes);
       await this.client.send(new PutCommand(putHead));

@@ -11,3 +11,9 @@ export const MEMBER_KEY_PREFIX = 'member#';
 
 /** The sort key of a user's membership item in a thread's partition. */
 export const memberKey = (userId: string) => `${MEMBER_KEY_PREFIX}${userId}`;
+
+/**
+ * The item that marks how far the relay last moved the thread's member rows (`rowActivity`, epoch
+ * ms): `$` sorts right after `#`, so it follows every membership and one Query reads both.
+ */
+export const ROW_ACTIVITY_KEY = 'member$rows';

@@ -2,19 +2,17 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   paginateQuery,
-  QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGet } from './dynamodb-batch';
-import { conditionHeld } from './dynamodb-conditions';
-import { MEMBER_KEY_PREFIX, memberKey, META } from './dynamodb-thread-keys';
+import { MEMBER_KEY_PREFIX, memberKey, META, ROW_ACTIVITY_KEY } from './dynamodb-thread-keys';
 import { DynamoDbGroupMembership } from './dynamodb-group-membership';
 import { DynamoDbMemberConsent } from './dynamodb-member-consent';
 import { messageKey, stagedMessageOf } from './dynamodb-staged-messages';
 import { PAIR_SK, pairStateOf } from './dynamodb-user-pairs';
+import { DynamoDbUserThreads } from './dynamodb-user-threads';
 import {
   PLAIN_JOINING,
   type AddOutcome,
@@ -74,9 +72,6 @@ function membershipOf(item: Record<string, unknown>): Membership {
   };
 }
 
-/** The index of the user threads table that orders a user's threads by activity. */
-export const USER_THREADS_BY_ACTIVITY = 'byActivity';
-const ACTIVITY_CONCURRENCY = 16;
 const BATCH_GET_SIZE = 100;
 /** Send records make retries idempotent for at least a day; they are kept two. */
 const SEND_RECORD_SECONDS = 2 * 24 * 3600;
@@ -94,7 +89,11 @@ export class DynamoDbThreadStore implements ThreadStore {
   ) {
     this.groups = new DynamoDbGroupMembership(client, tables);
     this.consent = new DynamoDbMemberConsent(client, tables);
+    this.rows = new DynamoDbUserThreads(client, tables);
   }
+
+  /** Each user's thread rows: positions by activity, receipts (dynamodb-user-threads.ts). */
+  private readonly rows: DynamoDbUserThreads;
 
   /** Requests accepted and declined (dynamodb-member-consent.ts). */
   private readonly consent: DynamoDbMemberConsent;
@@ -214,6 +213,8 @@ export class DynamoDbThreadStore implements ThreadStore {
                 ExpressionAttributeValues: { ':sender': new Set([message.senderId]) },
               },
             },
+            // Both rows are written at this message: the relay need not move them (dynamodb-user-threads.ts).
+            { Put: { TableName: this.tables.threads, Item: { threadId, sk: ROW_ACTIVITY_KEY, rowActivity: sentAt } } },
           ]
         : []),
     ];
@@ -337,63 +338,23 @@ export class DynamoDbThreadStore implements ThreadStore {
     return heads;
   }
 
-  async recentThreadsOf(userId: string, limit: number, after?: ThreadPosition): Promise<{ threads: UserThread[]; next?: ThreadPosition }> {
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.userThreads,
-        IndexName: USER_THREADS_BY_ACTIVITY,
-        KeyConditionExpression: 'userId = :userId',
-        ExpressionAttributeValues: { ':userId': userId },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: after && { userId, threadId: after.threadId, lastActivity: after.lastActivity },
-      }),
-    );
-    const threads = (page.Items ?? []).map((item) => ({
-      threadId: String(item.threadId),
-      lastActivity: Number(item.lastActivity ?? 0),
-      lastSeq: Number(item.lastSeq ?? 0),
-      deliveredSeq: Number(item.deliveredSeq ?? 0),
-      readSeq: Number(item.readSeq ?? 0),
-    }));
-    const last = page.LastEvaluatedKey;
-    return { threads, ...(last ? { next: { lastActivity: Number(last.lastActivity), threadId: String(last.threadId) } } : {}) };
+  async positionsByActivity(userId: string, limit: number, atMost?: number, after?: ThreadPosition): Promise<{ positions: ThreadPosition[]; next?: ThreadPosition }> {
+    return this.rows.positionsByActivity(userId, limit, atMost, after);
+  }
+
+  async userThreads(userId: string, threadIds: readonly string[]): Promise<UserThread[]> {
+    return this.rows.rowsOf(userId, threadIds);
+  }
+
+  async membersAndRowActivity(threadId: string): Promise<{ members: string[]; rowActivity?: number }> {
+    return this.rows.membersAndRowActivity(threadId);
   }
 
   async advanceActivity(threadId: string, members: readonly string[], seq: number, at: number): Promise<void> {
-    // A row already at or past this message (a later one, or a redelivery), or of a member who left, stays.
-    const advance = (userId: string) =>
-      conditionHeld(
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tables.userThreads,
-            Key: { userId, threadId },
-            UpdateExpression: 'SET lastSeq = :seq, lastActivity = :at',
-            ConditionExpression: 'attribute_exists(threadId) AND (attribute_not_exists(lastSeq) OR lastSeq < :seq)',
-            ExpressionAttributeValues: { ':seq': seq, ':at': at },
-          }),
-        ),
-      );
-    for (let start = 0; start < members.length; start += ACTIVITY_CONCURRENCY) {
-      await Promise.all(members.slice(start, start + ACTIVITY_CONCURRENCY).map(advance));
-    }
+    await this.rows.advanceActivity(threadId, members, seq, at);
   }
 
   async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {
-    const advance = (attribute: 'deliveredSeq' | 'readSeq') =>
-      conditionHeld(
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tables.userThreads,
-            Key: { userId, threadId },
-            UpdateExpression: `SET ${attribute} = :seq`,
-            ConditionExpression: `attribute_exists(threadId) AND (attribute_not_exists(${attribute}) OR ${attribute} < :seq)`,
-            ExpressionAttributeValues: { ':seq': seq },
-          }),
-        ),
-      );
-    // Read implies delivered: both move, each only forward.
-    const delivered = await advance('deliveredSeq');
-    return status === 'read' ? await advance('readSeq') : delivered;
+    return this.rows.advanceReceipt(userId, threadId, seq, status);
   }
 }

@@ -242,9 +242,15 @@ export function messagesPageUnits({ bytesRead, bytesSent }: { readonly bytesRead
 /** Units per member row a thread page reads (strongly consistent, about 40 rows to a 4 KB read unit at $0.25 a million, rounded up). */
 const UNITS_PER_MEMBER_LISTED = 0.01;
 
-/** A page of threads, after the reads, before the reply: every member row read, and every byte sent. */
-export function threadsPageUnits({ membersRead, bytesSent }: { readonly membersRead: number; readonly bytesSent: number }): number {
-  return Math.ceil(UNITS_PER_MEMBER_LISTED * membersRead + (UNITS_PER_KB_SENT * bytesSent) / 1024);
+/** Units per thread head a thread page reads beyond its own (ACTION_UNITS.listThreads pays a page's: 10 for 20). */
+const UNITS_PER_EXTRA_HEAD = 0.5;
+
+/**
+ * A page of threads, after the reads, before the reply: every member row read, every head read
+ * beyond a page's (threads whose rows lag, list-threads.ts), and every byte sent.
+ */
+export function threadsPageUnits({ membersRead, bytesSent, headsRead = 0 }: { readonly membersRead: number; readonly bytesSent: number; readonly headsRead?: number }): number {
+  return Math.ceil(UNITS_PER_MEMBER_LISTED * membersRead + UNITS_PER_EXTRA_HEAD * headsRead + (UNITS_PER_KB_SENT * bytesSent) / 1024);
 }
 
 /**

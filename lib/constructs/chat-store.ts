@@ -1,10 +1,21 @@
-import { AttributeType, StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { MessengerTable } from './messenger-table';
 
-/** The index of the user threads table that orders a user's threads by activity (`USER_THREADS_BY_ACTIVITY` of the thread store). */
-const USER_THREADS_BY_ACTIVITY = 'byActivity';
+/**
+ * The index of the user threads table that orders a user's threads by activity
+ * (`USER_THREADS_BY_ACTIVITY` of lambdas/adapters/dynamodb-user-threads.ts). It replaced
+ * `byActivity` (all attributes projected) under a new name, since a projection cannot change in place.
+ */
+const USER_THREADS_BY_ACTIVITY = 'byRecentActivity';
+
+/**
+ * Context that keeps the replaced index beside the new one, unused, for the first of the two
+ * deploys that upgrade a stack made before it: CloudFormation adds or removes one index of a table
+ * per update (docs/operations.md, "Deploying").
+ */
+export const KEEP_REPLACED_ACTIVITY_INDEX_CONTEXT = 'messenger:keepReplacedActivityIndex';
 
 /**
  * The chat's DynamoDB state: threads (each thread's head with its `lastSeq`, its members, and its
@@ -23,7 +34,8 @@ export class ChatStore extends Construct {
   public readonly threads: Table;
   /**
    * Partition key `userId`, sort key `threadId`: the user's threads with `lastSeq`, `lastActivity`
-   * and receipts; index `byActivity` orders them by `lastActivity`.
+   * (moved by the relay only once a message is a minute newer) and receipts; index
+   * `byRecentActivity` (keys only) orders them by `lastActivity`.
    */
   public readonly userThreads: Table;
   /**
@@ -49,12 +61,22 @@ export class ChatStore extends Construct {
       timeToLiveAttribute: 'expiresAt',
     });
     this.userThreads = new MessengerTable(this, 'UserThreads', { partitionKey: 'userId', sortKey: 'threadId' });
-    // A user's threads by latest activity, newest first, for listThreads: one Query per page.
+    // A user's threads by latest activity, newest first, for listThreads: one Query per page. Keys
+    // only, so that only a write of `lastActivity` writes to it: a receipt writes the row alone (one
+    // write unit, not two), and listThreads reads the page's receipts from the rows.
     this.userThreads.addGlobalSecondaryIndex({
       indexName: USER_THREADS_BY_ACTIVITY,
       partitionKey: { name: 'userId', type: AttributeType.STRING },
       sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
     });
+    if (this.node.tryGetContext(KEEP_REPLACED_ACTIVITY_INDEX_CONTEXT) === 'true') {
+      this.userThreads.addGlobalSecondaryIndex({
+        indexName: 'byActivity',
+        partitionKey: { name: 'userId', type: AttributeType.STRING },
+        sortKey: { name: 'lastActivity', type: AttributeType.NUMBER },
+      });
+    }
     this.sendRecords = new MessengerTable(this, 'SendRecords', { partitionKey: 'sendKey', timeToLiveAttribute: 'expiresAt' });
     this.blocks = new MessengerTable(this, 'Blocks', { partitionKey: 'userId', sortKey: 'blockedId' });
 
@@ -138,10 +160,11 @@ export class ChatStore extends Construct {
     ];
   }
 
-  /** Lets the grantee page through a user's threads by activity and read their heads and members. */
+  /** Lets the grantee page through a user's threads by activity and read their rows (receipts), heads and members. */
   public grantListThreads(grantee: IGrantable): Grant[] {
     return [
       this.grantOn(grantee, [`${this.userThreads.tableArn}/index/${USER_THREADS_BY_ACTIVITY}`], 'dynamodb:Query'),
+      this.grantOn(grantee, [this.userThreads.tableArn], 'dynamodb:BatchGetItem'),
       this.grantOn(grantee, [this.threads.tableArn], 'dynamodb:BatchGetItem', 'dynamodb:Query'),
     ];
   }
@@ -152,9 +175,9 @@ export class ChatStore extends Construct {
   }
 
   /**
-   * Lets the grantee relay staged messages: read memberships, re-read staged copies in batches and
-   * mark them delivered, read a group's head (whether members who joined later may hear of a
-   * message), and move members' thread rows to newer messages.
+   * Lets the grantee relay staged messages: read memberships (with where the member rows stand),
+   * re-read staged copies in batches and mark them delivered, read a group's head (whether members
+   * who joined later may hear of a message), and move members' thread rows to newer messages.
    */
   public grantRelayMessages(grantee: IGrantable): Grant[] {
     return [

@@ -44,16 +44,28 @@ describe('ChatStore', () => {
         ],
         GlobalSecondaryIndexes: [
           {
-            IndexName: 'byActivity',
+            // Keys only: a receipt, which writes no key, writes nothing to it.
+            IndexName: 'byRecentActivity',
             KeySchema: [
               { AttributeName: 'userId', KeyType: 'HASH' },
               { AttributeName: 'lastActivity', KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       },
     });
+  });
+
+  it('keeps the replaced index beside the new one, unused, when told to, so that an older stack upgrades one index per deploy', () => {
+    const stack = testStack();
+    stack.node.setContext('messenger:keepReplacedActivityIndex', 'true');
+    const chat = new ChatStore(stack, 'Chat');
+    const indexes = Template.fromStack(stack).toJSON().Resources[logicalIdOf(stack, chat.userThreads)].Properties.GlobalSecondaryIndexes;
+    expect(indexes.map((index: { IndexName: string; Projection: unknown }) => [index.IndexName, index.Projection])).toEqual([
+      ['byRecentActivity', { ProjectionType: 'KEYS_ONLY' }],
+      ['byActivity', { ProjectionType: 'ALL' }],
+    ]);
   });
 
   it('keeps send records by send key, expiring', () => {
@@ -131,7 +143,7 @@ describe('ChatStore', () => {
     const role = grantee(stack);
     grant(chat, role);
     const table = (name: 'threads' | 'userThreads' | 'sendRecords') => resource(stack, chat[name].tableArn);
-    return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byActivity`) };
+    return { granted: permissionsOf(stack, role), table, byActivity: resource(stack, `${chat.userThreads.tableArn}/index/byRecentActivity`) };
   }
 
   it('grantSendMessages allows the batch read, the transaction (with a new direct thread), the member query, the mark and a retry’s read of the staged copy', () => {
@@ -179,10 +191,11 @@ describe('ChatStore', () => {
     expect(granted).toEqual({ [table('threads')]: actions('dynamodb:BatchWriteItem') });
   });
 
-  it('grantListThreads allows querying the activity index (not the table) and reading heads and members', () => {
+  it('grantListThreads allows querying the activity index (not the table), batch-reading rows, and reading heads and members', () => {
     const { granted, table, byActivity } = grantsOf((chat, role) => chat.grantListThreads(role));
     expect(granted).toEqual({
       [byActivity]: actions('dynamodb:Query'),
+      [table('userThreads')]: actions('dynamodb:BatchGetItem'),
       [table('threads')]: actions('dynamodb:BatchGetItem', 'dynamodb:Query'),
     });
   });

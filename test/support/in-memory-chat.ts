@@ -75,7 +75,7 @@ export class InMemoryThreadStore implements ThreadStore {
       this.pairs.accept(sender, recipient);
       if (recipientByRequest) this.standing.set(`${message.threadId}/${recipient}`, { consent: 'request', requestedBy: sender });
     }
-    this.headsById.set(message.threadId, { ...this.headsById.get(message.threadId)!, lastSeq: message.seq });
+    this.headsById.set(message.threadId, { ...this.headsById.get(message.threadId)!, lastSeq: message.seq, lastActivity: message.sentAt });
     this.staged.set(message.threadId, [...(this.staged.get(message.threadId) ?? []), message]);
     this.records.set(key, { threadId: message.threadId, seq: message.seq, messageId: message.messageId, sentAt: message.sentAt, payloadDigest });
     return { outcome: 'committed' };
@@ -190,14 +190,30 @@ export class InMemoryThreadStore implements ThreadStore {
     return threadIds.map((threadId) => this.headsById.get(threadId)).filter((head): head is ThreadHead => head !== undefined);
   }
 
-  async recentThreadsOf(userId: string, limit: number, after?: ThreadPosition): Promise<{ threads: UserThread[]; next?: ThreadPosition }> {
+  /** Where the relay last moved each thread's member rows to, by thread. */
+  readonly rowActivity = new Map<string, number>();
+
+  async positionsByActivity(userId: string, limit: number, atMost?: number, after?: ThreadPosition): Promise<{ positions: ThreadPosition[]; next?: ThreadPosition }> {
     const newestFirst = (a: ThreadPosition, b: ThreadPosition) => b.lastActivity - a.lastActivity || b.threadId.localeCompare(a.threadId);
     const rows = [...this.receipts.values()]
-      .filter((row) => row.userId === userId)
+      .filter((row) => row.userId === userId && (atMost === undefined || row.lastActivity <= atMost))
+      .map(({ threadId, lastActivity }) => ({ threadId, lastActivity }))
       .sort(newestFirst)
       .filter((row) => after === undefined || newestFirst(after, row) < 0);
-    const threads = rows.slice(0, limit);
-    return { threads, ...(rows.length > limit ? { next: threads[threads.length - 1] } : {}) };
+    const positions = rows.slice(0, limit);
+    return { positions, ...(rows.length > limit ? { next: positions[positions.length - 1] } : {}) };
+  }
+
+  async userThreads(userId: string, threadIds: readonly string[]): Promise<UserThread[]> {
+    return threadIds.flatMap((threadId) => {
+      const row = this.receipts.get(`${userId}/${threadId}`);
+      return row === undefined ? [] : [{ ...row, deliveredSeq: Math.max(row.deliveredSeq, row.readSeq) }];
+    });
+  }
+
+  async membersAndRowActivity(threadId: string): Promise<{ members: string[]; rowActivity?: number }> {
+    const rowActivity = this.rowActivity.get(threadId);
+    return { members: await this.membersOf(threadId), ...(rowActivity === undefined ? {} : { rowActivity }) };
   }
 
   async advanceActivity(threadId: string, members: readonly string[], seq: number, at: number): Promise<void> {
@@ -205,16 +221,15 @@ export class InMemoryThreadStore implements ThreadStore {
       const row = this.receipts.get(`${userId}/${threadId}`);
       if (row && row.lastSeq < seq) this.receipts.set(`${userId}/${threadId}`, { ...row, lastSeq: seq, lastActivity: at });
     }
+    this.rowActivity.set(threadId, Math.max(at, this.rowActivity.get(threadId) ?? 0));
   }
 
   async advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean> {
     const receipt = this.receipts.get(`${userId}/${threadId}`);
-    if (receipt === undefined) return false;
-    const delivered = Math.max(receipt.deliveredSeq, seq);
-    const read = status === 'read' ? Math.max(receipt.readSeq, seq) : receipt.readSeq;
-    const moved = status === 'read' ? read > receipt.readSeq : delivered > receipt.deliveredSeq;
-    this.receipts.set(`${userId}/${threadId}`, { ...receipt, deliveredSeq: delivered, readSeq: read });
-    return moved;
+    // As the DynamoDB store: a read receipt moves readSeq alone; delivered moves while neither has reached seq.
+    if (receipt === undefined || receipt.readSeq >= seq || (status === 'delivered' && receipt.deliveredSeq >= seq)) return false;
+    this.receipts.set(`${userId}/${threadId}`, { ...receipt, ...(status === 'read' ? { readSeq: seq } : { deliveredSeq: seq }) });
+    return true;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { StoredMessage } from '../messages';
 import { inPool } from '../pool';
 import { deliverMessage, type DeliveryPorts } from './deliver-message';
+import { rowsLagBehind } from './threads';
 import type { DeliveryObserver, MessageQueue, PushRequester, StagedKey, StagedMessages, ThreadStore } from './ports';
 
 /** Threads worked on at once. */
@@ -20,7 +21,7 @@ export function leaseMs(memberCount: number): number {
 }
 
 export interface RelayPorts extends DeliveryPorts {
-  readonly threads: Pick<ThreadStore, 'membersOf' | 'membersWithRoles' | 'head' | 'advanceActivity'>;
+  readonly threads: Pick<ThreadStore, 'membersAndRowActivity' | 'membersWithRoles' | 'head' | 'advanceActivity'>;
   readonly staged: StagedMessages;
   readonly queue: MessageQueue;
   readonly push: PushRequester;
@@ -56,7 +57,8 @@ const keyOf = ({ threadId, seq }: StagedKey) => `${threadId}#${seq}`;
  * 1. delivery and push, for each message its send has not marked delivered (`marked`, the marks
  *    seen in the same stream batch) once its lease has run out, re-read strongly first (one batch
  *    read per thread) so that a send that finished meanwhile is not doubled; then the mark;
- * 2. each member's thread row, moved once per thread to its newest message;
+ * 2. each member's thread row, moved once per thread to its newest message, when the rows were last
+ *    moved more than ROW_ACTIVITY_LAG_MS before it (listThreads orders by the heads within that lag);
  * 3. history: all messages handed to the queue in batches, after their delivery, so that a copy
  *    released by history (`release`) is always one the relay has already delivered.
  *
@@ -78,7 +80,7 @@ export async function relayStagedMessages({
   let delivered = 0;
   await inPool([...byThread], CONCURRENCY, async ([threadId, threadMessages]) => {
     try {
-      const members = await threads.membersOf(threadId);
+      const { members, rowActivity } = await threads.membersAndRowActivity(threadId);
       const waiting = threadMessages.filter((message) => !markedKeys.has(keyOf(message)));
       if (waiting.length > 0) {
         const leaseEnd = Math.max(...waiting.map((message) => message.sentAt)) + leaseMs(members.length);
@@ -93,7 +95,7 @@ export async function relayStagedMessages({
         }
       }
       const newest = threadMessages.reduce((a, b) => (b.seq > a.seq ? b : a));
-      await threads.advanceActivity(threadId, members, newest.seq, newest.sentAt);
+      if (rowsLagBehind(rowActivity, newest.sentAt)) await threads.advanceActivity(threadId, members, newest.seq, newest.sentAt);
     } catch (error) {
       failures.push({ threadId, error });
     }

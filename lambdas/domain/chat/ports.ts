@@ -154,13 +154,21 @@ export interface ThreadStore {
   setHistoryForNewMembers(threadId: string, setting: HistoryForNewMembers): Promise<void>;
   /** Heads of many threads (missing ones left out). */
   heads(threadIds: readonly string[]): Promise<ThreadHead[]>;
-  /** A user's threads by latest activity, newest first: one page, and where the next starts. */
-  recentThreadsOf(userId: string, limit: number, after?: ThreadPosition): Promise<{ threads: UserThread[]; next?: ThreadPosition }>;
-  /** Moves the members' rows of a thread forward to a newer message (never back). */
+  /**
+   * One page of a user's thread rows by their stored `lastActivity`, newest first (at most `atMost`
+   * when given), and where the next page starts. A row's stored activity may lag its thread's by up
+   * to ROW_ACTIVITY_LAG_MS (threads.ts): the relay moves rows only that far behind.
+   */
+  positionsByActivity(userId: string, limit: number, atMost?: number, after?: ThreadPosition): Promise<{ positions: ThreadPosition[]; next?: ThreadPosition }>;
+  /** A user's rows of these threads, with their receipts (missing ones left out). */
+  userThreads(userId: string, threadIds: readonly string[]): Promise<UserThread[]>;
+  /** The current members of a thread and the activity its member rows were last moved to (none before the first move). */
+  membersAndRowActivity(threadId: string): Promise<{ members: string[]; rowActivity?: number }>;
+  /** Moves the members' rows of a thread forward to a newer message (never back), then marks the thread's rows moved to it. */
   advanceActivity(threadId: string, members: readonly string[], seq: number, at: number): Promise<void>;
   /**
-   * Moves a receipt forward to `seq`; `read` also moves `delivered`. Returns false when the
-   * receipt was already at or past `seq`.
+   * Moves a receipt forward to `seq`; `read` also counts as `delivered` (a delivered receipt at or
+   * below the read one does not move). Returns false when the receipt was already at or past `seq`.
    */
   advanceReceipt(userId: string, threadId: string, seq: number, status: 'delivered' | 'read'): Promise<boolean>;
 }

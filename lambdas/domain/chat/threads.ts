@@ -67,6 +67,19 @@ export interface ThreadPosition {
   readonly threadId: string;
 }
 
+/**
+ * How far a member's row may lag its thread's activity: the relay moves the rows of a thread only
+ * when a message is this much newer than where it last moved them (each move rewrites every
+ * member's index entry), and listThreads orders by the heads' activity, reading rows this far below
+ * a page's last thread so that the order is exact (list-threads.ts).
+ */
+export const ROW_ACTIVITY_LAG_MS = 60_000;
+
+/** Whether the members' rows must move for a message at `at`, given where they were last moved to. */
+export function rowsLagBehind(rowActivity: number | undefined, at: number): boolean {
+  return rowActivity === undefined || at - rowActivity > ROW_ACTIVITY_LAG_MS;
+}
+
 /** A row of the user's thread list. */
 export interface UserThread extends Receipts, ThreadPosition {
   readonly lastSeq: number;

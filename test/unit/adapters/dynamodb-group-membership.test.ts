@@ -31,7 +31,9 @@ describe('creating a group', () => {
 
     expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
     const written = dynamodb.commandCalls(BatchWriteCommand).flatMap((call) => Object.values(call.args[0].input.RequestItems!).flat());
-    expect(written).toHaveLength(2 * (MEMBERS_PER_TRANSACTION + 1));
+    // Each member's two items, and where the rows stand (the relay leaves them until a message is a minute newer).
+    expect(written).toHaveLength(2 * (MEMBERS_PER_TRANSACTION + 1) + 1);
+    expect(written).toContainEqual({ PutRequest: { Item: { threadId: 'g_1', sk: 'member$rows', rowActivity: 5 } } });
     const order = dynamodb.calls().map((call) => call.args[0].constructor.name);
     expect(order[order.length - 1]).toBe('PutCommand');
     expect(dynamodb.commandCalls(PutCommand)[0].args[0].input).toMatchObject({

@@ -15,7 +15,10 @@ describe('chat handler: receipts, groups and listing', () => {
     expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'read' })).toBeUndefined();
 
     const receiptUpdates = dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads');
-    expect(receiptUpdates.map((call) => call.args[0].input.UpdateExpression)).toEqual(['SET deliveredSeq = :seq', 'SET readSeq = :seq']);
+    // One write: read implies delivered as the row is read, so only readSeq moves, and only forward.
+    expect(receiptUpdates.map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({ UpdateExpression: 'SET readSeq = :seq', ConditionExpression: 'attribute_exists(threadId) AND (attribute_not_exists(readSeq) OR readSeq < :seq)' }),
+    ]);
     expect(postsTo('bob-conn=')).toEqual([{ type: 'receipt', threadId: 'g_1', userId: 'alice', seq: 5, status: 'read' }]);
     const queried = dynamodb.commandCalls(QueryCommand).filter((call) => call.args[0].input.TableName === 'connections-table');
     expect(queried.map((call) => call.args[0].input.ExpressionAttributeValues![':userId'])).toEqual(['bob']);
@@ -28,7 +31,12 @@ describe('chat handler: receipts, groups and listing', () => {
 
     expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'delivered' })).toBeUndefined();
 
-    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { TableName: 'user-threads', UpdateExpression: 'SET deliveredSeq = :seq' });
+    // Delivered moves only while neither receipt has reached seq (a read one implies it).
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'user-threads',
+      UpdateExpression: 'SET deliveredSeq = :seq',
+      ConditionExpression: 'attribute_exists(threadId) AND (attribute_not_exists(readSeq) OR readSeq < :seq) AND (attribute_not_exists(deliveredSeq) OR deliveredSeq < :seq)',
+    });
     expect(dynamodb).not.toHaveReceivedCommand(QueryCommand);
     expect(gateway).not.toHaveReceivedCommand(PostToConnectionCommand);
   });
@@ -74,6 +82,8 @@ describe('chat handler: receipts, groups and listing', () => {
       expect.objectContaining({ userId: 'alice', kind: 'group', deliveredSeq: 0 }),
       expect.objectContaining({ sk: 'member#bob', role: 'member' }),
       expect.objectContaining({ userId: 'bob', kind: 'group', deliveredSeq: 0 }),
+      // Where the rows stand: the relay leaves them until a message is a minute newer.
+      { threadId: reply!.threadId, sk: 'member$rows', rowActivity: expect.any(Number) },
       expect.objectContaining({ sk: 'meta', kind: 'group', name: 'Trip', memberCount: 2, adminCount: 1 }),
     ]);
     expect(dynamodb).not.toHaveReceivedCommand(BatchWriteCommand);
@@ -148,10 +158,14 @@ describe('chat handler: receipts, groups and listing', () => {
   });
 
   it('lists threads with the caller’s receipts and the thread heads', async () => {
-    dynamodb.on(QueryCommand, { TableName: 'user-threads' }).resolves({ Items: [{ userId: 'alice', threadId: 'g_1', deliveredSeq: 4, readSeq: 3 }] });
-    dynamodb.on(BatchGetCommand).resolves({
-      Responses: { threads: [{ threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 4, lastActivity: 5, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } }] },
-    });
+    // The index holds keys only: the receipts come from the caller's row, read with a batch read.
+    dynamodb.on(QueryCommand, { TableName: 'user-threads' }).resolves({ Items: [{ userId: 'alice', threadId: 'g_1', lastActivity: 5 }] });
+    dynamodb.on(BatchGetCommand).callsFake(async (input: { RequestItems: Record<string, unknown> }) => ({
+      Responses:
+        'threads' in input.RequestItems
+          ? { threads: [{ threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 4, lastActivity: 5, lastMessage: { seq: 4, senderId: 'bob', text: 'yo', sentAt: 5 } }] }
+          : { 'user-threads': [{ userId: 'alice', threadId: 'g_1', lastActivity: 5, lastSeq: 4, deliveredSeq: 4, readSeq: 3 }] },
+    }));
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
 
     expect(await invoke({ action: 'listThreads', reqId: 'r6' })).toEqual({

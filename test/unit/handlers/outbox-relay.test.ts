@@ -50,7 +50,7 @@ const queuedBodies = () => sqs.commandCalls(SendMessageBatchCommand).flatMap((ca
 beforeEach(() => {
   for (const client of [dynamodb, sqs, gateway, sns]) client.reset();
   dynamodb.on(UpdateCommand).resolves({});
-  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
+  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ sk: 'member#alice', userId: 'alice' }, { sk: 'member#bob', userId: 'bob' }] });
   dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
   dynamodb.on(BatchGetCommand).resolves({ Responses: { threads: [] } });
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
@@ -69,6 +69,20 @@ it('hands each staged message to the history queue as the stream image has it, a
     { userId: 'bob', threadId: 'g_1' },
   ]);
   expect(rowUpdates[0].args[0].input.ExpressionAttributeValues).toEqual({ ':seq': 5, ':at': SENT_AT + 5 });
+  // Read with the members, marked once they moved: the thread's rows now stand at this message.
+  expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'threads', KeyConditionExpression: 'threadId = :threadId AND sk BETWEEN :first AND :mark', ExpressionAttributeValues: { ':threadId': 'g_1', ':first': 'member#', ':mark': 'member$rows' }, ConsistentRead: true });
+  const updates = dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+  expect(updates.at(-1)).toMatchObject({ TableName: 'threads', Key: { threadId: 'g_1', sk: 'member$rows' }, ExpressionAttributeValues: { ':at': SENT_AT + 5 }, ConditionExpression: 'attribute_not_exists(rowActivity) OR rowActivity < :at' });
+});
+
+it.each([
+  ['leaves the rows where they are while they were moved within a minute of the newest message', SENT_AT + 5 - 60_000, 0],
+  ['moves the rows when they were last moved more than a minute before the newest message', SENT_AT + 4 - 60_000, 2],
+])('%s', async (_case, rowActivity, rowsMoved) => {
+  dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ sk: 'member#alice', userId: 'alice' }, { sk: 'member#bob', userId: 'bob' }, { sk: 'member$rows', rowActivity }] });
+  expect(await run([staged('1', 'g_1', 3), staged('2', 'g_1', 5)])).toEqual({ batchItemFailures: [] });
+  expect(dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'user-threads')).toHaveLength(rowsMoved);
+  expect(queuedBodies().map((body) => body.seq)).toEqual([3, 5]);
 });
 
 it('re-reads unmarked copies strongly and delivers, pushes and marks the ones still unmarked; a mark in the batch spares its message', async () => {
@@ -116,5 +130,6 @@ it.each([
   expect(await run([record, staged('2', 'g_2', 1)])).toEqual({ batchItemFailures: [] });
   expect(queuedBodies().map((body) => body.threadId)).toEqual(['g_2']);
   const moved = dynamodb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key!.threadId);
-  expect(moved).toEqual(['g_2', 'g_2']);
+  // Both members' rows, then the mark.
+  expect(moved).toEqual(['g_2', 'g_2', 'g_2']);
 });

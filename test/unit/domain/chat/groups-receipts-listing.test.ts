@@ -259,9 +259,9 @@ describe('listThreads', () => {
     ['a negative position', [-1, 't1']],
   ])('refuses a well-formed cursor with %s, before it reaches the store', async (_case, parts) => {
     const threads = new InMemoryThreadStore();
-    const recentThreadsOf = jest.spyOn(threads, 'recentThreadsOf');
+    const positionsByActivity = jest.spyOn(threads, 'positionsByActivity');
     const cursor = Buffer.from(JSON.stringify(parts)).toString('base64url');
     await expect(listThreads({ purse: new InMemoryPurse(), userId: 'alice', cursor, threads })).rejects.toMatchObject({ code: 'bad_request' });
-    expect(recentThreadsOf).not.toHaveBeenCalled();
+    expect(positionsByActivity).not.toHaveBeenCalled();
   });
 });

@@ -28,8 +28,8 @@ describe('IAM from the messenger template', () => {
     expect(allowed(chat, 'dynamodb:PutItem', tableArn('ChatThreads'))).toBe(true);
     expect(allowed(chat, 'dynamodb:ConditionCheckItem', tableArn('ChatThreads'))).toBe(true);
     expect(allowed(chat, 'dynamodb:ConditionCheckItem', tableArn('ChatSendRecords'))).toBe(false);
-    expect(allowed(chat, 'dynamodb:Query', `${tableArn('ChatUserThreads')}/index/byActivity`)).toBe(true);
-    expect(allowed(chat, 'dynamodb:Query', `${tableArn('ChatThreads')}/index/byActivity`)).toBe(false);
+    expect(allowed(chat, 'dynamodb:Query', `${tableArn('ChatUserThreads')}/index/byRecentActivity`)).toBe(true);
+    expect(allowed(chat, 'dynamodb:Query', `${tableArn('ChatThreads')}/index/byRecentActivity`)).toBe(false);
     expect(allowed(chat, 'dynamodb:PutItem', tableArn('PushDevices'))).toBe(false);
     expect(allowed(chat, 'dynamodb:Scan', tableArn('ChatThreads'))).toBe(false);
   });
