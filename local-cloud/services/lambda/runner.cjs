@@ -36,6 +36,18 @@ const DYNAMODB_CAPACITY_OPERATIONS = new Set([
   'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
 ]);
 const meteredStacks = new WeakSet();
+const CONDITIONAL_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+
+/**
+ * What AWS bills a single-item write whose condition failed, which DynamoDB Local reports as an
+ * error without consumed capacity: "DynamoDB still consumes write capacity from the table. The
+ * amount consumed is dependent on the size of the existing item (or a minimum of 1)" (the DynamoDB
+ * developer guide, "Conditional writes"). The stack's items that such writes meet (budgets,
+ * receipts, connection records, rows) are under 1 KB, so one unit.
+ */
+function failedConditionCapacity(tables) {
+  return { readUnits: 0, writeUnits: 1, capacityUnits: 1, tables, byTable: tables.map((table) => ({ table, units: 1 })) };
+}
 
 function capacityOf(consumed) {
   const entries = [consumed].flat().filter(Boolean);
@@ -72,6 +84,7 @@ const meteringMiddleware = (next, context) => async (args) => {
     call.error = error && error.name;
     call.status = error && error.$metadata && error.$metadata.httpStatusCode;
     if (service === 'DynamoDB') call.tables = tablesOf(args.input);
+    if (call.error === 'ConditionalCheckFailedException' && CONDITIONAL_WRITES.has(operation)) call.capacity = failedConditionCapacity(call.tables);
     throw error;
   } finally {
     call.end = Date.now();

@@ -1,0 +1,52 @@
+import { clientsClosedAfterEach, eventually, localCloud, uniqueUser } from '../support/local-cloud-env';
+
+/**
+ * What the local cloud meters for the benchmark's costs (`/dev/stats`) holds to what AWS bills:
+ * a single-item write whose condition failed still consumes a write unit, though DynamoDB Local
+ * reports it as an error without consumed capacity.
+ */
+jest.setTimeout(90_000);
+
+const connect = clientsClosedAfterEach();
+
+interface MeteredCall {
+  service: string;
+  operation: string;
+  error?: string;
+  tables?: string[];
+  capacity?: { writeUnits: number; capacityUnits: number };
+}
+interface Invocation {
+  logicalId: string;
+  start: number;
+  calls: MeteredCall[];
+}
+
+const invocationsSince = async (since: number) =>
+  ((await (await fetch(`${localCloud().baseUrl}/dev/stats`)).json()) as { invocations: Invocation[] }).invocations.filter((invocation) => invocation.start >= since);
+
+it('bills a write unit for a receipt whose conditional write moved nothing', async () => {
+  const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+  const [sender, reader] = [await connect(alice), await connect(bob)];
+  const ack = await sender.request({ action: 'sendMessage', clientMsgId: 'c1', to: bob, text: 'hello' });
+  await reader.request({ action: 'acceptRequest', threadId: ack.threadId });
+  reader.send({ action: 'ack', threadId: ack.threadId, seq: 1, status: 'read' });
+  await sender.waitFor((frame) => frame.type === 'receipt' && frame.status === 'read' && frame.seq === 1);
+
+  // The same receipt again: its row is already there, so the write's condition fails.
+  const since = Date.now();
+  reader.send({ action: 'ack', threadId: ack.threadId, seq: 1, status: 'read' });
+  let failed: MeteredCall | undefined;
+  await eventually(
+    async () => {
+      failed = (await invocationsSince(since))
+        .flatMap((invocation) => invocation.calls)
+        .find((call) => call.service === 'DynamoDB' && call.operation === 'UpdateItem' && call.error === 'ConditionalCheckFailedException');
+      return failed !== undefined;
+    },
+    30_000,
+    'the repeated receipt’s failed conditional write in /dev/stats',
+  );
+  expect(failed!.capacity).toMatchObject({ writeUnits: 1, capacityUnits: 1 });
+  expect(failed!.tables).toHaveLength(1);
+});
