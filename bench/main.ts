@@ -4,7 +4,7 @@
  * (CI runs it). `npm run bench -- abuse` runs the abuse table alone: each action's worst-case frame
  * and what one user costs an hour at their limits (with `--smoke`, in small groups). Prints a report and writes the same figures as JSON (date, commit, machine) to
  * `bench/results/`, or where `--out` says. `BENCH_LOCAL_CLOUD_URL` (e.g. http://127.0.0.1:8080) uses an already running local cloud
- * (`npm start`) instead of starting one.
+ * (`npm start`) instead of starting one. `npm run bench -- throughput` runs the throughput steps alone.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,13 +15,14 @@ import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
 import { formatComparison, previousRunFile, type RunResults } from './compare';
 import { CloudClient } from './cloud';
-import { checkTargets, formatReport, type TargetCheck } from './report';
+import { checkTargets, formatReport, formatThroughput, type TargetCheck } from './report';
 import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
 import { measureAwsCalls, type AwsCallsReport } from './scenarios/aws-calls';
 import { measureColdStart, type ColdStartReport } from './scenarios/cold-start';
 import { measureFanOut, type FanOutReport } from './scenarios/fanout';
 import { measureLatency, type LatencyResult } from './scenarios/latency';
 import { measurePersistence, type PersistenceResult } from './scenarios/persistence';
+import { measureThroughput, type ThroughputReport } from './scenarios/throughput';
 
 const SETTINGS = {
   full: {
@@ -34,6 +35,7 @@ const SETTINGS = {
     awsCallSamples: 20,
     awsCallPairs: 10,
     persistence: { batchSizes: [10, 100], messages: 2000, concurrency: 4 },
+    throughput: { users: 100, ratesPerSecond: [10, 20, 30, 40, 50, 60, 80], stepSeconds: 25 },
     coldStartRuns: 5,
     abuseGroupSize: 1024,
   },
@@ -44,6 +46,7 @@ const SETTINGS = {
     awsCallSamples: 3,
     awsCallPairs: 2,
     persistence: { batchSizes: [10], messages: 40, concurrency: 2 },
+    throughput: { users: 10, ratesPerSecond: [5, 10], stepSeconds: 3 },
     coldStartRuns: 1,
     abuseGroupSize: 8,
   },
@@ -59,6 +62,7 @@ export interface BenchmarkResults {
   readonly awsCalls: AwsCallsReport;
   readonly fanOut: FanOutReport;
   readonly persistence: PersistenceResult[];
+  readonly throughput: ThroughputReport;
   readonly coldStart: ColdStartReport;
   readonly targets?: TargetCheck[];
 }
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
   });
   const only = positionals[0];
-  if (only !== undefined && only !== 'abuse') throw new Error(`unknown scenario "${only}": the one that runs alone is "abuse"`);
+  if (only !== undefined && only !== 'abuse' && only !== 'throughput') throw new Error(`unknown scenario "${only}": those that run alone are "abuse" and "throughput"`);
   const mode = values.smoke ? 'smoke' : 'full';
   const settings = SETTINGS[mode];
   const log = (message: string) => console.error(`[bench] ${message}`);
@@ -129,6 +133,16 @@ async function main(): Promise<void> {
       log(`results written to ${path.relative(process.cwd(), out)}`);
       return;
     }
+    if (only === 'throughput') {
+      log(`throughput: ${settings.throughput.users} users, ${settings.throughput.ratesPerSecond.join(', ')} msg/s, ${settings.throughput.stepSeconds} s each`);
+      const throughput = await measureThroughput(cloud, settings.throughput, runId);
+      console.log(formatThroughput(throughput));
+      const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${commit}-throughput${mode === 'smoke' ? '-smoke' : ''}.json`);
+      await mkdir(path.dirname(out), { recursive: true });
+      await writeFile(out, JSON.stringify({ mode, date, commit, machine: machine(), throughput }, null, 2) + '\n');
+      log(`results written to ${path.relative(process.cwd(), out)}`);
+      return;
+    }
     log('cold start: bundles and module load times');
     const coldStart = await measureColdStart(cloud, settings.coldStartRuns);
     log('AWS calls and cost per operation');
@@ -142,8 +156,10 @@ async function main(): Promise<void> {
     const fanOut = await measureFanOut(cloud, settings.fanOutSizes, settings.fanOutMessages, runId);
     log(`persistence: batch sizes ${settings.persistence.batchSizes.join(', ')}`);
     const persistence = await measurePersistence(cloud, settings.persistence.batchSizes, settings.persistence.messages, settings.persistence.concurrency, runId);
+    log(`throughput: ${settings.throughput.users} users, ${settings.throughput.ratesPerSecond.join(', ')} msg/s, ${settings.throughput.stepSeconds} s each`);
+    const throughput = await measureThroughput(cloud, settings.throughput, runId);
 
-    const results: BenchmarkResults = { mode, date, commit, machine: machine(), settings, latency, awsCalls, fanOut, persistence, coldStart };
+    const results: BenchmarkResults = { mode, date, commit, machine: machine(), settings, latency, awsCalls, fanOut, persistence, throughput, coldStart };
     const targets = checkTargets(results);
     console.log(formatReport(results, targets));
     const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${results.commit}${mode === 'smoke' ? '-smoke' : ''}.json`);

@@ -1,4 +1,5 @@
 import type { BenchmarkResults } from './main';
+import type { ThroughputReport } from './scenarios/throughput';
 
 export interface TargetCheck {
   readonly target: string;
@@ -90,6 +91,29 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** The throughput steps as text: each offered rate with what it achieved, and the highest that held. */
+export function formatThroughput(report: ThroughputReport): string {
+  return (
+    `Throughput, 1:1 messages from ${report.users} users on fresh threads, ${report.stepSeconds} s a step (ms; held: arrival p99 <= ${report.arrivalP99LimitMs} ms, nothing lost): ` +
+    `highest held ${report.highestHeldPerSecond} msg/s${report.skippedRates.length > 0 ? ` (not run after an overloaded step: ${report.skippedRates.join(', ')} msg/s)` : ''}\n` +
+    table(
+      ['offered msg/s', 'sent msg/s', 'achieved msg/s', 'ack p50', 'ack p99', 'arrival p50', 'arrival p99', 'lost', 'errors', 'held'],
+      report.steps.map((step) => [
+        step.offeredPerSecond,
+        step.sentPerSecond,
+        step.achievedPerSecond,
+        step.ack.p50,
+        step.ack.p99,
+        step.arrival.p50,
+        step.arrival.p99,
+        step.lost,
+        JSON.stringify(step.errors),
+        step.held ? 'yes' : 'no',
+      ]),
+    )
+  );
+}
+
 /** The report as text: one table per measurement, then the targets. */
 export function formatReport(results: BenchmarkResults, checks: readonly TargetCheck[]): string {
   const sections: string[] = [];
@@ -177,6 +201,7 @@ export function formatReport(results: BenchmarkResults, checks: readonly TargetC
         results.persistence.map((run) => [run.batchSize, run.messages, run.concurrency, run.lambdaPerSecond, run.rawDriverPerSecond, run.ratioToFloor]),
       ),
   );
+  sections.push(`5b. ${formatThroughput(results.throughput)}`);
   sections.push(
     `6. Cold start: bundle size and module load (hello-world ${(results.coldStart.helloWorld.bytes / KB).toFixed(1)} KB, ${results.coldStart.helloWorld.loadMs} ms; ` +
       `the SDK hello-world requires the same @aws-sdk packages and creates the same clients as the function, with its environment; our share is the difference)\n` +

@@ -35,7 +35,7 @@ export async function metered(cloud: CloudClient, users: readonly BenchUser[], w
 }
 
 /** Waits until what was started has finished: SETTLE_MS, then QUIET_MS without a finished invocation. */
-async function settle(cloud: CloudClient): Promise<void> {
+export async function settle(cloud: CloudClient): Promise<void> {
   const startedAt = Date.now();
   await sleep(SETTLE_MS);
   const finished = async () => {

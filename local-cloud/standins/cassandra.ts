@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { freePort, JavaService, resolveClasspath, StandInError } from './java-service';
+import { freePort, JavaService, QUICK_JIT, resolveClasspath, StandInError } from './java-service';
 import type { RunningStandIn } from './dynamodb-local';
 
 /** The module flags of Cassandra 5.0's `conf/jvm17-server.options` (its tools, such as nodetool, need them too). */
@@ -86,7 +86,7 @@ export async function startCassandra(dataDir: string, logDir: string): Promise<R
     classpath,
     mainClass: 'org.apache.cassandra.service.CassandraDaemon',
     jvmArgs: [
-      '-Xms512m', '-Xmx1g', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError',
+      '-Xms512m', '-Xmx1g', '-XX:+UseG1GC', QUICK_JIT, '-XX:+ExitOnOutOfMemoryError',
       `-javaagent:${jamm}`,
       '-Djdk.attach.allowAttachSelf=true',
       ...JDK17_MODULE_FLAGS,

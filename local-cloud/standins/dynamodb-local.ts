@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { freePort, JavaService, resolveClasspath, StandInError } from './java-service';
+import { freePort, JavaService, LOCAL_JVM_FLAGS, resolveClasspath, StandInError } from './java-service';
 
 export interface RunningStandIn {
   readonly service: JavaService;
@@ -33,7 +33,7 @@ export async function startDynamoDbLocal(dataDir: string, logDir: string): Promi
     classpath: classpath.filter((jar) => jar.endsWith('.jar')),
     // A source file as main class: java compiles and runs it (JEP 330).
     mainClass: LOOPBACK_LAUNCHER,
-    jvmArgs: ['-Xmx512m', `-Djava.library.path=${path.dirname(nativeLib)}`],
+    jvmArgs: ['-Xmx512m', ...LOCAL_JVM_FLAGS, `-Djava.library.path=${path.dirname(nativeLib)}`],
     args: ['-port', String(port), '-dbPath', dataDir, '-sharedDb', '-disableTelemetry', '-cors', NO_BROWSER_ORIGIN],
     readyPort: port,
     startTimeoutMs: 60_000,

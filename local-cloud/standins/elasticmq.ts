@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { freePort, JavaService, resolveClasspath } from './java-service';
+import { freePort, JavaService, LOCAL_JVM_FLAGS, resolveClasspath } from './java-service';
 import type { RunningStandIn } from './dynamodb-local';
 
 /**
@@ -27,7 +27,7 @@ messages-storage { enabled = true, uri = "jdbc:h2:${path.join(dataDir, 'messages
     name: 'elasticmq',
     classpath,
     mainClass: 'org.elasticmq.server.Main',
-    jvmArgs: ['-Xmx256m', `-Dconfig.file=${configPath}`],
+    jvmArgs: ['-Xmx256m', ...LOCAL_JVM_FLAGS, `-Dconfig.file=${configPath}`],
     args: [],
     readyPort: port,
     startTimeoutMs: 60_000,

@@ -90,6 +90,21 @@ export function diesWithParent(command: readonly string[]): string[] {
   return existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', ...command] : [...command];
 }
 
+/**
+ * The client compiler only: the stand-ins live for a test run or a benchmark, not for days, and
+ * the server compiler spent more CPU compiling than the code it made saved in that time (on this
+ * 2-core machine, DynamoDB Local's compiler threads took about as much CPU as its requests for the
+ * first minutes of load).
+ */
+export const QUICK_JIT = '-XX:TieredStopAtLevel=1';
+
+/**
+ * For the small stand-ins (DynamoDB Local, ElasticMQ): the quick compiler, and the serial
+ * collector, whose pauses on a heap of a few hundred megabytes are short and which runs no
+ * collector threads beside the work (G1's own are chosen for multi-gigabyte heaps).
+ */
+export const LOCAL_JVM_FLAGS = [QUICK_JIT, '-XX:+UseSerialGC'];
+
 /** A port that nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -29,6 +29,7 @@ export interface DynamoDbStreamMapping {
   readonly onFailure?: (body: string) => Promise<void>;
 }
 
+/** Lambda polls each shard of a DynamoDB stream four times a second. */
 const IDLE_POLL_MS = 250;
 const RETRY_DELAY_MS = 500;
 
@@ -192,7 +193,10 @@ export class DynamoDbStreamEventSource {
     await this.sleep(RETRY_DELAY_MS);
   }
 
-  /** Reads what the shard has (up to a batch, within the batching window) and hands it on; true when it did work. */
+  /**
+   * Reads what the shard has (up to a batch, within the batching window, which begins when the
+   * previous invocation ends) and hands it on; true when it did work.
+   */
   private async serviceShard(cursor: ShardCursor, streamArn: string): Promise<boolean> {
     const deadline = Date.now() + this.mapping.maximumBatchingWindowSeconds * 1000;
     while (cursor.pending.length < this.mapping.batchSize && cursor.iterator !== undefined && this.running) {
@@ -203,6 +207,8 @@ export class DynamoDbStreamEventSource {
       if (NextShardIterator === undefined) cursor.closed = true;
       cursor.pending.push(...Records.map((record) => toLambdaRecord(record, this.mapping.streamArn, this.region)).filter(this.mapping.filter));
       if (Records.length === 0 && (cursor.pending.length === 0 || Date.now() >= deadline)) break;
+      // Within the window, at Lambda's polling rate rather than as fast as the stream answers.
+      if (Records.length === 0) await this.sleep(Math.min(IDLE_POLL_MS, deadline - Date.now()));
     }
     if (cursor.pending.length === 0) return false;
     await this.deliver(cursor, streamArn);

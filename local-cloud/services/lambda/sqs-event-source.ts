@@ -19,6 +19,8 @@ export interface SqsEventSourceMapping {
 }
 
 const POLLERS_PER_MAPPING = 2;
+/** Within a batching window of under a second left, how long a poller waits after an empty receive before the next. */
+const WINDOW_POLL_GAP_MS = 100;
 
 /**
  * Lambda's SQS poller: receives batches (up to the batch size, waiting at most the batching
@@ -51,11 +53,19 @@ export class SqsEventSource {
     await Promise.allSettled(this.loops);
   }
 
+  /**
+   * A batch as Lambda gathers one: up to the batch size, for at most the batching window, which
+   * begins when the previous invocation ends. A queue that was idle through the window hands its
+   * first messages over at once; under steady traffic the batch fills for the whole window.
+   */
   private async receiveBatch(): Promise<Message[]> {
     const batch: Message[] = [];
     const deadline = Date.now() + this.mapping.maximumBatchingWindowSeconds * 1000;
     while (this.running && batch.length < this.mapping.batchSize) {
-      const waitSeconds = batch.length === 0 ? 1 : Math.min(1, Math.max(0, Math.floor((deadline - Date.now()) / 1000)));
+      const remainingMs = deadline - Date.now();
+      if (batch.length > 0 && remainingMs <= 0) break;
+      // Long polls while there is nothing; within the window, never past its end.
+      const waitSeconds = batch.length === 0 ? 1 : Math.min(1, Math.floor(remainingMs / 1000));
       const { Messages = [] } = await this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.mapping.queueUrl,
@@ -70,9 +80,13 @@ export class SqsEventSource {
       if (Messages.length > 0) this.meter.count('SQS.ReceiveMessage');
       if (Messages.length > 0) this.reportReceived(Messages);
       batch.push(...Messages);
-      if (batch.length > 0 && (Messages.length === 0 || Date.now() >= deadline)) break;
+      if (batch.length > 0 && Messages.length === 0 && waitSeconds === 0) await this.pause(Math.min(WINDOW_POLL_GAP_MS, deadline - Date.now()));
     }
     return batch;
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   private reportReceived(messages: Message[]): void {
