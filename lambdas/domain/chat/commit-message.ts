@@ -129,6 +129,15 @@ export async function commitMessage(args: SendMessageRequest & CommitPorts): Pro
       // No attempt starts after the budget.
       if (attempt > 1 && clock() - startedAt >= SEQ_BUDGET_MS) throw new MessengerError('rate_limited', 'this thread is too busy right now; retry the send');
       const creating = context.thread === undefined;
+      if (!creating && !context.senderIsMember && request.to !== undefined) {
+        // The sender is by definition a member of the one-to-one thread their `to` names, and its
+        // head and both members' items are written in one transaction, which a batch read may see
+        // only part of (DynamoDB isolates BatchGetItem per item, not per transaction): another send
+        // is creating the thread right now. Read again.
+        await sleep(Math.min(backOffMs(attempt), Math.max(0, startedAt + SEQ_BUDGET_MS - clock())));
+        context = await threads.loadSendContext(threadId, request.senderId, request.clientMsgId);
+        continue;
+      }
       if (creating ? request.to === undefined : !context.senderIsMember) throw new ForbiddenError(NOT_A_MEMBER);
       // Only one-to-one threads have a pair; in groups, people who blocked one another still meet, as in Messenger.
       if (isBlockedPair(context.pair)) throw new ForbiddenError(context.pair!.blockedBy.includes(request.senderId) ? YOU_BLOCKED : UNAVAILABLE);

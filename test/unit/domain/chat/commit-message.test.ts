@@ -37,6 +37,25 @@ describe('commitMessage', () => {
     expect(staged().map((message) => message.seq)).toEqual([1, 2]);
   });
 
+  it('reads again, rather than refusing, when a first message to someone finds the thread another send is creating half-read', async () => {
+    const { ports, threads } = setup();
+    await commitMessage({ senderId: 'bob', clientMsgId: 'b1', to: 'alice', text: 'hi', ...ports });
+    // A batch read that caught the creating transaction's head but not yet the sender's own item.
+    const load = threads.loadSendContext.bind(threads);
+    jest.spyOn(threads, 'loadSendContext').mockImplementationOnce(async (...args) => ({ ...(await load(...args)), senderIsMember: false }));
+
+    const sent = await commitMessage({ senderId: 'alice', clientMsgId: 'a1', to: 'bob', text: 'hello', ...ports });
+
+    expect(sent).toMatchObject({ isNew: true, message: { threadId: directThreadId('alice', 'bob'), seq: 2 } });
+    expect(threads.loadSendContext).toHaveBeenCalledTimes(2);
+  });
+
+  it('still refuses a stranger who names a thread they are not in', async () => {
+    const { ports } = setup();
+    const first = await commitMessage({ senderId: 'bob', clientMsgId: 'b1', to: 'alice', text: 'hi', ...ports });
+    await expectError(commitMessage({ senderId: 'mallory', clientMsgId: 'm1', threadId: first.message.threadId, text: 'hey', ...ports }), 'forbidden', /not a member/);
+  });
+
   it('answers a retried clientMsgId from its send record, without the text, trying no commit and staging nothing more', async () => {
     const { ports, threads, staged } = setup();
     const first = await commitMessage({ senderId: 'alice', clientMsgId: 'c1', to: 'bob', text: 'hi', ...ports });
