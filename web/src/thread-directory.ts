@@ -18,6 +18,8 @@ export class ThreadDirectory {
   /** Threads known to be a request or not: listed, or acted on by the user. */
   private readonly classified = new Set<string>();
   private listing: Promise<void> | undefined;
+  /** The listing asked for while one was on its way, which starts when that one ends. */
+  private nextListing: Promise<void> | undefined;
   private relistTimer: ReturnType<typeof setTimeout> | undefined;
   private relistDelayMs = RELIST_FIRST_MS;
 
@@ -67,9 +69,21 @@ export class ThreadDirectory {
     if (thread.kind === undefined || (this.isMember(thread) && !this.isClassified(thread))) void this.listAll();
   }
 
-  /** Lists every page of the user's threads (one listing at a time: a call during one joins it). */
+  /**
+   * Lists every page of the user's threads, one listing at a time. A call during a listing is
+   * answered by one more after it: the listing on its way may have been read before what made
+   * the call (a thread the user's outbox just created, say), and a thread heard of and missed then
+   * would not be listed again once it is classified.
+   */
   listAll(): Promise<void> {
-    this.listing ??= this.listPages().finally(() => {
+    if (this.listing !== undefined) {
+      this.nextListing ??= this.listing.then(() => {
+        this.nextListing = undefined;
+        return this.listAll();
+      });
+      return this.nextListing;
+    }
+    this.listing = this.listPages().finally(() => {
       this.listing = undefined;
       this.loading = false;
       this.relistWhileUnclassified();
