@@ -5,6 +5,9 @@ const BATCH_WRITE_SIZE = 25;
 
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
 
+/** Most keys one BatchGetItem takes. */
+const BATCH_GET_SIZE = 100;
+
 /** A batch read of at most 100 keys, with the unprocessed keys retried until none are left. */
 export async function batchGet(
   client: DynamoDBDocumentClient,
@@ -17,6 +20,20 @@ export async function batchGet(
     const result = await client.send(new BatchGetCommand({ RequestItems: pending }));
     for (const tableItems of Object.values(result.Responses ?? {})) items.push(...tableItems);
     pending = result.UnprocessedKeys as typeof pending;
+  }
+  return items;
+}
+
+/** Every item of `keys` in one table that exists, read 100 keys a batch, one batch after another. */
+export async function batchGetAll(
+  client: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  options: { ConsistentRead?: boolean; ProjectionExpression?: string } = {},
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_SIZE) {
+    items.push(...(await batchGet(client, { [table]: { Keys: keys.slice(start, start + BATCH_GET_SIZE), ...options } })));
   }
   return items;
 }

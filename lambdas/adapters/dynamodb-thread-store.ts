@@ -6,7 +6,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { batchGet } from './dynamodb-batch';
+import { batchGet, batchGetAll } from './dynamodb-batch';
 import { MEMBER_KEY_PREFIX, memberKey, META, ROW_ACTIVITY_KEY } from './dynamodb-thread-keys';
 import { DynamoDbGroupMembership } from './dynamodb-group-membership';
 import { DynamoDbMemberConsent } from './dynamodb-member-consent';
@@ -72,7 +72,6 @@ function membershipOf(item: Record<string, unknown>): Membership {
   };
 }
 
-const BATCH_GET_SIZE = 100;
 /** Send records make retries idempotent for at least a day; they are kept two. */
 const SEND_RECORD_SECONDS = 2 * 24 * 3600;
 
@@ -330,12 +329,8 @@ export class DynamoDbThreadStore implements ThreadStore {
   }
 
   async heads(threadIds: readonly string[]): Promise<ThreadHead[]> {
-    const heads: ThreadHead[] = [];
-    for (let start = 0; start < threadIds.length; start += BATCH_GET_SIZE) {
-      const keys = threadIds.slice(start, start + BATCH_GET_SIZE).map((threadId) => ({ threadId, sk: META }));
-      heads.push(...(await batchGet(this.client, { [this.tables.threads]: { Keys: keys, ConsistentRead: false } })).map(headOf));
-    }
-    return heads;
+    const keys = threadIds.map((threadId) => ({ threadId, sk: META }));
+    return (await batchGetAll(this.client, this.tables.threads, keys, { ConsistentRead: false })).map(headOf);
   }
 
   async positionsByActivity(userId: string, limit: number, atMost?: number, after?: ThreadPosition): Promise<{ positions: ThreadPosition[]; next?: ThreadPosition }> {

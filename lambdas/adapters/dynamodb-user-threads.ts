@@ -1,5 +1,5 @@
 import { paginateQuery, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGet } from './dynamodb-batch';
+import { batchGetAll } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
 import { MEMBER_KEY_PREFIX, ROW_ACTIVITY_KEY } from './dynamodb-thread-keys';
 import type { ThreadPosition, UserThread } from '../domain/chat/threads';
@@ -10,7 +10,6 @@ import type { ThreadPosition, UserThread } from '../domain/chat/threads';
  */
 export const USER_THREADS_BY_ACTIVITY = 'byRecentActivity';
 const ACTIVITY_CONCURRENCY = 16;
-const BATCH_GET_SIZE = 100;
 
 /** A row as the domain reads it: `read` implies `delivered`, so the delivered receipt is the greater of the two. */
 function userThreadOf(item: Record<string, unknown>): UserThread {
@@ -52,12 +51,8 @@ export class DynamoDbUserThreads {
   }
 
   async rowsOf(userId: string, threadIds: readonly string[]): Promise<UserThread[]> {
-    const rows: UserThread[] = [];
-    for (let start = 0; start < threadIds.length; start += BATCH_GET_SIZE) {
-      const keys = threadIds.slice(start, start + BATCH_GET_SIZE).map((threadId) => ({ userId, threadId }));
-      rows.push(...(await batchGet(this.client, { [this.tables.userThreads]: { Keys: keys, ConsistentRead: false } })).map(userThreadOf));
-    }
-    return rows;
+    const keys = threadIds.map((threadId) => ({ userId, threadId }));
+    return (await batchGetAll(this.client, this.tables.userThreads, keys, { ConsistentRead: false })).map(userThreadOf);
   }
 
   /**
