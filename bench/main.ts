@@ -121,26 +121,31 @@ async function main(): Promise<void> {
   const runId = Date.now().toString(36);
   try {
     const date = new Date().toISOString();
+    /** Writes a run's JSON to `--out`, or to bench/results/<date>-<commit><kind>[-smoke].json; returns the path. */
+    const writeResults = async (kind: string, body: object): Promise<string> => {
+      const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${commit}${kind}${mode === 'smoke' ? '-smoke' : ''}.json`);
+      await mkdir(path.dirname(out), { recursive: true });
+      await writeFile(out, JSON.stringify(body, null, 2) + '\n');
+      log(`results written to ${path.relative(process.cwd(), out)}`);
+      return out;
+    };
+    const measureThroughputSteps = () => {
+      log(`throughput: ${settings.throughput.users} users, ${settings.throughput.ratesPerSecond.join(', ')} msg/s, ${settings.throughput.stepSeconds} s each`);
+      return measureThroughput(cloud, settings.throughput, runId);
+    };
     if (only === 'abuse') {
       const groupSize = values['group-size'] === undefined ? settings.abuseGroupSize : Number(values['group-size']);
       if (!Number.isInteger(groupSize) || groupSize < 4 || groupSize > 1024) throw new Error('--group-size must be an integer of 4-1024');
       log(`abuse table: worst-case frames in groups of ${groupSize}`);
       const abuse: AbuseReport = await measureAbuse(cloud, groupSize, runId);
       console.log(formatAbuse(abuse));
-      const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${commit}-abuse${mode === 'smoke' ? '-smoke' : ''}.json`);
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, JSON.stringify({ mode, date, commit, machine: machine(), abuse }, null, 2) + '\n');
-      log(`results written to ${path.relative(process.cwd(), out)}`);
+      await writeResults('-abuse', { mode, date, commit, machine: machine(), abuse });
       return;
     }
     if (only === 'throughput') {
-      log(`throughput: ${settings.throughput.users} users, ${settings.throughput.ratesPerSecond.join(', ')} msg/s, ${settings.throughput.stepSeconds} s each`);
-      const throughput = await measureThroughput(cloud, settings.throughput, runId);
+      const throughput = await measureThroughputSteps();
       console.log(formatThroughput(throughput));
-      const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${commit}-throughput${mode === 'smoke' ? '-smoke' : ''}.json`);
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, JSON.stringify({ mode, date, commit, machine: machine(), throughput }, null, 2) + '\n');
-      log(`results written to ${path.relative(process.cwd(), out)}`);
+      await writeResults('-throughput', { mode, date, commit, machine: machine(), throughput });
       return;
     }
     log('cold start: bundles and module load times');
@@ -156,16 +161,12 @@ async function main(): Promise<void> {
     const fanOut = await measureFanOut(cloud, settings.fanOutSizes, settings.fanOutMessages, runId);
     log(`persistence: batch sizes ${settings.persistence.batchSizes.join(', ')}`);
     const persistence = await measurePersistence(cloud, settings.persistence.batchSizes, settings.persistence.messages, settings.persistence.concurrency, runId);
-    log(`throughput: ${settings.throughput.users} users, ${settings.throughput.ratesPerSecond.join(', ')} msg/s, ${settings.throughput.stepSeconds} s each`);
-    const throughput = await measureThroughput(cloud, settings.throughput, runId);
+    const throughput = await measureThroughputSteps();
 
     const results: BenchmarkResults = { mode, date, commit, machine: machine(), settings, latency, awsCalls, fanOut, persistence, throughput, coldStart };
     const targets = checkTargets(results);
     console.log(formatReport(results, targets));
-    const out = values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${date.slice(0, 19).replace(/:/g, '')}-${results.commit}${mode === 'smoke' ? '-smoke' : ''}.json`);
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, JSON.stringify({ ...results, targets }, null, 2) + '\n');
-    log(`results written to ${path.relative(process.cwd(), out)}`);
+    const out = await writeResults('', { ...results, targets });
     const before = values.compare ?? (mode === 'full' ? await previousRunFile(path.dirname(out), out) : undefined);
     console.log(`\nFor docs/benchmark.md and the README (Markdown):\n\n${await comparison(out, before)}`);
   } finally {
