@@ -11,12 +11,11 @@ import type {
   UserPresence,
 } from '../domain/presence';
 import * as z from '../domain/schema';
-import { batchGet, batchWrite } from './dynamodb-batch';
+import { batchGetAll, batchWrite } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
 
 /** The subscriptions table's index by subscriber connection, which ends a connection's subscriptions. */
 export const SUBSCRIPTIONS_BY_CONNECTION = 'bySubscriber';
-const BATCH_GET_SIZE = 100;
 
 /** Users' published presence in the status table of `lib/constructs/presence.ts`, one item per user. */
 export class DynamoDbPresenceStatuses implements PresenceStatusStore {
@@ -26,20 +25,13 @@ export class DynamoDbPresenceStatuses implements PresenceStatusStore {
   ) {}
 
   async statusesOf(userIds: readonly string[]): Promise<UserPresence[]> {
-    const statuses: UserPresence[] = [];
-    for (let start = 0; start < userIds.length; start += BATCH_GET_SIZE) {
-      const keys = userIds.slice(start, start + BATCH_GET_SIZE).map((userId) => ({ userId }));
-      // Strongly: a change recorded before this read must be in the answer (see subscribeToPresence).
-      const items = await batchGet(this.client, { [this.tableName]: { Keys: keys, ConsistentRead: true } });
-      statuses.push(
-        ...items.map((item) => ({
-          userId: String(item.userId),
-          status: item.status === 'online' ? ('online' as const) : ('offline' as const),
-          ...(item.status === 'online' || item.lastSeen === undefined ? {} : { lastSeen: Number(item.lastSeen) }),
-        })),
-      );
-    }
-    return statuses;
+    // Strongly: a change recorded before this read must be in the answer (see subscribeToPresence).
+    const items = await batchGetAll(this.client, this.tableName, userIds.map((userId) => ({ userId })), { ConsistentRead: true });
+    return items.map((item) => ({
+      userId: String(item.userId),
+      status: item.status === 'online' ? ('online' as const) : ('offline' as const),
+      ...(item.status === 'online' || item.lastSeen === undefined ? {} : { lastSeen: Number(item.lastSeen) }),
+    }));
   }
 
   async recordStatus(presence: UserPresence, now: number): Promise<PresenceTransition | undefined> {

@@ -1,15 +1,12 @@
 import { paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { directThreadId } from '../domain/chat/threads';
-import { batchGet } from './dynamodb-batch';
+import { batchGetAll } from './dynamodb-batch';
 import { memberKey } from './dynamodb-thread-store';
 import { inPool } from '../domain/pool';
 import type { SharedThreads } from '../domain/presence-visibility';
 
 /** Queries in flight at once. */
 const CONCURRENCY = 16;
-
-/** Keys one BatchGetItem takes. */
-const BATCH_GET_SIZE = 100;
 
 /** A thread and another user who may share it with the user asked about. */
 interface Candidate {
@@ -84,12 +81,9 @@ export class DynamoDbSharedThreads implements SharedThreads {
       for (const member of [userId, other]) keys.set(`${threadId} ${member}`, { threadId, sk: memberKey(member) });
     }
     const accepted = new Set<string>();
-    const all = [...keys.values()];
-    for (let start = 0; start < all.length; start += BATCH_GET_SIZE) {
-      const request = { Keys: all.slice(start, start + BATCH_GET_SIZE), ConsistentRead: true, ProjectionExpression: 'threadId, userId, consent' };
-      for (const item of await batchGet(this.client, { [this.tables.threads]: request })) {
-        if (item.consent === undefined) accepted.add(`${String(item.threadId)} ${String(item.userId)}`);
-      }
+    const items = await batchGetAll(this.client, this.tables.threads, [...keys.values()], { ConsistentRead: true, ProjectionExpression: 'threadId, userId, consent' });
+    for (const item of items) {
+      if (item.consent === undefined) accepted.add(`${String(item.threadId)} ${String(item.userId)}`);
     }
     return new Set(
       candidates.filter(({ threadId, other }) => accepted.has(`${threadId} ${userId}`) && accepted.has(`${threadId} ${other}`)).map(({ other }) => other),

@@ -1,11 +1,10 @@
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGet } from './dynamodb-batch';
+import { batchGetAll } from './dynamodb-batch';
 import { directThreadId } from '../domain/chat/threads';
 import { isBlockedPair, type BlocksPage, type PairState, type UserPairs } from '../domain/user-pairs';
 
 /** The pair item's sort key, in the partition of the two users' one-to-one thread. */
 export const PAIR_SK = 'pair';
-const BATCH_GET_SIZE = 100;
 
 export interface UserPairTables {
   /** Where each pair's item lives: `threadId` = the pair's one-to-one thread id, `sk` = `pair`. */
@@ -40,12 +39,10 @@ export class DynamoDbUserPairs implements UserPairs {
     const distinct = [...new Set(others)].filter((other) => other !== userId);
     const byThreadId = new Map(distinct.map((other) => [directThreadId(userId, other), other]));
     const pairs = new Map<string, PairState>();
-    for (let start = 0; start < distinct.length; start += BATCH_GET_SIZE) {
-      const keys = distinct.slice(start, start + BATCH_GET_SIZE).map((other) => pairKey(userId, other));
-      for (const item of await batchGet(this.client, { [this.tables.threads]: { Keys: keys, ConsistentRead: true } })) {
-        const other = byThreadId.get(String(item.threadId));
-        if (other !== undefined) pairs.set(other, pairStateOf(item)!);
-      }
+    const keys = distinct.map((other) => pairKey(userId, other));
+    for (const item of await batchGetAll(this.client, this.tables.threads, keys, { ConsistentRead: true })) {
+      const other = byThreadId.get(String(item.threadId));
+      if (other !== undefined) pairs.set(other, pairStateOf(item)!);
     }
     return pairs;
   }

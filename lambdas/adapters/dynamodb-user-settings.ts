@@ -1,9 +1,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { presenceAudienceSchema } from '../../protocol/fields';
 import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsStore } from '../domain/settings';
-import { batchGet } from './dynamodb-batch';
-
-const BATCH_GET_SIZE = 100;
+import { batchGetAll } from './dynamodb-batch';
 
 function settingsFrom(item: Record<string, unknown> | undefined): UserSettings {
   return {
@@ -23,12 +21,9 @@ export class DynamoDbUserSettings implements UserSettingsStore {
 
   async settingsOf(userIds: readonly string[]): Promise<Map<string, UserSettings>> {
     const unique = [...new Set(userIds)];
-    const items = new Map<string, Record<string, unknown>>();
-    for (let start = 0; start < unique.length; start += BATCH_GET_SIZE) {
-      const keys = unique.slice(start, start + BATCH_GET_SIZE).map((userId) => ({ userId }));
-      // Strongly: a switch turned off before this read must hide the user.
-      for (const item of await batchGet(this.client, { [this.tableName]: { Keys: keys, ConsistentRead: true } })) items.set(String(item.userId), item);
-    }
+    // Strongly: a switch turned off before this read must hide the user.
+    const read = await batchGetAll(this.client, this.tableName, unique.map((userId) => ({ userId })), { ConsistentRead: true });
+    const items = new Map(read.map((item) => [String(item.userId), item]));
     return new Map(unique.map((userId) => [userId, settingsFrom(items.get(userId))]));
   }
 
