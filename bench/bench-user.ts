@@ -28,8 +28,8 @@ export class BenchUser {
     });
   }
 
-  static async connect(cloud: CloudClient, userId: string): Promise<BenchUser> {
-    const token = await cloud.token(userId);
+  static async connect(cloud: CloudClient, userId: string, tokenSeconds?: number): Promise<BenchUser> {
+    const token = await cloud.token(userId, tokenSeconds);
     const socket = new WebSocket(`${cloud.webSocketUrl}?token=${token}`);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -76,14 +76,14 @@ export class BenchUser {
 }
 
 /** Connects users with a few handshakes in flight at once, as a crowd of clients would. */
-export async function connectUsers(cloud: CloudClient, userIds: readonly string[], concurrency = 16): Promise<BenchUser[]> {
+export async function connectUsers(cloud: CloudClient, userIds: readonly string[], concurrency = 16, tokenSeconds?: number): Promise<BenchUser[]> {
   const users: BenchUser[] = new Array(userIds.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, userIds.length) }, async () => {
       while (next < userIds.length) {
         const index = next++;
-        users[index] = await BenchUser.connect(cloud, userIds[index]);
+        users[index] = await BenchUser.connect(cloud, userIds[index], tokenSeconds);
       }
     }),
   );

@@ -60,10 +60,16 @@ async function sendAndWait(sender: BenchUser, recipients: readonly BenchUser[], 
   await Promise.all(arrivals);
 }
 
+/** The token lifetimes connections are measured with, and the suffix of their operations' names. */
+export const TOKEN_LIFETIMES = [
+  { suffix: '', tokenSeconds: 86_400 },
+  { suffix: ', 1-hour token', tokenSeconds: 3_600 },
+] as const;
+
 /**
  * Every AWS call each function makes, and what it costs, per operation: a 1:1 message (send, ack,
  * one delivery, persistence), a message to a 50-member group, a receipt, a connect and a
- * disconnect. Each is run `samples` times one after another, metered by the local cloud's SDK
+ * disconnect (with a day's token and with an hour's). Each is run `samples` times one after another, metered by the local cloud's SDK
  * middleware, and averaged. 1:1 messages run in `pairs` conversations at once, as in a busy
  * system, so that persistence works in batches as it does in production rather than a message
  * at a time.
@@ -71,14 +77,19 @@ async function sendAndWait(sender: BenchUser, recipients: readonly BenchUser[], 
 export async function measureAwsCalls(cloud: CloudClient, samples: number, pairs: number, runId: string): Promise<AwsCallsReport> {
   const operations: OperationUsage[] = [];
 
-  const joiners = Array.from({ length: samples }, (_, index) => `b${runId}c${index}`);
-  let connected: BenchUser[] = [];
-  const connects = await metered(cloud, [], async () => {
-    connected = await connectUsers(cloud, joiners, 1);
-  });
-  operations.push(usageOf('connect', connects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
-  const disconnects = await metered(cloud, [], () => closeUsers(connected));
-  operations.push(usageOf('disconnect', disconnects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
+  // What a connection costs depends on its token's lifetime: one that ends before the connection's
+  // 2 hours is indexed for the token-expiry sweep (one more write on connect and on disconnect).
+  // Identity providers differ (an hour is common, a day the most the authorizer accepts): both are measured.
+  for (const { suffix, tokenSeconds } of TOKEN_LIFETIMES) {
+    const joiners = Array.from({ length: samples }, (_, index) => `b${runId}c${tokenSeconds}x${index}`);
+    let connected: BenchUser[] = [];
+    const connects = await metered(cloud, [], async () => {
+      connected = await connectUsers(cloud, joiners, 1, tokenSeconds);
+    });
+    operations.push(usageOf(`connect${suffix}`, connects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
+    const disconnects = await metered(cloud, [], () => closeUsers(connected));
+    operations.push(usageOf(`disconnect${suffix}`, disconnects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
+  }
 
   const group = await connectUsers(cloud, Array.from({ length: Math.max(50, pairs * 2) }, (_, index) => `b${runId}g${index}`));
   try {
