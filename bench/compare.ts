@@ -83,7 +83,7 @@ function costSection(now: RunResults, before: RunResults | undefined): string {
     dollars +
     '\n\n' +
     markdownTable(['operations together', 'target', 'now, AWS estimate', 'now, λ as billed here', 'before, λ as billed here'], combined) +
-    '\n\n**What each operation used** (averages; DynamoDB units as DynamoDB Local reports them):\n\n' +
+    '\n\n**What each operation used** (averages; DynamoDB units as the local runtime meters them: DynamoDB Local’s reports, transactions and failed conditional writes as AWS bills them):\n\n' +
     usage
   );
 }

@@ -50,3 +50,24 @@ it('bills a write unit for a receipt whose conditional write moved nothing', asy
   expect(failed!.capacity).toMatchObject({ writeUnits: 1, capacityUnits: 1 });
   expect(failed!.tables).toHaveLength(1);
 });
+
+it('bills a one-to-one send’s commit as AWS bills a transaction: 2 units for each of its 3 items, not DynamoDB Local’s 4 a table', async () => {
+  const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+  const sender = await connect(alice);
+  await sender.request({ action: 'sendMessage', clientMsgId: 'first', to: bob, text: 'hello' });
+
+  // The thread exists now: the next send commits its head, its staged copy and its send record.
+  const since = Date.now();
+  const ack = await sender.request({ action: 'sendMessage', clientMsgId: 'second', to: bob, text: 'again' });
+  expect(ack).toMatchObject({ type: 'ack', seq: 2 });
+  let commit: MeteredCall | undefined;
+  await eventually(
+    async () => {
+      commit = (await invocationsSince(since)).flatMap((invocation) => invocation.calls).find((call) => call.service === 'DynamoDB' && call.operation === 'TransactWriteItems');
+      return commit !== undefined;
+    },
+    30_000,
+    'the send’s transaction in /dev/stats',
+  );
+  expect(commit!.capacity).toMatchObject({ writeUnits: 6, capacityUnits: 6 });
+});

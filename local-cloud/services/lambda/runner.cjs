@@ -13,6 +13,7 @@
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
+const { transactWriteCapacity } = require('./transaction-capacity.cjs');
 
 const [sdkRoot, faultChannel] = process.argv.slice(2);
 const resolveFilename = Module._resolveFilename;
@@ -78,7 +79,9 @@ const meteringMiddleware = (next, context) => async (args) => {
   calls.push(call);
   try {
     const result = await next(args);
-    if (result.output && result.output.ConsumedCapacity) call.capacity = capacityOf(result.output.ConsumedCapacity);
+    // A transaction as AWS bills it, not as DynamoDB Local reports it (transaction-capacity.cjs).
+    if (service === 'DynamoDB' && operation === 'TransactWriteItems') call.capacity = transactWriteCapacity(args.input);
+    else if (result.output && result.output.ConsumedCapacity) call.capacity = capacityOf(result.output.ConsumedCapacity);
     return result;
   } catch (error) {
     call.error = error && error.name;
