@@ -104,7 +104,7 @@ export const ACTION_UNITS = {
   connect: 10,
   /** A 1:1 message end to end, from `sends`: commit, ack, delivery, relay, history and the staged copy's release. */
   sendMessage: 15,
-  /** From `acks`, before the members told (UNITS_PER_MEMBER_TOLD each). */
+  /** From `acks`, with the first other member told, beside the receipt's reads; a group's further members after them (UNITS_PER_MEMBER_TOLD each). */
   ack: 5,
   typing: DEFAULT_FRAME_UNITS,
   createGroup: 5,

@@ -111,8 +111,8 @@ export const handler = instrumented(
           await recordReceipt({ ...frame, userId: caller.userId, fromConnectionId: caller.connectionId, ...deliveryPorts, purse });
           return undefined;
         },
-        ACTION_UNITS.ack,
-        'acks',
+        // Paid by the receipt itself, from `acks`, beside its reads (receipts.ts): one write for a 1:1 thread's.
+        0,
       ),
 
       createGroup: action(

@@ -14,7 +14,7 @@ interface MeteredCall {
   operation: string;
   error?: string;
   tables?: string[];
-  capacity?: { writeUnits: number; capacityUnits: number };
+  capacity?: { writeUnits: number; capacityUnits: number; tables?: string[] };
 }
 interface Invocation {
   logicalId: string;
@@ -70,4 +70,28 @@ it('bills a one-to-one send’s commit as AWS bills a transaction: 2 units for e
     'the send’s transaction in /dev/stats',
   );
   expect(commit!.capacity).toMatchObject({ writeUnits: 6, capacityUnits: 6 });
+});
+
+it('charges a one-to-one receipt’s budget in one write, not one for the frame and one for the member told', async () => {
+  const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+  const [sender, reader] = [await connect(alice), await connect(bob)];
+  const ack = await sender.request({ action: 'sendMessage', clientMsgId: 'c1', to: bob, text: 'hello' });
+  await reader.request({ action: 'acceptRequest', threadId: ack.threadId });
+
+  const since = Date.now();
+  reader.send({ action: 'ack', threadId: ack.threadId, seq: 1, status: 'read' });
+  await sender.waitFor((frame) => frame.type === 'receipt' && frame.status === 'read' && frame.seq === 1);
+  let receiptCalls: Invocation | undefined;
+  // The invocation is on record once it has answered, which may be after the receipt reached the sender.
+  await eventually(
+    async () => {
+      receiptCalls = (await invocationsSince(since)).find((invocation) => invocation.calls.some((call) => call.operation === 'UpdateItem' && call.capacity?.tables?.some((table) => table.includes('UserThreads'))));
+      return receiptCalls !== undefined;
+    },
+    30_000,
+    'the receipt’s invocation in /dev/stats',
+  );
+  // A wrong guess of the bucket's state fails its condition and is retried: only the admitted charges count.
+  const budgetCharges = receiptCalls!.calls.filter((call) => call.operation === 'UpdateItem' && call.error === undefined && call.capacity?.tables?.some((table) => table.includes('Budgets')));
+  expect(budgetCharges).toHaveLength(1);
 });

@@ -1,4 +1,4 @@
-import { ACTION_UNITS, DEFAULT_FRAME_UNITS, UNITS_PER_MEMBER_TOLD, UNITS_PER_MESSAGE_RECIPIENT } from '../../../../lambdas/domain/budget';
+import { ACTION_UNITS, DEFAULT_FRAME_UNITS, UNITS_PER_MEMBER_TOLD, UNITS_PER_MESSAGE_RECIPIENT, type BudgetName } from '../../../../lambdas/domain/budget';
 import { commitMessage } from '../../../../lambdas/domain/chat/commit-message';
 import { createGroup, updateGroup } from '../../../../lambdas/domain/chat/groups';
 import { recordReceipt } from '../../../../lambdas/domain/chat/receipts';
@@ -67,7 +67,7 @@ describe('what a frame pays after its reads', () => {
     expect(threads.headsById.get(first.message.threadId)!.lastSeq).toBe(1);
   });
 
-  it('charges a receipt 2 units for each other member, and moves nothing when the budget cannot hold it', async () => {
+  it('charges a receipt its frame and 2 units for each other member, and moves nothing when the budget cannot hold it', async () => {
     const { threads } = groupOfTen();
     const notifier = new RecordingNotifier();
     const ports = { threads, connections: new InMemoryConnections([{ userId: 'm0', connectionId: 'm0-1' }]), notifier, fromConnectionId: 'alice-1' };
@@ -79,12 +79,27 @@ describe('what a frame pays after its reads', () => {
     const purse = new InMemoryPurse();
     await recordReceipt({ userId: 'alice', threadId: 'g1', seq: 1, status: 'read', ...ports, purse });
     // From the acks budget, never from the one sends pay from.
-    expect(purse.spentOn('acks')).toBe(UNITS_PER_MEMBER_TOLD * (members.length - 1));
+    expect(purse.spentOn('acks')).toBe(ACTION_UNITS.ack + UNITS_PER_MEMBER_TOLD * (members.length - 1));
     expect([purse.spentOn('actions'), purse.spentOn('sends')]).toEqual([0, 0]);
   });
 
   // Receipts only move forward: an ack at or behind where the receipt stands tells nobody, so its
   // members' part was charged for nothing (a 1024-member group's ack is 2,046 units of it).
+  it('charges a one-to-one receipt once: its frame and the one other member together, beside its reads', async () => {
+    const threads = new InMemoryThreadStore();
+    threads.addThread('d1', 'dm', ['alice', 'bob'], 1);
+    const charges: Array<{ units: number; budget: string | undefined }> = [];
+    const purse = new (class extends InMemoryPurse {
+      override async spend(units: number, budget?: BudgetName, messages?: number) {
+        if (units > 0) charges.push({ units, budget });
+        return super.spend(units, budget, messages);
+      }
+    })();
+    const ports = { threads, connections: new InMemoryConnections([{ userId: 'bob', connectionId: 'bob-1' }]), notifier: new RecordingNotifier(), fromConnectionId: 'alice-1' };
+    await expect(recordReceipt({ userId: 'alice', threadId: 'd1', seq: 1, status: 'read', ...ports, purse })).resolves.toMatchObject({ seq: 1 });
+    expect(charges).toEqual([{ units: ACTION_UNITS.ack + UNITS_PER_MEMBER_TOLD, budget: 'acks' }]);
+  });
+
   it('gives back the members\' part of a receipt that did not move, and tells nobody', async () => {
     const { threads } = groupOfTen();
     const notifier = new RecordingNotifier();
@@ -96,7 +111,8 @@ describe('what a frame pays after its reads', () => {
     // Read at 1 implies delivered at 1; the same read again moves nothing either.
     await expect(recordReceipt({ userId: 'alice', threadId: 'g1', seq: 1, status: 'delivered', ...ports, purse })).resolves.toBeUndefined();
     await expect(recordReceipt({ userId: 'alice', threadId: 'g1', seq: 1, status: 'read', ...ports, purse })).resolves.toBeUndefined();
-    expect(purse.spentOn('acks')).toBe(UNITS_PER_MEMBER_TOLD * (members.length - 1));
+    // Each frame's own part stays spent.
+    expect(purse.spentOn('acks')).toBe(3 * ACTION_UNITS.ack + UNITS_PER_MEMBER_TOLD * (members.length - 1));
     expect(notifier.posts).toHaveLength(posted);
   });
 
