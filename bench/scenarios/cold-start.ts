@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { BUNDLING } from '../../lib/constructs/messenger-function';
 import { PROJECT_ROOT } from '../../local-cloud/config';
 import type { CloudClient } from '../cloud';
 import { median } from '../stats';
@@ -95,13 +96,24 @@ async function loadTime(bundle: string, environment: Record<string, string>, run
 
 const HELLO_WORLD = "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n";
 
-/** A handler bundled as the stack bundles its functions (minified CJS for Node.js 22, the SDK left to the runtime). */
+/** A handler bundled as the stack bundles its functions (`BUNDLING`: minified CJS with a map of positions, the SDK left to the runtime). */
 async function helloWorldBundle(source: string): Promise<string> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'bench-hello-'));
   const entry = path.join(folder, 'hello.ts');
   await writeFile(entry, source);
   const outfile = path.join(folder, 'index.js');
-  await build({ entryPoints: [entry], outfile, bundle: true, minify: true, sourcemap: true, platform: 'node', target: 'node22', format: 'cjs', external: ['@aws-sdk/*'] });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    platform: 'node',
+    target: BUNDLING.target,
+    format: 'cjs',
+    external: ['@aws-sdk/*'],
+  });
   return outfile;
 }
 

@@ -1,8 +1,10 @@
 /**
  * The parts of `cassandra-driver` the functions use, each from its own file. The package's index
  * also loads its object mapper, geometry types and DataStax Enterprise search types, about 70 KB
- * of every bundle that talks to Keyspaces, which has no use for them. Typed by the package's own
- * declarations.
+ * of every bundle that talks to Keyspaces, which has no use for them. What the client itself still
+ * requires of DataStax's products (graph, insights, Astra, search and geometry types) is left out
+ * at bundling for stand-ins (`DRIVER_PARTS_LEFT_OUT` in lib/constructs/messenger-function.ts).
+ * Typed by the package's own declarations.
  */
 import type * as driver from 'cassandra-driver';
 

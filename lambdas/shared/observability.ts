@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { mapStacksToSource } from './source-mapped-stacks';
+
+// Every function loads this module: its bundle's stacks name the TypeScript source from here on.
+mapStacksToSource(__filename);
 
 /** One logger and one metrics buffer per execution environment, as Powertools intends. */
 export const logger = new Logger();

@@ -46,7 +46,7 @@ describe('MessagePipeline', () => {
   it('tells the persistence function where history is', () => {
     const { history, template } = synthPipeline();
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { ...history.environment, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'messenger', POWERTOOLS_METRICS_NAMESPACE: 'Messenger' } },
+      Environment: { Variables: { ...history.environment, POWERTOOLS_SERVICE_NAME: 'messenger', POWERTOOLS_METRICS_NAMESPACE: 'Messenger' } },
     });
   });
 

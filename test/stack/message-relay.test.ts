@@ -46,7 +46,7 @@ describe('MessageRelay', () => {
           CONNECTIONS_TABLE: stack.resolve(stack.connections.table.tableName),
           MESSAGE_QUEUE_URL: stack.resolve(stack.messagePipeline.queue.queueUrl),
           PUSH_TOPIC_ARN: stack.resolve(stack.push.topic.topicArn),
-          NODE_OPTIONS: '--enable-source-maps',
+         
           POWERTOOLS_SERVICE_NAME: 'messenger',
           POWERTOOLS_METRICS_NAMESPACE: 'Messenger',
         },

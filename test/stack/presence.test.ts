@@ -75,7 +75,7 @@ describe('Presence', () => {
       Environment: {
         Variables: {
           ...stack.resolve({ ...presence.environment, ...gateway.connectionsEnvironment, CONNECTIONS_TABLE: connections.table.tableName }),
-          NODE_OPTIONS: '--enable-source-maps',
+         
           POWERTOOLS_SERVICE_NAME: 'messenger',
           POWERTOOLS_METRICS_NAMESPACE: 'Messenger',
         },

@@ -1,0 +1,13 @@
+'use strict';
+/**
+ * Stands in for cassandra-driver's `lib/datastax/search` (see ../../README.md): the encoder checks
+ * values against `DateRange` (never one of ours) and decodes DataStax Enterprise's DateRangeType
+ * columns with it, which Keyspaces does not have.
+ */
+class DateRange {
+  static fromBuffer() {
+    throw new Error('DataStax Enterprise DateRangeType is not supported: this build leaves it out');
+  }
+}
+
+module.exports = { DateRange };

@@ -1,0 +1,10 @@
+'use strict';
+/**
+ * Stands in for cassandra-driver's `lib/insights-client.js` (see README.md): the client builds one,
+ * and starts it after connecting, but it reports only to DataStax Enterprise 6.7 and later (the
+ * real one checks and stays idle otherwise), never to Keyspaces or Apache Cassandra.
+ */
+module.exports = class InsightsClientLeftOut {
+  init() {}
+  shutdown() {}
+};
