@@ -12,7 +12,8 @@ import * as path from 'node:path';
  * for traces that few execution environments ever print. `process.setSourceMapsEnabled(true)`
  * cannot be called on the first error instead: it maps only the modules loaded after it. So this
  * formats stacks itself (`Error.prepareStackTrace`, which V8 calls on a stack's first read) with
- * Node's own `SourceMap`.
+ * Node's own `SourceMap` (the `source-map-support` package does the same, but bundles a source-map
+ * parser of its own into every function, where Node's is built in).
  *
  * Only from a bundle with its map beside it, and only if Node.js is not mapping stacks already
  * (`NODE_OPTIONS=--enable-source-maps` set by hand still wins): run from source, as in tests,
