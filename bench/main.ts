@@ -34,6 +34,8 @@ const SETTINGS = {
     fanOutMessages: 5,
     awsCallSamples: 20,
     awsCallPairs: 10,
+    /** Also a 1:1 message after a minute's pause in its conversation (it waits the minute out). */
+    awsCallsAfterAPause: true,
     persistence: { batchSizes: [10, 100], messages: 2000, concurrency: 4 },
     throughput: { users: 100, ratesPerSecond: [10, 20, 30, 40, 50, 60, 80], stepSeconds: 25 },
     coldStartRuns: 5,
@@ -45,6 +47,7 @@ const SETTINGS = {
     fanOutMessages: 2,
     awsCallSamples: 3,
     awsCallPairs: 2,
+    awsCallsAfterAPause: false,
     persistence: { batchSizes: [10], messages: 40, concurrency: 2 },
     throughput: { users: 10, ratesPerSecond: [5, 10], stepSeconds: 3 },
     coldStartRuns: 1,
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
     log('cold start: bundles and module load times');
     const coldStart = await measureColdStart(cloud, settings.coldStartRuns);
     log('AWS calls and cost per operation');
-    const awsCalls = await measureAwsCalls(cloud, settings.awsCallSamples, settings.awsCallPairs, runId);
+    const awsCalls = await measureAwsCalls(cloud, settings.awsCallSamples, settings.awsCallPairs, runId, { afterAPause: settings.awsCallsAfterAPause });
     const latency: LatencyResult[] = [];
     for (const run of settings.latency) {
       log(`latency: ${run.users} users, ${run.ratePerSender} msg/s each sender, ${run.durationSeconds} s`);

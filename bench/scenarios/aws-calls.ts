@@ -1,6 +1,7 @@
 import { closeUsers, connectUsers, type BenchUser } from '../bench-user';
 import type { CloudClient, MeterSnapshot } from '../cloud';
 import { roundTripsBeforeAck, usageOf, type OperationUsage } from '../costs';
+import { ROW_ACTIVITY_LAG_MS } from '../../lambdas/domain/chat/threads';
 import { distribution, sleep, type Distribution } from '../stats';
 
 export interface AwsCallsReport {
@@ -60,6 +61,9 @@ async function sendAndWait(sender: BenchUser, recipients: readonly BenchUser[], 
   await Promise.all(arrivals);
 }
 
+/** A conversation's first 1:1 message after a pause of a minute or more (full runs only: it waits out the minute). */
+export const PAUSED_MESSAGE = '1:1 message after a minute’s pause';
+
 /** The token lifetimes connections are measured with, and the suffix of their operations' names. */
 export const TOKEN_LIFETIMES = [
   { suffix: '', tokenSeconds: 86_400 },
@@ -69,12 +73,19 @@ export const TOKEN_LIFETIMES = [
 /**
  * Every AWS call each function makes, and what it costs, per operation: a 1:1 message (send, ack,
  * one delivery, persistence), a message to a 50-member group, a receipt, a connect and a
- * disconnect (with a day's token and with an hour's). Each is run `samples` times one after another, metered by the local cloud's SDK
+ * disconnect (with a day's token and with an hour's), and, when asked, a 1:1 message after a
+ * minute's pause in its conversation. Each is run `samples` times one after another, metered by the local cloud's SDK
  * middleware, and averaged. 1:1 messages run in `pairs` conversations at once, as in a busy
  * system, so that persistence works in batches as it does in production rather than a message
  * at a time.
  */
-export async function measureAwsCalls(cloud: CloudClient, samples: number, pairs: number, runId: string): Promise<AwsCallsReport> {
+export async function measureAwsCalls(
+  cloud: CloudClient,
+  samples: number,
+  pairs: number,
+  runId: string,
+  { afterAPause = false }: { readonly afterAPause?: boolean } = {},
+): Promise<AwsCallsReport> {
   const operations: OperationUsage[] = [];
 
   // What a connection costs depends on its token's lifetime: one that ends before the connection's
@@ -98,6 +109,7 @@ export async function measureAwsCalls(cloud: CloudClient, samples: number, pairs
     const [alice, bob] = [senders[0], recipients[0]];
     // Each pair's thread exists before metering: the first message of a pair creates it.
     await Promise.all(senders.map((sender, index) => sendAndWait(sender, [recipients[index]], { action: 'sendMessage', to: recipients[index].userId, text: 'hello' }, 'warm-up')));
+    const rowsMovedAt = Date.now();
     let threadId = '';
     const direct = await metered(cloud, group, async () => {
       await Promise.all(
@@ -133,6 +145,17 @@ export async function measureAwsCalls(cloud: CloudClient, samples: number, pairs
       }
     });
     operations.push(usageOf('50-member group message', groupMessages.snapshot, samples, { apiGatewayMessages: groupMessages.frames, keyspacesWriteUnits: samples }));
+
+    if (afterAPause) {
+      // The messages above came within a minute of their thread's last move of its members' rows, so
+      // none moved them (listThreads orders by the heads within that lag). A conversation's first
+      // message after a pause of a minute or more moves both rows and their index entries.
+      await sleep(Math.max(0, rowsMovedAt + ROW_ACTIVITY_LAG_MS + 2_000 - Date.now()));
+      const paused = await metered(cloud, group, async () => {
+        await Promise.all(senders.map((sender, pair) => sendAndWait(sender, [recipients[pair]], { action: 'sendMessage', to: recipients[pair].userId, text: 'back after a pause' }, 'paused')));
+      });
+      operations.push(usageOf(PAUSED_MESSAGE, paused.snapshot, pairs, { apiGatewayMessages: paused.frames, keyspacesWriteUnits: pairs }));
+    }
     return { operations, roundTripsBeforeAck: distribution(roundTrips) };
   } finally {
     await closeUsers(group);
