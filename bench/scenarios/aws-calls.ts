@@ -1,12 +1,15 @@
 import { closeUsers, connectUsers, type BenchUser } from '../bench-user';
 import type { CloudClient, MeterSnapshot } from '../cloud';
 import { roundTripsBeforeAck, usageOf, type OperationUsage } from '../costs';
+import { pathPart, type PathPart } from '../memory-sizing';
 import { distribution, sleep, type Distribution } from '../stats';
 
 export interface AwsCallsReport {
   readonly operations: OperationUsage[];
   /** Sequential AWS round trips before the `sent` ack, over the 1:1 sends measured. */
   readonly roundTripsBeforeAck: Distribution;
+  /** The parts of the user-facing paths each function makes, for memory sizing (bench/memory-sizing.ts). */
+  readonly userPaths: PathPart[];
 }
 
 /** At least this long for the batching window, the persistence function and the stream to start. */
@@ -122,7 +125,16 @@ export async function measureAwsCalls(cloud: CloudClient, samples: number, pairs
       }
     });
     operations.push(usageOf('50-member group message', groupMessages.snapshot, samples, { apiGatewayMessages: groupMessages.frames, keyspacesWriteUnits: samples }));
-    return { operations, roundTripsBeforeAck: distribution(roundTrips) };
+    const userPaths = [
+      pathPart('handshake', connects.snapshot, 'GatewayAuthorizer', 'end'),
+      pathPart('handshake', connects.snapshot, 'Connect', 'end'),
+      pathPart('1:1 send to sent ack', direct.snapshot, 'ChatActions', 'first post'),
+      pathPart('1:1 send to arrival', direct.snapshot, 'ChatActions', 'last post'),
+      pathPart('50-member group send to last arrival', groupMessages.snapshot, 'ChatActions', 'last post'),
+      // The relay delivers only what a send did not (it died, or ran past the lease): rarely in a run.
+      pathPart('relay delivery', { ...direct.snapshot, invocations: [...direct.snapshot.invocations, ...groupMessages.snapshot.invocations] }, 'RelayFunction', 'last post'),
+    ].filter((part): part is PathPart => part !== undefined);
+    return { operations, roundTripsBeforeAck: distribution(roundTrips), userPaths };
   } finally {
     await closeUsers(group);
   }
