@@ -62,19 +62,40 @@ export function vcpuShare(memoryMb: number, fullVcpuAtMb: number = awsLatency.la
   return Math.min(1, memoryMb / fullVcpuAtMb);
 }
 
+/** The memory sizes the benchmark weighs each function at, MB: Lambda's minimum (128), doublings, and one full vCPU (1,769). */
+export const MEMORY_SIZES_MB = [128, 256, 512, 1024, 1769] as const;
+
+/** How long work of `cpuMs` measured here and `waitMs` of AWS waits would take at `memoryMb`, ms (not yet rounded as billed). */
+export function durationAt(cpuMs: number, waitMs: number, memoryMb: number): number {
+  return cpuMs / vcpuShare(memoryMb) + waitMs;
+}
+
 /**
- * The AWS estimate of one invocation. An invocation without a CPU figure (its environment died
- * or timed out before it could say) is estimated at what it was billed here, as Lambda bills it.
+ * The AWS estimate of one invocation, at the memory it ran with or at `memoryMb`. An invocation
+ * without a CPU figure (its environment died or timed out before it could say) is estimated at
+ * what it was billed here, as Lambda bills it.
  */
 export function estimateInvocation(
   invocation: Pick<InvocationRecord, 'cpuMs' | 'memoryMb' | 'calls' | 'billedMs'>,
   table: LatencyTable = awsLatency.services,
+  memoryMb: number = invocation.memoryMb,
 ): DurationEstimate {
   const trips = roundTrips(invocation.calls);
   const waitMs = longestChain(invocation.calls, (call) => callLatencyMs(call, table));
   if (invocation.cpuMs === undefined) return { cpuMs: NaN, cpuOnLambdaMs: NaN, roundTrips: trips, waitMs, billedMs: invocation.billedMs };
-  const cpuOnLambdaMs = invocation.cpuMs / vcpuShare(invocation.memoryMb);
+  const cpuOnLambdaMs = durationAt(invocation.cpuMs, 0, memoryMb);
   return { cpuMs: invocation.cpuMs, cpuOnLambdaMs, roundTrips: trips, waitMs, billedMs: Math.max(1, Math.ceil(cpuOnLambdaMs + waitMs)) };
+}
+
+/**
+ * The part of an invocation up to the end of `call` (a frame posted to a user): the CPU the
+ * invocation had used when the call began, and its AWS waits up to then (the longest chain of the
+ * calls that ended before it began, then the call itself). Undefined without a CPU mark on the call.
+ */
+export function partUpTo(calls: readonly SdkCall[], call: SdkCall, table: LatencyTable = awsLatency.services): { cpuMs: number; waitMs: number } | undefined {
+  if (call.cpuMs === undefined) return undefined;
+  const before = calls.filter((earlier) => earlier !== call && earlier.end <= call.start);
+  return { cpuMs: call.cpuMs, waitMs: longestChain(before, (earlier) => callLatencyMs(earlier, table)) + callLatencyMs(call, table) };
 }
 
 /** GB-seconds of `billedMs` at `memoryMb`, as Lambda prices duration. */

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BenchmarkResults } from './main';
+import { MEMORY_SIZES_MB } from './aws-estimate';
 import { checkTargets, DOLLAR_TARGETS, THROUGHPUT_TARGET_PER_SECOND, type TargetCheck, type ThroughputSummary } from './report';
 
 /**
@@ -142,6 +143,41 @@ function coldStartSection(now: RunResults, before: RunResults | undefined): stri
   );
 }
 
+/** The run's memory sizing (docs/benchmark.md, "Memory sizing"), for runs that have it: this run only, as the rule reads it. */
+function memorySizingSection(now: RunResults): string | undefined {
+  const rows = now.awsCalls.operations.flatMap((operation) =>
+    Object.entries(operation.lambdaByFunction)
+      .filter(([, lambda]) => lambda.atMemory !== undefined)
+      .map(([fn, lambda]) => [
+        operation.operation,
+        fn.replace(/[0-9A-F]{8}$/, ''),
+        lambda.memoryMb,
+        lambda.cpuMs,
+        lambda.waitMs,
+        ...MEMORY_SIZES_MB.map((memoryMb) => {
+          const at = lambda.atMemory.find((size) => size.memoryMb === memoryMb);
+          return at && `${at.ms} ms, $${at.dollarsPerMillion.toFixed(2)}`;
+        }),
+      ]),
+  );
+  if (rows.length === 0) return undefined;
+  const sizes = MEMORY_SIZES_MB.map((memoryMb) => `${memoryMb} MB`);
+  const paths = (now.awsCalls.userPaths ?? []).map((part) => [
+    part.path,
+    part.function,
+    part.memoryMb,
+    part.cpuMs,
+    part.waitMs,
+    ...MEMORY_SIZES_MB.map((memoryMb) => part.atMemory.find((size) => size.memoryMb === memoryMb)?.ms),
+  ]);
+  return (
+    '**Memory sizing**: per invocation, mean estimated ms and $ per million invocations (duration and request) at each size, on the AWS estimate\'s model:\n\n' +
+    markdownTable(['operation', 'function', 'MB now', 'CPU ms', 'AWS waits ms', ...sizes], rows) +
+    '\n\nWhat each function adds to the paths a user waits on, estimated ms at each size:\n\n' +
+    markdownTable(['path', 'function', 'MB now', 'CPU ms', 'AWS waits ms', ...sizes], paths)
+  );
+}
+
 function targetsSection(checks: readonly TargetCheck[]): string {
   return '**Targets**:\n\n' + markdownTable(['', 'target', 'measured'], checks.map((check) => [check.pass === null ? 'not measured' : check.pass ? 'PASS' : 'FAIL', check.target, check.measured]));
 }
@@ -153,13 +189,16 @@ export function formatComparison(command: string, now: RunResults, nowFile: stri
   return [
     header,
     costSection(now, before),
+    memorySizingSection(now),
     latencySection(now, before),
     throughputSection(now, before),
     fanOutSection(now, before),
     persistenceSection(now, before),
     coldStartSection(now, before),
     targetsSection(checkTargets(now)),
-  ].join('\n\n');
+  ]
+    .filter((section) => section !== undefined)
+    .join('\n\n');
 }
 
 /**

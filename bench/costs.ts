@@ -2,6 +2,7 @@ import prices from './prices.json';
 import { isDynamoDbRead } from '../local-cloud/services/lambda/metering';
 import { estimateInvocation, gbSeconds as gbSecondsOf, roundTrips } from './aws-estimate';
 import type { MeterSnapshot } from './cloud';
+import { sizesOf, type SizeEstimate } from './memory-sizing';
 
 /** Functions run by a schedule, whatever the clients do: a fixed cost per minute, not a share of any operation. */
 const SCHEDULED_FUNCTIONS = ['ConnectionsStaleConnectionSweeper'];
@@ -17,8 +18,11 @@ export interface OperationUsage {
   readonly lambdaGbSeconds: number;
   /** The AWS estimate (bench/aws-estimate.ts): CPU time on Lambda's vCPU share plus AWS's latency for each sequential round trip. */
   readonly lambdaGbSecondsAwsEstimate: number;
-  /** Per function, per invocation: ms billed here, CPU ms, sequential AWS round trips, the AWS estimate's billed ms. */
-  readonly lambdaByFunction: Record<string, { invocations: number; measuredMs: number; cpuMs: number; roundTrips: number; awsEstimateMs: number }>;
+  /**
+   * Per function, per invocation: ms billed here, CPU ms, sequential AWS round trips, their AWS
+   * waits, the AWS estimate's billed ms at the memory it has (memoryMb) and at each size weighed.
+   */
+  readonly lambdaByFunction: Record<string, FunctionUsage>;
   readonly dynamodbReadUnits: number;
   readonly dynamodbWriteUnits: number;
   /** SQS requests: the functions' and Lambda's poller's (receives that returned messages, deletes). */
@@ -36,6 +40,18 @@ export interface OperationUsage {
   readonly dollarsPerMillionMeasured: { lambdaDuration: number; total: number };
 }
 
+/** One function's invocations within an operation, per invocation. */
+export interface FunctionUsage {
+  readonly invocations: number;
+  readonly memoryMb: number;
+  readonly measuredMs: number;
+  readonly cpuMs: number;
+  readonly roundTrips: number;
+  readonly waitMs: number;
+  readonly awsEstimateMs: number;
+  readonly atMemory: SizeEstimate[];
+}
+
 const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
 
 /**
@@ -48,8 +64,9 @@ export function usageOf(
   samples: number,
   extra: { apiGatewayMessages: number; keyspacesWriteUnits: number },
 ): OperationUsage {
+  const invocations = snapshot.invocations.filter((invocation) => !SCHEDULED_FUNCTIONS.some((prefix) => invocation.logicalId.startsWith(prefix)));
   const sdkCalls: Record<string, Record<string, number>> = {};
-  const byFunction: Record<string, { invocations: number; measuredMs: number; cpuMs: number; roundTrips: number; awsEstimateMs: number }> = {};
+  const byFunction: Record<string, { invocations: number; measuredMs: number; cpuMs: number; roundTrips: number; waitMs: number; awsEstimateMs: number; records: typeof invocations }> = {};
   let gbSeconds = 0;
   let gbSecondsAwsEstimate = 0;
   let readUnits = 0;
@@ -58,13 +75,14 @@ export function usageOf(
   let snsPublishes = 0;
   let snsMobilePushes = 0;
   let logBytes = 0;
-  const invocations = snapshot.invocations.filter((invocation) => !SCHEDULED_FUNCTIONS.some((prefix) => invocation.logicalId.startsWith(prefix)));
   for (const invocation of invocations) {
     gbSeconds += gbSecondsOf(invocation.billedMs, invocation.memoryMb);
     const estimate = estimateInvocation(invocation);
     gbSecondsAwsEstimate += gbSecondsOf(estimate.billedMs, invocation.memoryMb);
-    const fn = (byFunction[invocation.logicalId] ??= { invocations: 0, measuredMs: 0, cpuMs: 0, roundTrips: 0, awsEstimateMs: 0 });
+    const fn = (byFunction[invocation.logicalId] ??= { invocations: 0, measuredMs: 0, cpuMs: 0, roundTrips: 0, waitMs: 0, awsEstimateMs: 0, records: [] });
     fn.invocations += 1;
+    fn.records.push(invocation);
+    fn.waitMs += estimate.waitMs;
     fn.measuredMs += invocation.billedMs;
     fn.cpuMs += estimate.cpuMs;
     fn.roundTrips += estimate.roundTrips;
@@ -124,10 +142,13 @@ export function usageOf(
       fn,
       {
         invocations: round(per(sums.invocations), 4),
+        memoryMb: sums.records[0].memoryMb,
         measuredMs: round(sums.measuredMs / sums.invocations, 1),
         cpuMs: round(sums.cpuMs / sums.invocations, 2),
         roundTrips: round(sums.roundTrips / sums.invocations, 2),
+        waitMs: round(sums.waitMs / sums.invocations, 1),
         awsEstimateMs: round(sums.awsEstimateMs / sums.invocations, 1),
+        atMemory: sizesOf(sums.records),
       },
     ]),
   );

@@ -1,5 +1,6 @@
 import type { BenchmarkResults } from './main';
 import type { ThroughputReport } from './scenarios/throughput';
+import { MEMORY_SIZES_MB } from './aws-estimate';
 
 export interface TargetCheck {
   readonly target: string;
@@ -115,6 +116,44 @@ export function formatThroughput(report: ThroughputReport): string {
   );
 }
 
+/** The memory sizing tables (bench/memory-sizing.ts): each function's cost and duration at each size, and the user-facing paths' latency. */
+export function formatMemorySizing(results: Pick<BenchmarkResults, 'awsCalls'>): string {
+  const sizes = MEMORY_SIZES_MB.map((memoryMb) => `${memoryMb} MB`);
+  return (
+    '3b. Memory sizing on the AWS estimate\'s model (CPU ms here x 1769 / memory, plus AWS waits; arm64 prices). ' +
+    'Per invocation of each function: its mean estimated ms / $ per million invocations (duration and requests) at each size.\n' +
+    table(
+      ['operation', 'function', 'MB now', 'CPU ms', 'AWS waits ms', ...sizes],
+      results.awsCalls.operations.flatMap((operation) =>
+        Object.entries(operation.lambdaByFunction).map(([fn, lambda]) => [
+          operation.operation,
+          fn,
+          lambda.memoryMb ?? '-',
+          lambda.cpuMs,
+          lambda.waitMs ?? '-',
+          ...MEMORY_SIZES_MB.map((memoryMb) => {
+            const at = lambda.atMemory?.find((size) => size.memoryMb === memoryMb);
+            return at ? `${at.ms} / $${at.dollarsPerMillion.toFixed(2)}` : '-';
+          }),
+        ]),
+      ),
+    ) +
+    '\n\nUser-facing paths: what each function adds to them (CPU ms and AWS waits up to the frame the user waits for), estimated ms at each size:\n' +
+    table(
+      ['path', 'function', 'samples', 'MB now', 'CPU ms', 'AWS waits ms', ...sizes],
+      (results.awsCalls.userPaths ?? []).map((part) => [
+        part.path,
+        part.function,
+        part.samples,
+        part.memoryMb,
+        part.cpuMs,
+        part.waitMs,
+        ...MEMORY_SIZES_MB.map((memoryMb) => part.atMemory.find((size) => size.memoryMb === memoryMb)?.ms ?? '-'),
+      ]),
+    )
+  );
+}
+
 /** The report as text: one table per measurement, then the targets. */
 export function formatReport(results: BenchmarkResults, checks: readonly TargetCheck[]): string {
   const sections: string[] = [];
@@ -188,6 +227,7 @@ export function formatReport(results: BenchmarkResults, checks: readonly TargetC
         ]),
       ),
   );
+  sections.push(formatMemorySizing(results));
   sections.push(
     `4. Group fan-out, all members online (ms; 1:1 ack baseline p50 ${results.fanOut.directAck.p50})\n` +
       table(

@@ -2,12 +2,15 @@ import { closeUsers, connectUsers, type BenchUser } from '../bench-user';
 import type { CloudClient, MeterSnapshot } from '../cloud';
 import { roundTripsBeforeAck, usageOf, type OperationUsage } from '../costs';
 import { ROW_ACTIVITY_LAG_MS } from '../../lambdas/domain/chat/threads';
+import { pathPart, type PathPart } from '../memory-sizing';
 import { distribution, sleep, type Distribution } from '../stats';
 
 export interface AwsCallsReport {
   readonly operations: OperationUsage[];
   /** Sequential AWS round trips before the `sent` ack, over the 1:1 sends measured. */
   readonly roundTripsBeforeAck: Distribution;
+  /** The parts of the user-facing paths each function makes, for memory sizing (bench/memory-sizing.ts). */
+  readonly userPaths: PathPart[];
 }
 
 /** At least this long for the batching window, the persistence function and the stream to start. */
@@ -91,6 +94,8 @@ export async function measureAwsCalls(
   // What a connection costs depends on its token's lifetime: one that ends before the connection's
   // 2 hours is indexed for the token-expiry sweep (one more write on connect and on disconnect).
   // Identity providers differ (an hour is common, a day the most the authorizer accepts): both are measured.
+  /** The handshakes with the day-long token, for the memory sizing's paths. */
+  let handshakes: MeterSnapshot | undefined;
   for (const { suffix, tokenSeconds } of TOKEN_LIFETIMES) {
     const joiners = Array.from({ length: samples }, (_, index) => `b${runId}c${tokenSeconds}x${index}`);
     let connected: BenchUser[] = [];
@@ -98,6 +103,7 @@ export async function measureAwsCalls(
       connected = await connectUsers(cloud, joiners, 1, tokenSeconds);
     });
     operations.push(usageOf(`connect${suffix}`, connects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
+    handshakes ??= connects.snapshot;
     const disconnects = await metered(cloud, [], () => closeUsers(connected));
     operations.push(usageOf(`disconnect${suffix}`, disconnects.snapshot, samples, { apiGatewayMessages: 0, keyspacesWriteUnits: 0 }));
   }
@@ -156,7 +162,16 @@ export async function measureAwsCalls(
       });
       operations.push(usageOf(PAUSED_MESSAGE, paused.snapshot, pairs, { apiGatewayMessages: paused.frames, keyspacesWriteUnits: pairs }));
     }
-    return { operations, roundTripsBeforeAck: distribution(roundTrips) };
+    const userPaths = [
+      pathPart('handshake', handshakes!, 'GatewayAuthorizer', 'end'),
+      pathPart('handshake', handshakes!, 'Connect', 'end'),
+      pathPart('1:1 send to sent ack', direct.snapshot, 'ChatActions', 'first post'),
+      pathPart('1:1 send to arrival', direct.snapshot, 'ChatActions', 'last post'),
+      pathPart('50-member group send to last arrival', groupMessages.snapshot, 'ChatActions', 'last post'),
+      // The relay delivers only what a send did not (it died, or ran past the lease): rarely in a run.
+      pathPart('relay delivery', { ...direct.snapshot, invocations: [...direct.snapshot.invocations, ...groupMessages.snapshot.invocations] }, 'RelayFunction', 'last post'),
+    ].filter((part): part is PathPart => part !== undefined);
+    return { operations, roundTripsBeforeAck: distribution(roundTrips), userPaths };
   } finally {
     await closeUsers(group);
   }

@@ -83,10 +83,11 @@ export const handler = instrumented(async (event: DynamoDBStreamEvent): Promise<
   const report = await publishPresenceChanges({ changes: changes.map(({ change }) => change), now, ...ports });
   for (const { userId, error } of report.failures) logger.error('presence change not published; to be retried', { userId, error: error as Error });
   if (report.failedPosts.length > 0) logger.warn('presence frames not delivered', { count: report.failedPosts.length, firstError: report.failedPosts[0] as Error });
-  metrics.addMetric('PresenceChanges', MetricUnit.Count, report.published.length);
-  metrics.addMetric('PresenceFramesDelivered', MetricUnit.Count, report.delivered);
-  metrics.addMetric('PresenceFramesFailed', MetricUnit.Count, report.failedPosts.length);
-  metrics.addMetric('PresenceChangesFailed', MetricUnit.Count, report.failures.length);
+  // Counts of zero are left out: each metric is bytes of the invocation's log line (docs/operations.md, "Custom metrics").
+  if (report.published.length > 0) metrics.addMetric('PresenceChanges', MetricUnit.Count, report.published.length);
+  if (report.delivered > 0) metrics.addMetric('PresenceFramesDelivered', MetricUnit.Count, report.delivered);
+  if (report.failedPosts.length > 0) metrics.addMetric('PresenceFramesFailed', MetricUnit.Count, report.failedPosts.length);
+  if (report.failures.length > 0) metrics.addMetric('PresenceChangesFailed', MetricUnit.Count, report.failures.length);
 
   const failedUsers = new Set(report.failures.map(({ userId }) => userId));
   return retryFrom(changes, ({ change }) => failedUsers.has(change.userId));

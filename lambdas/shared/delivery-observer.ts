@@ -10,9 +10,10 @@ import { logger, metrics } from './observability';
 export function deliveryObserver(deliveredBy: 'send' | 'relay'): DeliveryObserver {
   return {
     delivered(report) {
-      metrics.addMetric(deliveredBy === 'relay' ? 'RelayedFramesDelivered' : 'FramesDelivered', MetricUnit.Count, report.delivered);
-      metrics.addMetric('DeliveriesGone', MetricUnit.Count, report.gone);
-      metrics.addMetric('DeliveriesFailed', MetricUnit.Count, report.failed);
+      // Counts of zero are left out: each metric is bytes of every send's log line (docs/operations.md, "Custom metrics").
+      if (report.delivered > 0) metrics.addMetric(deliveredBy === 'relay' ? 'RelayedFramesDelivered' : 'FramesDelivered', MetricUnit.Count, report.delivered);
+      if (report.gone > 0) metrics.addMetric('DeliveriesGone', MetricUnit.Count, report.gone);
+      if (report.failed > 0) metrics.addMetric('DeliveriesFailed', MetricUnit.Count, report.failed);
       if (report.failed > 0) logger.warn('some deliveries failed', { ...report });
     },
     pushFailed(error) {

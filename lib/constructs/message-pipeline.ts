@@ -47,7 +47,8 @@ export class MessagePipeline extends Construct {
 
     this.persistFunction = new MessengerFunction(this, 'Persist', {
       handler: 'persist-messages',
-      memorySize: 256,
+      // Memory sizing rule (docs/benchmark.md): background, so Lambda's minimum; its peak memory measured fits.
+      memorySize: 128,
       timeout: functionTimeout,
       environment: props.history.environment,
     });

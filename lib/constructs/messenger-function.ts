@@ -57,7 +57,7 @@ export interface MessengerFunctionProps {
   readonly handler: string;
   /** Environment beyond the shared Powertools settings. */
   readonly environment?: Record<string, string>;
-  /** @default 128 */
+  /** @default 128: Lambda's minimum; the sizing rule is in docs/benchmark.md, "Memory sizing". */
   readonly memorySize?: number;
   /** @default 10 seconds */
   readonly timeout?: Duration;
@@ -97,6 +97,7 @@ export class MessengerFunction extends NodejsFunction {
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
+      // Memory sizing rule (docs/benchmark.md): Lambda's minimum, the cheapest, for what no user waits on or the benchmark does not measure.
       memorySize: props.memorySize ?? 128,
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,

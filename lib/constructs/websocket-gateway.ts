@@ -86,7 +86,8 @@ export class WebSocketGateway extends Construct {
       TOKEN_JWKS_URI: props.tokenIssuer.jwksUri,
       TOKEN_AUDIENCE: props.tokenIssuer.audience,
     };
-    this.authorizerFunction = new MessengerFunction(this, 'Authorizer', { handler: 'authorizer', environment: this.tokenEnvironment });
+    // Memory sizing rule (docs/benchmark.md): at 128 MB its CPU adds at most 50 ms to its part of the handshake.
+    this.authorizerFunction = new MessengerFunction(this, 'Authorizer', { handler: 'authorizer', memorySize: 128, environment: this.tokenEnvironment });
 
     this.budgets = new ActionBudgets(this, 'Budgets', { groupsCreatedPerHour: props.groupsCreatedPerHour });
     // Handshakes are charged too: reconnecting in a loop is a flood like any other.

@@ -5,6 +5,8 @@ export interface SdkCall {
   /** Epoch ms. */
   readonly start: number;
   readonly end: number;
+  /** CPU ms the invocation had used when the call began (SDK calls only): its CPU before the call. */
+  readonly cpuMs?: number;
   /** The error's name, when the call failed. */
   readonly error?: string;
   /** The HTTP status the failed call was answered with, if it got an answer. */

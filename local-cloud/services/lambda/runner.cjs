@@ -33,6 +33,13 @@ Module._resolveFilename = function resolveWithRuntimeSdk(request, parent, isMain
  */
 let calls = [];
 let logBytes = 0;
+/** The process's CPU usage when the running invocation's handler was called. */
+let cpuBefore = process.cpuUsage();
+/** CPU ms (user and system) the running invocation has used so far. */
+function cpuSoFar() {
+  const cpu = process.cpuUsage(cpuBefore);
+  return (cpu.user + cpu.system) / 1000;
+}
 const DYNAMODB_CAPACITY_OPERATIONS = new Set([
   'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
 ]);
@@ -75,7 +82,8 @@ const meteringMiddleware = (next, context) => async (args) => {
   if (service === 'DynamoDB' && DYNAMODB_CAPACITY_OPERATIONS.has(operation) && args.input && args.input.ReturnConsumedCapacity === undefined) {
     args = { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } };
   }
-  const call = { service, operation, start: Date.now() };
+  // cpuMs: the CPU the invocation had used when the call began, to tell its CPU before a call (the ack) from after.
+  const call = { service, operation, start: Date.now(), cpuMs: cpuSoFar() };
   calls.push(call);
   try {
     const result = await next(args);
@@ -192,7 +200,7 @@ process.on('message', async (message) => {
   const started = Date.now();
   // The function's own CPU time (user and system) while its handler ran: what it would run on a
   // Lambda vCPU, without the time it waited for AWS. One invocation runs at a time in this process.
-  const cpuBefore = process.cpuUsage();
+  cpuBefore = process.cpuUsage();
   let outcome;
   try {
     const result = await handler(event, lambdaContext);
@@ -204,8 +212,7 @@ process.on('message', async (message) => {
   // An invocation to die at a random moment that ended sooner dies before it can answer.
   if (dieAnyway) dieOfFault('random');
   armedPoints = new Set();
-  const cpu = process.cpuUsage(cpuBefore);
-  process.send({ ...outcome, durationMs: Date.now() - started, meter: { ...takeMeter(), cpuMs: (cpu.user + cpu.system) / 1000 } });
+  process.send({ ...outcome, durationMs: Date.now() - started, meter: { ...takeMeter(), cpuMs: cpuSoFar() } });
 });
 
 // The local cloud that forked this environment is gone, killed outright perhaps: so is its Lambda.

@@ -103,6 +103,14 @@ describe('cost per operation', () => {
     expect(usage.dollarsPerMillion.lambdaDuration).toBeCloseTo(((0.044 * 128) / 1024) * perGbSecondPerMillion, 3);
     expect(usage.dollarsPerMillionMeasured.lambdaDuration).toBeCloseTo(((0.3 * 128) / 1024) * perGbSecondPerMillion, 3);
     expect(usage.dollarsPerMillionMeasured.total - usage.dollarsPerMillion.total).toBeCloseTo(usage.dollarsPerMillionMeasured.lambdaDuration - usage.dollarsPerMillion.lambdaDuration, 2);
-    expect(usage.lambdaByFunction.ChatActions1234).toEqual({ invocations: 1, measuredMs: 300, cpuMs: 1, roundTrips: 2, awsEstimateMs: 44 });
+    expect(usage.lambdaByFunction.ChatActions1234).toMatchObject({ invocations: 1, memoryMb: 128, measuredMs: 300, cpuMs: 1, roundTrips: 2, waitMs: 30, awsEstimateMs: 44 });
+    // The same invocations at each size: at 1,769 MB, 1 ms of CPU and 30 ms of waits bill 31 ms.
+    expect(usage.lambdaByFunction.ChatActions1234.atMemory.map(({ memoryMb, ms }) => [memoryMb, ms])).toEqual([
+      [128, 44],
+      [256, 37],
+      [512, 34],
+      [1024, 32],
+      [1769, 31],
+    ]);
   });
 });

@@ -85,6 +85,14 @@ describe('the comparison with the run before', () => {
     expect(text).toContain('| connect + disconnect | ≤ 3.00 | 3.10 | 3.30 | – |');
   });
 
+  it('shows this run\'s memory sizing, and none for a run from before it', () => {
+    const atMemory = [128, 256, 512, 1024, 1769].map((memoryMb) => ({ memoryMb, ms: 2048 / memoryMb, dollarsPerMillion: memoryMb / 100 }));
+    const chat = { invocations: 1, memoryMb: 512, measuredMs: 100, cpuMs: 20, roundTrips: 7, waitMs: 100, awsEstimateMs: 170, atMemory };
+    const sized = run({ awsCalls: { operations: [{ ...operation('1:1 message', 6.9, 8.1), lambdaByFunction: { ChatActions7798E1BA: chat } }], roundTripsBeforeAck: distribution(2), userPaths: [] } });
+    expect(formatComparison('npm run bench', sized, 'new.json')).toContain('| 1:1 message | ChatActions | 512 | 20 | 100 | 16 ms, $1.28 | 8 ms, $2.56 | 4 ms, $5.12 | 2 ms, $10.24 |');
+    expect(formatComparison('npm run bench', run(), 'new.json')).not.toContain('Memory sizing');
+  });
+
   it('finds the newest full run written before this one, not an abuse, throughput or smoke run', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'bench-results-'));
     for (const name of ['2026-11-24T032637-8657cdd.json', '2026-11-30T185453-389077a.json', '2026-11-30T190000-389077a-abuse.json', '2026-11-30T190500-aaa-smoke.json', '2026-11-30T191000-bbb-throughput.json', '2026-11-30T200000-ccc.json', '2026-11-30T210000-ddd.json']) {

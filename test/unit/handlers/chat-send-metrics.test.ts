@@ -53,6 +53,17 @@ describe('chat handler: the metrics and log keys of a send', () => {
     expect(committed).toEqual({ threadId: 'g_1', seq: 2, messageId: expect.any(String) });
   });
 
+  it('writes no count of zero: a send delivered everywhere has no gone or failed deliveries in its log line', async () => {
+    group({ alice: ['alice-conn='], bob: ['bob-conn='] });
+    gateway.on(PostToConnectionCommand).resolves({});
+
+    await invoke({ action: 'sendMessage', clientMsgId: 'c3', threadId: 'g_1', text: 'all here' });
+
+    expect(recorded('FramesDelivered')).toEqual([['Count', 1]]);
+    expect(recorded('DeliveriesGone')).toEqual([]);
+    expect(recorded('DeliveriesFailed')).toEqual([]);
+  });
+
   it('logs with the thread of any frame that names one', async () => {
     group({});
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [] });
