@@ -47,14 +47,19 @@ function sqsEvent(messages: readonly StoredMessage[]) {
   };
 }
 
-async function inBatches<T>(items: readonly T[], batchSize: number, concurrency: number, work: (batch: T[]) => Promise<void>): Promise<number> {
+function chunks<T>(items: readonly T[], size: number): T[][] {
   const batches: T[][] = [];
-  for (let start = 0; start < items.length; start += batchSize) batches.push(items.slice(start, start + batchSize));
+  for (let start = 0; start < items.length; start += size) batches.push(items.slice(start, start + size));
+  return batches;
+}
+
+/** Runs `work` on every item, `concurrency` at a time; returns the milliseconds it took. */
+async function inLanes<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<number> {
   let next = 0;
   const started = now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < batches.length) await work(batches[next++]);
+      while (next < items.length) await work(items[next++]);
     }),
   );
   return now() - started;
@@ -65,6 +70,14 @@ async function inBatches<T>(items: readonly T[], batchSize: number, concurrency:
  * each size (as its event source mapping would, `concurrency` batches at once), beside the floor:
  * the same rows written by `cassandra-driver` straight from here (through the function's own
  * history adapter), batch by batch, each batch's rows in parallel, as the function writes them.
+ *
+ * Fair both ways: the same number of rows of the same size, at the same consistency (LOCAL_QUORUM,
+ * prepared), `concurrency` batches in flight on each side; both warm before their clock starts
+ * (as many execution environments started, connected and prepared as batches run at once, and the
+ * floor's statement prepared); each side's input built before its clock starts (the SQS events, as
+ * the poller would hand them, and the floor's messages). What only the function does is what it
+ * must: parse and validate each record, insert through the local cloud's Keyspaces IAM proxy, and
+ * release the staged copies (one BatchWriteItem of deletes per 25 messages).
  */
 export async function measurePersistence(
   cloud: CloudClient,
@@ -81,20 +94,26 @@ export async function measurePersistence(
     localDataCenter: 'datacenter1',
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });
+  const invoke = async (event: ReturnType<typeof sqsEvent>) => {
+    const result = (await cloud.invoke(persist.logicalId, event)) as { batchItemFailures?: unknown[] } | null;
+    if (result?.batchItemFailures?.length) throw new Error(`the persistence function failed ${result.batchItemFailures.length} records`);
+  };
   try {
     await driver.connect();
     // The function's own adapter on a plain driver: the same statement and values, without Lambda.
     const direct = new KeyspacesMessageHistory(driver, keyspace, table);
     const results: PersistenceResult[] = [];
     for (const batchSize of batchSizes) {
-      // Warm the function first (execution environments started, its statement prepared); the raw driver prepares in its first batch.
-      await cloud.invoke(persist.logicalId, sqsEvent(messagesFor(`${runId}-warm-${batchSize}`, batchSize)));
-      const viaLambda = messagesFor(`${runId}-lambda-${batchSize}`, messages);
-      const lambdaMs = await inBatches(viaLambda, batchSize, concurrency, async (batch) => {
-        const result = (await cloud.invoke(persist.logicalId, sqsEvent(batch))) as { batchItemFailures?: unknown[] } | null;
-        if (result?.batchItemFailures?.length) throw new Error(`the persistence function failed ${result.batchItemFailures.length} records`);
-      });
-      const rawMs = await inBatches(messagesFor(`${runId}-raw-${batchSize}`, messages), batchSize, concurrency, async (batch) => {
+      // Warm both sides: `concurrency` environments at once, twice (each connected and its statement prepared), and the floor's statement.
+      for (let round = 0; round < 2; round++) {
+        await Promise.all(Array.from({ length: concurrency }, (_, lane) => invoke(sqsEvent(messagesFor(`${runId}-warm-${batchSize}-${round}-${lane}`, batchSize)))));
+      }
+      await Promise.all(messagesFor(`${runId}-raw-warm-${batchSize}`, batchSize).map((message) => direct.append(message)));
+
+      const events = chunks(messagesFor(`${runId}-lambda-${batchSize}`, messages), batchSize).map(sqsEvent);
+      const lambdaMs = await inLanes(events, concurrency, invoke);
+      const rawBatches = chunks(messagesFor(`${runId}-raw-${batchSize}`, messages), batchSize);
+      const rawMs = await inLanes(rawBatches, concurrency, async (batch) => {
         await Promise.all(batch.map((message) => direct.append(message)));
       });
       const lambdaPerSecond = Math.round(messages / (lambdaMs / 1000));
