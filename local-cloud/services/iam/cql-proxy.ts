@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { signKeyspacesChallenge } from '../../../lambdas/adapters/keyspaces-sigv4';
-import { BodyReader, bytesBody, encodeFrame, ERROR_CODE, errorBody, FrameReader, OPCODE, responseTo, stringBody, type Frame } from './cql-frames';
+import { BodyReader, bytesBody, encodeFrame, ERROR_CODE, errorBody, FrameReader, OPCODE, responseTo, stringBody, type Frame, type ReceivedFrame } from './cql-frames';
 import { answerOfErrorCode, type CqlRequestOutcome, type TableStatement } from './cql-requests';
 import { cassandraTableArn, classifyCql, UnclassifiableStatementError, type CqlStatement } from './cql-statements';
 import { accessDeniedMessage } from './denials';
@@ -70,20 +70,22 @@ class ProxiedConnection {
       client.destroy();
       upstream.destroy();
     };
-    client.on('data', (chunk: Buffer) => {
+    // The frames of one chunk (a driver sends a batch's statements together) leave in one write
+    // each way, not a write and a TCP segment apiece: the sockets are corked while a chunk is read.
+    const readChunk = (frames: FrameReader, chunk: Buffer, onFrame: (frame: ReceivedFrame) => void) => {
+      client.cork();
+      upstream.cork();
       try {
-        for (const frame of this.fromClient.push(chunk)) this.onClientFrame(frame);
+        for (const frame of frames.push(chunk)) onFrame(frame);
       } catch (error) {
         fail(error as Error);
+      } finally {
+        client.uncork();
+        upstream.uncork();
       }
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      try {
-        for (const frame of this.fromUpstream.push(chunk)) this.onUpstreamFrame(frame);
-      } catch (error) {
-        fail(error as Error);
-      }
-    });
+    };
+    client.on('data', (chunk: Buffer) => readChunk(this.fromClient, chunk, (frame) => this.onClientFrame(frame)));
+    upstream.on('data', (chunk: Buffer) => readChunk(this.fromUpstream, chunk, (frame) => this.onUpstreamFrame(frame)));
     for (const socket of [client, upstream]) {
       socket.on('error', fail);
       socket.on('close', () => (socket === client ? upstream : client).end());
@@ -99,7 +101,7 @@ class ProxiedConnection {
     this.reply(request, OPCODE.ERROR, errorBody(code, message, unpreparedId));
   }
 
-  private onClientFrame(frame: Frame): void {
+  private onClientFrame(frame: ReceivedFrame): void {
     if ((frame.version & 0x7f) === 5) {
       // Protocol v5 frames its messages differently after STARTUP; the driver falls back to v4 on this answer.
       return this.refuse(frame, ERROR_CODE.PROTOCOL, 'Invalid or unsupported protocol version (5)');
@@ -124,7 +126,7 @@ class ProxiedConnection {
       const tableStatements = statements.filter((statement): statement is TableStatement => statement.kind === 'access');
       if (frame.opcode !== OPCODE.PREPARE && tableStatements.length > 0) this.running.set(frame.stream, { statements: tableStatements, startedAt, requestBytes: frame.body.length });
     }
-    this.upstream.write(encodeFrame(frame));
+    this.upstream.write(frame.bytes);
   }
 
   /** The statements a request runs; undefined once it has been answered (an id Cassandra must prepare again). */
@@ -217,7 +219,7 @@ class ProxiedConnection {
     this.reply(frame, OPCODE.AUTH_SUCCESS, bytesBody(undefined));
   }
 
-  private onUpstreamFrame(frame: Frame): void {
+  private onUpstreamFrame(frame: ReceivedFrame): void {
     if (frame.opcode === OPCODE.READY && this.state === 'starting' && frame.stream === this.startupStream) {
       // Cassandra runs without authentication; the proxy asks for Keyspaces' instead.
       this.state = 'authenticating';
@@ -237,7 +239,7 @@ class ProxiedConnection {
       if (kind === 0x0004 && statement !== undefined) this.prepared.set(reader.shortBytes().toString('hex'), statement);
     }
     this.preparing.delete(frame.stream);
-    this.client.write(encodeFrame(frame));
+    this.client.write(frame.bytes);
   }
 }
 
