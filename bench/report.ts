@@ -95,10 +95,21 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
 /** The throughput steps as text: each offered rate with what it achieved, and the highest that held. */
 export function formatPersistence(runs: readonly PersistenceResult[]): string {
   return (
-    'Persistence into Cassandra (messages/s)\n' +
+    'Persistence into Cassandra (messages/s; then ms a batch through the function: the bench\'s invoke to its answer, the handler, its CPU, ' +
+    'the inserts, the release of the staged copies, and of the release what came after the last insert)\n' +
     table(
-      ['batch size', 'messages', 'in flight', 'via the function', 'raw driver', 'ratio'],
-      runs.map((run) => [run.batchSize, run.messages, run.concurrency, run.lambdaPerSecond, run.rawDriverPerSecond, run.ratioToFloor]),
+      ['batch size', 'messages', 'in flight', 'via the function', 'raw driver', 'ratio', 'invoke ms', 'handler ms', 'CPU ms', 'inserts ms', 'release ms', 'release after inserts ms'],
+      runs.map((run) => [
+        run.batchSize,
+        run.messages,
+        run.concurrency,
+        run.lambdaPerSecond,
+        run.rawDriverPerSecond,
+        run.ratioToFloor,
+        ...(run.stages === undefined
+          ? ['–', '–', '–', '–', '–', '–']
+          : [run.stages.roundTripMs, run.stages.functionMs, run.stages.functionCpuMs, run.stages.insertsMs, run.stages.releaseMs, run.stages.releaseAfterInsertsMs]),
+      ]),
     )
   );
 }

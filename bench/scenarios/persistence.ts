@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, types } from 'cassandra-driver';
 import { KeyspacesMessageHistory } from '../../lambdas/adapters/keyspaces-message-history';
 import type { StoredMessage } from '../../lambdas/domain/messages';
+import type { InvocationRecord } from '../../local-cloud/services/lambda/metering';
 import type { CloudClient } from '../cloud';
 import { now } from '../bench-user';
 
@@ -14,6 +15,52 @@ export interface PersistenceResult {
   readonly rawDriverPerSecond: number;
   /** Lambda's rate over the floor's. */
   readonly ratioToFloor: number;
+  /** Where a batch's time went through the function, ms a batch on average (from the local cloud's meter). */
+  readonly stages: PersistenceStages;
+}
+
+export interface PersistenceStages {
+  /** From the bench's invoke to its answer: the local Lambda's invoke path and the function. */
+  readonly roundTripMs: number;
+  /** The handler's duration, as Lambda bills it. */
+  readonly functionMs: number;
+  /** The function's CPU time. */
+  readonly functionCpuMs: number;
+  /** From the first insert's start to the last one's answer (the inserts run at once). */
+  readonly insertsMs: number;
+  /** From the first BatchWriteItem's start to the last one's answer (they overlap the inserts at batch sizes over 25). */
+  readonly releaseMs: number;
+  /** Of the release, the time after the last insert answered: what it adds to the batch. */
+  readonly releaseAfterInsertsMs: number;
+}
+
+const average = (values: readonly number[]) => Math.round((values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length)) * 10) / 10;
+
+/** The stages of the function's invocations since the meter was reset, ms a batch on average. */
+export function stagesOf(invocations: readonly InvocationRecord[], logicalId: string, roundTrips: readonly number[]): PersistenceStages {
+  const spans = invocations
+    .filter((invocation) => invocation.logicalId === logicalId)
+    .map((invocation) => {
+      const inserts = invocation.calls.filter((call) => call.service === 'Keyspaces');
+      const releases = invocation.calls.filter((call) => call.operation === 'BatchWriteItem');
+      const span = (calls: typeof inserts) => (calls.length === 0 ? 0 : Math.max(...calls.map((call) => call.end)) - Math.min(...calls.map((call) => call.start)));
+      const lastInsert = Math.max(...inserts.map((call) => call.end));
+      return {
+        durationMs: invocation.durationMs,
+        cpuMs: invocation.cpuMs ?? 0,
+        insertsMs: span(inserts),
+        releaseMs: span(releases),
+        releaseAfterInsertsMs: releases.length === 0 ? 0 : Math.max(0, Math.max(...releases.map((call) => call.end)) - lastInsert),
+      };
+    });
+  return {
+    roundTripMs: average(roundTrips),
+    functionMs: average(spans.map((span) => span.durationMs)),
+    functionCpuMs: average(spans.map((span) => span.cpuMs)),
+    insertsMs: average(spans.map((span) => span.insertsMs)),
+    releaseMs: average(spans.map((span) => span.releaseMs)),
+    releaseAfterInsertsMs: average(spans.map((span) => span.releaseAfterInsertsMs)),
+  };
 }
 
 const THREADS = 20;
@@ -94,9 +141,12 @@ export async function measurePersistence(
     localDataCenter: 'datacenter1',
     queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
   });
+  const roundTrips: number[] = [];
   const invoke = async (event: ReturnType<typeof sqsEvent>) => {
+    const started = now();
     const result = (await cloud.invoke(persist.logicalId, event)) as { batchItemFailures?: unknown[] } | null;
     if (result?.batchItemFailures?.length) throw new Error(`the persistence function failed ${result.batchItemFailures.length} records`);
+    roundTrips.push(now() - started);
   };
   try {
     await driver.connect();
@@ -111,14 +161,17 @@ export async function measurePersistence(
       await Promise.all(messagesFor(`${runId}-raw-warm-${batchSize}`, batchSize).map((message) => direct.append(message)));
 
       const events = chunks(messagesFor(`${runId}-lambda-${batchSize}`, messages), batchSize).map(sqsEvent);
+      await cloud.resetMeter();
+      roundTrips.length = 0;
       const lambdaMs = await inLanes(events, concurrency, invoke);
+      const stages = stagesOf((await cloud.meter()).invocations, persist.logicalId, roundTrips);
       const rawBatches = chunks(messagesFor(`${runId}-raw-${batchSize}`, messages), batchSize);
       const rawMs = await inLanes(rawBatches, concurrency, async (batch) => {
         await Promise.all(batch.map((message) => direct.append(message)));
       });
       const lambdaPerSecond = Math.round(messages / (lambdaMs / 1000));
       const rawDriverPerSecond = Math.round(messages / (rawMs / 1000));
-      results.push({ batchSize, messages, concurrency, lambdaPerSecond, rawDriverPerSecond, ratioToFloor: Math.round((lambdaPerSecond / rawDriverPerSecond) * 100) / 100 });
+      results.push({ batchSize, messages, concurrency, lambdaPerSecond, rawDriverPerSecond, ratioToFloor: Math.round((lambdaPerSecond / rawDriverPerSecond) * 100) / 100, stages });
     }
     return results;
   } finally {
