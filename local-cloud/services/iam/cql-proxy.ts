@@ -56,6 +56,12 @@ class ProxiedConnection {
   private keyspace?: string;
   /** PREPAREs awaiting their result, by stream. */
   private readonly preparing = new Map<number, CqlStatement>();
+  /**
+   * Prepared statements this connection's principal was allowed to run: each EXECUTE of one is
+   * not decided again. Only allows are kept (a refusal is decided and reported each time), and
+   * only for this connection, whose principal and policies are fixed once it has authenticated.
+   */
+  private readonly allowed = new WeakSet<CqlStatement>();
   /** Requests running table statements, awaiting their answer, by stream. */
   private readonly running = new Map<number, { statements: TableStatement[]; startedAt: number; requestBytes: number }>();
 
@@ -177,10 +183,14 @@ class ProxiedConnection {
     const { region, account } = this.options.placement();
     const { enforcer } = this.options;
     for (const statement of statements) {
-      if (statement.kind === 'use') continue;
+      if (statement.kind === 'use' || this.allowed.has(statement)) continue;
       const arn = cassandraTableArn(region, account, statement.keyspace, statement.table);
       const decision = enforcer.decide(this.principal!, statement.action, arn);
-      if (decision.allowed) continue;
+      if (decision.allowed) {
+        // A prepared statement is the same object at each EXECUTE; a QUERY's is new each time, so it is decided each time.
+        if (frame.opcode === OPCODE.EXECUTE || frame.opcode === OPCODE.BATCH) this.allowed.add(statement);
+        continue;
+      }
       const reason = decision.reason === 'implicit' ? { kind: 'implicit' as const } : { kind: 'explicit' as const, policyKind: decision.policyKind };
       this.refuse(frame, ERROR_CODE.UNAUTHORIZED, accessDeniedMessage('keyspaces', this.principal!.sessionArn, statement.action, arn, reason));
       this.preparing.delete(frame.stream);
