@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
+import { BATCH_WRITE_SIZE, DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
 import { storedMessageSchema, type StoredMessage } from '../domain/messages';
 import { describeIssues } from '../domain/protocol';
@@ -46,9 +46,6 @@ interface Persisted {
   readonly message: StoredMessage;
 }
 
-/** Most deletes one BatchWriteItem takes. */
-const RELEASE_CHUNK = 25;
-
 /**
  * Releases staged copies as history takes their messages, 25 a BatchWriteItem: a chunk's deletes
  * start as soon as its 25th message is stored, while the batch's other inserts are still running,
@@ -60,7 +57,7 @@ class Releases {
 
   add(persisted: Persisted): void {
     this.pending.push(persisted);
-    if (this.pending.length >= RELEASE_CHUNK) this.flush();
+    if (this.pending.length >= BATCH_WRITE_SIZE) this.flush();
   }
 
   /** Releases what is left and waits for every chunk; returns what could not be released. */
