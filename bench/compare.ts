@@ -208,7 +208,7 @@ export function formatComparison(command: string, now: RunResults, nowFile: stri
 export async function previousRunFile(folder: string, file: string): Promise<string | undefined> {
   const name = path.basename(file);
   const runs = (await readdir(folder))
-    .filter((candidate) => candidate.endsWith('.json') && candidate < name && !/-(abuse|throughput|smoke)/.test(candidate))
+    .filter((candidate) => candidate.endsWith('.json') && candidate < name && !/-(abuse|throughput|persistence|smoke)/.test(candidate))
     .sort();
   const newest = runs.at(-1);
   return newest === undefined ? undefined : path.join(folder, newest);

@@ -4,7 +4,8 @@
  * (CI runs it). `npm run bench -- abuse` runs the abuse table alone: each action's worst-case frame
  * and what one user costs an hour at their limits (with `--smoke`, in small groups). Prints a report and writes the same figures as JSON (date, commit, machine) to
  * `bench/results/`, or where `--out` says. `BENCH_LOCAL_CLOUD_URL` (e.g. http://127.0.0.1:8080) uses an already running local cloud
- * (`npm start`) instead of starting one. `npm run bench -- throughput` runs the throughput steps alone.
+ * (`npm start`) instead of starting one. `npm run bench -- throughput` runs the throughput steps alone,
+ * `npm run bench -- persistence` the persistence function beside the raw driver alone (about a minute).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
 import { formatComparison, previousRunFile, type RunResults } from './compare';
 import { CloudClient } from './cloud';
-import { checkTargets, formatReport, formatThroughput, type TargetCheck } from './report';
+import { checkTargets, formatPersistence, formatReport, formatThroughput, type TargetCheck } from './report';
 import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
 import { measureAwsCalls, type AwsCallsReport } from './scenarios/aws-calls';
 import { measureColdStart, type ColdStartReport } from './scenarios/cold-start';
@@ -100,7 +101,9 @@ async function main(): Promise<void> {
     allowPositionals: true,
   });
   const only = positionals[0];
-  if (only !== undefined && only !== 'abuse' && only !== 'throughput') throw new Error(`unknown scenario "${only}": those that run alone are "abuse" and "throughput"`);
+  if (only !== undefined && only !== 'abuse' && only !== 'throughput' && only !== 'persistence') {
+    throw new Error(`unknown scenario "${only}": those that run alone are "abuse", "throughput" and "persistence"`);
+  }
   const mode = values.smoke ? 'smoke' : 'full';
   const settings = SETTINGS[mode];
   const log = (message: string) => console.error(`[bench] ${message}`);
@@ -132,6 +135,11 @@ async function main(): Promise<void> {
       log(`results written to ${path.relative(process.cwd(), out)}`);
       return out;
     };
+    const measurePersistenceBatches = () => {
+      log(`persistence: batch sizes ${settings.persistence.batchSizes.join(', ')}`);
+      const { batchSizes, messages, concurrency } = settings.persistence;
+      return measurePersistence(cloud, batchSizes, messages, concurrency, runId);
+    };
     const measureThroughputSteps = () => {
       log(`throughput: ${settings.throughput.users} users, ${settings.throughput.ratesPerSecond.join(', ')} msg/s, ${settings.throughput.stepSeconds} s each`);
       return measureThroughput(cloud, settings.throughput, runId);
@@ -151,6 +159,12 @@ async function main(): Promise<void> {
       await writeResults('-throughput', { mode, date, commit, machine: machine(), throughput });
       return;
     }
+    if (only === 'persistence') {
+      const persistence = await measurePersistenceBatches();
+      console.log(formatPersistence(persistence));
+      await writeResults('-persistence', { mode, date, commit, machine: machine(), persistence });
+      return;
+    }
     log('cold start: bundles and module load times');
     const coldStart = await measureColdStart(cloud, settings.coldStartRuns);
     log('AWS calls and cost per operation');
@@ -162,8 +176,7 @@ async function main(): Promise<void> {
     }
     log(`group fan-out: ${settings.fanOutSizes.join(', ')} members`);
     const fanOut = await measureFanOut(cloud, settings.fanOutSizes, settings.fanOutMessages, runId);
-    log(`persistence: batch sizes ${settings.persistence.batchSizes.join(', ')}`);
-    const persistence = await measurePersistence(cloud, settings.persistence.batchSizes, settings.persistence.messages, settings.persistence.concurrency, runId);
+    const persistence = await measurePersistenceBatches();
     const throughput = await measureThroughputSteps();
 
     const results: BenchmarkResults = { mode, date, commit, machine: machine(), settings, latency, awsCalls, fanOut, persistence, throughput, coldStart };

@@ -1,6 +1,7 @@
 import type { BenchmarkResults } from './main';
 import type { ThroughputReport } from './scenarios/throughput';
 import { MEMORY_SIZES_MB } from './aws-estimate';
+import type { PersistenceResult } from './scenarios/persistence';
 
 export interface TargetCheck {
   readonly target: string;
@@ -94,6 +95,27 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
 }
 
 /** The throughput steps as text: each offered rate with what it achieved, and the highest that held. */
+export function formatPersistence(runs: readonly PersistenceResult[]): string {
+  return (
+    'Persistence into Cassandra (messages/s; then ms a batch through the function: the bench\'s invoke to its answer, the handler, its CPU, ' +
+    'the inserts, the release of the staged copies, and of the release what came after the last insert)\n' +
+    table(
+      ['batch size', 'messages', 'in flight', 'via the function', 'raw driver', 'ratio', 'invoke ms', 'handler ms', 'CPU ms', 'inserts ms', 'release ms', 'release after inserts ms'],
+      runs.map((run) => [
+        run.batchSize,
+        run.messages,
+        run.concurrency,
+        run.lambdaPerSecond,
+        run.rawDriverPerSecond,
+        run.ratioToFloor,
+        ...(run.stages === undefined
+          ? ['–', '–', '–', '–', '–', '–']
+          : [run.stages.roundTripMs, run.stages.functionMs, run.stages.functionCpuMs, run.stages.insertsMs, run.stages.releaseMs, run.stages.releaseAfterInsertsMs]),
+      ]),
+    )
+  );
+}
+
 export function formatThroughput(report: ThroughputReport): string {
   return (
     `Throughput, 1:1 messages from ${report.users} users on fresh threads, ${report.stepSeconds} s a step (ms; held: arrival p99 <= ${report.arrivalP99LimitMs} ms, nothing lost): ` +
@@ -235,13 +257,7 @@ export function formatReport(results: BenchmarkResults, checks: readonly TargetC
         results.fanOut.groups.map((group) => [group.members, group.ack.p50, group.ack.p95, group.lastArrival.p50, group.lastArrival.p95, group.ackRatioToDirect, group.missed]),
       ),
   );
-  sections.push(
-    '5. Persistence into Cassandra (messages/s)\n' +
-      table(
-        ['batch size', 'messages', 'in flight', 'via the function', 'raw driver', 'ratio'],
-        results.persistence.map((run) => [run.batchSize, run.messages, run.concurrency, run.lambdaPerSecond, run.rawDriverPerSecond, run.ratioToFloor]),
-      ),
-  );
+  sections.push(`5. ${formatPersistence(results.persistence)}`);
   sections.push(`5b. ${formatThroughput(results.throughput)}`);
   sections.push(
     `6. Cold start: bundle size and module load (hello-world ${(results.coldStart.helloWorld.bytes / KB).toFixed(1)} KB, ${results.coldStart.helloWorld.loadMs} ms; ` +

@@ -7,9 +7,9 @@ import type { StoredMessage } from '../domain/messages';
 /** Zero-padded, so that staged messages sort by seq. */
 export const messageKey = (seq: number) => `msg#${String(seq).padStart(12, '0')}`;
 
-/** Most keys one BatchGetItem takes, and most deletes one BatchWriteItem takes. */
+/** Most keys one BatchGetItem takes, and most deletes one BatchWriteItem takes (one `release` call's worth). */
 const BATCH_GET_SIZE = 100;
-const BATCH_WRITE_SIZE = 25;
+export const BATCH_WRITE_SIZE = 25;
 
 /** A staged message as the threads table holds it (`msg#<seq>` items, written by the commit's transaction). */
 export function stagedMessageOf(item: Record<string, unknown>): StoredMessage {

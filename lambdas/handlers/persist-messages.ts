@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
+import { BATCH_WRITE_SIZE, DynamoDbStagedMessages } from '../adapters/dynamodb-staged-messages';
 import { KeyspacesMessageHistory } from '../adapters/keyspaces-message-history';
 import { storedMessageSchema, type StoredMessage } from '../domain/messages';
 import { describeIssues } from '../domain/protocol';
@@ -40,13 +40,50 @@ function readMessage(record: SQSRecord): StoredMessage {
   return message.data;
 }
 
-async function persist(record: SQSRecord, persisted: Map<string, StoredMessage>): Promise<void> {
+/** A message history took, with the queue record that carried it. */
+interface Persisted {
+  readonly sqsMessageId: string;
+  readonly message: StoredMessage;
+}
+
+/**
+ * Releases staged copies as history takes their messages, 25 a BatchWriteItem: a chunk's deletes
+ * start as soon as its 25th message is stored, while the batch's other inserts are still running,
+ * and the rest go once every insert has answered. A copy is released only after its own insert.
+ */
+class Releases {
+  private pending: Persisted[] = [];
+  private readonly running: Array<Promise<Persisted[]>> = [];
+
+  add(persisted: Persisted): void {
+    this.pending.push(persisted);
+    if (this.pending.length >= BATCH_WRITE_SIZE) this.flush();
+  }
+
+  /** Releases what is left and waits for every chunk; returns what could not be released. */
+  async settle(): Promise<Persisted[]> {
+    this.flush();
+    return (await Promise.all(this.running)).flat();
+  }
+
+  private flush(): void {
+    const chunk = this.pending.splice(0);
+    if (chunk.length > 0) this.running.push(release(chunk));
+  }
+}
+
+async function release(chunk: readonly Persisted[]): Promise<Persisted[]> {
+  // History has them, their copies are still staged: a death here leaves both, and SQS's retry releases them.
+  faultPoint('persist.historyWritten');
+  const unreleased = await staged.release(chunk.map(({ message }) => message));
+  return chunk.filter(({ message }) => unreleased.some((key) => key.threadId === message.threadId && key.seq === message.seq));
+}
+
+async function persist(record: SQSRecord, releases: Releases): Promise<void> {
   let message: StoredMessage | undefined;
   try {
     message = readMessage(record);
     await history.append(message);
-    persisted.set(record.messageId, message);
-    metrics.addMetric('MessagesPersisted', MetricUnit.Count, 1);
   } catch (error) {
     const unreadable = error instanceof UnreadableMessageError;
     metrics.addMetric(unreadable ? 'UnreadableMessages' : 'PersistFailures', MetricUnit.Count, 1);
@@ -59,23 +96,24 @@ async function persist(record: SQSRecord, persisted: Map<string, StoredMessage>)
     });
     throw error;
   }
+  releases.add({ sqsMessageId: record.messageId, message });
 }
 
 /**
- * Writes messages from the queue to the history, each on its own, then releases their staged
- * copies (the outbox's, in the threads table) in batch deletes: a copy lives until history has
- * its message. The messages that fail either step are reported back (partial batch response), so
- * SQS retries only those (history's insert is idempotent) and, after a few receives, moves them to
- * the dead-letter queue. (Delivery and members' thread rows are the relay's: `outbox-relay.ts`.)
+ * Writes messages from the queue to the history, each on its own, and releases their staged
+ * copies (the outbox's, in the threads table) in batch deletes as they are stored: a copy lives
+ * until history has its message. The messages that fail either step are reported back (partial
+ * batch response), so SQS retries only those (history's insert is idempotent) and, after a few
+ * receives, moves them to the dead-letter queue. (Delivery and members' thread rows are the
+ * relay's: `outbox-relay.ts`.)
  */
 export const handler = instrumented(async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const persisted = new Map<string, StoredMessage>();
-  const response = await processPartialResponse(event, (record: SQSRecord) => persist(record, persisted), processor);
-  const records = [...persisted].map(([sqsMessageId, message]) => ({ sqsMessageId, message }));
-  // History has them, their copies are still staged: a death here leaves both, and SQS's retry releases them.
-  faultPoint('persist.historyWritten');
-  const unreleased = await staged.release(records.map(({ message }) => message));
-  const notReleased = records.filter(({ message }) => unreleased.some((key) => key.threadId === message.threadId && key.seq === message.seq));
+  const releases = new Releases();
+  // When every record fails, Powertools throws, and history took none of them: nothing to release.
+  const response = await processPartialResponse(event, (record: SQSRecord) => persist(record, releases), processor);
+  const notReleased = await releases.settle();
+  const persisted = event.Records.length - response.batchItemFailures.length;
+  if (persisted > 0) metrics.addMetric('MessagesPersisted', MetricUnit.Count, persisted);
   if (notReleased.length > 0) {
     metrics.addMetric('StagedCopiesNotReleased', MetricUnit.Count, notReleased.length);
     logger.error('staged copies not released; their messages will be retried', { count: notReleased.length });

@@ -36,15 +36,20 @@ export interface Frame {
   readonly body: Buffer;
 }
 
+/** A frame as it arrived: its fields, and its bytes (header and body), to pass on unchanged. */
+export interface ReceivedFrame extends Frame {
+  readonly bytes: Buffer;
+}
+
 export class ProtocolError extends Error {}
 
 /** Cuts a byte stream into whole frames as they arrive. */
 export class FrameReader {
   private pending: Buffer = Buffer.alloc(0);
 
-  push(chunk: Buffer): Frame[] {
+  push(chunk: Buffer): ReceivedFrame[] {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const frames: Frame[] = [];
+    const frames: ReceivedFrame[] = [];
     while (this.pending.length >= HEADER_BYTES) {
       const version = this.pending[0] & ~RESPONSE_FLAG;
       if (version < 3 || (version > 5 && version < 0x41) || version > 0x42) throw new ProtocolError(`unsupported native protocol version ${version}`);
@@ -57,6 +62,7 @@ export class FrameReader {
         stream: this.pending.readInt16BE(2),
         opcode: this.pending[4],
         body: this.pending.subarray(HEADER_BYTES, HEADER_BYTES + length),
+        bytes: this.pending.subarray(0, HEADER_BYTES + length),
       });
       this.pending = this.pending.subarray(HEADER_BYTES + length);
     }

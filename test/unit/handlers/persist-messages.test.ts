@@ -84,6 +84,31 @@ describe('persist-messages', () => {
     expect(dynamodb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems!.threads.length)).toEqual([25, 5]);
   });
 
+  it('starts releasing 25 copies once history has their messages while the batch\'s other inserts still run, and never a copy before its own insert', async () => {
+    const events: string[] = [];
+    let releaseStarted: () => void = () => undefined;
+    const firstRelease = new Promise<void>((resolve) => (releaseStarted = resolve));
+    execute.mockImplementation(async (_query: string, params: unknown[]) => {
+      const seq = params[2] as number;
+      // The last five inserts answer only once a release has begun (or after a second, if none does).
+      if (seq > 25) await Promise.race([firstRelease, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      events.push(`stored ${seq}`);
+    });
+    dynamodb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, Array<{ DeleteRequest: { Key: { sk: string } } }>> }) => {
+      events.push(`release ${input.RequestItems.threads.map((request) => Number(request.DeleteRequest.Key.sk.slice(4))).join(',')}`);
+      releaseStarted();
+      return {};
+    });
+    expect(await persist(Array.from({ length: 30 }, (_, index) => record(`r${index}`, message(index + 1))))).toEqual({ batchItemFailures: [] });
+    const firstReleaseAt = events.findIndex((event) => event.startsWith('release'));
+    expect(firstReleaseAt).toBeLessThan(events.indexOf('stored 26'));
+    for (const [at, event] of events.entries()) {
+      if (!event.startsWith('release')) continue;
+      for (const seq of event.slice('release '.length).split(',')) expect(events.slice(0, at)).toContain(`stored ${seq}`);
+    }
+    expect(released()).toHaveLength(30);
+  });
+
   it('releases no copy of a message history did not take, and reports the records whose copies could not be released, for SQS to retry', async () => {
     execute.mockImplementation(async (_query: string, params: unknown[]) => {
       if (params[2] === 2) throw new Error('NoHostAvailableError');
