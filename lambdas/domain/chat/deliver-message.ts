@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../messages';
-import { inPool } from '../pool';
+import { feedingPool, inPool } from '../pool';
 import { pushPreview } from '../push';
 import type { ConnectionDirectory, ConnectionNotifier, DeliveryObserver, DeliveryReport, LiveConnection, PushRequester, ThreadStore } from './ports';
 import { hiddenUpTo, type Member } from './threads';
@@ -26,7 +26,7 @@ async function membersWhoMayRead(message: StoredMessage, members: readonly Membe
   return members.filter((member) => message.seq > (head === undefined ? (member.joinedSeq ?? 0) : hiddenUpTo(head, member.joinedSeq ?? 0)));
 }
 
-/** Lookups and posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
+/** Lookups in flight at once, and posts as many again: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
 
 /** The ports that reach users' connections. */
@@ -70,20 +70,15 @@ export async function deliverToUsers({
   readonly fromConnectionId?: string;
   readonly onLookedUp?: (offline: readonly string[]) => void;
 }): Promise<DeliveryReport> {
-  const connections: LiveConnection[] = [];
   const offline: string[] = [];
-  await inPool([...new Set(users)], POST_CONCURRENCY, async (user) => {
-    const live = await directory.liveConnectionsOf(user);
-    if (live.length === 0) offline.push(user);
-    connections.push(...live.filter((connection) => connection.connectionId !== fromConnectionId));
-  });
-  onLookedUp?.(offline);
   let delivered = 0;
   let gone = 0;
   let failed = 0;
   const reachedOrTrying = new Set<string>();
   const posted = new Set<string>();
-  await inPool(connections, POST_CONCURRENCY, async (connection) => {
+  // Each user's connections are posted to as soon as their lookup answers, by a pool of its own:
+  // the last member of a large group waits for the slower of lookups and posts, not for both.
+  const posts = feedingPool<LiveConnection>(POST_CONCURRENCY, async (connection) => {
     posted.add(connection.userId);
     try {
       if ((await notifier.post(connection.connectionId, frame)) === 'delivered') {
@@ -99,6 +94,17 @@ export async function deliverToUsers({
       reachedOrTrying.add(connection.userId);
     }
   });
+  try {
+    await inPool([...new Set(users)], POST_CONCURRENCY, async (user) => {
+      const live = await directory.liveConnectionsOf(user);
+      if (live.length === 0) offline.push(user);
+      posts.add(live.filter((connection) => connection.connectionId !== fromConnectionId));
+    });
+    onLookedUp?.(offline);
+  } finally {
+    // Whatever the lookups did, the posts already started are seen through.
+    await posts.drain();
+  }
   const unreachable = [...posted].filter((user) => !reachedOrTrying.has(user));
   return { delivered, gone, failed, offline, unreachable };
 }

@@ -51,6 +51,34 @@ describe('deliverToUsers', () => {
     expect(report.offline.sort()).toEqual(['erin', 'frank']);
   });
 
+  it('posts to the users already looked up while the others are still being looked up', async () => {
+    // The last lookup answers only once the first user's connection has been posted to: with the
+    // posts waiting for every lookup, it would never answer.
+    const notifier = new RecordingNotifier();
+    let firstPosted!: () => void;
+    const firstPostSeen = new Promise<void>((resolve) => (firstPosted = resolve));
+    const directory = new (class extends InMemoryConnections {
+      override async liveConnectionsOf(userId: string) {
+        if (userId === 'dave') await firstPostSeen;
+        return super.liveConnectionsOf(userId);
+      }
+    })([
+      { userId: 'bob', connectionId: 'bob-1' },
+      { userId: 'dave', connectionId: 'dave-1' },
+    ]);
+    const posting = new (class extends RecordingNotifier {
+      override async post(connectionId: string, frame: object) {
+        const outcome = await notifier.post(connectionId, frame);
+        if (connectionId === 'bob-1') firstPosted();
+        return outcome;
+      }
+    })();
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('the posts waited for every lookup')), 1000));
+    const report = await Promise.race([deliverToUsers({ frame: messageFrame(message(3)), users: ['bob', 'dave'], connections: directory, notifier: posting }), timeout]);
+    expect(report).toEqual({ delivered: 2, gone: 0, failed: 0, offline: [], unreachable: [] });
+    expect(notifier.posts.map((post) => post.connectionId)).toEqual(['bob-1', 'dave-1']);
+  });
+
   it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {
     const directory = connections();
     const notifier = new RecordingNotifier((id) => (id === 'carol-gone' ? 'gone' : id === 'bob-1' ? 'error' : 'delivered'));
