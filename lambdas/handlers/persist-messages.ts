@@ -68,7 +68,9 @@ class Releases {
 
   private flush(): void {
     const chunk = this.pending.splice(0);
-    if (chunk.length > 0) this.running.push(release(chunk));
+    // A chunk whose release failed outright counts as not released (its messages are retried), and
+    // is never left a rejected promise nobody awaits yet, which would end the execution environment.
+    if (chunk.length > 0) this.running.push(release(chunk).catch(() => chunk));
   }
 }
 

@@ -17,11 +17,11 @@ import * as path from 'node:path';
  *
  * Only from a bundle with its map beside it, and only if Node.js is not mapping stacks already
  * (`NODE_OPTIONS=--enable-source-maps` set by hand still wins): run from source, as in tests,
- * stacks stay as they are.
+ * stacks stay as they are. Returns whether it took stacks over.
  */
-export function mapStacksToSource(bundleFile: string): void {
+export function mapStacksToSource(bundleFile: string): boolean {
   const mapFile = `${bundleFile}.map`;
-  if (process.sourceMapsEnabled || !existsSync(mapFile)) return;
+  if (process.sourceMapsEnabled || !existsSync(mapFile)) return false;
   let sourceMap: SourceMap | null | undefined;
   const loadedMap = (): SourceMap | null => {
     if (sourceMap === undefined) {
@@ -50,4 +50,5 @@ export function mapStacksToSource(bundleFile: string): void {
     const header = error instanceof Error ? Error.prototype.toString.call(error) : String(error);
     return header + callSites.map((site) => `\n    at ${frame(site)}`).join('');
   };
+  return true;
 }

@@ -89,7 +89,7 @@ function parseFrame(body: string | undefined): unknown {
  * and never described to the client.
  */
 export interface RouterOptions {
-  /** The users' budgets, which every frame is charged to before its action runs; over budget, nothing runs. */
+  /** The users' budgets, which every frame is charged to before its action writes anything (before it runs, or beside its first read for an action that pays in its run); over budget, nothing is written. */
   readonly budget: BudgetStore;
   /**
    * Called for every admitted frame of a known caller, beside its action: keeps the connection
@@ -137,7 +137,7 @@ export function actionRouter(
       const { handler, parsed, reqId } = plan;
       const { threadId } = parsed as { threadId?: unknown };
       if (typeof threadId === 'string') logger.appendKeys({ threadId });
-      // Before the action, and never beside it: a frame over budget must write nothing.
+      // Before the action (but for those that pay in their run, beside their first read): a frame over budget must write nothing.
       const units = handler.units(parsed);
       await purse.spend(units, handler.budget);
       // Beside the action, not before it: keeping the connection live must not add a round trip.

@@ -42,7 +42,7 @@ export const BUNDLING: BundlingOptions = {
     beforeInstall: () => [],
     // Node.js rather than cp, so that it runs in cmd as in bash and in the bundling image.
     afterBundling: (inputDir: string, outputDir: string) => [
-      `node -e "require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })" "${path.join(inputDir, DRIVER_STAND_INS)}" "${outputDir}"`,
+      `node -e "require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })" "${path.posix.join(inputDir, DRIVER_STAND_INS)}" "${outputDir}"`,
     ],
   },
 };

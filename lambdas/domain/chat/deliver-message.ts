@@ -53,8 +53,11 @@ export function messageFrame(message: StoredMessage) {
  * Posts a frame to every live connection of the given users except the one the action came
  * from. A connection the gateway reports gone is forgotten; any other failure is counted and
  * skipped: a member who misses a frame catches up with `getMessages` and `listThreads`.
- * `onLookedUp` hears of the users with no live connection as soon as the lookups are done,
- * before the posts, so that work for them (push) need not wait for the whole fan-out.
+ * Each user's connections are posted to as soon as their lookup answers. `onLookedUp` hears of
+ * the users with no live connection as soon as the lookups are done, without waiting for the
+ * posts, so that work for them (push) need not wait for the whole fan-out. A lookup that fails
+ * fails the delivery after the posts already started have ended: some members may have the frame
+ * then, and get it again when the delivery is retried (clients keep one message per `seq`).
  */
 export async function deliverToUsers({
   frame,
@@ -95,8 +98,16 @@ export async function deliverToUsers({
     }
   });
   try {
+    let lookupFailed = false;
     await inPool([...new Set(users)], POST_CONCURRENCY, async (user) => {
-      const live = await directory.liveConnectionsOf(user);
+      if (lookupFailed) return;
+      const live = await directory.liveConnectionsOf(user).catch((error: unknown) => {
+        lookupFailed = true;
+        throw error;
+      });
+      // Once a lookup failed the delivery fails as a whole (and is delivered again, to everyone):
+      // no more lookups start, and those still answering start no more posts.
+      if (lookupFailed) return;
       if (live.length === 0) offline.push(user);
       posts.add(live.filter((connection) => connection.connectionId !== fromConnectionId));
     });

@@ -45,9 +45,14 @@ export async function recordReceipt({
   if (charge.status === 'rejected') throw charge.reason;
   if (read.status === 'rejected') throw read.reason;
   const [head, membership] = read.value;
-  // One answer whether the thread exists or not (commit-message.ts, NOT_A_MEMBER); paid for like any frame.
-  if (head === undefined || membership === undefined) throw new ForbiddenError(NOT_A_MEMBER);
-  if (request.seq > head.lastSeq) throw new BadRequestError(`seq must not be beyond the thread's last message (${head.lastSeq})`);
+  // Refused, the frame pays what any frame does: the member's part charged beside the reads goes back.
+  const refuse = async (error: Error) => {
+    await purse.giveBack(UNITS_PER_MEMBER_TOLD, 'acks');
+    return error;
+  };
+  // One answer whether the thread exists or not (commit-message.ts, NOT_A_MEMBER).
+  if (head === undefined || membership === undefined) throw await refuse(new ForbiddenError(NOT_A_MEMBER));
+  if (request.seq > head.lastSeq) throw await refuse(new BadRequestError(`seq must not be beyond the thread's last message (${head.lastSeq})`));
   const othersTold = Math.max(1, (head.kind === 'group' ? (head.memberCount ?? 0) : 2) - 1);
   await purse.spend(UNITS_PER_MEMBER_TOLD * (othersTold - 1), 'acks');
   const told = UNITS_PER_MEMBER_TOLD * othersTold;

@@ -10,7 +10,7 @@ const MODULE = path.join(__dirname, '..', '..', '..', 'lambdas', 'shared', 'sour
 
 /** A handler-like entry: installs the mapping as observability.ts does, then prints the stack of an error thrown on line 5. */
 const FIXTURE = `import { mapStacksToSource } from ${JSON.stringify(MODULE)};
-mapStacksToSource(__filename);
+const mapping = mapStacksToSource(__filename);
 
 function fail(): never {
   throw new Error('thrown on line 5');
@@ -21,6 +21,8 @@ try {
 } catch (error) {
   process.stdout.write(String((error as Error).stack));
 }
+// Whether this module formats stacks itself, for the test with Node.js's own mapping on.
+process.stdout.write(\`\ntook stacks over: \${mapping}\`);
 `;
 
 describe('mapStacksToSource', () => {
@@ -45,11 +47,13 @@ describe('mapStacksToSource', () => {
     expect(stack).toMatch(/^Error: thrown on line 5\n/);
     expect(stack).toContain(`${path.join(folder, 'fixture.ts')}:5:`);
     expect(stack).not.toContain(`${bundle}:`);
+    expect(stack).toContain('took stacks over: true');
   });
 
   it('leaves the mapping to Node.js when --enable-source-maps is set', async () => {
     const stack = await stackOf('--enable-source-maps');
     expect(stack).toContain(`${path.join(folder, 'fixture.ts')}:5:`);
+    expect(stack).toContain('took stacks over: false');
   });
 
   it('leaves stacks alone when the bundle has no map', async () => {

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Stands in for cassandra-driver's `lib/geometry` (see ../README.md): the encoder checks values
+ * Stands in for cassandra-driver's `lib/geometry` (one of DRIVER_PARTS_LEFT_OUT in lib/constructs/messenger-function.ts): the encoder checks values
  * against these classes (never one of ours) and decodes DataStax Enterprise's geometry columns with
  * them, which Keyspaces does not have.
  */

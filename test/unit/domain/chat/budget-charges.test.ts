@@ -85,7 +85,7 @@ describe('what a frame pays after its reads', () => {
 
   // Receipts only move forward: an ack at or behind where the receipt stands tells nobody, so its
   // members' part was charged for nothing (a 1024-member group's ack is 2,046 units of it).
-  it('charges a one-to-one receipt once: its frame and the one other member together, beside its reads', async () => {
+  it('charges a one-to-one receipt once: its frame and the one other member together', async () => {
     const threads = new InMemoryThreadStore();
     threads.addThread('d1', 'dm', ['alice', 'bob'], 1);
     const charges: Array<{ units: number; budget: string | undefined }> = [];
@@ -98,6 +98,17 @@ describe('what a frame pays after its reads', () => {
     const ports = { threads, connections: new InMemoryConnections([{ userId: 'bob', connectionId: 'bob-1' }]), notifier: new RecordingNotifier(), fromConnectionId: 'alice-1' };
     await expect(recordReceipt({ userId: 'alice', threadId: 'd1', seq: 1, status: 'read', ...ports, purse })).resolves.toMatchObject({ seq: 1 });
     expect(charges).toEqual([{ units: ACTION_UNITS.ack + UNITS_PER_MEMBER_TOLD, budget: 'acks' }]);
+  });
+
+  it('charges a refused receipt what any frame pays: the member’s part goes back', async () => {
+    const threads = new InMemoryThreadStore();
+    threads.addThread('d1', 'dm', ['bob', 'carol'], 1);
+    const ports = { threads, connections: new InMemoryConnections([]), notifier: new RecordingNotifier(), fromConnectionId: 'alice-1' };
+    const purse = new InMemoryPurse();
+    await expect(recordReceipt({ userId: 'alice', threadId: 'd1', seq: 1, status: 'read', ...ports, purse })).rejects.toMatchObject({ code: 'forbidden' });
+    threads.addThread('d2', 'dm', ['alice', 'bob'], 1);
+    await expect(recordReceipt({ userId: 'alice', threadId: 'd2', seq: 9, status: 'read', ...ports, purse })).rejects.toMatchObject({ code: 'bad_request' });
+    expect(purse.spentOn('acks')).toBe(2 * ACTION_UNITS.ack);
   });
 
   it('gives back the members\' part of a receipt that did not move, and tells nobody', async () => {

@@ -73,10 +73,32 @@ describe('deliverToUsers', () => {
         return outcome;
       }
     })();
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('the posts waited for every lookup')), 1000));
-    const report = await Promise.race([deliverToUsers({ frame: messageFrame(message(3)), users: ['bob', 'dave'], connections: directory, notifier: posting }), timeout]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the posts waited for every lookup')), 1000)));
+    const report = await Promise.race([deliverToUsers({ frame: messageFrame(message(3)), users: ['bob', 'dave'], connections: directory, notifier: posting }), timeout]).finally(() => clearTimeout(timer));
     expect(report).toEqual({ delivered: 2, gone: 0, failed: 0, offline: [], unreachable: [] });
     expect(notifier.posts.map((post) => post.connectionId)).toEqual(['bob-1', 'dave-1']);
+  });
+
+  it('looks up no more users once a lookup failed, and fails the delivery after the posts already started', async () => {
+    const notifier = new RecordingNotifier();
+    const looked: string[] = [];
+    // 40 members, more than the lookups in flight at once: the first fails once the second has answered.
+    const users = Array.from({ length: 40 }, (_, index) => `u${index}`);
+    const directory = new (class extends InMemoryConnections {
+      override async liveConnectionsOf(userId: string) {
+        looked.push(userId);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (userId === 'u0') throw new Error('DynamoDB unavailable');
+        return super.liveConnectionsOf(userId);
+      }
+    })(users.map((userId) => ({ userId, connectionId: `${userId}-1` })));
+    await expect(deliverToUsers({ frame: messageFrame(message(4)), users, connections: directory, notifier })).rejects.toThrow('DynamoDB unavailable');
+    // The delivery failed as the first lookup did; the lookups in flight beside it answer after.
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    // The first 32 were in flight together; none of the 8 after them was looked up.
+    expect(looked).toHaveLength(32);
+    expect(notifier.attempts.length).toBeLessThanOrEqual(31);
   });
 
   it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {

@@ -228,8 +228,9 @@ describe('deliverMessage: push', () => {
     const request = push.request.bind(push);
     push.request = (pushed) => (pushAsked(), request(pushed));
     const { ports, journal } = setup({ notifier, push });
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('push waited for the posts')), 1000));
-    await Promise.race([deliverMessage({ message, fromConnectionId: 'alice-phone', ...ports }), timeout]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('push waited for the posts')), 1000)));
+    await Promise.race([deliverMessage({ message, fromConnectionId: 'alice-phone', ...ports }), timeout]).finally(() => clearTimeout(timer));
     expect(journal.indexOf('push carol')).toBeGreaterThan(journal.lastIndexOf('lookup carol'));
     expect(journal.filter((entry) => entry.startsWith('post '))).toEqual(['post message alice-laptop', 'post message bob-1']);
   });

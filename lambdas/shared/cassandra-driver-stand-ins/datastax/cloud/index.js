@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Stands in for cassandra-driver's `lib/datastax/cloud` (see ../../README.md): the client calls
+ * Stands in for cassandra-driver's `lib/datastax/cloud` (one of DRIVER_PARTS_LEFT_OUT in lib/constructs/messenger-function.ts): the client calls
  * `init` on connect, which does nothing unless `cloud` options name a DataStax Astra secure connect
  * bundle, which Keyspaces does not use. Leaving it out also leaves out `adm-zip`, which unpacks them.
  */

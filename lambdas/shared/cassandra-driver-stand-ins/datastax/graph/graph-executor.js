@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Stands in for cassandra-driver's `lib/datastax/graph/graph-executor.js` (see ../../README.md):
+ * Stands in for cassandra-driver's `lib/datastax/graph/graph-executor.js` (one of DRIVER_PARTS_LEFT_OUT in lib/constructs/messenger-function.ts):
  * the client builds one, but only `executeGraph` uses it, for DataStax Enterprise graph queries.
  */
 module.exports = class GraphExecutorLeftOut {

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Stands in for cassandra-driver's `lib/datastax/search` (see ../../README.md): the encoder checks
+ * Stands in for cassandra-driver's `lib/datastax/search` (one of DRIVER_PARTS_LEFT_OUT in lib/constructs/messenger-function.ts): the encoder checks
  * values against `DateRange` (never one of ours) and decodes DataStax Enterprise's DateRangeType
  * columns with it, which Keyspaces does not have.
  */
