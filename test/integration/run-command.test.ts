@@ -37,10 +37,11 @@ describe('the run command', () => {
 describe('the run command without Java', () => {
   let binDir: string;
   beforeAll(async () => {
-    // A PATH with what synthesizing needs (node, npx, sh) but no java: the stand-ins cannot start.
+    // A PATH with what synthesizing needs (node, npx, sh, and bash, through which the CDK runs the
+    // functions' bundling hooks) but no java: the stand-ins cannot start.
     binDir = await mkdtemp(path.join(os.tmpdir(), 'no-java-'));
     await symlink(process.execPath, path.join(binDir, 'node'));
-    for (const tool of ['npx', 'sh']) {
+    for (const tool of ['npx', 'sh', 'bash']) {
       await symlink(realpathSync(execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim()), path.join(binDir, tool));
     }
   });
