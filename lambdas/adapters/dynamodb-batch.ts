@@ -1,7 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Most items one BatchWriteItem takes. */
-const BATCH_WRITE_SIZE = 25;
+export const BATCH_WRITE_SIZE = 25;
 
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
 

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGet, batchWrite } from './dynamodb-batch';
+import { BATCH_WRITE_SIZE, batchGetAll, batchWrite } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
 import type { StagedKey, StagedMessages } from '../domain/chat/ports';
 import type { StoredMessage } from '../domain/messages';
@@ -7,9 +7,8 @@ import type { StoredMessage } from '../domain/messages';
 /** Zero-padded, so that staged messages sort by seq. */
 export const messageKey = (seq: number) => `msg#${String(seq).padStart(12, '0')}`;
 
-/** Most keys one BatchGetItem takes, and most deletes one BatchWriteItem takes (one `release` call's worth). */
-const BATCH_GET_SIZE = 100;
-export const BATCH_WRITE_SIZE = 25;
+/** Most deletes one BatchWriteItem takes: one `release` chunk's worth, which fails or succeeds as one. */
+export { BATCH_WRITE_SIZE };
 
 /** A staged message as the threads table holds it (`msg#<seq>` items, written by the commit's transaction). */
 export function stagedMessageOf(item: Record<string, unknown>): StoredMessage {
@@ -42,14 +41,8 @@ export class DynamoDbStagedMessages implements StagedMessages {
   }
 
   async undelivered(keys: readonly StagedKey[]): Promise<StoredMessage[]> {
-    const undelivered: StoredMessage[] = [];
-    for (let start = 0; start < keys.length; start += BATCH_GET_SIZE) {
-      const items = await batchGet(this.client, {
-        [this.threadsTable]: { Keys: keys.slice(start, start + BATCH_GET_SIZE).map(keyOf), ConsistentRead: true },
-      });
-      undelivered.push(...items.filter((item) => item.deliveredAt === undefined).map(stagedMessageOf));
-    }
-    return undelivered;
+    const items = await batchGetAll(this.client, this.threadsTable, keys.map(keyOf), { ConsistentRead: true });
+    return items.filter((item) => item.deliveredAt === undefined).map(stagedMessageOf);
   }
 
   async markDelivered(key: StagedKey): Promise<void> {
