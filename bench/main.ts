@@ -5,7 +5,7 @@
  * and what one user costs an hour at their limits (with `--smoke`, in small groups). Prints a report and writes the same figures as JSON (date, commit, machine) to
  * `bench/results/`, or where `--out` says. `BENCH_LOCAL_CLOUD_URL` (e.g. http://127.0.0.1:8080) uses an already running local cloud
  * (`npm start`) instead of starting one. `npm run bench -- throughput` runs the throughput steps alone,
- * `npm run bench -- persistence` the persistence function beside the raw driver alone (about a minute).
+ * `npm run bench -- persistence` the persistence function beside the raw driver alone (about a minute), `npm run bench -- fanout` the group fan-out alone.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
 import { formatComparison, previousRunFile, type RunResults } from './compare';
 import { CloudClient } from './cloud';
-import { checkTargets, formatPersistence, formatReport, formatThroughput, type TargetCheck } from './report';
+import { checkTargets, formatFanOut, formatPersistence, formatReport, formatThroughput, type TargetCheck } from './report';
 import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
 import { measureAwsCalls, type AwsCallsReport } from './scenarios/aws-calls';
 import { measureColdStart, type ColdStartReport } from './scenarios/cold-start';
@@ -101,8 +101,8 @@ async function main(): Promise<void> {
     allowPositionals: true,
   });
   const only = positionals[0];
-  if (only !== undefined && only !== 'abuse' && only !== 'throughput' && only !== 'persistence') {
-    throw new Error(`unknown scenario "${only}": those that run alone are "abuse", "throughput" and "persistence"`);
+  if (only !== undefined && only !== 'abuse' && only !== 'throughput' && only !== 'persistence' && only !== 'fanout') {
+    throw new Error(`unknown scenario "${only}": those that run alone are "abuse", "throughput", "persistence" and "fanout"`);
   }
   const mode = values.smoke ? 'smoke' : 'full';
   const settings = SETTINGS[mode];
@@ -165,6 +165,16 @@ async function main(): Promise<void> {
       await writeResults('-persistence', { mode, date, commit, machine: machine(), persistence });
       return;
     }
+    const measureFanOutGroups = () => {
+      log(`group fan-out: ${settings.fanOutSizes.join(', ')} members`);
+      return measureFanOut(cloud, settings.fanOutSizes, settings.fanOutMessages, runId);
+    };
+    if (only === 'fanout') {
+      const fanOut = await measureFanOutGroups();
+      console.log(formatFanOut(fanOut));
+      await writeResults('-fanout', { mode, date, commit, machine: machine(), fanOut });
+      return;
+    }
     log('cold start: bundles and module load times');
     const coldStart = await measureColdStart(cloud, settings.coldStartRuns);
     log('AWS calls and cost per operation');
@@ -174,8 +184,7 @@ async function main(): Promise<void> {
       log(`latency: ${run.users} users, ${run.ratePerSender} msg/s each sender, ${run.durationSeconds} s`);
       latency.push(await measureLatency(cloud, run, runId));
     }
-    log(`group fan-out: ${settings.fanOutSizes.join(', ')} members`);
-    const fanOut = await measureFanOut(cloud, settings.fanOutSizes, settings.fanOutMessages, runId);
+    const fanOut = await measureFanOutGroups();
     const persistence = await measurePersistenceBatches();
     const throughput = await measureThroughputSteps();
 

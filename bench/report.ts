@@ -1,6 +1,7 @@
 import type { BenchmarkResults } from './main';
 import type { ThroughputReport } from './scenarios/throughput';
 import { MEMORY_SIZES_MB } from './aws-estimate';
+import type { FanOutReport } from './scenarios/fanout';
 import type { PersistenceResult } from './scenarios/persistence';
 
 export interface TargetCheck {
@@ -94,7 +95,18 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
-/** The throughput steps as text: each offered rate with what it achieved, and the highest that held. */
+/** Each group size's ack and last member's arrival, beside the 1:1 ack. */
+export function formatFanOut(report: FanOutReport): string {
+  return (
+    `Group fan-out, all members online (ms; 1:1 ack baseline p50 ${report.directAck.p50})\n` +
+    table(
+      ['members', 'ack p50', 'ack p95', 'last member p50', 'last member p95', 'ack / 1:1 ack', 'missed'],
+      report.groups.map((group) => [group.members, group.ack.p50, group.ack.p95, group.lastArrival.p50, group.lastArrival.p95, group.ackRatioToDirect, group.missed]),
+    )
+  );
+}
+
+/** Each batch size's rate through the function beside the raw driver's, and where a batch's time went. */
 export function formatPersistence(runs: readonly PersistenceResult[]): string {
   return (
     'Persistence into Cassandra (messages/s; then ms a batch through the function: the bench\'s invoke to its answer, the handler, its CPU, ' +
@@ -116,6 +128,7 @@ export function formatPersistence(runs: readonly PersistenceResult[]): string {
   );
 }
 
+/** The throughput steps as text: each offered rate with what it achieved, and the highest that held. */
 export function formatThroughput(report: ThroughputReport): string {
   return (
     `Throughput, 1:1 messages from ${report.users} users on fresh threads, ${report.stepSeconds} s a step (ms; held: arrival p99 <= ${report.arrivalP99LimitMs} ms, nothing lost): ` +
@@ -250,13 +263,7 @@ export function formatReport(results: BenchmarkResults, checks: readonly TargetC
       ),
   );
   sections.push(formatMemorySizing(results));
-  sections.push(
-    `4. Group fan-out, all members online (ms; 1:1 ack baseline p50 ${results.fanOut.directAck.p50})\n` +
-      table(
-        ['members', 'ack p50', 'ack p95', 'last member p50', 'last member p95', 'ack / 1:1 ack', 'missed'],
-        results.fanOut.groups.map((group) => [group.members, group.ack.p50, group.ack.p95, group.lastArrival.p50, group.lastArrival.p95, group.ackRatioToDirect, group.missed]),
-      ),
-  );
+  sections.push(`4. ${formatFanOut(results.fanOut)}`);
   sections.push(`5. ${formatPersistence(results.persistence)}`);
   sections.push(`5b. ${formatThroughput(results.throughput)}`);
   sections.push(

@@ -126,6 +126,8 @@ export class MessengerStack extends Stack {
     const sweeper = this.connections.staleConnectionSweeper;
     for (const [name, value] of Object.entries(this.gateway.connectionsEnvironment)) sweeper.addEnvironment(name, value);
     this.gateway.grantCloseConnections(sweeper);
+    // Whether a stale connection is still open decides whether it stays on its user's list.
+    this.gateway.grantConnectionStatus(sweeper);
     const renewToken = new MessengerFunction(this, 'RenewToken', {
       handler: 'renew-token',
       environment: { ...connectionEnvironment, ...this.gateway.tokenEnvironment, ...this.gateway.connectionsEnvironment },

@@ -24,18 +24,22 @@ export async function batchGet(
   return items;
 }
 
-/** Every item of `keys` in one table that exists, read 100 keys a batch, one batch after another. */
+/**
+ * Every item of `keys` in one table that exists, read 100 keys a batch, all batches at once: the
+ * callers' keys are at most a group's members (1024: 11 batches), and a large group's delivery
+ * waits on the slowest batch rather than on their sum.
+ */
 export async function batchGetAll(
   client: DynamoDBDocumentClient,
   table: string,
   keys: readonly Record<string, unknown>[],
   options: { ConsistentRead?: boolean; ProjectionExpression?: string } = {},
 ): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
+  const batches: Array<Promise<Record<string, unknown>[]>> = [];
   for (let start = 0; start < keys.length; start += BATCH_GET_SIZE) {
-    items.push(...(await batchGet(client, { [table]: { Keys: keys.slice(start, start + BATCH_GET_SIZE), ...options } })));
+    batches.push(batchGet(client, { [table]: { Keys: keys.slice(start, start + BATCH_GET_SIZE), ...options } }));
   }
-  return items;
+  return (await Promise.all(batches)).flat();
 }
 
 /** One put or delete of a batch write. */

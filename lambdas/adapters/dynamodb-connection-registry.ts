@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, paginateQuery, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
 import type { LiveConnectionCounter } from '../domain/presence';
+import { batchGetAll } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
 
 /** The index of connections by expiry, and how many partitions it spreads them over. */
@@ -10,6 +11,15 @@ export const EXPIRY_INDEX = 'byExpiry';
 /** The index of connections by their token's expiry, which the sweep reads to close them; same shards. */
 export const TOKEN_EXPIRY_INDEX = 'byTokenExpiry';
 const EXPIRY_SHARDS = 16;
+
+/**
+ * The sort key of each user's connection list: the item beside their connection records that
+ * names them all (`connectionIds`, a string set), so that a delivery finds every member's
+ * connections with one BatchGetItem per 100 members rather than a Query each. API Gateway's
+ * connection ids never hold `#`. The item has no expiry and no `expiryShard`: neither index nor
+ * TTL sees it, and a Query of a user's live connections filters it out.
+ */
+export const CONNECTION_LIST_KEY = '#list';
 
 /**
  * The expiry index's partition for a connection: spreading connections over a few partitions keeps
@@ -28,7 +38,13 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     private readonly tableName: string,
   ) {}
 
+  /**
+   * Lists the connection on its user's connection list, then writes its record: a connection whose
+   * record exists is never missing from the list, which deliveries read. A failure between the two
+   * leaves a listed connection without a record, which a delivery's post finds gone and unlists.
+   */
   async register(connection: ConnectionRecord): Promise<void> {
+    await this.updateList(connection.userId, 'ADD', connection.connectionId);
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: { ...connection, expiryShard: expiryShardOf(connection.connectionId) } }),
     );
@@ -84,27 +100,51 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     );
   }
 
+  /** Removes a closed connection: its record and its place on its user's list. */
   async remove(userId: string, connectionId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } }));
+    await Promise.all([
+      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } })),
+      this.updateList(userId, 'DELETE', connectionId),
+    ]);
   }
 
   /**
-   * A user's connections that have not gone stale: DynamoDB's TTL deletes late, so expiry is
-   * checked here. Read strongly (the base table allows it), so that a connection opened just
-   * before a send is not missed by a delivery that then marks the message delivered.
+   * Each user's listed connections, from their connection lists read strongly (so that a
+   * connection opened just before a send is not missed by a delivery that then marks the message
+   * delivered): one BatchGetItem per 100 users. A listed connection may have gone stale or closed
+   * without its list knowing; a post to it finds that out.
    */
-  async liveConnectionsOf(userId: string): Promise<LiveConnection[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
+  async connectionsOf(userIds: readonly string[]): Promise<Map<string, LiveConnection[]>> {
+    const lists = await batchGetAll(
+      this.client,
+      this.tableName,
+      userIds.map((userId) => ({ userId, connectionId: CONNECTION_LIST_KEY })),
+      { ConsistentRead: true, ProjectionExpression: 'userId, connectionIds' },
+    );
+    const byUser = new Map<string, LiveConnection[]>(userIds.map((userId) => [userId, []]));
+    for (const list of lists) {
+      const userId = String(list.userId);
+      if (!byUser.has(userId)) continue;
+      const ids = list.connectionIds instanceof Set ? [...(list.connectionIds as Set<unknown>)] : [];
+      byUser.set(userId, ids.map((connectionId) => ({ userId, connectionId: String(connectionId) })));
+    }
+    return byUser;
+  }
+
+  unlist(connection: StaleConnection): Promise<void> {
+    return this.updateList(connection.userId, 'DELETE', connection.connectionId);
+  }
+
+  /** Adds a connection to its user's list, or deletes it from there (deleting the last one leaves the list empty). */
+  private async updateList(userId: string, change: 'ADD' | 'DELETE', connectionId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
         TableName: this.tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: 'userId = :userId',
-        FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
-        ProjectionExpression: 'userId, connectionId',
+        Key: { userId, connectionId: CONNECTION_LIST_KEY },
+        UpdateExpression: `${change} connectionIds :connectionId`,
+        ExpressionAttributeValues: { ':connectionId': new Set([connectionId]) },
       }),
     );
-    return Items.map((item) => ({ userId: String(item.userId), connectionId: String(item.connectionId) }));
   }
 
   /**
@@ -186,5 +226,4 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
       ),
     );
   }
-
 }

@@ -166,7 +166,7 @@ export async function sweepStaleConnections({
 }: {
   readonly now: number;
   readonly registry: StaleConnectionRegistry;
-  readonly gateway: ConnectionCloser;
+  readonly gateway: ConnectionCloser & ConnectionLiveness;
 }): Promise<SweepResult> {
   const nowSeconds = Math.floor(now / 1000);
   const stale: StaleConnection[] = [];
@@ -176,7 +176,12 @@ export async function sweepStaleConnections({
   let removed = 0;
   let closedForExpiredToken = 0;
   await inPool(stale, SWEEP_CONCURRENCY, async (connection) => {
-    if (await registry.removeIfStale(connection, nowSeconds)) removed += 1;
+    if (!(await registry.removeIfStale(connection, nowSeconds))) return;
+    removed += 1;
+    // Unlisted only once the gateway no longer holds it: one still open may speak again and be
+    // registered again, and must not be missing from deliveries meanwhile. (If the check fails it
+    // stays listed, and the next post to it finds it gone.)
+    if (!(await gateway.isOpen(connection.connectionId).catch(() => true))) await registry.unlist(connection);
   });
   await inPool(expired, SWEEP_CONCURRENCY, async (connection) => {
     // Removed first, on the base table: the index may not yet show a renewal, and a renewed
@@ -184,6 +189,7 @@ export async function sweepStaleConnections({
     if (!(await registry.removeIfTokenExpired(connection, nowSeconds))) return;
     await gateway.close(connection.connectionId);
     closedForExpiredToken += 1;
+    await registry.unlist(connection);
   });
   return { removed, closedForExpiredToken };
 }

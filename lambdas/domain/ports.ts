@@ -80,6 +80,8 @@ export interface StaleConnectionRegistry {
   tokenExpiredConnections(nowSeconds: number): AsyncIterable<StaleConnection>;
   /** Removes the connection unless its token was renewed since it was found; true when removed. */
   removeIfTokenExpired(connection: StaleConnection, nowSeconds: number): Promise<boolean>;
+  /** Drops a connection the gateway no longer holds from the connections deliveries look up. */
+  unlist(connection: StaleConnection): Promise<void>;
 }
 
 /** The system of record for messages: the history of every thread. */

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { ApiGatewayConnectionNotifier } from '../adapters/apigateway-connection-notifier';
-import { DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
+import { CONNECTION_LIST_KEY, DynamoDbConnectionRegistry } from '../adapters/dynamodb-connection-registry';
 import { DynamoDbPresenceStatuses, DynamoDbPresenceSubscriptions } from '../adapters/dynamodb-presence';
 import { DynamoDbSharedThreads } from '../adapters/dynamodb-shared-threads';
 import { DynamoDbUserPairs } from '../adapters/dynamodb-user-pairs';
@@ -39,18 +39,20 @@ const connectionImage = z.object({
   lastActiveAt: streamAttribute.number(),
   expiresAt: streamAttribute.number(),
 });
+/** A user's connection list, which sits beside their records: its creation (their first connection ever) changes nobody's status. */
+const connectionListImage = z.object({ userId: streamAttribute.string(), connectionId: z.object({ S: z.literal(CONNECTION_LIST_KEY) }) });
 const streamRecord = z.object({
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
   dynamodb: z.object({
     SequenceNumber: z.string().check(z.minLength(1)),
-    NewImage: z.optional(connectionImage),
-    OldImage: z.optional(connectionImage),
+    NewImage: z.optional(z.union([connectionListImage, connectionImage])),
+    OldImage: z.optional(z.union([connectionListImage, connectionImage])),
   }),
 });
 
 function changeOf(record: z.infer<typeof streamRecord>, now: number): ConnectionChange | undefined {
   const image = record.eventName === 'INSERT' ? record.dynamodb.NewImage : record.eventName === 'REMOVE' ? record.dynamodb.OldImage : undefined;
-  if (image === undefined) return undefined;
+  if (image === undefined || !('expiresAt' in image)) return undefined;
   return {
     kind: record.eventName === 'INSERT' ? 'opened' : 'closed',
     userId: image.userId.S,

@@ -14,7 +14,8 @@ const TOKEN_EXPIRY_INDEX = 'byTokenExpiry';
 
 /**
  * Live WebSocket connections, one item per connection, keyed by user so that all of a user's
- * connections are one Query. The other direction (connection -> user and device) needs no
+ * connections are one Query; beside them each user's connection list (sort key `#list`), which
+ * names them all so that a delivery reads many users' connections in one BatchGetItem. The other direction (connection -> user and device) needs no
  * lookup: the authorizer's context, which API Gateway attaches to every event of the
  * connection, carries it.
  *
@@ -71,7 +72,8 @@ export class ConnectionRegistry extends Construct {
       actions: ['dynamodb:Query'],
       resourceArns: [this.expiryIndexArn, `${this.table.tableArn}/index/${TOKEN_EXPIRY_INDEX}`],
     });
-    this.grantOnTable(this.staleConnectionSweeper, 'dynamodb:DeleteItem');
+    // Deletes stale records, and takes a connection the gateway no longer holds off its user's list (an update).
+    this.grantOnTable(this.staleConnectionSweeper, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
     this.sweepSchedule = new Rule(this, 'SweepSchedule', {
       description: 'Removes WebSocket connections that went stale without $disconnect, so their users show offline.',
       schedule: Schedule.rate(Duration.minutes(1)),
@@ -80,32 +82,32 @@ export class ConnectionRegistry extends Construct {
     });
   }
 
-  /** Lets the grantee count a user's connections and record one opening (`$connect`), and nothing else. */
+  /** Lets the grantee count a user's connections and record one opening (`$connect`): its record and its place on the user's list. */
   public grantOpen(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:Query', 'dynamodb:PutItem');
+    return this.grantOnTable(grantee, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
   }
 
-  /** Lets the grantee forget connections that closed (`$disconnect`), and nothing else. */
+  /** Lets the grantee forget connections that closed (`$disconnect`): their records and their places on the lists. */
   public grantClose(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:DeleteItem');
+    return this.grantOnTable(grantee, 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
   }
 
   /**
    * Lets the grantee keep a connection counted as live: refresh its record, or register it again
-   * when the sweep removed it while the gateway still holds it open.
+   * (its user's list, then its record) when the sweep removed it while the gateway still holds it open.
    */
   public grantKeepAlive(grantee: IGrantable): Grant {
     return this.grantOnTable(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
   }
 
-  /** Lets the grantee find a user's live connections and drop ones found gone. */
+  /** Lets the grantee read users' connection lists (in batches) and drop connections found gone (their records and places on the lists). */
   public grantLookup(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    return this.grantOnTable(grantee, 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
   }
 
-  /** Lets the grantee find a user's live connections, and nothing else. */
+  /** Lets the grantee count a user's live connections (a Query) and read users' connection lists (in batches), and nothing else. */
   public grantReadConnections(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:Query');
+    return this.grantOnTable(grantee, 'dynamodb:Query', 'dynamodb:BatchGetItem');
   }
 
   private get expiryIndexArn(): string {

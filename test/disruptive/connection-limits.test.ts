@@ -83,9 +83,35 @@ describe('the idle limit', () => {
       expect(Date.now() - lastActiveAt).toBeLessThan(limitMs);
       expect(offline.lastSeen).toBe(lastActiveAt);
       expect(await registry.connectionsOf(bob)).toEqual([]);
+      // The gateway holds it no more: the sweep takes it off his list, which deliveries read.
+      await eventually(async () => (await registry.listOf(bob)).length === 0, 5_000, 'the dropped connection to leave the list');
     } finally {
       stopPinging();
       await subscriber.close();
+    }
+  });
+
+  it('keeps on its list, and delivering to, a connection swept as stale that the gateway still holds open', async () => {
+    const [alice, bob] = ['alice', 'bob'].map(uniqueUser);
+    const sender = await TestClient.connect(await connectUrl(alice));
+    const stopPinging = sender.pingEvery(1000);
+    try {
+      const quiet = await TestClient.connect(await connectUrl(bob));
+      const [record] = await registry.connectionsOf(bob);
+      // As if it had gone quiet long ago, while the gateway (idle limit 6 s) still holds it open.
+      await registry.put({ ...record, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+      await eventually(async () => (await registry.connectionsOf(bob)).length === 0, 5_000, 'the sweep to remove the stale record');
+      expect(await registry.listOf(bob)).toEqual([record.connectionId]);
+
+      await sender.request({ action: 'sendMessage', clientMsgId: 'still-open', to: bob, text: 'are you there?' });
+      await quiet.waitFor((frame) => frame.type === 'message' && frame.clientMsgId === 'still-open');
+
+      // Once the gateway closes it for idling, $disconnect takes it off the list.
+      expect((await quiet.closed).code).toBe(1001);
+      await eventually(async () => (await registry.listOf(bob)).length === 0, 15_000, 'the closed connection to leave the list');
+    } finally {
+      stopPinging();
+      await sender.close();
     }
   });
 });

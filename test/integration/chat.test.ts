@@ -153,6 +153,8 @@ describe('one-to-one chat over real sockets', () => {
     const client = await connect(alice);
     expect(await client.request({ action: 'sendMessage', clientMsgId: 'g1', to: bob, text: 'anyone?' })).toMatchObject({ status: 'sent' });
     await eventually(async () => (await registry.connectionsOf(bob)).length === 0, 15_000, 'the gone connection to be forgotten');
+    // Off his list as well: the next delivery does not post to it again.
+    expect(await registry.listOf(bob)).toEqual([]);
   });
 });
 

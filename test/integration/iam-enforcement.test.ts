@@ -9,8 +9,9 @@ import {
   GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CONNECTION_LIST_KEY } from '../../lambdas/adapters/dynamodb-connection-registry';
 import { KeyspacesSigV4AuthProvider } from '../../lambdas/adapters/keyspaces-sigv4';
 import { Client } from '../../lambdas/shared/cassandra-driver';
 import { byLogicalId, connectionRegistry, connectUrl, localCloud, standIns, uniqueUser, type StandIns } from '../support/local-cloud-env';
@@ -36,8 +37,13 @@ describe('a function calling DynamoDB and SQS outside its role', () => {
     const asChat = new DynamoDBClient({ endpoint: stand.iam.endpoints.dynamodb, region: REGION, credentials: credentialsOf('ChatActions'), maxAttempts: 1 });
     const user = uniqueUser('mallory');
 
-    const lookup = await asChat.send(new QueryCommand({ TableName: connectionsTable, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': { S: user } } }));
-    expect(lookup.Items).toEqual([]);
+    const lookup = await asChat.send(new BatchGetItemCommand({ RequestItems: { [connectionsTable]: { Keys: [{ userId: { S: user }, connectionId: { S: CONNECTION_LIST_KEY } }], ConsistentRead: true } } }));
+    expect(lookup.Responses?.[connectionsTable]).toEqual([]);
+    // Its lookups read the users' connection lists: a Query of the registry is no longer its to make.
+    await expect(asChat.send(new QueryCommand({ TableName: connectionsTable, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': { S: user } } }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringMatching(deniedBecause('dynamodb:Query', `arn:aws:dynamodb:us-east-1:000000000000:table/${connectionsTable}`)),
+    });
 
     // The chat function asks for pushes through SNS; registering devices is another function's.
     const device = { userId: { S: user }, deviceKey: { S: 'forged' } };

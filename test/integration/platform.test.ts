@@ -33,9 +33,12 @@ describe('handshake', () => {
     const [record] = await registry.connectionsOf(user);
     expect(record).toMatchObject({ userId: user, deviceId: 'phone', connectionId: expect.any(String) });
     expect(record.expiresAt).toBeGreaterThan(Date.now() / 1000);
+    // On the user's connection list too, which deliveries read.
+    expect(await registry.listOf(user)).toEqual([record.connectionId]);
 
     await client.close();
     await eventually(async () => (await registry.connectionsOf(user)).length === 0, 15_000, 'the record to be deleted on $disconnect');
+    expect(await registry.listOf(user)).toEqual([]);
   });
 
   it('refreshes a connection on a frame only when its record was not refreshed within a quarter idle period, as by another function', async () => {
@@ -60,7 +63,9 @@ describe('handshake', () => {
   it('keeps one record per connection when a user opens several', async () => {
     const user = uniqueUser('carol');
     const clients = await Promise.all([1, 2, 3].map(async () => TestClient.connect(await connectUrl(user))));
-    expect(await registry.connectionsOf(user)).toHaveLength(3);
+    const records = await registry.connectionsOf(user);
+    expect(records).toHaveLength(3);
+    expect(await registry.listOf(user)).toEqual(records.map((record) => String(record.connectionId)).sort());
     await Promise.all(clients.map((client) => client.close()));
   });
 

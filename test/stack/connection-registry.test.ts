@@ -74,22 +74,22 @@ describe('ConnectionRegistry', () => {
     });
   });
 
-  it('lets the sweeper query the expiry indexes and delete from the table, and nothing else', () => {
+  it('lets the sweeper query the expiry indexes, delete from the table and update the lists, and nothing else', () => {
     const { stack, registry } = synthRegistry();
     expect(permissionsOf(stack, registry.staleConnectionSweeper.role!)).toEqual({
       ...functionBaseline(stack, registry.staleConnectionSweeper),
       [resource(stack, `${registry.table.tableArn}/index/byExpiry`)]: actions('dynamodb:Query'),
       [resource(stack, `${registry.table.tableArn}/index/byTokenExpiry`)]: actions('dynamodb:Query'),
-      [resource(stack, registry.table.tableArn)]: actions('dynamodb:DeleteItem'),
+      [resource(stack, registry.table.tableArn)]: actions('dynamodb:DeleteItem', 'dynamodb:UpdateItem'),
     });
   });
 
   it.each([
-    ['grantOpen', ['dynamodb:Query', 'dynamodb:PutItem']],
-    ['grantClose', ['dynamodb:DeleteItem']],
+    ['grantOpen', ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['grantClose', ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
     ['grantKeepAlive', ['dynamodb:UpdateItem', 'dynamodb:PutItem']],
-    ['grantLookup', ['dynamodb:Query', 'dynamodb:DeleteItem']],
-    ['grantReadConnections', ['dynamodb:Query']],
+    ['grantLookup', ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']],
+    ['grantReadConnections', ['dynamodb:Query', 'dynamodb:BatchGetItem']],
   ] as const)('%s allows exactly %j on the table, not on its index', (method, granted) => {
     const { stack, registry } = synthRegistry();
     const role = grantee(stack);

@@ -68,14 +68,14 @@ describe('MessengerStack wiring', () => {
     // ...and closes a connection that keeps flooding, with a last frame (lambdas/domain/flood-guard.ts).
     const floods = { [post]: manage, [managementApiArn(stack, gateway, 'DELETE/@connections/*')]: manage };
 
-    expect(granted('Connect')).toEqual({ ...baseline('Connect'), ...budgets, [connectionsTable]: actions('dynamodb:Query', 'dynamodb:PutItem') });
-    expect(granted('Disconnect')).toEqual({ ...baseline('Disconnect'), [connectionsTable]: actions('dynamodb:DeleteItem') });
+    expect(granted('Connect')).toEqual({ ...baseline('Connect'), ...budgets, [connectionsTable]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem') });
+    expect(granted('Disconnect')).toEqual({ ...baseline('Disconnect'), [connectionsTable]: actions('dynamodb:DeleteItem', 'dynamodb:UpdateItem') });
     expect(granted('UnknownAction')).toEqual({ ...baseline('UnknownAction'), ...budgets, ...floods });
     expect(permissionsOf(stack, gateway.authorizerFunction.role!)).toEqual(functionBaseline(stack, gateway.authorizerFunction));
     expect(granted('PresenceActions')).toEqual({
       ...baseline('PresenceActions'),
       ...budgets, ...floods,
-      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
+      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem'),
       [table(chat.threads.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'),
       [table(chat.userThreads.tableArn)]: actions('dynamodb:Query'),
       [table(presence.subscriptionsTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
@@ -102,7 +102,7 @@ describe('MessengerStack wiring', () => {
       [table(`${chat.userThreads.tableArn}/index/byRecentActivity`)]: actions('dynamodb:Query'),
       [table(chat.sendRecords.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem'),
       [table(chat.blocks.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
-      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
+      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem'),
       [table(push.topic.topicArn)]: actions('sns:Publish'),
       [post]: manage,
       [get]: manage,
@@ -125,8 +125,10 @@ describe('MessengerStack wiring', () => {
     const sweeper = stack.connections.staleConnectionSweeper;
     const closeArn = managementApiArn(stack, stack.gateway, 'DELETE/@connections/*');
     const sweeperPermissions = permissionsOf(stack, sweeper.role!);
+    const statusArn = managementApiArn(stack, stack.gateway, 'GET/@connections/*');
     expect(sweeperPermissions[closeArn]).toEqual(actions('execute-api:ManageConnections'));
-    expect(Object.keys(sweeperPermissions).filter((arn) => arn.includes('@connections'))).toEqual([closeArn]);
+    // It closes connections whose token expired, and asks whether a stale one is still open (whether it stays listed).
+    expect(Object.keys(sweeperPermissions).filter((arn) => arn.includes('@connections')).sort()).toEqual([closeArn, statusArn].sort());
     const policies = JSON.stringify(stack.resolve(Template.fromStack(stack).findResources('AWS::IAM::Policy')));
     // One grant of DELETE to each: the sweep, and the six functions behind frame routes; every ManageConnections grant names its method, none all of them.
     expect(policies.match(/\/DELETE\/@connections/g)).toHaveLength(7);

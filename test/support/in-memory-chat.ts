@@ -253,8 +253,11 @@ export class InMemoryHistory implements HistoryReader {
 export class InMemoryConnections implements ConnectionDirectory {
   readonly forgotten: LiveConnection[] = [];
   constructor(private readonly connections: LiveConnection[]) {}
-  async liveConnectionsOf(userId: string): Promise<LiveConnection[]> {
-    return this.connections.filter((connection) => connection.userId === userId && !this.forgotten.includes(connection));
+  /** Every call's users, in order. */
+  readonly lookups: string[][] = [];
+  async connectionsOf(userIds: readonly string[]): Promise<Map<string, LiveConnection[]>> {
+    this.lookups.push([...userIds]);
+    return new Map(userIds.map((userId) => [userId, this.connections.filter((connection) => connection.userId === userId && !this.forgotten.includes(connection))]));
   }
   async forget(connection: LiveConnection): Promise<void> {
     this.forgotten.push(connection);

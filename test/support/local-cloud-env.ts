@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CONNECTION_LIST_KEY } from '../../lambdas/adapters/dynamodb-connection-registry';
 import { createPrivateKey, createSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -77,20 +78,28 @@ export async function connectionRegistry() {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
   );
+  const itemsOf = async (userId: string) =>
+    (await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'userId = :userId', ExpressionAttributeValues: { ':userId': userId }, ConsistentRead: true }))).Items ?? [];
   return {
+    /** The user's connection records (not their connection list). */
     async connectionsOf(userId: string): Promise<Array<Record<string, unknown>>> {
-      const result = await client.send(
-        new QueryCommand({
+      return (await itemsOf(userId)).filter((item) => item.connectionId !== CONNECTION_LIST_KEY);
+    },
+    /** The connection ids on the user's connection list, which deliveries read. */
+    async listOf(userId: string): Promise<string[]> {
+      const list = (await itemsOf(userId)).find((item) => item.connectionId === CONNECTION_LIST_KEY);
+      return list?.connectionIds instanceof Set ? [...(list.connectionIds as Set<string>)].sort() : [];
+    },
+    /** Writes a record directly (and lists it), as if a connection had registered and then gone silent. */
+    async put(record: Record<string, unknown>): Promise<void> {
+      await client.send(
+        new UpdateCommand({
           TableName: tableName,
-          KeyConditionExpression: 'userId = :userId',
-          ExpressionAttributeValues: { ':userId': userId },
-          ConsistentRead: true,
+          Key: { userId: record.userId, connectionId: CONNECTION_LIST_KEY },
+          UpdateExpression: 'ADD connectionIds :connectionId',
+          ExpressionAttributeValues: { ':connectionId': new Set([record.connectionId]) },
         }),
       );
-      return result.Items ?? [];
-    },
-    /** Writes a record directly, as if a connection had registered and then gone silent. */
-    async put(record: Record<string, unknown>): Promise<void> {
       await client.send(new PutCommand({ TableName: tableName, Item: record }));
     },
     close: () => client.destroy(),

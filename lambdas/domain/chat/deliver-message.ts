@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../messages';
-import { feedingPool, inPool } from '../pool';
+import { inPool } from '../pool';
 import { pushPreview } from '../push';
 import type { ConnectionDirectory, ConnectionNotifier, DeliveryObserver, DeliveryReport, LiveConnection, PushRequester, ThreadStore } from './ports';
 import { hiddenUpTo, type Member } from './threads';
@@ -26,7 +26,7 @@ async function membersWhoMayRead(message: StoredMessage, members: readonly Membe
   return members.filter((member) => message.seq > (head === undefined ? (member.joinedSeq ?? 0) : hiddenUpTo(head, member.joinedSeq ?? 0)));
 }
 
-/** Lookups in flight at once, and posts as many again: enough to reach a 1024-member group quickly, few enough to stay polite. */
+/** Posts in flight at once: enough to reach a 1024-member group quickly, few enough to stay polite. */
 const POST_CONCURRENCY = 32;
 
 /** The ports that reach users' connections. */
@@ -50,14 +50,12 @@ export function messageFrame(message: StoredMessage) {
 }
 
 /**
- * Posts a frame to every live connection of the given users except the one the action came
- * from. A connection the gateway reports gone is forgotten; any other failure is counted and
- * skipped: a member who misses a frame catches up with `getMessages` and `listThreads`.
- * Each user's connections are posted to as soon as their lookup answers. `onLookedUp` hears of
- * the users with no live connection as soon as the lookups are done, without waiting for the
- * posts, so that work for them (push) need not wait for the whole fan-out. A lookup that fails
- * fails the delivery after the posts already started have ended: some members may have the frame
- * then, and get it again when the delivery is retried (clients keep one message per `seq`).
+ * Posts a frame to every connection of the given users except the one the action came from. A
+ * connection the gateway reports gone is forgotten; any other failure is counted and skipped: a
+ * member who misses a frame catches up with `getMessages` and `listThreads`. `onLookedUp` hears of
+ * the users with no connection as soon as they are known, without waiting for the posts, so that
+ * work for them (push) need not wait for the whole fan-out. A lookup that fails fails the delivery
+ * before anything is posted.
  */
 export async function deliverToUsers({
   frame,
@@ -74,14 +72,18 @@ export async function deliverToUsers({
   readonly onLookedUp?: (offline: readonly string[]) => void;
 }): Promise<DeliveryReport> {
   const offline: string[] = [];
+  const targets: LiveConnection[] = [];
+  for (const [user, connections] of await directory.connectionsOf([...new Set(users)])) {
+    if (connections.length === 0) offline.push(user);
+    targets.push(...connections.filter((connection) => connection.connectionId !== fromConnectionId));
+  }
+  onLookedUp?.(offline);
   let delivered = 0;
   let gone = 0;
   let failed = 0;
   const reachedOrTrying = new Set<string>();
   const posted = new Set<string>();
-  // Each user's connections are posted to as soon as their lookup answers, by a pool of its own:
-  // the last member of a large group waits for the slower of lookups and posts, not for both.
-  const posts = feedingPool<LiveConnection>(POST_CONCURRENCY, async (connection) => {
+  await inPool(targets, POST_CONCURRENCY, async (connection) => {
     posted.add(connection.userId);
     try {
       if ((await notifier.post(connection.connectionId, frame)) === 'delivered') {
@@ -97,25 +99,6 @@ export async function deliverToUsers({
       reachedOrTrying.add(connection.userId);
     }
   });
-  try {
-    let lookupFailed = false;
-    await inPool([...new Set(users)], POST_CONCURRENCY, async (user) => {
-      if (lookupFailed) return;
-      const live = await directory.liveConnectionsOf(user).catch((error: unknown) => {
-        lookupFailed = true;
-        throw error;
-      });
-      // Once a lookup failed the delivery fails as a whole (and is delivered again, to everyone):
-      // no more lookups start, and those still answering start no more posts.
-      if (lookupFailed) return;
-      if (live.length === 0) offline.push(user);
-      posts.add(live.filter((connection) => connection.connectionId !== fromConnectionId));
-    });
-    onLookedUp?.(offline);
-  } finally {
-    // Whatever the lookups did, the posts already started are seen through.
-    await posts.drain();
-  }
   const unreachable = [...posted].filter((user) => !reachedOrTrying.has(user));
   return { delivered, gone, failed, offline, unreachable };
 }

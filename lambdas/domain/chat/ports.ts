@@ -206,14 +206,19 @@ export interface HistoryReader {
   range(threadId: string, fromSeq: number, toSeq: number): Promise<StoredMessage[]>;
 }
 
-/** A live connection to deliver to. */
+/** A connection to deliver to. */
 export interface LiveConnection {
   readonly userId: string;
   readonly connectionId: string;
 }
 
 export interface ConnectionDirectory {
-  liveConnectionsOf(userId: string): Promise<LiveConnection[]>;
+  /**
+   * Each user's connections (every user given is a key; none for a user with none), as registered
+   * when the lookup began: a connection opened before it is never missed. One closed or gone stale
+   * since may still be among them; a post to it finds that out, and `forget` drops it.
+   */
+  connectionsOf(userIds: readonly string[]): Promise<ReadonlyMap<string, readonly LiveConnection[]>>;
   /** Forgets a connection the gateway reported gone. */
   forget(connection: LiveConnection): Promise<void>;
 }

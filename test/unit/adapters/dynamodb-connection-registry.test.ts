@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDbConnectionRegistry } from '../../../lambdas/adapters/dynamodb-connection-registry';
+import { CONNECTION_LIST_KEY, DynamoDbConnectionRegistry } from '../../../lambdas/adapters/dynamodb-connection-registry';
 import { renewConnectionToken } from '../../../lambdas/domain/connections';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -10,15 +10,53 @@ const registry = new DynamoDbConnectionRegistry(DynamoDBDocumentClient.from(new 
 beforeEach(() => dynamodb.reset());
 
 describe('DynamoDbConnectionRegistry', () => {
-  it("reads a user's live connections with one strongly consistent Query of the base table, leaving out stale ones", async () => {
-    dynamodb.on(QueryCommand).resolves({ Items: [{ userId: 'bob', connectionId: 'b1=' }] });
+  it("reads every user's connection list strongly, 100 users a BatchGetItem, a user without a list having no connections", async () => {
+    const users = Array.from({ length: 150 }, (_, index) => `u${index}`);
+    dynamodb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Array<{ userId: string }> }> }) => ({
+      Responses: {
+        connections: input.RequestItems.connections.Keys.filter((key) => key.userId === 'u1' || key.userId === 'u120').map((key) => ({
+          userId: key.userId,
+          ...(key.userId === 'u1' ? { connectionIds: new Set(['a=', 'b=']) } : {}),
+        })),
+      },
+    }));
 
-    expect(await registry.liveConnectionsOf('bob')).toEqual([{ userId: 'bob', connectionId: 'b1=' }]);
+    const found = await registry.connectionsOf(users);
 
-    const [query] = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
-    // Strongly: a connection opened just before a send must not be missed by a delivery that then marks the message delivered.
-    expect(query).toMatchObject({ TableName: 'connections', ConsistentRead: true, KeyConditionExpression: 'userId = :userId', FilterExpression: 'expiresAt > :now' });
-    expect(query.IndexName).toBeUndefined();
+    expect(found.size).toBe(150);
+    expect(found.get('u1')).toEqual([
+      { userId: 'u1', connectionId: 'a=' },
+      { userId: 'u1', connectionId: 'b=' },
+    ]);
+    // A list emptied by its last connection's removal, and no list at all.
+    expect(found.get('u120')).toEqual([]);
+    expect(found.get('u0')).toEqual([]);
+    const batches = dynamodb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems!.connections);
+    expect(batches.map((batch) => batch.Keys!.length)).toEqual([100, 50]);
+    for (const batch of batches) {
+      // Strongly: a connection opened just before a send must not be missed by a delivery that then marks the message delivered.
+      expect(batch.ConsistentRead).toBe(true);
+      for (const key of batch.Keys!) expect(key.connectionId).toBe(CONNECTION_LIST_KEY);
+    }
+  });
+
+  it("lists a connection on its user's list before writing its record, and removes both when it closes", async () => {
+    const journal: string[] = [];
+    dynamodb.on(UpdateCommand).callsFake((input) => void journal.push(`${input.UpdateExpression} ${[...input.ExpressionAttributeValues[':connectionId']].join()} on ${input.Key.connectionId}`));
+    dynamodb.on(PutCommand).callsFake((input) => void journal.push(`put ${input.Item.connectionId}`));
+    dynamodb.on(DeleteCommand).callsFake((input) => void journal.push(`delete ${input.Key.connectionId}`));
+
+    await registry.register({ userId: 'bob', connectionId: 'b1=', deviceId: 'phone', connectedAt: 1, lastActiveAt: 1, expiresAt: 601 });
+    // A record never exists without its place on the list, which deliveries read.
+    expect(journal).toEqual([`ADD connectionIds :connectionId b1= on ${CONNECTION_LIST_KEY}`, 'put b1=']);
+
+    journal.length = 0;
+    await registry.remove('bob', 'b1=');
+    expect(journal.sort()).toEqual([`DELETE connectionIds :connectionId b1= on ${CONNECTION_LIST_KEY}`, 'delete b1=']);
+
+    journal.length = 0;
+    await registry.unlist({ userId: 'bob', connectionId: 'b2=' });
+    expect(journal).toEqual([`DELETE connectionIds :connectionId b2= on ${CONNECTION_LIST_KEY}`]);
   });
 
   it("counts a user's live connections with strongly consistent Queries of the base table, over every page", async () => {

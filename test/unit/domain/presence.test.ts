@@ -401,11 +401,14 @@ describe('publishPresenceChanges', () => {
 });
 
 describe('sweepStaleConnections', () => {
-  it('removes the stale connections, except those that proved alive since they were found', async () => {
+  it('removes the stale connections, except those that proved alive since they were found, and unlists those the gateway no longer holds', async () => {
     const found: StaleConnection[] = [
       { userId: 'bob', connectionId: 'b1' },
       { userId: 'carol', connectionId: 'c1' },
+      { userId: 'erin', connectionId: 'e1-still-open' },
+      { userId: 'frank', connectionId: 'f1-unknown' },
     ];
+    const unlisted: string[] = [];
     const asked: Array<[string, number]> = [];
     const registry: StaleConnectionRegistry = {
       async *staleConnections(nowSeconds) {
@@ -418,17 +421,29 @@ describe('sweepStaleConnections', () => {
       },
       async *tokenExpiredConnections() {},
       removeIfTokenExpired: async () => false,
+      unlist: async (connection) => void unlisted.push(connection.connectionId),
     };
     const closed: string[] = [];
+    const gateway = {
+      close: async (id: string) => void closed.push(id),
+      isOpen: async (id: string) => {
+        if (id === 'f1-unknown') throw new Error('throttled');
+        return id === 'e1-still-open';
+      },
+    };
 
-    expect(await sweepStaleConnections({ now: NOW + 999, registry, gateway: { close: async (id) => void closed.push(id) } })).toEqual({ removed: 1, closedForExpiredToken: 0 });
+    expect(await sweepStaleConnections({ now: NOW + 999, registry, gateway })).toEqual({ removed: 3, closedForExpiredToken: 0 });
     expect(asked).toEqual([
       ['find', NOW / 1000],
       ['b1', NOW / 1000],
       ['c1', NOW / 1000],
+      ['e1-still-open', NOW / 1000],
+      ['f1-unknown', NOW / 1000],
     ]);
     // Gone quiet only: the gateway's idle limit closes it, if it is still open.
     expect(closed).toEqual([]);
+    // One still open may speak and be registered again; one whose check failed stays listed until a post finds it gone.
+    expect(unlisted).toEqual(['b1']);
   });
 
   it('removes the record of each connection whose token expired, unless renewed meanwhile, and then closes it at the gateway', async () => {
@@ -445,14 +460,18 @@ describe('sweepStaleConnections', () => {
         calls.push(`remove ${connection.connectionId}`);
         return connection.connectionId === 'expired';
       },
+      unlist: async (connection) => void calls.push(`unlist ${connection.connectionId}`),
     };
 
-    const result = await sweepStaleConnections({ now: NOW, registry, gateway: { close: async (id) => void calls.push(`close ${id}`) } });
+    const result = await sweepStaleConnections({ now: NOW, registry, gateway: { close: async (id) => void calls.push(`close ${id}`), isOpen: async () => true } });
 
     expect(result).toEqual({ removed: 0, closedForExpiredToken: 1 });
     expect(calls[0]).toBe(`find ${NOW / 1000}`);
     expect(calls.filter((call) => call.startsWith('close'))).toEqual(['close expired']);
     expect(calls.indexOf('remove expired')).toBeLessThan(calls.indexOf('close expired'));
+    // Closed for certain: deliveries look it up no more.
+    expect(calls.filter((call) => call.startsWith('unlist'))).toEqual(['unlist expired']);
+    expect(calls.indexOf('close expired')).toBeLessThan(calls.indexOf('unlist expired'));
   });
 });
 

@@ -8,6 +8,8 @@ import { handler as unknownAction } from '../../../lambdas/handlers/default';
 import { handler as presence } from '../../../lambdas/handlers/presence';
 import { admitEveryCharge, callsBesideBudgets } from '../../support/budget-mocks';
 import { lambdaContext, messageEvent } from '../../support/lambda-events';
+import { CONNECTION_LIST_KEY } from '../../../lambdas/adapters/dynamodb-connection-registry';
+import { mockConnectionLists } from '../../support/connection-lists';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const gateway = mockClient(ApiGatewayManagementApiClient);
@@ -54,14 +56,16 @@ describe('ping', () => {
     expect(dynamodb).not.toHaveReceivedCommand(PutCommand);
   });
 
-  it('registers again a connection swept as stale that the gateway still holds open', async () => {
-    dynamodb.on(UpdateCommand, { TableName: 'connections-table' }).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
+  it('registers again a connection swept as stale that the gateway still holds open, on its list as well', async () => {
+    dynamodb.on(UpdateCommand, { TableName: 'connections-table', Key: { userId: 'alice', connectionId: 'conn-quiet=' } }).rejects(new ConditionalCheckFailedException({ message: 'gone', $metadata: {} }));
     dynamodb.on(PutCommand).resolves({});
     gateway.on(GetConnectionCommand).resolves({});
 
     await reply(presence, '{"action":"ping"}', 'alice', 'conn-quiet=');
 
     expect(dynamodb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ userId: 'alice', connectionId: 'conn-quiet=' }) });
+    // Deliveries find it again: they read the list, which the sweep may have left it off.
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, { Key: { userId: 'alice', connectionId: CONNECTION_LIST_KEY }, UpdateExpression: 'ADD connectionIds :connectionId', ExpressionAttributeValues: { ':connectionId': new Set(['conn-quiet=']) } });
   });
 
   it('answers pong without reqId when the client sent none', async () => {
@@ -172,11 +176,9 @@ describe('typing', () => {
     dynamodb.on(UpdateCommand).resolves({});
     gateway.on(PostToConnectionCommand).resolves({});
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-1=' }] : [{ userId: 'alice', connectionId: 'alice-2=' }],
-    }));
     // No block between anyone: the pair items read for the other members are absent.
     dynamodb.on(BatchGetCommand).resolves({ Responses: {} });
+    mockConnectionLists(dynamodb, { bob: ['bob-1='], alice: ['alice-2='] });
     // Alice is a member without a recent mark, as the gate's first read finds her.
     dynamodb.on(GetCommand, typingGate).resolves({ Item: {} });
   });

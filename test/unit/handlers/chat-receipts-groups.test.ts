@@ -2,6 +2,7 @@ import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chatHandlerHarness } from './chat-handler-harness';
+import { mockConnectionLists } from '../../support/connection-lists';
 
 const { dynamodb, gateway, invoke, postsTo } = chatHandlerHarness();
 
@@ -10,7 +11,7 @@ describe('chat handler: receipts, groups and listing', () => {
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 9, memberCount: 3 } });
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'member#alice' } }).resolves({ Item: { userId: 'alice' } });
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+    mockConnectionLists(dynamodb, { bob: ['bob-conn='] });
 
     expect(await invoke({ action: 'ack', threadId: 'g_1', seq: 5, status: 'read' })).toBeUndefined();
 
@@ -20,8 +21,8 @@ describe('chat handler: receipts, groups and listing', () => {
       expect.objectContaining({ UpdateExpression: 'SET readSeq = :seq', ConditionExpression: 'attribute_exists(threadId) AND (attribute_not_exists(readSeq) OR readSeq < :seq)' }),
     ]);
     expect(postsTo('bob-conn=')).toEqual([{ type: 'receipt', threadId: 'g_1', userId: 'alice', seq: 5, status: 'read' }]);
-    const queried = dynamodb.commandCalls(QueryCommand).filter((call) => call.args[0].input.TableName === 'connections-table');
-    expect(queried.map((call) => call.args[0].input.ExpressionAttributeValues![':userId'])).toEqual(['bob']);
+    const looked = dynamodb.commandCalls(BatchGetCommand).flatMap((call) => call.args[0].input.RequestItems!['connections-table']?.Keys ?? []);
+    expect(looked.map((key) => key.userId)).toEqual(['bob']);
   });
 
   it('forwards nothing when the receipt was already there', async () => {
@@ -59,9 +60,7 @@ describe('chat handler: receipts, groups and listing', () => {
   it('creates a small group in one transaction, head last with its counts, and announces it to the members', async () => {
     everyoneAcceptsAlice();
     dynamodb.on(TransactWriteCommand).resolves({});
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
-    }));
+    mockConnectionLists(dynamodb, { bob: ['bob-conn='] });
 
     const reply = await invoke({ action: 'createGroup', reqId: 'r3', name: ' Trip ', members: ['bob', 'alice'] });
 
@@ -98,14 +97,13 @@ describe('chat handler: receipts, groups and listing', () => {
   function group(members: Array<[string, 'admin' | 'member']>) {
     dynamodb.on(GetCommand, { Key: { threadId: 'g_1', sk: 'meta' } }).resolves({ Item: { threadId: 'g_1', sk: 'meta', kind: 'group', name: 'Trip', lastSeq: 2 } });
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: members.map(([userId, role]) => ({ userId, role })) });
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-      Items: [{ userId: input.ExpressionAttributeValues[':userId'], connectionId: `${String(input.ExpressionAttributeValues[':userId'])}-conn=` }],
-    }));
+    // Everyone connected, the removed member too.
+    mockConnectionLists(dynamodb, (userId) => [`${userId}-conn=`]);
   }
 
   it('adds members as an admin, writing only the new ones in one transaction within the cap, and tells the whole group', async () => {
-    group([['alice', 'admin'], ['bob', 'member']]);
     everyoneAcceptsAlice();
+    group([['alice', 'admin'], ['bob', 'member']]);
     dynamodb.on(TransactWriteCommand).resolves({});
 
     const reply = await invoke({ action: 'addMembers', reqId: 'r7', threadId: 'g_1', userIds: ['bob', 'carol'] });

@@ -3,6 +3,7 @@ import { BatchGetCommand, DeleteCommand, QueryCommand, TransactWriteCommand } fr
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { logger, metrics } from '../../../lambdas/shared/observability';
 import { chatHandlerHarness } from './chat-handler-harness';
+import { mockConnectionLists } from '../../support/connection-lists';
 
 const { dynamodb, gateway, sns, invoke } = chatHandlerHarness();
 const addMetric = jest.spyOn(metrics, 'addMetric');
@@ -17,10 +18,7 @@ function group(connections: Record<string, string[]>) {
     Responses: { threads: [{ threadId: 'g_1', sk: 'meta', kind: 'group', lastSeq: 1 }, { threadId: 'g_1', sk: 'member#alice', userId: 'alice', role: 'member' }], 'send-records': [] },
   });
   dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }, { userId: 'carol' }] });
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => {
-    const user = input.ExpressionAttributeValues[':userId'];
-    return { Items: (connections[user] ?? []).map((connectionId) => ({ userId: user, connectionId })) };
-  });
+  mockConnectionLists(dynamodb, connections);
   dynamodb.on(TransactWriteCommand).resolves({});
   dynamodb.on(DeleteCommand).resolves({});
 }

@@ -6,6 +6,7 @@ import { payloadDigest } from '../../../lambdas/domain/chat/commit-message';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { BUDGETS_TABLE, callsBesideBudgets } from '../../support/budget-mocks';
 import { chatHandlerHarness } from './chat-handler-harness';
+import { mockConnectionLists } from '../../support/connection-lists';
 
 const { dynamodb, sqs, gateway, sns, invoke, postsTo } = chatHandlerHarness();
 
@@ -39,9 +40,7 @@ describe('chat handler: sendMessage', () => {
   it('commits in one transaction, acks the sender, delivers to the members, then marks the staged copy delivered, queueing nothing (the relay does)', async () => {
     groupThread(6);
     dynamodb.on(TransactWriteCommand).resolves({});
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [{ userId: 'alice', connectionId: 'alice-conn=' }],
-    }));
+    mockConnectionLists(dynamodb, { bob: ['bob-conn='], alice: ['alice-conn='], carol: [] });
 
     expect(await invoke({ action: 'sendMessage', reqId: 'r1', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
 
@@ -76,7 +75,7 @@ describe('chat handler: sendMessage', () => {
       },
     });
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+    mockConnectionLists(dynamodb, {});
     dynamodb.on(TransactWriteCommand).resolves({});
 
     await invoke({ action: 'sendMessage', clientMsgId: 'c2', to: 'bob', text: 'again' });
@@ -111,7 +110,7 @@ describe('chat handler: sendMessage', () => {
     groupThread(1);
     dynamodb.on(TransactWriteCommand).resolves({});
     dynamodb.on(DeleteCommand).resolves({});
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [{ userId: 'bob', connectionId: 'bob-conn=' }] });
+    mockConnectionLists(dynamodb, { bob: ['bob-conn='] });
     gateway.on(PostToConnectionCommand, { ConnectionId: 'bob-conn=' }).rejects(new GoneException({ message: 'gone', $metadata: {} }));
 
     await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
@@ -122,10 +121,7 @@ describe('chat handler: sendMessage', () => {
   it('still delivers to the members when the ack cannot be posted', async () => {
     groupThread(1);
     dynamodb.on(TransactWriteCommand).resolves({});
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
-    dynamodb.on(QueryCommand, { TableName: 'connections-table', ExpressionAttributeValues: { ':userId': 'bob' } }).resolves({
-      Items: [{ userId: 'bob', connectionId: 'bob-conn=' }],
-    });
+    mockConnectionLists(dynamodb, { bob: ['bob-conn='] });
     gateway.on(PostToConnectionCommand, { ConnectionId: 'alice-conn=' }).rejects(new Error('LimitExceededException'));
 
     expect(await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' })).toBeUndefined();
@@ -136,7 +132,7 @@ describe('chat handler: sendMessage', () => {
   it('publishes one push request to the topic for the members other than the sender with no live connection', async () => {
     groupThread(3);
     dynamodb.on(TransactWriteCommand).resolves({});
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
+    mockConnectionLists(dynamodb, {});
 
     await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'are you there?' });
 
@@ -190,9 +186,7 @@ describe('chat handler: sendMessage', () => {
     earlierSend('hi');
     dynamodb.on(GetCommand, { TableName: 'threads', Key: { threadId: 'g_1', sk: 'msg#000000000008' } }).resolves({ Item: stagedCopy });
     dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ userId: 'alice' }, { userId: 'bob' }] });
-    dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-      Items: input.ExpressionAttributeValues[':userId'] === 'bob' ? [{ userId: 'bob', connectionId: 'bob-conn=' }] : [],
-    }));
+    mockConnectionLists(dynamodb, { bob: ['bob-conn='] });
 
     await invoke({ action: 'sendMessage', reqId: 'r2', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
 

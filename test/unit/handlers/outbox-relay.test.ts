@@ -7,6 +7,7 @@ import 'aws-sdk-client-mock-jest';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { handler } from '../../../lambdas/handlers/outbox-relay';
 import { lambdaContext } from '../../support/lambda-events';
+import { mockConnectionLists } from '../../support/connection-lists';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -51,8 +52,8 @@ beforeEach(() => {
   for (const client of [dynamodb, sqs, gateway, sns]) client.reset();
   dynamodb.on(UpdateCommand).resolves({});
   dynamodb.on(QueryCommand, { TableName: 'threads' }).resolves({ Items: [{ sk: 'member#alice', userId: 'alice' }, { sk: 'member#bob', userId: 'bob' }] });
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).resolves({ Items: [] });
   dynamodb.on(BatchGetCommand).resolves({ Responses: { threads: [] } });
+  mockConnectionLists(dynamodb, {});
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   gateway.on(PostToConnectionCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'p' });
@@ -87,9 +88,7 @@ it.each([
 
 it('re-reads unmarked copies strongly and delivers, pushes and marks the ones still unmarked; a mark in the batch spares its message', async () => {
   dynamodb.on(BatchGetCommand).resolves({ Responses: { threads: [{ ...staged('1', 'g_1', 3).dynamodb.NewImage, threadId: 'g_1', sk: keyOf(3), seq: 3, messageId: 'm3', senderId: 'alice', clientMsgId: 'c3', text: 'hi', sentAt: SENT_AT + 3 }] } });
-  dynamodb.on(QueryCommand, { TableName: 'connections-table' }).callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-    Items: input.ExpressionAttributeValues[':userId'] === 'alice' ? [{ userId: 'alice', connectionId: 'alice-1' }] : [],
-  }));
+  mockConnectionLists(dynamodb, { alice: ['alice-1'] });
 
   await run([staged('1', 'g_1', 3), staged('2', 'g_1', 4), marked('3', 'g_1', 4)]);
 

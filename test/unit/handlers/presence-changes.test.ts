@@ -5,6 +5,7 @@ import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { CONNECTION_LIST_KEY } from '../../../lambdas/adapters/dynamodb-connection-registry';
 import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { handler } from '../../../lambdas/handlers/presence-changes';
 import { metrics } from '../../../lambdas/shared/observability';
@@ -163,6 +164,19 @@ it("ignores refreshes (MODIFY) and skips a record it cannot read, without retryi
   // Only carol's opening counts.
   const statusesRecorded = dynamodb.commandCalls(UpdateCommand).filter((call) => call.args[0].input.ExpressionAttributeValues?.[':status'] !== undefined);
   expect(statusesRecorded.map((call) => call.args[0].input.Key)).toEqual([{ userId: 'carol' }]);
+});
+
+it("skips the creation of a user's connection list, which sits beside their records, without counting it unreadable", async () => {
+  const listCreated = {
+    eventID: 'list',
+    eventName: 'INSERT',
+    dynamodb: { SequenceNumber: '400', Keys: { userId: { S: 'bob' }, connectionId: { S: CONNECTION_LIST_KEY } }, NewImage: { userId: { S: 'bob' }, connectionId: { S: CONNECTION_LIST_KEY }, connectionIds: { SS: ['b1='] } } },
+  };
+
+  expect(await run([listCreated])).toEqual({ batchItemFailures: [] });
+
+  expect(dynamodb.commandCalls(UpdateCommand)).toEqual([]);
+  expect(addMetric.mock.calls.filter(([name]) => name === 'UnreadableConnectionChanges')).toEqual([]);
 });
 
 it("fails the records of a user whose status could not be worked out, so that Lambda retries from them", async () => {

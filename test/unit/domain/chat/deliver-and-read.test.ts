@@ -1,5 +1,6 @@
 import { deliverToUsers, messageFrame } from '../../../../lambdas/domain/chat/deliver-message';
 import { getMessages } from '../../../../lambdas/domain/chat/get-messages';
+import type { LiveConnection } from '../../../../lambdas/domain/chat/ports';
 import type { StoredMessage } from '../../../../lambdas/domain/messages';
 import { InMemoryConnections, InMemoryHistory, InMemoryPurse, InMemoryThreadStore, RecordingNotifier } from '../../../support/in-memory-chat';
 
@@ -51,54 +52,29 @@ describe('deliverToUsers', () => {
     expect(report.offline.sort()).toEqual(['erin', 'frank']);
   });
 
-  it('posts to the users already looked up while the others are still being looked up', async () => {
-    // The last lookup answers only once the first user's connection has been posted to: with the
-    // posts waiting for every lookup, it would never answer.
+  it('looks up every user once, all in one call, before posting', async () => {
+    const directory = connections();
     const notifier = new RecordingNotifier();
-    let firstPosted!: () => void;
-    const firstPostSeen = new Promise<void>((resolve) => (firstPosted = resolve));
-    const directory = new (class extends InMemoryConnections {
-      override async liveConnectionsOf(userId: string) {
-        if (userId === 'dave') await firstPostSeen;
-        return super.liveConnectionsOf(userId);
-      }
-    })([
-      { userId: 'bob', connectionId: 'bob-1' },
-      { userId: 'dave', connectionId: 'dave-1' },
-    ]);
-    const posting = new (class extends RecordingNotifier {
-      override async post(connectionId: string, frame: object) {
-        const outcome = await notifier.post(connectionId, frame);
-        if (connectionId === 'bob-1') firstPosted();
-        return outcome;
-      }
-    })();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the posts waited for every lookup')), 1000)));
-    const report = await Promise.race([deliverToUsers({ frame: messageFrame(message(3)), users: ['bob', 'dave'], connections: directory, notifier: posting }), timeout]).finally(() => clearTimeout(timer));
-    expect(report).toEqual({ delivered: 2, gone: 0, failed: 0, offline: [], unreachable: [] });
-    expect(notifier.posts.map((post) => post.connectionId)).toEqual(['bob-1', 'dave-1']);
+    await deliverToUsers({ frame: messageFrame(message(3)), users: ['bob', 'carol', 'bob', 'dave'], connections: directory, notifier });
+    // One call: a directory that batches reads the users' lists together (one BatchGetItem per 100).
+    expect(directory.lookups).toEqual([['bob', 'carol', 'dave']]);
   });
 
-  it('looks up no more users once a lookup failed, and fails the delivery after the posts already started', async () => {
+  it('fails the delivery before posting anything when the lookup fails', async () => {
     const notifier = new RecordingNotifier();
-    const looked: string[] = [];
-    // 40 members, more than the lookups in flight at once: the first fails once the second has answered.
     const users = Array.from({ length: 40 }, (_, index) => `u${index}`);
     const directory = new (class extends InMemoryConnections {
-      override async liveConnectionsOf(userId: string) {
-        looked.push(userId);
-        await new Promise((resolve) => setImmediate(resolve));
-        if (userId === 'u0') throw new Error('DynamoDB unavailable');
-        return super.liveConnectionsOf(userId);
+      override async connectionsOf(): Promise<Map<string, LiveConnection[]>> {
+        throw new Error('DynamoDB unavailable');
       }
     })(users.map((userId) => ({ userId, connectionId: `${userId}-1` })));
-    await expect(deliverToUsers({ frame: messageFrame(message(4)), users, connections: directory, notifier })).rejects.toThrow('DynamoDB unavailable');
-    // The delivery failed as the first lookup did; the lookups in flight beside it answer after.
-    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
-    // The first 32 were in flight together; none of the 8 after them was looked up.
-    expect(looked).toHaveLength(32);
-    expect(notifier.attempts.length).toBeLessThanOrEqual(31);
+    const offline: string[][] = [];
+    await expect(deliverToUsers({ frame: messageFrame(message(4)), users, connections: directory, notifier, onLookedUp: (users) => offline.push([...users]) })).rejects.toThrow(
+      'DynamoDB unavailable',
+    );
+    expect(notifier.attempts).toEqual([]);
+    // Nobody is taken for offline (and pushed) on a lookup that never answered.
+    expect(offline).toEqual([]);
   });
 
   it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {

@@ -28,8 +28,8 @@ function setup(options: { notifier?: RecordingNotifier; push?: RecordingPushRequ
   );
   const notifier = options.notifier ?? new RecordingNotifier();
   // One journal of the calls that make up delivery, to check what comes before what.
-  const lookUp = connections.liveConnectionsOf.bind(connections);
-  connections.liveConnectionsOf = async (userId) => (journal.push(`lookup ${userId}`), lookUp(userId));
+  const lookUp = connections.connectionsOf.bind(connections);
+  connections.connectionsOf = async (userIds) => (journal.push(`lookup ${userIds.join(' ')}`), lookUp(userIds));
   const post = notifier.post.bind(notifier);
   notifier.post = async (connectionId, frame) => (journal.push(`post ${(frame as { type: string }).type} ${connectionId}`), post(connectionId, frame));
   const members = threads.membersWithRoles.bind(threads);
@@ -231,7 +231,7 @@ describe('deliverMessage: push', () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('push waited for the posts')), 1000)));
     await Promise.race([deliverMessage({ message, fromConnectionId: 'alice-phone', ...ports }), timeout]).finally(() => clearTimeout(timer));
-    expect(journal.indexOf('push carol')).toBeGreaterThan(journal.lastIndexOf('lookup carol'));
+    expect(journal.indexOf('push carol')).toBeGreaterThan(journal.indexOf('lookup alice bob carol'));
     expect(journal.filter((entry) => entry.startsWith('post '))).toEqual(['post message alice-laptop', 'post message bob-1']);
   });
 
