@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, paginateQuery, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, paginateQuery, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionDirectory, LiveConnection } from '../domain/chat/ports';
 import type { ConnectionRecord, ConnectionRegistry, StaleConnection, StaleConnectionRegistry } from '../domain/ports';
+import { inPool } from '../domain/pool';
 import type { LiveConnectionCounter } from '../domain/presence';
 import { batchGetAll } from './dynamodb-batch';
 import { conditionHeld } from './dynamodb-conditions';
@@ -21,6 +22,9 @@ const EXPIRY_SHARDS = 16;
  */
 export const CONNECTION_LIST_KEY = '#list';
 
+/** Users without a list adopted at once by one lookup (after a deploy over a registry without lists, most are). */
+const ADOPTIONS_IN_FLIGHT = 16;
+
 /**
  * The expiry index's partition for a connection: spreading connections over a few partitions keeps
  * the index's writes (one per refresh) off a single hot key, at the cost of one Query per shard a sweep.
@@ -39,12 +43,32 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
   ) {}
 
   /**
-   * Lists the connection on its user's connection list, then writes its record: a connection whose
-   * record exists is never missing from the list, which deliveries read. A failure between the two
-   * leaves a listed connection without a record, which a delivery's post finds gone and unlists.
+   * Registers a connection being opened (`$connect`): its record, then its place on its user's
+   * list. Until `$connect` returns, the gateway answers 410 to a post to it, and a delivery that
+   * met it then forgets it; listed first, that forget could land before the record's write and
+   * leave a record off the list, never delivered to. (Forgotten so, it is registered again by its
+   * first frame.) If the list cannot be written, the record is removed again and the handshake fails.
    */
   async register(connection: ConnectionRecord): Promise<void> {
+    await this.putRecord(connection);
+    try {
+      await this.updateList(connection.userId, 'ADD', connection.connectionId);
+    } catch (error) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId: connection.userId, connectionId: connection.connectionId } })).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Registers again a connection the gateway holds open whose record was removed (swept while it
+   * was quiet): its place on the list first, so that its record never exists off the list.
+   */
+  async reinstate(connection: ConnectionRecord): Promise<void> {
     await this.updateList(connection.userId, 'ADD', connection.connectionId);
+    await this.putRecord(connection);
+  }
+
+  private async putRecord(connection: ConnectionRecord): Promise<void> {
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: { ...connection, expiryShard: expiryShardOf(connection.connectionId) } }),
     );
@@ -112,39 +136,83 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
    * Each user's listed connections, from their connection lists read strongly (so that a
    * connection opened just before a send is not missed by a delivery that then marks the message
    * delivered): one BatchGetItem per 100 users. A listed connection may have gone stale or closed
-   * without its list knowing; a post to it finds that out.
+   * without its list knowing; a post to it finds that out. A user with no list yet is adopted.
    */
   async connectionsOf(userIds: readonly string[]): Promise<Map<string, LiveConnection[]>> {
+    // BatchGetItem refuses a key twice in one request.
+    const users = [...new Set(userIds)];
     const lists = await batchGetAll(
       this.client,
       this.tableName,
-      userIds.map((userId) => ({ userId, connectionId: CONNECTION_LIST_KEY })),
+      users.map((userId) => ({ userId, connectionId: CONNECTION_LIST_KEY })),
       { ConsistentRead: true, ProjectionExpression: 'userId, connectionIds' },
     );
-    const byUser = new Map<string, LiveConnection[]>(userIds.map((userId) => [userId, []]));
+    const byUser = new Map<string, LiveConnection[]>(users.map((userId) => [userId, []]));
+    const listed = new Set<string>();
     for (const list of lists) {
       const userId = String(list.userId);
       if (!byUser.has(userId)) continue;
+      listed.add(userId);
       const ids = list.connectionIds instanceof Set ? [...(list.connectionIds as Set<unknown>)] : [];
       byUser.set(userId, ids.map((connectionId) => ({ userId, connectionId: String(connectionId) })));
     }
+    await inPool(
+      users.filter((userId) => !listed.has(userId)),
+      ADOPTIONS_IN_FLIGHT,
+      async (userId) => void byUser.set(userId, await this.adopt(userId)),
+    );
     return byUser;
+  }
+
+  /**
+   * The live connections of a user who has no list yet, read from their records as before lists
+   * were kept, and a list made of them, once: the next lookup reads it. Such a user's connections
+   * all predate the lists (the stack was deployed over a registry without them), or they have not
+   * connected since. The list is created even when empty, and an `ADD` racing it loses nothing.
+   */
+  private async adopt(userId: string): Promise<LiveConnection[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'userId = :userId',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
+        ProjectionExpression: 'connectionId',
+      }),
+    );
+    const ids = Items.map((item) => String(item.connectionId));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { userId, connectionId: CONNECTION_LIST_KEY },
+        UpdateExpression: `SET adoptedAt = if_not_exists(adoptedAt, :now)${ids.length > 0 ? ' ADD connectionIds :connectionIds' : ''}`,
+        ExpressionAttributeValues: { ':now': Date.now(), ...(ids.length > 0 ? { ':connectionIds': new Set(ids) } : {}) },
+      }),
+    );
+    return ids.map((connectionId) => ({ userId, connectionId }));
   }
 
   unlist(connection: StaleConnection): Promise<void> {
     return this.updateList(connection.userId, 'DELETE', connection.connectionId);
   }
 
-  /** Adds a connection to its user's list, or deletes it from there (deleting the last one leaves the list empty). */
+  /**
+   * Adds a connection to its user's list (creating the list), or deletes it from there (deleting
+   * the last one leaves the list empty). A delete never creates a list: an empty one would hide
+   * the user's connections that predate the lists, which only adoption finds.
+   */
   private async updateList(userId: string, change: 'ADD' | 'DELETE', connectionId: string): Promise<void> {
-    await this.client.send(
+    const write = this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { userId, connectionId: CONNECTION_LIST_KEY },
         UpdateExpression: `${change} connectionIds :connectionId`,
+        ...(change === 'DELETE' ? { ConditionExpression: 'attribute_exists(userId)' } : {}),
         ExpressionAttributeValues: { ':connectionId': new Set([connectionId]) },
       }),
     );
+    await (change === 'DELETE' ? conditionHeld(write) : write);
   }
 
   /**

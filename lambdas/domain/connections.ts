@@ -85,7 +85,7 @@ async function keepAlive({
   const record = recordOf(request, idleTimeoutSeconds);
   // Refreshed within the last quarter idle period (by any environment): fresh enough, as this one's own memory is.
   if (await registry.touch(record, record.expiresAt - Math.floor(idleTimeoutSeconds / 4))) return;
-  if (await gateway.isOpen(request.connectionId)) await registry.register(record);
+  if (await gateway.isOpen(request.connectionId)) await registry.reinstate(record);
 }
 
 export function closeConnection({
@@ -139,7 +139,7 @@ export async function renewConnectionToken({
 }: ConnectionActivity & ConnectionPolicy & { readonly tokenExpiresAt: number; readonly registry: ConnectionRegistry; readonly gateway: ConnectionLiveness }): Promise<void> {
   const record = recordOf(request, idleTimeoutSeconds);
   if (await registry.renewToken(record)) return;
-  if (await gateway.isOpen(request.connectionId)) await registry.register(record);
+  if (await gateway.isOpen(request.connectionId)) await registry.reinstate(record);
 }
 
 /** Removals in flight at once during a sweep. */
@@ -187,9 +187,14 @@ export async function sweepStaleConnections({
     // Removed first, on the base table: the index may not yet show a renewal, and a renewed
     // connection must stay open. (A failed close then fails the run; the SDK has retried it.)
     if (!(await registry.removeIfTokenExpired(connection, nowSeconds))) return;
-    await gateway.close(connection.connectionId);
-    closedForExpiredToken += 1;
-    await registry.unlist(connection);
+    try {
+      await gateway.close(connection.connectionId);
+      closedForExpiredToken += 1;
+    } finally {
+      // Unlisted even if the close failed: its record is gone, so no later sweep finds it; if it
+      // speaks again it is registered again, with its expired token, and closed by the next sweep.
+      await registry.unlist(connection);
+    }
   });
   return { removed, closedForExpiredToken };
 }

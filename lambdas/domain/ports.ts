@@ -36,7 +36,10 @@ export interface ConnectionRecord {
 
 /** Where live connections are kept. */
 export interface ConnectionRegistry {
+  /** Registers a connection being opened (`$connect`), which the gateway does not hold open yet. */
   register(connection: ConnectionRecord): Promise<void>;
+  /** Registers again a connection the gateway holds open whose record was removed (swept while it was quiet). */
+  reinstate(connection: ConnectionRecord): Promise<void>;
   /**
    * Records activity on a connection that is still registered, unless its record's expiry is at
    * or after `freshExpiry` (epoch seconds): another execution environment or function refreshed it

@@ -100,14 +100,18 @@ export class ConnectionRegistry extends Construct {
     return this.grantOnTable(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
   }
 
-  /** Lets the grantee read users' connection lists (in batches) and drop connections found gone (their records and places on the lists). */
+  /**
+   * Lets the grantee read users' connection lists (in batches), make the list of a user who has
+   * none from their records (a Query, then an update), and drop connections found gone (their
+   * records and places on the lists).
+   */
   public grantLookup(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
+    return this.grantOnTable(grantee, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
   }
 
-  /** Lets the grantee count a user's live connections (a Query) and read users' connection lists (in batches), and nothing else. */
+  /** Lets the grantee count a user's live connections, and nothing else. */
   public grantReadConnections(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, 'dynamodb:Query', 'dynamodb:BatchGetItem');
+    return this.grantOnTable(grantee, 'dynamodb:Query');
   }
 
   private get expiryIndexArn(): string {

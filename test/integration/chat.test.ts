@@ -146,6 +146,18 @@ describe('one-to-one chat over real sockets', () => {
     }
   });
 
+  it('delivers to a connection that predates the connection lists (its user has none), and makes the list then', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const bobClient = await connect(bob);
+    const [record] = await registry.connectionsOf(bob);
+    // As after deploying over a registry without lists: a record, no list.
+    await registry.dropList(bob);
+    const client = await connect(alice);
+    expect(await client.request({ action: 'sendMessage', clientMsgId: 'old-1', to: bob, text: 'still there?' })).toMatchObject({ status: 'sent' });
+    await bobClient.waitFor((frame) => frame.type === 'message' && frame.clientMsgId === 'old-1');
+    expect(await registry.listOf(bob)).toEqual([record.connectionId]);
+  });
+
   it('forgets a recipient connection the gateway reports gone, and still acks', async () => {
     const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
     const now = Date.now();

@@ -63,7 +63,7 @@ describe('MessageRelay', () => {
       [resource(stack, chat.threads.tableStreamArn!)]: actions('dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
       [resource(stack, chat.threads.tableArn)]: actions('dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
       [resource(stack, chat.userThreads.tableArn)]: actions('dynamodb:UpdateItem'),
-      [resource(stack, connections.table.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'),
+      [resource(stack, connections.table.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'),
       [resource(stack, messagePipeline.queue.queueArn)]: actions('sqs:SendMessage'),
       [resource(stack, push.topic.topicArn)]: actions('sns:Publish'),
       [managementApiArn(stack, gateway, 'POST/@connections/*')]: actions('execute-api:ManageConnections'),

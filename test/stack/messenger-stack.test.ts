@@ -75,7 +75,7 @@ describe('MessengerStack wiring', () => {
     expect(granted('PresenceActions')).toEqual({
       ...baseline('PresenceActions'),
       ...budgets, ...floods,
-      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem'),
+      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
       [table(chat.threads.tableArn)]: actions('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'),
       [table(chat.userThreads.tableArn)]: actions('dynamodb:Query'),
       [table(presence.subscriptionsTable.tableArn)]: actions('dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'),
@@ -102,7 +102,7 @@ describe('MessengerStack wiring', () => {
       [table(`${chat.userThreads.tableArn}/index/byRecentActivity`)]: actions('dynamodb:Query'),
       [table(chat.sendRecords.tableArn)]: actions('dynamodb:BatchGetItem', 'dynamodb:PutItem'),
       [table(chat.blocks.tableArn)]: actions('dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
-      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem'),
+      [connectionsTable]: actions('dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem'),
       [table(push.topic.topicArn)]: actions('sns:Publish'),
       [post]: manage,
       [get]: manage,

@@ -89,7 +89,7 @@ describe('Presence', () => {
     expect(permissionsOf(stack, presence.changesFunction.role!)).toEqual({
       ...withActionsOnAnyResource(functionBaseline(stack, presence.changesFunction), 'dynamodb:ListStreams'),
       [resource(stack, connections.table.tableStreamArn!)]: actions('dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
-      [resource(stack, connections.table.tableArn)]: actions('dynamodb:Query', 'dynamodb:BatchGetItem'),
+      [resource(stack, connections.table.tableArn)]: actions('dynamodb:Query'),
       [resource(stack, presence.statusTable.tableArn)]: actions('dynamodb:UpdateItem'),
       [resource(stack, subscriptions)]: actions('dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'),
       [resource(stack, `${subscriptions}/index/bySubscriber`)]: actions('dynamodb:Query'),

@@ -5,7 +5,8 @@ import { CONNECTION_LIST_KEY } from '../../lambdas/adapters/dynamodb-connection-
 /**
  * Answers the connection registry's reads of users' connection lists (BatchGetItem of their
  * `#list` items on `table`) from `connections`: each user's connection ids, by user or by a
- * function of the user; none for a user left out.
+ * function of the user; an empty list for a user left out (every user has a list: adoption of a
+ * user without one has tests of its own).
  * Other BatchGetItem calls keep the answers the test gave them, given before this: the answer
  * given last among those that match a call is the one it gets.
  */
@@ -18,8 +19,9 @@ export function mockConnectionLists(
   dynamodb.on(BatchGetCommand, { RequestItems: { [table]: {} } } as never).callsFake(async (input: BatchGetCommandInput) => ({
     Responses: {
       [table]: (input.RequestItems?.[table]?.Keys ?? [])
-        .filter((key) => key.connectionId === CONNECTION_LIST_KEY && of(key.userId as string).length > 0)
-        .map((key) => ({ userId: key.userId, connectionIds: new Set(of(key.userId as string)) })),
+        .filter((key) => key.connectionId === CONNECTION_LIST_KEY)
+        // A list emptied by its last connection's removal has no set at all.
+        .map((key) => (of(key.userId as string).length > 0 ? { userId: key.userId, connectionIds: new Set(of(key.userId as string)) } : { userId: key.userId })),
     },
   }));
 }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CONNECTION_LIST_KEY } from '../../lambdas/adapters/dynamodb-connection-registry';
 import { createPrivateKey, createSign } from 'node:crypto';
@@ -89,6 +89,10 @@ export async function connectionRegistry() {
     async listOf(userId: string): Promise<string[]> {
       const list = (await itemsOf(userId)).find((item) => item.connectionId === CONNECTION_LIST_KEY);
       return list?.connectionIds instanceof Set ? [...(list.connectionIds as Set<string>)].sort() : [];
+    },
+    /** Deletes the user's connection list, as if their connections predated the lists. */
+    async dropList(userId: string): Promise<void> {
+      await client.send(new DeleteCommand({ TableName: tableName, Key: { userId, connectionId: CONNECTION_LIST_KEY } }));
     },
     /** Writes a record directly (and lists it), as if a connection had registered and then gone silent. */
     async put(record: Record<string, unknown>): Promise<void> {

@@ -85,19 +85,23 @@ export async function deliverToUsers({
   const posted = new Set<string>();
   await inPool(targets, POST_CONCURRENCY, async (connection) => {
     posted.add(connection.userId);
+    let outcome: 'delivered' | 'gone';
     try {
-      if ((await notifier.post(connection.connectionId, frame)) === 'delivered') {
-        delivered += 1;
-        reachedOrTrying.add(connection.userId);
-      } else {
-        gone += 1;
-        await directory.forget(connection);
-      }
+      outcome = await notifier.post(connection.connectionId, frame);
     } catch {
       // Not known to be gone: the connection may still be there.
       failed += 1;
       reachedOrTrying.add(connection.userId);
+      return;
     }
+    if (outcome === 'delivered') {
+      delivered += 1;
+      reachedOrTrying.add(connection.userId);
+      return;
+    }
+    gone += 1;
+    // Gone whether or not it can be forgotten now (a later post finds it gone again): its user may be pushed.
+    await directory.forget(connection).catch(() => undefined);
   });
   const unreachable = [...posted].filter((user) => !reachedOrTrying.has(user));
   return { delivered, gone, failed, offline, unreachable };

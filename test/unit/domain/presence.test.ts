@@ -473,6 +473,22 @@ describe('sweepStaleConnections', () => {
     expect(calls.filter((call) => call.startsWith('unlist'))).toEqual(['unlist expired']);
     expect(calls.indexOf('close expired')).toBeLessThan(calls.indexOf('unlist expired'));
   });
+  it('takes a connection whose token expired off its list even when closing it fails (its record is gone: no later sweep finds it)', async () => {
+    const unlisted: string[] = [];
+    const registry: StaleConnectionRegistry = {
+      async *staleConnections() {},
+      removeIfStale: async () => false,
+      async *tokenExpiredConnections() {
+        yield { userId: 'dave', connectionId: 'expired' };
+      },
+      removeIfTokenExpired: async () => true,
+      unlist: async (connection) => void unlisted.push(connection.connectionId),
+    };
+    const gateway = { close: async () => Promise.reject(new Error('throttled')), isOpen: async () => true };
+
+    await expect(sweepStaleConnections({ now: NOW, registry, gateway })).rejects.toThrow('throttled');
+    expect(unlisted).toEqual(['expired']);
+  });
 });
 
 describe('who sees whom', () => {

@@ -7,6 +7,7 @@ import { directThreadId } from '../../../lambdas/domain/chat/threads';
 import { BUDGETS_TABLE, callsBesideBudgets } from '../../support/budget-mocks';
 import { chatHandlerHarness } from './chat-handler-harness';
 import { mockConnectionLists } from '../../support/connection-lists';
+import { CONNECTION_LIST_KEY } from '../../../lambdas/adapters/dynamodb-connection-registry';
 
 const { dynamodb, sqs, gateway, sns, invoke, postsTo } = chatHandlerHarness();
 
@@ -116,6 +117,12 @@ describe('chat handler: sendMessage', () => {
     await invoke({ action: 'sendMessage', clientMsgId: 'c1', threadId: 'g_1', text: 'hi' });
 
     expect(dynamodb).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'connections-table', Key: { userId: 'bob', connectionId: 'bob-conn=' } });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'connections-table',
+      Key: { userId: 'bob', connectionId: CONNECTION_LIST_KEY },
+      UpdateExpression: 'DELETE connectionIds :connectionId',
+      ExpressionAttributeValues: { ':connectionId': new Set(['bob-conn=']) },
+    });
   });
 
   it('still delivers to the members when the ack cannot be posted', async () => {

@@ -77,6 +77,17 @@ describe('deliverToUsers', () => {
     expect(offline).toEqual([]);
   });
 
+  it('counts a user whose connection the gateway reports gone as unreachable even when forgetting it fails', async () => {
+    const directory = new (class extends InMemoryConnections {
+      override async forget(): Promise<void> {
+        throw new Error('DynamoDB unavailable');
+      }
+    })([{ userId: 'carol', connectionId: 'carol-gone' }]);
+    const report = await deliverToUsers({ frame: messageFrame(message(5)), users: ['carol'], connections: directory, notifier: new RecordingNotifier(() => 'gone') });
+    // Unreachable: pushed. (Counted as reached, she would get neither the frame nor a push.)
+    expect(report).toEqual({ delivered: 0, gone: 1, failed: 0, offline: [], unreachable: ['carol'] });
+  });
+
   it('forgets exactly the connections the gateway reports gone, and survives other failures', async () => {
     const directory = connections();
     const notifier = new RecordingNotifier((id) => (id === 'carol-gone' ? 'gone' : id === 'bob-1' ? 'error' : 'delivered'));
