@@ -205,10 +205,15 @@ export function formatComparison(command: string, now: RunResults, nowFile: stri
  * The newest full run in `folder` written before `file` (results files start with their date):
  * not an abuse, throughput-only or smoke run.
  */
+/** The scenarios `npm run bench -- <scenario>` runs alone, whose results are named `<date>-<commit>-<scenario>.json`. */
+export const SCENARIOS_RUN_ALONE = ['abuse', 'throughput', 'persistence', 'fanout'] as const;
+export type ScenarioRunAlone = (typeof SCENARIOS_RUN_ALONE)[number];
+
 export async function previousRunFile(folder: string, file: string): Promise<string | undefined> {
   const name = path.basename(file);
+  const partial = new RegExp(`-(${[...SCENARIOS_RUN_ALONE, 'smoke'].join('|')})`);
   const runs = (await readdir(folder))
-    .filter((candidate) => candidate.endsWith('.json') && candidate < name && !/-(abuse|throughput|persistence|smoke)/.test(candidate))
+    .filter((candidate) => candidate.endsWith('.json') && candidate < name && !partial.test(candidate))
     .sort();
   const newest = runs.at(-1);
   return newest === undefined ? undefined : path.join(folder, newest);

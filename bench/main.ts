@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../local-cloud/config';
 import { startLocalCloud, type LocalCloudProcess } from '../local-cloud/process';
-import { formatComparison, previousRunFile, type RunResults } from './compare';
+import { formatComparison, previousRunFile, SCENARIOS_RUN_ALONE, type RunResults, type ScenarioRunAlone } from './compare';
 import { CloudClient } from './cloud';
 import { checkTargets, formatFanOut, formatPersistence, formatReport, formatThroughput, type TargetCheck } from './report';
 import { formatAbuse, measureAbuse, type AbuseReport } from './scenarios/abuse';
@@ -100,9 +100,9 @@ async function main(): Promise<void> {
     },
     allowPositionals: true,
   });
-  const only = positionals[0];
-  if (only !== undefined && only !== 'abuse' && only !== 'throughput' && only !== 'persistence' && only !== 'fanout') {
-    throw new Error(`unknown scenario "${only}": those that run alone are "abuse", "throughput", "persistence" and "fanout"`);
+  const only = positionals[0] as ScenarioRunAlone | undefined;
+  if (only !== undefined && !SCENARIOS_RUN_ALONE.includes(only)) {
+    throw new Error(`unknown scenario "${only}": those that run alone are ${SCENARIOS_RUN_ALONE.map((name) => `"${name}"`).join(', ')}`);
   }
   const mode = values.smoke ? 'smoke' : 'full';
   const settings = SETTINGS[mode];

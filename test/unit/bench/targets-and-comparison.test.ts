@@ -93,9 +93,9 @@ describe('the comparison with the run before', () => {
     expect(formatComparison('npm run bench', run(), 'new.json')).not.toContain('Memory sizing');
   });
 
-  it('finds the newest full run written before this one, not an abuse, throughput, persistence or smoke run', async () => {
+  it('finds the newest full run written before this one, not an abuse, throughput, persistence, fan-out or smoke run', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'bench-results-'));
-    for (const name of ['2026-11-24T032637-8657cdd.json', '2026-11-30T185453-389077a.json', '2026-11-30T190000-389077a-abuse.json', '2026-11-30T190500-aaa-smoke.json', '2026-11-30T191000-bbb-throughput.json', '2026-11-30T192000-bbb-persistence.json', '2026-11-30T200000-ccc.json', '2026-11-30T210000-ddd.json']) {
+    for (const name of ['2026-11-24T032637-8657cdd.json', '2026-11-30T185453-389077a.json', '2026-11-30T190000-389077a-abuse.json', '2026-11-30T190500-aaa-smoke.json', '2026-11-30T191000-bbb-throughput.json', '2026-11-30T192000-bbb-persistence.json', '2026-11-30T193000-bbb-fanout.json', '2026-11-30T200000-ccc.json', '2026-11-30T210000-ddd.json']) {
       await writeFile(path.join(folder, name), '{}');
     }
     expect(await previousRunFile(folder, path.join(folder, '2026-11-30T200000-ccc.json'))).toBe(path.join(folder, '2026-11-30T185453-389077a.json'));
