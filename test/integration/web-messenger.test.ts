@@ -20,6 +20,7 @@ import {
   textsAre,
   threadButton,
   tick,
+  typeUntilSeen,
   webMessengerBrowser,
 } from '../support/web-messenger';
 
@@ -57,8 +58,7 @@ test('alice and bob chat: the thread list shows unread and the last message, tic
   await tick(a, 'hi bob', 'Read').waitFor();
   await thread.filter({ hasText: 'unread' }).waitFor({ state: 'detached' });
 
-  await composer(b).pressSequentially('first line');
-  await a.getByText(`${bob} is typing…`).waitFor();
+  await typeUntilSeen(b, 'first line', a.getByText(`${bob} is typing…`));
   await chatSubtitle(a).getByText('online', { exact: true }).waitFor();
   // Shift+Enter breaks the line; Enter sends, and the message ends the indicator.
   await composer(b).press('Shift+Enter');
@@ -77,8 +77,7 @@ test('alice and bob chat: the thread list shows unread and the last message, tic
   await message(b, 'from the first tab').waitFor();
   await tick(a, 'from the first tab', 'Read').waitFor();
 
-  await composer(b).pressSequentially('see you');
-  await a.getByText(`${bob} is typing…`).waitFor();
+  await typeUntilSeen(b, 'see you', a.getByText(`${bob} is typing…`));
   await mkdir(path.dirname(SCREENSHOT), { recursive: true });
   await a.screenshot({ path: SCREENSHOT });
 

@@ -101,6 +101,24 @@ export async function send(page: Page, text: string): Promise<void> {
   await composer(page).press('Enter');
 }
 
+/**
+ * Types `text` into the composer, then keeps typing (a character and its deletion, which leave the
+ * text as it was) until `seen` shows on the other side. The other side shows the indicator from a
+ * `start` until the `stop` that goes out 3 s after the last keystroke: on a loaded machine a
+ * `start` that arrives late can leave it up for too short a while for a test to see, which a
+ * person who is still typing never meets.
+ */
+export async function typeUntilSeen(page: Page, text: string, seen: Locator, timeoutMs = WAIT_MS): Promise<void> {
+  await composer(page).pressSequentially(text);
+  const deadline = Date.now() + timeoutMs;
+  while (!(await seen.isVisible())) {
+    if (Date.now() > deadline) throw new Error(`the other side did not show typing within ${timeoutMs} ms of typing "${text}"`);
+    await composer(page).press('x');
+    await composer(page).press('Backspace');
+    await seen.waitFor({ timeout: 1_000 }).catch(() => undefined);
+  }
+}
+
 /** Starts a one-to-one chat with `peer` from New chat. */
 export async function startChat(page: Page, peer: string): Promise<void> {
   await page.getByRole('button', { name: 'New chat' }).click();
