@@ -36,6 +36,7 @@ export async function startDynamoDbLocal(dataDir: string, logDir: string): Promi
     jvmArgs: ['-Xmx512m', ...LOCAL_JVM_FLAGS, `-Djava.library.path=${path.dirname(nativeLib)}`],
     args: ['-port', String(port), '-dbPath', dataDir, '-sharedDb', '-disableTelemetry', '-cors', NO_BROWSER_ORIGIN],
     readyPort: port,
+    readyWhenHttpAnswers: true,
     startTimeoutMs: 60_000,
     logFile: path.join(logDir, 'dynamodb.log'),
   });

@@ -30,6 +30,7 @@ messages-storage { enabled = true, uri = "jdbc:h2:${path.join(dataDir, 'messages
     jvmArgs: ['-Xmx256m', ...LOCAL_JVM_FLAGS, `-Dconfig.file=${configPath}`],
     args: [],
     readyPort: port,
+    readyWhenHttpAnswers: true,
     startTimeoutMs: 60_000,
     logFile: path.join(logDir, 'elasticmq.log'),
   });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream, existsSync } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../config';
@@ -129,6 +130,19 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** Whether an HTTP request to the port gets any answer (an error status too): the server behind it handles requests. */
+function httpAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(false));
+    request.once('close', () => resolve(false));
+  });
+}
+
 export interface JavaServiceOptions {
   readonly name: string;
   readonly classpath: string[];
@@ -137,6 +151,11 @@ export interface JavaServiceOptions {
   readonly args: string[];
   /** The port the service listens on once it is ready. */
   readonly readyPort: number;
+  /**
+   * Ready only once an HTTP request to the port is answered, not when the port merely accepts: a
+   * server may accept connections before its handlers run, and hang up on the first requests.
+   */
+  readonly readyWhenHttpAnswers?: boolean;
   readonly startTimeoutMs: number;
   /** Where the service's own output goes. */
   readonly logFile: string;
@@ -203,10 +222,11 @@ export class JavaService {
     const ready = (async () => {
       const deadline = Date.now() + options.startTimeoutMs;
       while (Date.now() < deadline) {
-        if (await portAnswers(options.readyPort)) return;
+        const answers = await portAnswers(options.readyPort);
+        if (answers && (!options.readyWhenHttpAnswers || (await httpAnswers(options.readyPort)))) return;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      throw new StandInError(options.name, `did not listen on port ${options.readyPort} within ${options.startTimeoutMs / 1000} s; see ${options.logFile}`);
+      throw new StandInError(options.name, `did not answer on port ${options.readyPort} within ${options.startTimeoutMs / 1000} s; see ${options.logFile}`);
     })();
     try {
       await Promise.race([ready, exited]);
