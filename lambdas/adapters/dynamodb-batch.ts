@@ -1,4 +1,5 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inPool } from '../domain/pool';
 
 /** Most items one BatchWriteItem takes. */
 export const BATCH_WRITE_SIZE = 25;
@@ -25,21 +26,26 @@ export async function batchGet(
 }
 
 /**
- * Every item of `keys` in one table that exists, read 100 keys a batch, all batches at once: the
- * callers' keys are at most a group's members (1024: 11 batches), and a large group's delivery
- * waits on the slowest batch rather than on their sum.
+ * BatchGetItem requests in flight at once for one read: a 1024-member group's 11 all together, so
+ * that its delivery waits on the slowest batch rather than on their sum; a larger read (presence's
+ * candidates may be more) a few at a time rather than all at once.
  */
+const BATCHES_IN_FLIGHT = 16;
+
+/** Every item of `keys` in one table that exists, read 100 keys a batch, up to 16 batches at once. */
 export async function batchGetAll(
   client: DynamoDBDocumentClient,
   table: string,
   keys: readonly Record<string, unknown>[],
   options: { ConsistentRead?: boolean; ProjectionExpression?: string } = {},
 ): Promise<Record<string, unknown>[]> {
-  const batches: Array<Promise<Record<string, unknown>[]>> = [];
-  for (let start = 0; start < keys.length; start += BATCH_GET_SIZE) {
-    batches.push(batchGet(client, { [table]: { Keys: keys.slice(start, start + BATCH_GET_SIZE), ...options } }));
-  }
-  return (await Promise.all(batches)).flat();
+  const chunks: Array<Record<string, unknown>[]> = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_SIZE) chunks.push(keys.slice(start, start + BATCH_GET_SIZE));
+  const items: Record<string, unknown>[] = [];
+  await inPool(chunks, BATCHES_IN_FLIGHT, async (chunk) => {
+    items.push(...(await batchGet(client, { [table]: { Keys: chunk, ...options } })));
+  });
+  return items;
 }
 
 /** One put or delete of a batch write. */

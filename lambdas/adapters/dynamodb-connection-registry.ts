@@ -54,7 +54,7 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
     try {
       await this.updateList(connection.userId, 'ADD', connection.connectionId);
     } catch (error) {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId: connection.userId, connectionId: connection.connectionId } })).catch(() => undefined);
+      await this.deleteRecord(connection.userId, connection.connectionId).catch(() => undefined);
       throw error;
     }
   }
@@ -126,10 +126,11 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
 
   /** Removes a closed connection: its record and its place on its user's list. */
   async remove(userId: string, connectionId: string): Promise<void> {
-    await Promise.all([
-      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } })),
-      this.updateList(userId, 'DELETE', connectionId),
-    ]);
+    await Promise.all([this.deleteRecord(userId, connectionId), this.updateList(userId, 'DELETE', connectionId)]);
+  }
+
+  private async deleteRecord(userId: string, connectionId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { userId, connectionId } }));
   }
 
   /**
@@ -171,16 +172,7 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
    * connected since. The list is created even when empty, and an `ADD` racing it loses nothing.
    */
   private async adopt(userId: string): Promise<LiveConnection[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: 'userId = :userId',
-        FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
-        ProjectionExpression: 'connectionId',
-      }),
-    );
+    const { Items = [] } = await this.client.send(new QueryCommand({ ...this.liveRecordsOf(userId), ProjectionExpression: 'connectionId' }));
     const ids = Items.map((item) => String(item.connectionId));
     await this.client.send(
       new UpdateCommand({
@@ -223,19 +215,24 @@ export class DynamoDbConnectionRegistry implements ConnectionRegistry, Connectio
    */
   async countLiveConnections(userId: string): Promise<number> {
     let count = 0;
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: 'userId = :userId',
-        FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
-        Select: 'COUNT',
-      },
-    );
+    const pages = paginateQuery({ client: this.client }, { ...this.liveRecordsOf(userId), Select: 'COUNT' });
     for await (const page of pages) count += page.Count ?? 0;
     return count;
+  }
+
+  /**
+   * A Query of a user's connection records that have not gone stale, read strongly from the base
+   * table (an index would refuse it): DynamoDB's TTL deletes late, so expiry is checked here, and
+   * the list item, which has no expiry, is left out.
+   */
+  private liveRecordsOf(userId: string) {
+    return {
+      TableName: this.tableName,
+      ConsistentRead: true,
+      KeyConditionExpression: 'userId = :userId',
+      FilterExpression: 'expiresAt > :now',
+      ExpressionAttributeValues: { ':userId': userId, ':now': Math.floor(Date.now() / 1000) },
+    };
   }
 
   forget(connection: LiveConnection): Promise<void> {

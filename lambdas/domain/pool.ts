@@ -6,4 +6,3 @@ export async function inPool<T>(items: readonly T[], concurrency: number, work: 
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
-

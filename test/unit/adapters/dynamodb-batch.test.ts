@@ -35,4 +35,23 @@ describe('batchGetAll', () => {
     // 100 + 100 + 50 keys, and one more request for the 50 left unprocessed.
     expect(dynamodb).toHaveReceivedCommandTimes(BatchGetCommand, 4);
   });
+
+  it('reads a large key list 16 batches at a time, not all at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    dynamodb.on(BatchGetCommand).callsFake(async (input) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return { Responses: { users: input.RequestItems.users.Keys } };
+    });
+
+    const keys = Array.from({ length: 3_000 }, (_, index) => ({ userId: `u${index}` }));
+    const items = await batchGetAll(client, 'users', keys);
+
+    expect(items).toHaveLength(3_000);
+    expect(dynamodb).toHaveReceivedCommandTimes(BatchGetCommand, 30);
+    expect(most).toBe(16);
+  });
 });
