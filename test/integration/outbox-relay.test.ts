@@ -126,8 +126,15 @@ describe('the outbox relay', () => {
     const threadId = String(first.threadId);
     const count = 12;
     let sending = true;
+    // Each send waits for a page read after the one before it: the reads overlap the sends (and so
+    // the copies' moves) by construction, however fast this machine is at either.
+    let pageRead!: () => void;
+    let nextPage = new Promise<void>((resolve) => (pageRead = resolve));
     const sends = (async () => {
-      for (let index = 2; index <= count; index++) await sender.request({ action: 'sendMessage', clientMsgId: `c${index}`, threadId, text: `message ${index}` });
+      for (let index = 2; index <= count; index++) {
+        await nextPage;
+        await sender.request({ action: 'sendMessage', clientMsgId: `c${index}`, threadId, text: `message ${index}` });
+      }
     })().finally(() => (sending = false));
 
     const pages: number[][] = [];
@@ -142,11 +149,12 @@ describe('the outbox relay', () => {
           pages.push((page.messages as Array<{ seq: number }>).map((message) => message.seq));
           if (asked && sending) pagesWhileSending += 1;
         } else expect(page).toMatchObject({ type: 'error', code: 'internal' });
+        pageRead();
+        nextPage = new Promise<void>((resolve) => (pageRead = resolve));
       }
     };
     await Promise.all([sends, reading()]);
 
-    // The reads overlapped the sends (and so the copies' moves), however fast this machine is at either.
     expect(pagesWhileSending).toBeGreaterThanOrEqual(3);
     for (const seqs of pages) expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, index) => index + 1));
     expect(pages.at(-1)).toHaveLength(count);
